@@ -107,6 +107,10 @@ func (s ConfigSpec) Validate(config map[string]string) ([]ConfigValue, int) {
 // check validates a present value against the key's type, allowed list and validator.
 func (k *ConfigKey) check(v string) error {
 	t := strings.TrimSpace(v)
+	if k.IsSecret() {
+		// Kafka prints passwords as [hidden] in validation errors; so do we.
+		v = "[hidden]"
+	}
 	switch k.Type {
 	case ConfigInt, ConfigShort:
 		if _, err := strconv.ParseInt(t, 10, 32); err != nil {
