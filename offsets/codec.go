@@ -304,8 +304,11 @@ const hexDigits = "0123456789ABCDEF"
 
 // appendString quotes s as Jackson's UTF8JsonGenerator does with default settings: `"` and `\`
 // escaped, the control characters with a short form (\b \t \n \f \r) use it, the other ones below
-// 0x20 are \u00XX with upper-case hex, everything else (DEL, `/`, all non-ASCII) is written as raw
-// UTF-8. Invalid UTF-8 (which a Java String cannot hold) becomes U+FFFD.
+// 0x20 are \u00XX with upper-case hex; characters outside the Basic Multilingual Plane (emoji) are
+// written as their UTF-16 surrogate pair escaped (\uD83D\uDE00), since Jackson sees a Java
+// String's two surrogate chars and COMBINE_UNICODE_SURROGATES_IN_UTF8 is off by default;
+// everything else (DEL, `/`, other non-ASCII) is raw UTF-8. Invalid UTF-8 (which a Java String
+// cannot hold) becomes U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -321,6 +324,15 @@ func appendString(dst []byte, s string) []byte {
 				dst = append(dst, s[start:i]...)
 				dst = append(dst, "\uFFFD"...)
 				i++
+				start = i
+				continue
+			}
+			if r > 0xFFFF {
+				dst = append(dst, s[start:i]...)
+				r -= 0x10000
+				dst = appendUnicodeEscape(dst, 0xD800+(r>>10))
+				dst = appendUnicodeEscape(dst, 0xDC00+(r&0x3FF))
+				i += size
 				start = i
 				continue
 			}
@@ -349,6 +361,10 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+func appendUnicodeEscape(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
 }
 
 // appendJavaFloat writes f as Java's Double.toString (bits 64) or Float.toString (bits 32), which

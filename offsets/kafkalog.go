@@ -1,0 +1,261 @@
+package offsets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// topicLog reads one compacted topic from the start and then on demand up to its current end, as
+// Kafka Connect's KafkaBasedLog does. It issues its own Fetch requests rather than using a kgo
+// consumer because readToEnd must know exactly how far each partition has been read: the last
+// offsets of a partition can be transaction markers, aborted records or batches emptied by
+// compaction, none of which a consumer hands out as records, and waiting for a record at end-1
+// would then never finish. kgo.ProcessFetchPartition decodes the batches (decompression, control
+// records, aborted transactions) and returns the exact next offset.
+//
+// A topicLog is not safe for concurrent use; the store serialises readers.
+type topicLog struct {
+	cl     *kgo.Client
+	adm    *kadm.Client
+	topic  string
+	id     [16]byte
+	parts  []logPartition // indexed by partition number
+	apply  func(*kgo.Record)
+	logger *slog.Logger
+	dec    kgo.Decompressor
+}
+
+// logPartition is how far one partition has been read and where its leader is.
+type logPartition struct {
+	next   int64 // offset of the next record to read
+	leader int32
+	epoch  int32
+}
+
+func newTopicLog(cl *kgo.Client, adm *kadm.Client, topic string, logger *slog.Logger, apply func(*kgo.Record)) *topicLog {
+	return &topicLog{cl: cl, adm: adm, topic: topic, apply: apply, logger: logger, dec: kgo.DefaultDecompressor()}
+}
+
+// refreshMetadata loads the topic's ID, partitions and leaders. New partitions start at their log
+// start offset.
+func (l *topicLog) refreshMetadata(ctx context.Context) error {
+	md, err := l.adm.Metadata(ctx, l.topic)
+	if err != nil {
+		return fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, err)
+	}
+	td, ok := md.Topics[l.topic]
+	if !ok {
+		return fmt.Errorf("topic %s is missing from the metadata the broker returned", l.topic)
+	}
+	if td.Err != nil {
+		return fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, td.Err)
+	}
+	l.id = td.ID
+	n := int32(len(td.Partitions))
+	grown := len(l.parts) < int(n)
+	for int32(len(l.parts)) < n {
+		l.parts = append(l.parts, logPartition{next: -1, leader: -1})
+	}
+	for p, pd := range td.Partitions {
+		if p < 0 || p >= n {
+			continue
+		}
+		l.parts[p].leader = pd.Leader
+		l.parts[p].epoch = pd.LeaderEpoch
+	}
+	if grown {
+		starts, err := l.adm.ListStartOffsets(ctx, l.topic)
+		if err != nil {
+			return fmt.Errorf("cannot list the start offsets of topic %s: %w", l.topic, err)
+		}
+		for i := range l.parts {
+			if l.parts[i].next >= 0 {
+				continue
+			}
+			so, ok := starts.Lookup(l.topic, int32(i))
+			if !ok || so.Err != nil {
+				return fmt.Errorf("cannot list the start offset of %s partition %d: %v", l.topic, i, so.Err)
+			}
+			l.parts[i].next = so.Offset
+		}
+	}
+	return nil
+}
+
+// readToEnd reads every partition up to the end it has when readToEnd is called: the last stable
+// offset, since records are read committed (an offset written in a Kafka transaction counts once
+// the transaction commits). What any client wrote before the call is applied when it returns.
+func (l *topicLog) readToEnd(ctx context.Context) error {
+	if len(l.parts) == 0 {
+		if err := l.refreshMetadata(ctx); err != nil {
+			return err
+		}
+	}
+	ends, err := l.adm.ListCommittedOffsets(ctx, l.topic)
+	if err != nil {
+		return fmt.Errorf("cannot list the end offsets of topic %s: %w", l.topic, err)
+	}
+	if te := ends[l.topic]; len(te) > len(l.parts) {
+		if err := l.refreshMetadata(ctx); err != nil {
+			return err
+		}
+	}
+	target := make([]int64, len(l.parts))
+	for i := range l.parts {
+		eo, ok := ends.Lookup(l.topic, int32(i))
+		if !ok {
+			return fmt.Errorf("the broker returned no end offset for %s partition %d", l.topic, i)
+		}
+		if eo.Err != nil {
+			return fmt.Errorf("cannot list the end offset of %s partition %d: %w", l.topic, i, eo.Err)
+		}
+		target[i] = eo.Offset
+	}
+	backoff := 50 * time.Millisecond
+	for {
+		byLeader := make(map[int32][]int32)
+		for i, p := range l.parts {
+			if p.next < target[i] {
+				byLeader[p.leader] = append(byLeader[p.leader], int32(i))
+			}
+		}
+		if len(byLeader) == 0 {
+			return nil
+		}
+		retry := false
+		for leader, parts := range byLeader {
+			again, err := l.fetch(ctx, leader, parts, target)
+			if err != nil {
+				return err
+			}
+			retry = retry || again
+		}
+		if retry {
+			// A leader moved or the topic is still being set up: reload metadata after a short
+			// pause, as a consumer would.
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("reading topic %s to its end: %w", l.topic, ctx.Err())
+			case <-time.After(backoff):
+			}
+			if backoff < time.Second {
+				backoff *= 2
+			}
+			if err := l.refreshMetadata(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// fetch issues one Fetch to a leader for the given partitions and applies what it returns. It
+// reports retry when metadata must be reloaded before trying again.
+func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32, target []int64) (retry bool, err error) {
+	if leader < 0 {
+		return true, nil
+	}
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxWaitMillis = 500
+	req.MinBytes = 1
+	req.MaxBytes = 32 << 20
+	req.IsolationLevel = 1
+	req.SessionID = 0
+	req.SessionEpoch = -1
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = l.topic
+	rt.TopicID = l.id
+	for _, p := range parts {
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition = p
+		rp.FetchOffset = l.parts[p].next
+		rp.CurrentLeaderEpoch = l.parts[p].epoch
+		rp.LogStartOffset = -1
+		rp.PartitionMaxBytes = 4 << 20
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	kresp, err := l.cl.Broker(int(leader)).RetriableRequest(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("reading topic %s: %w", l.topic, ctx.Err())
+		}
+		l.logger.Warn("offset store: fetch failed, retrying", "topic", l.topic, "broker", leader, "error", err)
+		return true, nil
+	}
+	resp := kresp.(*kmsg.FetchResponse)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		if kerr.IsRetriable(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("fetching topic %s from broker %d: %w", l.topic, leader, err)
+	}
+	for i := range resp.Topics {
+		t := &resp.Topics[i]
+		if t.Topic != l.topic && t.TopicID != l.id {
+			continue
+		}
+		for j := range t.Partitions {
+			rp := &t.Partitions[j]
+			p := rp.Partition
+			if p < 0 || int(p) >= len(l.parts) {
+				continue
+			}
+			switch perr := kerr.ErrorForCode(rp.ErrorCode); {
+			case perr == nil:
+			case errors.Is(perr, kerr.OffsetOutOfRange):
+				if err := l.resetOutOfRange(ctx, p); err != nil {
+					return false, err
+				}
+				continue
+			case kerr.IsRetriable(perr) || errors.Is(perr, kerr.UnknownTopicID):
+				retry = true
+				continue
+			default:
+				return false, fmt.Errorf("fetching %s partition %d at offset %d: %w", l.topic, p, l.parts[p].next, perr)
+			}
+			fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
+				Offset:         l.parts[p].next,
+				IsolationLevel: kgo.ReadCommitted(),
+				Topic:          l.topic,
+				Partition:      p,
+			}, rp, l.dec, nil)
+			if fp.Err != nil && len(fp.Records) == 0 {
+				return false, fmt.Errorf("decoding %s partition %d at offset %d: %w", l.topic, p, l.parts[p].next, fp.Err)
+			}
+			for _, r := range fp.Records {
+				l.apply(r)
+			}
+			if next > l.parts[p].next {
+				l.parts[p].next = next
+			}
+		}
+	}
+	return retry, nil
+}
+
+// resetOutOfRange handles a fetch position the log no longer has: records before it were deleted
+// (the topic was not compacted, or someone deleted records), or the log was truncated below it.
+// Reading resumes at the log start.
+func (l *topicLog) resetOutOfRange(ctx context.Context, p int32) error {
+	starts, err := l.adm.ListStartOffsets(ctx, l.topic)
+	if err != nil {
+		return fmt.Errorf("cannot list the start offsets of topic %s: %w", l.topic, err)
+	}
+	so, ok := starts.Lookup(l.topic, p)
+	if !ok || so.Err != nil {
+		return fmt.Errorf("cannot list the start offset of %s partition %d: %v", l.topic, p, so.Err)
+	}
+	l.logger.Warn("offset store: the fetch position is no longer in the topic (records were deleted or the log truncated); reading on from the log start",
+		"topic", l.topic, "partition", p, "position", l.parts[p].next, "log_start", so.Offset)
+	l.parts[p].next = so.Offset
+	return nil
+}
