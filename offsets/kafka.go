@@ -151,6 +151,9 @@ func (s *KafkaStore) Start(ctx context.Context) error {
 		kgo.RequiredAcks(kgo.AllISRAcks()), // and idempotent, kgo's default, as Kafka Connect's producer
 		kgo.ProducerLinger(0),              // a commit waits for its acks; nothing to gain by lingering
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		// The admin helpers answer from cached metadata no older than this. kgo's default (5s)
+		// would keep reporting a topic we just created as unknown for seconds.
+		kgo.MetadataMinAge(250 * time.Millisecond),
 	}
 	cl, err := kgo.NewClient(append(opts, s.cfg.ClientOptions...)...)
 	if err != nil {

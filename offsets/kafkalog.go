@@ -44,19 +44,62 @@ func newTopicLog(cl *kgo.Client, adm *kadm.Client, topic string, logger *slog.Lo
 	return &topicLog{cl: cl, adm: adm, topic: topic, apply: apply, logger: logger, dec: kgo.DefaultDecompressor()}
 }
 
+// retrying calls fn until it succeeds, fails for good, or ctx ends. Right after a topic is
+// created, or while a leader moves, brokers answer with retriable errors for a moment (unknown
+// topic, no leader); a consumer rides them out, and so do we.
+func retrying(ctx context.Context, fn func() (retry bool, err error)) error {
+	backoff := 50 * time.Millisecond
+	for {
+		retry, err := fn()
+		if !retry {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+			return fmt.Errorf("gave up waiting for the broker: %w", err)
+		case <-time.After(backoff):
+		}
+		if backoff < time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+// retriable tells errors a broker returns while it settles (see retrying).
+func retriable(err error) bool {
+	var ke *kerr.Error
+	return errors.As(err, &ke) && ke.Retriable
+}
+
 // refreshMetadata loads the topic's ID, partitions and leaders. New partitions start at their log
 // start offset.
 func (l *topicLog) refreshMetadata(ctx context.Context) error {
-	md, err := l.adm.Metadata(ctx, l.topic)
+	var td kadm.TopicDetail
+	err := retrying(ctx, func() (bool, error) {
+		md, err := l.adm.Metadata(ctx, l.topic)
+		if err != nil {
+			return retriable(err), fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, err)
+		}
+		var ok bool
+		td, ok = md.Topics[l.topic]
+		if !ok {
+			return true, fmt.Errorf("topic %s is missing from the metadata the broker returned", l.topic)
+		}
+		if td.Err != nil {
+			return retriable(td.Err), fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, td.Err)
+		}
+		for _, pd := range td.Partitions {
+			if pd.Leader < 0 || pd.Err != nil {
+				return true, fmt.Errorf("%s partition %d has no leader yet: %v", l.topic, pd.Partition, pd.Err)
+			}
+		}
+		return false, nil
+	})
 	if err != nil {
-		return fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, err)
-	}
-	td, ok := md.Topics[l.topic]
-	if !ok {
-		return fmt.Errorf("topic %s is missing from the metadata the broker returned", l.topic)
-	}
-	if td.Err != nil {
-		return fmt.Errorf("cannot read the metadata of topic %s: %w", l.topic, td.Err)
+		return err
 	}
 	l.id = td.ID
 	n := int32(len(td.Partitions))
@@ -71,23 +114,42 @@ func (l *topicLog) refreshMetadata(ctx context.Context) error {
 		l.parts[p].leader = pd.Leader
 		l.parts[p].epoch = pd.LeaderEpoch
 	}
-	if grown {
-		starts, err := l.adm.ListStartOffsets(ctx, l.topic)
-		if err != nil {
-			return fmt.Errorf("cannot list the start offsets of topic %s: %w", l.topic, err)
-		}
-		for i := range l.parts {
-			if l.parts[i].next >= 0 {
-				continue
-			}
-			so, ok := starts.Lookup(l.topic, int32(i))
-			if !ok || so.Err != nil {
-				return fmt.Errorf("cannot list the start offset of %s partition %d: %v", l.topic, i, so.Err)
-			}
-			l.parts[i].next = so.Offset
+	if !grown {
+		return nil
+	}
+	starts, err := l.listOffsets(ctx, "start", l.adm.ListStartOffsets)
+	if err != nil {
+		return err
+	}
+	for i := range l.parts {
+		if l.parts[i].next < 0 {
+			l.parts[i].next = starts[i]
 		}
 	}
 	return nil
+}
+
+// listOffsets lists one kind of offset of every known partition, riding out retriable errors.
+func (l *topicLog) listOffsets(ctx context.Context, kind string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) ([]int64, error) {
+	out := make([]int64, len(l.parts))
+	err := retrying(ctx, func() (bool, error) {
+		lo, err := list(ctx, l.topic)
+		if err != nil {
+			return retriable(err), fmt.Errorf("cannot list the %s offsets of topic %s: %w", kind, l.topic, err)
+		}
+		for i := range out {
+			o, ok := lo.Lookup(l.topic, int32(i))
+			if !ok {
+				return true, fmt.Errorf("the broker returned no %s offset for %s partition %d", kind, l.topic, i)
+			}
+			if o.Err != nil {
+				return retriable(o.Err), fmt.Errorf("cannot list the %s offset of %s partition %d: %w", kind, l.topic, i, o.Err)
+			}
+			out[i] = o.Offset
+		}
+		return false, nil
+	})
+	return out, err
 }
 
 // readToEnd reads every partition up to the end it has when readToEnd is called: the last stable
@@ -99,25 +161,9 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 			return err
 		}
 	}
-	ends, err := l.adm.ListCommittedOffsets(ctx, l.topic)
+	target, err := l.listOffsets(ctx, "end", l.adm.ListCommittedOffsets)
 	if err != nil {
-		return fmt.Errorf("cannot list the end offsets of topic %s: %w", l.topic, err)
-	}
-	if te := ends[l.topic]; len(te) > len(l.parts) {
-		if err := l.refreshMetadata(ctx); err != nil {
-			return err
-		}
-	}
-	target := make([]int64, len(l.parts))
-	for i := range l.parts {
-		eo, ok := ends.Lookup(l.topic, int32(i))
-		if !ok {
-			return fmt.Errorf("the broker returned no end offset for %s partition %d", l.topic, i)
-		}
-		if eo.Err != nil {
-			return fmt.Errorf("cannot list the end offset of %s partition %d: %w", l.topic, i, eo.Err)
-		}
-		target[i] = eo.Offset
+		return err
 	}
 	backoff := 50 * time.Millisecond
 	for {
@@ -132,7 +178,7 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 		}
 		retry := false
 		for leader, parts := range byLeader {
-			again, err := l.fetch(ctx, leader, parts, target)
+			again, err := l.fetch(ctx, leader, parts)
 			if err != nil {
 				return err
 			}
@@ -158,7 +204,7 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 
 // fetch issues one Fetch to a leader for the given partitions and applies what it returns. It
 // reports retry when metadata must be reloaded before trying again.
-func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32, target []int64) (retry bool, err error) {
+func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32) (retry bool, err error) {
 	if leader < 0 {
 		return true, nil
 	}
@@ -246,16 +292,12 @@ func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32, targe
 // (the topic was not compacted, or someone deleted records), or the log was truncated below it.
 // Reading resumes at the log start.
 func (l *topicLog) resetOutOfRange(ctx context.Context, p int32) error {
-	starts, err := l.adm.ListStartOffsets(ctx, l.topic)
+	starts, err := l.listOffsets(ctx, "start", l.adm.ListStartOffsets)
 	if err != nil {
-		return fmt.Errorf("cannot list the start offsets of topic %s: %w", l.topic, err)
-	}
-	so, ok := starts.Lookup(l.topic, p)
-	if !ok || so.Err != nil {
-		return fmt.Errorf("cannot list the start offset of %s partition %d: %v", l.topic, p, so.Err)
+		return err
 	}
 	l.logger.Warn("offset store: the fetch position is no longer in the topic (records were deleted or the log truncated); reading on from the log start",
-		"topic", l.topic, "partition", p, "position", l.parts[p].next, "log_start", so.Offset)
-	l.parts[p].next = so.Offset
+		"topic", l.topic, "partition", p, "position", l.parts[p].next, "log_start", starts[p])
+	l.parts[p].next = starts[p]
 	return nil
 }
