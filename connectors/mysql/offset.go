@@ -1,0 +1,241 @@
+package mysql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Offset keys, as Debezium's BinlogOffsetContext and BinlogSourceInfo write them.
+const (
+	offFile     = "file"
+	offPos      = "pos"
+	offGTIDs    = "gtids"
+	offEvent    = "event"
+	offRow      = "row"
+	offServerID = "server_id"
+	offTsSec    = "ts_sec"
+	offSnapshot = "snapshot"
+	offTxID     = "transaction_id"
+)
+
+// storedOffset is an offset read back from the offset store.
+type storedOffset struct {
+	File     string
+	Pos      int64
+	GTIDs    string
+	Events   int64
+	Rows     int64
+	ServerID int64
+	TsSec    int64
+	// Snapshot is true while the snapshot that wrote the offset had not finished.
+	Snapshot bool
+}
+
+// parseOffset reads a stored offset map; JSON numbers may arrive as int64, float64 or strings
+// (an offset rewritten by hand).
+func parseOffset(m map[string]any) (*storedOffset, error) {
+	if m == nil {
+		return nil, nil
+	}
+	o := &storedOffset{}
+	var err error
+	str := func(k string) string {
+		switch v := m[k].(type) {
+		case string:
+			return v
+		case nil:
+			return ""
+		default:
+			return fmt.Sprint(v)
+		}
+	}
+	num := func(k string) int64 {
+		if err != nil {
+			return 0
+		}
+		switch v := m[k].(type) {
+		case nil:
+			return 0
+		case int64:
+			return v
+		case int:
+			return int64(v)
+		case int32:
+			return int64(v)
+		case float64:
+			return int64(v)
+		case string:
+			n, e := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if e != nil {
+				err = fmt.Errorf("offset field %q=%q is not a number", k, v)
+			}
+			return n
+		default:
+			err = fmt.Errorf("offset field %q has unexpected type %T", k, v)
+			return 0
+		}
+	}
+	o.File = str(offFile)
+	o.Pos = num(offPos)
+	o.GTIDs = str(offGTIDs)
+	o.Events = num(offEvent)
+	o.Rows = num(offRow)
+	o.ServerID = num(offServerID)
+	o.TsSec = num(offTsSec)
+	switch v := m[offSnapshot].(type) {
+	case bool:
+		o.Snapshot = v
+	case string:
+		// Debezium 3.x writes the snapshot type ("INITIAL"); older versions wrote true.
+		o.Snapshot = v != "" && !strings.EqualFold(v, "false")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.File == "" && o.GTIDs == "" {
+		return nil, fmt.Errorf("the stored offset %v has neither a binlog file nor gtids; rewrite it with a binlog position (file, pos) or a GTID set", m)
+	}
+	return o, nil
+}
+
+// position follows the binlog position while streaming and produces offsets with Debezium's
+// restart semantics: the restart point is the start of the current transaction (its GTID or
+// BEGIN event) with the number of events and rows of that transaction already emitted, or the
+// position after the last committed transaction.
+type position struct {
+	serverID int64 // of the last event
+	tsSec    int64 // of the last event
+
+	// The current event, for the source block.
+	file     string
+	eventPos int64
+	row      int
+	gtid     string // current transaction's GTID, "" without GTIDs
+	thread   int64  // -1 when unknown
+	query    string
+
+	// Restart point.
+	restartFile   string
+	restartPos    int64
+	restartGTIDs  string
+	restartEvents int64
+	restartRows   int64
+
+	currentGTIDs string
+	eventLen     int64
+	inTx         bool
+	txID         string
+
+	// snapshot marks offsets written while the snapshot runs.
+	snapshot bool
+}
+
+// setStart sets the position streaming starts from.
+func (p *position) setStart(file string, pos int64) {
+	if file != "" {
+		p.file = file
+		p.restartFile = file
+	}
+	p.eventPos = pos
+	p.restartPos = pos
+	p.row = 0
+	p.restartEvents, p.restartRows = 0, 0
+}
+
+// setCompletedGTIDs sets the executed GTID set that has been fully processed.
+func (p *position) setCompletedGTIDs(set string) {
+	p.currentGTIDs = set
+	p.restartGTIDs = set
+}
+
+// setEvent records the start position and size of the event being handled.
+func (p *position) setEvent(pos, size int64) {
+	p.eventPos = pos
+	p.eventLen = size
+	if !p.inTx {
+		p.restartPos = pos + size
+		p.restartEvents, p.restartRows = 0, 0
+	}
+}
+
+// startGTID records a new transaction's GTID and the executed set including it.
+func (p *position) startGTID(gtid, set string) {
+	p.gtid = gtid
+	if set != "" {
+		if p.currentGTIDs != "" {
+			p.restartGTIDs = p.currentGTIDs
+		} else {
+			p.restartGTIDs = set
+		}
+		p.currentGTIDs = set
+	}
+}
+
+// beginTx marks the start of a transaction at the current event.
+func (p *position) beginTx() {
+	p.restartEvents, p.restartRows = 0, 0
+	p.restartFile = p.file
+	p.restartPos = p.eventPos
+	p.inTx = true
+	if p.gtid != "" {
+		p.txID = p.gtid
+	} else {
+		p.txID = "file=" + p.restartFile + ",pos=" + strconv.FormatInt(p.restartPos, 10)
+	}
+}
+
+// commitTx marks the end of the transaction at the current (XID or COMMIT) event.
+func (p *position) commitTx() {
+	p.restartGTIDs = p.currentGTIDs
+	p.restartFile = p.file
+	p.restartPos = p.eventPos + p.eventLen
+	p.restartEvents, p.restartRows = 0, 0
+	p.inTx = false
+	p.query = ""
+	p.txID = ""
+}
+
+// completeEvent counts a fully handled event of the current transaction.
+func (p *position) completeEvent() { p.restartEvents++ }
+
+// setRow records that row i of n rows of the current event is being emitted.
+func (p *position) setRow(i, n int) {
+	p.row = i
+	if i < n-1 {
+		p.restartRows = int64(i + 1)
+	} else {
+		p.restartRows = int64(n)
+	}
+}
+
+// rowsDone is called after the rows of an event were emitted.
+func (p *position) rowsDone() { p.restartRows = 0 }
+
+// offset returns the offset map of the current restart point.
+func (p *position) offset(withTxID bool) map[string]any {
+	m := make(map[string]any, 8)
+	if p.serverID != 0 {
+		m[offServerID] = p.serverID
+	}
+	if p.restartGTIDs != "" {
+		m[offGTIDs] = p.restartGTIDs
+	}
+	m[offFile] = p.restartFile
+	m[offPos] = p.restartPos
+	if p.restartEvents != 0 {
+		m[offEvent] = p.restartEvents
+	}
+	if p.restartRows != 0 {
+		m[offRow] = p.restartRows
+	}
+	if p.tsSec != 0 {
+		m[offTsSec] = p.tsSec
+	}
+	if p.snapshot {
+		m[offSnapshot] = "INITIAL"
+	} else if withTxID && p.txID != "" {
+		m[offTxID] = p.txID
+	}
+	return m
+}

@@ -1,0 +1,382 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/schemahistory"
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+)
+
+// connect opens a query connection with the session settings every read relies on.
+func (t *Task) connect(ctx context.Context) (*client.Conn, error) {
+	addr := net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
+	timeout := t.cfg.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	conn, err := client.ConnectWithContext(ctx, addr, t.cfg.User, t.cfg.Password, "", timeout, func(c *client.Conn) error {
+		return c.SetCharset("utf8mb4")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot connect to the database at %s as %q: %w", addr, t.cfg.User, err)
+	}
+	return conn, nil
+}
+
+// queryRows runs a query and returns its rows as strings (NULL as "").
+func queryRows(conn *client.Conn, q string) ([][]string, error) {
+	res, err := conn.Execute(q)
+	if err != nil {
+		return nil, fmt.Errorf("query %q failed: %w", q, err)
+	}
+	defer res.Close()
+	out := make([][]string, 0, res.RowNumber())
+	for i := range res.Values {
+		row := make([]string, len(res.Values[i]))
+		for j := range res.Values[i] {
+			fv := res.Values[i][j]
+			switch fv.Type {
+			case gomysql.FieldValueTypeNull:
+			case gomysql.FieldValueTypeString:
+				row[j] = string(fv.AsString())
+			default:
+				row[j] = fv.String()
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// snapshotPosition is where streaming continues after a snapshot.
+type snapshotPosition struct {
+	File  string
+	Pos   int64
+	GTIDs string
+}
+
+// readMasterStatus reads the current binlog file, position and executed GTID set.
+func (t *Task) readMasterStatus(conn *client.Conn) (snapshotPosition, error) {
+	var sp snapshotPosition
+	rows, err := queryRows(conn, "SHOW MASTER STATUS")
+	if err != nil {
+		rows, err = queryRows(conn, "SHOW BINARY LOG STATUS")
+		if err != nil {
+			return sp, err
+		}
+	}
+	if len(rows) == 0 {
+		return sp, fmt.Errorf("SHOW MASTER STATUS returned nothing: the server's binary log is off; enable log_bin (and binlog_format=ROW)")
+	}
+	sp.File = rows[0][0]
+	sp.Pos, _ = strconv.ParseInt(rows[0][1], 10, 64)
+	if t.flavor == FlavorMariaDB {
+		g, err := queryRows(conn, "SELECT @@global.gtid_binlog_pos")
+		if err != nil {
+			return sp, err
+		}
+		if len(g) > 0 {
+			sp.GTIDs = g[0][0]
+		}
+	} else if len(rows[0]) >= 5 {
+		sp.GTIDs = strings.NewReplacer("\n", "", "\r", "").Replace(rows[0][4])
+	}
+	return sp, nil
+}
+
+// snapshotTable is one table the snapshot reads.
+type snapshotTable struct {
+	id  relational.TableID
+	ddl string
+}
+
+// snapshot runs Debezium's consistent snapshot: lock, consistent-snapshot transaction, binlog
+// position, schemas into the history, unlock, then the rows of each captured table with op "r".
+// With withData false only the schema is captured (no_data, recovery).
+func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, error) {
+	conn, err := t.connect(ctx)
+	if err != nil {
+		return snapshotPosition{}, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	exec := func(q string) error {
+		r, err := conn.Execute(q)
+		if err != nil {
+			return fmt.Errorf("snapshot statement %q failed: %w", q, err)
+		}
+		r.Close()
+		return nil
+	}
+	for _, q := range []string{
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+		// TIMESTAMP values are read as UTC text, the instant the binlog holds.
+		"SET SESSION time_zone = '+00:00'",
+	} {
+		if err := exec(q); err != nil {
+			return snapshotPosition{}, err
+		}
+	}
+	locked := false
+	if t.cfg.SnapshotLocking != "none" {
+		if err := exec("FLUSH TABLES WITH READ LOCK"); err != nil {
+			return snapshotPosition{}, fmt.Errorf("%w; the snapshot needs the RELOAD privilege for its global read lock (or set snapshot.locking.mode=none)", err)
+		}
+		locked = true
+	}
+	unlock := func() {
+		if locked {
+			if err := exec("UNLOCK TABLES"); err != nil {
+				t.log.Warn("cannot release the snapshot's global read lock", "error", err)
+			}
+			locked = false
+		}
+	}
+	defer unlock()
+	if err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+		return snapshotPosition{}, err
+	}
+	var sp snapshotPosition
+	if !locked && t.flavor == FlavorMariaDB {
+		// Without the lock MariaDB still tells the binlog position of the consistent snapshot.
+		rows, err := queryRows(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+		if err != nil {
+			return sp, err
+		}
+		for _, r := range rows {
+			switch r[0] {
+			case "Binlog_snapshot_file":
+				sp.File = r[1]
+			case "Binlog_snapshot_position":
+				sp.Pos, _ = strconv.ParseInt(r[1], 10, 64)
+			}
+		}
+	} else {
+		if sp, err = t.readMasterStatus(conn); err != nil {
+			return sp, err
+		}
+	}
+	t.log.Info("snapshot position", "file", sp.File, "pos", sp.Pos, "gtids", sp.GTIDs)
+
+	// Schemas.
+	dbs, err := queryRows(conn, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
+	if err != nil {
+		return sp, err
+	}
+	if cs, err := queryRows(conn, "SELECT @@character_set_server"); err == nil && len(cs) > 0 {
+		t.schema.serverCharset = cs[0][0]
+	}
+	t.schema.tables.Clear()
+	clear(t.schema.encoders)
+	var captured []snapshotTable
+	var schemaRecords []*schemahistory.Record
+	snapOffset := func() map[string]any {
+		m := map[string]any{offFile: sp.File, offPos: sp.Pos, offTsSec: time.Now().Unix(), offSnapshot: "INITIAL"}
+		if sp.GTIDs != "" {
+			m[offGTIDs] = sp.GTIDs
+		}
+		return m
+	}
+	for _, d := range dbs {
+		db := d[0]
+		if !t.schema.databaseCaptured(db) {
+			continue
+		}
+		t.schema.dbCharsets[db] = d[1]
+		createDB := fmt.Sprintf("CREATE DATABASE `%s` CHARSET %s", strings.ReplaceAll(db, "`", "``"), d[1])
+		schemaRecords = append(schemaRecords, &schemahistory.Record{Source: t.partition, Position: snapOffset(),
+			TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: createDB})
+		tables, err := queryRows(conn, "SHOW FULL TABLES IN `"+strings.ReplaceAll(db, "`", "``")+"` WHERE Table_type = 'BASE TABLE'")
+		if err != nil {
+			return sp, err
+		}
+		for _, tr := range tables {
+			id := relational.TableID{Catalog: db, Table: tr[0]}
+			if t.cfg.StoreOnlyCaptured && !t.schema.captured(id) {
+				continue
+			}
+			rows, err := queryRows(conn, "SHOW CREATE TABLE "+quoteID(id))
+			if err != nil {
+				return sp, err
+			}
+			if len(rows) == 0 || len(rows[0]) < 2 {
+				return sp, fmt.Errorf("SHOW CREATE TABLE %s returned nothing", id)
+			}
+			create := rows[0][1]
+			res, err := t.schema.applyDDL(t.schema.tables, db, create)
+			if err != nil {
+				if t.cfg.SkipUnparseable {
+					t.log.Warn("skipping a table whose definition cannot be parsed", "table", id.String(), "error", err)
+					continue
+				}
+				return sp, fmt.Errorf("cannot read the structure of table %s during the snapshot: %w; statement: %s", id, err, create)
+			}
+			schemaRecords = append(schemaRecords, &schemahistory.Record{Source: t.partition, Position: snapOffset(),
+				TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: create, TableChanges: res.Changes})
+			if t.schema.captured(id) {
+				captured = append(captured, snapshotTable{id: id, ddl: create})
+			}
+		}
+	}
+	unlock()
+	if t.history != nil {
+		if err := t.history.Record(ctx, schemaRecords...); err != nil {
+			return sp, fmt.Errorf("cannot write the snapshot's schemas to the schema history: %w", err)
+		}
+	}
+	t.pos = position{restartFile: sp.File, restartPos: sp.Pos, file: sp.File, eventPos: sp.Pos, restartGTIDs: sp.GTIDs,
+		currentGTIDs: sp.GTIDs, snapshot: true, thread: -1}
+	if t.cfg.SchemaChanges {
+		for _, rec := range schemaRecords {
+			if len(rec.TableChanges) == 0 || !t.schema.captured(rec.TableChanges[0].ID) {
+				continue
+			}
+			r := t.schemaChangeRecord(rec, &rec.TableChanges[0].ID, time.Now(), false)
+			if err := t.emit(ctx, []*api.SourceRecord{r}); err != nil {
+				return sp, err
+			}
+		}
+	}
+	if withData {
+		if err := t.readTables(ctx, conn, captured, sp, snapOffset()); err != nil {
+			return sp, err
+		}
+	}
+	if err := exec("COMMIT"); err != nil {
+		return sp, err
+	}
+	t.pos.snapshot = false
+	return sp, nil
+}
+
+func quoteID(id relational.TableID) string {
+	return "`" + strings.ReplaceAll(id.Catalog, "`", "``") + "`.`" + strings.ReplaceAll(id.Table, "`", "``") + "`"
+}
+
+// readTables reads the rows of every captured table, in table id order, and emits them as read
+// events with Debezium's snapshot markers. The last record of the whole snapshot carries an
+// offset without the snapshot flag, so committing it marks the snapshot finished.
+func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any) error {
+	slices.SortFunc(tables, func(a, b snapshotTable) int { return strings.Compare(a.id.String(), b.id.String()) })
+	var held *api.SourceRecord // the previous record, emitted once its marker is known
+	var heldSrc *api.Struct
+	flush := func(marker envelope.Snapshot) error {
+		if held == nil {
+			return nil
+		}
+		heldSrc.PutIndex(envelope.SourceSnapshotIndex, marker.String())
+		r := held
+		held, heldSrc = nil, nil
+		return t.emit(ctx, []*api.SourceRecord{r})
+	}
+	total := 0
+	for ti, st := range tables {
+		enc, err := t.schema.encoder(st.id)
+		if err != nil {
+			return err
+		}
+		if enc == nil {
+			continue
+		}
+		tbl := t.schema.tables.Get(st.id)
+		textCols := make([]bool, len(tbl.Columns))
+		for i := range tbl.Columns {
+			c := &tbl.Columns[i]
+			typ, _ := baseType(c)
+			textCols[i] = (isCharType(typ) || typ == "INET4" || typ == "INET6" || typ == "UUID") && charsetDecoder(c.CharsetName) != nil
+		}
+		firstTable, lastTable := ti == 0, ti == len(tables)-1
+		rowInTable := 0
+		now := time.Now()
+		row := make([]any, len(tbl.Columns))
+		var result gomysql.Result
+		var recs []*api.SourceRecord
+		err = conn.ExecuteSelectStreaming("SELECT * FROM "+quoteID(st.id), &result, func(vals []gomysql.FieldValue) error {
+			if len(vals) != len(row) {
+				return fmt.Errorf("SELECT * FROM %s returned %d columns, the table has %d", st.id, len(vals), len(row))
+			}
+			for i := range vals {
+				fv := &vals[i]
+				switch fv.Type {
+				case gomysql.FieldValueTypeNull:
+					row[i] = nil
+				case gomysql.FieldValueTypeSigned:
+					row[i] = fv.AsInt64()
+				case gomysql.FieldValueTypeUnsigned:
+					row[i] = fv.AsUint64()
+				case gomysql.FieldValueTypeFloat:
+					row[i] = fv.AsFloat64()
+				default:
+					if textCols[i] {
+						row[i] = textValue(fv.AsString())
+					} else {
+						row[i] = fv.AsString()
+					}
+				}
+			}
+			// The previous record of this table is not the table's last.
+			if held != nil {
+				m := envelope.SnapshotTrue
+				if rowInTable == 1 {
+					if firstTable {
+						m = envelope.SnapshotFirst
+					} else {
+						m = envelope.SnapshotFirstInDataCollection
+					}
+				}
+				if err := flush(m); err != nil {
+					return err
+				}
+			}
+			src := t.source(st.id, now, envelope.SnapshotTrue)
+			recs, err = enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src,
+				Partition: t.partition, Offset: offset}, false)
+			if err != nil {
+				return fmt.Errorf("cannot convert a row of table %s: %w", st.id, err)
+			}
+			held, heldSrc = recs[0], src
+			rowInTable++
+			total++
+			return nil
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("cannot read table %s during the snapshot: %w", st.id, err)
+		}
+		if held != nil && !lastTable && rowInTable > 0 {
+			// The held record is this table's last; the snapshot's last is kept for the end.
+			m := envelope.SnapshotLastInDataCollection
+			if rowInTable == 1 && firstTable {
+				m = envelope.SnapshotFirst
+			}
+			if err := flush(m); err != nil {
+				return err
+			}
+		}
+		t.log.Info("snapshot read table", "table", st.id.String(), "rows", rowInTable)
+	}
+	if held != nil {
+		// The snapshot's last record: its committed offset means the snapshot is complete.
+		done := make(map[string]any, len(offset))
+		for k, v := range offset {
+			if k != offSnapshot {
+				done[k] = v
+			}
+		}
+		held.SourceOffset = done
+		return flush(envelope.SnapshotLast)
+	}
+	t.log.Info("snapshot finished", "tables", len(tables), "rows", total, "file", sp.File, "pos", sp.Pos)
+	return nil
+}

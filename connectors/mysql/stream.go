@@ -1,0 +1,533 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/schemahistory"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+)
+
+// streamer reads the binlog from the task's position and turns events into records. It runs on
+// the reader goroutine and owns the position and the schema model while it runs.
+type streamer struct {
+	t        *Task
+	tableIDs map[uint64]relational.TableID
+	gtids    *gtidTracker
+
+	// Restart skipping, as Debezium: after the first BEGIN, skip skipEvents events, then
+	// skipRows rows of the next row event.
+	skipEvents int64
+	skipRows   int
+	skipping   bool
+
+	lastHeartbeat time.Time
+	records       []*api.SourceRecord // reused per event
+}
+
+// errPermanent marks a streaming error that reconnecting cannot fix.
+type errPermanent struct{ err error }
+
+func (e errPermanent) Error() string { return e.err.Error() }
+func (e errPermanent) Unwrap() error { return e.err }
+
+// runStream streams until ctx ends, reconnecting with exponential backoff after connection
+// errors. Each (re)connection resumes from the restart point with the skip counters, so events
+// already queued are not emitted twice and none is lost.
+func (t *Task) runStream(ctx context.Context) error {
+	backoff := 200 * time.Millisecond
+	for {
+		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, lastHeartbeat: time.Now()}
+		connected, err := s.run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var perm errPermanent
+		if errors.As(err, &perm) {
+			return perm.err
+		}
+		if connected {
+			backoff = 200 * time.Millisecond
+		}
+		t.log.Warn("binlog connection lost; reconnecting", "error", err, "retry_in", backoff,
+			"file", t.pos.restartFile, "pos", t.pos.restartPos, "gtids", t.pos.restartGTIDs)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, max(t.cfg.BackoffMax, time.Second))
+	}
+}
+
+// run connects once and handles events until an error or ctx ends; connected reports whether
+// events were received, which resets the backoff.
+func (s *streamer) run(ctx context.Context) (connected bool, err error) {
+	t := s.t
+	cfg := t.cfg
+	sc := replication.BinlogSyncerConfig{
+		ServerID:         cfg.ServerID,
+		Flavor:           t.flavor.String(),
+		Host:             cfg.Host,
+		Port:             uint16(cfg.Port),
+		User:             cfg.User,
+		Password:         cfg.Password,
+		ParseTime:        true,
+		UseDecimal:       false,
+		DisableRetrySync: true, // we reconnect ourselves, from our own restart point
+		ReadTimeout:      0,
+		Logger:           slog.New(slog.DiscardHandler),
+		DiscardGTIDSet:   true,
+	}
+	if cfg.Heartbeat > 0 {
+		// The server sends heartbeat events on an idle binlog, so heartbeats keep flowing.
+		sc.HeartbeatPeriod = max(cfg.Heartbeat*8/10, 100*time.Millisecond)
+	} else {
+		sc.HeartbeatPeriod = 30 * time.Second
+	}
+	sc.ReadTimeout = sc.HeartbeatPeriod*3 + 5*time.Second
+	if cfg.IncludeQuery && t.flavor == FlavorMariaDB {
+		sc.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
+	}
+	syncer := replication.NewBinlogSyncer(sc)
+	defer syncer.Close()
+
+	s.skipEvents = t.pos.restartEvents
+	s.skipRows = int(t.pos.restartRows)
+	s.skipping = false
+
+	var streamer *replication.BinlogStreamer
+	if t.pos.restartGTIDs != "" {
+		g, err := newGTIDTracker(t.flavor, t.pos.restartGTIDs)
+		if err != nil {
+			return false, errPermanent{err}
+		}
+		s.gtids = g
+		set, err := g.gtidSet()
+		if err != nil {
+			return false, errPermanent{fmt.Errorf("cannot use the stored gtids %q: %w", t.pos.restartGTIDs, err)}
+		}
+		t.pos.setCompletedGTIDs(t.pos.restartGTIDs)
+		streamer, err = syncer.StartSyncGTID(set)
+		if err != nil {
+			return false, fmt.Errorf("cannot start reading the binlog at GTID set %s: %w", t.pos.restartGTIDs, err)
+		}
+	} else {
+		g, _ := newGTIDTracker(t.flavor, "")
+		s.gtids = g
+		streamer, err = syncer.StartSync(gomysql.Position{Name: t.pos.restartFile, Pos: uint32(t.pos.restartPos)})
+		if err != nil {
+			return false, fmt.Errorf("cannot start reading the binlog at %s:%d: %w", t.pos.restartFile, t.pos.restartPos, err)
+		}
+	}
+	t.pos.setStart(t.pos.restartFile, t.pos.restartPos)
+	t.pos.restartEvents, t.pos.restartRows = s.skipEvents, int64(s.skipRows)
+	t.streaming.Store(true)
+
+	for {
+		ev, err := streamer.GetEvent(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return connected, nil
+			}
+			return connected, classifyStreamError(err, t)
+		}
+		connected = true
+		if err := s.handle(ctx, ev); err != nil {
+			return connected, err
+		}
+	}
+}
+
+// classifyStreamError turns a server error about purged logs into a permanent, explained error.
+func classifyStreamError(err error, t *Task) error {
+	var me *gomysql.MyError
+	if errors.As(err, &me) && me.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG {
+		return errPermanent{fmt.Errorf("the server cannot send the binlog from %s: %s; the position was probably purged. "+
+			"Use snapshot.mode=when_needed to take a new snapshot, or stop the connector and rewrite its offset to a position the server still has",
+			t.pos.describeRestart(), me.Message)}
+	}
+	if errors.As(err, &me) && (me.Code == gomysql.ER_ACCESS_DENIED_ERROR || me.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR) {
+		return errPermanent{fmt.Errorf("the database user cannot read the binlog: %s; grant it REPLICATION SLAVE and REPLICATION CLIENT", me.Message)}
+	}
+	return fmt.Errorf("binlog stream failed: %w", err)
+}
+
+// describeRestart names the restart point for messages.
+func (p *position) describeRestart() string {
+	if p.restartGTIDs != "" {
+		return fmt.Sprintf("GTID set %s (file %s, pos %d)", p.restartGTIDs, p.restartFile, p.restartPos)
+	}
+	return fmt.Sprintf("file %s, pos %d", p.restartFile, p.restartPos)
+}
+
+// handle processes one binlog event, as Debezium's BinlogStreamingChangeEventSource.handleEvent.
+func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	t := s.t
+	h := ev.Header
+	if h.EventType == replication.HEARTBEAT_EVENT || h.EventType == replication.HEARTBEAT_LOG_EVENT_V2 {
+		return s.maybeHeartbeat(ctx)
+	}
+	t.pos.serverID = int64(h.ServerID)
+	if h.Timestamp != 0 {
+		t.pos.tsSec = int64(h.Timestamp)
+	}
+	if re, ok := ev.Event.(*replication.RotateEvent); ok {
+		t.pos.setStart(string(re.NextLogName), int64(re.Position))
+		if t.pos.inTx {
+			// A rotation cannot happen inside a transaction; keep the counters consistent.
+			t.pos.inTx = false
+		}
+		clear(s.tableIDs)
+		return nil
+	}
+	if h.LogPos == 0 {
+		// Artificial events (format description, GTID list) carry no position.
+		return nil
+	}
+	t.pos.setEvent(int64(h.LogPos)-int64(h.EventSize), int64(h.EventSize))
+
+	var err error
+	switch e := ev.Event.(type) {
+	case *replication.MariadbGTIDEvent:
+		g := mariaGTID{Domain: e.GTID.DomainID, Server: e.GTID.ServerID, Seq: e.GTID.SequenceNumber}
+		s.gtids.maria.add(g)
+		t.pos.startGTID(g.String(), s.gtids.String())
+		if !e.IsStandalone() {
+			err = s.begin(ctx, h)
+		}
+	case *replication.GTIDEvent:
+		gtid, gerr := s.addMySQLGTID(e)
+		if gerr != nil {
+			return errPermanent{gerr}
+		}
+		t.pos.startGTID(gtid, s.gtids.String())
+	case *replication.QueryEvent:
+		err = s.query(ctx, h, e)
+	case *replication.XIDEvent:
+		err = s.commit(ctx, h)
+	case *replication.TableMapEvent:
+		s.tableIDs[e.TableID] = relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
+	case *replication.RowsEvent:
+		err = s.rows(ctx, h, e)
+	case *replication.MariadbAnnotateRowsEvent:
+		if t.cfg.IncludeQuery {
+			t.pos.query = string(e.Query)
+		}
+	case *replication.RowsQueryEvent:
+		if t.cfg.IncludeQuery {
+			t.pos.query = string(e.Query)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.maybeHeartbeat(ctx); err != nil {
+		return err
+	}
+	t.pos.completeEvent()
+	if s.skipping {
+		s.skipEvents--
+		s.skipping = s.skipEvents > 0
+	}
+	return nil
+}
+
+// addMySQLGTID adds a MySQL GTID event's uuid:gno to the executed set.
+func (s *streamer) addMySQLGTID(e *replication.GTIDEvent) (string, error) {
+	u, err := formatUUID(e.SID)
+	if err != nil {
+		return "", err
+	}
+	gtid := fmt.Sprintf("%s:%d", u, e.GNO)
+	if err := s.gtids.mysql.Update(gtid); err != nil {
+		return "", fmt.Errorf("cannot add GTID %s to the executed set: %w", gtid, err)
+	}
+	return gtid, nil
+}
+
+func formatUUID(b []byte) (string, error) {
+	if len(b) != 16 {
+		return "", fmt.Errorf("GTID event has a %d-byte server uuid, want 16", len(b))
+	}
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out), nil
+}
+
+// begin starts a transaction (a MariaDB GTID event or a BEGIN query).
+func (s *streamer) begin(ctx context.Context, h *replication.EventHeader) error {
+	t := s.t
+	t.pos.beginTx()
+	if s.skipEvents != 0 {
+		s.skipping = true
+	}
+	if t.tx != nil {
+		recs := t.tx.Begin(s.records[:0], t.pos.txID, time.Unix(int64(h.Timestamp), 0), t.partition, t.offset())
+		return t.emit(ctx, recs)
+	}
+	return nil
+}
+
+// commit ends a transaction (XID event or COMMIT query).
+func (s *streamer) commit(ctx context.Context, h *replication.EventHeader) error {
+	t := s.t
+	wasIn := t.pos.inTx
+	var recs []*api.SourceRecord
+	if t.tx != nil && t.tx.Active() {
+		// Debezium dispatches the END before committing the offset context, so END carries the
+		// transaction's restart offset; it is replayed (and skipped) on restart only if not
+		// committed.
+		recs = t.tx.End(s.records[:0], time.Unix(int64(h.Timestamp), 0), t.partition, t.offset())
+	}
+	t.pos.commitTx()
+	s.skipping = false
+	s.skipEvents = 0
+	s.skipRows = 0
+	if len(recs) > 0 {
+		return t.emit(ctx, recs)
+	}
+	_ = wasIn
+	return nil
+}
+
+// query handles BEGIN, COMMIT and DDL statements.
+func (s *streamer) query(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent) error {
+	t := s.t
+	sql := strings.TrimSpace(string(e.Query))
+	switch {
+	case strings.EqualFold(sql, "BEGIN"):
+		return s.begin(ctx, h)
+	case strings.EqualFold(sql, "COMMIT"):
+		return s.commit(ctx, h)
+	case strings.EqualFold(sql, "ROLLBACK"):
+		return nil
+	}
+	upper := strings.ToUpper(sql[:min(len(sql), 8)])
+	if strings.HasPrefix(upper, "XA ") || strings.HasPrefix(upper, "INSERT ") || strings.HasPrefix(upper, "UPDATE ") ||
+		strings.HasPrefix(upper, "DELETE ") || strings.HasPrefix(upper, "SAVEPOIN") {
+		return nil
+	}
+	if s.skipping {
+		return nil
+	}
+	if !t.pos.inTx {
+		// A DDL statement is its own transaction (MariaDB logs it under a standalone GTID): once
+		// handled, a restart must not replay it.
+		t.pos.restartGTIDs = t.pos.currentGTIDs
+	}
+	return t.schemaChange(ctx, string(e.Schema), sql, time.Unix(int64(h.Timestamp), 0), true)
+}
+
+// rows emits the change events of one rows event.
+func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
+	t := s.t
+	if s.skipping {
+		return nil
+	}
+	id, ok := s.tableIDs[e.TableID]
+	if !ok {
+		return errPermanent{fmt.Errorf("rows event at %s:%d refers to table number %d without a preceding table map event",
+			t.pos.file, t.pos.eventPos, e.TableID)}
+	}
+	if !t.schema.captured(id) {
+		s.skipRows = 0
+		return nil
+	}
+	var op envelope.Op
+	switch e.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		op = envelope.OpCreate
+		if t.cfg.SkipCreate {
+			return nil
+		}
+	case replication.EnumRowsEventTypeUpdate:
+		op = envelope.OpUpdate
+		if t.cfg.SkipUpdate {
+			return nil
+		}
+	case replication.EnumRowsEventTypeDelete:
+		op = envelope.OpDelete
+		if t.cfg.SkipDelete {
+			return nil
+		}
+	default:
+		return nil
+	}
+	enc, err := t.schema.encoder(id)
+	if err != nil {
+		return errPermanent{err}
+	}
+	if enc == nil {
+		return errPermanent{fmt.Errorf("binlog event at %s:%d changes table %s, whose structure is unknown to the connector "+
+			"(its schema history does not describe it); take a new snapshot (snapshot.mode=when_needed after deleting the offset) "+
+			"or use snapshot.mode=recovery to rebuild the history", t.pos.file, t.pos.eventPos, id)}
+	}
+	tbl := t.schema.tables.Get(id)
+	step := 1
+	if op == envelope.OpUpdate {
+		step = 2
+	}
+	n := len(e.Rows) / step
+	ts := time.Unix(int64(h.Timestamp), 0)
+	for i := s.skipRows; i < n; i++ {
+		var before, after []any
+		switch op {
+		case envelope.OpCreate:
+			after = e.Rows[i]
+		case envelope.OpDelete:
+			before = e.Rows[i]
+		default:
+			before, after = e.Rows[2*i], e.Rows[2*i+1]
+		}
+		if (before != nil && len(before) != len(tbl.Columns)) || (after != nil && len(after) != len(tbl.Columns)) {
+			return errPermanent{fmt.Errorf("rows event at %s:%d for table %s has %d columns but the schema model has %d; "+
+				"the schema history does not match the binlog: restart with snapshot.mode=recovery",
+				t.pos.file, t.pos.eventPos, id, max(len(before), len(after)), len(tbl.Columns))}
+		}
+		t.pos.setRow(i, n)
+		src := t.source(id, ts, envelope.SnapshotFalse)
+		off := t.offset()
+		recs := s.records[:0]
+		var txs envelope.TxSource
+		if t.tx != nil {
+			txs = t.tx
+			if !t.tx.Active() {
+				// Rows outside a transaction (non-transactional engines): Debezium gives them
+				// no transaction block either.
+				txs = nil
+			}
+		}
+		recs, err = enc.Records(recs, &envelope.Event{Op: op, Before: before, After: after, Source: src, Tx: txs,
+			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
+		if err != nil {
+			return errPermanent{fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err)}
+		}
+		if t.tx != nil && t.tx.Active() {
+			// The transaction counters belong in the offset of every event inside it.
+			t.tx.Store(off)
+		}
+		if err := t.emit(ctx, recs); err != nil {
+			return err
+		}
+	}
+	t.pos.rowsDone()
+	s.skipRows = 0
+	return nil
+}
+
+// maybeHeartbeat emits a heartbeat when the interval has passed.
+func (s *streamer) maybeHeartbeat(ctx context.Context) error {
+	t := s.t
+	if t.heartbeat == nil || !t.heartbeat.Enabled() {
+		return nil
+	}
+	now := time.Now()
+	if now.Sub(s.lastHeartbeat) < t.heartbeat.Interval() {
+		return nil
+	}
+	s.lastHeartbeat = now
+	if r := t.heartbeat.Record(t.partition, t.offset(), now); r != nil {
+		return t.emit(ctx, []*api.SourceRecord{r})
+	}
+	return nil
+}
+
+// schemaChange applies a DDL statement: table model, schema history, schema change event,
+// truncate event.
+func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, streaming bool) error {
+	res, err := t.schema.applyDDL(t.schema.tables, db, sql)
+	if err != nil {
+		if errors.Is(err, errUnparseable) {
+			if t.cfg.SkipUnparseable {
+				t.log.Warn("skipping DDL statement that cannot be parsed", "statement", sql, "position", t.pos.describeEvent(), "error", err)
+				return nil
+			}
+			return errPermanent{fmt.Errorf("cannot parse the DDL statement at %s: %w; statement: %s. "+
+				"Set %s=true to skip statements that cannot be parsed (the table model may then be wrong)",
+				t.pos.describeEvent(), err, sql, propSkipUnparseable)}
+		}
+		return errPermanent{fmt.Errorf("cannot apply the DDL statement at %s: %w; statement: %s", t.pos.describeEvent(), err, sql)}
+	}
+	if res.Ignored && len(res.Changes) == 0 && res.Truncated == nil {
+		return nil
+	}
+	if res.Truncated != nil {
+		if t.schema.captured(*res.Truncated) && !t.cfg.SkipTruncate {
+			enc, err := t.schema.encoder(*res.Truncated)
+			if err != nil {
+				return errPermanent{err}
+			}
+			if enc != nil {
+				src := t.source(*res.Truncated, ts, envelope.SnapshotFalse)
+				recs, err := enc.Records(nil, &envelope.Event{Op: envelope.OpTruncate, Source: src, Partition: t.partition, Offset: t.offset()}, false)
+				if err != nil {
+					return errPermanent{err}
+				}
+				if err := t.emit(ctx, recs); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	capturedChange := len(res.Changes) == 0 && t.schema.databaseCaptured(res.Database)
+	for _, ch := range res.Changes {
+		if t.schema.captured(ch.ID) || (!ch.PreviousID.IsZero() && t.schema.captured(ch.PreviousID)) {
+			capturedChange = true
+		}
+	}
+	if t.cfg.StoreOnlyCaptured && !capturedChange {
+		return nil
+	}
+	if !t.schema.databaseCaptured(res.Database) && len(res.Changes) == 0 {
+		return nil
+	}
+	rec := &schemahistory.Record{
+		Source:       t.partition,
+		Position:     t.offset(),
+		TsMs:         time.Now().UnixMilli(),
+		DatabaseName: res.Database,
+		DDL:          sql,
+		TableChanges: res.Changes,
+	}
+	if t.history != nil {
+		if err := t.history.Record(ctx, rec); err != nil {
+			return fmt.Errorf("cannot record the schema change at %s in the schema history: %w", t.pos.describeEvent(), err)
+		}
+	}
+	if t.cfg.SchemaChanges && capturedChange {
+		var tid *relational.TableID
+		if len(res.Changes) > 0 {
+			tid = &res.Changes[0].ID
+		}
+		r := t.schemaChangeRecord(rec, tid, ts, streaming)
+		if err := t.emit(ctx, []*api.SourceRecord{r}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describeEvent names the current event's position for messages.
+func (p *position) describeEvent() string {
+	s := fmt.Sprintf("binlog file %s, position %d", p.file, p.eventPos)
+	if p.gtid != "" {
+		s += ", GTID " + p.gtid
+	}
+	return s
+}
