@@ -127,15 +127,15 @@ func (d *db) exec(qs ...string) {
 // config returns a connector configuration for the test database.
 func (d *db) config(prefix string, extra ...string) map[string]string {
 	m := map[string]string{
-		"connector.class":       MariaDBClass,
-		"topic.prefix":          prefix,
-		"database.hostname":     d.tb.Host,
-		"database.port":         strconv.Itoa(d.tb.Port),
-		"database.user":         d.tb.User,
-		"database.password":     d.tb.Password,
-		"database.server.id":    "6123",
-		"database.include.list": d.name,
-		"schema.history.internal.kafka.topic":             "unused",
+		"connector.class":                     MariaDBClass,
+		"topic.prefix":                        prefix,
+		"database.hostname":                   d.tb.Host,
+		"database.port":                       strconv.Itoa(d.tb.Port),
+		"database.user":                       d.tb.User,
+		"database.password":                   d.tb.Password,
+		"database.server.id":                  "6123",
+		"database.include.list":               d.name,
+		"schema.history.internal.kafka.topic": "unused",
 		"schema.history.internal.kafka.bootstrap.servers": "unused",
 		"poll.interval.ms": "100",
 	}

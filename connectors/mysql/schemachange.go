@@ -46,9 +46,9 @@ var (
 // buildSchemaChangeSchemas builds the key and value schemas of the flavour's schema change events.
 func (t *Task) buildSchemaChangeSchemas() {
 	ns := "io.debezium.connector." + t.flavor.connectorName()
-	t.scKey = api.StructSchema().Name(ns + ".SchemaChangeKey").Version(1).
+	t.scKey = api.StructSchema().Name(ns+".SchemaChangeKey").Version(1).
 		Field("databaseName", api.StringSchema).Build()
-	t.scValue = api.StructSchema().Name(ns + ".SchemaChangeValue").Version(1).
+	t.scValue = api.StructSchema().Name(ns+".SchemaChangeValue").Version(1).
 		Field("source", t.srcSchema).
 		Field("ts_ms", api.Int64Schema).
 		Field("databaseName", api.OptionalStringSchema).
