@@ -2,12 +2,27 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
+	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/builtin"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
 
-// runWorker starts the runtime for a validated configuration and blocks until it stops.
+// runWorker starts the runtime for a validated configuration and blocks until it stops
+// (SIGTERM/SIGINT shut it down gracefully).
 func runWorker(cfg *workerconfig.Worker, connectors []map[string]string, stderr io.Writer) error {
-	return errors.New(cfg.Mode.String() + " mode: the worker runtime is not implemented yet (configuration is valid)")
+	reg, err := plugins.New(builtin.Plugins()...)
+	if err != nil {
+		return fmt.Errorf("the built-in connector plugins are inconsistent: %w", err)
+	}
+	err = runtime.RunProcess(cfg, connectors, reg, version, stderr)
+	var cerr *runtime.ConnectorConfigError
+	if errors.As(err, &cerr) {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return exitError(runtime.ExitConnectorConfig)
+	}
+	return err
 }

@@ -1,0 +1,96 @@
+// Package converter turns Connect data (a schema and a value) into the bytes of a Kafka record key
+// or value, as Kafka Connect's Converter plugins do, under the same class names:
+// org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter and
+// org.apache.kafka.connect.converters.ByteArrayConverter.
+package converter
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/connectd/connectd/connect/api"
+)
+
+// The converter class names connectd implements.
+const (
+	JSONClass      = "org.apache.kafka.connect.json.JsonConverter"
+	StringClass    = "org.apache.kafka.connect.storage.StringConverter"
+	ByteArrayClass = "org.apache.kafka.connect.converters.ByteArrayConverter"
+)
+
+// Converter serialises Connect data for one side of a record (key or value). A Converter is
+// called from one task's goroutine at a time but may be shared by tasks, so implementations are
+// safe for concurrent use.
+type Converter interface {
+	// FromConnectData returns the bytes for value, described by schema (nil for schemaless data).
+	// A nil value gives nil bytes (a null key, or a tombstone value) unless the converter writes
+	// an envelope for it.
+	FromConnectData(topic string, schema *api.Schema, value any) ([]byte, error)
+}
+
+// Factory builds a converter from its settings: the properties under the `key.converter.` or
+// `value.converter.` prefix with the prefix removed (e.g. "schemas.enable").
+type Factory func(config map[string]string, isKey bool) (Converter, error)
+
+var factories = map[string]Factory{
+	StringClass:    newString,
+	ByteArrayClass: newByteArray,
+}
+
+// Register adds a converter class. It is meant for package init functions (the JSON converter
+// registers itself so this package does not import it).
+func Register(class string, f Factory) {
+	factories[class] = f
+}
+
+// Classes lists the converter class names that can be configured.
+func Classes() []string {
+	out := make([]string, 0, len(factories))
+	for c := range factories {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the converter of class with its settings.
+func New(class string, config map[string]string, isKey bool) (Converter, error) {
+	class = strings.TrimSpace(class)
+	f, ok := factories[class]
+	if !ok {
+		if s := simpleName(class); s != class {
+			for c, cf := range factories {
+				if simpleName(c) == s {
+					f, ok = cf, true
+				}
+			}
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("converter class %s is not available in connectd; use one of %s", class, strings.Join(Classes(), ", "))
+	}
+	c, err := f(config, isKey)
+	if err != nil {
+		return nil, fmt.Errorf("cannot configure converter %s: %w", class, err)
+	}
+	return c, nil
+}
+
+func simpleName(class string) string {
+	if i := strings.LastIndexByte(class, '.'); i >= 0 {
+		return class[i+1:]
+	}
+	return class
+}
+
+// Settings returns the properties of props under prefix (e.g. "value.converter."), prefix removed.
+func Settings(props map[string]string, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range props {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && rest != "" {
+			out[rest] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,11 @@
+// Package builtin lists the connector plugins shipped in the connectd binary. Each connector
+// package adds its plugin here; test-only connectors never do (they are registered by test
+// binaries).
+package builtin
+
+import "github.com/connectd/connectd/connect/api"
+
+// Plugins returns the product's connector plugins.
+func Plugins() []api.Plugin {
+	return nil
+}

@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/offsets"
+)
+
+// connectorRunner is one connector instance and its state machine, as Kafka Connect's
+// WorkerConnector: the instance is started while the target state is STARTED and stopped while it
+// is PAUSED or STOPPED; a failure sticks until the connector is restarted. Calls into the
+// connector are serialised by mu, so a connector sees one goroutine at a time.
+type connectorRunner struct {
+	name        string
+	w           *Worker
+	log         *slog.Logger
+	config      map[string]string
+	conn        api.SourceConnector
+	reconfigure func() // asks the herder to recompute task configs; must not block
+
+	mu      sync.Mutex
+	target  rest.TargetState
+	started bool // conn.Start succeeded and conn.Stop was not called since
+	failed  bool
+}
+
+// Offsets implements api.ConnectorContext.
+func (c *connectorRunner) Offsets() api.OffsetReader { return offsets.ReaderFor(c.w.offsets, c.name) }
+
+// RequestTaskReconfiguration implements api.ConnectorContext; the herder does the work on its own
+// goroutine, so a connector may call it from anywhere, Start included.
+func (c *connectorRunner) RequestTaskReconfiguration() {
+	if c.reconfigure != nil {
+		c.reconfigure()
+	}
+}
+
+// RaiseError implements api.ConnectorContext: the connector fails with err as its trace. It runs
+// on its own goroutine because a connector may raise from inside Start, while mu is held.
+func (c *connectorRunner) RaiseError(err error) {
+	go func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.failLocked("the connector raised an error", err)
+	}()
+}
+
+func (c *connectorRunner) report(s rest.State, trace string) {
+	c.w.listener.OnConnectorState(c.name, s, trace)
+}
+
+func (c *connectorRunner) failLocked(what string, err error) {
+	if c.failed {
+		return
+	}
+	c.failed = true
+	c.stopInstanceLocked()
+	msg := what + ": " + err.Error()
+	c.log.Error("connector failed", "error", msg)
+	c.report(rest.StateFailed, msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name))
+}
+
+// transition moves the instance towards target and reports the resulting state.
+func (c *connectorRunner) transition(target rest.TargetState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.target = target
+	if c.failed {
+		// As in Kafka Connect, a failed connector ignores target state changes until restarted.
+		return
+	}
+	switch target {
+	case rest.TargetStarted:
+		if !c.started {
+			if err := safely(func() error { return c.conn.Start(c, c.config) }); err != nil {
+				c.failLocked("the connector failed to start", err)
+				return
+			}
+			c.started = true
+		}
+		c.report(rest.StateRunning, "")
+	case rest.TargetPaused:
+		c.stopInstanceLocked()
+		c.report(rest.StatePaused, "")
+	case rest.TargetStopped:
+		c.stopInstanceLocked()
+		c.report(rest.StateStopped, "")
+	}
+}
+
+func (c *connectorRunner) stopInstanceLocked() {
+	if !c.started {
+		return
+	}
+	c.started = false
+	if err := safely(c.conn.Stop); err != nil {
+		c.log.Warn("the connector's Stop returned an error", "error", err)
+	}
+}
+
+// shutdown stops the instance for good.
+func (c *connectorRunner) shutdown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopInstanceLocked()
+	c.failed = true // no more transitions
+}
+
+// running reports whether the instance is started (target STARTED and not failed).
+func (c *connectorRunner) running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.started && !c.failed
+}
+
+// taskConfigs asks the started connector for its task configurations, enforcing tasks.max as
+// Kafka Connect does.
+func (c *connectorRunner) taskConfigs(maxTasks int) ([]map[string]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started || c.failed {
+		return nil, fmt.Errorf("connector %s is not running", c.name)
+	}
+	var cfgs []map[string]string
+	err := safely(func() error {
+		var err error
+		cfgs, err = c.conn.TaskConfigs(maxTasks)
+		return err
+	})
+	if err != nil {
+		c.failLocked("the connector failed to generate task configurations", err)
+		return nil, err
+	}
+	if len(cfgs) > maxTasks {
+		err := fmt.Errorf("the connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create; this is a bug in the connector, or raise tasks.max", c.name, len(cfgs), maxTasks)
+		c.failLocked("the connector generated too many tasks", err)
+		return nil, err
+	}
+	return cfgs, nil
+}

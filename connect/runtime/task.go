@@ -1,0 +1,391 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/converter"
+	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/offsets"
+)
+
+// recordOverhead approximates the producer's per-record memory beyond key, value and headers, so
+// the in-flight bound also holds for many tiny records.
+const recordOverhead = 64
+
+// taskRunner runs one source task: a goroutine polls the task, converts each record, hands it to
+// the worker's shared producer and tracks it until Kafka acknowledges it; another goroutine
+// commits the acknowledged offsets every offset.flush.interval.ms. The bytes in flight are
+// bounded: Poll is not called while the task has more than maxInflight bytes unacknowledged, which
+// is the backpressure a slow Kafka exerts on the connector.
+type taskRunner struct {
+	id        rest.TaskID
+	w         *Worker
+	log       *slog.Logger
+	task      api.SourceTask
+	config    map[string]string
+	keyConv   converter.Converter
+	valueConv converter.Converter
+
+	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
+	// Kafka (the graceful shutdown time is over).
+	pollCtx  context.Context
+	stopPoll context.CancelFunc
+	hardCtx  context.Context
+	abandon  context.CancelFunc
+
+	targetMu sync.Mutex
+	target   rest.TargetState
+	wake     chan struct{} // a target state change
+
+	subs          *submitted
+	inflightBytes atomic.Int64
+	inflightRecs  atomic.Int64
+	space         chan struct{} // an acknowledgement freed in-flight room
+
+	failure  atomic.Pointer[error] // first produce failure
+	stopping atomic.Bool           // stop() was called: the end is not a failure
+	silenced atomic.Bool           // abandoned: its late reports must not resurrect a status
+	done     chan struct{}         // run returned
+	stopOnce sync.Once             // task.Stop is called once
+	commitMu sync.Mutex            // one offset commit at a time
+
+	// Owned by the poll goroutine.
+	keyBuf     []byte
+	topicsSeen map[string]struct{}
+}
+
+func (w *Worker) newTaskRunner(id rest.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target rest.TargetState) *taskRunner {
+	t := &taskRunner{
+		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv,
+		log:    w.log.With("connector", id.Connector, "task", id.Task),
+		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
+		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
+	}
+	t.hardCtx, t.abandon = context.WithCancel(context.Background())
+	t.pollCtx, t.stopPoll = context.WithCancel(t.hardCtx)
+	return t
+}
+
+// ConnectorName implements api.TaskContext.
+func (t *taskRunner) ConnectorName() string { return t.id.Connector }
+
+// TaskID implements api.TaskContext.
+func (t *taskRunner) TaskID() int { return t.id.Task }
+
+// Offsets implements api.TaskContext: reads go through the store, which catches up with every
+// write (by any client) before answering.
+func (t *taskRunner) Offsets() api.OffsetReader {
+	return offsets.ReaderFor(t.w.offsets, t.id.Connector)
+}
+
+func (t *taskRunner) setTarget(s rest.TargetState) {
+	t.targetMu.Lock()
+	t.target = s
+	t.targetMu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (t *taskRunner) currentTarget() rest.TargetState {
+	t.targetMu.Lock()
+	defer t.targetMu.Unlock()
+	return t.target
+}
+
+func (t *taskRunner) report(s rest.State, trace string) {
+	if t.silenced.Load() {
+		return
+	}
+	t.w.listener.OnTaskState(t.id, s, trace)
+}
+
+// run is the task's goroutine: start, poll until stopped or failed, then drain, commit and stop.
+func (t *taskRunner) run() {
+	defer close(t.done)
+	// Read the offset store to its end first, so an offset written while the connector was
+	// stopped (over REST or by any Kafka client) is the one the task starts from, and a
+	// malformed offset record fails the task with its explanation.
+	if _, err := t.w.offsets.List(t.pollCtx, t.id.Connector); err != nil {
+		if t.pollCtx.Err() == nil {
+			t.fail("could not read the connector's offsets before starting the task", err)
+		}
+		return
+	}
+	if err := safely(func() error { return t.task.Start(t.pollCtx, t, t.config) }); err != nil {
+		if t.pollCtx.Err() == nil {
+			t.fail("the task failed to start", err)
+		}
+		t.stopTask()
+		return
+	}
+	stopFlush := make(chan struct{})
+	flushDone := make(chan struct{})
+	go t.flushLoop(stopFlush, flushDone)
+	err := safely(t.pollLoop)
+	close(stopFlush)
+	<-flushDone
+	if err != nil {
+		t.fail("", err)
+	}
+	t.finish()
+	if err == nil && t.stopping.Load() {
+		t.report(rest.StateUnassigned, "")
+	}
+}
+
+// safely runs fn, turning a panic into an error so one broken connector cannot bring the worker
+// down.
+func safely(fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v (a bug in the connector or in connectd; please report it with the worker log)", v)
+		}
+	}()
+	return fn()
+}
+
+// failure kinds, for the trace.
+type pollError struct{ err error }
+
+func (e pollError) Error() string { return e.err.Error() }
+func (e pollError) Unwrap() error { return e.err }
+
+func (t *taskRunner) fail(what string, err error) {
+	var msg string
+	var pe pollError
+	switch {
+	case what != "":
+		msg = what + ": " + err.Error()
+	case errors.As(err, &pe):
+		msg = "the task failed while polling for records: " + pe.err.Error()
+	default:
+		msg = err.Error()
+	}
+	t.log.Error("task failed", "error", msg)
+	t.report(rest.StateFailed, msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector))
+}
+
+// pollLoop polls until stopped (nil) or failed (the error).
+func (t *taskRunner) pollLoop() error {
+	reported := rest.State("")
+	for {
+		if f := t.failure.Load(); f != nil {
+			return *f
+		}
+		if t.pollCtx.Err() != nil {
+			return nil
+		}
+		if t.currentTarget() != rest.TargetStarted {
+			// PAUSED keeps the task started but idle; acknowledgements and offset commits go on.
+			if reported != rest.StatePaused {
+				t.report(rest.StatePaused, "")
+				reported = rest.StatePaused
+			}
+			select {
+			case <-t.wake:
+			case <-t.pollCtx.Done():
+			}
+			continue
+		}
+		if reported != rest.StateRunning {
+			t.report(rest.StateRunning, "")
+			reported = rest.StateRunning
+		}
+		if t.inflightBytes.Load() >= t.w.maxInflight {
+			select {
+			case <-t.space:
+			case <-t.wake:
+			case <-t.pollCtx.Done():
+			}
+			continue
+		}
+		recs, err := t.task.Poll(t.pollCtx)
+		if err != nil {
+			if t.pollCtx.Err() != nil {
+				continue // stopping (or a produce failure): the loop head decides
+			}
+			return pollError{err}
+		}
+		for _, r := range recs {
+			if r == nil {
+				continue
+			}
+			if err := t.send(r); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// send converts one record and hands it to the producer.
+func (t *taskRunner) send(r *api.SourceRecord) error {
+	if r.Topic == "" {
+		return fmt.Errorf("the connector produced a record without a topic (source partition %v, offset %v); this is a bug in the connector", r.SourcePartition, r.SourceOffset)
+	}
+	key, err := t.keyConv.FromConnectData(r.Topic, r.KeySchema, r.Key)
+	if err != nil {
+		return fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err)
+	}
+	value, err := t.valueConv.FromConnectData(r.Topic, r.ValueSchema, r.Value)
+	if err != nil {
+		return fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; check value.converter and its settings", r.Topic, err)
+	}
+	kr := &kgo.Record{Topic: r.Topic, Key: key, Value: value, Partition: -1, Timestamp: r.Timestamp}
+	if r.Partition >= 0 {
+		kr.Partition = r.Partition
+	}
+	size := int64(len(key) + len(value) + recordOverhead)
+	if len(r.Headers) > 0 {
+		kr.Headers = make([]kgo.RecordHeader, 0, len(r.Headers))
+		for _, h := range r.Headers {
+			v := converter.HeaderValue(h.Schema, h.Value)
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
+			size += int64(len(h.Key) + len(v))
+		}
+	}
+	var p *pendingRecord
+	if r.SourcePartition != nil && r.SourceOffset != nil {
+		if err := offsets.ValidateOffsetMap("offset", r.SourceOffset); err != nil {
+			return fmt.Errorf("the connector produced a record for topic %s with an offset that cannot be stored: %w", r.Topic, err)
+		}
+		if t.keyBuf, err = offsets.AppendKey(t.keyBuf[:0], t.id.Connector, r.SourcePartition); err != nil {
+			return fmt.Errorf("the connector produced a record for topic %s with a source partition that cannot be stored: %w", r.Topic, err)
+		}
+		p = t.subs.submit(t.keyBuf, r.SourcePartition, r.SourceOffset)
+	}
+	if _, ok := t.topicsSeen[r.Topic]; !ok {
+		t.topicsSeen[r.Topic] = struct{}{}
+		t.w.listener.OnTopicUsed(t.id.Connector, r.Topic)
+	}
+	t.inflightBytes.Add(size)
+	t.inflightRecs.Add(1)
+	t.w.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
+	return nil
+}
+
+// acked is the producer callback of one record.
+func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err error) {
+	if err != nil {
+		if t.hardCtx.Err() == nil {
+			ferr := fmt.Errorf("Kafka did not accept a record for topic %s: %w. Offsets are committed only up to the records Kafka acknowledged before it, so nothing is lost or skipped; fix the cause (topic exists and is writable, ACLs, record size against max.message.bytes) before restarting", kr.Topic, err)
+			if t.failure.CompareAndSwap(nil, &ferr) {
+				t.stopPoll() // interrupt a blocked Poll: the task must stop producing
+			}
+		}
+	} else if p != nil {
+		p.acked.Store(true)
+	}
+	t.inflightBytes.Add(-size)
+	t.inflightRecs.Add(-1)
+	select {
+	case t.space <- struct{}{}:
+	default:
+	}
+}
+
+func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	tick := time.NewTicker(t.w.flushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			t.commit()
+		case <-stop:
+			return
+		}
+	}
+}
+
+// commit writes the offsets of acknowledged records to the offset store and then tells the task
+// (api.SourceTask.Commit), never the other way round: a connector confirms a position to its
+// database only once a restart would resume after it.
+func (t *taskRunner) commit() {
+	t.commitMu.Lock()
+	defer t.commitMu.Unlock()
+	offs := t.subs.collect()
+	if len(offs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(t.hardCtx, t.w.flushTimeout)
+	defer cancel()
+	if err := t.w.offsets.Set(ctx, t.id.Connector, offs); err != nil {
+		t.log.Warn("could not commit offsets; they are retried at the next flush", "error", err)
+		t.subs.retry(offs, func(p map[string]any) string {
+			k, _ := offsets.EncodeKey(t.id.Connector, p)
+			return string(k)
+		})
+		return
+	}
+	if err := safely(func() error { return t.task.Commit(ctx, offs) }); err != nil {
+		t.log.Warn("the task's commit callback failed", "error", err)
+	}
+}
+
+// finish waits (bounded by offset.flush.timeout.ms) for Kafka to acknowledge the records in
+// flight, commits their offsets and stops the task.
+func (t *taskRunner) finish() {
+	if t.inflightRecs.Load() > 0 {
+		timer := time.NewTimer(t.w.flushTimeout)
+	wait:
+		for t.inflightRecs.Load() > 0 {
+			select {
+			case <-t.space:
+			case <-timer.C:
+				t.log.Warn("records still unacknowledged after offset.flush.timeout.ms; their offsets are not committed and they are sent again after a restart",
+					"records", t.inflightRecs.Load(), "timeout", t.w.flushTimeout)
+				break wait
+			case <-t.hardCtx.Done():
+				break wait
+			}
+		}
+		timer.Stop()
+	}
+	t.commit()
+	t.stopTask()
+}
+
+func (t *taskRunner) stopTask() {
+	t.stopOnce.Do(func() {
+		if err := safely(t.task.Stop); err != nil {
+			t.log.Warn("the task's Stop returned an error", "error", err)
+		}
+	})
+}
+
+// stop asks the task to stop and waits up to timeout for it; a task whose Poll ignores its
+// context is then stopped from outside (Stop unblocks it) and abandoned. It reports whether the
+// task finished.
+func (t *taskRunner) stop(timeout time.Duration) bool {
+	t.stopping.Store(true)
+	t.stopPoll()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return true
+	case <-timer.C:
+	}
+	t.log.Error("the task did not stop within task.shutdown.graceful.timeout.ms; stopping it forcibly", "timeout", timeout)
+	t.abandon()
+	go t.stopTask()
+	select {
+	case <-t.done:
+		return true
+	case <-time.After(time.Second):
+		t.silenced.Store(true)
+		t.log.Error("the task is still running after being stopped; abandoning it")
+		return false
+	}
+}

@@ -1,0 +1,260 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/converter"
+	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/rest"
+)
+
+// Groups of the common connector settings, as Kafka Connect's ConnectorConfig names them.
+const (
+	groupCommon     = "Common"
+	groupTransforms = "Transforms"
+	groupPredicates = "Predicates"
+	groupErrors     = "Error Handling"
+)
+
+// CommonSpec is the settings every connector has (Kafka Connect's ConnectorConfig), validated
+// before the plugin's own spec.
+var CommonSpec = api.ConfigSpec{
+	{Name: "name", Type: api.ConfigString, Required: true, Importance: api.High, Group: groupCommon, DisplayName: "Connector name",
+		Doc: "Globally unique name to use for this connector.", Validate: validateName},
+	{Name: "connector.class", Type: api.ConfigString, Required: true, Importance: api.High, Group: groupCommon, DisplayName: "Connector class",
+		Doc: "Name or alias of the class for this connector (the Debezium class names are accepted)."},
+	{Name: "tasks.max", Type: api.ConfigInt, Default: "1", Importance: api.High, Group: groupCommon, DisplayName: "Tasks max",
+		Doc: "Maximum number of tasks to use for this connector.", Validate: atLeastOne},
+	{Name: "tasks.max.enforce", Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Group: groupCommon, DisplayName: "Enforce tasks max",
+		Doc: "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector; connectd always enforces it."},
+	{Name: "key.converter", Type: api.ConfigClass, Importance: api.Low, Group: groupCommon, DisplayName: "Key converter class",
+		Doc: "Converter class for record keys; the worker's key.converter when unset.", Validate: validConverter},
+	{Name: "value.converter", Type: api.ConfigClass, Importance: api.Low, Group: groupCommon, DisplayName: "Value converter class",
+		Doc: "Converter class for record values; the worker's value.converter when unset.", Validate: validConverter},
+	{Name: "header.converter", Type: api.ConfigClass, Importance: api.Low, Group: groupCommon, DisplayName: "Header converter class",
+		Doc: "Header converter class; connectd writes headers as Kafka's SimpleHeaderConverter does.", Validate: validHeaderConverter},
+	{Name: "transforms", Type: api.ConfigList, Importance: api.Low, Group: groupTransforms, DisplayName: "Transforms",
+		Doc: "Aliases for the transformations to be applied to records. Single message transforms are not supported by connectd yet.", Validate: notSupportedList("single message transforms")},
+	{Name: "predicates", Type: api.ConfigList, Importance: api.Low, Group: groupPredicates, DisplayName: "Predicates",
+		Doc: "Aliases for the predicates used by transformations. Not supported by connectd yet.", Validate: notSupportedList("predicates")},
+	{Name: "config.action.reload", Type: api.ConfigString, Default: "restart", Importance: api.Low, Group: groupCommon, DisplayName: "Reload Action",
+		Doc: "What to do when external configuration providers change a value; accepted for compatibility.", Allowed: []string{"none", "restart"}},
+	{Name: "errors.retry.timeout", Type: api.ConfigLong, Default: "0", Importance: api.Medium, Group: groupErrors, DisplayName: "Retry Timeout for Errors",
+		Doc: "The maximum duration in milliseconds that a failed operation will be reattempted; accepted for compatibility."},
+	{Name: "errors.retry.delay.max.ms", Type: api.ConfigLong, Default: "60000", Importance: api.Medium, Group: groupErrors, DisplayName: "Maximum Delay Between Retries for Errors",
+		Doc: "The maximum duration in milliseconds between consecutive retry attempts; accepted for compatibility."},
+	{Name: "errors.tolerance", Type: api.ConfigString, Default: "none", Importance: api.Medium, Group: groupErrors, DisplayName: "Error Tolerance",
+		Doc: "Behavior for tolerating errors during connector operation; only 'none' (fail the task on the first error) is supported.", Allowed: []string{"none", "all"}, Validate: onlyNone},
+	{Name: "errors.log.enable", Type: api.ConfigBoolean, Default: "false", Importance: api.Medium, Group: groupErrors, DisplayName: "Log Errors",
+		Doc: "If true, write each error to the worker log; accepted for compatibility."},
+	{Name: "errors.log.include.messages", Type: api.ConfigBoolean, Default: "false", Importance: api.Medium, Group: groupErrors, DisplayName: "Log Error Details",
+		Doc: "Whether to include the failing record in the log; accepted for compatibility."},
+}
+
+func validateName(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("String may not be empty")
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("String may not contain control sequences")
+		}
+	}
+	return nil
+}
+
+func atLeastOne(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err == nil && n < 1 {
+		return fmt.Errorf("Value must be at least 1")
+	}
+	return nil
+}
+
+func validConverter(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	if _, err := converter.New(v, nil, false); err != nil {
+		return fmt.Errorf("Class %s could not be found; connectd provides %s", v, strings.Join(converter.Classes(), ", "))
+	}
+	return nil
+}
+
+func validHeaderConverter(v string) error {
+	switch strings.TrimSpace(v) {
+	case "", "org.apache.kafka.connect.storage.SimpleHeaderConverter", "SimpleHeaderConverter":
+		return nil
+	}
+	return fmt.Errorf("Class %s is not supported; connectd writes headers as org.apache.kafka.connect.storage.SimpleHeaderConverter", v)
+}
+
+func notSupportedList(what string) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) != "" {
+			return fmt.Errorf("%s are not supported by connectd yet; remove this setting", what)
+		}
+		return nil
+	}
+}
+
+func onlyNone(v string) error {
+	if strings.EqualFold(strings.TrimSpace(v), "all") {
+		return fmt.Errorf("errors.tolerance=all is not supported by connectd yet: a record that cannot be converted or produced fails the task")
+	}
+	return nil
+}
+
+// Validate checks a connector configuration against the common settings and its plugin's spec
+// and returns Kafka Connect's validation result, with secret values hidden. It fails (400) only
+// when the configuration names no plugin or an unknown one, as Kafka Connect does.
+func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos, error) {
+	class, ok := config["connector.class"]
+	if !ok || strings.TrimSpace(class) == "" {
+		return rest.ConfigInfos{}, rest.BadRequest("Connector config %s contains no connector type", javaMap(reg.Mask(config)))
+	}
+	p, ok := reg.Lookup(class)
+	if !ok {
+		return rest.ConfigInfos{}, rest.BadRequest("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s", class, pluginList(reg))
+	}
+	// The plugin's definition of a key wins over the common one, as in Kafka Connect.
+	spec := make(api.ConfigSpec, 0, len(CommonSpec)+len(p.Spec))
+	for _, k := range CommonSpec {
+		if p.Spec.Key(k.Name) == nil {
+			spec = append(spec, k)
+		}
+	}
+	spec = append(spec, p.Spec...)
+	values, errCount := spec.Validate(config)
+	out := rest.ConfigInfos{Name: p.Class, ErrorCount: errCount, Groups: []string{}, Configs: make([]rest.ConfigInfo, 0, len(spec))}
+	seenGroup := map[string]int{}
+	for _, g := range []string{groupCommon, groupTransforms, groupPredicates, groupErrors} {
+		seenGroup[g] = 0
+		out.Groups = append(out.Groups, g)
+	}
+	for i, v := range values {
+		k := &spec[i]
+		g := k.Group
+		if _, ok := seenGroup[g]; !ok && g != "" {
+			out.Groups = append(out.Groups, g)
+		}
+		seenGroup[g]++
+		out.Configs = append(out.Configs, rest.ConfigInfo{Definition: keyInfo(k, seenGroup[g]), Value: valueInfo(k, v)})
+	}
+	return out, nil
+}
+
+// PluginConfig returns the definitions of a plugin's own settings (GET
+// /connector-plugins/{p}/config).
+func PluginConfig(reg *plugins.Registry, name string) ([]rest.ConfigKeyInfo, error) {
+	p, ok := reg.Lookup(name)
+	if !ok {
+		return nil, rest.NotFound("Unknown plugin %s.", name)
+	}
+	order := map[string]int{}
+	out := make([]rest.ConfigKeyInfo, 0, len(p.Spec))
+	for i := range p.Spec {
+		k := &p.Spec[i]
+		order[k.Group]++
+		out = append(out, *keyInfo(k, order[k.Group]))
+	}
+	return out, nil
+}
+
+func keyInfo(k *api.ConfigKey, order int) *rest.ConfigKeyInfo {
+	ki := &rest.ConfigKeyInfo{
+		Name: k.Name, Type: string(k.Type), Required: k.Required, Importance: string(k.Importance),
+		Documentation: k.Doc, Order: order, Width: "NONE", DisplayName: k.DisplayName, Dependents: []string{},
+	}
+	if ki.DisplayName == "" {
+		ki.DisplayName = k.Name
+	}
+	if ki.Importance == "" {
+		ki.Importance = string(api.Low)
+	}
+	if !k.Required && k.Default != "" {
+		d := k.Default
+		if k.IsSecret() {
+			d = plugins.Hidden
+		}
+		ki.DefaultValue = &d
+	}
+	if k.Group != "" {
+		g := k.Group
+		ki.Group = &g
+	}
+	return ki
+}
+
+func valueInfo(k *api.ConfigKey, v api.ConfigValue) *rest.ConfigValueInfo {
+	vi := &rest.ConfigValueInfo{Name: v.Name, RecommendedValues: v.RecommendedValues, Errors: v.Errors, Visible: v.Visible}
+	if vi.RecommendedValues == nil {
+		vi.RecommendedValues = []string{}
+	}
+	if vi.Errors == nil {
+		vi.Errors = []string{}
+	}
+	if v.HasValue || v.Value != "" {
+		s := v.Value
+		if s != "" && plugins.IsSecret(api.ConfigSpec{*k}, k.Name) {
+			s = plugins.Hidden
+		}
+		vi.Value = &s
+	}
+	return vi
+}
+
+// invalidConfig is Kafka Connect's 400 answer to creating or updating a connector with an invalid
+// configuration.
+func invalidConfig(infos rest.ConfigInfos) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):", infos.ErrorCount)
+	for _, c := range infos.Configs {
+		if c.Value == nil {
+			continue
+		}
+		for _, e := range c.Value.Errors {
+			b.WriteString("\n")
+			b.WriteString(e)
+		}
+	}
+	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
+	return rest.BadRequest("%s", b.String())
+}
+
+// javaMap prints a map as Java's AbstractMap.toString, keys sorted for stable messages.
+func javaMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(m[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func pluginList(reg *plugins.Registry) string {
+	var names []string
+	for _, p := range reg.List() {
+		names = append(names, p.Class)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}

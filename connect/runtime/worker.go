@@ -1,0 +1,297 @@
+// Package runtime runs connectors and their tasks: the Worker owns the instances on this process
+// (connector state machines, source task poll loops, the shared producer, offset commits), and a
+// herder decides what runs (StandaloneHerder here; a distributed herder elsewhere uses the same
+// Worker). The herders implement rest.Herder, so the REST API serves either.
+//
+// The path of one record: a task's Poll returns it; the task's goroutine converts key and value
+// with the configured converters and hands it to the worker's franz-go producer (idempotent,
+// acks=all, batched); the producer's callback marks it acknowledged; every
+// offset.flush.interval.ms the committer writes, per source partition, the offset of the last
+// record acknowledged together with all records before it, and only then calls the task's Commit.
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/converter"
+	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/offsets"
+)
+
+// DefaultMaxInflightBytes bounds each task's unacknowledged bytes when producer.buffer.memory is
+// not set; it is the Java producer's default buffer.memory (32 MiB).
+const DefaultMaxInflightBytes = 32 << 20
+
+// StatusListener receives the state changes of the instances a Worker runs; a herder records them
+// in its status store.
+type StatusListener interface {
+	OnConnectorState(name string, state rest.State, trace string)
+	OnTaskState(id rest.TaskID, state rest.State, trace string)
+	// OnTopicUsed is called the first time a task of the connector produces to topic.
+	OnTopicUsed(connector, topic string)
+}
+
+// Producer is the part of a franz-go client the worker uses, so tests can count records.
+type Producer interface {
+	Produce(ctx context.Context, r *kgo.Record, promise func(*kgo.Record, error))
+}
+
+// WorkerOptions configures a Worker.
+type WorkerOptions struct {
+	Config   *workerconfig.Worker
+	Plugins  *plugins.Registry
+	Offsets  offsets.Store
+	Producer Producer
+	Listener StatusListener
+	Logger   *slog.Logger
+}
+
+// Worker runs connector and task instances; it does not know where configurations live.
+type Worker struct {
+	plugins  *plugins.Registry
+	offsets  offsets.Store
+	producer Producer
+	listener StatusListener
+	log      *slog.Logger
+	props    map[string]string
+
+	keyConv, valueConv converter.Converter // the worker's defaults
+
+	maxInflight     int64
+	flushInterval   time.Duration
+	flushTimeout    time.Duration
+	shutdownTimeout time.Duration
+
+	mu         sync.Mutex
+	connectors map[string]*connectorRunner
+	tasks      map[rest.TaskID]*taskRunner
+}
+
+// NewWorker builds a worker from its validated configuration.
+func NewWorker(o WorkerOptions) (*Worker, error) {
+	w := &Worker{
+		plugins: o.Plugins, offsets: o.Offsets, producer: o.Producer, listener: o.Listener, log: o.Logger,
+		props: o.Config.Props, connectors: map[string]*connectorRunner{}, tasks: map[rest.TaskID]*taskRunner{},
+	}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	var err error
+	if w.keyConv, err = converter.New(o.Config.KeyConverter, converter.Settings(o.Config.Props, "key.converter."), true); err != nil {
+		return nil, fmt.Errorf("key.converter: %w", err)
+	}
+	if w.valueConv, err = converter.New(o.Config.ValueConverter, converter.Settings(o.Config.Props, "value.converter."), false); err != nil {
+		return nil, fmt.Errorf("value.converter: %w", err)
+	}
+	w.maxInflight = DefaultMaxInflightBytes
+	if v, ok := o.Config.Props["producer.buffer.memory"]; ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("producer.buffer.memory=%s: expected a positive number of bytes", v)
+		}
+		w.maxInflight = n
+	}
+	w.flushInterval = millis(o.Config.FlushIntervalMs, 60000)
+	w.flushTimeout = millis(o.Config.FlushTimeoutMs, 5000)
+	w.shutdownTimeout = millis(o.Config.ShutdownMs, 5000)
+	return w, nil
+}
+
+func millis(ms, def int64) time.Duration {
+	if ms <= 0 {
+		ms = def
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// ShutdownTimeout is task.shutdown.graceful.timeout.ms.
+func (w *Worker) ShutdownTimeout() time.Duration { return w.shutdownTimeout }
+
+// Offsets is the worker's offset store.
+func (w *Worker) Offsets() offsets.Store { return w.offsets }
+
+// StartConnector creates a connector instance and moves it to target. reconfigure is called
+// (from any goroutine, without blocking) when the connector asks for new task configurations.
+func (w *Worker) StartConnector(name string, config map[string]string, target rest.TargetState, reconfigure func()) error {
+	p, ok := w.plugins.Lookup(config["connector.class"])
+	if !ok {
+		return fmt.Errorf("no connector plugin named %q", config["connector.class"])
+	}
+	w.mu.Lock()
+	if _, exists := w.connectors[name]; exists {
+		w.mu.Unlock()
+		return fmt.Errorf("connector %s is already running on this worker", name)
+	}
+	c := &connectorRunner{name: name, w: w, config: config, conn: p.New(), reconfigure: reconfigure,
+		log: w.log.With("connector", name)}
+	w.connectors[name] = c
+	w.mu.Unlock()
+	c.log.Info("starting connector", "class", p.Class, "target", target, "config", w.plugins.Mask(config))
+	c.transition(target)
+	return nil
+}
+
+func (w *Worker) connector(name string) *connectorRunner {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.connectors[name]
+}
+
+// ConnectorRunning reports whether the connector's instance is started and not failed.
+func (w *Worker) ConnectorRunning(name string) bool {
+	c := w.connector(name)
+	return c != nil && c.running()
+}
+
+// ConnectorTaskConfigs asks a running connector for its task configurations.
+func (w *Worker) ConnectorTaskConfigs(name string, maxTasks int) ([]map[string]string, error) {
+	c := w.connector(name)
+	if c == nil {
+		return nil, fmt.Errorf("connector %s is not running on this worker", name)
+	}
+	return c.taskConfigs(maxTasks)
+}
+
+// StopConnector stops and forgets a connector instance (its tasks are stopped separately).
+func (w *Worker) StopConnector(name string) {
+	w.mu.Lock()
+	c := w.connectors[name]
+	delete(w.connectors, name)
+	w.mu.Unlock()
+	if c != nil {
+		c.shutdown()
+		c.log.Info("connector stopped")
+	}
+}
+
+// SetTargetState moves a connector and its tasks to target.
+func (w *Worker) SetTargetState(name string, target rest.TargetState) {
+	if c := w.connector(name); c != nil {
+		c.transition(target)
+	}
+	w.mu.Lock()
+	var ts []*taskRunner
+	for id, t := range w.tasks {
+		if id.Connector == name {
+			ts = append(ts, t)
+		}
+	}
+	w.mu.Unlock()
+	for _, t := range ts {
+		t.setTarget(target)
+	}
+}
+
+// StartTask creates and starts a task of a connector. connConfig is the connector's
+// configuration (for converter overrides), taskConfig what the connector generated.
+func (w *Worker) StartTask(id rest.TaskID, connConfig, taskConfig map[string]string, target rest.TargetState) error {
+	p, ok := w.plugins.Lookup(connConfig["connector.class"])
+	if !ok {
+		return fmt.Errorf("no connector plugin named %q", connConfig["connector.class"])
+	}
+	keyConv, valueConv := w.keyConv, w.valueConv
+	var convErr error
+	if cls, ok := connConfig["key.converter"]; ok && strings.TrimSpace(cls) != "" {
+		keyConv, convErr = converter.New(cls, converter.Settings(connConfig, "key.converter."), true)
+	}
+	if cls, ok := connConfig["value.converter"]; ok && strings.TrimSpace(cls) != "" && convErr == nil {
+		valueConv, convErr = converter.New(cls, converter.Settings(connConfig, "value.converter."), false)
+	}
+	w.mu.Lock()
+	if _, exists := w.tasks[id]; exists {
+		w.mu.Unlock()
+		return fmt.Errorf("task %s is already running on this worker", id)
+	}
+	var task api.SourceTask
+	if convErr == nil {
+		task = p.New().NewTask()
+	}
+	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
+	w.tasks[id] = t
+	w.mu.Unlock()
+	if convErr != nil {
+		close(t.done)
+		t.fail("could not create the task's converters", convErr)
+		return nil
+	}
+	t.log.Info("starting task", "target", target)
+	go t.run()
+	return nil
+}
+
+// StopTasks stops tasks in parallel, each bounded by task.shutdown.graceful.timeout.ms, and
+// forgets them.
+func (w *Worker) StopTasks(ids []rest.TaskID) {
+	w.mu.Lock()
+	var ts []*taskRunner
+	for _, id := range ids {
+		if t := w.tasks[id]; t != nil {
+			ts = append(ts, t)
+			delete(w.tasks, id)
+		}
+	}
+	w.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, t := range ts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if t.stop(w.shutdownTimeout) {
+				t.log.Info("task stopped")
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Tasks lists the tasks of a connector running on this worker.
+func (w *Worker) Tasks(connector string) []rest.TaskID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []rest.TaskID
+	for id := range w.tasks {
+		if id.Connector == connector {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Task < out[j].Task })
+	return out
+}
+
+// Connectors lists the connectors running on this worker.
+func (w *Worker) Connectors() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.connectors))
+	for n := range w.connectors {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Stop stops every task, then every connector.
+func (w *Worker) Stop() {
+	w.mu.Lock()
+	ids := make([]rest.TaskID, 0, len(w.tasks))
+	for id := range w.tasks {
+		ids = append(ids, id)
+	}
+	w.mu.Unlock()
+	w.StopTasks(ids)
+	for _, n := range w.Connectors() {
+		w.StopConnector(n)
+	}
+}
