@@ -30,8 +30,18 @@ const Version = "3.4.0.Final"
 // it (Kafka or file store); tests may set their own.
 type HistoryOpener func(ctx context.Context, cfg *Config, props map[string]string) (schemahistory.Store, error)
 
-// DefaultHistoryOpener is used by tasks whose HistoryOpener is nil.
+// DefaultHistoryOpener, when set, is used by tasks whose OpenHistory is nil; otherwise the store
+// the schema.history.internal.* properties name is opened.
 var DefaultHistoryOpener HistoryOpener
+
+// openConfiguredHistory opens the Kafka, file or memory store the configuration names.
+func openConfiguredHistory(ctx context.Context, _ *Config, props map[string]string) (schemahistory.Store, error) {
+	hc, err := schemahistory.ParseConfig(props)
+	if err != nil {
+		return nil, err
+	}
+	return schemahistory.Open(ctx, hc)
+}
 
 // Task is the MySQL/MariaDB source task: it snapshots and streams on a reader goroutine and
 // hands records to Poll through a bounded queue.
@@ -110,6 +120,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	open := t.OpenHistory
 	if open == nil {
 		open = DefaultHistoryOpener
+	}
+	if open == nil && cfg.SnapshotMode != snapshotmode.InitialOnly {
+		open = openConfiguredHistory
 	}
 	if open != nil {
 		h, err := open(ctx, cfg, props)

@@ -3,9 +3,14 @@
 // binaries).
 package builtin
 
-import "github.com/connectd/connectd/connect/api"
+import (
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/mysql"
+)
 
 // Plugins returns the product's connector plugins.
 func Plugins() []api.Plugin {
-	return nil
+	var ps []api.Plugin
+	ps = append(ps, mysql.Plugins()...)
+	return ps
 }
