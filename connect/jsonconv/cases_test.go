@@ -3,6 +3,8 @@ package jsonconv
 import (
 	"math"
 	"math/big"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -356,6 +358,11 @@ func goldenCases(t testing.TB) []goldenCase {
 		Field("d", build(t, api.ArraySchema(api.Float64Schema))).
 		Field("f", build(t, api.ArraySchema(api.Float32Schema))))
 	cs.both("floats", fl, st(t, fl, "d", doubles, "f", floats))
+	ds, fs := randomFloats(t)
+	rf := build(t, api.StructSchema().Name("test.RandomFloats").
+		Field("d", build(t, api.ArraySchema(api.Float64Schema))).
+		Field("f", build(t, api.ArraySchema(api.Float32Schema))))
+	cs.write("floats_random_s0", props(false, "BASE64", true), false, rf, st(t, rf, "d", ds, "f", fs))
 	cs.both("top_double", api.Float64Schema, 0.1)
 	cs.both("top_float", api.OptionalFloat32Schema, float32(1.0e10))
 
@@ -438,3 +445,25 @@ func goldenCases(t testing.TB) []goldenCase {
 // arithmetic.
 func addF(a, b float64) float64 { return a + b }
 func mulF(a, b float64) float64 { return a * b }
+
+// randomFloats reads the doubles and floats Gen.java drew at random, from their bits.
+func randomFloats(t testing.TB) (ds, fs []any) {
+	t.Helper()
+	data, err := os.ReadFile("testdata/golden/floats_random_bits.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		kind, hex, _ := strings.Cut(line, " ")
+		v, err := strconv.ParseUint(hex, 16, 64)
+		if err != nil {
+			t.Fatalf("bad line %q in floats_random_bits.txt", line)
+		}
+		if kind == "d" {
+			ds = append(ds, math.Float64frombits(v))
+		} else {
+			fs = append(fs, math.Float32frombits(uint32(v)))
+		}
+	}
+	return ds, fs
+}

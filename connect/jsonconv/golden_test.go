@@ -94,8 +94,8 @@ func TestGoldenEncode(t *testing.T) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if name == "hashmap_order.txt" {
-			continue
+		if strings.HasSuffix(name, ".txt") {
+			continue // data files read by the cases themselves
 		}
 		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, ".json"), ".null"), ".err")
 		if !seen[base] {

@@ -20,12 +20,19 @@ const hexDigits = "0123456789ABCDEF"
 // '"' and '\' backslash-escaped; \b \t \n \f \r as short escapes; other control characters as
 // \u00XX with upper-case hex; characters outside the Basic Multilingual Plane (emoji) as two
 // escaped UTF-16 surrogates (\uD83D\uDE00); '/', DEL, U+2028/9 and all other non-ASCII
-// characters unescaped, as UTF-8. Invalid UTF-8 bytes become U+FFFD, as a Java string decoded
-// from them would hold.
+// characters unescaped, as UTF-8. Invalid UTF-8 becomes U+FFFD, one per maximal invalid subpart,
+// as a Java string decoded from those bytes would hold.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain bytes at a time: most text needs no escaping at all.
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if safeASCII[c] {
 			i++
@@ -37,7 +44,7 @@ func appendString(dst []byte, s string) []byte {
 			case r == utf8.RuneError && size == 1:
 				dst = append(dst, s[start:i]...)
 				dst = append(dst, "\uFFFD"...)
-				i++
+				i += invalidRun(s[i:])
 				start = i
 			case r >= 0x10000:
 				// Jackson's UTF-8 generator writes a character outside the BMP as its two
@@ -77,6 +84,59 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// invalidRun returns how many bytes at the start of s (which does not begin with a valid UTF-8
+// sequence) one U+FFFD replaces: the maximal prefix of a well-formed sequence, at least one byte,
+// as Java's UTF-8 decoder does: "\xe4\xb8" is one replacement, "\xff\xff" two, an encoded
+// surrogate "\xed\xa0\x80" one (checked against JDK 25's new String(bytes, UTF_8)).
+func invalidRun(s string) int {
+	c := s[0]
+	var need int
+	lo, hi := byte(0x80), byte(0xBF) // allowed range of the second byte
+	switch {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEF:
+		// 0xED included with any continuation byte: Java's decoder takes an encoded
+		// surrogate (ED A0..BF xx) as one malformed sequence.
+		need = 2
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	default:
+		return 1
+	}
+	n := 1
+	for k := 0; k < need && n < len(s); k++ {
+		b := s[n]
+		if k == 0 && (b < lo || b > hi) || k > 0 && (b < 0x80 || b > 0xBF) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// plain8 reports whether the 8 bytes of b are printable ASCII other than '"' and '\', using
+// word-wide bit tricks (a false "no" only sends the caller to its byte loop).
+func plain8(b string) bool {
+	_ = b[7]
+	w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// Bytes below 0x20, with the high bit set, equal to '"' or equal to '\\'.
+	below := (w - 0x20*ones) & ^w
+	quote := w ^ '"'*ones
+	quote = (quote - ones) & ^quote
+	bslash := w ^ '\\'*ones
+	bslash = (bslash - ones) & ^bslash
+	return (below|w|quote|bslash)&highs == 0
 }
 
 // appendU4 appends a \uXXXX escape with upper-case hex.

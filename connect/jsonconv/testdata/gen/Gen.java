@@ -300,6 +300,7 @@ public class Gen {
                 .field("d", SchemaBuilder.array(Schema.FLOAT64_SCHEMA).build())
                 .field("f", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).build()).build();
         both("floats", fl, new Struct(fl).put("d", doubles).put("f", floats));
+        writeRandomFloats();
         both("top_double", Schema.FLOAT64_SCHEMA, 0.1);
         both("top_float", Schema.OPTIONAL_FLOAT32_SCHEMA, 1.0E10f);
 
@@ -464,6 +465,48 @@ public class Gen {
         write("envelope_delete_keepnull_s1", conv(true, "BASE64", false, false), envelope, del);
 
         writeHashMapOrders();
+    }
+
+    // writeRandomFloats writes many doubles and floats, random bit patterns and random short
+    // decimals, through the converter (floats_random_s0.json) with their bits, one hex word a line
+    // (floats_random_bits.txt: "d <16 hex digits>" or "f <8 hex digits>"), so the Go test can
+    // rebuild the same values.
+    static void writeRandomFloats() throws IOException {
+        Random r = new Random(7);
+        List<Double> ds = new ArrayList<>();
+        List<Float> fs = new ArrayList<>();
+        StringBuilder bits = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            double d;
+            if (i % 3 == 0) {
+                d = Double.longBitsToDouble(r.nextLong());
+            } else if (i % 3 == 1) {
+                d = (r.nextInt(2000001) - 1000000) / Math.pow(10, r.nextInt(12));
+            } else {
+                d = r.nextDouble() * Math.pow(10, r.nextInt(40) - 20);
+            }
+            if (Double.isNaN(d)) continue;
+            ds.add(d);
+            bits.append(String.format("d %016x%n", Double.doubleToRawLongBits(d)));
+        }
+        for (int i = 0; i < 3000; i++) {
+            float f;
+            if (i % 3 == 0) {
+                f = Float.intBitsToFloat(r.nextInt());
+            } else if (i % 3 == 1) {
+                f = (float) ((r.nextInt(2000001) - 1000000) / Math.pow(10, r.nextInt(9)));
+            } else {
+                f = (float) (r.nextDouble() * Math.pow(10, r.nextInt(20) - 10));
+            }
+            if (Float.isNaN(f)) continue;
+            fs.add(f);
+            bits.append(String.format("f %08x%n", Float.floatToRawIntBits(f)));
+        }
+        Schema s = SchemaBuilder.struct().name("test.RandomFloats")
+                .field("d", SchemaBuilder.array(Schema.FLOAT64_SCHEMA).build())
+                .field("f", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).build()).build();
+        write("floats_random_s0", conv(false, "BASE64", true, false), s, new Struct(s).put("d", ds).put("f", fs));
+        Files.writeString(out.resolve("floats_random_bits.txt"), bits.toString());
     }
 
     // writeHashMapOrders records java.util.HashMap iteration orders: for each key set, a line

@@ -49,6 +49,6 @@ build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 "$bin/javac" -d "$build" -cp "$libs/*" "$here/Gen.java"
 mkdir -p "$out"
-rm -f "$out"/*.json "$out"/*.null "$out"/*.err "$out"/hashmap_order.txt
+rm -f "$out"/*.json "$out"/*.null "$out"/*.err "$out"/*.txt
 "$bin/java" -cp "$build:$libs/*" Gen "$out"
 echo "gen.sh: wrote $(ls "$out" | wc -l) files to $out with Java $v"
