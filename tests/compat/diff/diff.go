@@ -1,0 +1,567 @@
+// Package diff compares what two Kafka Connect source connectors wrote: ours (connectd) against
+// Debezium's, recorded as dumps (see Dump) or read live from Kafka. Topics pair by name after
+// the topic prefix is replaced; records pair in order per topic, or by key where a topic has
+// several partitions (the order across partitions is not defined) or where a rule says only the
+// last record per key counts (offsets). Keys, values and headers are compared as JSON trees that
+// keep member order and number literals, so a difference in field order or in 1 vs 1.0 is
+// found. Differences that are legitimate (timestamps, binlog positions, the prefix itself) are
+// listed, each with its reason, in one rules file: tests/compat/allowed-differences.json.
+package diff
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Difference is one place where ours and theirs disagree beyond the allowed differences.
+type Difference struct {
+	// Topic is the logical topic name (prefix replaced by ${prefix}).
+	Topic string
+	// Index is the record's position in the topic on theirs side (on ours when theirs has no
+	// such record); -1 for topic-level differences.
+	Index int
+	// Where gives both records' partition@offset, for finding them in the dumps.
+	Where string
+	// Path is the JSON path on theirs side, e.g. value.payload.after.amount.
+	Path string
+	// Problem says what is wrong: "differs", "missing in ours", "only in ours", ...
+	Problem string
+	// Ours and Theirs are the values as compact JSON ("(absent)" when there is none).
+	Ours, Theirs string
+}
+
+// Report is the outcome of Compare.
+type Report struct {
+	// Differences lists every difference found, topic by topic, in record order.
+	Differences []Difference
+	// Allowed counts, per rule id, the values that differed but were allowed.
+	Allowed map[string]int
+	// Topics and Records count what was compared (theirs side).
+	Topics, Records int
+	// OursPrefix and TheirsPrefix are the two sides' topic prefixes.
+	OursPrefix, TheirsPrefix string
+}
+
+// Compare compares ours against theirs under rules (nil rules: everything must be equal).
+func Compare(ours, theirs *Dump, rules *Rules) *Report {
+	rep := &Report{Allowed: map[string]int{}, OursPrefix: ours.Manifest.Prefix, TheirsPrefix: theirs.Manifest.Prefix}
+	c := &comparer{rules: rules, rep: rep, ours: ours.Manifest, theirs: theirs.Manifest}
+	names := map[string]bool{}
+	for t := range ours.Topics {
+		names[t] = true
+	}
+	for t := range theirs.Topics {
+		names[t] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for t := range names {
+		sorted = append(sorted, t)
+	}
+	sort.Strings(sorted)
+	for _, t := range sorted {
+		o, oOK := ours.Topics[t]
+		th, tOK := theirs.Topics[t]
+		rep.Records += len(th)
+		switch {
+		case !oOK:
+			c.topicDiff(t, "topic missing in ours", "(absent)", strconv.Itoa(len(th))+" records")
+		case !tOK:
+			c.topicDiff(t, "topic only in ours", strconv.Itoa(len(o))+" records", "(absent)")
+		default:
+			rep.Topics++
+			c.compareTopic(t, o, th)
+		}
+	}
+	return rep
+}
+
+type comparer struct {
+	rules        *Rules
+	rep          *Report
+	ours, theirs Manifest
+	topic        string
+	index        int
+	where        string
+}
+
+func (c *comparer) topicDiff(t, problem, ours, theirs string) {
+	c.rep.Differences = append(c.rep.Differences, Difference{Topic: t, Index: -1, Problem: problem, Ours: ours, Theirs: theirs})
+}
+
+func (c *comparer) add(path, problem string, ours, theirs *Node) {
+	c.rep.Differences = append(c.rep.Differences, Difference{
+		Topic: c.topic, Index: c.index, Where: c.where, Path: path, Problem: problem,
+		Ours: ours.Compact(), Theirs: theirs.Compact(),
+	})
+}
+
+func multiPartition(rs []Record) bool {
+	for _, r := range rs {
+		if r.Partition != rs[0].Partition {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *comparer) compareTopic(t string, ours, theirs []Record) {
+	c.topic = t
+	if c.rules.topicRule(t, CheckLastPerKey) != nil {
+		c.compareByKey(t, lastPerKey(c.keyed(ours, c.ours)), lastPerKey(c.keyed(theirs, c.theirs)))
+		return
+	}
+	if multiPartition(ours) || multiPartition(theirs) {
+		c.compareByKey(t, c.keyed(ours, c.ours), c.keyed(theirs, c.theirs))
+		return
+	}
+	c.compareSeq(ours, theirs, 0)
+}
+
+// compareSeq pairs records in order; base is the index of the first one in its topic.
+func (c *comparer) compareSeq(ours, theirs []Record, base int) {
+	n := max(len(ours), len(theirs))
+	for i := 0; i < n; i++ {
+		c.index = base + i
+		switch {
+		case i >= len(ours):
+			c.where = "theirs " + at(theirs[i])
+			c.add("", "record missing in ours", nil, recordSummary(theirs[i]))
+		case i >= len(theirs):
+			c.where = "ours " + at(ours[i])
+			c.add("", "record only in ours", recordSummary(ours[i]), nil)
+		default:
+			c.where = "ours " + at(ours[i]) + ", theirs " + at(theirs[i])
+			c.compareRecord(&ours[i], &theirs[i])
+		}
+	}
+}
+
+func at(r Record) string {
+	return strconv.Itoa(int(r.Partition)) + "@" + strconv.FormatInt(r.Offset, 10)
+}
+
+// recordSummary stands for a whole record in a report line: its key and the start of its value.
+func recordSummary(r Record) *Node {
+	v := string(r.Value)
+	if len(v) > 160 {
+		v = v[:160] + "..."
+	}
+	return &Node{Kind: Object, Members: []Member{
+		{Name: "key", Value: &Node{Kind: String, Text: string(r.Key)}},
+		{Name: "value", Value: &Node{Kind: String, Text: v}},
+	}}
+}
+
+// keyGroup is the records of one key, in order.
+type keyGroup struct {
+	key     string
+	records []Record
+}
+
+// keyed groups records by their key after name substitution, keeping first-seen key order.
+func (c *comparer) keyed(rs []Record, side Manifest) []keyGroup {
+	var groups []keyGroup
+	idx := map[string]int{}
+	names := c.rules.topicRule(c.topic, CheckNames) != nil
+	for _, r := range rs {
+		k := string(r.Key)
+		if names {
+			if n, err := ParseJSON(r.Key); err == nil {
+				substituteNames(n, side)
+				k = n.Compact()
+			}
+		}
+		i, ok := idx[k]
+		if !ok {
+			i = len(groups)
+			idx[k] = i
+			groups = append(groups, keyGroup{key: k})
+		}
+		groups[i].records = append(groups[i].records, r)
+	}
+	return groups
+}
+
+func lastPerKey(gs []keyGroup) []keyGroup {
+	out := make([]keyGroup, len(gs))
+	for i, g := range gs {
+		out[i] = keyGroup{key: g.key, records: g.records[len(g.records)-1:]}
+	}
+	return out
+}
+
+func (c *comparer) compareByKey(t string, ours, theirs []keyGroup) {
+	oi := map[string]int{}
+	for i, g := range ours {
+		oi[g.key] = i
+	}
+	seen := map[string]bool{}
+	base := 0
+	for _, g := range theirs {
+		seen[g.key] = true
+		if i, ok := oi[g.key]; ok {
+			c.compareSeq(ours[i].records, g.records, base)
+		} else {
+			c.index, c.where = base, "theirs "+at(g.records[0])
+			c.add("key", "key missing in ours ("+strconv.Itoa(len(g.records))+" records)", nil, keyNode(g.key))
+		}
+		base += len(g.records)
+	}
+	for _, g := range ours {
+		if !seen[g.key] {
+			c.index, c.where = -1, "ours "+at(g.records[0])
+			c.add("key", "key only in ours ("+strconv.Itoa(len(g.records))+" records)", keyNode(g.key), nil)
+		}
+	}
+}
+
+func keyNode(k string) *Node {
+	if n, err := ParseJSON([]byte(k)); err == nil {
+		return n
+	}
+	return &Node{Kind: String, Text: k}
+}
+
+// part parses one record part; bytes that are not JSON compare as strings.
+func part(raw []byte, notJSON bool) *Node {
+	if isNull(raw) {
+		return &Node{Kind: Null}
+	}
+	n, err := ParseJSON(raw)
+	if err != nil {
+		return &Node{Kind: String, Text: string(raw)}
+	}
+	if notJSON && n.Kind == String {
+		n.Text = "(not JSON) " + n.Text
+	}
+	return n
+}
+
+func headersNode(hs []Header) *Node {
+	n := &Node{Kind: Array, Elems: []*Node{}}
+	for _, h := range hs {
+		v := &Node{Kind: Null}
+		if h.Value != nil {
+			v = &Node{Kind: String, Text: *h.Value}
+		}
+		n.Elems = append(n.Elems, &Node{Kind: Object, Members: []Member{
+			{Name: "key", Value: &Node{Kind: String, Text: h.Key}},
+			{Name: "value", Value: v},
+		}})
+	}
+	return n
+}
+
+func (c *comparer) compareRecord(ours, theirs *Record) {
+	names := c.rules.topicRule(c.topic, CheckNames) != nil
+	parts := []struct {
+		root string
+		o, t *Node
+	}{
+		{"key", part(ours.Key, ours.KeyNotJSON), part(theirs.Key, theirs.KeyNotJSON)},
+		{"value", part(ours.Value, ours.ValueNotJSON), part(theirs.Value, theirs.ValueNotJSON)},
+		{"headers", headersNode(ours.Headers), headersNode(theirs.Headers)},
+	}
+	for _, p := range parts {
+		if names {
+			substituteNames(p.o, c.ours)
+			substituteNames(p.t, c.theirs)
+		}
+		c.compareRoot(p.root, p.o, p.t)
+	}
+}
+
+// envelope splits JsonConverter's {"schema":...,"payload":...} wrapper; ok is false for a value
+// written without schemas.
+func envelope(n *Node) (schema, payload *Node, ok bool) {
+	if n == nil || n.Kind != Object || len(n.Members) != 2 {
+		return nil, nil, false
+	}
+	schema, payload = n.Get("schema"), n.Get("payload")
+	return schema, payload, schema != nil && payload != nil
+}
+
+// compareRoot compares a key, value or headers tree, looking through the schema envelope so
+// rules written for the payload apply with and without schemas.
+func (c *comparer) compareRoot(root string, o, t *Node) {
+	oSchema, oPayload, oEnv := envelope(o)
+	tSchema, tPayload, tEnv := envelope(t)
+	switch {
+	case oEnv && tEnv:
+		if i, j := indexOf(o, "schema"), indexOf(t, "schema"); i != j {
+			c.add(root, "member order differs (ours [schema payload] order "+strconv.Itoa(i)+", theirs "+strconv.Itoa(j)+")", nil, nil)
+		}
+		c.compareNode(root+".schema", []string{root, "$schema"}, oSchema, tSchema)
+		c.compareNode(root+".payload", []string{root}, oPayload, tPayload)
+	case tEnv:
+		c.add(root+".schema", "schema envelope missing in ours (schemas.enable differs?)", nil, tSchema)
+		c.compareNode(root+".payload", []string{root}, o, tPayload)
+	case oEnv:
+		c.add(root+".schema", "schema envelope only in ours (schemas.enable differs?)", oSchema, nil)
+		c.compareNode(root, []string{root}, oPayload, t)
+	default:
+		c.compareNode(root, []string{root}, o, t)
+	}
+}
+
+func indexOf(n *Node, name string) int {
+	for i, m := range n.Members {
+		if m.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func same(o, t *Node) bool {
+	if o.Kind != t.Kind {
+		return false
+	}
+	switch o.Kind {
+	case Null:
+		return true
+	case Bool:
+		return o.Bool == t.Bool
+	case Number, String:
+		return o.Text == t.Text
+	case Array:
+		if len(o.Elems) != len(t.Elems) {
+			return false
+		}
+		for i := range o.Elems {
+			if !same(o.Elems[i], t.Elems[i]) {
+				return false
+			}
+		}
+		return true
+	case Object:
+		if len(o.Members) != len(t.Members) {
+			return false
+		}
+		for i := range o.Members {
+			if o.Members[i].Name != t.Members[i].Name || !same(o.Members[i].Value, t.Members[i].Value) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// compareNode compares o (ours) and t (theirs) at path; logical is the path rules match against.
+// Either may be nil: the member is absent on that side.
+func (c *comparer) compareNode(path string, logical []string, o, t *Node) {
+	if r := c.rules.valueRule(c.topic, logical); r != nil {
+		c.applyRule(r, path, o, t)
+		return
+	}
+	switch {
+	case o == nil && t == nil:
+		return
+	case o == nil:
+		c.add(path, "missing in ours", nil, t)
+		return
+	case t == nil:
+		c.add(path, "only in ours", o, nil)
+		return
+	case o.Kind != t.Kind:
+		c.add(path, "type differs: ours "+o.Kind.String()+", theirs "+t.Kind.String(), o, t)
+		return
+	}
+	switch o.Kind {
+	case Object:
+		c.compareObject(path, logical, o, t)
+	case Array:
+		n := max(len(o.Elems), len(t.Elems))
+		if len(o.Elems) != len(t.Elems) {
+			c.add(path, "array length differs: ours "+strconv.Itoa(len(o.Elems))+", theirs "+strconv.Itoa(len(t.Elems)), nil, nil)
+		}
+		for i := 0; i < n; i++ {
+			seg := "[" + strconv.Itoa(i) + "]"
+			var oe, te *Node
+			if i < len(o.Elems) {
+				oe = o.Elems[i]
+			}
+			if i < len(t.Elems) {
+				te = t.Elems[i]
+			}
+			c.compareNode(path+seg, append(logical[:len(logical):len(logical)], seg), oe, te)
+		}
+	default:
+		if !same(o, t) {
+			c.add(path, "differs", o, t)
+		}
+	}
+}
+
+func (c *comparer) compareObject(path string, logical []string, o, t *Node) {
+	child := func(name string) (string, []string) {
+		return path + "." + name, append(logical[:len(logical):len(logical)], name)
+	}
+	for _, m := range t.Members {
+		p, l := child(m.Name)
+		c.compareNode(p, l, o.Get(m.Name), m.Value)
+	}
+	for _, m := range o.Members {
+		if t.Get(m.Name) == nil {
+			p, l := child(m.Name)
+			c.compareNode(p, l, m.Value, nil)
+		}
+	}
+	// Member order: compare the order of the members both sides have.
+	var oNames, tNames []string
+	for _, m := range o.Members {
+		if t.Get(m.Name) != nil {
+			oNames = append(oNames, m.Name)
+		}
+	}
+	for _, m := range t.Members {
+		if o.Get(m.Name) != nil {
+			tNames = append(tNames, m.Name)
+		}
+	}
+	if strings.Join(oNames, "\x00") != strings.Join(tNames, "\x00") {
+		if r := c.rules.orderRule(c.topic, logical); r != nil {
+			c.rep.Allowed[r.ID]++
+			return
+		}
+		c.rep.Differences = append(c.rep.Differences, Difference{
+			Topic: c.topic, Index: c.index, Where: c.where, Path: path, Problem: "member order differs",
+			Ours: strings.Join(oNames, ","), Theirs: strings.Join(tNames, ","),
+		})
+	}
+}
+
+func (c *comparer) applyRule(r *Rule, path string, o, t *Node) {
+	equal := o != nil && t != nil && same(o, t)
+	switch r.Check {
+	case CheckIgnore:
+		if !equal {
+			c.rep.Allowed[r.ID]++
+		}
+		return
+	case CheckType:
+		switch {
+		case o == nil || t == nil:
+			if o != t {
+				c.add(path, "missing on one side (rule "+r.ID+" allows only a different value)", o, t)
+			}
+		case o.Kind != t.Kind:
+			c.add(path, "type differs: ours "+o.Kind.String()+", theirs "+t.Kind.String()+" (rule "+r.ID+" allows only a different value)", o, t)
+		case !equal:
+			c.rep.Allowed[r.ID]++
+		}
+	case CheckPattern:
+		ok := func(n *Node) bool {
+			return n != nil && (n.Kind == Null || ((n.Kind == String || n.Kind == Number) && r.re.MatchString(n.Text)))
+		}
+		switch {
+		case o == nil && t == nil:
+		case !ok(o) || !ok(t) || (o.Kind == Null) != (t.Kind == Null):
+			c.add(path, "does not match "+r.Pattern+" on both sides (rule "+r.ID+")", o, t)
+		case !equal:
+			c.rep.Allowed[r.ID]++
+		}
+	}
+}
+
+// substituteNames rewrites, in place, the strings naming side's prefix, connector or history
+// topic into placeholders (see CheckNames).
+func substituteNames(n *Node, side Manifest) {
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case String:
+		n.Text = substituteName(n.Text, side)
+	case Array:
+		for _, e := range n.Elems {
+			substituteNames(e, side)
+		}
+	case Object:
+		for _, m := range n.Members {
+			substituteNames(m.Value, side)
+		}
+	}
+}
+
+func substituteName(s string, side Manifest) string {
+	switch {
+	case side.Connector != "" && s == side.Connector:
+		return "${connector}"
+	case side.HistoryTopic != "" && s == side.HistoryTopic:
+		return "${history}"
+	case s == side.Prefix:
+		return PrefixPlaceholder
+	case strings.HasPrefix(s, side.Prefix+"."):
+		return PrefixPlaceholder + s[len(side.Prefix):]
+	}
+	return s
+}
+
+// HasDifferences reports whether anything differed beyond the allowed differences.
+func (r *Report) HasDifferences() bool { return len(r.Differences) > 0 }
+
+// WriteText writes the report for people: one block per difference (at most maxPerTopic per
+// topic, 0 for all), then the allowed differences per rule and a summary line.
+func (r *Report) WriteText(w io.Writer, maxPerTopic int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "compared ours (prefix %s) with theirs (prefix %s): %d topics, %d records of theirs\n",
+		r.OursPrefix, r.TheirsPrefix, r.Topics, r.Records)
+	perTopic := map[string]int{}
+	for _, d := range r.Differences {
+		perTopic[d.Topic]++
+		if maxPerTopic > 0 && perTopic[d.Topic] > maxPerTopic {
+			continue
+		}
+		b.WriteString("\n")
+		if d.Index < 0 {
+			fmt.Fprintf(&b, "%s: %s\n", d.Topic, d.Problem)
+		} else {
+			fmt.Fprintf(&b, "%s record %d (%s)", d.Topic, d.Index, d.Where)
+			if d.Path != "" {
+				fmt.Fprintf(&b, " %s", d.Path)
+			}
+			fmt.Fprintf(&b, ": %s\n", d.Problem)
+		}
+		if d.Ours != "(absent)" || d.Theirs != "(absent)" {
+			fmt.Fprintf(&b, "    ours:   %s\n    theirs: %s\n", clip(d.Ours), clip(d.Theirs))
+		}
+	}
+	topics := make([]string, 0, len(perTopic))
+	for t, n := range perTopic {
+		if maxPerTopic > 0 && n > maxPerTopic {
+			topics = append(topics, t)
+		}
+	}
+	sort.Strings(topics)
+	for _, t := range topics {
+		fmt.Fprintf(&b, "\n%s: %d more differences not shown\n", t, perTopic[t]-maxPerTopic)
+	}
+	if len(r.Allowed) > 0 {
+		ids := make([]string, 0, len(r.Allowed))
+		for id := range r.Allowed {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		b.WriteString("\nallowed differences (see the reasons in the rules file):")
+		for _, id := range ids {
+			fmt.Fprintf(&b, " %s×%d", id, r.Allowed[id])
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n%d differences\n", len(r.Differences))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func clip(s string) string {
+	const limit = 400
+	if len(s) > limit {
+		return s[:limit] + "..."
+	}
+	return s
+}

@@ -1,0 +1,254 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Check is what an allowed-difference rule demands of the values at its paths instead of equality.
+type Check string
+
+// The checks a rule can name.
+const (
+	// CheckIgnore accepts any value on either side, or none.
+	CheckIgnore Check = "ignore"
+	// CheckType demands the same JSON type on both sides (a timestamp is a number on both).
+	CheckType Check = "type"
+	// CheckPattern demands that both values be null, or both match Pattern (their literal text
+	// for numbers): the format is checked where the value legitimately differs.
+	CheckPattern Check = "pattern"
+	// CheckAnyOrder lets the members of the objects at the paths come in any order.
+	CheckAnyOrder Check = "any-order"
+	// CheckNames rewrites, before comparing, every string that is the side's topic prefix, its
+	// connector name or its schema history topic (or starts with the prefix and a dot) into a
+	// placeholder, so dbz_pg.compat.orders.Envelope equals connectd_pg.compat.orders.Envelope.
+	CheckNames Check = "names"
+	// CheckLastPerKey compares, per topic, only the last record of each key: for the offsets
+	// topic, where how often an offset is flushed depends on timing.
+	CheckLastPerKey Check = "last-per-key"
+)
+
+// Rule is one allowed difference. Every rule carries the reason it is allowed.
+type Rule struct {
+	// ID names the rule in reports.
+	ID string `json:"id"`
+	// Topics limits the rule to logical topic names matching these path.Match globs
+	// ("${prefix}.transaction", "(offsets)", "${prefix}.*"); empty means every topic.
+	Topics []string `json:"topics,omitempty"`
+	// Paths are the JSON paths the rule covers; see MatchPath for the syntax.
+	Paths []string `json:"paths,omitempty"`
+	// Check is what is demanded instead of equality.
+	Check Check `json:"check"`
+	// Pattern is the regular expression of CheckPattern.
+	Pattern string `json:"pattern,omitempty"`
+	// Reason says why the difference is legitimate.
+	Reason string `json:"reason"`
+
+	re    *regexp.Regexp
+	paths [][]string
+}
+
+// Rules is the parsed allowed-differences file.
+type Rules struct {
+	// Rules are tried in order; the first whose topic and path match decides.
+	Rules []*Rule `json:"rules"`
+}
+
+// LoadRules reads and checks an allowed-differences file (tests/compat/allowed-differences.json).
+func LoadRules(file string) (*Rules, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("could not read the allowed differences: %w", err)
+	}
+	r, err := ParseRules(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return r, nil
+}
+
+// ParseRules parses the JSON of an allowed-differences file and checks every rule: a known check,
+// a reason, paths where the check needs them, a pattern that compiles.
+func ParseRules(b []byte) (*Rules, error) {
+	var rs Rules
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rs); err != nil {
+		return nil, fmt.Errorf("not a valid allowed-differences file: %w", err)
+	}
+	for i, r := range rs.Rules {
+		name := r.ID
+		if name == "" {
+			name = "#" + strconv.Itoa(i+1)
+			r.ID = name
+		}
+		if strings.TrimSpace(r.Reason) == "" {
+			return nil, fmt.Errorf("rule %s has no reason; every allowed difference must say why it is allowed", name)
+		}
+		for _, g := range r.Topics {
+			if _, err := path.Match(g, ""); err != nil {
+				return nil, fmt.Errorf("rule %s: bad topic glob %q: %w", name, g, err)
+			}
+		}
+		switch r.Check {
+		case CheckIgnore, CheckType, CheckAnyOrder:
+			if len(r.Paths) == 0 {
+				return nil, fmt.Errorf("rule %s: check %q needs paths", name, r.Check)
+			}
+		case CheckPattern:
+			if len(r.Paths) == 0 || r.Pattern == "" {
+				return nil, fmt.Errorf("rule %s: check %q needs paths and a pattern", name, r.Check)
+			}
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: bad pattern: %w", name, err)
+			}
+			r.re = re
+		case CheckNames, CheckLastPerKey:
+			if len(r.Paths) > 0 {
+				return nil, fmt.Errorf("rule %s: check %q applies to whole topics and takes no paths", name, r.Check)
+			}
+		default:
+			return nil, fmt.Errorf("rule %s: unknown check %q (want ignore, type, pattern, any-order, names or last-per-key)", name, r.Check)
+		}
+		for _, p := range r.Paths {
+			r.paths = append(r.paths, splitPath(p))
+		}
+	}
+	return &rs, nil
+}
+
+// appliesTo reports whether the rule covers logical topic t.
+func (r *Rule) appliesTo(t string) bool {
+	if len(r.Topics) == 0 {
+		return true
+	}
+	for _, g := range r.Topics {
+		if ok, _ := path.Match(g, t); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// topicRule returns the first rule with check c that covers topic t.
+func (rs *Rules) topicRule(t string, c Check) *Rule {
+	if rs == nil {
+		return nil
+	}
+	for _, r := range rs.Rules {
+		if r.Check == c && r.appliesTo(t) {
+			return r
+		}
+	}
+	return nil
+}
+
+// valueRule returns the first ignore/type/pattern rule covering logical path p in topic t.
+func (rs *Rules) valueRule(t string, p []string) *Rule {
+	if rs == nil {
+		return nil
+	}
+	for _, r := range rs.Rules {
+		if r.Check != CheckIgnore && r.Check != CheckType && r.Check != CheckPattern {
+			continue
+		}
+		if !r.appliesTo(t) {
+			continue
+		}
+		for _, pat := range r.paths {
+			if matchSegments(pat, p) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// orderRule returns the any-order rule covering the object at logical path p in topic t.
+func (rs *Rules) orderRule(t string, p []string) *Rule {
+	if rs == nil {
+		return nil
+	}
+	for _, r := range rs.Rules {
+		if r.Check != CheckAnyOrder || !r.appliesTo(t) {
+			continue
+		}
+		for _, pat := range r.paths {
+			if matchSegments(pat, p) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// splitPath splits a path or pattern into segments: "value.tableChanges[*].id" is
+// [value tableChanges [*] id].
+func splitPath(p string) []string {
+	var segs []string
+	for _, part := range strings.Split(p, ".") {
+		for {
+			i := strings.IndexByte(part, '[')
+			if i < 0 {
+				break
+			}
+			if i > 0 {
+				segs = append(segs, part[:i])
+			}
+			j := strings.IndexByte(part[i:], ']')
+			if j < 0 {
+				break
+			}
+			segs = append(segs, part[i:i+j+1])
+			part = part[i+j+1:]
+		}
+		if part != "" {
+			segs = append(segs, part)
+		}
+	}
+	return segs
+}
+
+// MatchPath reports whether the logical path p matches pattern. Paths start at "key", "value"
+// or "headers"; object members are joined with dots and array elements are [n]. The
+// {"schema","payload"} envelope of JsonConverter with schemas.enable=true is transparent:
+// "value.source.ts_ms" names the payload's field with or without schemas, and the schema half
+// is "$schema" ("value.$schema.fields[*].name"). In a pattern, "*" matches one segment (a
+// member or an element), "[*]" one element, and "**" any number of segments, none included.
+func MatchPath(pattern, p string) bool {
+	return matchSegments(splitPath(pattern), splitPath(p))
+}
+
+func matchSegments(pat, p []string) bool {
+	if len(pat) == 0 {
+		return len(p) == 0
+	}
+	switch pat[0] {
+	case "**":
+		for i := 0; i <= len(p); i++ {
+			if matchSegments(pat[1:], p[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(p) == 0 {
+		return false
+	}
+	switch {
+	case pat[0] == "*":
+	case pat[0] == "[*]":
+		if !strings.HasPrefix(p[0], "[") {
+			return false
+		}
+	case pat[0] != p[0]:
+		return false
+	}
+	return matchSegments(pat[1:], p[1:])
+}
