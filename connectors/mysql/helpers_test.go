@@ -187,7 +187,8 @@ func (r *runner) pollUntil(n int) []*api.SourceRecord {
 			r.offsets.mu.Lock()
 			r.offsets.offset = rec.SourceOffset
 			r.offsets.mu.Unlock()
-			if strings.Count(rec.Topic, ".") != 2 || strings.HasPrefix(rec.Topic, "__") || strings.HasSuffix(rec.Topic, ".transaction") && r.skipTx {
+			isTx := strings.HasSuffix(rec.Topic, ".transaction")
+			if (strings.Count(rec.Topic, ".") != 2 && !isTx) || strings.HasPrefix(rec.Topic, "__") || isTx && r.skipTx {
 				r.other = append(r.other, rec)
 				continue
 			}

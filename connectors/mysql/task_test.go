@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -147,4 +148,129 @@ func TestPurgedBinlog(t *testing.T) {
 		t.Fatalf("stream after re-snapshot %v", got)
 	}
 	_ = context.Background
+}
+
+// TestAlterAndHistory checks that a restart before an ALTER decodes the events before it with
+// the table structure of their time, rebuilt from the schema history, and those after it with
+// the new one; and that the schema change event is emitted on the prefix topic.
+func TestAlterAndHistory(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10))", "INSERT INTO t VALUES (1,'x')")
+	hist := &memHistory{}
+	offs := &memOffsets{}
+	cfg := d.config("srva")
+	r, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.pollUntil(1)
+	d.exec("INSERT INTO t VALUES (2,'y')")
+	c2 := r.pollUntil(1)[0]
+	d.exec("INSERT INTO t VALUES (4,'w')",
+		"ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT 7 AFTER id",
+		"INSERT INTO t VALUES (3,8,'z')")
+	evs := r.pollUntil(2)
+	if got := ops(t, evs, "id"); !reflect.DeepEqual(got, []string{"c:4", "c:3"}) {
+		t.Fatalf("ops %v", got)
+	}
+	if a := decode(t, evs[1]).Value["after"].(map[string]any); a["b"] != float64(8) || a["a"] != "z" {
+		t.Errorf("after the ALTER: %v", a)
+	}
+	var sc *rec
+	for _, o := range r.other {
+		if o.Topic == "srva" {
+			v := decode(t, o)
+			if strings.HasPrefix(v.Value["ddl"].(string), "ALTER") {
+				sc = &v
+			}
+		}
+	}
+	if sc == nil {
+		t.Fatalf("no schema change event for the ALTER among %s", describe(r.other))
+	}
+	changes := sc.Value["tableChanges"].([]any)
+	ch := changes[0].(map[string]any)
+	cols := ch["table"].(map[string]any)["columns"].([]any)
+	if ch["type"] != "ALTER" || ch["id"] != `"`+d.name+`"."t"` || len(cols) != 3 || cols[1].(map[string]any)["name"] != "b" {
+		t.Errorf("schema change %v", sc.Value)
+	}
+	r.task.Stop()
+
+	// Restart from the offset of the second insert: the insert of 4 is re-emitted with the old
+	// structure (no column b), the insert of 3 with the new one.
+	offs.offset = c2.SourceOffset
+	r2, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs = r2.pollUntil(2)
+	if got := ops(t, evs, "id"); !reflect.DeepEqual(got, []string{"c:4", "c:3"}) {
+		t.Fatalf("ops after restart %v", got)
+	}
+	if a := decode(t, evs[0]).Value["after"].(map[string]any); len(a) != 2 || a["a"] != "w" {
+		t.Errorf("row before the ALTER decoded as %v, want the two old columns", a)
+	}
+	if a := decode(t, evs[1]).Value["after"].(map[string]any); a["b"] != float64(8) {
+		t.Errorf("row after the ALTER decoded as %v", a)
+	}
+}
+
+// TestTransactionMetadata checks BEGIN/END events and the transaction block, and a restart in
+// the middle of a transaction that continues its numbering.
+func TestTransactionMetadata(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE a (id INT PRIMARY KEY)", "CREATE TABLE b (id INT PRIMARY KEY)")
+	hist := &memHistory{}
+	offs := &memOffsets{}
+	cfg := d.config("srvt", "provide.transaction.metadata", "true", "snapshot.mode", "no_data")
+	r, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.quiet(300e6)
+	d.exec("BEGIN", "INSERT INTO a VALUES (1),(2)", "INSERT INTO b VALUES (1)", "COMMIT")
+	evs := r.pollUntil(5)
+	kinds := []string{}
+	for _, e := range evs {
+		v := decode(t, e).Value
+		if e.Topic == "srvt.transaction" {
+			kinds = append(kinds, v["status"].(string))
+			continue
+		}
+		tx := v["transaction"].(map[string]any)
+		kinds = append(kinds, fmt.Sprintf("%v/%v/%v", v["op"], tx["total_order"], tx["data_collection_order"]))
+	}
+	if want := []string{"BEGIN", "c/1/1", "c/2/2", "c/3/1", "END"}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("transaction events %v, want %v", kinds, want)
+	}
+	end := decode(t, evs[4]).Value
+	begin := decode(t, evs[0]).Value
+	if end["id"] != begin["id"] || end["event_count"] != float64(3) || len(end["data_collections"].([]any)) != 2 {
+		t.Errorf("END %v", end)
+	}
+	if id, _ := begin["id"].(string); !strings.HasPrefix(id, "0-") {
+		t.Errorf("MariaDB transaction id %q, want its GTID", id)
+	}
+	r.task.Stop()
+
+	// Restart after the first row: the rest of the transaction continues its numbering.
+	offs.offset = evs[1].SourceOffset
+	r2, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs = r2.pollUntil(3)
+	var got []string
+	for _, e := range evs {
+		v := decode(t, e).Value
+		if e.Topic == "srvt.transaction" {
+			got = append(got, fmt.Sprintf("%v/%v", v["status"], v["event_count"]))
+			continue
+		}
+		tx := v["transaction"].(map[string]any)
+		got = append(got, fmt.Sprintf("%v/%v", v["op"], tx["total_order"]))
+	}
+	if want := []string{"c/2", "c/3", "END/3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("after restart %v, want %v", got, want)
+	}
 }
