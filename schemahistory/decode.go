@@ -1,0 +1,737 @@
+package schemahistory
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/connectd/connectd/connect/api/relational"
+)
+
+// ErrMalformed is wrapped by every error about a record that is not a valid history record: bad
+// JSON, a field of the wrong type, an unparseable table id, a table that cannot be built.
+var ErrMalformed = errors.New("malformed schema history record")
+
+// Decoder turns the JSON of history records into Records. It accepts what Debezium 1.x, 2.x and
+// 3.x wrote (fields missing from older versions default as Debezium's reader defaults them;
+// unknown fields are skipped). It parses the bytes itself, without reflection, and shares the
+// strings that repeat across records (type names, charsets, column names), so replaying a long
+// history allocates little and the rebuilt tables hold one copy of each.
+//
+// A Decoder is not safe for concurrent use.
+type Decoder struct {
+	// CatalogBeforeSchema says how to read a two-part table id: catalog and table when true
+	// (MySQL, MariaDB: "db"."table"), schema and table when false (PostgreSQL, Db2), as Debezium's
+	// useCatalogBeforeSchema.
+	CatalogBeforeSchema bool
+
+	intern map[string]string
+	buf    []byte // scratch space for unescaping strings
+}
+
+// NewDecoder returns a decoder; see Decoder.CatalogBeforeSchema.
+func NewDecoder(catalogBeforeSchema bool) *Decoder {
+	return &Decoder{CatalogBeforeSchema: catalogBeforeSchema}
+}
+
+// UnmarshalRecord decodes one record with a fresh Decoder.
+func UnmarshalRecord(data []byte, catalogBeforeSchema bool) (*Record, error) {
+	return NewDecoder(catalogBeforeSchema).Decode(data)
+}
+
+// maxInterned bounds the intern table: histories have few distinct short strings, and a history
+// with unusually many should not keep them all alive.
+const maxInterned = 1 << 16
+
+// Decode parses one record. Its errors wrap ErrMalformed and say where in data the problem is.
+func (d *Decoder) Decode(data []byte) (*Record, error) {
+	s := scanner{data: data, dec: d}
+	rec, err := s.record()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return rec, nil
+}
+
+// scanner walks one JSON document.
+type scanner struct {
+	data []byte
+	pos  int
+	dec  *Decoder
+	// scratch reports that the last string read was unescaped into the decoder's buffer, which
+	// the next string read overwrites.
+	scratch bool
+}
+
+func (s *scanner) errorf(format string, args ...any) error {
+	if s.pos >= len(s.data) {
+		return fmt.Errorf("at byte %d (end of input): "+format, append([]any{s.pos}, args...)...)
+	}
+	return fmt.Errorf("at byte %d: "+format, append([]any{s.pos}, args...)...)
+}
+
+func (s *scanner) ws() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte without consuming it, 0 at the end of input.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.pos < len(s.data) {
+		return s.data[s.pos]
+	}
+	return 0
+}
+
+func (s *scanner) expect(c byte) error {
+	if s.peek() != c {
+		return s.errorf("expected '%c', found %s", c, s.found())
+	}
+	s.pos++
+	return nil
+}
+
+// found describes the next byte for an error message.
+func (s *scanner) found() string {
+	if s.pos >= len(s.data) {
+		return "the end of the input"
+	}
+	return strconv.QuoteRune(rune(s.data[s.pos]))
+}
+
+// null consumes a null literal if one comes next.
+func (s *scanner) null() bool {
+	if s.peek() == 'n' && s.literal("null") {
+		return true
+	}
+	return false
+}
+
+func (s *scanner) literal(word string) bool {
+	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
+		s.pos += len(word)
+		return true
+	}
+	return false
+}
+
+// object calls field for each key of an object; field must consume the key's value.
+func (s *scanner) object(field func(key []byte) error) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	if s.peek() == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		key, err := s.stringBytes()
+		if err != nil {
+			return err
+		}
+		if s.scratch {
+			key = bytes.Clone(key) // the value read next reuses the buffer
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.errorf("expected ',' or '}' in an object, found %s", s.found())
+		}
+	}
+}
+
+// array calls elem for each element of an array; elem must consume the element.
+func (s *scanner) array(elem func() error) error {
+	if err := s.expect('['); err != nil {
+		return err
+	}
+	if s.peek() == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.errorf("expected ',' or ']' in an array, found %s", s.found())
+		}
+	}
+}
+
+// stringBytes reads a string and returns its unescaped bytes. They alias the input or the
+// decoder's scratch buffer: valid until the next call only.
+func (s *scanner) stringBytes() ([]byte, error) {
+	if s.peek() != '"' {
+		return nil, s.errorf("expected a string, found %s", s.found())
+	}
+	s.pos++
+	s.scratch = false
+	start := s.pos
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return s.data[start : s.pos-1], nil
+		case c == '\\':
+			return s.escapedString(start)
+		case c < 0x20:
+			return nil, s.errorf("control character %#02x inside a string", c)
+		}
+		s.pos++
+	}
+	return nil, s.errorf("unterminated string")
+}
+
+// escapedString continues stringBytes from the first backslash, unescaping into the scratch
+// buffer.
+func (s *scanner) escapedString(start int) ([]byte, error) {
+	s.scratch = true
+	buf := append(s.dec.buf[:0], s.data[start:s.pos]...)
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			s.dec.buf = buf
+			return buf, nil
+		case c < 0x20:
+			return nil, s.errorf("control character %#02x inside a string", c)
+		case c != '\\':
+			buf = append(buf, c)
+			s.pos++
+			continue
+		}
+		if s.pos+1 >= len(s.data) {
+			return nil, s.errorf("unterminated string")
+		}
+		e := s.data[s.pos+1]
+		s.pos += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, err := s.hex4()
+			if err != nil {
+				return nil, err
+			}
+			if utf16.IsSurrogate(r) {
+				// A pair is two \u escapes; a lone half becomes U+FFFD, as Java would print it.
+				r2 := utf8.RuneError
+				if s.pos+1 < len(s.data) && s.data[s.pos] == '\\' && s.data[s.pos+1] == 'u' {
+					save := s.pos
+					s.pos += 2
+					lo, err := s.hex4()
+					if err != nil {
+						return nil, err
+					}
+					if r2 = utf16.DecodeRune(r, lo); r2 == utf8.RuneError {
+						s.pos = save
+					}
+				}
+				r = r2
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			s.pos--
+			return nil, s.errorf("invalid escape '\\%c' in a string", e)
+		}
+	}
+	return nil, s.errorf("unterminated string")
+}
+
+func (s *scanner) hex4() (rune, error) {
+	if len(s.data)-s.pos < 4 {
+		return 0, s.errorf("truncated \\u escape")
+	}
+	var r rune
+	for _, c := range s.data[s.pos : s.pos+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, s.errorf("invalid \\u escape")
+		}
+	}
+	s.pos += 4
+	return r, nil
+}
+
+// str reads a string value, null reading as "".
+func (s *scanner) str() (string, error) {
+	if s.null() {
+		return "", nil
+	}
+	b, err := s.stringBytes()
+	return string(b), err
+}
+
+// interned reads a string value like str, sharing one copy of each short repeated string.
+func (s *scanner) interned() (string, error) {
+	if s.null() {
+		return "", nil
+	}
+	b, err := s.stringBytes()
+	if err != nil || len(b) > 64 {
+		return string(b), err
+	}
+	d := s.dec
+	if v, ok := d.intern[string(b)]; ok { // no allocation: the compiler elides the conversion
+		return v, nil
+	}
+	v := string(b)
+	if d.intern == nil || len(d.intern) >= maxInterned {
+		d.intern = make(map[string]string, 256)
+	}
+	d.intern[v] = v
+	return v, nil
+}
+
+// numberBytes reads the bytes of a JSON number.
+func (s *scanner) numberBytes() ([]byte, error) {
+	s.ws()
+	start := s.pos
+	if s.pos < len(s.data) && s.data[s.pos] == '-' {
+		s.pos++
+	}
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		if c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
+			s.pos++
+			continue
+		}
+		break
+	}
+	b := s.data[start:s.pos]
+	if !validNumber(string(b)) {
+		s.pos = start
+		return nil, s.errorf("expected a number, found %s", s.found())
+	}
+	return b, nil
+}
+
+// integer reads an integer value.
+func (s *scanner) integer() (int64, error) {
+	b, err := s.numberBytes()
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, s.errorf("expected an integer, found %s", b)
+	}
+	return n, nil
+}
+
+// nullableInt reads an optional integer: null, or a number that fits an int.
+func (s *scanner) nullableInt() (int, bool, error) {
+	if s.null() {
+		return 0, false, nil
+	}
+	n, err := s.integer()
+	if err != nil {
+		return 0, false, err
+	}
+	if int64(int(n)) != n {
+		return 0, false, s.errorf("integer %d out of range", n)
+	}
+	return int(n), true, nil
+}
+
+// boolean reads a boolean value, null reading as false (Debezium 1.x left some flags out).
+func (s *scanner) boolean() (bool, error) {
+	switch {
+	case s.null():
+		return false, nil
+	case s.peek() == 't' && s.literal("true"):
+		return true, nil
+	case s.peek() == 'f' && s.literal("false"):
+		return false, nil
+	}
+	return false, s.errorf("expected true or false, found %s", s.found())
+}
+
+// value reads any JSON value into Go: objects as map[string]any, arrays as []any, integers that
+// fit as int64, other numbers as json.Number (their exact text), strings, booleans and nil.
+func (s *scanner) value() (any, error) {
+	switch c := s.peek(); {
+	case c == '"':
+		b, err := s.stringBytes()
+		return string(b), err
+	case c == '{':
+		m, _, err := s.mapValue()
+		return m, err
+	case c == '[':
+		list := []any{}
+		err := s.array(func() error {
+			v, err := s.value()
+			list = append(list, v)
+			return err
+		})
+		return list, err
+	case c == 't' || c == 'f':
+		return s.boolean()
+	case c == 'n':
+		if s.null() {
+			return nil, nil
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		b, err := s.numberBytes()
+		if err != nil {
+			return nil, err
+		}
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			return n, nil
+		}
+		return json.Number(b), nil
+	}
+	return nil, s.errorf("expected a JSON value, found %s", s.found())
+}
+
+// mapValue reads an object into a map and the order of its keys.
+func (s *scanner) mapValue() (map[string]any, []string, error) {
+	m := map[string]any{}
+	var keys []string
+	err := s.object(func(key []byte) error {
+		k := string(key)
+		v, err := s.value()
+		if _, dup := m[k]; !dup {
+			keys = append(keys, k)
+		}
+		m[k] = v
+		return err
+	})
+	return m, keys, err
+}
+
+// skip consumes one value of any kind.
+func (s *scanner) skip() error {
+	switch s.peek() {
+	case '{':
+		return s.object(func([]byte) error { return s.skip() })
+	case '[':
+		return s.array(s.skip)
+	case '"':
+		_, err := s.stringBytes()
+		return err
+	}
+	_, err := s.value()
+	return err
+}
+
+func (s *scanner) record() (*Record, error) {
+	rec := &Record{}
+	err := s.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "source":
+			if !s.null() {
+				rec.Source, rec.sourceKeys, err = s.mapValue()
+			}
+		case "position":
+			if !s.null() {
+				rec.Position, rec.positionKeys, err = s.mapValue()
+			}
+		case "ts_ms":
+			if !s.null() {
+				rec.TsMs, err = s.integer()
+			}
+		case "databaseName":
+			rec.DatabaseName, err = s.interned()
+		case "schemaName":
+			rec.SchemaName, err = s.interned()
+		case "ddl":
+			rec.DDL, err = s.str()
+		case "tableChanges":
+			if !s.null() {
+				err = s.array(func() error {
+					ch, err := s.tableChange()
+					if err == nil {
+						rec.TableChanges = append(rec.TableChanges, ch)
+					}
+					return err
+				})
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.peek() != 0 {
+		return nil, s.errorf("unexpected %s after the record", s.found())
+	}
+	return rec, nil
+}
+
+func (s *scanner) tableChange() (TableChange, error) {
+	var ch TableChange
+	var table *relational.Table
+	var comment string
+	hasComment := false
+	start := s.pos
+	err := s.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "type":
+			var t string
+			if t, err = s.str(); err == nil {
+				switch ChangeType(t) {
+				case Create, Alter, Drop:
+					ch.Type = ChangeType(t)
+				default:
+					return fmt.Errorf("field \"type\": %q is not CREATE, ALTER or DROP", t)
+				}
+			}
+		case "id":
+			ch.ID, err = s.tableID()
+		case "previousId":
+			ch.PreviousID, err = s.tableID()
+		case "table":
+			if !s.null() {
+				table, err = s.table()
+			}
+		case "comment":
+			comment, err = s.str()
+			hasComment = true
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return ch, fmt.Errorf("table change at byte %d: %w", start, err)
+	}
+	if ch.Type == "" || ch.ID.Table == "" {
+		return ch, fmt.Errorf("table change at byte %d: \"type\" and \"id\" are required", start)
+	}
+	if table == nil && ch.Type != Drop {
+		return ch, fmt.Errorf("table change at byte %d: a %s of %s has no \"table\"", start, ch.Type, ch.ID)
+	}
+	if table != nil {
+		table.ID = ch.ID
+		if hasComment {
+			table.Comment = comment
+		}
+		if err := table.Build(); err != nil {
+			return ch, fmt.Errorf("table change at byte %d: %w", start, err)
+		}
+		ch.Table = table
+	}
+	return ch, nil
+}
+
+func (s *scanner) tableID() (relational.TableID, error) {
+	b, err := s.stringBytes()
+	if err != nil {
+		return relational.TableID{}, err
+	}
+	return relational.ParseTableID(string(b), s.dec.CatalogBeforeSchema)
+}
+
+func (s *scanner) table() (*relational.Table, error) {
+	t := &relational.Table{}
+	err := s.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "defaultCharsetName":
+			t.DefaultCharsetName, err = s.interned()
+		case "primaryKeyColumnNames":
+			t.PrimaryKeyColumnNames, err = s.stringList()
+		case "columns":
+			if !s.null() {
+				err = s.array(func() error {
+					c, err := s.column()
+					t.Columns = append(t.Columns, c)
+					return err
+				})
+			}
+		case "attributes":
+			if !s.null() {
+				err = s.array(func() error {
+					var a relational.Attribute
+					err := s.object(func(key []byte) error {
+						var err error
+						switch string(key) {
+						case "name":
+							a.Name, err = s.interned()
+						case "value":
+							a.Value, err = s.str()
+						default:
+							err = s.skip()
+						}
+						return err
+					})
+					t.Attributes = append(t.Attributes, a)
+					return err
+				})
+			}
+		case "comment":
+			t.Comment, err = s.str()
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", key, err)
+		}
+		return nil
+	})
+	return t, err
+}
+
+func (s *scanner) stringList() ([]string, error) {
+	if s.null() {
+		return nil, nil
+	}
+	var list []string
+	err := s.array(func() error {
+		v, err := s.interned()
+		list = append(list, v)
+		return err
+	})
+	return list, err
+}
+
+func (s *scanner) column() (relational.Column, error) {
+	var c relational.Column
+	err := s.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "name":
+			c.Name, err = s.interned()
+		case "jdbcType":
+			c.JDBCType, _, err = s.nullableInt()
+		case "nativeType":
+			c.NativeType.V, c.NativeType.Valid, err = s.nullableInt()
+		case "typeName":
+			c.TypeName, err = s.interned()
+		case "typeExpression":
+			c.TypeExpression, err = s.interned()
+		case "charsetName":
+			c.CharsetName, err = s.interned()
+		case "length":
+			c.Length.V, c.Length.Valid, err = s.nullableInt()
+		case "scale":
+			c.Scale.V, c.Scale.Valid, err = s.nullableInt()
+		case "position":
+			c.Position, _, err = s.nullableInt()
+		case "optional":
+			c.Optional, err = s.boolean()
+		case "autoIncremented":
+			c.AutoIncremented, err = s.boolean()
+		case "generated":
+			c.Generated, err = s.boolean()
+		case "comment":
+			c.Comment, err = s.str()
+		case "hasDefaultValue":
+			c.HasDefaultValue, err = s.boolean()
+		case "defaultValueExpression":
+			if !s.null() {
+				c.DefaultValueExpression.V, err = s.str()
+				c.DefaultValueExpression.Valid = true
+			}
+		case "enumValues":
+			c.EnumValues, err = s.stringList()
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return fmt.Errorf("column field %q: %w", key, err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// validNumber reports whether b is a number by JSON's grammar.
+func validNumber(b string) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	return i == len(b)
+}
