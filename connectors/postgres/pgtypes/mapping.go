@@ -68,10 +68,10 @@ var builtinArrays = map[uint32]uint32{
 // unsupportedArrays are the array types Debezium leaves unmapped (PostgresValueConverter returns
 // no schema for them), so they are left out as there unless include.unknown.datatypes is set.
 var unsupportedArrays = map[uint32]bool{
-	791: true, // money[]
+	791:  true, // money[]
 	1187: true, // interval[]
 	1563: true, // varbit[]
-	143: true, // xml[]
+	143:  true, // xml[]
 	1017: true, // point[]
 	1561: true, // bit[]
 }

@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/jackc/pglogrepl"
+)
+
+// Offset keys, as Debezium's PostgresOffsetContext and SourceInfo write them.
+const (
+	keyLSN             = "lsn"
+	keyLSNProc         = "lsn_proc"
+	keyLSNCommit       = "lsn_commit"
+	keyTxID            = "txId"
+	keyTsUsec          = "ts_usec"
+	keyXmin            = "xmin"
+	keyMessageType     = "messageType"
+	keyEventsProcessed = "lsn_events_processed"
+	keySnapshot        = "snapshot"
+	keyLastSnapshot    = "last_snapshot_record"
+	keySnapCompleted   = "snapshot_completed"
+)
+
+// Debezium's ReplicationMessage.Operation names, written as messageType.
+const (
+	msgInsert   = "INSERT"
+	msgUpdate   = "UPDATE"
+	msgDelete   = "DELETE"
+	msgTruncate = "TRUNCATE"
+	msgCommit   = "COMMIT"
+	msgBegin    = "BEGIN"
+)
+
+// position is the connector's place in the log, the content of its offset.
+//
+// A restart resumes streaming at LSNCommit, the end of the last transaction fully emitted: the
+// server sends again every transaction that commits after it. Inside a transaction, TxID, LSN and
+// EventsProcessed tell which of its events were already emitted, so a replayed transaction
+// continues where it stopped instead of repeating itself; this is Debezium's own offset (and
+// lsn_events_processed its counter), so Debezium resumes from ours and we from Debezium's.
+type position struct {
+	LSN       pglogrepl.LSN
+	LSNProc   pglogrepl.LSN // 0: absent
+	LSNCommit pglogrepl.LSN // 0: absent
+	TxID      int64
+	HasTxID   bool
+	TsUsec    int64
+	Xmin      int64
+	HasXmin   bool
+	MsgType   string
+	// EventsProcessed counts the events emitted at LSN within the transaction (several rows of a
+	// multi-row insert share one WAL record).
+	EventsProcessed int64
+
+	// Snapshot marks an offset written while snapshotting ("snapshot":"INITIAL").
+	Snapshot           bool
+	LastSnapshotRecord bool
+	SnapshotCompleted  bool
+}
+
+// toMap renders the offset map; integers are int64, as the offset converters expect.
+func (p *position) toMap() map[string]any {
+	m := make(map[string]any, 10)
+	m[keyTsUsec] = p.TsUsec
+	if p.HasTxID {
+		m[keyTxID] = p.TxID
+	}
+	m[keyLSN] = int64(p.LSN)
+	if p.HasXmin {
+		m[keyXmin] = p.Xmin
+	}
+	if p.Snapshot {
+		m[keySnapshot] = "INITIAL"
+		m[keyLastSnapshot] = p.LastSnapshotRecord
+		m[keySnapCompleted] = p.SnapshotCompleted
+	}
+	if p.LSNProc != 0 {
+		m[keyLSNProc] = int64(p.LSNProc)
+	}
+	if p.LSNCommit != 0 {
+		m[keyLSNCommit] = int64(p.LSNCommit)
+	}
+	if p.MsgType != "" {
+		m[keyMessageType] = p.MsgType
+	}
+	if p.EventsProcessed > 0 {
+		m[keyEventsProcessed] = p.EventsProcessed
+	}
+	return m
+}
+
+// snapshotDone reports whether the offset is past the initial snapshot.
+func (p *position) snapshotDone() bool {
+	return !p.Snapshot || p.LastSnapshotRecord || p.SnapshotCompleted
+}
+
+// resumeLSN is where streaming restarts: the last commit fully emitted, else the last processed
+// position, else the event position (a finished snapshot's consistent point).
+func (p *position) resumeLSN() pglogrepl.LSN {
+	switch {
+	case p.LSNCommit != 0:
+		return p.LSNCommit
+	case p.LSNProc != 0:
+		return p.LSNProc
+	}
+	return p.LSN
+}
+
+// parsePosition reads an offset written by this connector or by Debezium. Numbers may arrive as
+// any Go number type or json.Number, depending on the offset store.
+func parsePosition(m map[string]any) (position, error) {
+	var p position
+	var err error
+	num := func(k string) (int64, bool) {
+		v, ok := m[k]
+		if !ok || v == nil || err != nil {
+			return 0, false
+		}
+		n, e := toInt64(v)
+		if e != nil {
+			err = fmt.Errorf("offset field %q: %w", k, e)
+			return 0, false
+		}
+		return n, true
+	}
+	if n, ok := num(keyLSN); ok {
+		p.LSN = pglogrepl.LSN(n)
+	}
+	if n, ok := num(keyLSNProc); ok {
+		p.LSNProc = pglogrepl.LSN(n)
+	}
+	if n, ok := num(keyLSNCommit); ok {
+		p.LSNCommit = pglogrepl.LSN(n)
+	}
+	p.TxID, p.HasTxID = num(keyTxID)
+	p.TsUsec, _ = num(keyTsUsec)
+	p.Xmin, p.HasXmin = num(keyXmin)
+	p.EventsProcessed, _ = num(keyEventsProcessed)
+	if s, ok := m[keyMessageType].(string); ok {
+		p.MsgType = s
+	}
+	switch v := m[keySnapshot].(type) {
+	case string:
+		p.Snapshot = v != "" && v != "false"
+	case bool:
+		p.Snapshot = v
+	}
+	p.LastSnapshotRecord, _ = m[keyLastSnapshot].(bool)
+	p.SnapshotCompleted, _ = m[keySnapCompleted].(bool)
+	if err != nil {
+		return position{}, err
+	}
+	if p.LSN == 0 && p.LSNProc == 0 && p.LSNCommit == 0 {
+		return position{}, fmt.Errorf("offset has no lsn, lsn_proc or lsn_commit: it was not written by a PostgreSQL connector")
+	}
+	return p, nil
+}
+
+// toInt64 converts an offset number.
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, fmt.Errorf("%d is out of range", x)
+		}
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, fmt.Errorf("%v is not a whole number", x)
+		}
+		return int64(x), nil
+	case json.Number:
+		return x.Int64()
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
+}

@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
+)
+
+// pendingRead is a snapshot row held back one row, so its snapshot marker ("last",
+// "last_in_data_collection") and the last record's offset can be set once the next row is known.
+type pendingRead struct {
+	tb         *table
+	row        []any
+	first      bool // first row of its table
+	firstAll   bool // first row of the snapshot
+	endOfTable bool // last row of its table
+	tableTime  time.Time
+}
+
+// snapshotCtx is the state of one snapshot.
+type snapshotCtx struct {
+	lsn     pglogrepl.LSN
+	txID    int64
+	pending *pendingRead
+	rows    int64
+}
+
+// snapshot reads every captured table inside one repeatable-read transaction. With snapName, the
+// transaction imports the slot's exported snapshot, so it sees exactly the data committed before
+// the slot's consistent point lsn, where streaming then starts: nothing is missed or repeated.
+func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN, captured []*catalogTable) error {
+	t.phase.Store(phaseSnapshot)
+	conn := t.meta
+	begin := "BEGIN ISOLATION LEVEL REPEATABLE READ"
+	if snapName != "" {
+		begin += "; SET TRANSACTION SNAPSHOT " + quoteLiteral(snapName)
+	}
+	if _, err := simpleQuery(ctx, conn, begin); err != nil {
+		return fmt.Errorf("cannot open the snapshot transaction (importing exported snapshot %q): %w", snapName, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = simpleQuery(context.Background(), conn, "ROLLBACK")
+		}
+	}()
+	rows, err := simpleQuery(ctx, conn, "SELECT txid_current()")
+	if err != nil {
+		return fmt.Errorf("cannot read the snapshot transaction's id: %w", err)
+	}
+	sc := &snapshotCtx{lsn: lsn, txID: atoi64(rows[0][0])}
+	if lsn == 0 {
+		// No slot (initial_only): the position is the WAL insert point at the snapshot.
+		if rows, err := simpleQuery(ctx, conn, "SELECT pg_current_wal_lsn()::text"); err == nil && len(rows) == 1 {
+			sc.lsn, _ = pglogrepl.ParseLSN(string(rows[0][0]))
+		}
+	}
+	if err := loadColumns(ctx, conn, captured); err != nil {
+		return err
+	}
+	started := time.Now()
+	t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
+	for _, ct := range captured {
+		if err := t.snapshotTable(ctx, sc, ct); err != nil {
+			return err
+		}
+	}
+	if err := t.flushRead(ctx, sc, true); err != nil {
+		return err
+	}
+	if _, err := simpleQuery(ctx, conn, "COMMIT"); err != nil {
+		return fmt.Errorf("cannot close the snapshot transaction: %w", err)
+	}
+	committed = true
+	el := time.Since(started)
+	t.logf("snapshot finished: %d rows from %d tables in %s (%.0f rows/s)", sc.rows, len(captured), el.Round(time.Millisecond), float64(sc.rows)/el.Seconds())
+	return nil
+}
+
+// snapshotTable reads one table, streaming its rows with a single SELECT.
+func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTable) error {
+	tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
+	if err != nil {
+		return err
+	}
+	t.tables[ct.OID] = tb
+	cols := make([]string, 0, len(tb.cols))
+	idx := make([]int, 0, len(tb.cols))
+	for i := range tb.cols {
+		if tb.cols[i].emit {
+			cols = append(cols, quoteIdent(tb.cols[i].name))
+			idx = append(idx, i)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
+	tableTime := time.Now()
+	rr := t.meta.ExecParams(ctx, sql, nil, nil, nil, nil)
+	first := true
+	var n int64
+	for rr.NextRow() {
+		vals := rr.Values()
+		row := make([]any, len(tb.cols))
+		for j, ci := range idx {
+			c := &tb.cols[ci]
+			if vals[j] == nil {
+				continue
+			}
+			v, err := c.mapping.Decode(vals[j])
+			if err != nil {
+				rr.Close()
+				return fmt.Errorf("snapshot of %s, column %s: %w", ct.ID, c.name, err)
+			}
+			row[ci] = v
+		}
+		if err := t.flushRead(ctx, sc, false); err != nil {
+			rr.Close()
+			return err
+		}
+		sc.pending = &pendingRead{tb: tb, row: row, first: first, firstAll: sc.rows == 0, tableTime: tableTime}
+		first = false
+		n++
+		sc.rows++
+	}
+	if _, err := rr.Close(); err != nil {
+		return fmt.Errorf("cannot read table %s for the snapshot: %w", ct.ID, err)
+	}
+	// The table's last row is known now; it waits for the next table's first row (or the end) to
+	// learn whether it is the snapshot's last.
+	if sc.pending != nil && sc.pending.tb == tb {
+		sc.pending.endOfTable = true
+	}
+	t.logf("snapshot of %s: %d rows", ct.ID, n)
+	return nil
+}
+
+// flushRead emits the held-back row, if any, with its snapshot marker; last marks the snapshot's
+// last record, which carries the completed-snapshot offset.
+func (t *Task) flushRead(ctx context.Context, sc *snapshotCtx, last bool) error {
+	p := sc.pending
+	if p == nil {
+		return nil
+	}
+	sc.pending = nil
+	marker := envelope.SnapshotTrue
+	switch {
+	case last:
+		marker = envelope.SnapshotLast
+	case p.firstAll:
+		marker = envelope.SnapshotFirst
+	case p.endOfTable:
+		marker = envelope.SnapshotLastInDataCollection
+	case p.first:
+		marker = envelope.SnapshotFirstInDataCollection
+	}
+	pos := position{LSN: sc.lsn, TxID: sc.txID, HasTxID: true, TsUsec: time.Now().UnixMicro(), Snapshot: true,
+		LastSnapshotRecord: last, SnapshotCompleted: last}
+	src := t.source(p.tb, p.tableTime, marker, sc.lsn, 0, sc.txID, true)
+	ev := envelope.Event{Op: envelope.OpRead, After: p.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
+	recs, err := p.tb.schema.Records(nil, &ev, false)
+	if err != nil {
+		return fmt.Errorf("snapshot of %s: %w", p.tb.id, err)
+	}
+	return t.putAll(ctx, recs)
+}
+
+// source builds an event's source block.
+func (t *Task) source(tb *table, ts time.Time, snap envelope.Snapshot, lsn, lastCommit pglogrepl.LSN, txID int64, hasTx bool) *api.Struct {
+	seq := make([]byte, 0, 48)
+	seq = append(seq, '[')
+	if lastCommit != 0 {
+		seq = append(seq, '"')
+		seq = fmt.Appendf(seq, "%d", int64(lastCommit))
+		seq = append(seq, '"')
+	} else {
+		seq = append(seq, "null"...)
+	}
+	seq = fmt.Appendf(seq, `,"%d"]`, int64(lsn))
+	st := envelope.NewSource(sourceSchema, &envelope.SourceInfo{
+		Version: Version, Connector: connectorName, Name: t.cfg.TopicPrefix, Time: ts,
+		Snapshot: snap, DB: t.cfg.Database, Sequence: string(seq),
+	})
+	st.PutIndex(srcSchema, tb.id.Schema)
+	st.PutIndex(srcTable, tb.id.Table)
+	if hasTx {
+		st.PutIndex(srcTxID, txID)
+	}
+	st.PutIndex(srcLSN, int64(lsn))
+	if t.seq.origin != "" && snap == envelope.SnapshotFalse {
+		st.PutIndex(srcOrigin, t.seq.origin)
+		st.PutIndex(srcOriginLSN, int64(t.seq.originLSN))
+	}
+	return st
+}
+
+// putAll hands records to the queue, keeping the replication connection alive while it waits.
+func (t *Task) putAll(ctx context.Context, recs []*api.SourceRecord) error {
+	for _, r := range recs {
+		if err := t.put(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

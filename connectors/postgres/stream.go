@@ -1,0 +1,593 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/filters"
+	"github.com/connectd/connectd/connectors/queue"
+)
+
+// stream runs the replication protocol from start until ctx ends: it decodes pgoutput messages
+// into records, and confirms the committed LSN to the server on every status interval.
+func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
+	cfg := t.cfg
+	t.seq.lastCommit, t.seq.safe = start, start
+	if t.start.HasTxID && t.start.MsgType != msgCommit && t.start.LSNCommit != 0 {
+		r := t.start
+		t.seq.resume = &r
+	}
+	if t.tx != nil && t.startRaw != nil {
+		if err := t.tx.Load(t.startRaw); err != nil {
+			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
+		}
+	}
+	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(cfg.Publication)}
+	if err := pglogrepl.StartReplication(ctx, t.repl, cfg.SlotName, start,
+		pglogrepl.StartReplicationOptions{Mode: pglogrepl.LogicalReplication, PluginArgs: args}); err != nil {
+		return fmt.Errorf("cannot start streaming from replication slot %q at %s with publication %q: %w", cfg.SlotName, start, cfg.Publication, err)
+	}
+	t.logf("streaming from %s", start)
+	t.streaming = true
+	t.phase.Store(phaseStreaming)
+	t.confirmed.Store(uint64(start))
+	s := &streamer{t: t, nextStatus: time.Now().Add(cfg.StatusInterval)}
+	if cfg.Heartbeat.Enabled() {
+		s.nextBeat = time.Now().Add(cfg.Heartbeat.Interval())
+		if cfg.HeartbeatAction != "" {
+			go t.runHeartbeatAction(ctx)
+		}
+	}
+	return s.loop(ctx)
+}
+
+// streamer holds the receive loop's timers.
+type streamer struct {
+	t          *Task
+	nextStatus time.Time
+	nextBeat   time.Time // zero: heartbeats off
+	sentAck    uint64
+}
+
+func (s *streamer) loop(ctx context.Context) error {
+	t := s.t
+	for {
+		if ctx.Err() != nil {
+			s.finalStatus()
+			return nil
+		}
+		now := time.Now()
+		// Confirm on every status interval, and within a second of a new commit from the runtime.
+		if !now.Before(s.nextStatus) || t.ack.Load() != s.sentAck {
+			if err := s.sendStatus(!t.seq.inTx && !s.nextBeat.IsZero()); err != nil {
+				return err
+			}
+		}
+		if !s.nextBeat.IsZero() && !now.Before(s.nextBeat) {
+			if err := s.heartbeat(ctx); err != nil {
+				return err
+			}
+		}
+		deadline := s.nextStatus
+		if !s.nextBeat.IsZero() && s.nextBeat.Before(deadline) {
+			deadline = s.nextBeat
+		}
+		if d := now.Add(time.Second); d.Before(deadline) {
+			deadline = d // wake up to notice new commits from the runtime
+		}
+		rctx, cancel := context.WithDeadline(ctx, deadline)
+		msg, err := t.repl.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				s.finalStatus()
+				return nil
+			}
+			if pgconn.Timeout(err) {
+				continue
+			}
+			return fmt.Errorf("replication stream from slot %q failed: %w", t.cfg.SlotName, err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			if len(m.Data) == 0 {
+				continue
+			}
+			switch m.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(m.Data[1:])
+				if err != nil {
+					return fmt.Errorf("bad keepalive from the server: %w", err)
+				}
+				t.serverLSN.Store(uint64(ka.ServerWALEnd))
+				// Between transactions everything before the server's WAL end has been sent and
+				// processed, so a restart may resume there: this lets heartbeats move the slot while
+				// only tables outside the publication (or filtered out) change.
+				if !t.seq.inTx && ka.ServerWALEnd > t.seq.safe {
+					t.seq.safe = ka.ServerWALEnd
+				}
+				if ka.ReplyRequested {
+					if err := s.sendStatus(false); err != nil {
+						return err
+					}
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(m.Data[1:])
+				if err != nil {
+					return fmt.Errorf("bad XLogData from the server: %w", err)
+				}
+				if xld.ServerWALEnd > 0 {
+					t.serverLSN.Store(uint64(xld.ServerWALEnd))
+				}
+				if err := t.handle(ctx, xld.WALStart, xld.WALData); err != nil {
+					if ctx.Err() != nil {
+						s.finalStatus()
+						return nil
+					}
+					return err
+				}
+			}
+		case *pgproto3.ErrorResponse:
+			return fmt.Errorf("replication stream from slot %q: %w", t.cfg.SlotName, pgconn.ErrorResponseToPgError(m))
+		case *pgproto3.CopyDone:
+			return fmt.Errorf("the server ended the replication stream of slot %q", t.cfg.SlotName)
+		}
+	}
+}
+
+// sendStatus confirms the committed LSN; replyRequested asks the server for a keepalive with its
+// WAL end, so an idle stream learns how far it may advance.
+func (s *streamer) sendStatus(replyRequested bool) error {
+	t := s.t
+	ack := t.ack.Load()
+	err := pglogrepl.SendStandbyStatusUpdate(context.Background(), t.repl, pglogrepl.StandbyStatusUpdate{
+		WALWritePosition: pglogrepl.LSN(ack), WALFlushPosition: pglogrepl.LSN(ack), WALApplyPosition: pglogrepl.LSN(ack),
+		ReplyRequested: replyRequested,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot send the confirmed position to the server: %w", err)
+	}
+	s.sentAck = ack
+	if ack > t.confirmed.Load() {
+		t.confirmed.Store(ack)
+	}
+	s.nextStatus = time.Now().Add(t.cfg.StatusInterval)
+	return nil
+}
+
+// finalStatus confirms the last committed LSN on the way out (Stop comes after the runtime's last
+// offset commit).
+func (s *streamer) finalStatus() {
+	if s.t.repl != nil && !s.t.repl.IsClosed() {
+		_ = s.sendStatus(false)
+	}
+}
+
+// heartbeat emits a heartbeat record between transactions, carrying the position a restart may
+// resume from.
+func (s *streamer) heartbeat(ctx context.Context) error {
+	t := s.t
+	s.nextBeat = time.Now().Add(t.cfg.Heartbeat.Interval())
+	if t.seq.inTx {
+		return nil // inside a transaction the last event's offset already says where we are
+	}
+	p := t.idlePosition()
+	r := t.cfg.Heartbeat.Record(t.cfg.partition(), p.toMap(), time.Now())
+	if r == nil {
+		return nil
+	}
+	return t.put(ctx, r)
+}
+
+// idlePosition is the offset between transactions: everything up to seq.safe is done.
+func (t *Task) idlePosition() position {
+	p := position{LSN: t.seq.safe, LSNProc: t.seq.safe, LSNCommit: t.seq.safe, MsgType: msgCommit,
+		TsUsec: time.Now().UnixMicro()}
+	if t.seq.xid != 0 {
+		p.TxID, p.HasTxID = int64(t.seq.xid), true
+	}
+	if !t.seq.commitTime.IsZero() {
+		p.TsUsec = t.seq.commitTime.UnixMicro()
+	}
+	return p
+}
+
+// runHeartbeatAction runs heartbeat.action.query every heartbeat interval on its own connection,
+// so an idle captured database still produces WAL (and changes) that move the slot.
+func (t *Task) runHeartbeatAction(ctx context.Context) {
+	conn, err := t.cfg.connect(ctx, false)
+	if err != nil {
+		t.log.Warn("heartbeat.action.query: cannot connect", "error", err)
+		return
+	}
+	defer closeConn(conn)
+	tk := time.NewTicker(t.cfg.Heartbeat.Interval())
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			if _, err := simpleQuery(ctx, conn, t.cfg.HeartbeatAction); err != nil && ctx.Err() == nil {
+				t.log.Warn("heartbeat.action.query failed", "query", t.cfg.HeartbeatAction, "error", err)
+			}
+		}
+	}
+}
+
+// put hands one record to the queue. While the queue is full it keeps confirming the committed
+// LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
+func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
+	size := queue.EstimateSize(r)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, t.cfg.StatusInterval)
+		err := t.queue.Put(pctx, r, size)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		if t.repl != nil && !t.repl.IsClosed() && t.streaming {
+			ack := t.ack.Load()
+			if err := pglogrepl.SendStandbyStatusUpdate(ctx, t.repl, pglogrepl.StandbyStatusUpdate{
+				WALWritePosition: pglogrepl.LSN(ack), WALFlushPosition: pglogrepl.LSN(ack), WALApplyPosition: pglogrepl.LSN(ack),
+			}); err != nil {
+				return fmt.Errorf("cannot send the confirmed position to the server while waiting for Kafka: %w", err)
+			}
+		}
+	}
+}
+
+// parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.
+func parseMessage(data []byte) (m pglogrepl.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed pgoutput message (type %q, %d bytes): %v", data[0], len(data), r)
+		}
+	}()
+	if len(data) == 0 {
+		return nil, errors.New("empty pgoutput message")
+	}
+	return pglogrepl.Parse(data)
+}
+
+// handle processes one pgoutput message at WAL position lsn.
+func (t *Task) handle(ctx context.Context, lsn pglogrepl.LSN, data []byte) error {
+	msg, err := parseMessage(data)
+	if err != nil {
+		return err
+	}
+	switch m := msg.(type) {
+	case *pglogrepl.BeginMessage:
+		return t.onBegin(ctx, lsn, m)
+	case *pglogrepl.CommitMessage:
+		return t.onCommit(ctx, m)
+	case *pglogrepl.RelationMessage:
+		return t.onRelation(ctx, m)
+	case *pglogrepl.TypeMessage:
+		t.refreshType(m.DataType)
+	case *pglogrepl.OriginMessage:
+		t.seq.origin, t.seq.originLSN = m.Name, m.CommitLSN
+	case *pglogrepl.InsertMessage:
+		return t.onInsert(ctx, lsn, m)
+	case *pglogrepl.UpdateMessage:
+		return t.onUpdate(ctx, lsn, m)
+	case *pglogrepl.DeleteMessage:
+		return t.onDelete(ctx, lsn, m)
+	case *pglogrepl.TruncateMessage:
+		return t.onTruncate(ctx, lsn, m)
+	}
+	return nil
+}
+
+func (t *Task) onBegin(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.BeginMessage) error {
+	sq := &t.seq
+	sq.inTx, sq.xid, sq.commitTime = true, m.Xid, m.CommitTime
+	sq.lsn, sq.sameLSN = 0, 0
+	sq.origin, sq.originLSN = "", 0
+	sq.skipping = false
+	if sq.resume != nil {
+		// The first transaction after a restart inside a transaction is that transaction again:
+		// skip the events the stored offset says were emitted.
+		if int64(m.Xid) == sq.resume.TxID {
+			// Its BEGIN was emitted before the restart. An offset at BEGIN has no event to skip.
+			sq.skipping = sq.resume.MsgType != msgBegin
+			if sq.skipping {
+				t.logf("transaction %d is replayed from its start; skipping its events up to %s #%d", m.Xid, sq.resume.LSN, sq.resume.EventsProcessed)
+			}
+			return nil
+		}
+		sq.resume = nil
+	}
+	if t.tx != nil {
+		p := position{LSN: lsn, LSNProc: lsn, LSNCommit: sq.lastCommit, TxID: int64(m.Xid), HasTxID: true,
+			TsUsec: m.CommitTime.UnixMicro(), MsgType: msgBegin}
+		recs := t.tx.Begin(nil, txIDString(m.Xid), m.CommitTime, t.cfg.partition(), p.toMap())
+		setTxID(recs, txIDString(m.Xid)+":"+lsnString(lsn))
+		return t.putAll(ctx, recs)
+	}
+	return nil
+}
+
+func (t *Task) onCommit(ctx context.Context, m *pglogrepl.CommitMessage) error {
+	sq := &t.seq
+	sq.inTx, sq.skipping, sq.resume = false, false, nil
+	sq.lastCommit = m.TransactionEndLSN
+	if m.TransactionEndLSN > sq.safe {
+		sq.safe = m.TransactionEndLSN
+	}
+	sq.commitTime = m.CommitTime
+	if t.tx != nil && t.tx.Active() {
+		p := t.idlePosition()
+		recs := t.tx.End(nil, m.CommitTime, t.cfg.partition(), p.toMap())
+		setTxID(recs, txIDString(sq.xid)+":"+lsnString(m.TransactionEndLSN))
+		return t.putAll(ctx, recs)
+	}
+	return nil
+}
+
+// onRelation rebuilds a table's structure from a Relation message: pgoutput sends one before the
+// first change of a table in each session and after every change of its structure, which is how
+// ALTER TABLE reaches the events.
+func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) error {
+	id := relational.TableID{Schema: m.Namespace, Table: m.RelationName}
+	if !t.cfg.Filters.IncludeTable(filters.TableID{Schema: id.Schema, Table: id.Table}) {
+		t.ignored[m.RelationID] = id.String()
+		delete(t.tables, m.RelationID)
+		return nil
+	}
+	delete(t.ignored, m.RelationID)
+	rel := make([]relColumn, len(m.Columns))
+	for i, c := range m.Columns {
+		rel[i] = relColumn{name: c.Name, oid: c.DataType, typmod: c.TypeModifier}
+	}
+	cat, err := readTable(ctx, t.meta, m.RelationID)
+	if err != nil {
+		return fmt.Errorf("cannot read the structure of table %s after its Relation message: %w", id, err)
+	}
+	tb, err := t.buildTable(m.RelationID, id, m.ReplicaIdentity, rel, cat)
+	if err != nil {
+		return err
+	}
+	if cur := t.tables[m.RelationID]; cur != nil && cur.sig == tb.sig && cur.id == tb.id {
+		cur.replIdent = tb.replIdent
+		return nil // unchanged: keep the schemas already built (and shared by converters)
+	}
+	if cur := t.tables[m.RelationID]; cur != nil {
+		t.logf("table %s changed structure: %d columns", id, len(tb.cols))
+	}
+	t.tables[m.RelationID] = tb
+	return nil
+}
+
+// refreshType reloads one type from pg_type (a new enum, domain or extension type).
+func (t *Task) refreshType(oid uint32) {
+	if t.meta == nil {
+		return
+	}
+	if err := loadTypes(context.Background(), t.meta, t.registry, oid); err != nil {
+		t.log.Warn("cannot load type", "oid", oid, "error", err)
+	}
+}
+
+// tableFor returns the captured table of a relation, nil for a filtered one.
+func (t *Task) tableFor(rel uint32) (*table, error) {
+	if tb := t.tables[rel]; tb != nil {
+		return tb, nil
+	}
+	if _, ok := t.ignored[rel]; ok {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("change for relation %d arrived before its Relation message; the stream is out of sync", rel)
+}
+
+// nextEvent counts a change at lsn and reports whether it was emitted before a restart.
+func (t *Task) nextEvent(lsn pglogrepl.LSN) (skip bool) {
+	sq := &t.seq
+	if lsn == sq.lsn {
+		sq.sameLSN++
+	} else {
+		sq.lsn, sq.sameLSN = lsn, 1
+	}
+	if !sq.skipping {
+		return false
+	}
+	r := sq.resume
+	if lsn < r.LSN || lsn == r.LSN && (r.EventsProcessed == 0 || sq.sameLSN <= r.EventsProcessed) {
+		return true
+	}
+	sq.skipping, sq.resume = false, nil
+	return false
+}
+
+// changePosition is the offset of a change event at lsn.
+func (t *Task) changePosition(lsn pglogrepl.LSN, msgType string) position {
+	sq := &t.seq
+	return position{LSN: lsn, LSNProc: lsn, LSNCommit: sq.lastCommit, TxID: int64(sq.xid), HasTxID: true,
+		TsUsec: sq.commitTime.UnixMicro(), MsgType: msgType, EventsProcessed: sq.sameLSN}
+}
+
+// emit builds and queues the records of one change.
+func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelope.Op, msgType string, before, after []any) error {
+	p := t.changePosition(lsn, msgType)
+	off := p.toMap()
+	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
+		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.lastCommit, int64(t.seq.xid), true)}
+	if t.tx != nil {
+		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
+	}
+	recs, err := tb.schema.Records(nil, &ev, t.cfg.Tombstones)
+	if err != nil {
+		return fmt.Errorf("change at %s in table %s: %w", lsn, tb.id, err)
+	}
+	if t.tx != nil {
+		t.tx.Store(off) // after the event is counted, as Debezium stores the context
+	}
+	return t.putAll(ctx, recs)
+}
+
+func (t *Task) onInsert(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.InsertMessage) error {
+	tb, err := t.tableFor(m.RelationID)
+	if tb == nil || err != nil {
+		return err
+	}
+	if t.nextEvent(lsn) || t.cfg.SkipCreate {
+		return nil
+	}
+	after, err := t.decodeTuple(tb, m.Tuple, nil, false)
+	if err != nil {
+		return err
+	}
+	return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
+}
+
+func (t *Task) onUpdate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.UpdateMessage) error {
+	tb, err := t.tableFor(m.RelationID)
+	if tb == nil || err != nil {
+		return err
+	}
+	if t.nextEvent(lsn) || t.cfg.SkipUpdate {
+		return nil
+	}
+	var before []any
+	if m.OldTuple != nil {
+		if before, err = t.decodeTuple(tb, m.OldTuple, nil, m.OldTupleType == 'K'); err != nil {
+			return err
+		}
+	}
+	var full []any
+	if m.OldTupleType == 'O' {
+		full = before // REPLICA IDENTITY FULL: unchanged TOASTed values come from the old row
+	}
+	after, err := t.decodeTuple(tb, m.NewTuple, full, false)
+	if err != nil {
+		return err
+	}
+	return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
+}
+
+func (t *Task) onDelete(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.DeleteMessage) error {
+	tb, err := t.tableFor(m.RelationID)
+	if tb == nil || err != nil {
+		return err
+	}
+	if t.nextEvent(lsn) || t.cfg.SkipDelete {
+		return nil
+	}
+	if m.OldTuple == nil {
+		return fmt.Errorf("delete in table %s at %s carries no old row (REPLICA IDENTITY NOTHING?); set REPLICA IDENTITY DEFAULT or FULL", tb.id, lsn)
+	}
+	before, err := t.decodeTuple(tb, m.OldTuple, nil, m.OldTupleType == 'K')
+	if err != nil {
+		return err
+	}
+	return t.emit(ctx, tb, lsn, envelope.OpDelete, msgDelete, before, nil)
+}
+
+func (t *Task) onTruncate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.TruncateMessage) error {
+	for _, rel := range m.RelationIDs {
+		tb, err := t.tableFor(rel)
+		if err != nil {
+			return err
+		}
+		if tb == nil {
+			continue
+		}
+		if t.nextEvent(lsn) || t.cfg.SkipTruncate {
+			continue
+		}
+		if err := t.emit(ctx, tb, lsn, envelope.OpTruncate, msgTruncate, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeTuple turns pgoutput tuple data into raw values in table column order. keyOnly marks an
+// old key tuple (REPLICA IDENTITY DEFAULT or INDEX): its other columns are not sent, and a NOT NULL
+// one gets its type's fallback value, as Debezium gives it. old, when set, is the full old row
+// whose values replace unchanged TOASTed ones; otherwise they become the placeholder.
+func (t *Task) decodeTuple(tb *table, td *pglogrepl.TupleData, old []any, keyOnly bool) ([]any, error) {
+	if td == nil {
+		return nil, nil
+	}
+	if len(td.Columns) != len(tb.cols) {
+		return nil, fmt.Errorf("a row of table %s has %d columns, its Relation message %d; the stream is out of sync", tb.id, len(td.Columns), len(tb.cols))
+	}
+	row := make([]any, len(tb.cols))
+	for i, col := range td.Columns {
+		c := &tb.cols[i]
+		if !c.emit {
+			continue
+		}
+		switch col.DataType {
+		case pglogrepl.TupleDataTypeText:
+			v, err := c.mapping.Decode(col.Data)
+			if err != nil {
+				return nil, fmt.Errorf("table %s column %s: %w", tb.id, c.name, err)
+			}
+			row[i] = v
+		case pglogrepl.TupleDataTypeNull:
+			if keyOnly && !c.key && !c.optional && !c.hasDefault {
+				row[i] = c.mapping.Zero
+			}
+		case pglogrepl.TupleDataTypeToast:
+			switch {
+			case old != nil && old[i] != nil:
+				row[i] = old[i]
+			case c.mapping.Toast != nil:
+				row[i] = c.mapping.Toast
+			case !c.optional:
+				row[i] = c.mapping.Zero
+			}
+		default:
+			return nil, fmt.Errorf("table %s column %s: unexpected tuple data kind %q", tb.id, c.name, col.DataType)
+		}
+	}
+	return row, nil
+}
+
+// txBlocks hands out transaction blocks whose id is Debezium's PostgreSQL form "<txId>:<lsn>".
+type txBlocks struct {
+	tr interface {
+		NextBlock(string) *api.Struct
+	}
+	id string
+}
+
+// NextBlock implements envelope.TxSource.
+func (b txBlocks) NextBlock(dc string) *api.Struct {
+	st := b.tr.NextBlock(dc)
+	if st != nil {
+		st.PutIndex(0, b.id)
+	}
+	return st
+}
+
+// setTxID rewrites the id of BEGIN/END records to Debezium's PostgreSQL form "<txId>:<lsn>"
+// (PostgresTransactionMonitor); the offset keeps the plain transaction id.
+func setTxID(recs []*api.SourceRecord, id string) {
+	for _, r := range recs {
+		if k, ok := r.Key.(*api.Struct); ok {
+			_ = k.Put("id", id)
+		}
+		if v, ok := r.Value.(*api.Struct); ok {
+			_ = v.Put("id", id)
+		}
+	}
+}
+
+func txIDString(xid uint32) string { return fmt.Sprint(xid) }
+
+func lsnString(lsn pglogrepl.LSN) string { return fmt.Sprint(int64(lsn)) }

@@ -1,0 +1,265 @@
+package postgres
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/filters"
+	"github.com/connectd/connectd/connectors/postgres/pgtypes"
+)
+
+// Version is the Debezium version connectd's PostgreSQL events claim in source.version and the
+// plugin lists: the release whose formats they follow.
+const Version = "3.6.1.Final"
+
+// connectorName is source.connector.
+const connectorName = "postgresql"
+
+// Source block field indexes after the common ones (Debezium 3.5+ PostgresSourceInfoStructMaker).
+const (
+	srcSchema = envelope.SourceCommonFields + iota
+	srcTable
+	srcTxID
+	srcLSN
+	srcXmin
+	srcOrigin
+	srcOriginLSN
+)
+
+// sourceSchema is io.debezium.connector.postgresql.Source.
+var sourceSchema = envelope.SourceSchemaBuilder("io.debezium.connector.postgresql.Source").
+	Field("schema", api.StringSchema).
+	Field("table", api.StringSchema).
+	Field("txId", api.OptionalInt64Schema).
+	Field("lsn", api.OptionalInt64Schema).
+	Field("xmin", api.OptionalInt64Schema).
+	Field("origin", api.OptionalStringSchema).
+	Field("origin_lsn", api.OptionalInt64Schema).
+	Build()
+
+// column is one column of a captured table version.
+type column struct {
+	name     string
+	oid      uint32
+	typmod   int32
+	optional bool
+	key      bool
+	// hasDefault marks a column whose schema carries a default, which stands in for a missing
+	// value of a NOT NULL column.
+	hasDefault bool
+	mapping    pgtypes.Mapping
+	// emit is false for a column left out of events: a type without mapping, or excluded by
+	// column.include/exclude.list.
+	emit bool
+}
+
+// table is one version of a captured table: its columns as the stream or the snapshot sends them,
+// and the schemas built from them once.
+type table struct {
+	oid       uint32
+	id        relational.TableID
+	ident     string // "schema.table", the data collection name
+	cols      []column
+	schema    *envelope.TableSchema
+	replIdent byte
+	// sig identifies the column layout (names, types, modifiers) a Relation message describes, so
+	// a repeated Relation message for an unchanged table keeps the schemas already built.
+	sig string
+}
+
+// columnSig is a table layout's signature.
+func columnSig(cols []column) string {
+	var b strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%t\x00%t\x01", c.name, c.oid, c.typmod, c.optional, c.key)
+	}
+	return b.String()
+}
+
+// relColumn is a column as a pgoutput Relation message (or the catalog) gives it.
+type relColumn struct {
+	name   string
+	oid    uint32
+	typmod int32
+}
+
+// buildTable builds a table version from the columns the stream sends (rel) and the catalog's
+// view of the table (cat, for nullability, primary key and defaults; may be nil when the table
+// is gone). With rel nil the catalog's columns are used, as the snapshot does.
+func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel []relColumn, cat *catalogTable) (*table, error) {
+	if rel == nil && cat != nil {
+		rel = make([]relColumn, len(cat.Columns))
+		for i, c := range cat.Columns {
+			rel[i] = relColumn{name: c.Name, oid: c.TypeOID, typmod: c.Typmod}
+		}
+	}
+	catCols := map[string]*catalogColumn{}
+	var pk []string
+	if cat != nil {
+		for i := range cat.Columns {
+			catCols[cat.Columns[i].Name] = &cat.Columns[i]
+		}
+		pk = cat.PK
+	}
+	present := make(map[string]bool, len(rel))
+	for _, c := range rel {
+		present[c.name] = true
+	}
+	// A key read from the catalog after later DDL may name columns this version does not have
+	// (Debezium's PgOutputMessageDecoder drops them the same way).
+	keep := pk[:0:0]
+	for _, k := range pk {
+		if present[k] {
+			keep = append(keep, k)
+		}
+	}
+	pk = keep
+	if len(pk) == 0 {
+		if old := t.tables[oid]; old != nil && old.schema != nil && old.schema.KeySchema() != nil {
+			for _, c := range old.cols {
+				if c.key && present[c.name] {
+					pk = append(pk, c.name)
+				}
+			}
+		}
+	}
+	isKey := make(map[string]bool, len(pk))
+	for _, k := range pk {
+		isKey[k] = true
+	}
+
+	fid := filters.TableID{Schema: id.Schema, Table: id.Table}
+	tb := &table{oid: oid, id: id, ident: id.String(), replIdent: replIdent, cols: make([]column, len(rel))}
+	relCols := make([]relational.Column, len(rel))
+	specCols := make([]envelope.Column, len(rel))
+	for i, rc := range rel {
+		c := &tb.cols[i]
+		c.name, c.oid, c.typmod = rc.name, rc.oid, rc.typmod
+		c.optional = true
+		cc := catCols[rc.name]
+		if cc != nil {
+			c.optional = !cc.NotNull
+		}
+		c.key = isKey[rc.name]
+		if c.key {
+			c.optional = false
+		}
+		if t.registry.Get(rc.oid) == nil && rc.oid >= firstNormalOID {
+			t.refreshType(rc.oid)
+		}
+		c.mapping = t.cfg.Values.Map(t.registry, rc.oid, rc.typmod)
+		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Filters.IncludeColumn(fid, rc.name))
+		if c.key && c.mapping.Schema == nil {
+			return nil, fmt.Errorf("primary key column %s.%s has type %s, which connectd cannot map; set include.unknown.datatypes=true to emit it as bytes",
+				id, rc.name, c.mapping.TypeName)
+		}
+		rcol := relational.Column{
+			Name: rc.name, JDBCType: jdbcType(rc.oid), NativeType: relational.Int(int(rc.oid)),
+			TypeName: c.mapping.TypeName, Optional: c.optional,
+		}
+		if cc != nil {
+			rcol.TypeExpression = cc.TypeName
+			rcol.AutoIncremented = cc.Identity || strings.HasPrefix(cc.Default, "nextval(")
+			if cc.HasDefault {
+				rcol.HasDefaultValue = true
+				rcol.DefaultValueExpression = relational.String(cc.Default)
+			}
+		}
+		relCols[i] = rcol
+		if c.emit {
+			specCols[i] = envelope.Column{Name: rc.name, Schema: c.mapping.Schema}
+			if cc != nil && cc.HasDefault {
+				specCols[i].Default = defaultValue(&c.mapping, cc.Default)
+				c.hasDefault = specCols[i].Default != nil
+			}
+		} else {
+			specCols[i] = envelope.Column{Name: rc.name}
+		}
+	}
+	rt, err := relational.NewTable(id, relCols, pk, "")
+	if err != nil {
+		return nil, fmt.Errorf("cannot model table %s: %w", id, err)
+	}
+	ts, err := envelope.NewTable(envelope.TableSpec{
+		Table:   rt,
+		Columns: specCols,
+		Topic:   envelope.TopicName(t.cfg.TopicPrefix, id.Schema, id.Table),
+		Source:  sourceSchema,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
+	}
+	tb.schema = ts
+	tb.sig = columnSig(tb.cols)
+	return tb, nil
+}
+
+// firstNormalOID is PostgreSQL's FirstNormalObjectId: OIDs below it are built in.
+const firstNormalOID = 16384
+
+// defaultLiteral matches a constant default as pg_get_expr prints it: 'text'::type, a number,
+// true or false.
+var defaultLiteral = regexp.MustCompile(`^(?:'((?:[^']|'')*)'(?:::[a-zA-Z_ ."]+(?:\(\d+(?:,\d+)?\))?(?:\[\])?)*|(-?\d+(?:\.\d+)?)(?:::[a-zA-Z_ ]+)?|(true|false))$`)
+
+// defaultValue converts a column's default expression into the schema default Debezium puts on
+// the field, for constants; expressions (nextval(), now()) have none.
+func defaultValue(m *pgtypes.Mapping, expr string) any {
+	sm := defaultLiteral.FindStringSubmatch(strings.TrimSpace(expr))
+	if sm == nil {
+		return nil
+	}
+	text := sm[2]
+	switch {
+	case sm[3] != "":
+		text = sm[3][:1] // 't' or 'f', the form boolean output uses
+	case sm[2] == "" && strings.HasPrefix(expr, "'"):
+		text = strings.ReplaceAll(sm[1], "''", "'")
+	}
+	v, err := m.Decode([]byte(text))
+	if err != nil {
+		return nil // a literal in a form the decoder does not read (e.g. a date in another style): no default
+	}
+	if err := api.ValidateValue(m.Schema, v); err != nil {
+		return nil
+	}
+	return v
+}
+
+// jdbcType approximates the java.sql.Types code pgjdbc reports for a type, for the table model.
+func jdbcType(oid uint32) int {
+	switch oid {
+	case 16:
+		return relational.TypeBit
+	case 21:
+		return relational.TypeSmallInt
+	case 23:
+		return relational.TypeInteger
+	case 20, 26:
+		return relational.TypeBigInt
+	case 700:
+		return relational.TypeReal
+	case 701, 790:
+		return relational.TypeDouble
+	case 1700:
+		return relational.TypeNumeric
+	case 25, 1043, 19:
+		return relational.TypeVarchar
+	case 1042, 18:
+		return relational.TypeChar
+	case 1082:
+		return relational.TypeDate
+	case 1083, 1266:
+		return relational.TypeTime
+	case 1114, 1184:
+		return relational.TypeTimestamp
+	case 17:
+		return relational.TypeBinary
+	case 1560, 1562:
+		return relational.TypeBit
+	}
+	return relational.TypeOther
+}
