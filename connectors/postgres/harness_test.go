@@ -230,8 +230,8 @@ func (o *memOffsets) Offset(_ context.Context, partition map[string]any) (map[st
 type taskCtx struct{ offs *memOffsets }
 
 func (c *taskCtx) Offsets() api.OffsetReader { return c.offs }
-func (c *taskCtx) ConnectorName() string   { return "pg-test" }
-func (c *taskCtx) TaskID() int             { return 0 }
+func (c *taskCtx) ConnectorName() string     { return "pg-test" }
+func (c *taskCtx) TaskID() int               { return 0 }
 
 // plain turns a Connect value into plain Go values for comparisons: structs become maps.
 func plain(v any) any {
