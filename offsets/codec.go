@@ -373,8 +373,9 @@ func appendUnicodeEscape(dst []byte, r rune) []byte {
 // "d.dddE[-]n" ("1.0E7", "1.5E-4"). NaN and the infinities are not JSON numbers; Jackson quotes
 // them by default ("NaN", "Infinity", "-Infinity"), and so do we.
 //
-// JDK 19 and later print the shortest digits (Raffaello Giulietti's algorithm), as Go does; older
-// JDKs differ on a few values that need 17 digits.
+// This is the JDK 19+ specification (Raffaello Giulietti's shortest-digits algorithm, which Go's
+// strconv also implements). Older JDKs print a few values with more digits than needed (JDK 17:
+// 1.0E23 as 9.999999999999999E22); offsets hold no such values in practice.
 func appendJavaFloat(dst []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -405,6 +406,15 @@ func appendJavaFloat(dst []byte, f float64, bits int) []byte {
 		}
 	}
 	exp, _ := strconv.Atoi(string(sci[i+1:]))
+	if nd == 1 {
+		// Java never prints one significant digit: when the shortest decimal has one, it takes
+		// the two-digit decimal closest to the value (4.9E-324 for Double.MIN_VALUE, not 5.0E-324).
+		two := strconv.AppendFloat(buf[:0], f, 'e', 1, bits) // d.de±XX
+		if two[2] != '0' {
+			digits[0], digits[1], nd = two[0], two[2], 2
+			exp, _ = strconv.Atoi(string(two[4:]))
+		}
+	}
 	d := digits[:nd]
 	if f >= 1e-3 && f < 1e7 {
 		if exp >= 0 {
