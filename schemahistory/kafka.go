@@ -51,6 +51,9 @@ type KafkaOptions struct {
 // The only partition of a history topic: Debezium writes every record to partition 0.
 const historyPartition = 0
 
+// metadataMinAge is how long the store's clients cache topic metadata.
+const metadataMinAge = 100 * time.Millisecond
+
 // retentionForever is the retention.ms Debezium sets on the topics it creates (Long.MAX_VALUE);
 // like -1 it never deletes anything.
 const retentionForever = math.MaxInt64
@@ -102,6 +105,9 @@ func OpenKafka(ctx context.Context, opts KafkaOptions) (*KafkaStore, error) {
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		// Every Record call waits for its acknowledgement: lingering would only add latency.
 		kgo.ProducerLinger(0),
+		// The store's few metadata and offset queries must see a topic created a moment ago;
+		// franz-go otherwise caches a missing topic for 5s.
+		kgo.MetadataMinAge(metadataMinAge),
 	}, opts.ClientOpts...)
 	cl, err := kgo.NewClient(clOpts...)
 	if err != nil {
@@ -121,31 +127,66 @@ func (s *KafkaStore) Topic() string { return s.opts.Topic }
 func (s *KafkaStore) brokers() string { return strings.Join(s.opts.Brokers, ",") }
 
 func (s *KafkaStore) ensureTopic(ctx context.Context) error {
-	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	details, err := s.adm.ListTopics(qctx, s.opts.Topic)
-	cancel()
+	detail, err := s.describeTopic(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot look up schema history topic %q on %s: %w", s.opts.Topic, s.brokers(), err)
+		return err
 	}
-	detail, ok := details[s.opts.Topic]
-	if !ok || errors.Is(detail.Err, kerr.UnknownTopicOrPartition) {
-		created, err := s.createTopic(ctx)
-		if err != nil || created {
+	if errors.Is(detail.Err, kerr.UnknownTopicOrPartition) {
+		if _, err := s.createTopic(ctx); err != nil {
 			return err
 		}
-		// Someone else created it meanwhile: check theirs like any existing topic.
-		qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-		details, err = s.adm.ListTopics(qctx, s.opts.Topic)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("cannot look up schema history topic %q on %s: %w", s.opts.Topic, s.brokers(), err)
+		// Created by us or, meanwhile, by someone else: either way it is checked like any
+		// existing topic, once the brokers' metadata shows it.
+		if detail, err = s.awaitTopic(ctx); err != nil {
+			return err
 		}
-		detail = details[s.opts.Topic]
 	}
 	if detail.Err != nil {
 		return fmt.Errorf("cannot look up schema history topic %q on %s: %w", s.opts.Topic, s.brokers(), detail.Err)
 	}
 	return s.checkTopic(ctx, len(detail.Partitions))
+}
+
+func (s *KafkaStore) describeTopic(ctx context.Context) (kadm.TopicDetail, error) {
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	details, err := s.adm.ListTopics(qctx, s.opts.Topic)
+	if err != nil {
+		return kadm.TopicDetail{}, fmt.Errorf("cannot look up schema history topic %q on %s: %w", s.opts.Topic, s.brokers(), err)
+	}
+	detail, ok := details[s.opts.Topic]
+	if !ok {
+		detail = kadm.TopicDetail{Topic: s.opts.Topic, Err: kerr.UnknownTopicOrPartition}
+	}
+	return detail, nil
+}
+
+// awaitTopic waits, up to the create timeout, until the metadata shows the topic with a leader
+// for every partition: a topic just created is not at once visible on every broker.
+func (s *KafkaStore) awaitTopic(ctx context.Context) (kadm.TopicDetail, error) {
+	deadline := time.Now().Add(s.opts.CreateTimeout)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		detail, err := s.describeTopic(ctx)
+		if err != nil {
+			return detail, err
+		}
+		ready := detail.Err == nil && len(detail.Partitions) > 0
+		for _, p := range detail.Partitions {
+			ready = ready && p.Err == nil && p.Leader >= 0
+		}
+		if ready {
+			return detail, nil
+		}
+		if time.Now().After(deadline) {
+			return detail, fmt.Errorf("schema history topic %q on %s was created but is still not ready after %v: %v",
+				s.opts.Topic, s.brokers(), s.opts.CreateTimeout, detail.Err)
+		}
+		select {
+		case <-ctx.Done():
+			return detail, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // createTopic creates the history topic and reports whether it did (false when it already
@@ -317,6 +358,7 @@ func (s *KafkaStore) Recover(ctx context.Context, fn func(*Record) error) error 
 			s.opts.Topic: {historyPartition: kgo.NewOffset().At(start)},
 		}),
 		kgo.FetchMaxWait(max(s.opts.PollInterval, 10*time.Millisecond)), // franz-go's floor
+		kgo.MetadataMinAge(metadataMinAge),
 	}, s.opts.ClientOpts...)
 	cl, err := kgo.NewClient(consumerOpts...)
 	if err != nil {
