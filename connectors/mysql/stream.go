@@ -286,22 +286,16 @@ func (s *streamer) begin(ctx context.Context, h *replication.EventHeader) error 
 // commit ends a transaction (XID event or COMMIT query).
 func (s *streamer) commit(ctx context.Context, h *replication.EventHeader) error {
 	t := s.t
-	wasIn := t.pos.inTx
-	var recs []*api.SourceRecord
-	if t.tx != nil && t.tx.Active() {
-		// Debezium dispatches the END before committing the offset context, so END carries the
-		// transaction's restart offset; it is replayed (and skipped) on restart only if not
-		// committed.
-		recs = t.tx.End(s.records[:0], time.Unix(int64(h.Timestamp), 0), t.partition, t.offset())
-	}
 	t.pos.commitTx()
 	s.skipping = false
 	s.skipEvents = 0
 	s.skipRows = 0
-	if len(recs) > 0 {
+	if t.tx != nil && t.tx.Active() {
+		// The END record carries the offset after the commit: once it is acknowledged, a restart
+		// begins after this transaction and neither replays nor re-ends it.
+		recs := t.tx.End(s.records[:0], time.Unix(int64(h.Timestamp), 0), t.partition, t.pos.offset(false))
 		return t.emit(ctx, recs)
 	}
-	_ = wasIn
 	return nil
 }
 

@@ -1,0 +1,307 @@
+package mysql
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// TestEndToEnd is the user's story: create the connector over REST, snapshot existing rows,
+// stream inserts, updates and deletes across tables and transactions, ALTER TABLE mid-stream,
+// restart the worker (with changes made while it was down), continue. Every topic must hold
+// exactly the expected events: no gap, no duplicate.
+func TestEndToEnd(t *testing.T) {
+	d := newDB(t)
+	d.exec(
+		"CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)",
+		"CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL, qty INT NOT NULL)",
+		"INSERT INTO customers VALUES (1,'alice'),(2,'bob')",
+		"INSERT INTO orders VALUES (10,1,5)",
+	)
+	prefix := testbed.Topic(t, "e2e")
+	history := prefix + "-history"
+	offsetsTopic := prefix + "-offsets"
+	name := "inventory"
+	cfg := connectorConfig(d, prefix, history, "provide.transaction.metadata", "true")
+
+	w := startWorker(t, offsetsTopic)
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	w.waitState(name, "RUNNING")
+	custTopic, ordTopic := prefix+"."+d.name+".customers", prefix+"."+d.name+".orders"
+	txTopic := prefix + ".transaction"
+	c := newConsumer(t, custTopic, ordTopic, txTopic, prefix)
+	c.waitFor(custTopic, 2)
+	c.waitFor(ordTopic, 1)
+
+	d.exec(
+		"BEGIN", "INSERT INTO customers VALUES (3,'carol')", "UPDATE orders SET qty = 6 WHERE id = 10", "COMMIT",
+		"DELETE FROM customers WHERE id = 2",
+		"ALTER TABLE customers ADD COLUMN email VARCHAR(30) NULL AFTER name",
+		"INSERT INTO customers VALUES (4,'dave','d@x')",
+		"BEGIN", "UPDATE customers SET name = 'alicia' WHERE id = 1", "INSERT INTO orders VALUES (11,4,1)", "COMMIT",
+	)
+	c.waitFor(custTopic, 7)
+	c.waitFor(ordTopic, 3)
+
+	// Restart the worker; change rows while it is down. Standalone workers forget connectors
+	// created over REST, so the connector is created again: it resumes from its committed offset.
+	w.stop()
+	d.exec("INSERT INTO customers VALUES (5,'eve',NULL)", "DELETE FROM orders WHERE id = 10")
+	w = startWorker(t, offsetsTopic)
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors after restart: %d %s", code, b)
+	}
+	w.waitState(name, "RUNNING")
+	c.waitFor(custTopic, 8)
+	c.waitFor(ordTopic, 5)
+	c.settle(2e9)
+
+	want := map[string][]event{
+		custTopic: {
+			{`{"id":1}`, "r", "null", `{"id":1,"name":"alice"}`},
+			{`{"id":2}`, "r", "null", `{"id":2,"name":"bob"}`},
+			{`{"id":3}`, "c", "null", `{"id":3,"name":"carol"}`},
+			{`{"id":2}`, "d", `{"id":2,"name":"bob"}`, "null"},
+			{Key: `{"id":2}`, Op: "tombstone"},
+			{`{"id":4}`, "c", "null", `{"id":4,"name":"dave","email":"d@x"}`},
+			{`{"id":1}`, "u", `{"id":1,"name":"alice","email":null}`, `{"id":1,"name":"alicia","email":null}`},
+			{`{"id":5}`, "c", "null", `{"id":5,"name":"eve","email":null}`},
+		},
+		ordTopic: {
+			{`{"id":10}`, "r", "null", `{"id":10,"customer":1,"qty":5}`},
+			{`{"id":10}`, "u", `{"id":10,"customer":1,"qty":5}`, `{"id":10,"customer":1,"qty":6}`},
+			{`{"id":11}`, "c", "null", `{"id":11,"customer":4,"qty":1}`},
+			{`{"id":10}`, "d", `{"id":10,"customer":1,"qty":6}`, "null"},
+			{Key: `{"id":10}`, Op: "tombstone"},
+		},
+	}
+	for topic, w := range want {
+		got := events(t, c.recs[topic])
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("topic %s:\n got %v\nwant %v", topic, got, w)
+		}
+	}
+
+	// Source blocks and transaction blocks.
+	type txBlock struct {
+		ID         string `json:"id"`
+		TotalOrder int64  `json:"total_order"`
+	}
+	var v struct {
+		Source struct {
+			Connector, Name, DB, Table, Snapshot, File string
+			Gtid                                       *string
+		}
+		Transaction *txBlock
+	}
+	txOf := map[string][]int64{}
+	for _, topic := range []string{custTopic, ordTopic} {
+		for i, r := range c.recs[topic] {
+			if r.Value == nil {
+				continue
+			}
+			v.Transaction = nil
+			if err := json.Unmarshal(r.Value, &v); err != nil {
+				t.Fatal(err)
+			}
+			s := v.Source
+			if s.Connector != "mariadb" || s.Name != prefix || s.DB != d.name || s.Table != topic[strings.LastIndexByte(topic, '.')+1:] || s.File == "" {
+				t.Errorf("%s record %d: source %+v", topic, i, s)
+			}
+			// Debezium's markers: the first table's first row is "first", a later table's
+			// "first_in_data_collection", and the snapshot's very last row "last".
+			if i == 0 && s.Snapshot != "first" && s.Snapshot != "first_in_data_collection" && s.Snapshot != "last" {
+				t.Errorf("%s first snapshot record marked %q", topic, s.Snapshot)
+			}
+			if i >= countReads(want[topic]) {
+				if s.Snapshot != "false" || v.Transaction == nil || s.Gtid == nil || v.Transaction.ID != *s.Gtid {
+					t.Errorf("%s streamed record %d: snapshot %q, transaction %+v, gtid %v", topic, i, s.Snapshot, v.Transaction, s.Gtid)
+				} else {
+					txOf[v.Transaction.ID] = append(txOf[v.Transaction.ID], v.Transaction.TotalOrder)
+				}
+			}
+		}
+	}
+	// BEGIN and END for every transaction, with the END's count matching its events.
+	ends := map[string]int64{}
+	begins := map[string]bool{}
+	for _, r := range c.recs[txTopic] {
+		var tv struct {
+			Status     string `json:"status"`
+			ID         string `json:"id"`
+			EventCount *int64 `json:"event_count"`
+		}
+		if err := json.Unmarshal(r.Value, &tv); err != nil {
+			t.Fatal(err)
+		}
+		switch tv.Status {
+		case "BEGIN":
+			if begins[tv.ID] {
+				t.Errorf("transaction %s began twice", tv.ID)
+			}
+			begins[tv.ID] = true
+		case "END":
+			if _, dup := ends[tv.ID]; dup {
+				t.Errorf("transaction %s ended twice", tv.ID)
+			}
+			ends[tv.ID] = *tv.EventCount
+		}
+	}
+	for id, orders := range txOf {
+		if !begins[id] {
+			t.Errorf("transaction %s has events but no BEGIN", id)
+		}
+		if ends[id] != int64(len(orders)) {
+			t.Errorf("transaction %s: END counts %d events, %d were emitted (%v)", id, ends[id], len(orders), orders)
+		}
+	}
+	// Seven transactions changed rows; the ALTER is a transaction without row events.
+	if len(txOf) != 6 {
+		t.Errorf("%d transactions with events, want 6: %v", len(txOf), txOf)
+	}
+
+	// The ALTER's schema change event.
+	found := false
+	for _, r := range c.recs[prefix] {
+		var sc struct{ DDL string }
+		_ = json.Unmarshal(r.Value, &sc)
+		if strings.HasPrefix(sc.DDL, "ALTER TABLE customers ADD COLUMN email") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no schema change event for the ALTER on %s:\n%s", prefix, dump(c.recs[prefix]))
+	}
+}
+
+// countReads returns how many of the expected events are snapshot reads.
+func countReads(evs []event) int {
+	n := 0
+	for _, e := range evs {
+		if e.Op == "r" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPurgeOverREST stops the connector, flushes and purges the binlog files behind its offset,
+// and resumes it: under initial the task fails with a message naming what it needed, what the
+// server has and the two ways out; switched to when_needed it snapshots again and streams.
+func TestPurgeOverREST(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	prefix := testbed.Topic(t, "purge")
+	cfg := connectorConfig(d, prefix, prefix+"-history")
+	w := startWorker(t, prefix+"-offsets")
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": "p", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	topic := prefix + "." + d.name + ".t"
+	c := newConsumer(t, topic)
+	c.waitFor(topic, 1)
+	d.exec("INSERT INTO t VALUES (2)")
+	c.waitFor(topic, 2)
+
+	if code, b := w.call("PUT", "/connectors/p/stop", nil); code != 204 && code != 202 {
+		t.Fatalf("stop: %d %s", code, b)
+	}
+	d.exec("FLUSH BINARY LOGS", "INSERT INTO t VALUES (3)", "FLUSH BINARY LOGS")
+	last := d.query("SHOW MASTER STATUS")[0][0]
+	d.exec("PURGE BINARY LOGS TO '" + last + "'")
+
+	if code, b := w.call("PUT", "/connectors/p/resume", nil); code != 202 && code != 204 {
+		t.Fatalf("resume: %d %s", code, b)
+	}
+	trace := w.waitState("p", "FAILED")
+	for _, s := range []string{"no longer on the server", last, "when_needed", "offsets"} {
+		if !strings.Contains(trace, s) {
+			t.Errorf("the failure trace lacks %q:\n%s", s, trace)
+		}
+	}
+
+	cfg["snapshot.mode"] = "when_needed"
+	if code, b := w.call("PUT", "/connectors/p/config", cfg); code != 200 && code != 201 {
+		t.Fatalf("PUT config: %d %s", code, b)
+	}
+	if code, b := w.call("POST", "/connectors/p/restart?includeTasks=true", nil); code >= 300 {
+		t.Fatalf("restart: %d %s", code, b)
+	}
+	w.waitState("p", "RUNNING")
+	got := events(t, c.waitFor(topic, 5))[2:]
+	var ops []string
+	for _, e := range got {
+		ops = append(ops, e.Op+e.Key)
+	}
+	if want := []string{`r{"id":1}`, `r{"id":2}`, `r{"id":3}`}; !reflect.DeepEqual(ops, want) {
+		t.Fatalf("after when_needed: %v, want a new snapshot %v", ops, want)
+	}
+	d.exec("INSERT INTO t VALUES (4)")
+	if e := events(t, c.waitFor(topic, 6))[5]; e.Op != "c" || e.Key != `{"id":4}` {
+		t.Fatalf("streaming after the new snapshot: %v", e)
+	}
+}
+
+// TestOffsetRewrite stops the connector, rewrites its offset to an earlier binlog position with
+// the real kafka-console-producer, and resumes it: the events since that position come again.
+func TestOffsetRewrite(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	prefix := testbed.Topic(t, "rewrite")
+	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.mode", "no_data")
+	offsetsTopic := prefix + "-offsets"
+	w := startWorker(t, offsetsTopic)
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": "rw", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	w.waitState("rw", "RUNNING")
+	topic := prefix + "." + d.name + ".t"
+	c := newConsumer(t, topic)
+	d.exec("INSERT INTO t VALUES (1)")
+	c.waitFor(topic, 1)
+	st := d.query("SHOW MASTER STATUS")[0]
+	gtids := d.query("SELECT @@global.gtid_binlog_pos")[0][0]
+	d.exec("INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (3)")
+	c.waitFor(topic, 3)
+
+	if code, b := w.call("PUT", "/connectors/rw/stop", nil); code != 204 && code != 202 {
+		t.Fatalf("stop: %d %s", code, b)
+	}
+	w.waitStateConnector("rw", "STOPPED")
+	consoleProduce(t, offsetsTopic,
+		fmt.Sprintf(`["rw",{"server":"%s"}]|{"file":"%s","pos":%s,"gtids":"%s","server_id":1}`, prefix, st[0], st[1], gtids))
+	if code, b := w.call("PUT", "/connectors/rw/resume", nil); code != 202 && code != 204 {
+		t.Fatalf("resume: %d %s", code, b)
+	}
+	got := events(t, c.waitFor(topic, 5))
+	var keys []string
+	for _, e := range got {
+		keys = append(keys, e.Op+e.Key)
+	}
+	want := []string{`c{"id":1}`, `c{"id":2}`, `c{"id":3}`, `c{"id":2}`, `c{"id":3}`}
+	if !reflect.DeepEqual(keys, want) {
+		t.Fatalf("after the rewrite: %v, want %v", keys, want)
+	}
+}
+
+// waitStateConnector waits until the connector (not its task) reaches state.
+func (w *worker) waitStateConnector(name, state string) {
+	w.t.Helper()
+	for i := 0; i < 300; i++ {
+		code, b := w.call("GET", "/connectors/"+name+"/status", nil)
+		var st struct{ Connector struct{ State string } }
+		_ = json.Unmarshal(b, &st)
+		if code == 200 && st.Connector.State == state {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	w.t.Fatalf("connector %s did not reach %s", name, state)
+}
