@@ -18,7 +18,7 @@ const maxDepth = 32
 // with the partition map's fields in Java HashMap iteration order (Debezium builds its partition
 // maps as HashMaps). Equal partitions always give equal bytes, so the bytes identify a partition.
 func EncodeKey(connector string, partition map[string]any) ([]byte, error) {
-	return AppendKey(nil, connector, partition)
+	return AppendKey(make([]byte, 0, 48+len(connector)), connector, partition)
 }
 
 // AppendKey is EncodeKey appending to dst, for callers that reuse a buffer.
@@ -42,7 +42,16 @@ func EncodeOffset(offset map[string]any) ([]byte, error) {
 	if offset == nil {
 		return nil, nil
 	}
-	b, err := appendMap(nil, offset, 1)
+	// Debezium's offsets are 100-250 bytes: one allocation in the common case.
+	return AppendOffset(make([]byte, 0, 256), offset)
+}
+
+// AppendOffset is EncodeOffset appending to dst; a nil offset appends nothing.
+func AppendOffset(dst []byte, offset map[string]any) ([]byte, error) {
+	if offset == nil {
+		return dst, nil
+	}
+	b, err := appendMap(dst, offset, 1)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the offset: %w", err)
 	}

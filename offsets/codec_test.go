@@ -62,13 +62,13 @@ func TestJavaFloat(t *testing.T) {
 
 func TestAppendStringJackson(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":          `"plain"`,
-		"q\"b\\s/":       `"q\"b\\s/"`,
-		"\b\t\n\f\r":     `"\b\t\n\f\r"`,
-		"\x00\x0b\x1f":   `"\u0000\u000B\u001F"`,
-		"\x7f é€":        "\"\x7f é€\"",
-		"😀":              `"\uD83D\uDE00"`,
-		"bad\xffutf8":    "\"bad\uFFFDutf8\"",
+		"plain":           `"plain"`,
+		"q\"b\\s/":        `"q\"b\\s/"`,
+		"\b\t\n\f\r":      `"\b\t\n\f\r"`,
+		"\x00\x0b\x1f":    `"\u0000\u000B\u001F"`,
+		"\x7f é€":         "\"\x7f é€\"",
+		"😀":               `"\uD83D\uDE00"`,
+		"bad\xffutf8":     "\"bad\uFFFDutf8\"",
 		"</script>\u2028": "\"</script>\u2028\"",
 	} {
 		if got := string(appendString(nil, in)); got != want {

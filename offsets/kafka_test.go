@@ -19,7 +19,7 @@ import (
 )
 
 // testCtx bounds a test's calls so a broken broker fails the test instead of hanging it.
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -67,7 +67,7 @@ type kafkaFixture struct {
 	adm     *kadm.Client
 }
 
-func newKafkaFixture(t *testing.T) *kafkaFixture {
+func newKafkaFixture(t testing.TB) *kafkaFixture {
 	t.Helper()
 	addr := testbed.Kafka(t)
 	raw, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
@@ -80,7 +80,7 @@ func newKafkaFixture(t *testing.T) *kafkaFixture {
 
 // store starts a new store on the fixture's topics (a second call gives a second, independent
 // store, as another worker or a restarted one).
-func (f *kafkaFixture) store(t *testing.T, mods ...func(*KafkaConfig)) *KafkaStore {
+func (f *kafkaFixture) store(t testing.TB, mods ...func(*KafkaConfig)) *KafkaStore {
 	t.Helper()
 	cfg := KafkaConfig{Brokers: f.brokers, Topic: f.topic, ReplicationFactor: 1, Logger: slog.New(f.sink)}
 	for _, m := range mods {
