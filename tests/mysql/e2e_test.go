@@ -221,6 +221,7 @@ func TestPurgeOverREST(t *testing.T) {
 		t.Fatalf("resume: %d %s", code, b)
 	}
 	trace := w.waitState("p", "FAILED")
+	t.Logf("failure trace: %s", trace)
 	for _, s := range []string{"no longer on the server", last, "when_needed", "offsets"} {
 		if !strings.Contains(trace, s) {
 			t.Errorf("the failure trace lacks %q:\n%s", s, trace)

@@ -24,6 +24,7 @@ import (
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -78,7 +79,12 @@ func (d *db) query(q string) [][]string {
 	for i := range r.Values {
 		var row []string
 		for j := range r.Values[i] {
-			row = append(row, r.Values[i][j].String())
+			fv := r.Values[i][j]
+			if fv.Type == mysql.FieldValueTypeString {
+				row = append(row, string(fv.AsString()))
+			} else {
+				row = append(row, fv.String())
+			}
 		}
 		out = append(out, row)
 	}
