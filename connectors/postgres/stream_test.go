@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+)
+
+// TestAlterTableMidStream: Relation messages carry ALTER TABLE into the events' schemas.
+func TestAlterTableMidStream(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, a text)`, e.schema))
+	task := e.start()
+	e.waitStreaming(task)
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (1, 'x')`, e.schema),
+		fmt.Sprintf(`ALTER TABLE %s.t ADD COLUMN b int NOT NULL DEFAULT 7`, e.schema),
+		fmt.Sprintf(`INSERT INTO %s.t VALUES (2, 'y', 8)`, e.schema),
+		fmt.Sprintf(`ALTER TABLE %s.t DROP COLUMN a`, e.schema),
+		fmt.Sprintf(`INSERT INTO %s.t VALUES (3, 9)`, e.schema))
+	recs := e.poll(task, 3)
+	fields := func(r *api.SourceRecord) string {
+		var names []string
+		for _, f := range r.ValueSchema.Field("after").Schema.Fields {
+			names = append(names, f.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	for i, want := range []string{"id,a", "id,a,b", "id,b"} {
+		if got := fields(recs[i]); got != want {
+			t.Errorf("event %d columns %s, want %s", i, got, want)
+		}
+	}
+	if d := decode(recs[1]); d.after["b"] != int32(8) {
+		t.Errorf("after ADD COLUMN: %v", d.after)
+	}
+	if f := recs[1].ValueSchema.Field("after").Schema.Field("b"); f.Schema.Optional || f.Schema.Default != int32(7) {
+		t.Errorf("added NOT NULL DEFAULT 7 column: optional=%v default=%v", f.Schema.Optional, f.Schema.Default)
+	}
+	if d := decode(recs[2]); d.after["b"] != int32(9) {
+		t.Errorf("after DROP COLUMN: %v", d.after)
+	}
+}
+
+// TestTruncateAndTransactionMetadata: TRUNCATE is an op "t" event (when not skipped), and with
+// provide.transaction.metadata each transaction is framed by BEGIN and END records whose ids are
+// Debezium's "<txId>:<lsn>", with per-table counts, and each event carries its transaction block.
+func TestTruncateAndTransactionMetadata(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.a (id int PRIMARY KEY); CREATE TABLE %[1]s.b (id int PRIMARY KEY)`, e.schema))
+	task := e.start("provide.transaction.metadata", "true", "tombstones.on.delete", "false")
+	e.waitStreaming(task)
+	e.exec(fmt.Sprintf(`BEGIN; INSERT INTO %[1]s.a VALUES (1), (2); INSERT INTO %[1]s.b VALUES (1); COMMIT`, e.schema),
+		fmt.Sprintf(`TRUNCATE %[1]s.a`, e.schema))
+	recs := e.poll(task, 8) // BEGIN, 3 inserts, END, BEGIN, truncate, END
+	txTopic := e.prefix + ".transaction"
+	begin, end := plain(recs[0].Value).(map[string]any), plain(recs[4].Value).(map[string]any)
+	if recs[0].Topic != txTopic || begin["status"] != "BEGIN" || end["status"] != "END" || end["event_count"] != int64(3) {
+		t.Fatalf("transaction records: %v / %v", begin, end)
+	}
+	txID := decode(recs[1]).source["txId"].(int64)
+	if id := begin["id"].(string); !strings.HasPrefix(id, fmt.Sprintf("%d:", txID)) {
+		t.Errorf("BEGIN id %q, want %d:<lsn>", id, txID)
+	}
+	colls := end["data_collections"].([]any)
+	if len(colls) != 2 || colls[0].(map[string]any)["event_count"] != int64(2) {
+		t.Errorf("END data_collections: %v", colls)
+	}
+	for i, wantOrder := range []int64{1, 2, 3} {
+		v := plain(recs[1+i].Value).(map[string]any)
+		tx := v["transaction"].(map[string]any)
+		if tx["total_order"] != wantOrder {
+			t.Errorf("event %d transaction block %v", i, tx)
+		}
+		off := recs[1+i].SourceOffset
+		if off["transaction_id"] != fmt.Sprint(txID) {
+			t.Errorf("event %d offset transaction_id %v", i, off["transaction_id"])
+		}
+	}
+	tr := decode(recs[6])
+	if tr.op != "t" || recs[6].Key != nil || tr.before != nil || tr.after != nil || tr.source["table"] != "a" {
+		t.Errorf("truncate event: %+v key=%v", tr, recs[6].Key)
+	}
+}
+
+// TestHeartbeatsMoveSlotAndStoppedSlotHoldsWAL: with only an uncaptured table changing, the
+// heartbeats' offsets, once committed, move the slot (confirmed_flush_lsn and restart_lsn advance,
+// so WAL does not pile up); with the task stopped the slot does not move and a restart streams
+// every captured change made meanwhile.
+//
+// With publication.autocreate.mode=all_tables the server sends the uncaptured table's
+// transactions and the connector drops them; with filtered the server sends nothing for them (it
+// skips empty transactions) and only its keepalives tell how far WAL has gone.
+func TestHeartbeatsMoveSlotAndStoppedSlotHoldsWAL(t *testing.T) {
+	for _, mode := range []string{"all_tables", "filtered"} {
+		t.Run(mode, func(t *testing.T) { testHeartbeats(t, mode) })
+	}
+}
+
+func testHeartbeats(t *testing.T, pubMode string) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.t (id int PRIMARY KEY); CREATE TABLE %[1]s.noise (id serial PRIMARY KEY, pad text)`, e.schema))
+	hbTopic := "__debezium-heartbeat." + e.prefix
+	kv := []string{"heartbeat.interval.ms", "200", "table.exclude.list", e.schema + `\.noise`, "publication.autocreate.mode", pubMode}
+	task := e.start(kv...)
+	e.waitStreaming(task)
+	c0, r0 := e.slotLSNs()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		e.exec(fmt.Sprintf(`INSERT INTO %s.noise (pad) SELECT repeat('x', 200) FROM generate_series(1, 200)`, e.schema), "CHECKPOINT")
+		recs, err := task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Topic != hbTopic {
+				t.Fatalf("unexpected record from an uncaptured table: %s", describe([]*api.SourceRecord{r}))
+			}
+		}
+		e.commit(task, recs)
+		c, r := e.slotLSNs()
+		if lsnOf(t, c) > lsnOf(t, c0) && lsnOf(t, r) > lsnOf(t, r0) {
+			t.Logf("slot moved: confirmed %s -> %s, restart %s -> %s; task status %+v", c0, c, r0, r, task.Status())
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot did not advance with heartbeats: confirmed %s -> %s, restart %s -> %s", c0, c, r0, r)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if st := task.Status(); st.Phase != "streaming" || st.ConfirmedLSN == "" {
+		t.Errorf("status %+v", st)
+	}
+	if err := task.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The walsender handles the task's last status update before it exits.
+	waitFor(t, "the slot to be released", func() bool {
+		return e.queryRow(`SELECT active FROM pg_replication_slots WHERE slot_name = $1`, e.slot)[0] == "f"
+	})
+	c1, r1 := e.slotLSNs()
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (1)`, e.schema))
+	for i := 0; i < 3; i++ {
+		e.exec(fmt.Sprintf(`INSERT INTO %s.noise (pad) SELECT repeat('x', 200) FROM generate_series(1, 200)`, e.schema), "CHECKPOINT")
+	}
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (2)`, e.schema))
+	if c2, r2 := e.slotLSNs(); c2 != c1 || r2 != r1 {
+		t.Fatalf("stopped slot moved: confirmed %s -> %s, restart %s -> %s", c1, c2, r1, r2)
+	}
+	task = e.start(kv...)
+	var got []int32
+	for len(got) < 2 {
+		recs, err := task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Topic != hbTopic {
+				got = append(got, decode(r).after["id"].(int32))
+			}
+		}
+	}
+	if got[0] != 1 || got[1] != 2 || len(got) != 2 {
+		t.Errorf("after restart got ids %v, want [1 2]", got)
+	}
+}
