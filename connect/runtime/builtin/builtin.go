@@ -6,11 +6,13 @@ package builtin
 import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/mysql"
+	"github.com/connectd/connectd/connectors/postgres"
 )
 
 // Plugins returns the product's connector plugins.
 func Plugins() []api.Plugin {
 	var ps []api.Plugin
 	ps = append(ps, mysql.Plugins()...)
+	ps = append(ps, postgres.Plugin())
 	return ps
 }
