@@ -558,3 +558,40 @@ func TestKafkaStoreHistory(t *testing.T) {
 		t.Fatalf("delete not in history: %v", h)
 	}
 }
+
+// TestKafkaStoreUnreachable: no broker at the address gives a clear error once ctx ends, no hang.
+func TestKafkaStoreUnreachable(t *testing.T) {
+	port := freePort(t)
+	s, err := NewKafkaStore(KafkaConfig{Brokers: []string{fmt.Sprintf("127.0.0.1:%d", port)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err = s.Start(ctx)
+	if err == nil {
+		t.Fatal("started without a broker")
+	}
+	if !strings.Contains(err.Error(), "cannot reach Kafka at 127.0.0.1:") {
+		t.Errorf("unclear error: %v", err)
+	}
+}
+
+func TestNewKafkaStoreConfig(t *testing.T) {
+	if _, err := NewKafkaStore(KafkaConfig{}); err == nil {
+		t.Error("no brokers accepted")
+	}
+	if _, err := NewKafkaStore(KafkaConfig{Brokers: []string{"x:1"}, ReplicationFactor: -2}); err == nil {
+		t.Error("replication factor -2 accepted")
+	}
+	if _, err := NewKafkaStore(KafkaConfig{Brokers: []string{"x:1"}, Topic: "t", HistoryTopic: "t"}); err == nil {
+		t.Error("history topic equal to the offsets topic accepted")
+	}
+	s, err := NewKafkaStore(KafkaConfig{Brokers: []string{"x:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Topic() != "connect-offsets" || s.HistoryTopic() != "connect-offsets-history" || s.cfg.Partitions != 25 || s.cfg.ReplicationFactor != 3 {
+		t.Errorf("defaults: %+v", s.cfg)
+	}
+}

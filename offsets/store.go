@@ -101,6 +101,7 @@ type storeReader struct {
 	connector string
 }
 
+// Offset returns the committed offset of partition, or nil when there is none.
 func (r storeReader) Offset(ctx context.Context, partition map[string]any) (map[string]any, error) {
 	got, err := r.store.Get(ctx, r.connector, []map[string]any{partition})
 	if err != nil {
@@ -121,6 +122,7 @@ type BadRecordError struct {
 	Err       error  // what is wrong with it
 }
 
+// Error says which record is malformed, why, and how to fix it.
 func (e *BadRecordError) Error() string {
 	return fmt.Sprintf("malformed offset record for connector %q in topic %s partition %d at offset %d (key %s): %v; "+
 		"write a corrected record with the same key (kafka-console-producer --property parse.key=true "+
@@ -128,6 +130,7 @@ func (e *BadRecordError) Error() string {
 		e.Connector, e.Topic, e.Partition, e.Offset, quoteBytes(e.Key), e.Err, e.Topic)
 }
 
+// Unwrap returns the parse error.
 func (e *BadRecordError) Unwrap() error { return e.Err }
 
 // ErrNotStarted is returned by a store used before Start succeeded or after Close.
