@@ -126,64 +126,70 @@ func (s *scanner) literal(word string) bool {
 	return false
 }
 
-// object calls field for each key of an object; field must consume the key's value.
-func (s *scanner) object(field func(key []byte) error) error {
-	if err := s.expect('{'); err != nil {
-		return err
-	}
-	if s.peek() == '}' {
-		s.pos++
-		return nil
-	}
-	for {
-		key, err := s.stringBytes()
-		if err != nil {
-			return err
+// The object and array readers are loops, not callbacks: a closure per object or column would
+// cost an allocation each, and a history replay reads millions of them.
+//
+//	first := true
+//	for { key, ok, err := s.nextKey(&first); if err != nil || !ok { ... }; read the value }
+
+// nextKey reads up to the next key of the object being read and its ':'. It returns ok=false at
+// the object's end. Before the first key *first must be true; the opening '{' is consumed then.
+func (s *scanner) nextKey(first *bool) (key []byte, ok bool, err error) {
+	if *first {
+		*first = false
+		if err := s.expect('{'); err != nil {
+			return nil, false, err
 		}
-		if s.scratch {
-			key = bytes.Clone(key) // the value read next reuses the buffer
+		if s.peek() == '}' {
+			s.pos++
+			return nil, false, nil
 		}
-		if err := s.expect(':'); err != nil {
-			return err
-		}
-		if err := field(key); err != nil {
-			return err
-		}
+	} else {
 		switch s.peek() {
 		case ',':
 			s.pos++
 		case '}':
 			s.pos++
-			return nil
+			return nil, false, nil
 		default:
-			return s.errorf("expected ',' or '}' in an object, found %s", s.found())
+			return nil, false, s.errorf("expected ',' or '}' in an object, found %s", s.found())
 		}
 	}
+	if key, err = s.stringBytes(); err != nil {
+		return nil, false, err
+	}
+	if s.scratch {
+		key = bytes.Clone(key) // the value read next reuses the buffer
+	}
+	if err := s.expect(':'); err != nil {
+		return nil, false, err
+	}
+	return key, true, nil
 }
 
-// array calls elem for each element of an array; elem must consume the element.
-func (s *scanner) array(elem func() error) error {
-	if err := s.expect('['); err != nil {
-		return err
+// nextElem moves to the next element of the array being read, returning false at its end. Before
+// the first element *first must be true; the opening '[' is consumed then.
+func (s *scanner) nextElem(first *bool) (bool, error) {
+	if *first {
+		*first = false
+		if err := s.expect('['); err != nil {
+			return false, err
+		}
+		if s.peek() == ']' {
+			s.pos++
+			return false, nil
+		}
+		return true, nil
 	}
-	if s.peek() == ']' {
+	switch s.peek() {
+	case ',':
 		s.pos++
-		return nil
+		return true, nil
+	case ']':
+		s.pos++
+		return false, nil
 	}
-	for {
-		if err := elem(); err != nil {
-			return err
-		}
-		switch s.peek() {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return s.errorf("expected ',' or ']' in an array, found %s", s.found())
-		}
-	}
+	return false, s.errorf("expected ',' or ']' in an array, found %s", s.found())
 }
 
 // stringBytes reads a string and returns its unescaped bytes. They alias the input or the
@@ -406,12 +412,17 @@ func (s *scanner) value() (any, error) {
 		return m, err
 	case c == '[':
 		list := []any{}
-		err := s.array(func() error {
+		for first := true; ; {
+			more, err := s.nextElem(&first)
+			if err != nil || !more {
+				return list, err
+			}
 			v, err := s.value()
+			if err != nil {
+				return nil, err
+			}
 			list = append(list, v)
-			return err
-		})
-		return list, err
+		}
 	case c == 't' || c == 'f':
 		return s.boolean()
 	case c == 'n':
@@ -433,27 +444,49 @@ func (s *scanner) value() (any, error) {
 
 // mapValue reads an object into a map and the order of its keys.
 func (s *scanner) mapValue() (map[string]any, []string, error) {
-	m := map[string]any{}
-	var keys []string
-	err := s.object(func(key []byte) error {
+	// Offsets have a handful of keys: size for them at once.
+	m := make(map[string]any, 8)
+	keys := make([]string, 0, 8)
+	for first := true; ; {
+		key, ok, err := s.nextKey(&first)
+		if err != nil || !ok {
+			return m, keys, err
+		}
 		k := string(key)
 		v, err := s.value()
+		if err != nil {
+			return nil, nil, err
+		}
 		if _, dup := m[k]; !dup {
 			keys = append(keys, k)
 		}
 		m[k] = v
-		return err
-	})
-	return m, keys, err
+	}
 }
 
 // skip consumes one value of any kind.
 func (s *scanner) skip() error {
 	switch s.peek() {
 	case '{':
-		return s.object(func([]byte) error { return s.skip() })
+		for first := true; ; {
+			_, ok, err := s.nextKey(&first)
+			if err != nil || !ok {
+				return err
+			}
+			if err := s.skip(); err != nil {
+				return err
+			}
+		}
 	case '[':
-		return s.array(s.skip)
+		for first := true; ; {
+			more, err := s.nextElem(&first)
+			if err != nil || !more {
+				return err
+			}
+			if err := s.skip(); err != nil {
+				return err
+			}
+		}
 	case '"':
 		_, err := s.stringBytes()
 		return err
@@ -464,8 +497,14 @@ func (s *scanner) skip() error {
 
 func (s *scanner) record() (*Record, error) {
 	rec := &Record{}
-	err := s.object(func(key []byte) error {
-		var err error
+	for first := true; ; {
+		key, ok, err := s.nextKey(&first)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
 		switch string(key) {
 		case "source":
 			if !s.null() {
@@ -487,29 +526,34 @@ func (s *scanner) record() (*Record, error) {
 			rec.DDL, err = s.str()
 		case "tableChanges":
 			if !s.null() {
-				err = s.array(func() error {
-					ch, err := s.tableChange()
-					if err == nil {
-						rec.TableChanges = append(rec.TableChanges, ch)
-					}
-					return err
-				})
+				rec.TableChanges, err = s.tableChanges()
 			}
 		default:
 			err = s.skip()
 		}
 		if err != nil {
-			return fmt.Errorf("field %q: %w", key, err)
+			return nil, fmt.Errorf("field %q: %w", key, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if s.peek() != 0 {
 		return nil, s.errorf("unexpected %s after the record", s.found())
 	}
 	return rec, nil
+}
+
+func (s *scanner) tableChanges() ([]TableChange, error) {
+	var changes []TableChange
+	for first := true; ; {
+		more, err := s.nextElem(&first)
+		if err != nil || !more {
+			return changes, err
+		}
+		ch, err := s.tableChange()
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch)
+	}
 }
 
 func (s *scanner) tableChange() (TableChange, error) {
@@ -518,8 +562,14 @@ func (s *scanner) tableChange() (TableChange, error) {
 	var comment string
 	hasComment := false
 	start := s.pos
-	err := s.object(func(key []byte) error {
-		var err error
+	for first := true; ; {
+		key, ok, err := s.nextKey(&first)
+		if err != nil {
+			return ch, fmt.Errorf("table change at byte %d: %w", start, err)
+		}
+		if !ok {
+			break
+		}
 		switch string(key) {
 		case "type":
 			var t string
@@ -528,7 +578,7 @@ func (s *scanner) tableChange() (TableChange, error) {
 				case Create, Alter, Drop:
 					ch.Type = ChangeType(t)
 				default:
-					return fmt.Errorf("field \"type\": %q is not CREATE, ALTER or DROP", t)
+					err = fmt.Errorf("%q is not CREATE, ALTER or DROP", t)
 				}
 			}
 		case "id":
@@ -546,12 +596,8 @@ func (s *scanner) tableChange() (TableChange, error) {
 			err = s.skip()
 		}
 		if err != nil {
-			return fmt.Errorf("field %q: %w", key, err)
+			return ch, fmt.Errorf("table change at byte %d: field %q: %w", start, key, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return ch, fmt.Errorf("table change at byte %d: %w", start, err)
 	}
 	if ch.Type == "" || ch.ID.Table == "" {
 		return ch, fmt.Errorf("table change at byte %d: \"type\" and \"id\" are required", start)
@@ -582,8 +628,11 @@ func (s *scanner) tableID() (relational.TableID, error) {
 
 func (s *scanner) table() (*relational.Table, error) {
 	t := &relational.Table{}
-	err := s.object(func(key []byte) error {
-		var err error
+	for first := true; ; {
+		key, ok, err := s.nextKey(&first)
+		if err != nil || !ok {
+			return t, err
+		}
 		switch string(key) {
 		case "defaultCharsetName":
 			t.DefaultCharsetName, err = s.interned()
@@ -591,31 +640,11 @@ func (s *scanner) table() (*relational.Table, error) {
 			t.PrimaryKeyColumnNames, err = s.stringList()
 		case "columns":
 			if !s.null() {
-				err = s.array(func() error {
-					c, err := s.column()
-					t.Columns = append(t.Columns, c)
-					return err
-				})
+				t.Columns, err = s.columns()
 			}
 		case "attributes":
 			if !s.null() {
-				err = s.array(func() error {
-					var a relational.Attribute
-					err := s.object(func(key []byte) error {
-						var err error
-						switch string(key) {
-						case "name":
-							a.Name, err = s.interned()
-						case "value":
-							a.Value, err = s.str()
-						default:
-							err = s.skip()
-						}
-						return err
-					})
-					t.Attributes = append(t.Attributes, a)
-					return err
-				})
+				t.Attributes, err = s.attributes()
 			}
 		case "comment":
 			t.Comment, err = s.str()
@@ -623,11 +652,41 @@ func (s *scanner) table() (*relational.Table, error) {
 			err = s.skip()
 		}
 		if err != nil {
-			return fmt.Errorf("field %q: %w", key, err)
+			return nil, fmt.Errorf("field %q: %w", key, err)
 		}
-		return nil
-	})
-	return t, err
+	}
+}
+
+func (s *scanner) attributes() ([]relational.Attribute, error) {
+	var list []relational.Attribute
+	for first := true; ; {
+		more, err := s.nextElem(&first)
+		if err != nil || !more {
+			return list, err
+		}
+		var a relational.Attribute
+		for first := true; ; {
+			key, ok, err := s.nextKey(&first)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			switch string(key) {
+			case "name":
+				a.Name, err = s.interned()
+			case "value":
+				a.Value, err = s.str()
+			default:
+				err = s.skip()
+			}
+			if err != nil {
+				return nil, fmt.Errorf("attribute field %q: %w", key, err)
+			}
+		}
+		list = append(list, a)
+	}
 }
 
 func (s *scanner) stringList() ([]string, error) {
@@ -635,18 +694,39 @@ func (s *scanner) stringList() ([]string, error) {
 		return nil, nil
 	}
 	var list []string
-	err := s.array(func() error {
+	for first := true; ; {
+		more, err := s.nextElem(&first)
+		if err != nil || !more {
+			return list, err
+		}
 		v, err := s.interned()
+		if err != nil {
+			return nil, err
+		}
 		list = append(list, v)
-		return err
-	})
-	return list, err
+	}
 }
 
-func (s *scanner) column() (relational.Column, error) {
-	var c relational.Column
-	err := s.object(func(key []byte) error {
-		var err error
+func (s *scanner) columns() ([]relational.Column, error) {
+	cols := make([]relational.Column, 0, 16)
+	for first := true; ; {
+		more, err := s.nextElem(&first)
+		if err != nil || !more {
+			return cols, err
+		}
+		cols = append(cols, relational.Column{})
+		if err := s.column(&cols[len(cols)-1]); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (s *scanner) column(c *relational.Column) error {
+	for first := true; ; {
+		key, ok, err := s.nextKey(&first)
+		if err != nil || !ok {
+			return err
+		}
 		switch string(key) {
 		case "name":
 			c.Name, err = s.interned()
@@ -689,9 +769,7 @@ func (s *scanner) column() (relational.Column, error) {
 		if err != nil {
 			return fmt.Errorf("column field %q: %w", key, err)
 		}
-		return nil
-	})
-	return c, err
+	}
 }
 
 // validNumber reports whether b is a number by JSON's grammar.

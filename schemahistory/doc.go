@@ -1,8 +1,9 @@
 // Package schemahistory stores and replays a connector's schema history, compatible with
 // Debezium's: the same record format (io.debezium.relational.history.HistoryRecord with
 // tableChanges as JsonTableChangeSerializer writes them), the same Kafka topic layout
-// (KafkaSchemaHistory: one partition, records without keys) and the same file layout
-// (FileSchemaHistory: one JSON record per line). A history written by Debezium replays here into
+// (KafkaSchemaHistory: one partition, records without keys, each value pretty-printed as
+// Jackson's DefaultPrettyPrinter lays it out) and the same file layout (FileSchemaHistory: one
+// compact JSON record per line). A history written by Debezium replays here into
 // the table model of package relational, and a history written here replays in Debezium.
 //
 // On start a historized connector (MySQL, MariaDB, SQL Server, Db2) calls Replay with its stored
