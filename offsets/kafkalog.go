@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -169,7 +170,8 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 	for {
 		byLeader := make(map[int32][]int32)
 		for i, p := range l.parts {
-			if p.next < target[i] {
+			// Partitions found after the end offsets were listed are read by the next call.
+			if i < len(target) && p.next < target[i] {
 				byLeader[p.leader] = append(byLeader[p.leader], int32(i))
 			}
 		}
@@ -177,12 +179,25 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 			return nil
 		}
 		retry := false
+		before := l.positions()
 		for leader, parts := range byLeader {
 			again, err := l.fetch(ctx, leader, parts)
 			if err != nil {
 				return err
 			}
 			retry = retry || again
+		}
+		if !retry && slices.Equal(before, l.positions()) {
+			// A whole round without progress: the end may have moved back (a log truncated by
+			// a leader change). Look again, never waiting for offsets the log no longer has.
+			now, err := l.listOffsets(ctx, "end", l.adm.ListCommittedOffsets)
+			if err != nil {
+				return err
+			}
+			for i := range min(len(target), len(now)) {
+				target[i] = min(target[i], now[i])
+			}
+			continue
 		}
 		if retry {
 			// A leader moved or the topic is still being set up: reload metadata after a short
@@ -200,6 +215,14 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+func (l *topicLog) positions() []int64 {
+	out := make([]int64, len(l.parts))
+	for i, p := range l.parts {
+		out[i] = p.next
+	}
+	return out
 }
 
 // fetch issues one Fetch to a leader for the given partitions and applies what it returns. It

@@ -252,6 +252,7 @@ func (b *book) put(key []byte, connector string, partition, offset map[string]an
 // time it was written when known, so history shows every position the connector resumed from.
 // It reports whether history changed.
 func (b *book) recordHistory(key []byte, connector string, partition, offset map[string]any, value []byte, now time.Time) bool {
+	now = now.Truncate(time.Millisecond) // as stored, in milliseconds
 	h := b.history[string(key)]
 	if h == nil {
 		h = &historyList{connector: connector, partition: partition}
