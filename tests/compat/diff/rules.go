@@ -123,6 +123,20 @@ func ParseRules(b []byte) (*Rules, error) {
 	return &rs, nil
 }
 
+// Add checks r and appends it to the rules (after those already there, so earlier rules win).
+func (rs *Rules) Add(r Rule) error {
+	b, err := json.Marshal(Rules{Rules: []*Rule{&r}})
+	if err != nil {
+		return fmt.Errorf("could not encode rule %s: %w", r.ID, err)
+	}
+	parsed, err := ParseRules(b)
+	if err != nil {
+		return err
+	}
+	rs.Rules = append(rs.Rules, parsed.Rules...)
+	return nil
+}
+
 // appliesTo reports whether the rule covers logical topic t.
 func (r *Rule) appliesTo(t string) bool {
 	if len(r.Topics) == 0 {
@@ -188,35 +202,58 @@ func (rs *Rules) orderRule(t string, p []string) *Rule {
 	return nil
 }
 
-// splitPath splits a path or pattern into segments: "value.tableChanges[*].id" is
-// [value tableChanges [*] id].
+// splitPath splits a path or pattern into segments: `value.tableChanges[*].id` is
+// [value tableChanges [*] id], and `headers["__debezium.context.runId"]` is
+// [headers __debezium.context.runId] (a quoted name may hold dots and brackets).
 func splitPath(p string) []string {
 	var segs []string
-	for _, part := range strings.Split(p, ".") {
-		for {
-			i := strings.IndexByte(part, '[')
-			if i < 0 {
-				break
-			}
-			if i > 0 {
-				segs = append(segs, part[:i])
-			}
-			j := strings.IndexByte(part[i:], ']')
-			if j < 0 {
-				break
-			}
-			segs = append(segs, part[i:i+j+1])
-			part = part[i+j+1:]
-		}
-		if part != "" {
-			segs = append(segs, part)
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			segs = append(segs, cur.String())
+			cur.Reset()
 		}
 	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '.':
+			flush()
+		case '[':
+			flush()
+			if strings.HasPrefix(p[i:], `["`) {
+				if j := strings.Index(p[i+2:], `"]`); j >= 0 {
+					segs = append(segs, p[i+2:i+2+j])
+					i += 2 + j + 1
+					continue
+				}
+			}
+			if j := strings.IndexByte(p[i:], ']'); j >= 0 {
+				segs = append(segs, p[i:i+j+1])
+				i += j
+				continue
+			}
+			cur.WriteByte(c)
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
 	return segs
 }
 
+// memberSegment renders an object member name as a path segment: plain when it is a simple
+// name, quoted in brackets when it holds dots, brackets or quotes.
+func memberSegment(name string) string {
+	if name != "" && !strings.ContainsAny(name, `.[]"`) {
+		return "." + name
+	}
+	return `["` + name + `"]`
+}
+
 // MatchPath reports whether the logical path p matches pattern. Paths start at "key", "value"
-// or "headers"; object members are joined with dots and array elements are [n]. The
+// or "headers"; object members are joined with dots (or written ["name"] when the name holds
+// dots, as header names do) and array elements are [n]. Headers are seen as an object of
+// header name to value: headers["__debezium.context.runId"]. The
 // {"schema","payload"} envelope of JsonConverter with schemas.enable=true is transparent:
 // "value.source.ts_ms" names the payload's field with or without schemas, and the schema half
 // is "$schema" ("value.$schema.fields[*].name"). In a pattern, "*" matches one segment (a

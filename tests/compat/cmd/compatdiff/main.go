@@ -115,6 +115,7 @@ func runDiff(args []string) error {
 	brokers := brokersFlag(fs)
 	rulesFile := fs.String("rules", defaultRules(), "the allowed-differences file; empty for none (everything must be equal)")
 	maxPer := fs.Int("max", 20, "differences shown per topic (0: all)")
+	ignoreSchemas := fs.Bool("ignore-schemas", false, "compare payloads only, ignoring JsonConverter schemas (to compare a schemas.enable=true dump with a false one)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long reading live topics may take")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: compatdiff diff [flags] OURS THEIRS\nOURS and THEIRS: a dump directory, or kafka:PREFIX[,connector=NAME][,offsets=TOPIC][,history=TOPIC]")
@@ -129,6 +130,18 @@ func runDiff(args []string) error {
 	if *rulesFile != "" {
 		var err error
 		if rules, err = diff.LoadRules(*rulesFile); err != nil {
+			return err
+		}
+	}
+	if *ignoreSchemas {
+		if rules == nil {
+			rules = &diff.Rules{}
+		}
+		err := rules.Add(diff.Rule{
+			ID: "ignore-schemas", Paths: []string{"key.$schema", "value.$schema"}, Check: diff.CheckIgnore,
+			Reason: "asked for with -ignore-schemas",
+		})
+		if err != nil {
 			return err
 		}
 	}
