@@ -313,7 +313,9 @@ type event struct {
 	After  string
 }
 
-func (e event) String() string { return fmt.Sprintf("%s %s %.80s->%.80s", e.Op, e.Key, e.Before, e.After) }
+func (e event) String() string {
+	return fmt.Sprintf("%s %s %.80s->%.80s", e.Op, e.Key, e.Before, e.After)
+}
 
 // envelope is the part of a change event value the tests read.
 type envelope struct {
