@@ -69,3 +69,37 @@ func BenchmarkKafkaSet10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKafkaGet is the cost of a Get when nothing new was written: one ListOffsets round trip
+// to find the end, then a map lookup.
+func BenchmarkKafkaGet(b *testing.B) {
+	f := newKafkaFixture(b)
+	s := f.store(b)
+	ctx := context.Background()
+	part := map[string]any{"server": "dbserver1"}
+	if err := s.Set(ctx, "bench", []api.PartitionOffset{{Partition: part, Offset: debeziumMySQLOffset()}}); err != nil {
+		b.Fatal(err)
+	}
+	parts := []map[string]any{part}
+	for b.Loop() {
+		if _, err := s.Get(ctx, "bench", parts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKafkaSetOne is one connector commit: one offset plus its history list, acks=all.
+func BenchmarkKafkaSetOne(b *testing.B) {
+	f := newKafkaFixture(b)
+	s := f.store(b)
+	ctx := context.Background()
+	entry := []api.PartitionOffset{{Partition: map[string]any{"server": "dbserver1"}, Offset: debeziumMySQLOffset()}}
+	pos := int64(0)
+	for b.Loop() {
+		pos++
+		entry[0].Offset["pos"] = pos
+		if err := s.Set(ctx, "bench", entry); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
