@@ -157,3 +157,30 @@ func (h *Heartbeat) Run(ctx context.Context, pos Position, action func(context.C
 		}
 	}
 }
+
+// Inline schedules heartbeats for a connector that emits them from its reader loop, as
+// Debezium's streaming loops call Heartbeat.heartbeat: the record then carries exactly the
+// reader's position, with no locking. It is used by one goroutine.
+type Inline struct {
+	h    *Heartbeat
+	next time.Time
+}
+
+// Inline returns a schedule whose first heartbeat is due one interval after now.
+func (h *Heartbeat) Inline(now time.Time) *Inline {
+	return &Inline{h: h, next: now.Add(h.interval)}
+}
+
+// Due reports whether a heartbeat is due at now (never when heartbeats are off).
+func (in *Inline) Due(now time.Time) bool { return in.h.Enabled() && !now.Before(in.next) }
+
+// Maybe returns a heartbeat record when one is due at now and offset is not empty, and
+// schedules the next one an interval later; otherwise nil. As Debezium, a due heartbeat without
+// an offset is dropped and the schedule restarts.
+func (in *Inline) Maybe(now time.Time, partition, offset map[string]any) *api.SourceRecord {
+	if !in.Due(now) {
+		return nil
+	}
+	in.next = now.Add(in.h.interval)
+	return in.h.Record(partition, offset, now)
+}

@@ -141,3 +141,32 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("disabled Run returned %v", err)
 	}
 }
+
+func TestInline(t *testing.T) {
+	t0 := time.UnixMilli(1_000_000)
+	off := map[string]any{"pos": int64(1)}
+	in := New("hb.s", "s", 10*time.Second).Inline(t0)
+	steps := []struct {
+		at     time.Duration
+		offset map[string]any
+		want   bool
+	}{
+		{0, off, false},
+		{9 * time.Second, off, false},
+		{10 * time.Second, off, true},
+		{15 * time.Second, off, false},
+		{20 * time.Second, nil, false}, // due but no offset: dropped, schedule restarts
+		{25 * time.Second, off, false},
+		{30 * time.Second, off, true},
+	}
+	for _, s := range steps {
+		r := in.Maybe(t0.Add(s.at), nil, s.offset)
+		if (r != nil) != s.want {
+			t.Errorf("at +%v: record %v, want %v", s.at, r != nil, s.want)
+		}
+	}
+	off0 := New("hb.s", "s", 0).Inline(t0)
+	if off0.Maybe(t0.Add(time.Hour), nil, off) != nil {
+		t.Error("disabled heartbeat emitted")
+	}
+}
