@@ -128,6 +128,30 @@ type Config struct {
 	// SignalDataCollection is the signal table ("db.table" / "schema.table"); Debezium always
 	// captures it, whatever the table lists say, so signals inserted into it are seen.
 	SignalDataCollection string
+	// Builtin, when set, reports the database's own system tables, which are never captured
+	// (Debezium's table.ignore.builtin, on by default): MySQLBuiltin or PostgresBuiltin.
+	Builtin func(TableID) bool
+}
+
+// MySQLBuiltin reports tables of MySQL's and MariaDB's system databases (mysql,
+// performance_schema, sys, information_schema), as Debezium's BinlogConnectorConfig.
+func MySQLBuiltin(id TableID) bool {
+	switch strings.ToLower(id.Catalog) {
+	case "mysql", "performance_schema", "sys", "information_schema":
+		return true
+	}
+	return false
+}
+
+// PostgresBuiltin reports PostgreSQL system tables, as Debezium's SystemTablesPredicate: the
+// pg_catalog and information_schema schemas, temporary schemas (pg_temp*), and PostGIS's
+// spatial_ref_sys in any schema.
+func PostgresBuiltin(id TableID) bool {
+	switch strings.ToLower(id.Schema) {
+	case "pg_catalog", "information_schema":
+		return true
+	}
+	return strings.HasPrefix(id.Schema, "pg_temp") || strings.EqualFold(id.Table, "spatial_ref_sys")
 }
 
 // ConfigFrom reads the list properties from a connector configuration.
@@ -149,6 +173,7 @@ var ErrIncludeAndExclude = errors.New("include and exclude lists are mutually ex
 type Filters struct {
 	dbInc, dbExc, schInc, schExc, tblInc, tblExc, colInc, colExc List
 	signal                                                       string // lower-cased signal table id
+	builtin                                                      func(TableID) bool
 }
 
 // New parses and checks the lists. Every problem is reported, joined, each naming its property.
@@ -180,6 +205,7 @@ func New(c Config) (*Filters, error) {
 		}
 	}
 	f.signal = strings.ToLower(strings.TrimSpace(c.SignalDataCollection))
+	f.builtin = c.Builtin
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -202,9 +228,12 @@ func (f *Filters) IncludeDatabase(db string) bool { return allowed(f.dbInc, f.db
 // IncludeSchema reports whether a schema passes schema.include/exclude.list.
 func (f *Filters) IncludeSchema(schema string) bool { return allowed(f.schInc, f.schExc, schema) }
 
-// Eligible reports whether a table's database and schema are captured, ignoring the table lists:
-// the tables whose structure the schema history must know.
+// Eligible reports whether a table's database and schema are captured and it is not a built-in
+// table, ignoring the table lists: the tables whose structure the schema history must know.
 func (f *Filters) Eligible(id TableID) bool {
+	if f.builtin != nil && f.builtin(id) {
+		return false
+	}
 	if id.Catalog != "" && !f.IncludeDatabase(id.Catalog) {
 		return false
 	}

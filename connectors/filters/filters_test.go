@@ -178,3 +178,31 @@ func BenchmarkIncludeTable(b *testing.B) {
 		f.IncludeTable(id)
 	}
 }
+
+func TestBuiltin(t *testing.T) {
+	tests := []struct {
+		cfg  Config
+		id   TableID
+		want bool
+	}{
+		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "mysql", Table: "user"}, false},
+		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "Performance_Schema", Table: "x"}, false},
+		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "inventory", Table: "x"}, true},
+		{Config{}, TableID{Catalog: "mysql", Table: "user"}, true},
+		{Config{Builtin: MySQLBuiltin, DatabaseInclude: "mysql"}, TableID{Catalog: "mysql", Table: "user"}, false},
+		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "pg_catalog", Table: "pg_class"}, false},
+		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "pg_temp_3", Table: "t"}, false},
+		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "public", Table: "spatial_ref_sys"}, false},
+		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "public", Table: "orders"}, true},
+		{Config{Builtin: MySQLBuiltin, SignalDataCollection: "mysql.signal"}, TableID{Catalog: "mysql", Table: "signal"}, true},
+	}
+	for _, tt := range tests {
+		f, err := New(tt.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.IncludeTable(tt.id); got != tt.want {
+			t.Errorf("IncludeTable(%v) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}
