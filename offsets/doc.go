@@ -48,7 +48,7 @@
 // (last stable offsets: records are read committed, so offsets written in Kafka transactions count
 // once committed) and fetches until every partition reaches them. An offset written by any client
 // while a connector was stopped is therefore the one the connector starts from. The reader issues
-// Fetch requests itself (see topicLog) to know exactly how far it has read, which a consumer does
+// Fetch requests itself (see package topiclog) to know exactly how far it has read, which a consumer does
 // not expose when a partition ends in transaction markers or compacted-away batches.
 //
 // Hand-written keys. Kafka Connect looks offsets up by exact key bytes, so a key typed with spaces

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/offsets/topiclog"
 )
 
 // Defaults of the Kafka store, those of Kafka Connect's KafkaOffsetBackingStore.
@@ -63,8 +62,8 @@ type KafkaStore struct {
 	readMu     sync.Mutex
 	cl         *kgo.Client
 	adm        *kadm.Client
-	offsetsLog *topicLog
-	historyLog *topicLog
+	offsetsLog *topiclog.Log
+	historyLog *topiclog.Log
 
 	mu       sync.Mutex // guards the fields below; records are applied under it
 	started  bool
@@ -164,10 +163,12 @@ func (s *KafkaStore) Start(ctx context.Context) error {
 		cl.Close()
 		return err
 	}
-	if err := ensureCompactedTopic(ctx, adm, s.cfg.Brokers, s.cfg.Topic, s.cfg.Partitions, s.cfg.ReplicationFactor, "offset.storage.topic", "source connector offsets"); err != nil {
+	if _, err := topiclog.EnsureCompacted(ctx, adm, s.cfg.Brokers, topiclog.TopicSpec{Name: s.cfg.Topic, Partitions: s.cfg.Partitions,
+		ReplicationFactor: s.cfg.ReplicationFactor, Property: "offset.storage.topic", Purpose: "source connector offsets"}); err != nil {
 		return fail(err)
 	}
-	if err := ensureCompactedTopic(ctx, adm, s.cfg.Brokers, s.cfg.HistoryTopic, s.cfg.HistoryPartitions, s.cfg.ReplicationFactor, "offset history topic", "the offset history"); err != nil {
+	if _, err := topiclog.EnsureCompacted(ctx, adm, s.cfg.Brokers, topiclog.TopicSpec{Name: s.cfg.HistoryTopic, Partitions: s.cfg.HistoryPartitions,
+		ReplicationFactor: s.cfg.ReplicationFactor, Property: "offset history topic", Purpose: "the offset history"}); err != nil {
 		return fail(err)
 	}
 	s.mu.Lock()
@@ -177,12 +178,12 @@ func (s *KafkaStore) Start(ctx context.Context) error {
 	s.variants = make(map[string]map[string]*rawRecord)
 	s.bad = make(map[string]map[string]*BadRecordError)
 	s.mu.Unlock()
-	s.offsetsLog = newTopicLog(cl, adm, s.cfg.Topic, s.logger, s.lockedApply(s.applyOffset))
-	s.historyLog = newTopicLog(cl, adm, s.cfg.HistoryTopic, s.logger, s.lockedApply(s.applyHistory))
-	if err := s.offsetsLog.readToEnd(ctx); err != nil {
+	s.offsetsLog = topiclog.New(cl, s.cfg.Topic, s.logger, s.lockedApply(s.applyOffset))
+	s.historyLog = topiclog.New(cl, s.cfg.HistoryTopic, s.logger, s.lockedApply(s.applyHistory))
+	if err := s.offsetsLog.ReadToEnd(ctx); err != nil {
 		return fail(fmt.Errorf("cannot read the offsets topic %s: %w", s.cfg.Topic, err))
 	}
-	if err := s.historyLog.readToEnd(ctx); err != nil {
+	if err := s.historyLog.ReadToEnd(ctx); err != nil {
 		return fail(fmt.Errorf("cannot read the offset history topic %s: %w", s.cfg.HistoryTopic, err))
 	}
 	s.mu.Lock()
@@ -197,62 +198,6 @@ func (s *KafkaStore) lockedApply(fn func(*kgo.Record)) func(*kgo.Record) {
 		defer s.mu.Unlock()
 		fn(r)
 	}
-}
-
-// ensureCompactedTopic creates topic with cleanup.policy=compact when it is missing, and refuses
-// an existing topic whose policy is not exactly compact: with delete, Kafka would drop old offsets
-// after retention.ms and connectors would silently start over.
-func ensureCompactedTopic(ctx context.Context, adm *kadm.Client, brokers []string, topic string, partitions int32, rf int16, property, purpose string) error {
-	tds, err := adm.ListTopics(ctx, topic)
-	if err != nil {
-		return fmt.Errorf("cannot reach Kafka at %s to look up topic %s: %w", strings.Join(brokers, ","), topic, err)
-	}
-	if td, ok := tds[topic]; !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
-		compact := "compact"
-		resp, err := adm.CreateTopic(ctx, partitions, rf, map[string]*string{"cleanup.policy": &compact}, topic)
-		if err == nil {
-			err = resp.Err
-		}
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, kerr.TopicAlreadyExists): // created meanwhile by another worker: check it
-		default:
-			return fmt.Errorf("cannot create topic %s for %s (partitions %d, replication factor %d) on Kafka at %s: %w; "+
-				"create it yourself with cleanup.policy=compact or fix the %s settings",
-				topic, purpose, partitions, rf, strings.Join(brokers, ","), err, property)
-		}
-	} else if td.Err != nil {
-		return fmt.Errorf("cannot look up topic %s: %w", topic, td.Err)
-	}
-	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
-	if err == nil && len(rcs) == 1 && rcs[0].Err != nil {
-		err = rcs[0].Err
-	}
-	if err != nil {
-		if errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed) {
-			// As Kafka Connect: without the right to read configs, trust the operator.
-			slog.Default().Warn("offset store: cannot check the cleanup.policy of the topic (not authorized); make sure it is compact", "topic", topic)
-			return nil
-		}
-		return fmt.Errorf("cannot read the configuration of topic %s: %w", topic, err)
-	}
-	policy := "delete" // Kafka's default when the topic and broker say nothing
-	for _, rc := range rcs {
-		for _, c := range rc.Configs {
-			if c.Key == "cleanup.policy" {
-				policy = c.MaybeValue()
-			}
-		}
-	}
-	policies := strings.Split(strings.ReplaceAll(policy, " ", ""), ",")
-	if len(policies) == 1 && policies[0] == "compact" {
-		return nil
-	}
-	return fmt.Errorf("topic %s (%s) has cleanup.policy=%s, but it must be exactly compact: with delete, Kafka removes old records "+
-		"after retention.ms and connectors lose their positions. Fix it with: kafka-configs.sh --bootstrap-server %s "+
-		"--alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact (or point %s at a compacted topic)",
-		topic, purpose, policy, strings.Join(brokers, ","), topic, property)
 }
 
 // applyOffset applies one record of the offsets topic. Called with s.mu held.
@@ -452,7 +397,7 @@ func (s *KafkaStore) errIfBad(connector string) error {
 }
 
 // catchUp reads the given logs to their end. Called with s.readMu held.
-func (s *KafkaStore) catchUp(ctx context.Context, logs ...*topicLog) error {
+func (s *KafkaStore) catchUp(ctx context.Context, logs ...*topiclog.Log) error {
 	s.mu.Lock()
 	started := s.started
 	s.mu.Unlock()
@@ -460,8 +405,8 @@ func (s *KafkaStore) catchUp(ctx context.Context, logs ...*topicLog) error {
 		return ErrNotStarted
 	}
 	for _, l := range logs {
-		if err := l.readToEnd(ctx); err != nil {
-			return fmt.Errorf("cannot read topic %s to its end: %w", l.topic, err)
+		if err := l.ReadToEnd(ctx); err != nil {
+			return fmt.Errorf("cannot read topic %s to its end: %w", l.Topic(), err)
 		}
 	}
 	return nil

@@ -1,4 +1,7 @@
-package offsets
+// Package topiclog reads compacted Kafka topics the way Kafka Connect's KafkaBasedLog does (from
+// the start, then on demand up to the current end) and creates or checks the compacted topics
+// Kafka Connect keeps its state in: offsets, connector configurations and statuses.
+package topiclog
 
 import (
 	"context"
@@ -6,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -14,16 +18,18 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// topicLog reads one compacted topic from the start and then on demand up to its current end, as
+// Log reads one compacted topic from the start and then on demand up to its current end, as
 // Kafka Connect's KafkaBasedLog does. It issues its own Fetch requests rather than using a kgo
-// consumer because readToEnd must know exactly how far each partition has been read: the last
+// consumer because ReadToEnd must know exactly how far each partition has been read: the last
 // offsets of a partition can be transaction markers, aborted records or batches emptied by
 // compaction, none of which a consumer hands out as records, and waiting for a record at end-1
 // would then never finish. kgo.ProcessFetchPartition decodes the batches (decompression, control
 // records, aborted transactions) and returns the exact next offset.
 //
-// A topicLog is not safe for concurrent use; the store serialises readers.
-type topicLog struct {
+// A Log is safe for concurrent use; reads are serialised, and apply is called from one goroutine
+// at a time.
+type Log struct {
+	mu     sync.Mutex // serialises reads: parts and the fetch position
 	cl     *kgo.Client
 	adm    *kadm.Client
 	topic  string
@@ -41,8 +47,29 @@ type logPartition struct {
 	epoch  int32
 }
 
-func newTopicLog(cl *kgo.Client, adm *kadm.Client, topic string, logger *slog.Logger, apply func(*kgo.Record)) *topicLog {
-	return &topicLog{cl: cl, adm: adm, topic: topic, apply: apply, logger: logger, dec: kgo.DefaultDecompressor()}
+// New returns a Log of topic that hands every record it reads, in partition order, to apply. It
+// reads nothing until ReadToEnd. A nil logger means slog.Default().
+func New(cl *kgo.Client, topic string, logger *slog.Logger, apply func(*kgo.Record)) *Log {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Log{cl: cl, adm: kadm.NewClient(cl), topic: topic, apply: apply, logger: logger, dec: kgo.DefaultDecompressor()}
+}
+
+// Topic returns the name of the topic the Log reads.
+func (l *Log) Topic() string { return l.topic }
+
+// Position returns, for each partition, the offset of the next record to read (0 before the first
+// ReadToEnd of an empty topic). For a one-partition topic, Position()[0] is what Kafka Connect
+// calls the config offset.
+func (l *Log) Position() []int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]int64, len(l.parts))
+	for i, p := range l.parts {
+		out[i] = p.next
+	}
+	return out
 }
 
 // retrying calls fn until it succeeds, fails for good, or ctx ends. Right after a topic is
@@ -77,7 +104,7 @@ func retriable(err error) bool {
 
 // refreshMetadata loads the topic's ID, partitions and leaders. New partitions start at their log
 // start offset.
-func (l *topicLog) refreshMetadata(ctx context.Context) error {
+func (l *Log) refreshMetadata(ctx context.Context) error {
 	var td kadm.TopicDetail
 	err := retrying(ctx, func() (bool, error) {
 		md, err := l.adm.Metadata(ctx, l.topic)
@@ -131,7 +158,7 @@ func (l *topicLog) refreshMetadata(ctx context.Context) error {
 }
 
 // listOffsets lists one kind of offset of every known partition, riding out retriable errors.
-func (l *topicLog) listOffsets(ctx context.Context, kind string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) ([]int64, error) {
+func (l *Log) listOffsets(ctx context.Context, kind string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) ([]int64, error) {
 	out := make([]int64, len(l.parts))
 	err := retrying(ctx, func() (bool, error) {
 		lo, err := list(ctx, l.topic)
@@ -153,10 +180,12 @@ func (l *topicLog) listOffsets(ctx context.Context, kind string, list func(conte
 	return out, err
 }
 
-// readToEnd reads every partition up to the end it has when readToEnd is called: the last stable
-// offset, since records are read committed (an offset written in a Kafka transaction counts once
+// ReadToEnd reads every partition up to the end it has when ReadToEnd is called: the last stable
+// offset, since records are read committed (a record written in a Kafka transaction counts once
 // the transaction commits). What any client wrote before the call is applied when it returns.
-func (l *topicLog) readToEnd(ctx context.Context) error {
+func (l *Log) ReadToEnd(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(l.parts) == 0 {
 		if err := l.refreshMetadata(ctx); err != nil {
 			return err
@@ -217,7 +246,7 @@ func (l *topicLog) readToEnd(ctx context.Context) error {
 	}
 }
 
-func (l *topicLog) positions() []int64 {
+func (l *Log) positions() []int64 {
 	out := make([]int64, len(l.parts))
 	for i, p := range l.parts {
 		out[i] = p.next
@@ -227,7 +256,7 @@ func (l *topicLog) positions() []int64 {
 
 // fetch issues one Fetch to a leader for the given partitions and applies what it returns. It
 // reports retry when metadata must be reloaded before trying again.
-func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32) (retry bool, err error) {
+func (l *Log) fetch(ctx context.Context, leader int32, parts []int32) (retry bool, err error) {
 	if leader < 0 {
 		return true, nil
 	}
@@ -257,7 +286,7 @@ func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32) (retr
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("reading topic %s: %w", l.topic, ctx.Err())
 		}
-		l.logger.Warn("offset store: fetch failed, retrying", "topic", l.topic, "broker", leader, "error", err)
+		l.logger.Warn("topic log: fetch failed, retrying", "topic", l.topic, "broker", leader, "error", err)
 		return true, nil
 	}
 	resp := kresp.(*kmsg.FetchResponse)
@@ -314,12 +343,12 @@ func (l *topicLog) fetch(ctx context.Context, leader int32, parts []int32) (retr
 // resetOutOfRange handles a fetch position the log no longer has: records before it were deleted
 // (the topic was not compacted, or someone deleted records), or the log was truncated below it.
 // Reading resumes at the log start.
-func (l *topicLog) resetOutOfRange(ctx context.Context, p int32) error {
+func (l *Log) resetOutOfRange(ctx context.Context, p int32) error {
 	starts, err := l.listOffsets(ctx, "start", l.adm.ListStartOffsets)
 	if err != nil {
 		return err
 	}
-	l.logger.Warn("offset store: the fetch position is no longer in the topic (records were deleted or the log truncated); reading on from the log start",
+	l.logger.Warn("topic log: the fetch position is no longer in the topic (records were deleted or the log truncated); reading on from the log start",
 		"topic", l.topic, "partition", p, "position", l.parts[p].next, "log_start", starts[p])
 	l.parts[p].next = starts[p]
 	return nil
