@@ -48,7 +48,7 @@ type Report struct {
 // Compare compares ours against theirs under rules (nil rules: everything must be equal).
 func Compare(ours, theirs *Dump, rules *Rules) *Report {
 	rep := &Report{Allowed: map[string]int{}, OursPrefix: ours.Manifest.Prefix, TheirsPrefix: theirs.Manifest.Prefix}
-	c := &comparer{rules: rules, rep: rep, ours: ours.Manifest, theirs: theirs.Manifest}
+	c := &comparer{rules: rules, rep: rep, ours: ours.Manifest, theirs: theirs.Manifest, oursDump: ours, theirsDump: theirs}
 	names := map[string]bool{}
 	for t := range ours.Topics {
 		names[t] = true
@@ -79,12 +79,13 @@ func Compare(ours, theirs *Dump, rules *Rules) *Report {
 }
 
 type comparer struct {
-	rules        *Rules
-	rep          *Report
-	ours, theirs Manifest
-	topic        string
-	index        int
-	where        string
+	rules                *Rules
+	rep                  *Report
+	ours, theirs         Manifest
+	oursDump, theirsDump *Dump
+	topic                string
+	index                int
+	where                string
 }
 
 func (c *comparer) topicDiff(t, problem, ours, theirs string) {
@@ -109,6 +110,13 @@ func multiPartition(rs []Record) bool {
 
 func (c *comparer) compareTopic(t string, ours, theirs []Record) {
 	c.topic = t
+	if r := c.rules.topicRule(t, CheckDropEmptyTx); r != nil {
+		var n int
+		ours, n = dropEmptyTransactions(ours, c.oursDump)
+		c.rep.Allowed[r.ID] += n
+		theirs, n = dropEmptyTransactions(theirs, c.theirsDump)
+		c.rep.Allowed[r.ID] += n
+	}
 	if c.rules.topicRule(t, CheckLastPerKey) != nil {
 		c.compareByKey(t, lastPerKey(c.keyed(ours, c.ours)), lastPerKey(c.keyed(theirs, c.theirs)))
 		return
@@ -118,6 +126,76 @@ func (c *comparer) compareTopic(t string, ours, theirs []Record) {
 		return
 	}
 	c.compareSeq(ours, theirs, 0)
+}
+
+// referencedTransactions collects the transaction ids the change and schema change events of d
+// name (value.transaction.id, value.source.gtid).
+func referencedTransactions(d *Dump) map[string]bool {
+	ids := map[string]bool{}
+	for _, rs := range d.Topics {
+		for _, r := range rs {
+			v := part(r.Value, r.ValueNotJSON)
+			if _, p, ok := envelope(v); ok {
+				v = p
+			}
+			if id := v.Get("transaction").Get("id"); id != nil && id.Kind == String {
+				ids[id.Text] = true
+			}
+			if g := v.Get("source").Get("gtid"); g != nil && g.Kind == String {
+				ids[g.Text] = true
+			}
+		}
+	}
+	return ids
+}
+
+// dropEmptyTransactions returns the transaction topic records without those of transactions
+// that carried none of the connector's events: a BEGIN/END pair whose END has event_count 0, or
+// a BEGIN with no END (Debezium ends no DDL transaction) whose id no event of the dump names.
+// It also says how many records it left out.
+func dropEmptyTransactions(rs []Record, d *Dump) ([]Record, int) {
+	idOf := func(r Record) (status, id string, count *Node) {
+		v := part(r.Value, r.ValueNotJSON)
+		if _, p, ok := envelope(v); ok {
+			v = p
+		}
+		if s, i := v.Get("status"), v.Get("id"); s != nil && i != nil {
+			return s.Text, i.Text, v.Get("event_count")
+		}
+		return "", "", nil
+	}
+	empty := map[string]bool{}
+	ended := map[string]bool{}
+	for _, r := range rs {
+		status, id, count := idOf(r)
+		if status == "END" {
+			ended[id] = true
+			if count != nil && count.Kind == Number && count.Text == "0" {
+				empty[id] = true
+			}
+		}
+	}
+	var referenced map[string]bool
+	for _, r := range rs {
+		if status, id, _ := idOf(r); status == "BEGIN" && !ended[id] {
+			if referenced == nil {
+				referenced = referencedTransactions(d)
+			}
+			if !referenced[id] {
+				empty[id] = true
+			}
+		}
+	}
+	if len(empty) == 0 {
+		return rs, 0
+	}
+	out := make([]Record, 0, len(rs))
+	for _, r := range rs {
+		if _, id, _ := idOf(r); !empty[id] {
+			out = append(out, r)
+		}
+	}
+	return out, len(rs) - len(out)
 }
 
 // compareSeq pairs records in order; base is the index of the first one in its topic.

@@ -384,3 +384,33 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareDropsForeignTransactions(t *testing.T) {
+	rules := mustRules(t, `{"rules":[{"id":"foreign","topics":["${prefix}.transaction"],"check":"drop-empty-transactions","reason":"shared server"}]}`)
+	tx := func(off int64, status, id, count string) Record {
+		return rec("p.transaction", off, `{"id":"`+id+`"}`, `{"status":"`+status+`","id":"`+id+`","event_count":`+count+`}`)
+	}
+	theirs := dump("p",
+		tx(0, "BEGIN", "0-1-5", "null"), tx(1, "END", "0-1-5", "1"),
+		tx(2, "BEGIN", "0-1-7", "null"), // DDL: no END, but the schema change event names it
+		rec("p", 0, `{"databaseName":"db"}`, `{"source":{"gtid":"0-1-7"},"ddl":"ALTER TABLE t ADD c INT"}`),
+		rec("p.db.t", 0, `{"id":1}`, `{"op":"c","transaction":{"id":"0-1-5"}}`),
+	)
+	ours := dump("p",
+		tx(0, "BEGIN", "0-1-4", "null"), tx(1, "END", "0-1-4", "0"), // another client's transaction
+		tx(2, "BEGIN", "0-1-5", "null"), tx(3, "END", "0-1-5", "1"),
+		tx(4, "BEGIN", "0-1-6", "null"), // another client's DDL
+		tx(5, "BEGIN", "0-1-7", "null"),
+		rec("p", 0, `{"databaseName":"db"}`, `{"source":{"gtid":"0-1-7"},"ddl":"ALTER TABLE t ADD c INT"}`),
+		rec("p.db.t", 0, `{"id":1}`, `{"op":"c","transaction":{"id":"0-1-5"}}`),
+	)
+	rep := Compare(ours, theirs, rules)
+	if rep.HasDifferences() || rep.Allowed["foreign"] != 3 {
+		t.Fatalf("want the 3 foreign records dropped and nothing else, got %+v %v", rep.Differences, rep.Allowed)
+	}
+	// Our own DDL transaction is never dropped: its BEGIN missing on one side is found.
+	ours.Topics["${prefix}.transaction"] = ours.Topics["${prefix}.transaction"][:5]
+	if rep := Compare(ours, theirs, rules); len(rep.Differences) != 1 {
+		t.Errorf("want the missing BEGIN of 0-1-7 reported, got %+v", rep.Differences)
+	}
+}

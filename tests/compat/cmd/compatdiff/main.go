@@ -113,7 +113,7 @@ func defaultRules() string {
 func runDiff(args []string) error {
 	fs := flag.NewFlagSet("diff", flag.ExitOnError)
 	brokers := brokersFlag(fs)
-	rulesFile := fs.String("rules", defaultRules(), "the allowed-differences file; empty for none (everything must be equal)")
+	rulesFile := fs.String("rules", defaultRules(), "allowed-differences files, comma-separated (add tests/compat/shared-server.json when other clients write to the database server); empty for none: everything must be equal")
 	maxPer := fs.Int("max", 20, "differences shown per topic (0: all)")
 	ignoreSchemas := fs.Bool("ignore-schemas", false, "compare payloads only, ignoring JsonConverter schemas (to compare a schemas.enable=true dump with a false one)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long reading live topics may take")
@@ -129,7 +129,7 @@ func runDiff(args []string) error {
 	var rules *diff.Rules
 	if *rulesFile != "" {
 		var err error
-		if rules, err = diff.LoadRules(*rulesFile); err != nil {
+		if rules, err = diff.LoadRules(split(*rulesFile)...); err != nil {
 			return err
 		}
 	}
