@@ -59,11 +59,11 @@ func New(class string, config map[string]string, isKey bool) (Converter, error) 
 	class = strings.TrimSpace(class)
 	f, ok := factories[class]
 	if !ok {
-		if s := simpleName(class); s != class {
-			for c, cf := range factories {
-				if simpleName(c) == s {
-					f, ok = cf, true
-				}
+		// Kafka Connect also accepts a plugin's simple class name.
+		s := simpleName(class)
+		for c, cf := range factories {
+			if simpleName(c) == s {
+				f, ok = cf, true
 			}
 		}
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	Version string
 	// Loggers are the worker's loggers; nil logs to slog.Default's handler at INFO.
 	Loggers *Loggers
+	// Offsets, when set, replaces the offsets file (offset.storage.file.filename) as the offset
+	// store, e.g. a Kafka topic store; RunStandalone starts and closes it.
+	Offsets offsets.Store
 	// OnReady, when set, is called with the REST listeners' addresses once the worker serves
 	// and the command-line connectors are created (tests use it with port 0).
 	OnReady func(addrs []string)
@@ -71,8 +74,14 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 			return fmt.Errorf("offset.history.size=%s: expected a positive number of entries per partition", v)
 		}
 	}
-	store := offsets.NewFileStore(cfg.OffsetFile, historySize)
+	var store offsets.Store = offsets.NewFileStore(cfg.OffsetFile, historySize)
+	if o.Offsets != nil {
+		store = o.Offsets
+	}
 	if err := store.Start(ctx); err != nil {
+		if o.Offsets != nil {
+			return fmt.Errorf("could not start the offset store: %w", err)
+		}
 		return fmt.Errorf("could not open the offsets file %s (offset.storage.file.filename): %w", cfg.OffsetFile, err)
 	}
 	defer func() {

@@ -647,57 +647,65 @@ func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name stri
 }
 
 // OffsetHistory reads a connector's offset history as a list of states, newest first: one entry
-// per commit time, holding the offset every partition had right after that commit (a partition
-// whose offset had been deleted is listed with a null offset; one not yet known is left out). Each
-// entry is a valid offsets PATCH body that puts the whole connector back where it was then
-// ("rewind to where we were at 10:00").
+// per commit, holding the offset every partition had right after it (a partition whose offset had
+// been deleted is listed with a null offset; one not yet known is left out). Each entry is a valid
+// offsets PATCH body that puts the whole connector back where it was then ("rewind to where we
+// were at 10:00").
 func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.OffsetHistory, error) {
 	hist, err := store.History(ctx, name)
 	if err != nil {
 		return rest.OffsetHistory{}, fmt.Errorf("could not read the offset history of connector %s: %w", name, err)
 	}
-	// History is sorted by partition, then oldest first: index it by partition key.
-	type part struct {
-		partition map[string]any
-		entries   []offsets.HistoryEntry
+	// History lists each partition's entries oldest first. Merge them by time, keeping each
+	// partition's order; entries with the same time and distinct partitions are one commit.
+	type event struct {
+		part int
+		e    offsets.HistoryEntry
 	}
-	var parts []*part
-	byKey := map[string]*part{}
-	var times []time.Time
-	seen := map[time.Time]bool{}
+	var partitions []map[string]any
+	index := map[string]int{}
+	events := make([]event, 0, len(hist))
 	for _, e := range hist {
 		k, err := offsets.EncodeKey(name, e.Partition)
 		if err != nil {
 			continue
 		}
-		p := byKey[string(k)]
-		if p == nil {
-			p = &part{partition: e.Partition}
-			byKey[string(k)] = p
-			parts = append(parts, p)
+		i, ok := index[string(k)]
+		if !ok {
+			i = len(partitions)
+			index[string(k)] = i
+			partitions = append(partitions, e.Partition)
 		}
-		p.entries = append(p.entries, e)
-		if t := e.Time.Truncate(time.Millisecond); !seen[t] {
-			seen[t] = true
-			times = append(times, t)
-		}
+		events = append(events, event{part: i, e: e})
 	}
-	slices.SortFunc(times, func(a, b time.Time) int { return b.Compare(a) })
-	out := rest.OffsetHistory{History: make([]rest.OffsetHistoryEntry, 0, len(times))}
-	for _, t := range times {
-		he := rest.OffsetHistoryEntry{Time: t.UTC(), TimestampMs: t.UnixMilli(), Offsets: []rest.ConnectorOffset{}}
-		for _, p := range parts {
-			var last *offsets.HistoryEntry
-			for i := range p.entries {
-				if !p.entries[i].Time.Truncate(time.Millisecond).After(t) {
-					last = &p.entries[i]
-				}
-			}
-			if last != nil {
-				he.Offsets = append(he.Offsets, rest.ConnectorOffset{Partition: p.partition, Offset: last.Offset})
+	sort.SliceStable(events, func(a, b int) bool { return events[a].e.Time.Before(events[b].e.Time) })
+
+	state := make([]map[string]any, len(partitions))
+	known := make([]bool, len(partitions))
+	var out []rest.OffsetHistoryEntry
+	emit := func(t time.Time) {
+		he := rest.OffsetHistoryEntry{Time: t.UTC().Truncate(time.Millisecond), TimestampMs: t.UnixMilli(), Offsets: []rest.ConnectorOffset{}}
+		for i, p := range partitions {
+			if known[i] {
+				he.Offsets = append(he.Offsets, rest.ConnectorOffset{Partition: p, Offset: state[i]})
 			}
 		}
-		out.History = append(out.History, he)
+		out = append(out, he)
 	}
-	return out, nil
+	inGroup := map[int]bool{}
+	var groupTime time.Time
+	for n, ev := range events {
+		if n > 0 && (!ev.e.Time.Equal(groupTime) || inGroup[ev.part]) {
+			emit(groupTime)
+			clear(inGroup)
+		}
+		groupTime = ev.e.Time
+		inGroup[ev.part] = true
+		state[ev.part], known[ev.part] = ev.e.Offset, true
+	}
+	if len(events) > 0 {
+		emit(groupTime)
+	}
+	slices.Reverse(out)
+	return rest.OffsetHistory{History: out}, nil
 }

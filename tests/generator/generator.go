@@ -213,10 +213,11 @@ func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) {
 	for range n {
 		seq := t.next
 		if seq == t.failAt {
-			if _, already := failed.LoadOrStore(t.failKey, true); !already {
+			if _, already := failed.Load(t.failKey); !already {
 				if len(out) > 0 {
-					return out, nil
+					return out, nil // hand over what comes before; fail at the next poll
 				}
+				failed.Store(t.failKey, true)
 				return nil, fmt.Errorf("generator task %d was configured to fail at seq %d (fail.at.seq)", t.task, seq)
 			}
 		}
