@@ -115,10 +115,13 @@ type Config struct {
 
 	// Raw is the configuration as given.
 	Raw map[string]string
+
+	part map[string]any
 }
 
-// partition is the source partition Debezium's PostgreSQL connector uses.
-func (c *Config) partition() map[string]any { return map[string]any{"server": c.TopicPrefix} }
+// partition is the source partition Debezium's PostgreSQL connector uses. It is shared by every
+// record and must not be modified.
+func (c *Config) partition() map[string]any { return c.part }
 
 // ParseConfig reads and checks a configuration; every problem found is reported, joined.
 func ParseConfig(raw map[string]string) (*Config, error) {
@@ -155,6 +158,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	}
 	c := &Config{Raw: raw}
 	c.TopicPrefix = get(propTopicPrefix, "")
+	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.TopicPrefix == "" {
 		errs = append(errs, fmt.Errorf("%s is required: it names the topics and the source partition", propTopicPrefix))
 	} else if !envelope.ValidTopicPrefix(c.TopicPrefix) {

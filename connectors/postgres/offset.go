@@ -63,7 +63,8 @@ type position struct {
 
 // toMap renders the offset map; integers are int64, as the offset converters expect.
 func (p *position) toMap() map[string]any {
-	m := make(map[string]any, 10)
+	// At most 8 entries outside snapshots keeps the map in a single small group.
+	m := make(map[string]any, 8)
 	m[keyTsUsec] = p.TsUsec
 	if p.HasTxID {
 		m[keyTxID] = p.TxID

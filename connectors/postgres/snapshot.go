@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,16 +175,19 @@ func (t *Task) flushRead(ctx context.Context, sc *snapshotCtx, last bool) error 
 
 // source builds an event's source block.
 func (t *Task) source(tb *table, ts time.Time, snap envelope.Snapshot, lsn, lastCommit pglogrepl.LSN, txID int64, hasTx bool) *api.Struct {
-	seq := make([]byte, 0, 48)
-	seq = append(seq, '[')
+	// sequence is Debezium's ["<last commit LSN>","<LSN>"], null before any commit.
+	var buf [48]byte
+	seq := append(buf[:0], '[')
 	if lastCommit != 0 {
 		seq = append(seq, '"')
-		seq = fmt.Appendf(seq, "%d", int64(lastCommit))
+		seq = strconv.AppendInt(seq, int64(lastCommit), 10)
 		seq = append(seq, '"')
 	} else {
 		seq = append(seq, "null"...)
 	}
-	seq = fmt.Appendf(seq, `,"%d"]`, int64(lsn))
+	seq = append(seq, ',', '"')
+	seq = strconv.AppendInt(seq, int64(lsn), 10)
+	seq = append(seq, '"', ']')
 	st := envelope.NewSource(sourceSchema, &envelope.SourceInfo{
 		Version: Version, Connector: connectorName, Name: t.cfg.TopicPrefix, Time: ts,
 		Snapshot: snap, DB: t.cfg.Database, Sequence: string(seq),

@@ -228,6 +228,10 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 	size := queue.EstimateSize(r)
+	// With room in the queue (this goroutine is its only producer) Put cannot block.
+	if q := t.queue; q.Len() < q.Cap() && (q.MaxBytes() <= 0 || q.Len() == 0 || q.Bytes()+size <= q.MaxBytes()) {
+		return q.Put(ctx, r, size)
+	}
 	for {
 		pctx, cancel := context.WithTimeout(ctx, t.cfg.StatusInterval)
 		err := t.queue.Put(pctx, r, size)
@@ -264,6 +268,13 @@ func parseMessage(data []byte) (m pglogrepl.Message, err error) {
 
 // handle processes one pgoutput message at WAL position lsn.
 func (t *Task) handle(ctx context.Context, lsn pglogrepl.LSN, data []byte) error {
+	if len(data) > 0 && (data[0] == 'I' || data[0] == 'U' || data[0] == 'D') {
+		c, err := parseChange(data)
+		if err != nil {
+			return fmt.Errorf("at %s: %w", lsn, err)
+		}
+		return t.onChange(ctx, lsn, &c)
+	}
 	msg, err := parseMessage(data)
 	if err != nil {
 		return err
@@ -279,12 +290,6 @@ func (t *Task) handle(ctx context.Context, lsn pglogrepl.LSN, data []byte) error
 		t.refreshType(m.DataType)
 	case *pglogrepl.OriginMessage:
 		t.seq.origin, t.seq.originLSN = m.Name, m.CommitLSN
-	case *pglogrepl.InsertMessage:
-		return t.onInsert(ctx, lsn, m)
-	case *pglogrepl.UpdateMessage:
-		return t.onUpdate(ctx, lsn, m)
-	case *pglogrepl.DeleteMessage:
-		return t.onDelete(ctx, lsn, m)
 	case *pglogrepl.TruncateMessage:
 		return t.onTruncate(ctx, lsn, m)
 	}
@@ -437,62 +442,52 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	return t.putAll(ctx, recs)
 }
 
-func (t *Task) onInsert(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.InsertMessage) error {
-	tb, err := t.tableFor(m.RelationID)
+// onChange emits an insert, update or delete.
+func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error {
+	tb, err := t.tableFor(c.relation)
 	if tb == nil || err != nil {
 		return err
 	}
-	if t.nextEvent(lsn) || t.cfg.SkipCreate {
+	if t.nextEvent(lsn) {
 		return nil
 	}
-	after, err := t.decodeTuple(tb, m.Tuple, nil, false)
-	if err != nil {
-		return err
-	}
-	return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
-}
-
-func (t *Task) onUpdate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.UpdateMessage) error {
-	tb, err := t.tableFor(m.RelationID)
-	if tb == nil || err != nil {
-		return err
-	}
-	if t.nextEvent(lsn) || t.cfg.SkipUpdate {
-		return nil
-	}
-	var before []any
-	if m.OldTuple != nil {
-		if before, err = t.decodeTuple(tb, m.OldTuple, nil, m.OldTupleType == 'K'); err != nil {
+	switch c.kind {
+	case 'I':
+		if t.cfg.SkipCreate {
+			return nil
+		}
+		after, err := t.decodeTupleData(tb, c.new, nil, false)
+		if err != nil {
 			return err
 		}
+		return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
+	case 'U':
+		if t.cfg.SkipUpdate {
+			return nil
+		}
+		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
+		if err != nil {
+			return err
+		}
+		var full []any
+		if c.oldKind == 'O' {
+			full = before // REPLICA IDENTITY FULL: unchanged TOASTed values come from the old row
+		}
+		after, err := t.decodeTupleData(tb, c.new, full, false)
+		if err != nil {
+			return err
+		}
+		return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
+	default:
+		if t.cfg.SkipDelete {
+			return nil
+		}
+		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
+		if err != nil {
+			return err
+		}
+		return t.emit(ctx, tb, lsn, envelope.OpDelete, msgDelete, before, nil)
 	}
-	var full []any
-	if m.OldTupleType == 'O' {
-		full = before // REPLICA IDENTITY FULL: unchanged TOASTed values come from the old row
-	}
-	after, err := t.decodeTuple(tb, m.NewTuple, full, false)
-	if err != nil {
-		return err
-	}
-	return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
-}
-
-func (t *Task) onDelete(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.DeleteMessage) error {
-	tb, err := t.tableFor(m.RelationID)
-	if tb == nil || err != nil {
-		return err
-	}
-	if t.nextEvent(lsn) || t.cfg.SkipDelete {
-		return nil
-	}
-	if m.OldTuple == nil {
-		return fmt.Errorf("delete in table %s at %s carries no old row (REPLICA IDENTITY NOTHING?); set REPLICA IDENTITY DEFAULT or FULL", tb.id, lsn)
-	}
-	before, err := t.decodeTuple(tb, m.OldTuple, nil, m.OldTupleType == 'K')
-	if err != nil {
-		return err
-	}
-	return t.emit(ctx, tb, lsn, envelope.OpDelete, msgDelete, before, nil)
 }
 
 func (t *Task) onTruncate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.TruncateMessage) error {
@@ -512,50 +507,6 @@ func (t *Task) onTruncate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.T
 		}
 	}
 	return nil
-}
-
-// decodeTuple turns pgoutput tuple data into raw values in table column order. keyOnly marks an
-// old key tuple (REPLICA IDENTITY DEFAULT or INDEX): its other columns are not sent, and a NOT NULL
-// one gets its type's fallback value, as Debezium gives it. old, when set, is the full old row
-// whose values replace unchanged TOASTed ones; otherwise they become the placeholder.
-func (t *Task) decodeTuple(tb *table, td *pglogrepl.TupleData, old []any, keyOnly bool) ([]any, error) {
-	if td == nil {
-		return nil, nil
-	}
-	if len(td.Columns) != len(tb.cols) {
-		return nil, fmt.Errorf("a row of table %s has %d columns, its Relation message %d; the stream is out of sync", tb.id, len(td.Columns), len(tb.cols))
-	}
-	row := make([]any, len(tb.cols))
-	for i, col := range td.Columns {
-		c := &tb.cols[i]
-		if !c.emit {
-			continue
-		}
-		switch col.DataType {
-		case pglogrepl.TupleDataTypeText:
-			v, err := c.mapping.Decode(col.Data)
-			if err != nil {
-				return nil, fmt.Errorf("table %s column %s: %w", tb.id, c.name, err)
-			}
-			row[i] = v
-		case pglogrepl.TupleDataTypeNull:
-			if keyOnly && !c.key && !c.optional && !c.hasDefault {
-				row[i] = c.mapping.Zero
-			}
-		case pglogrepl.TupleDataTypeToast:
-			switch {
-			case old != nil && old[i] != nil:
-				row[i] = old[i]
-			case c.mapping.Toast != nil:
-				row[i] = c.mapping.Toast
-			case !c.optional:
-				row[i] = c.mapping.Zero
-			}
-		default:
-			return nil, fmt.Errorf("table %s column %s: unexpected tuple data kind %q", tb.id, c.name, col.DataType)
-		}
-	}
-	return row, nil
 }
 
 // txBlocks hands out transaction blocks whose id is Debezium's PostgreSQL form "<txId>:<lsn>".
