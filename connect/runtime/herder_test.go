@@ -527,3 +527,34 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 		t.Fatalf("in-flight bytes %d after %d records; the bound of 20000 was not enforced", got, n)
 	}
 }
+
+// A connector's own key.converter settings override the worker's, as in Kafka Connect.
+func TestConnectorConverterOverride(t *testing.T) {
+	h := newHarness(t, nil)
+	topic := testbed.Topic(t, "gen")
+	h.create(genConfig("conv", topic, "count", "1",
+		"key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "true",
+		"value.converter", "org.apache.kafka.connect.storage.StringConverter"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(h.brokers), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var rec *kgo.Record
+	for rec == nil {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatal("no record")
+		}
+		fs.EachRecord(func(r *kgo.Record) { rec = r })
+	}
+	wantKey := `{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"seq"}],"optional":false,"name":"io.connectd.tests.generator.Key"},"payload":{"seq":0}}`
+	if string(rec.Key) != wantKey {
+		t.Errorf("key = %s\nwant  %s", rec.Key, wantKey)
+	}
+	if !strings.HasPrefix(string(rec.Value), "Struct{") {
+		t.Errorf("value = %s, want the StringConverter's Struct{...}", rec.Value)
+	}
+}

@@ -144,12 +144,24 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	shutdown := func() {
 		server.Drain()
 		start := time.Now()
-		herder.Stop()
-		fctx, cancel := context.WithTimeout(context.Background(), worker.flushTimeout)
-		if err := producer.Flush(fctx); err != nil {
-			log.Warn("records were still unacknowledged when the producer closed", "error", err)
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			herder.Stop()
+			fctx, cancel := context.WithTimeout(context.Background(), worker.flushTimeout)
+			if err := producer.Flush(fctx); err != nil {
+				log.Warn("records were still unacknowledged when the producer closed", "error", err)
+			}
+			cancel()
+		}()
+		// Tasks stop in parallel, each within the graceful timeout plus the flush timeout; a
+		// connector whose Stop hangs must not keep the process alive past that.
+		bound := 2*(worker.shutdownTimeout+worker.flushTimeout) + 10*time.Second
+		select {
+		case <-stopped:
+		case <-time.After(bound):
+			log.Error("connectors and tasks did not stop in time; exiting without them", "waited", bound.String())
 		}
-		cancel()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = server.Shutdown(sctx)
 		cancel()

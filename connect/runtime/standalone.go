@@ -126,8 +126,10 @@ func (h *StandaloneHerder) ServerInfo(context.Context) (rest.ServerInfo, error) 
 func (h *StandaloneHerder) Stop() {
 	h.stopped.Store(true)
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.worker.Stop()
+	h.mu.Unlock()
+	// Reconfigurations still queued see stopped and return; wait for them outside the lock they
+	// take.
 	h.reconfWG.Wait()
 }
 
