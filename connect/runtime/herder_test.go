@@ -24,7 +24,7 @@ import (
 
 // harness is a standalone herder on the test bed's Kafka with an in-memory offset store.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	brokers string
 	herder  *StandaloneHerder
 	worker  *Worker
@@ -32,7 +32,7 @@ type harness struct {
 	ctx     context.Context
 }
 
-func newHarness(t *testing.T, extra map[string]string) *harness {
+func newHarness(t testing.TB, extra map[string]string) *harness {
 	t.Helper()
 	brokers := testbed.Kafka(t)
 	props := map[string]string{
@@ -85,7 +85,7 @@ func (h *harness) create(cfg map[string]string) {
 }
 
 // eventually polls cond until it holds; the deadline only guards against a hang.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
@@ -94,4 +95,16 @@ func TestConsoleProducerRewriteIsWhereItResumes(t *testing.T) {
 	if first, _ := minSeq(recs, 0); first != 42 {
 		t.Fatalf("after the console producer wrote seq 41, the task resumed at seq %d, want 42", first)
 	}
+
+	// The offset history (kept in Kafka too) shows the rewrite among the states it went through.
+	var hist rest.OffsetHistory
+	eventually(t, "the history shows the rewritten offset", func() bool {
+		c.expect(200, "GET", "/connectors/gen/offsets/history", "").json(t, &hist)
+		for _, e := range hist.History {
+			if len(e.Offsets) == 1 && e.Offsets[0].Offset["seq"] == float64(41) {
+				return true
+			}
+		}
+		return false
+	})
 }
