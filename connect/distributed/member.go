@@ -29,7 +29,7 @@ type MemberConfig struct {
 	Assigned func(generation int32, memberID string, a Assignment)
 	// Revoked is called before rejoining: the eager protocol gives up everything first.
 	Revoked func()
-	Logger *slog.Logger
+	Logger  *slog.Logger
 }
 
 // MemberState is one member of the group as the leader sees it.
@@ -83,7 +83,9 @@ func (m *Member) ID() string {
 }
 
 // Run keeps the membership until ctx is done, then leaves the group so the others rebalance at once
-// instead of waiting for the session timeout.
+// instead of waiting for the session timeout. Heartbeats go on in the background while Assigned
+// and Revoked run (starting and stopping tasks takes time; the coordinator must not think the
+// worker died meanwhile), as Kafka's AbstractCoordinator heartbeat thread does.
 func (m *Member) Run(ctx context.Context) error {
 	defer m.leave()
 	backoff := 100 * time.Millisecond
@@ -105,13 +107,30 @@ func (m *Member) Run(ctx context.Context) error {
 		m.mu.Lock()
 		gen, id := m.gen, m.memberID
 		m.mu.Unlock()
+
+		hbCtx, stopHeartbeats := context.WithCancel(context.Background())
+		needRejoin := make(chan error, 1)
+		hbDone := make(chan struct{})
+		go func() {
+			defer close(hbDone)
+			m.heartbeat(hbCtx, gen, id, needRejoin)
+		}()
 		m.cfg.Assigned(gen, id, a)
-		err = m.heartbeat(ctx)
+		var reason error
+		select {
+		case <-ctx.Done():
+			reason = ctx.Err()
+		case reason = <-needRejoin:
+		case <-m.rejoin:
+			reason = errors.New("rejoin requested")
+		}
 		if m.cfg.Revoked != nil {
 			m.cfg.Revoked()
 		}
-		if err != nil && ctx.Err() == nil {
-			m.cfg.Logger.Info("rejoining the connect group", "group", m.cfg.Group, "reason", err)
+		stopHeartbeats()
+		<-hbDone
+		if ctx.Err() == nil {
+			m.cfg.Logger.Info("rejoining the connect group", "group", m.cfg.Group, "generation", gen, "reason", reason)
 		}
 	}
 	return ctx.Err()
@@ -202,35 +221,53 @@ func (m *Member) setMember(id string, gen int32) {
 	m.mu.Unlock()
 }
 
-// heartbeat returns when the member must rejoin (a rebalance, a lost session, a requested rejoin)
-// or ctx is done.
-func (m *Member) heartbeat(ctx context.Context) error {
+// heartbeat sends heartbeats for generation gen until ctx ends. The first time the coordinator
+// says the member must rejoin (a rebalance, a lost session) it tells needRejoin and goes on
+// heartbeating while the member gives up its work: a rebalance in progress still counts a
+// heartbeat as a sign of life. It stops early when the coordinator no longer knows the member.
+func (m *Member) heartbeat(ctx context.Context, gen int32, id string, needRejoin chan<- error) {
 	t := time.NewTicker(m.cfg.Heartbeat)
 	defer t.Stop()
+	signal := func(err error) {
+		select {
+		case needRejoin <- err:
+		default:
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-m.rejoin:
-			return errors.New("rejoin requested")
+			return
 		case <-t.C:
 		}
-		m.mu.Lock()
 		hb := kmsg.NewPtrHeartbeatRequest()
-		hb.Group, hb.Generation, hb.MemberID = m.cfg.Group, m.gen, m.memberID
-		m.mu.Unlock()
+		hb.Group, hb.Generation, hb.MemberID = m.cfg.Group, gen, id
 		resp, err := hb.RequestWith(ctx, m.client)
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return
 			}
-			return fmt.Errorf("heartbeat: %w", err)
+			// The coordinator moved or is unreachable for a moment: the client finds it again;
+			// if the session expired meanwhile, the next answer says so.
+			m.cfg.Logger.Warn("heartbeat to the group coordinator failed; retrying", "group", m.cfg.Group, "error", err)
+			continue
 		}
-		if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-			if errors.Is(err, kerr.UnknownMemberID) || errors.Is(err, kerr.FencedInstanceID) {
+		err = kerr.ErrorForCode(resp.ErrorCode)
+		switch {
+		case err == nil:
+		case errors.Is(err, kerr.RebalanceInProgress):
+			signal(err)
+		case errors.Is(err, kerr.UnknownMemberID), errors.Is(err, kerr.FencedInstanceID), errors.Is(err, kerr.IllegalGeneration):
+			if !errors.Is(err, kerr.IllegalGeneration) {
 				m.setMember("", -1)
 			}
-			return err
+			signal(err)
+			return
+		case kerr.IsRetriable(err):
+			m.cfg.Logger.Warn("heartbeat to the group coordinator failed; retrying", "group", m.cfg.Group, "error", err)
+		default:
+			signal(err)
+			return
 		}
 	}
 }
