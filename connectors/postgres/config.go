@@ -51,6 +51,7 @@ const (
 	propIncludeUnknown        = "include.unknown.datatypes"
 	propXminFetchInterval     = "xmin.fetch.interval.ms"
 	propStreamingProtocol     = "connectd.pgoutput.streaming"
+	propWorkMem               = "connectd.pgoutput.logical.decoding.work.mem.kb"
 )
 
 // Publication autocreate modes (publication.autocreate.mode).
@@ -101,12 +102,12 @@ type Config struct {
 
 	Values pgtypes.Options
 
-	// XminInterval is xmin.fetch.interval.ms: how often the slot's xmin is read for the source
-	// block; 0 leaves xmin out.
-	XminInterval time.Duration
-	// Streaming asks pgoutput to stream large in-progress transactions (protocol v2); the connector
-	// then spools them and emits them at commit.
+	// Streaming asks pgoutput to stream large in-progress transactions (protocol 2, PostgreSQL
+	// 14+); the connector spools them to disk and emits them at commit.
 	Streaming bool
+	// WorkMemKB sets logical_decoding_work_mem on the replication connection; 0 keeps the
+	// server's setting.
+	WorkMemKB int
 
 	Filters   *filters.Filters
 	Heartbeat *heartbeat.Heartbeat
@@ -264,8 +265,11 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		c.Values.Placeholder = v
 	}
 	c.Values.IncludeUnknown = getb(propIncludeUnknown, false)
-	c.XminInterval = time.Duration(geti(propXminFetchInterval, 0)) * time.Millisecond
-	c.Streaming = getb(propStreamingProtocol, false)
+	c.Streaming = getb(propStreamingProtocol, true)
+	c.WorkMemKB = geti(propWorkMem, 0)
+	if c.WorkMemKB != 0 && c.WorkMemKB < 64 {
+		errs = append(errs, fmt.Errorf("%s=%d: PostgreSQL's minimum is 64 (kB)", propWorkMem, c.WorkMemKB))
+	}
 
 	if f, err := filters.New(filters.ConfigFrom(raw)); err != nil {
 		errs = append(errs, err)
@@ -331,8 +335,9 @@ var spec = api.ConfigSpec{
 	{Name: propMoneyFractionDigits, Type: api.ConfigShort, Default: "2", Importance: api.Low, Doc: "Scale of MONEY values."},
 	{Name: propPlaceholder, Type: api.ConfigString, Default: pgtypes.DefaultPlaceholder, Importance: api.Low, Doc: "Value emitted for an unchanged TOASTed column."},
 	{Name: propIncludeUnknown, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Emit columns of unmapped types as their text bytes instead of leaving them out."},
-	{Name: propXminFetchInterval, Type: api.ConfigLong, Default: "0", Importance: api.Low, Doc: "How often the slot's xmin is read for the source block, in milliseconds; 0 leaves it out."},
-	{Name: propStreamingProtocol, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "connectd only: ask pgoutput (protocol 2) to stream large in-progress transactions; they are spooled and emitted at commit."},
+	{Name: propXminFetchInterval, Type: api.ConfigLong, Default: "0", Importance: api.Low, Unsupported: true, Doc: "How often the slot's xmin is read for the source block; not supported yet (xmin is left out)."},
+	{Name: propStreamingProtocol, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "connectd only: on PostgreSQL 14 and later, let pgoutput (protocol 2) stream transactions larger than logical_decoding_work_mem while they run; they are spooled to disk and emitted at commit, in commit order."},
+	{Name: propWorkMem, Type: api.ConfigInt, Default: "0", Importance: api.Low, Doc: "connectd only: logical_decoding_work_mem (kB) of the replication session, the size at which the server streams (or spills) a transaction; 0 keeps the server's setting."},
 	{Name: filters.SchemaIncludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Schemas to capture (regular expressions)."},
 	{Name: filters.SchemaExcludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Schemas not to capture."},
 	{Name: filters.TableIncludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Tables to capture, as schema.table regular expressions."},

@@ -43,6 +43,11 @@ func (c *Config) pgConfig(replication bool) (*pgconn.Config, error) {
 	}
 	if replication {
 		pc.RuntimeParams["replication"] = "database"
+		if c.WorkMemKB > 0 {
+			// How much of a transaction the server decodes in memory before it streams it (or
+			// spills it to disk without streaming).
+			pc.RuntimeParams["logical_decoding_work_mem"] = strconv.Itoa(c.WorkMemKB) + "kB"
+		}
 	}
 	return pc, nil
 }

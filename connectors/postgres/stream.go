@@ -32,6 +32,14 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 		}
 	}
 	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(cfg.Publication)}
+	if cfg.Streaming {
+		if major := serverMajor(t.repl.ParameterStatus("server_version")); major >= 14 {
+			args = []string{"proto_version '2'", "publication_names " + quoteLiteral(cfg.Publication), "streaming 'on'"}
+			t.protoStreaming = true
+		} else {
+			t.logf("PostgreSQL %d cannot stream in-progress transactions (14 or later can); large transactions are decoded by the server before they are sent", major)
+		}
+	}
 	if err := pglogrepl.StartReplication(ctx, t.repl, cfg.SlotName, start,
 		pglogrepl.StartReplicationOptions{Mode: pglogrepl.LogicalReplication, PluginArgs: args}); err != nil {
 		return fmt.Errorf("cannot start streaming from replication slot %q at %s with publication %q: %w", cfg.SlotName, start, cfg.Publication, err)
@@ -40,7 +48,8 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	t.streaming = true
 	t.phase.Store(phaseStreaming)
 	t.confirmed.Store(uint64(start))
-	s := &streamer{t: t, nextStatus: time.Now().Add(cfg.StatusInterval)}
+	t.nextStatus = time.Now().Add(cfg.StatusInterval)
+	s := &streamer{t: t}
 	if cfg.Heartbeat.Enabled() {
 		s.nextBeat = time.Now().Add(cfg.Heartbeat.Interval())
 		if cfg.HeartbeatAction != "" {
@@ -50,12 +59,22 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	return s.loop(ctx)
 }
 
-// streamer holds the receive loop's timers.
+// serverMajor reads the major version from server_version ("15.18 (Debian ...)").
+func serverMajor(v string) int {
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// streamer holds the receive loop's heartbeat timer.
 type streamer struct {
-	t          *Task
-	nextStatus time.Time
-	nextBeat   time.Time // zero: heartbeats off
-	sentAck    uint64
+	t        *Task
+	nextBeat time.Time // zero: heartbeats off
 }
 
 func (s *streamer) loop(ctx context.Context) error {
@@ -67,8 +86,8 @@ func (s *streamer) loop(ctx context.Context) error {
 		}
 		now := time.Now()
 		// Confirm on every status interval, and within a second of a new commit from the runtime.
-		if !now.Before(s.nextStatus) || t.ack.Load() != s.sentAck {
-			if err := s.sendStatus(!t.seq.inTx && !s.nextBeat.IsZero()); err != nil {
+		if !now.Before(t.nextStatus) || t.ack.Load() != t.sentAck {
+			if err := t.sendStatus(!t.seq.inTx && !s.nextBeat.IsZero()); err != nil {
 				return err
 			}
 		}
@@ -77,7 +96,7 @@ func (s *streamer) loop(ctx context.Context) error {
 				return err
 			}
 		}
-		deadline := s.nextStatus
+		deadline := t.nextStatus
 		if !s.nextBeat.IsZero() && s.nextBeat.Before(deadline) {
 			deadline = s.nextBeat
 		}
@@ -116,7 +135,7 @@ func (s *streamer) loop(ctx context.Context) error {
 					t.seq.safe = ka.ServerWALEnd
 				}
 				if ka.ReplyRequested {
-					if err := s.sendStatus(false); err != nil {
+					if err := t.sendStatus(false); err != nil {
 						return err
 					}
 				}
@@ -146,8 +165,7 @@ func (s *streamer) loop(ctx context.Context) error {
 
 // sendStatus confirms the committed LSN; replyRequested asks the server for a keepalive with its
 // WAL end, so an idle stream learns how far it may advance.
-func (s *streamer) sendStatus(replyRequested bool) error {
-	t := s.t
+func (t *Task) sendStatus(replyRequested bool) error {
 	ack := t.ack.Load()
 	err := pglogrepl.SendStandbyStatusUpdate(context.Background(), t.repl, pglogrepl.StandbyStatusUpdate{
 		WALWritePosition: pglogrepl.LSN(ack), WALFlushPosition: pglogrepl.LSN(ack), WALApplyPosition: pglogrepl.LSN(ack),
@@ -156,20 +174,27 @@ func (s *streamer) sendStatus(replyRequested bool) error {
 	if err != nil {
 		return fmt.Errorf("cannot send the confirmed position to the server: %w", err)
 	}
-	s.sentAck = ack
+	t.sentAck = ack
 	if ack > t.confirmed.Load() {
 		t.confirmed.Store(ack)
 	}
-	s.nextStatus = time.Now().Add(t.cfg.StatusInterval)
+	t.nextStatus = time.Now().Add(t.cfg.StatusInterval)
 	return nil
+}
+
+// sendStatusNow confirms the committed LSN while the reader is busy elsewhere (waiting for room
+// in the queue, replaying a spooled transaction), so wal_sender_timeout does not end the stream.
+func (t *Task) sendStatusNow() error {
+	if t.repl == nil || t.repl.IsClosed() || !t.streaming {
+		return nil
+	}
+	return t.sendStatus(false)
 }
 
 // finalStatus confirms the last committed LSN on the way out (Stop comes after the runtime's last
 // offset commit).
 func (s *streamer) finalStatus() {
-	if s.t.repl != nil && !s.t.repl.IsClosed() {
-		_ = s.sendStatus(false)
-	}
+	_ = s.t.sendStatusNow()
 }
 
 // heartbeat emits a heartbeat record between transactions, carrying the position a restart may
@@ -242,13 +267,8 @@ func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		if t.repl != nil && !t.repl.IsClosed() && t.streaming {
-			ack := t.ack.Load()
-			if err := pglogrepl.SendStandbyStatusUpdate(ctx, t.repl, pglogrepl.StandbyStatusUpdate{
-				WALWritePosition: pglogrepl.LSN(ack), WALFlushPosition: pglogrepl.LSN(ack), WALApplyPosition: pglogrepl.LSN(ack),
-			}); err != nil {
-				return fmt.Errorf("cannot send the confirmed position to the server while waiting for Kafka: %w", err)
-			}
+		if err := t.sendStatusNow(); err != nil {
+			return fmt.Errorf("while waiting for room in the queue: %w", err)
 		}
 	}
 }
@@ -268,7 +288,15 @@ func parseMessage(data []byte) (m pglogrepl.Message, err error) {
 
 // handle processes one pgoutput message at WAL position lsn.
 func (t *Task) handle(ctx context.Context, lsn pglogrepl.LSN, data []byte) error {
-	if len(data) > 0 && (data[0] == 'I' || data[0] == 'U' || data[0] == 'D') {
+	if len(data) == 0 {
+		return errors.New("empty pgoutput message")
+	}
+	if t.protoStreaming {
+		if handled, err := t.handleStreamControl(ctx, lsn, data); handled {
+			return err
+		}
+	}
+	if data[0] == 'I' || data[0] == 'U' || data[0] == 'D' {
 		c, err := parseChange(data)
 		if err != nil {
 			return fmt.Errorf("at %s: %w", lsn, err)
@@ -297,46 +325,57 @@ func (t *Task) handle(ctx context.Context, lsn pglogrepl.LSN, data []byte) error
 }
 
 func (t *Task) onBegin(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.BeginMessage) error {
+	return t.beginTx(ctx, m.Xid, m.CommitTime, lsn)
+}
+
+func (t *Task) onCommit(ctx context.Context, m *pglogrepl.CommitMessage) error {
+	return t.endTx(ctx, m.TransactionEndLSN, m.CommitTime)
+}
+
+// beginTx starts emitting transaction xid, which committed at commitTime; lsn is its first
+// position (BEGIN's).
+func (t *Task) beginTx(ctx context.Context, xid uint32, commitTime time.Time, lsn pglogrepl.LSN) error {
 	sq := &t.seq
-	sq.inTx, sq.xid, sq.commitTime = true, m.Xid, m.CommitTime
+	sq.inTx, sq.xid, sq.commitTime = true, xid, commitTime
 	sq.lsn, sq.sameLSN = 0, 0
 	sq.origin, sq.originLSN = "", 0
 	sq.skipping = false
 	if sq.resume != nil {
 		// The first transaction after a restart inside a transaction is that transaction again:
 		// skip the events the stored offset says were emitted.
-		if int64(m.Xid) == sq.resume.TxID {
+		if int64(xid) == sq.resume.TxID {
 			// Its BEGIN was emitted before the restart. An offset at BEGIN has no event to skip.
 			sq.skipping = sq.resume.MsgType != msgBegin
 			if sq.skipping {
-				t.logf("transaction %d is replayed from its start; skipping its events up to %s #%d", m.Xid, sq.resume.LSN, sq.resume.EventsProcessed)
+				t.logf("transaction %d is replayed from its start; skipping its events up to %s #%d", xid, sq.resume.LSN, sq.resume.EventsProcessed)
 			}
 			return nil
 		}
 		sq.resume = nil
 	}
 	if t.tx != nil {
-		p := position{LSN: lsn, LSNProc: lsn, LSNCommit: sq.lastCommit, TxID: int64(m.Xid), HasTxID: true,
-			TsUsec: m.CommitTime.UnixMicro(), MsgType: msgBegin}
-		recs := t.tx.Begin(nil, txIDString(m.Xid), m.CommitTime, t.cfg.partition(), p.toMap())
-		setTxID(recs, txIDString(m.Xid)+":"+lsnString(lsn))
+		p := position{LSN: lsn, LSNProc: lsn, LSNCommit: sq.lastCommit, TxID: int64(xid), HasTxID: true,
+			TsUsec: commitTime.UnixMicro(), MsgType: msgBegin}
+		recs := t.tx.Begin(nil, txIDString(xid), commitTime, t.cfg.partition(), p.toMap())
+		setTxID(recs, txIDString(xid)+":"+lsnString(lsn))
 		return t.putAll(ctx, recs)
 	}
 	return nil
 }
 
-func (t *Task) onCommit(ctx context.Context, m *pglogrepl.CommitMessage) error {
+// endTx finishes the transaction in progress, which ends at end.
+func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Time) error {
 	sq := &t.seq
 	sq.inTx, sq.skipping, sq.resume = false, false, nil
-	sq.lastCommit = m.TransactionEndLSN
-	if m.TransactionEndLSN > sq.safe {
-		sq.safe = m.TransactionEndLSN
+	sq.lastCommit = end
+	if end > sq.safe {
+		sq.safe = end
 	}
-	sq.commitTime = m.CommitTime
+	sq.commitTime = commitTime
 	if t.tx != nil && t.tx.Active() {
 		p := t.idlePosition()
-		recs := t.tx.End(nil, m.CommitTime, t.cfg.partition(), p.toMap())
-		setTxID(recs, txIDString(sq.xid)+":"+lsnString(m.TransactionEndLSN))
+		recs := t.tx.End(nil, commitTime, t.cfg.partition(), p.toMap())
+		setTxID(recs, txIDString(sq.xid)+":"+lsnString(end))
 		return t.putAll(ctx, recs)
 	}
 	return nil
@@ -365,13 +404,13 @@ func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) err
 	if err != nil {
 		return err
 	}
-	if cur := t.tables[m.RelationID]; cur != nil && cur.sig == tb.sig && cur.id == tb.id {
-		cur.replIdent = tb.replIdent
-		return nil // unchanged: keep the schemas already built (and shared by converters)
-	}
-	if cur := t.tables[m.RelationID]; cur != nil {
+	cur := t.tables[m.RelationID]
+	if cur != nil && cur.sig == tb.sig && cur.id == tb.id {
+		tb = cur // unchanged: keep the schemas already built (and shared by converters)
+	} else if cur != nil {
 		t.logf("table %s changed structure: %d columns", id, len(tb.cols))
 	}
+	tb.replIdent = m.ReplicaIdentity
 	t.tables[m.RelationID] = tb
 	return nil
 }

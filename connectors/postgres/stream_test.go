@@ -166,3 +166,82 @@ func testHeartbeats(t *testing.T, pubMode string) {
 		t.Errorf("after restart got ids %v, want [1 2]", got)
 	}
 }
+
+// TestStreamedTransactions: with logical_decoding_work_mem at its minimum, large transactions
+// arrive as streamed chunks while they run (protocol 2). They must come out whole, at their commit
+// position (after a small transaction that committed while they ran), without the rows of a
+// rolled-back savepoint, not at all when rolled back, and after a restart inside one, without
+// duplicates.
+func TestStreamedTransactions(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, pad text)`, e.schema))
+	kv := []string{"connectd.pgoutput.logical.decoding.work.mem.kb", "64"}
+	task := e.start(kv...)
+	e.waitStreaming(task)
+	c, err := ParseConfig(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.connect(t.Context(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeConn(other)
+	run := func(sql string) {
+		t.Helper()
+		if _, err := simpleQuery(t.Context(), other, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	ins := func(from, to int) string {
+		return fmt.Sprintf(`INSERT INTO %s.t SELECT g, repeat('p', 100) FROM generate_series(%d, %d) g`, e.schema, from, to)
+	}
+	run("BEGIN")
+	run(ins(1, 3000))
+	run("SAVEPOINT s")
+	run(ins(5001, 5500))
+	run("ROLLBACK TO SAVEPOINT s")
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (9000, 'small')`, e.schema)) // commits while the big one runs
+	run(ins(3001, 4000))
+	run("COMMIT")
+	run("BEGIN")
+	run(ins(10001, 13000))
+	run("ROLLBACK")
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (20000, 'after')`, e.schema))
+
+	recs := e.poll(task, 4002)
+	ids := func(recs []*api.SourceRecord) []int32 {
+		out := make([]int32, len(recs))
+		for i, r := range recs {
+			out[i] = decode(r).after["id"].(int32)
+		}
+		return out
+	}
+	got := ids(recs)
+	if got[0] != 9000 || got[4001] != 20000 {
+		t.Fatalf("order: first %d, last %d; want 9000 then the large transaction then 20000", got[0], got[4001])
+	}
+	for i := 1; i <= 4000; i++ {
+		if got[i] != int32(i) {
+			t.Fatalf("event %d is id %d, want %d", i, got[i], i)
+		}
+	}
+	if n := task.replayed.Load(); n < 1 {
+		t.Fatalf("no transaction was streamed by the server (replayed %d); the test does not exercise protocol 2 streaming", n)
+	}
+	txID := decode(recs[1]).source["txId"]
+	if decode(recs[4000]).source["txId"] != txID {
+		t.Errorf("the streamed transaction's events carry different txIds")
+	}
+
+	// Restart inside the streamed transaction: its events after the committed one, once.
+	e.commit(task, recs[:2001]) // 9000 and 1..2000
+	_ = task.Stop()
+	task = e.start(kv...)
+	recs = e.poll(task, 2001)
+	got = ids(recs)
+	if got[0] != 2001 || got[1999] != 4000 || got[2000] != 20000 {
+		t.Fatalf("after restart: first %d, 2000th %d, last %d", got[0], got[1999], got[2000])
+	}
+	e.quiet(task, 500*time.Millisecond)
+}

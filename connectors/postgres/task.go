@@ -46,6 +46,15 @@ type Task struct {
 	startRaw map[string]any
 	// streaming is set once the replication connection is in streaming mode.
 	streaming bool
+	// protoStreaming is set when pgoutput streams in-progress transactions (protocol 2).
+	protoStreaming bool
+	// nextStatus and sentAck pace the status updates.
+	nextStatus time.Time
+	sentAck    uint64
+	// Streamed transactions: the one whose stream block is open, and their spools.
+	streamXid uint32
+	spools    map[uint32]*spool
+	spoolDir  string
 	slot      slotState
 	seq       seqState
 
@@ -55,6 +64,8 @@ type Task struct {
 	serverLSN atomic.Uint64
 	// confirmed is the LSN last sent as flushed.
 	confirmed atomic.Uint64
+	// replayed counts the streamed transactions emitted from a spool.
+	replayed atomic.Int64
 	// phase is what the reader does: phaseStarting, phaseSnapshot, phaseStreaming, phaseDone.
 	phase atomic.Int32
 
@@ -227,6 +238,7 @@ func planReason(st snapshotmode.State) string {
 // run is the reader goroutine: slot, snapshot, stream. Its error fails the task through Poll.
 func (t *Task) run(ctx context.Context, captured []*catalogTable) {
 	defer close(t.done)
+	defer t.dropSpools()
 	defer t.phase.Store(phaseDone)
 	err := t.runSteps(ctx, captured)
 	if err != nil && ctx.Err() == nil {
