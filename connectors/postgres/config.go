@@ -311,8 +311,20 @@ var spec = api.ConfigSpec{
 	{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture."},
 	{Name: propSSLMode, Type: api.ConfigString, Default: "prefer", Importance: api.Medium, Allowed: []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, Doc: "TLS mode, as libpq's sslmode."},
 	{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements, ';'-separated, run on every regular connection the connector opens."},
-	{Name: propPluginName, Type: api.ConfigString, Default: "pgoutput", Importance: api.Medium, Allowed: []string{"pgoutput", "decoderbufs"}, Doc: "Logical decoding plugin; connectd supports pgoutput only."},
-	{Name: propSlotName, Type: api.ConfigString, Default: "debezium", Importance: api.Medium, Doc: "Logical replication slot the connector streams from; created if missing."},
+	{Name: propPluginName, Type: api.ConfigString, Default: "pgoutput", Importance: api.Medium, Allowed: []string{"pgoutput", "decoderbufs"}, Doc: "Logical decoding plugin; connectd supports pgoutput only.",
+		Validate: func(v string) error {
+			if !strings.EqualFold(strings.TrimSpace(v), "pgoutput") {
+				return errors.New("connectd supports only pgoutput (built into PostgreSQL 10 and later)")
+			}
+			return nil
+		}},
+	{Name: propSlotName, Type: api.ConfigString, Default: "debezium", Importance: api.Medium, Doc: "Logical replication slot the connector streams from; created if missing.",
+		Validate: func(v string) error {
+			if !validSlotName(strings.TrimSpace(v)) {
+				return errors.New("use lower-case letters, digits and '_', at most 63 characters")
+			}
+			return nil
+		}},
 	{Name: propSlotDropOnStop, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Drop the slot when the task stops (tests and throw-away setups only: the WAL position is lost)."},
 	{Name: propPublicationName, Type: api.ConfigString, Default: "dbz_publication", Importance: api.Medium, Doc: "Publication pgoutput streams."},
 	{Name: propPublicationAutocreate, Type: api.ConfigString, Default: pubAllTables, Importance: api.Medium, Allowed: []string{pubAllTables, pubDisabled, pubFiltered, pubNoTables}, Doc: "How the publication is created when missing: FOR ALL TABLES, not at all, for the captured tables, or empty."},
