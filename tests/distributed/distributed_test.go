@@ -1,0 +1,192 @@
+package distributed_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/connect/distributed"
+	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// A config topic with more than one partition would let workers see configurations in different
+// orders; the worker refuses it at start-up and says how to fix it, as Kafka Connect does.
+func TestConfigTopicWithThreePartitionsIsRefused(t *testing.T) {
+	c := newCluster(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	compact := "compact"
+	topic := c.props["config.storage.topic"]
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 3, 1, map[string]*string{"cleanup.policy": &compact}, topic); err != nil {
+		t.Fatal(err)
+	}
+	w := startExpectingFailure(t, c.settings(nil, "http://127.0.0.1:0"))
+	if !errors.Is(w, distributed.ErrConfigTopicPartitions) {
+		t.Fatalf("error %v, want ErrConfigTopicPartitions", w)
+	}
+	for _, want := range []string{topic, "config.storage.topic", "single partition", "found 3 partitions"} {
+		if !strings.Contains(w.Error(), want) {
+			t.Errorf("error %q should mention %q", w, want)
+		}
+	}
+}
+
+// Create, pause, resume, stop, rewrite offsets, resume and delete a connector, every request sent
+// to a follower: writes reach the leader (forwarded with forward=true) and every worker's view.
+func TestLifecycleThroughFollowers(t *testing.T) {
+	c := newCluster(t)
+	ws := []*worker{c.startInProcess(nil), c.startInProcess(nil), c.startInProcess(nil)}
+	leader, followers := settled(t, ws...)
+	f0, f1 := followers[0], followers[1]
+	topic := testbed.Topic(t, "gen")
+
+	// Create through a follower: 201 and the leader's answer.
+	r := f0.expect(201, "POST", "/connectors", generatorConfig("gen", topic, nil))
+	var info struct {
+		Name   string            `json:"name"`
+		Config map[string]string `json:"config"`
+	}
+	r.json(t, &info)
+	if info.Name != "gen" || info.Config["topic"] != topic {
+		t.Fatalf("created %+v", info)
+	}
+	f0.expect(409, "POST", "/connectors", generatorConfig("gen", topic, nil))
+	st := f1.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	// Eager round robin over three workers: the connector and its two tasks are spread out.
+	owners := map[string]bool{st.Connector.WorkerID: true}
+	for _, ts := range st.Tasks {
+		owners[ts.WorkerID] = true
+	}
+	if len(owners) != 3 {
+		t.Errorf("connector and tasks run on %v; the leader spreads them over the three workers", owners)
+	}
+	// Every worker answers reads from the shared topics.
+	for _, w := range ws {
+		var names []string
+		w.expect(200, "GET", "/connectors", "").json(t, &names)
+		if len(names) != 1 || names[0] != "gen" {
+			t.Errorf("%s lists %v", w.base, names)
+		}
+		var tasks []struct {
+			Config map[string]string `json:"config"`
+		}
+		w.expect(200, "GET", "/connectors/gen/tasks", "").json(t, &tasks)
+		if len(tasks) != 2 || tasks[1].Config["task.id"] != "1" {
+			t.Errorf("%s tasks %+v", w.base, tasks)
+		}
+	}
+
+	f1.expect(202, "PUT", "/connectors/gen/pause", "")
+	leader.waitState("gen", "PAUSED", "PAUSED", "PAUSED")
+	f0.expect(202, "PUT", "/connectors/gen/resume", "")
+	leader.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+
+	// Offsets may only change while the connector is STOPPED.
+	patch := `{"offsets":[{"partition":{"task":"0"},"offset":{"seq":99999}},{"partition":{"task":"1"},"offset":{"seq":199999}}]}`
+	if msg := f1.expect(400, "PATCH", "/connectors/gen/offsets", patch).message(t); !strings.Contains(msg, "STOPPED") {
+		t.Errorf("PATCH while running: %q", msg)
+	}
+	f1.expect(204, "PUT", "/connectors/gen/stop", "")
+	f0.waitState("gen", "STOPPED")
+	var tasks []any
+	f0.expect(200, "GET", "/connectors/gen/tasks", "").json(t, &tasks)
+	if len(tasks) != 0 {
+		t.Fatalf("a STOPPED connector has no tasks; got %v", tasks)
+	}
+	if msg := f0.expect(400, "PATCH", "/connectors/gen/offsets", `{"offsets":[{"partition":{"task":"0"},"offset":{"seq":"x"}}]}`).message(t); !strings.Contains(msg, "refused") {
+		t.Errorf("a malformed generator offset is refused by the connector: %q", msg)
+	}
+	f0.expect(200, "PATCH", "/connectors/gen/offsets", patch)
+	if got := leader.committed("gen"); got[0] != 99999 || got[1] != 199999 {
+		t.Fatalf("offsets after PATCH: %v", got)
+	}
+	start := readAll(t, c.brokers, topic)
+	f1.expect(202, "PUT", "/connectors/gen/resume", "")
+	f1.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	// Both tasks continue from the rewritten offsets.
+	eventually(t, "both tasks produce after the patched offsets", func() bool {
+		after := seqs(readAll(t, c.brokers, topic)[len(start):])
+		return len(after[0]) > 0 && len(after[1]) > 0
+	})
+	after := seqs(readAll(t, c.brokers, topic)[len(start):])
+	for task, first := range map[int]int64{0: 100000, 1: 200000} {
+		min := int64(-1)
+		for s := range after[task] {
+			if min < 0 || s < min {
+				min = s
+			}
+		}
+		if min != first {
+			t.Errorf("task %d resumed at %d, want %d (the patched offset + 1)", task, min, first)
+		}
+	}
+
+	var topics map[string]struct {
+		Topics []string `json:"topics"`
+	}
+	f0.expect(200, "GET", "/connectors/gen/topics", "").json(t, &topics)
+	if got := topics["gen"].Topics; len(got) != 1 || got[0] != topic {
+		t.Errorf("active topics %v, want [%s]", got, topic)
+	}
+
+	f0.expect(204, "DELETE", "/connectors/gen", "")
+	for _, w := range ws {
+		eventually(t, "the deletion reaches "+w.base, func() bool { return w.do("GET", "/connectors/gen", "").code == 404 })
+		w.expect(404, "GET", "/connectors/gen/status", "")
+	}
+	f1.expect(404, "DELETE", "/connectors/gen", "")
+}
+
+// A connector created PAUSED through a follower is stored with its target state first; a restart
+// request goes to the worker that runs the instance.
+func TestCreatePausedAndRestartThroughFollower(t *testing.T) {
+	c := newCluster(t)
+	ws := []*worker{c.startInProcess(nil), c.startInProcess(nil)}
+	_, followers := settled(t, ws...)
+	f := followers[0]
+	topic := testbed.Topic(t, "gen")
+	body := strings.TrimSuffix(generatorConfig("p", topic, map[string]string{"tasks.max": "1"}), "}") + `,"initial_state":"PAUSED"}`
+	f.expect(201, "POST", "/connectors", body)
+	f.waitState("p", "PAUSED")
+	f.expect(202, "PUT", "/connectors/p/resume", "")
+	f.waitState("p", "RUNNING", "RUNNING")
+	for _, w := range ws {
+		w.expect(204, "POST", "/connectors/p/restart", "")
+		w.expect(204, "POST", "/connectors/p/tasks/0/restart", "")
+	}
+	var plan status
+	f.expect(202, "POST", "/connectors/p/restart?includeTasks=true", "").json(t, &plan)
+	if plan.Connector.State != "RESTARTING" || len(plan.Tasks) != 1 || plan.Tasks[0].State != "RESTARTING" {
+		t.Errorf("restart plan %+v", plan)
+	}
+	f.waitState("p", "RUNNING", "RUNNING")
+}
+
+// startExpectingFailure runs a worker that must refuse to start, and returns its error.
+func startExpectingFailure(t *testing.T, props map[string]string) error {
+	t.Helper()
+	cfg, _, err := workerconfig.Parse(props, workerconfig.Distributed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = distributed.Run(ctx, distributed.Options{Config: cfg, Plugins: reg, Version: "test"})
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("the worker started (%v); it must refuse the config topic", err)
+	}
+	return err
+}
