@@ -607,13 +607,18 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, cfgs []map[str
 
 // ---- REST: reads ----
 
+// leaderOnly refuses a change on a follower (the REST layer forwards it to the leader) and while
+// the group rebalances (409, as Kafka Connect's RebalanceNeededException: the client retries).
 func (h *Herder) leaderOnly(msg string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.leader && h.assigned {
-		return nil
+	switch {
+	case !h.assigned:
+		return rest.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance); retry in a moment")
+	case !h.leader:
+		return &rest.NotLeaderError{Message: msg, LeaderURL: h.leaderURL}
 	}
-	return &rest.NotLeaderError{Message: msg, LeaderURL: h.leaderURL}
+	return nil
 }
 
 // fresh reads the config topic to its end and returns the view, so a read after a write (on any
