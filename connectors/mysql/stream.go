@@ -86,6 +86,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		ReadTimeout:      0,
 		Logger:           slog.New(slog.DiscardHandler),
 		DiscardGTIDSet:   true,
+		// go-mysql buffers 10240 decoded events by default; the record queue already decouples
+		// the reader from Kafka, so a short buffer keeps memory bounded by the queue's limits.
+		EventCacheCount: 128,
 	}
 	if cfg.Heartbeat > 0 {
 		// The server sends heartbeat events on an idle binlog, so heartbeats keep flowing.

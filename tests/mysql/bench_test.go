@@ -1,0 +1,158 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"os"
+	goruntime "runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/testbed"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestBenchmarkThroughput measures the connector end to end (MariaDB → worker → Kafka, JSON
+// without schemas, ~600-byte rows) on this machine: snapshot rows/s, streaming events/s, and the
+// process's peak RSS. It is a measurement, not a timed test: it asserts only that every event
+// arrived, and runs only with CONNECTD_BENCH=1 (CONNECTD_BENCH_ROWS sets the row count).
+//
+//	CONNECTD_BENCH=1 go test -run TestBenchmarkThroughput -v -timeout 30m ./tests/mysql/
+func TestBenchmarkThroughput(t *testing.T) {
+	if os.Getenv("CONNECTD_BENCH") != "1" {
+		t.Skip("set CONNECTD_BENCH=1 to run the throughput benchmark")
+	}
+	rows := 200_000
+	if v, err := strconv.Atoi(os.Getenv("CONNECTD_BENCH_ROWS")); err == nil && v > 0 {
+		rows = v
+	}
+	d := newDB(t)
+	d.exec("CREATE TABLE bench (id INT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(200) NOT NULL, b VARCHAR(200) NOT NULL, " +
+		"c VARCHAR(150) NOT NULL, n1 BIGINT NOT NULL, n2 INT NOT NULL, ts DATETIME(3) NOT NULL, price DECIMAL(10,2) NOT NULL)")
+	fill := func(n int) {
+		const chunk = 1000
+		for done := 0; done < n; {
+			k := min(chunk, n-done)
+			var b strings.Builder
+			b.WriteString("INSERT INTO bench (a,b,c,n1,n2,ts,price) VALUES ")
+			for i := 0; i < k; i++ {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "('%s','%s','%s',%d,%d,'2024-05-06 07:08:09.123',%d.%02d)",
+					strings.Repeat("a", 180), strings.Repeat("b", 180), strings.Repeat("c", 140), done+i, i, i, i%100)
+			}
+			d.exec(b.String())
+			done += k
+		}
+	}
+	fill(rows)
+
+	prefix := testbed.Topic(t, "bench")
+	topic := prefix + "." + d.name + ".bench"
+	cfg := connectorConfig(d, prefix, prefix+"-history")
+	w := startWorker(t, prefix+"-offsets")
+	adm, cl := admin(t)
+	defer cl.Close()
+	// Create the change event topic first, as deployments with topic.creation or an operator do,
+	// so the snapshot figure measures the connector, not the broker's topic auto-creation.
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+
+	var peakHeap atomic.Uint64
+	stopSampling := make(chan struct{})
+	defer close(stopSampling)
+	go func() {
+		var ms goruntime.MemStats
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			goruntime.ReadMemStats(&ms)
+			if ms.HeapInuse > peakHeap.Load() {
+				peakHeap.Store(ms.HeapInuse)
+			}
+		}
+	}()
+	start := time.Now()
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bench", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	waitCount(t, adm, topic, int64(rows))
+	snap := time.Since(start)
+
+	if code, b := w.call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
+		t.Fatalf("stop: %d %s", code, b)
+	}
+	w.waitStateConnector("bench", "STOPPED")
+	fill(rows) // the binlog now holds rows inserts the connector has not read
+	if p := os.Getenv("CONNECTD_BENCH_HEAPPROFILE"); p != "" {
+		// A heap profile while the binlog backlog streams, to see what holds memory.
+		go func() {
+			time.Sleep(700 * time.Millisecond)
+			if f, err := os.Create(p); err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}()
+	}
+	start = time.Now()
+	if code, b := w.call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
+		t.Fatalf("resume: %d %s", code, b)
+	}
+	waitCount(t, adm, topic, int64(2*rows))
+	stream := time.Since(start)
+
+	t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the test process (worker, connector, Kafka client): %s, peak Go heap in use %d MB",
+		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(), peakHeap.Load()>>20)
+}
+
+func admin(t *testing.T) (*kadm.Client, *kgo.Client) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(testbed.Kafka(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kadm.NewClient(cl), cl
+}
+
+// waitCount waits until topic's partitions hold n records in all.
+func waitCount(t *testing.T, adm *kadm.Client, topic string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Minute)
+	for {
+		ends, err := adm.ListEndOffsets(context.Background(), topic)
+		if err == nil {
+			var total int64
+			ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+			if total >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("topic %s has %d of %d records", topic, total, n)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// peakRSS returns VmHWM from /proc/self/status.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
