@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// TestHarnessTiny runs the whole harness on a tiny MariaDB workload through connectd and the
+// Kafka ceiling (no Debezium), so CI proves the harness works. It asserts what was counted, not
+// how fast: every phase's records arrived, every latency sample was read, and the report says
+// Debezium did not run.
+func TestHarnessTiny(t *testing.T) {
+	kafka := testbed.Kafka(t)
+	mdb := testbed.MariaDB(t)
+	root := testbed.RepoRoot(t)
+	bin := filepath.Join(t.TempDir(), "connectd")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/connectd")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/connectd: %v\n%s", err, out)
+	}
+
+	cfg := DefaultConfig()
+	cfg.DBs = []string{"mariadb"}
+	cfg.Rows, cfg.Events = 500, 500
+	cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn = 200, 2*time.Second, 10
+	cfg.Debezium = false
+	cfg.Connectd = bin
+	cfg.Kafka = kafka
+	cfg.MariaDB = DBConfig{Host: mdb.Host, Port: mdb.Port, User: mdb.User, Password: mdb.Password, Database: mdb.Database}
+	cfg.WorkDir = t.TempDir()
+	cfg.Stall = 60 * time.Second
+	cfg.Log = testWriter{t}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rs, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 {
+		t.Fatalf("got %d results, want 1 (MariaDB)", len(rs))
+	}
+	r := rs[0]
+	o := r.Ours
+	if !o.Ran || o.SnapshotRows != 500 || o.StreamEvents != 500 || o.LatencyEvents != 400 {
+		t.Fatalf("connectd: ran=%v snapshot=%d streaming=%d latency=%d, want true 500 500 400", o.Ran, o.SnapshotRows, o.StreamEvents, o.LatencyEvents)
+	}
+	if len(o.Latencies) != 400 {
+		t.Fatalf("read %d latency samples, want 400", len(o.Latencies))
+	}
+	for _, l := range o.Latencies {
+		// Append times are whole milliseconds, so a sub-millisecond latency may read as up to
+		// 1 ms below zero; anything earlier means commit_us or the timestamps are wrong.
+		if l < -time.Millisecond || l > time.Minute {
+			t.Fatalf("latency sample %v is impossible: commit_us or LogAppendTime are misread", l)
+		}
+	}
+	if o.SnapshotDur <= 0 || o.StreamDur <= 0 || o.PeakRSSKiB <= 0 || o.CPUSeconds <= 0 {
+		t.Fatalf("connectd: snapshot %v, streaming %v, peak RSS %d KiB, CPU %.2f s: every one should be positive", o.SnapshotDur, o.StreamDur, o.PeakRSSKiB, o.CPUSeconds)
+	}
+	if len(r.Ceiling) != 2 || r.Ceiling[0].Records != 500 || r.Ceiling[1].Records != 500 {
+		t.Fatalf("ceiling: %+v, want 500 snapshot and 500 streaming records", r.Ceiling)
+	}
+	if r.Ceiling[0].Bytes != o.SnapshotBytes || r.Ceiling[1].Bytes != o.StreamBytes {
+		t.Fatalf("ceiling bytes %d/%d differ from connectd's %d/%d: it must replay the same records", r.Ceiling[0].Bytes, r.Ceiling[1].Bytes, o.SnapshotBytes, o.StreamBytes)
+	}
+	if r.DBOnlyEvents != 500 {
+		t.Fatalf("database-alone writes: %d events, want 500", r.DBOnlyEvents)
+	}
+
+	m := DescribeMachine(ctx, testbed.KafkaLibs(t), root)
+	paths, err := WriteResults(t.TempDir(), m, cfg, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| snapshot rows/s (500 rows) |", "| streaming events/s (500 events) |", "| latency p99, ms |",
+		"| peak RSS, MiB |", "## Kafka ceiling", "| snapshot | 500 |", "Debezium: not run", "| CPUs | "} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	var r SystemResult
+	for i := 100; i >= 1; i-- {
+		r.Latencies = append(r.Latencies, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50 * time.Millisecond}, {0.99, 99 * time.Millisecond}, {1, 100 * time.Millisecond}, {0, time.Millisecond}} {
+		if got := r.Percentile(c.q); got != c.want {
+			t.Errorf("p%.0f = %v, want %v", 100*c.q, got, c.want)
+		}
+	}
+	if r.Latencies[0] != 100*time.Millisecond {
+		t.Error("Percentile sorted the samples in place")
+	}
+}
+
+func TestReadProcSelf(t *testing.T) {
+	u, err := readProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.RSSKiB <= 0 || u.HWMKiB < u.RSSKiB {
+		t.Fatalf("VmRSS %d KiB, VmHWM %d KiB: want 0 < VmRSS <= VmHWM", u.RSSKiB, u.HWMKiB)
+	}
+	if _, err := readProc(-1); err == nil {
+		t.Fatal("reading pid -1 should fail")
+	}
+}
+
+// TestMarkdownTargets checks the verdicts of the results table on made-up numbers.
+func TestMarkdownTargets(t *testing.T) {
+	cfg := DefaultConfig()
+	ours := SystemResult{System: "connectd", Ran: true, SnapshotRows: 1000, SnapshotDur: time.Second, StreamEvents: 1000, StreamDur: time.Second,
+		Latencies: []time.Duration{time.Millisecond}, PeakRSSKiB: 100 << 10, CPUSeconds: 1}
+	dbz := SystemResult{System: "Debezium", Ran: true, SnapshotRows: 1000, SnapshotDur: 4 * time.Second, StreamEvents: 1000, StreamDur: 2 * time.Second,
+		Latencies: []time.Duration{500 * time.Millisecond}, PeakRSSKiB: 600 << 10, CPUSeconds: 3}
+	r := &DBResult{DB: "postgres", DBVersion: "15", Ours: ours, Dbz: dbz,
+		Ceiling: []CeilingResult{{Phase: "snapshot", Records: 1000, Bytes: 1e6, Dur: time.Second}, {Phase: "streaming", Records: 1000, Bytes: 1e6, Dur: time.Second / 2}}}
+	md := Markdown(Machine{}, cfg, r)
+	for _, want := range []string{
+		"| snapshot rows/s (200000 rows) | 1000 | 250 | 4.00× | ≥ 3× Debezium | yes |",
+		"| streaming events/s (200000 events) | 1000 | 500 | 2.00× | ≥ 3× Debezium | **no** |",
+		"| latency p99, ms | 1.0 | 500.0 | 0.00× | ≤ Debezium | yes |",
+		"| peak RSS, MiB | 100 | 600 | 0.17× | ≤ 1/5 of Debezium | yes |",
+		"| snapshot | 1000 | 1000 | 1000 | 1.0 | 1000 | 100% | ≥ 60% | yes |",
+		"| streaming | 1000 | 1000 | 2000 | 2.0 | 1000 | 50% | ≥ 60% | **no** |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// ceiling replays connectd's records of each phase (the same keys and values, so the same
+// bytes) from memory through a plain franz-go producer configured as connectd's worker producer
+// (connect/runtime.NewProducer: acks=all, idempotent, linger 5 ms, up to 1<<20 buffered records,
+// default batch size), into a fresh LogAppendTime topic, and times it the same way: from the first
+// Produce to the append time of the last record.
+func ceiling(ctx context.Context, cfg Config, k *kafka, ours SystemResult) ([]CeilingResult, error) {
+	phases := []struct {
+		name     string
+		from, to int64
+	}{
+		{"snapshot", 0, int64(ours.SnapshotRows)},
+		{"streaming", int64(ours.SnapshotRows), int64(ours.SnapshotRows + ours.StreamEvents)},
+	}
+	var out []CeilingResult
+	for _, ph := range phases {
+		if ph.to <= ph.from {
+			continue
+		}
+		var recs []*kgo.Record
+		var bytes int64
+		topic := "bench_ceiling_" + strings.TrimPrefix(ours.Topic, "bench_ours_")
+		topic = strings.SplitN(topic, ".", 2)[0] + "_" + ph.name
+		if err := k.readRange(ctx, ours.Topic, ph.from, ph.to, func(r *kgo.Record) {
+			recs = append(recs, &kgo.Record{Topic: topic, Key: r.Key, Value: r.Value})
+			bytes += int64(len(r.Key) + len(r.Value))
+		}); err != nil {
+			return nil, err
+		}
+		cfg.logf("kafka ceiling: producing %d %s records (%d bytes) from memory", len(recs), ph.name, bytes)
+		if err := k.deleteTopics(ctx, []string{topic}, nil); err != nil {
+			return nil, err
+		}
+		if err := k.createTopic(ctx, topic); err != nil {
+			return nil, err
+		}
+		start, err := produceAll(ctx, k.bootstrap, recs)
+		if err != nil {
+			return nil, err
+		}
+		last, err := k.appendTime(ctx, topic, int64(len(recs))-1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CeilingResult{Phase: ph.name, Records: len(recs), Bytes: bytes, Dur: last.Sub(start)})
+	}
+	return out, nil
+}
+
+// produceAll produces recs as fast as the client takes them and waits for every acknowledgement;
+// it returns when the first record was handed to the client.
+func produceAll(ctx context.Context, bootstrap string, recs []*kgo.Record) (time.Time, error) {
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(5*time.Millisecond),
+		kgo.RecordDeliveryTimeout(2*time.Minute),
+		kgo.MaxBufferedRecords(1<<20),
+		kgo.ClientID("connectd-bench-ceiling"),
+	)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("could not create the ceiling producer: %w", err)
+	}
+	defer cl.Close()
+	// Connect to the partition leader first, as a worker that has been running would be.
+	if err := cl.Ping(ctx); err != nil {
+		return time.Time{}, fmt.Errorf("ceiling producer: %w", err)
+	}
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	wg.Add(len(recs))
+	start := time.Now()
+	for _, r := range recs {
+		cl.Produce(ctx, r, func(_ *kgo.Record, err error) {
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return start, fmt.Errorf("ceiling producer: %w", first)
+	}
+	return start, nil
+}

@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Machine describes where the benchmark ran.
+type Machine struct {
+	CPUs       int
+	CPUModel   string
+	MemoryGiB  float64
+	Kernel     string
+	OS         string
+	Go         string
+	Java       string
+	Kafka      string
+	LoadStart  string
+	LoadEnd    string
+	Commit     string
+	Command    string
+	StartedUTC time.Time
+}
+
+// DescribeMachine reads the machine's description from /proc and the tools on PATH; kafkaLibs is
+// the directory of the test bed's Kafka jars (the Kafka version is read from their names).
+func DescribeMachine(ctx context.Context, kafkaLibs, repoRoot string) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), StartedUTC: time.Now().UTC(), LoadStart: loadavg()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				m.CPUModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+				m.MemoryGiB = float64(kib(v)) / (1 << 20)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+				m.OS = strings.Trim(v, `"`)
+			}
+		}
+	}
+	if out, err := exec.CommandContext(ctx, "java", "-version").CombinedOutput(); err == nil {
+		m.Java = strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+	}
+	m.Kafka = "unknown"
+	if jars, _ := filepath.Glob(filepath.Join(kafkaLibs, "kafka-clients-*.jar")); len(jars) > 0 {
+		m.Kafka = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(jars[0]), "kafka-clients-"), ".jar")
+	}
+	if out, err := exec.CommandContext(ctx, "git", "-C", repoRoot, "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(out))
+		if st, err := exec.CommandContext(ctx, "git", "-C", repoRoot, "status", "--porcelain", "--", "connect", "connectors", "cmd", "offsets", "schemahistory").Output(); err == nil && len(st) > 0 {
+			m.Commit += " (with uncommitted changes in the runtime or connectors)"
+		}
+	}
+	return m
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// Markdown renders one database's results with the machine and the workload.
+func Markdown(m Machine, cfg Config, r *DBResult) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	dbName := map[string]string{"mariadb": "MariaDB", "postgres": "PostgreSQL"}[r.DB]
+	p("# connectd vs Debezium on %s, %s\n\n", dbName, m.StartedUTC.Format("2006-01-02 15:04 UTC"))
+	p("Command: `%s`\n\n", m.Command)
+
+	p("## Machine\n\n| | |\n|---|---|\n")
+	p("| CPUs | %d × %s |\n", m.CPUs, m.CPUModel)
+	p("| memory | %.1f GiB |\n", m.MemoryGiB)
+	p("| OS, kernel | %s, Linux %s |\n", m.OS, m.Kernel)
+	p("| Go | %s |\n", m.Go)
+	p("| Java (Kafka, Kafka Connect) | %s |\n", m.Java)
+	p("| Kafka | %s, single-node KRaft on 127.0.0.1:9092 |\n", m.Kafka)
+	p("| %s | %s on 127.0.0.1 |\n", dbName, r.DBVersion)
+	p("| Debezium | %s (Kafka Connect %s distributed worker, deploy/testbed/debezium-up, -Xmx768m) |\n", orNotRun(r.Dbz.Version, r.Dbz), m.Kafka)
+	p("| connectd | %s, commit %s (`connectd standalone`) |\n", orNotRun(r.Ours.Version, r.Ours), m.Commit)
+	p("| load average (1/5/15 min) | %s at the start, %s at the end |\n\n", m.LoadStart, m.LoadEnd)
+	p("Everything is co-located on these %d cores: Kafka, %s, the system under test and the harness; "+
+		"other work on the machine shows in the load average.\n\n", m.CPUs, dbName)
+
+	p("## Workload\n\n")
+	p("Table `%s.%s`: id BIGINT primary key, three integers, VARCHAR(200)×2 and VARCHAR(150) filled with 180, 180 and 140 characters, "+
+		"DECIMAL(12,2), DATETIME(6)/TIMESTAMP(6), commit_us BIGINT (~600 bytes of column data per row). "+
+		"Both systems use the same connector properties (JsonConverter with `schemas.enable=false`, `snapshot.mode=initial`, "+
+		"everything else at its default) and the same Kafka topic, created beforehand with one partition and "+
+		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", benchSchema, benchTable)
+	p("- **snapshot**: %d preloaded rows; rows/s from `POST /connectors` to the broker's append time of the last snapshot record.\n", cfg.Rows)
+	p("- **streaming**: %d events: INSERT transactions of %d rows alternating with UPDATE statements of %d rows, one writer, as fast as the database takes them; events/s from the first write to the append time of the last event.\n", cfg.Events, txnRows, txnRows)
+	p("- **latency**: %.0f events/s for %s, autocommit INSERTs of %d rows; latency = LogAppendTime − the inserting statement's start (`NOW(6)` / `statement_timestamp()`, stored in commit_us). Kafka timestamps have millisecond resolution.\n", cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn)
+	p("- **peak RSS**: VmHWM of the process under test (connectd; the Kafka Connect JVM) at the end; **CPU**: utime+stime from `POST /connectors` to the end of the latency phase.\n")
+	p("- **Kafka ceiling**: connectd's records of each phase (same keys and values) produced from memory by a plain franz-go producer with connectd's producer settings (acks=all, idempotent, linger 5 ms) into a fresh topic of the same settings, timed the same way.\n\n")
+
+	o, d := r.Ours, r.Dbz
+	p("## Results\n\n| metric | connectd | Debezium | connectd / Debezium | target | met? |\n|---|---:|---:|---:|---|---|\n")
+	row := func(metric string, ov, dv float64, format, target string, better func(o, d float64) bool) {
+		oc, dc, ratio, met := cell(o, ov, format), cell(d, dv, format), "not run", "not run"
+		if o.Ran && d.Ran && dv != 0 {
+			ratio = fmt.Sprintf("%.2f×", ov/dv)
+		}
+		if target == "" {
+			target, met = "–", "–"
+		} else if o.Ran && d.Ran {
+			met = yesNo(better(ov, dv))
+		}
+		p("| %s | %s | %s | %s | %s | %s |\n", metric, oc, dc, ratio, target, met)
+	}
+	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	row(fmt.Sprintf("snapshot rows/s (%d rows)", cfg.Rows), o.SnapshotRate(), d.SnapshotRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+	row(fmt.Sprintf("streaming events/s (%d events)", cfg.Events), o.StreamRate(), d.StreamRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+	row(fmt.Sprintf("latency p50, ms (%.0f events/s)", cfg.LatencyRate), ms(o.Percentile(0.5)), ms(d.Percentile(0.5)), "%.1f", "", nil)
+	row("latency p99, ms", ms(o.Percentile(0.99)), ms(d.Percentile(0.99)), "%.1f", "≤ Debezium", func(a, b float64) bool { return a <= b })
+	row("peak RSS, MiB", float64(o.PeakRSSKiB)/1024, float64(d.PeakRSSKiB)/1024, "%.0f", "≤ 1/5 of Debezium", func(a, b float64) bool { return a*5 <= b })
+	row("CPU seconds (whole run)", o.CPUSeconds, d.CPUSeconds, "%.1f", "", nil)
+	p("\n")
+
+	if len(r.Ceiling) > 0 {
+		p("## Kafka ceiling\n\n| phase | records | avg record bytes | ceiling records/s | ceiling MB/s | connectd records/s | connectd / ceiling | target | met? |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n")
+		for _, c := range r.Ceiling {
+			ours := o.SnapshotRate()
+			if c.Phase == "streaming" {
+				ours = o.StreamRate()
+			}
+			frac := ours / c.Rate()
+			p("| %s | %d | %.0f | %.0f | %.1f | %.0f | %.0f%% | ≥ 60%% | %s |\n", c.Phase, c.Records, float64(c.Bytes)/float64(c.Records),
+				c.Rate(), float64(c.Bytes)/c.Dur.Seconds()/1e6, ours, 100*frac, yesNo(frac >= 0.6))
+		}
+		p("\n")
+	}
+
+	p("## Details\n\n")
+	if r.DBOnlyEvents > 0 {
+		p("- %s alone (nothing capturing, scratch table): the streaming writes took %.2f s = **%.0f events/s**.\n", dbName, r.DBOnlyDur.Seconds(), rate(r.DBOnlyEvents, r.DBOnlyDur))
+	}
+	for _, s := range []SystemResult{o, d} {
+		if !s.Ran {
+			p("- %s: not run (%s).\n", s.System, s.Reason)
+			continue
+		}
+		p("- %s: preload %.1f s; snapshot %.2f s (%.1f CPU s); streaming writes took %.2f s (%.0f events/s while %s captured), last event in Kafka after %.2f s (%.1f CPU s); "+
+			"latency phase wrote %.0f events/s, %d samples, max %.1f ms (%.1f CPU s); peak RSS %.0f MiB (largest sampled VmRSS %.0f MiB); "+
+			"average record (key+value) %.0f bytes in the snapshot, %.0f streaming.\n",
+			s.System, s.PreloadDur.Seconds(), s.SnapshotDur.Seconds(), s.SnapshotCPU, s.StreamWriteDur.Seconds(), rate(s.StreamEvents, s.StreamWriteDur), s.System,
+			s.StreamDur.Seconds(), s.StreamCPU, s.LatencyWriteHz, len(s.Latencies), ms(s.Percentile(1)), s.LatencyCPU,
+			float64(s.PeakRSSKiB)/1024, float64(s.MaxSampledKiB)/1024, avg(s.SnapshotBytes, s.SnapshotRows), avg(s.StreamBytes, s.StreamEvents))
+		if s.StreamEvents > 0 && s.StreamRate() >= 0.9*rate(s.StreamEvents, s.StreamWriteDur) {
+			p("  - %s kept up with the writer: its streaming figure is bounded by how fast %s took the writes, not by %s.\n", s.System, dbName, s.System)
+		}
+		for _, n := range s.Notes {
+			p("  - note: %s\n", n)
+		}
+	}
+	if d.Ran {
+		p("- Debezium's poll loop returns a batch only when it holds `max.batch.size` (2048) records or `poll.interval.ms` (500 ms, default) has passed; at a moderate rate that wait dominates its latency. connectd hands records to the producer as soon as there are any.\n")
+	}
+	p("\n")
+	if r.Profile != "" {
+		p("## Where connectd's time goes\n\n%s (CPU profile of `connectd standalone` built with runtime/pprof, tests/bench/cmd/connectd-pprof, over the snapshot and streaming phases).\n\n```\n%s\n```\n", r.ProfileNote, r.Profile)
+	}
+	return b.String()
+}
+
+func cell(s SystemResult, v float64, format string) string {
+	if !s.Ran {
+		return "not run"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func orNotRun(v string, s SystemResult) string {
+	if !s.Ran {
+		return "not run"
+	}
+	return v
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func avg(bytes int64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(bytes) / float64(n)
+}
+
+// WriteResults writes each database's report to dir/<date>-<db>.md and returns the paths.
+func WriteResults(dir string, m Machine, cfg Config, rs []*DBResult) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("could not create the results folder %s: %w", dir, err)
+	}
+	var paths []string
+	for _, r := range rs {
+		path := filepath.Join(dir, m.StartedUTC.Format("2006-01-02")+"-"+r.DB+".md")
+		if err := os.WriteFile(path, []byte(Markdown(m, cfg, r)), 0o644); err != nil {
+			return paths, fmt.Errorf("could not write %s: %w", path, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

@@ -1,0 +1,493 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Config is one run of the harness.
+type Config struct {
+	// DBs are the databases to run, "mariadb" and/or "postgres".
+	DBs []string
+	// Rows is the snapshot's row count; Events the streaming phase's change events.
+	Rows, Events int
+	// LatencyRate (events/s) and LatencyDuration are the latency phase's fixed rate and length;
+	// LatencyTxn is the rows per autocommit transaction in it.
+	LatencyRate     float64
+	LatencyDuration time.Duration
+	LatencyTxn      int
+	// Ours, Debezium and Ceiling choose what runs (the ceiling replays our run's records, so it
+	// needs Ours).
+	Ours, Debezium, Ceiling bool
+	// Connectd is the connectd binary (go build ./cmd/connectd).
+	Connectd string
+	// Profile runs connectd once more through ProfileBinary (tests/bench/cmd/connectd-pprof),
+	// with a CPU profile over the snapshot and streaming phases, and reports its hot spots.
+	Profile       bool
+	ProfileBinary string
+	// Kafka is the bootstrap address; MariaDB and Postgres the databases.
+	Kafka             string
+	MariaDB, Postgres DBConfig
+	// Debezium says how to reach and manage the reference worker.
+	DebeziumOptions DebeziumOptions
+	// WorkDir holds connectd's logs, offsets and profiles.
+	WorkDir string
+	// Stall fails a phase whose topic does not grow for this long.
+	Stall time.Duration
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+// DefaultConfig returns the issue's workload: 200,000 rows, 200,000 events, 1,000 events/s for
+// 20 s in transactions of 10 rows, all three systems.
+func DefaultConfig() Config {
+	return Config{
+		DBs: []string{"mariadb", "postgres"}, Rows: 200_000, Events: 200_000,
+		LatencyRate: 1000, LatencyDuration: 20 * time.Second, LatencyTxn: 10,
+		Ours: true, Debezium: true, Ceiling: true,
+		Stall: 3 * time.Minute, Log: io.Discard,
+		DebeziumOptions: DebeziumOptions{REST: "http://127.0.0.1:8183", Restart: true},
+	}
+}
+
+// SystemResult is what one system did on one database.
+type SystemResult struct {
+	System string
+	// Ran is false when the system was not run; Reason says why.
+	Ran    bool
+	Reason string
+	// Version is the connector plugin's version as GET /connector-plugins reports it.
+	Version string
+
+	PreloadDur time.Duration
+
+	SnapshotRows int
+	SnapshotDur  time.Duration // POST /connectors to the append time of the last snapshot record
+	SnapshotCPU  float64
+
+	StreamEvents   int
+	StreamDur      time.Duration // first write to the append time of the last event
+	StreamWriteDur time.Duration // first write to the last commit (the database's side)
+	StreamCPU      float64
+
+	LatencyEvents  int
+	LatencyWriteHz float64 // achieved write rate
+	Latencies      []time.Duration
+	LatencyCPU     float64
+
+	PeakRSSKiB    int64 // VmHWM at the end
+	MaxSampledKiB int64 // largest VmRSS sampled during the run
+	CPUSeconds    float64
+
+	SnapshotBytes, StreamBytes int64 // key+value bytes on the topic
+	Topic                      string
+	Notes                      []string
+}
+
+// SnapshotRate is rows/s.
+func (r SystemResult) SnapshotRate() float64 { return rate(r.SnapshotRows, r.SnapshotDur) }
+
+// StreamRate is events/s.
+func (r SystemResult) StreamRate() float64 { return rate(r.StreamEvents, r.StreamDur) }
+
+// Percentile returns the q-quantile (0..1) of the latencies, nearest rank.
+func (r SystemResult) Percentile(q float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	s := slices.Clone(r.Latencies)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.999999) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func rate(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// CeilingResult is the plain producer writing one phase's records from memory.
+type CeilingResult struct {
+	Phase   string
+	Records int
+	Bytes   int64
+	Dur     time.Duration // first Produce to the append time of the last record
+}
+
+// Rate is records/s.
+func (c CeilingResult) Rate() float64 { return rate(c.Records, c.Dur) }
+
+// DBResult is one database's results.
+type DBResult struct {
+	DB, DBVersion string
+	// DBOnlyEvents written into a scratch table while no connector runs, in DBOnlyDur.
+	DBOnlyEvents int
+	DBOnlyDur    time.Duration
+	Ours, Dbz    SystemResult
+	Ceiling      []CeilingResult
+	// Profile is `go tool pprof -top` of connectd over the snapshot and streaming phases.
+	Profile     string
+	ProfileNote string
+}
+
+// Run runs the harness on each database of cfg and returns the results; the report of a database
+// whose system failed carries the failure instead of numbers.
+func Run(ctx context.Context, cfg Config) ([]*DBResult, error) {
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.Ceiling && !cfg.Ours {
+		return nil, errors.New("the Kafka ceiling replays connectd's records; it needs connectd to run too")
+	}
+	if (cfg.Ours || cfg.Profile) && cfg.Connectd == "" {
+		return nil, errors.New("no connectd binary given; build one with go build -o /tmp/connectd ./cmd/connectd")
+	}
+	if cfg.Profile && cfg.ProfileBinary == "" {
+		return nil, errors.New("profiling needs the connectd-pprof binary (go build ./tests/bench/cmd/connectd-pprof)")
+	}
+	k, err := openKafka(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	defer k.close()
+	var out []*DBResult
+	for _, db := range cfg.DBs {
+		r, err := runDB(ctx, cfg, k, db)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", db, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (cfg Config) logf(format string, args ...any) {
+	fmt.Fprintf(cfg.Log, "bench: "+format+"\n", args...)
+}
+
+func openSource(ctx context.Context, cfg Config, db string) (Source, error) {
+	switch db {
+	case "mariadb":
+		return OpenMariaDB(ctx, cfg.MariaDB)
+	case "postgres":
+		return OpenPostgres(ctx, cfg.Postgres)
+	}
+	return nil, fmt.Errorf("unknown database %q: use mariadb or postgres", db)
+}
+
+func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, error) {
+	src, err := openSource(ctx, cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	res := &DBResult{DB: db}
+	if res.DBVersion, err = src.Version(ctx); err != nil {
+		return nil, err
+	}
+
+	cfg.logf("%s: measuring how fast the database alone takes the streaming writes", db)
+	if err := src.Reset(ctx, pgSlot(1), pgSlot(2), pgSlot(3)); err != nil {
+		return nil, err
+	}
+	if err := dbAlone(ctx, src, cfg, res); err != nil {
+		return nil, err
+	}
+
+	res.Ours = SystemResult{System: "connectd", Reason: "not selected"}
+	res.Dbz = SystemResult{System: "Debezium", Reason: "not selected"}
+	if cfg.Ours {
+		res.Ours, err = runSystem(ctx, cfg, k, src, "ours", 1, nil)
+		if err != nil {
+			return nil, fmt.Errorf("connectd: %w", err)
+		}
+		if cfg.Ceiling {
+			if res.Ceiling, err = ceiling(ctx, cfg, k, res.Ours); err != nil {
+				return nil, fmt.Errorf("kafka ceiling: %w", err)
+			}
+		}
+	}
+	if cfg.Debezium {
+		res.Dbz, err = runSystem(ctx, cfg, k, src, "dbz", 2, nil)
+		if err != nil {
+			// A reference that cannot run is reported, not fatal: our numbers still stand.
+			cfg.logf("%s: Debezium did not run: %v", db, err)
+			res.Dbz = SystemResult{System: "Debezium", Reason: err.Error()}
+		}
+	}
+	if cfg.Profile {
+		res.Profile, res.ProfileNote, err = profile(ctx, cfg, k, src)
+		if err != nil {
+			return nil, fmt.Errorf("profile: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// dbAlone writes the streaming phase's statements into a scratch table while nothing captures
+// it, so the report can tell whether the database is the bottleneck.
+func dbAlone(ctx context.Context, src Source, cfg Config, res *DBResult) error {
+	if cfg.Events == 0 {
+		return nil
+	}
+	if err := src.CreateTable(ctx, dbOnlyTable); err != nil {
+		return err
+	}
+	preload := min(cfg.Rows, cfg.Events/2)
+	if err := src.Preload(ctx, dbOnlyTable, preload); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := newStreamPlan(preload).write(ctx, src, dbOnlyTable, cfg.Events)
+	if err != nil {
+		return err
+	}
+	res.DBOnlyEvents, res.DBOnlyDur = n, time.Since(start)
+	return src.DropTable(ctx, dbOnlyTable)
+}
+
+// runSystem runs the three phases through one system. kind is "ours", "dbz" or "prof" (connectd
+// under the profiler: snapshot and streaming only); id tells server ids and slots apart.
+func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind string, id int, env []string) (SystemResult, error) {
+	db := src.Name()
+	r := SystemResult{System: map[string]string{"ours": "connectd", "dbz": "Debezium", "prof": "connectd (profiled)"}[kind], Ran: true}
+	prefix := "bench_" + kind + "_" + db
+	topic := Topic(prefix)
+	r.Topic = topic
+	name := "bench-" + kind + "-" + db + "-" + fmt.Sprint(time.Now().Unix())
+
+	cfg.logf("%s/%s: resetting topics %s*, the bench table and slots; preloading %d rows", db, r.System, prefix, cfg.Rows)
+	if err := k.deleteTopics(ctx, nil, []string{prefix}); err != nil {
+		return r, err
+	}
+	if err := src.Reset(ctx, pgSlot(id)); err != nil {
+		return r, err
+	}
+	t := time.Now()
+	if err := src.Preload(ctx, benchTable, cfg.Rows); err != nil {
+		return r, err
+	}
+	r.PreloadDur = time.Since(t)
+	if err := k.createTopic(ctx, topic); err != nil {
+		return r, err
+	}
+
+	var sys *system
+	var err error
+	dir := filepath.Join(cfg.WorkDir, db+"-"+kind)
+	switch kind {
+	case "ours", "prof":
+		bin := cfg.Connectd
+		if kind == "prof" {
+			bin = cfg.ProfileBinary
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return r, err
+		}
+		sys, err = startConnectd(ctx, bin, dir, cfg.Kafka, env)
+	case "dbz":
+		sys, err = startDebezium(ctx, cfg.DebeziumOptions, cfg.Log)
+	}
+	if err != nil {
+		return r, err
+	}
+	r.Notes = append(r.Notes, sys.notes...)
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = sys.rest.deleteConnector(context.Background(), name)
+			_ = sys.stop()
+		}
+	}()
+
+	conn := src.ConnectorConfig(prefix, id)
+	conn["name"] = name
+	if _, ok := conn["schema.history.internal.kafka.topic"]; ok {
+		conn["schema.history.internal.kafka.bootstrap.servers"] = cfg.Kafka
+	}
+	for _, c := range []string{"key", "value"} {
+		conn[c+".converter"] = "org.apache.kafka.connect.json.JsonConverter"
+		conn[c+".converter.schemas.enable"] = "false"
+	}
+	r.Version = sys.rest.pluginVersion(ctx, conn["connector.class"])
+	check := func(ctx context.Context) error { return sys.rest.failed(ctx, name) }
+	s := startSampler(sys.pid, 200*time.Millisecond)
+	u0 := s.now()
+
+	// Snapshot.
+	cfg.logf("%s/%s: snapshot of %d rows", db, r.System, cfg.Rows)
+	t0 := time.Now()
+	if err := sys.rest.createConnector(ctx, name, conn); err != nil {
+		s.finish()
+		return r, err
+	}
+	var end int64
+	if cfg.Rows > 0 {
+		if err := k.waitForEnd(ctx, topic, int64(cfg.Rows), cfg.Stall, check); err != nil {
+			s.finish()
+			return r, fmt.Errorf("snapshot: %w", err)
+		}
+		last, err := k.appendTime(ctx, topic, int64(cfg.Rows)-1)
+		if err != nil {
+			s.finish()
+			return r, err
+		}
+		r.SnapshotRows, r.SnapshotDur = cfg.Rows, last.Sub(t0)
+		end = int64(cfg.Rows)
+	}
+	u1 := s.now()
+	r.SnapshotCPU = u1.CPU - u0.CPU
+	// Let the connector move from its snapshot to the log before the clock starts again.
+	time.Sleep(2 * time.Second)
+
+	// Streaming.
+	cfg.logf("%s/%s: streaming %d events as fast as the database takes them", db, r.System, cfg.Events)
+	u1 = s.now()
+	plan := newStreamPlan(cfg.Rows)
+	tw := time.Now()
+	n, err := plan.write(ctx, src, benchTable, cfg.Events)
+	if err != nil {
+		s.finish()
+		return r, fmt.Errorf("streaming writes: %w", err)
+	}
+	r.StreamWriteDur = time.Since(tw)
+	if n > 0 {
+		if err := k.waitForEnd(ctx, topic, end+int64(n), cfg.Stall, check); err != nil {
+			s.finish()
+			return r, fmt.Errorf("streaming: %w", err)
+		}
+		last, err := k.appendTime(ctx, topic, end+int64(n)-1)
+		if err != nil {
+			s.finish()
+			return r, err
+		}
+		r.StreamEvents, r.StreamDur = n, last.Sub(tw)
+		end += int64(n)
+	}
+	u2 := s.now()
+	r.StreamCPU = u2.CPU - u1.CPU
+
+	// Latency at a fixed rate.
+	if kind != "prof" && cfg.LatencyRate > 0 && cfg.LatencyDuration > 0 {
+		count := int(cfg.LatencyRate * cfg.LatencyDuration.Seconds())
+		cfg.logf("%s/%s: latency: %d events at %.0f events/s", db, r.System, count, cfg.LatencyRate)
+		time.Sleep(time.Second)
+		u2 = s.now()
+		written, took, err := pacedInserts(ctx, src, benchTable, plan.nextID, count, max(1, cfg.LatencyTxn), cfg.LatencyRate)
+		if err != nil {
+			s.finish()
+			return r, fmt.Errorf("latency writes: %w", err)
+		}
+		r.LatencyWriteHz = rate(written, took)
+		if err := k.waitForEnd(ctx, topic, end+int64(written), cfg.Stall, check); err != nil {
+			s.finish()
+			return r, fmt.Errorf("latency: %w", err)
+		}
+		r.Latencies, err = readLatencies(ctx, k, topic, end, end+int64(written))
+		if err != nil {
+			s.finish()
+			return r, err
+		}
+		r.LatencyEvents = written
+		end += int64(written)
+		r.LatencyCPU = s.now().CPU - u2.CPU
+	}
+
+	last, maxRSS, err := s.finish()
+	if err != nil {
+		return r, err
+	}
+	r.PeakRSSKiB, r.MaxSampledKiB, r.CPUSeconds = last.HWMKiB, maxRSS, last.CPU-u0.CPU
+	cfg.logf("%s/%s: done; removing the connector", db, r.System)
+	stopped = true
+	if err := sys.rest.deleteConnector(ctx, name); err != nil {
+		cfg.logf("%v", err)
+	}
+	if err := sys.stop(); err != nil {
+		cfg.logf("%v", err)
+	}
+	if err := src.DropSlot(ctx, pgSlot(id)); err != nil {
+		cfg.logf("%v", err)
+	}
+
+	// Record sizes, for the report and the ceiling.
+	if err := k.readRange(ctx, topic, 0, int64(r.SnapshotRows), func(rec *kgo.Record) {
+		r.SnapshotBytes += int64(len(rec.Key) + len(rec.Value))
+	}); err != nil {
+		return r, err
+	}
+	err = k.readRange(ctx, topic, int64(r.SnapshotRows), int64(r.SnapshotRows+r.StreamEvents), func(rec *kgo.Record) {
+		r.StreamBytes += int64(len(rec.Key) + len(rec.Value))
+	})
+	return r, err
+}
+
+// readLatencies reads records from..to-1 and returns append time minus commit_us for each.
+func readLatencies(ctx context.Context, k *kafka, topic string, from, to int64) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, to-from)
+	var bad error
+	err := k.readRange(ctx, topic, from, to, func(rec *kgo.Record) {
+		var v struct {
+			After struct {
+				CommitUS int64 `json:"commit_us"`
+			} `json:"after"`
+		}
+		if err := json.Unmarshal(rec.Value, &v); err != nil || v.After.CommitUS == 0 {
+			if bad == nil {
+				bad = fmt.Errorf("record %d of %s has no after.commit_us (JSON without schemas expected): %.200s", rec.Offset, topic, rec.Value)
+			}
+			return
+		}
+		out = append(out, rec.Timestamp.Sub(time.UnixMicro(v.After.CommitUS)))
+	})
+	if err == nil {
+		err = bad
+	}
+	return out, err
+}
+
+// profile runs connectd once more under connectd-pprof (CPU profile over the snapshot and
+// streaming phases) and returns `go tool pprof -top`.
+func profile(ctx context.Context, cfg Config, k *kafka, src Source) (string, string, error) {
+	dir := filepath.Join(cfg.WorkDir, src.Name()+"-prof")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	prof := filepath.Join(dir, "cpu.pprof")
+	r, err := runSystem(ctx, cfg, k, src, "prof", 3, []string{"CONNECTD_CPUPROFILE=" + prof})
+	if err != nil {
+		return "", "", err
+	}
+	note := fmt.Sprintf("profiled run: snapshot %.0f rows/s, streaming %.0f events/s, %.1f CPU s (profile %s)",
+		r.SnapshotRate(), r.StreamRate(), r.CPUSeconds, prof)
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=30", cfg.ProfileBinary, prof).CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("go tool pprof: %w: %s", err, out)
+	}
+	cum, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=40", cfg.ProfileBinary, prof).CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("go tool pprof: %w: %s", err, cum)
+	}
+	return trimPprof(string(out)) + "\n\nby cumulative time:\n" + trimPprof(string(cum)), note, nil
+}
+
+// trimPprof drops pprof's header lines up to "Showing nodes".
+func trimPprof(s string) string {
+	if i := strings.Index(s, "Showing nodes"); i >= 0 {
+		return strings.TrimRight(s[i:], "\n")
+	}
+	return strings.TrimRight(s, "\n")
+}
