@@ -190,3 +190,79 @@ func startExpectingFailure(t *testing.T, props map[string]string) error {
 	}
 	return err
 }
+
+// Three worker processes; kill -9 the one running a task of a streaming connector. The task
+// resumes on another worker after the session timeout and one rebalance, from its committed
+// offset, and no record is lost: every sequence number up to the last committed one of each task
+// is in the topic (records sent after the last commit before the kill appear twice, which
+// at-least-once allows).
+func TestKillWorkerWhileStreaming(t *testing.T) {
+	c := newCluster(t)
+	ws := []*worker{c.startProcess(), c.startProcess(), c.startProcess()}
+	_, followers := settled(t, ws...)
+	topic := testbed.Topic(t, "gen")
+	followers[0].expect(201, "POST", "/connectors", generatorConfig("gen", topic, map[string]string{"rate": "500"}))
+	st := followers[1].waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	eventually(t, "both tasks stream and commit", func() bool {
+		got := followers[1].committed("gen")
+		return got[0] > 200 && got[1] > 200
+	})
+
+	var victim *worker
+	var survivors []*worker
+	for _, w := range ws {
+		if w.url == st.Tasks[0].WorkerID {
+			victim = w
+		} else {
+			survivors = append(survivors, w)
+		}
+	}
+	if victim == nil {
+		t.Fatalf("task 0 runs on %s, which is none of the workers", st.Tasks[0].WorkerID)
+	}
+	genBefore, _ := survivors[0].generation()
+	before := survivors[0].committed("gen")
+	killed := time.Now()
+	victim.kill()
+	t.Logf("killed -9 worker %s (it ran task 0; the connector ran on %s, task 1 on %s)", victim.url, st.Connector.WorkerID, st.Tasks[1].WorkerID)
+
+	var after status
+	eventually(t, "every task runs on a surviving worker", func() bool {
+		s, ok := survivors[0].status("gen")
+		if !ok || s.Connector.State != "RUNNING" || s.Connector.WorkerID == victim.url || len(s.Tasks) != 2 {
+			return false
+		}
+		for _, ts := range s.Tasks {
+			if ts.State != "RUNNING" || ts.WorkerID == victim.url {
+				return false
+			}
+		}
+		after = s
+		return true
+	})
+	t.Logf("task 0 RUNNING on %s %s after the kill (session.timeout.ms=%s, heartbeat.interval.ms=%s)",
+		after.Tasks[0].WorkerID, time.Since(killed).Round(time.Millisecond), c.props["session.timeout.ms"], c.props["heartbeat.interval.ms"])
+	genAfter, _ := survivors[0].generation()
+	if genAfter != genBefore+1 {
+		t.Errorf("the survivors went from generation %d to %d; one rebalance (generation %d) should move the work", genBefore, genAfter, genBefore+1)
+	}
+	eventually(t, "task 0 commits beyond where it was before the kill", func() bool {
+		return survivors[0].committed("gen")[0] > before[0]
+	})
+
+	survivors[1].expect(204, "PUT", "/connectors/gen/stop", "")
+	survivors[0].waitState("gen", "STOPPED")
+	final := survivors[0].committed("gen")
+	found := seqs(readAll(t, c.brokers, topic))
+	for task := 0; task < 2; task++ {
+		dups := 0
+		for seq := int64(0); seq <= final[task]; seq++ {
+			n := found[task][seq]
+			if n == 0 {
+				t.Fatalf("task %d: seq %d is missing from %s (committed up to %d): a record was lost", task, seq, topic, final[task])
+			}
+			dups += n - 1
+		}
+		t.Logf("task %d: seq 0..%d all present, %d duplicates (sent again after the last commit before the kill)", task, final[task], dups)
+	}
+}
