@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/plugins"
@@ -57,7 +58,7 @@ func newHarness(t testing.TB, extra map[string]string) *harness {
 	}
 	store := offsets.NewMemoryStore(0)
 	status := NewMemoryStatusStore()
-	w, err := NewWorker(WorkerOptions{Config: cfg, Plugins: reg, Offsets: store, Producer: producer, Listener: StatusRecorder(status, "test:8083")})
+	w, err := NewWorker(WorkerOptions{Config: cfg, Plugins: reg, Offsets: store, Producer: producer, Admin: kadm.NewClient(producer), Listener: StatusRecorder(status, "test:8083")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,5 +557,104 @@ func TestConnectorConverterOverride(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(rec.Value), "Struct{") {
 		t.Errorf("value = %s, want the StringConverter's Struct{...}", rec.Value)
+	}
+}
+
+// KIP-158: topics a connector writes to for the first time are created with the settings of the
+// first matching topic.creation group, else the default group's.
+func TestTopicCreationGroups(t *testing.T) {
+	h := newHarness(t, nil)
+	base := testbed.Topic(t, "tc")
+	common := []string{"count", "3", "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "3",
+		"topic.creation.groups", "compacted", "topic.creation.compacted.include", base + "-compacted",
+		"topic.creation.compacted.partitions", "2", "topic.creation.compacted.cleanup.policy", "compact"}
+	h.create(genConfig("plain", base+"-plain", common...))
+	h.create(genConfig("compacted", base+"-compacted", common...))
+	for _, name := range []string{"plain", "compacted"} {
+		eventually(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(h.brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	details, err := adm.ListTopics(h.ctx, base+"-plain", base+"-compacted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(details[base+"-plain"].Partitions); n != 3 {
+		t.Errorf("the default group's topic has %d partitions, want 3", n)
+	}
+	if n := len(details[base+"-compacted"].Partitions); n != 2 {
+		t.Errorf("the compacted group's topic has %d partitions, want 2", n)
+	}
+	rcs, err := adm.DescribeTopicConfigs(h.ctx, base+"-compacted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := rcs.On(base+"-compacted", nil)
+	policy := ""
+	for _, c := range rc.Configs {
+		if c.Key == "cleanup.policy" && c.Value != nil {
+			policy = *c.Value
+		}
+	}
+	if policy != "compact" {
+		t.Errorf("cleanup.policy of the compacted group's topic = %q, want compact", policy)
+	}
+}
+
+// producer.override.* gives a connector its own producer; an unsupported override is reported by
+// validation, a bad value fails the task with the setting named.
+func TestProducerOverrides(t *testing.T) {
+	h := newHarness(t, nil)
+	topic := testbed.Topic(t, "po")
+	h.create(genConfig("po", topic, "count", "5", "producer.override.compression.type", "zstd",
+		"producer.override.linger.ms", "1", "producer.override.buffer.memory", "100000"))
+	eventually(t, "the connector with overrides produced its records", func() bool { return h.committed("po")["0"] == 4 })
+	h.worker.mu.Lock()
+	tr := h.worker.tasks[rest.TaskID{Connector: "po", Task: 0}]
+	cp := h.worker.producers["po"]
+	h.worker.mu.Unlock()
+	if cp == nil || tr.producer != Producer(cp.cl) || tr.maxInflight != 100000 {
+		t.Fatalf("the task does not use the connector's own producer (%v, %d)", cp, tr.maxInflight)
+	}
+	if err := h.herder.DeleteConnector(h.ctx, "po"); err != nil {
+		t.Fatal(err)
+	}
+	h.worker.mu.Lock()
+	_, kept := h.worker.producers["po"]
+	h.worker.mu.Unlock()
+	if kept {
+		t.Error("the connector's producer outlived its tasks")
+	}
+
+	infos, err := h.herder.ValidateConnectorConfig(h.ctx, genConfig("v", topic, "producer.override.transactional.id", "x",
+		"admin.override.bootstrap.servers", "y", "topic.creation.default.partitions", "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, c := range infos.Configs {
+		if c.Value != nil {
+			msgs = append(msgs, c.Value.Errors...)
+		}
+	}
+	joined := strings.Join(msgs, "\n")
+	for _, want := range []string{"producer.override.transactional.id is not supported", "admin.override.bootstrap.servers is not supported",
+		"Missing required configuration \"topic.creation.default.replication.factor\"", "Number of partitions must be positive"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("validation does not report %q:\n%s", want, joined)
+		}
+	}
+	if infos.ErrorCount != len(msgs) || infos.ErrorCount != 4 {
+		t.Errorf("error_count %d, messages %d, want 4", infos.ErrorCount, len(msgs))
+	}
+
+	h.create(genConfig("badacks", topic, "count", "5", "producer.override.acks", "7"))
+	st := h.waitStates("badacks", rest.StateRunning, rest.StateFailed)
+	if !strings.Contains(st.Tasks[0].Trace, "producer.override.acks=7") {
+		t.Errorf("trace %q does not name the bad setting", st.Tasks[0].Trace)
 	}
 }

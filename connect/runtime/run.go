@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,9 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer producer.Close()
+	if ignored := unsupportedProducerSettings(cfg.Props, "producer."); len(ignored) > 0 {
+		log.Warn("producer settings connectd does not support are ignored", "settings", ignored, "supported", ProducerSettings)
+	}
 	clusterID, err := clusterID(ctx, producer, cfg)
 	if err != nil {
 		return err
@@ -118,7 +122,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	workerID := WorkerID(cfg, listeners)
 
 	status := NewMemoryStatusStore()
-	worker, err := NewWorker(WorkerOptions{Config: cfg, Plugins: o.Plugins, Offsets: store, Producer: producer,
+	worker, err := NewWorker(WorkerOptions{Config: cfg, Plugins: o.Plugins, Offsets: store, Producer: producer, Admin: kadm.NewClient(producer),
 		Listener: StatusRecorder(status, workerID), Logger: o.Loggers.Logger("io.connectd.runtime.Worker")})
 	if err != nil {
 		return err
@@ -186,10 +190,31 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	return nil
 }
 
+// ProducerSettings are the Java producer settings connectd honours, under producer. in the worker
+// properties and under producer.override. in a connector's configuration. buffer.memory bounds
+// each task's unacknowledged bytes.
+var ProducerSettings = []string{"acks", "batch.size", "buffer.memory", "client.id", "compression.type",
+	"delivery.timeout.ms", "enable.idempotence", "linger.ms", "max.request.size"}
+
 // NewProducer returns the worker's producer: idempotent (franz-go's default), acks=all, batching
 // with producer.linger.ms (default 5 ms, Kafka 4's default), records placed as the Java client
-// places them. producer.* worker properties the Java producer shares are honoured.
+// places them. The producer.* worker properties in ProducerSettings are honoured.
 func NewProducer(cfg *workerconfig.Worker) (*kgo.Client, error) {
+	settings := map[string]string{}
+	for k, v := range cfg.Props {
+		if rest, ok := strings.CutPrefix(k, "producer."); ok {
+			settings[rest] = v
+		}
+	}
+	if v, ok := cfg.Props["client.id"]; ok && settings["client.id"] == "" {
+		settings["client.id"] = v
+	}
+	return newProducer(cfg, settings, "producer.")
+}
+
+// newProducer builds a producer with Java producer settings (without their prefix); prefix names
+// them in errors.
+func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (*kgo.Client, error) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.BootstrapServers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
@@ -200,39 +225,41 @@ func NewProducer(cfg *workerconfig.Worker) (*kgo.Client, error) {
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.ClientID("connectd-worker"),
 	}
-	p := cfg.Props
-	if v, ok := p["client.id"]; ok && v != "" {
+	if v := strings.TrimSpace(p["client.id"]); v != "" {
 		opts = append(opts, kgo.ClientID(v))
 	}
-	if v, ok := p["producer.client.id"]; ok && v != "" {
-		opts = append(opts, kgo.ClientID(v))
-	}
-	ms := func(key string, apply func(time.Duration) kgo.Opt) error {
-		if v, ok := p[key]; ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil || n < 0 {
-				return fmt.Errorf("%s=%s: expected a number of milliseconds", key, v)
-			}
-			opts = append(opts, apply(time.Duration(n)*time.Millisecond))
+	num := func(key string, lo int64) (int64, bool, error) {
+		v, ok := p[key]
+		if !ok {
+			return 0, false, nil
 		}
-		return nil
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < lo {
+			return 0, false, fmt.Errorf("%s%s=%s: expected a number of at least %d", prefix, key, v, lo)
+		}
+		return n, true, nil
 	}
-	if err := ms("producer.linger.ms", func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) }); err != nil {
+	if n, ok, err := num("linger.ms", 0); err != nil {
+		return nil, err
+	} else if ok {
+		opts = append(opts, kgo.ProducerLinger(time.Duration(n)*time.Millisecond))
+	}
+	if n, ok, err := num("delivery.timeout.ms", 1); err != nil {
+		return nil, err
+	} else if ok {
+		opts = append(opts, kgo.RecordDeliveryTimeout(time.Duration(n)*time.Millisecond))
+	}
+	for _, key := range []string{"batch.size", "max.request.size"} {
+		if n, ok, err := num(key, 1); err != nil {
+			return nil, err
+		} else if ok {
+			opts = append(opts, kgo.ProducerBatchMaxBytes(int32(min(n, 1<<30))))
+		}
+	}
+	if _, _, err := num("buffer.memory", 1); err != nil {
 		return nil, err
 	}
-	if err := ms("producer.delivery.timeout.ms", func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) }); err != nil {
-		return nil, err
-	}
-	for _, key := range []string{"producer.batch.size", "producer.max.request.size"} {
-		if v, ok := p[key]; ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
-			if err != nil || n <= 0 {
-				return nil, fmt.Errorf("%s=%s: expected a positive number of bytes", key, v)
-			}
-			opts = append(opts, kgo.ProducerBatchMaxBytes(int32(n)))
-		}
-	}
-	if v, ok := p["producer.compression.type"]; ok {
+	if v, ok := p["compression.type"]; ok {
 		var c kgo.CompressionCodec
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "none":
@@ -246,14 +273,28 @@ func NewProducer(cfg *workerconfig.Worker) (*kgo.Client, error) {
 		case "zstd":
 			c = kgo.ZstdCompression()
 		default:
-			return nil, fmt.Errorf("producer.compression.type=%s: use none, gzip, snappy, lz4 or zstd", v)
+			return nil, fmt.Errorf("%scompression.type=%s: use none, gzip, snappy, lz4 or zstd", prefix, v)
 		}
 		opts = append(opts, kgo.ProducerBatchCompression(c))
 	}
-	if v, ok := p["producer.enable.idempotence"]; ok && strings.EqualFold(strings.TrimSpace(v), "false") {
+	idempotent := !strings.EqualFold(strings.TrimSpace(p["enable.idempotence"]), "false")
+	if v, ok := p["acks"]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "all", "-1":
+		case "1":
+			opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
+			idempotent = false
+		case "0":
+			opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
+			idempotent = false
+		default:
+			return nil, fmt.Errorf("%sacks=%s: use all, -1, 1 or 0", prefix, v)
+		}
+	}
+	if !idempotent {
 		opts = append(opts, kgo.DisableIdempotentWrite())
 	}
-	if v, ok := p["security.protocol"]; ok && !strings.EqualFold(strings.TrimSpace(v), "PLAINTEXT") {
+	if v, ok := cfg.Props["security.protocol"]; ok && !strings.EqualFold(strings.TrimSpace(v), "PLAINTEXT") {
 		return nil, fmt.Errorf("security.protocol=%s is not supported yet: connectd connects to Kafka over PLAINTEXT only", v)
 	}
 	cl, err := kgo.NewClient(opts...)
@@ -261,6 +302,18 @@ func NewProducer(cfg *workerconfig.Worker) (*kgo.Client, error) {
 		return nil, fmt.Errorf("could not create the Kafka producer: %w", err)
 	}
 	return cl, nil
+}
+
+// unsupportedProducerSettings lists the settings of p connectd ignores, for a warning.
+func unsupportedProducerSettings(props map[string]string, prefix string) []string {
+	var out []string
+	for k := range props {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && !slices.Contains(ProducerSettings, rest) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // clusterID asks Kafka for its cluster id, which also checks that bootstrap.servers answers.

@@ -34,6 +34,10 @@ type taskRunner struct {
 	config    map[string]string
 	keyConv   converter.Converter
 	valueConv converter.Converter
+	// producer is the worker's, or the connector's own when it has producer overrides.
+	producer      Producer
+	maxInflight   int64
+	topicCreation *topicCreation // nil: topics are not created by the worker
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -66,7 +70,8 @@ type taskRunner struct {
 func (w *Worker) newTaskRunner(id rest.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target rest.TargetState) *taskRunner {
 	t := &taskRunner{
 		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv,
-		log:    w.log.With("connector", id.Connector, "task", id.Task),
+		log:      w.log.With("connector", id.Connector, "task", id.Task),
+		producer: w.producer, maxInflight: w.maxInflight,
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
@@ -202,7 +207,7 @@ func (t *taskRunner) pollLoop() error {
 			t.report(rest.StateRunning, "")
 			reported = rest.StateRunning
 		}
-		if t.inflightBytes.Load() >= t.w.maxInflight {
+		if t.inflightBytes.Load() >= t.maxInflight {
 			select {
 			case <-t.space:
 			case <-t.wake:
@@ -254,6 +259,19 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 			size += int64(len(h.Key) + len(v))
 		}
 	}
+	if _, ok := t.topicsSeen[r.Topic]; !ok {
+		if t.topicCreation != nil {
+			// KIP-158: create the topic with the connector's settings before its first record.
+			ctx, cancel := context.WithTimeout(t.hardCtx, 60*time.Second)
+			err := t.w.topics.ensure(ctx, t.topicCreation, r.Topic)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		t.topicsSeen[r.Topic] = struct{}{}
+		t.w.listener.OnTopicUsed(t.id.Connector, r.Topic)
+	}
 	var p *pendingRecord
 	if r.SourcePartition != nil && r.SourceOffset != nil {
 		if err := offsets.ValidateOffsetMap("offset", r.SourceOffset); err != nil {
@@ -264,13 +282,9 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		}
 		p = t.subs.submit(t.keyBuf, r.SourcePartition, r.SourceOffset)
 	}
-	if _, ok := t.topicsSeen[r.Topic]; !ok {
-		t.topicsSeen[r.Topic] = struct{}{}
-		t.w.listener.OnTopicUsed(t.id.Connector, r.Topic)
-	}
 	t.inflightBytes.Add(size)
 	t.inflightRecs.Add(1)
-	t.w.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
+	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
 }
 

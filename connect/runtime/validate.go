@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,6 +138,10 @@ func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos
 		seenGroup[g] = 0
 		out.Groups = append(out.Groups, g)
 	}
+	for _, extra := range extraChecks(config) {
+		out.Configs = append(out.Configs, extra)
+		out.ErrorCount += len(extra.Value.Errors)
+	}
 	for i, v := range values {
 		k := &spec[i]
 		g := k.Group
@@ -257,4 +262,39 @@ func pluginList(reg *plugins.Registry) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// extraChecks validates the settings no spec lists because their names vary: producer overrides,
+// admin overrides and KIP-158 topic creation groups. Each problem is reported as Kafka Connect
+// reports a value without a definition.
+func extraChecks(config map[string]string) []rest.ConfigInfo {
+	var out []rest.ConfigInfo
+	add := func(key, msg string) {
+		vi := &rest.ConfigValueInfo{Name: key, RecommendedValues: []string{}, Errors: []string{msg}, Visible: true}
+		if v, ok := config[key]; ok {
+			if plugins.IsSecret(nil, key) && v != "" {
+				v = plugins.Hidden
+			}
+			vi.Value = &v
+		}
+		out = append(out, rest.ConfigInfo{Value: vi})
+	}
+	keys := make([]string, 0, len(config))
+	for k := range config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if rest, ok := strings.CutPrefix(k, "producer.override."); ok && !slices.Contains(ProducerSettings, rest) {
+			add(k, fmt.Sprintf("%s is not supported by connectd yet; the producer settings it honours are %s", k, strings.Join(ProducerSettings, ", ")))
+		}
+		if strings.HasPrefix(k, "admin.override.") {
+			add(k, fmt.Sprintf("%s is not supported by connectd yet: topics are created with the worker's admin settings", k))
+		}
+	}
+	_, probs := parseTopicCreation(config)
+	for _, p := range probs {
+		add(p.key, p.msg)
+	}
+	return out
 }

@@ -12,14 +12,17 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
@@ -48,18 +51,29 @@ type Producer interface {
 	Produce(ctx context.Context, r *kgo.Record, promise func(*kgo.Record, error))
 }
 
+// connProducer is the producer of a connector with producer.override.* settings, shared by its
+// tasks and closed with the last of them.
+type connProducer struct {
+	cl          *kgo.Client
+	refs        int
+	maxInflight int64
+}
+
 // WorkerOptions configures a Worker.
 type WorkerOptions struct {
 	Config   *workerconfig.Worker
 	Plugins  *plugins.Registry
 	Offsets  offsets.Store
 	Producer Producer
+	// Admin creates topics for connectors with topic.creation.* settings; nil disables that.
+	Admin    *kadm.Client
 	Listener StatusListener
 	Logger   *slog.Logger
 }
 
 // Worker runs connector and task instances; it does not know where configurations live.
 type Worker struct {
+	cfg      *workerconfig.Worker
 	plugins  *plugins.Registry
 	offsets  offsets.Store
 	producer Producer
@@ -74,15 +88,21 @@ type Worker struct {
 	flushTimeout    time.Duration
 	shutdownTimeout time.Duration
 
+	topics               topicCreator
+	topicCreationEnabled bool
+
 	mu         sync.Mutex
 	connectors map[string]*connectorRunner
 	tasks      map[rest.TaskID]*taskRunner
+	producers  map[string]*connProducer // connectors with producer overrides
 }
 
 // NewWorker builds a worker from its validated configuration.
 func NewWorker(o WorkerOptions) (*Worker, error) {
 	w := &Worker{
-		plugins: o.Plugins, offsets: o.Offsets, producer: o.Producer, listener: o.Listener, log: o.Logger,
+		cfg: o.Config, producers: map[string]*connProducer{}, topics: topicCreator{admin: o.Admin},
+		topicCreationEnabled: !strings.EqualFold(strings.TrimSpace(o.Config.Props["topic.creation.enable"]), "false"),
+		plugins:              o.Plugins, offsets: o.Offsets, producer: o.Producer, listener: o.Listener, log: o.Logger,
 		props: o.Config.Props, connectors: map[string]*connectorRunner{}, tasks: map[rest.TaskID]*taskRunner{},
 	}
 	if w.log == nil {
@@ -195,40 +215,110 @@ func (w *Worker) SetTargetState(name string, target rest.TargetState) {
 }
 
 // StartTask creates and starts a task of a connector. connConfig is the connector's
-// configuration (for converter overrides), taskConfig what the connector generated.
+// configuration (converter and producer overrides, topic creation), taskConfig what the
+// connector generated.
 func (w *Worker) StartTask(id rest.TaskID, connConfig, taskConfig map[string]string, target rest.TargetState) error {
 	p, ok := w.plugins.Lookup(connConfig["connector.class"])
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", connConfig["connector.class"])
 	}
 	keyConv, valueConv := w.keyConv, w.valueConv
-	var convErr error
+	var setupErr error
 	if cls, ok := connConfig["key.converter"]; ok && strings.TrimSpace(cls) != "" {
-		keyConv, convErr = converter.New(cls, converter.Settings(connConfig, "key.converter."), true)
+		keyConv, setupErr = converter.New(cls, converter.Settings(connConfig, "key.converter."), true)
 	}
-	if cls, ok := connConfig["value.converter"]; ok && strings.TrimSpace(cls) != "" && convErr == nil {
-		valueConv, convErr = converter.New(cls, converter.Settings(connConfig, "value.converter."), false)
+	if cls, ok := connConfig["value.converter"]; ok && strings.TrimSpace(cls) != "" && setupErr == nil {
+		valueConv, setupErr = converter.New(cls, converter.Settings(connConfig, "value.converter."), false)
+	}
+	var tc *topicCreation
+	if w.topicCreationEnabled && setupErr == nil {
+		var probs []topicCreationProblem
+		if tc, probs = parseTopicCreation(connConfig); len(probs) > 0 {
+			setupErr = errors.New(probs[0].msg)
+		}
 	}
 	w.mu.Lock()
 	if _, exists := w.tasks[id]; exists {
 		w.mu.Unlock()
 		return fmt.Errorf("task %s is already running on this worker", id)
 	}
+	producer, maxInflight := Producer(w.producer), w.maxInflight
+	if setupErr == nil {
+		if overrides := converter.Settings(connConfig, "producer.override."); len(overrides) > 0 {
+			cp, err := w.acquireProducerLocked(id.Connector, overrides)
+			if err != nil {
+				setupErr = err
+			} else {
+				producer, maxInflight = cp.cl, cp.maxInflight
+			}
+		}
+	}
 	var task api.SourceTask
-	if convErr == nil {
+	if setupErr == nil {
 		task = p.New().NewTask()
 	}
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
+	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
 	w.tasks[id] = t
 	w.mu.Unlock()
-	if convErr != nil {
+	if setupErr != nil {
 		close(t.done)
-		t.fail("could not create the task's converters", convErr)
+		t.fail("could not set the task up", setupErr)
 		return nil
 	}
 	t.log.Info("starting task", "target", target)
 	go t.run()
 	return nil
+}
+
+// acquireProducerLocked returns the producer of a connector with producer overrides, creating it
+// for its first task.
+func (w *Worker) acquireProducerLocked(connector string, overrides map[string]string) (*connProducer, error) {
+	if cp := w.producers[connector]; cp != nil {
+		cp.refs++
+		return cp, nil
+	}
+	settings := map[string]string{}
+	for k, v := range w.cfg.Props {
+		if rest, ok := strings.CutPrefix(k, "producer."); ok {
+			settings[rest] = v
+		}
+	}
+	maps.Copy(settings, overrides)
+	cl, err := newProducer(w.cfg, settings, "producer.override.")
+	if err != nil {
+		return nil, err
+	}
+	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight}
+	if v, ok := settings["buffer.memory"]; ok {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
+			cp.maxInflight = n
+		}
+	}
+	w.producers[connector] = cp
+	return cp, nil
+}
+
+// releaseProducer drops a task's hold on its connector's own producer, closing it after the last.
+func (w *Worker) releaseProducer(t *taskRunner) {
+	w.mu.Lock()
+	cp := w.producers[t.id.Connector]
+	if cp == nil || Producer(cp.cl) != t.producer {
+		w.mu.Unlock()
+		return
+	}
+	cp.refs--
+	last := cp.refs == 0
+	if last {
+		delete(w.producers, t.id.Connector)
+	}
+	w.mu.Unlock()
+	if last {
+		ctx, cancel := context.WithTimeout(context.Background(), w.flushTimeout)
+		_ = cp.cl.Flush(ctx)
+		cancel()
+		cp.cl.Close()
+	}
 }
 
 // StopTasks stops tasks in parallel, each bounded by task.shutdown.graceful.timeout.ms, and
@@ -251,6 +341,7 @@ func (w *Worker) StopTasks(ids []rest.TaskID) {
 			if t.stop(w.shutdownTimeout) {
 				t.log.Info("task stopped")
 			}
+			w.releaseProducer(t)
 		}()
 	}
 	wg.Wait()
