@@ -196,8 +196,13 @@ func (p *position) commitTx() {
 	p.txID = ""
 }
 
-// completeEvent counts a fully handled event of the current transaction.
-func (p *position) completeEvent() { p.restartEvents++ }
+// completeEvent counts a fully handled event of the current transaction. Outside a transaction
+// the restart point is the next event, so there is nothing to count.
+func (p *position) completeEvent() {
+	if p.inTx {
+		p.restartEvents++
+	}
+}
 
 // setRow records that row i of n rows of the current event is being emitted.
 func (p *position) setRow(i, n int) {

@@ -31,6 +31,7 @@ type streamer struct {
 
 	lastHeartbeat time.Time
 	records       []*api.SourceRecord // reused per event
+	txStart       time.Time           // begin time of the current transaction
 }
 
 // errPermanent marks a streaming error that reconnecting cannot fix.
@@ -279,10 +280,9 @@ func (s *streamer) begin(ctx context.Context, h *replication.EventHeader) error 
 	if s.skipEvents != 0 {
 		s.skipping = true
 	}
-	if t.tx != nil {
-		recs := t.tx.Begin(s.records[:0], t.pos.txID, time.Unix(int64(h.Timestamp), 0), t.partition, t.offset())
-		return t.emit(ctx, recs)
-	}
+	// The BEGIN record waits for the transaction's first captured event, as Debezium's
+	// TransactionMonitor: transactions that touch no captured table leave no trace.
+	s.txStart = time.Unix(int64(h.Timestamp), 0)
 	return nil
 }
 
@@ -346,18 +346,21 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 		return nil
 	}
 	var op envelope.Op
-	switch e.Type() {
-	case replication.EnumRowsEventTypeInsert:
+	switch h.EventType {
+	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2,
+		replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
 		op = envelope.OpCreate
 		if t.cfg.SkipCreate {
 			return nil
 		}
-	case replication.EnumRowsEventTypeUpdate:
+	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2,
+		replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1, replication.PARTIAL_UPDATE_ROWS_EVENT:
 		op = envelope.OpUpdate
 		if t.cfg.SkipUpdate {
 			return nil
 		}
-	case replication.EnumRowsEventTypeDelete:
+	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2,
+		replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
 		op = envelope.OpDelete
 		if t.cfg.SkipDelete {
 			return nil
@@ -398,17 +401,15 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 		}
 		t.pos.setRow(i, n)
 		src := t.source(id, ts, envelope.SnapshotFalse)
-		off := t.offset()
 		recs := s.records[:0]
 		var txs envelope.TxSource
-		if t.tx != nil {
-			txs = t.tx
-			if !t.tx.Active() {
-				// Rows outside a transaction (non-transactional engines): Debezium gives them
-				// no transaction block either.
-				txs = nil
+		if t.tx != nil && t.pos.inTx {
+			if !t.tx.Active() || t.tx.ID() != t.pos.txID {
+				recs = t.tx.Begin(recs, t.pos.txID, s.txStart, t.partition, t.pos.offset(false))
 			}
+			txs = t.tx
 		}
+		off := t.offset()
 		recs, err = enc.Records(recs, &envelope.Event{Op: op, Before: before, After: after, Source: src, Tx: txs,
 			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
 		if err != nil {
