@@ -3,6 +3,13 @@
 // extension GET /connectors/{c}/offsets/history. It serves any Herder (standalone or distributed)
 // and forwards requests that only the leader may serve. The whole API is described by
 // openapi.json, served at /openapi.json.
+//
+// Secrets never leave the process: configuration values the plugin declares PASSWORD (and keys
+// named like passwords) are shown as plugins.Hidden ("[hidden]"), and a configuration sent back
+// with "[hidden]" keeps the stored secret. Deliberate differences from Kafka Connect: malformed
+// request bodies are answered 400 (Kafka: 500 with Jackson's message), numbers and booleans in a
+// configuration are taken as their text (as Jackson does), and GET /connectors/{c}/topics of an
+// unknown connector is 404 (Kafka: an empty list).
 package rest
 
 import (

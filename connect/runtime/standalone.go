@@ -61,6 +61,7 @@ type StandaloneHerder struct {
 
 	ready    atomic.Bool
 	stopped  atomic.Bool
+	reconfMu sync.Mutex // orders reconfWG.Add against Stop's Wait
 	reconfWG sync.WaitGroup
 }
 
@@ -124,7 +125,9 @@ func (h *StandaloneHerder) ServerInfo(context.Context) (rest.ServerInfo, error) 
 // Stop stops every connector and task (tasks first, each bounded by
 // task.shutdown.graceful.timeout.ms, their offsets committed) and refuses later changes.
 func (h *StandaloneHerder) Stop() {
+	h.reconfMu.Lock()
 	h.stopped.Store(true)
+	h.reconfMu.Unlock()
 	h.mu.Lock()
 	h.worker.Stop()
 	h.mu.Unlock()
@@ -365,6 +368,8 @@ func (h *StandaloneHerder) stopTasksLocked(name string, c connState) {
 // reconfigureFunc is what a connector's RequestTaskReconfiguration calls.
 func (h *StandaloneHerder) reconfigureFunc(name string) func() {
 	return func() {
+		h.reconfMu.Lock()
+		defer h.reconfMu.Unlock()
 		if h.stopped.Load() {
 			return
 		}

@@ -160,7 +160,8 @@ func safely(fn func() error) (err error) {
 	return fn()
 }
 
-// failure kinds, for the trace.
+// pollError is an error the connector's Poll returned, told apart from the runtime's own
+// failures so the trace says where it came from.
 type pollError struct{ err error }
 
 func (e pollError) Error() string { return e.err.Error() }
@@ -223,6 +224,9 @@ func (t *taskRunner) pollLoop() error {
 			return pollError{err}
 		}
 		for _, r := range recs {
+			if t.failure.Load() != nil {
+				break // Kafka refused a record: produce nothing after it
+			}
 			if r == nil {
 				continue
 			}
