@@ -2,6 +2,7 @@ package distributed_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -169,6 +170,23 @@ func TestCreatePausedAndRestartThroughFollower(t *testing.T) {
 		t.Errorf("restart plan %+v", plan)
 	}
 	f.waitState("p", "RUNNING", "RUNNING")
+
+	// A new configuration through a follower restarts the connector on its worker; its new task
+	// configurations reach the leader and the tasks follow after one rebalance.
+	cfg := map[string]string{"connector.class": "io.connectd.tests.GeneratorConnector", "topic": topic, "tasks.max": "3", "rate": "50"}
+	b, _ := json.Marshal(cfg)
+	f.expect(200, "PUT", "/connectors/p/config", string(b))
+	f.waitState("p", "RUNNING", "RUNNING", "RUNNING", "RUNNING")
+	f.expect(200, "PATCH", "/connectors/p/config", `{"tasks.max":"1","rate":null}`)
+	st := f.waitState("p", "RUNNING", "RUNNING")
+	var got map[string]string
+	ws[0].expect(200, "GET", "/connectors/p/config", "").json(t, &got)
+	if _, ok := got["rate"]; ok || got["tasks.max"] != "1" {
+		t.Errorf("config after PATCH: %v", got)
+	}
+	if len(st.Tasks) != 1 {
+		t.Errorf("tasks after PATCH: %+v", st.Tasks)
+	}
 }
 
 // startExpectingFailure runs a worker that must refuse to start, and returns its error.
