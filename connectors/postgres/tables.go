@@ -172,7 +172,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		relCols[i] = rcol
 		if c.emit {
 			specCols[i] = envelope.Column{Name: rc.name, Schema: c.mapping.Schema}
-			if cc != nil && cc.HasDefault {
+			if cc != nil && cc.HasDefault && c.mapping.Schema.Type != api.TypeStruct {
 				specCols[i].Default = defaultValue(&c.mapping, cc.Default)
 				c.hasDefault = specCols[i].Default != nil
 			}
@@ -194,6 +194,15 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
 	}
 	tb.schema = ts
+	// Struct values (VariableScaleDecimal) must carry their field's final schema.
+	for i := range tb.cols {
+		c := &tb.cols[i]
+		if c.emit && c.mapping.Schema.Type == api.TypeStruct {
+			if f := ts.ValueSchema().Field(c.name); f != nil {
+				c.mapping = c.mapping.WithSchema(f.Schema)
+			}
+		}
+	}
 	tb.sig = columnSig(tb.cols)
 	return tb, nil
 }

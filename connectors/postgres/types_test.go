@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/jsonconv"
 )
 
 // TestColumnTypes: every common type reads the same through the snapshot (SELECT) and the
@@ -33,10 +34,25 @@ func TestColumnTypes(t *testing.T) {
 		'happy', '"k"=>"v", "n"=>NULL', B'101', '10.0.0.1/8', 'x')`
 	e.exec(fmt.Sprintf("INSERT INTO %s.types VALUES "+row, e.schema, 1))
 	task := e.start()
-	snap := decode(e.poll(task, 1)[0])
-	e.exec(fmt.Sprintf("INSERT INTO %s.types VALUES "+row, e.schema, 2))
-	recs := e.poll(task, 1)
+	snapRecs := e.poll(task, 1)
+	snap := decode(snapRecs[0])
+	e.exec(fmt.Sprintf("INSERT INTO %s.types VALUES "+row, e.schema, 2), fmt.Sprintf("INSERT INTO %s.types (id) VALUES (3)", e.schema))
+	recs := e.poll(task, 2)
 	strm := decode(recs[0])
+	// Every record converts with Kafka's JsonConverter rules, schemas on: each struct value
+	// carries its field's schema (the optional one for a nullable column).
+	conv, err := jsonconv.New(map[string]string{"schemas.enable": "true"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range append(snapRecs, recs...) {
+		if _, err := conv.Encode(nil, r.ValueSchema, r.Value); err != nil {
+			t.Errorf("value does not convert to JSON: %v", err)
+		}
+		if _, err := conv.Encode(nil, r.KeySchema, r.Key); err != nil {
+			t.Errorf("key does not convert to JSON: %v", err)
+		}
+	}
 
 	want := map[string]any{
 		"i2": int16(-7), "i8": int64(9000000000), "f4": float32(1.5), "f8": 2.25, "b": true,

@@ -79,6 +79,7 @@ func (o *Options) mapArray(reg *Registry, name string, elem uint32, typmod int32
 	if et := reg.Get(elem); et == nil || et.Kind != 'e' {
 		es.Optional = true
 	}
+	em = em.WithSchema(&es) // struct elements carry the element schema
 	decodeElem := em.decode
 	m := Mapping{Schema: api.ArraySchema(&es).Build(), Zero: []any{}, TypeName: name}
 	m.decode = func(b []byte) (any, error) {

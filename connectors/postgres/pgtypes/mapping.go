@@ -96,6 +96,20 @@ type Mapping struct {
 	TypeName string
 
 	decode func(text []byte) (any, error)
+	// rebind, for struct-valued types, makes a decoder whose structs carry schema s.
+	rebind func(s *api.Schema) (decode func([]byte) (any, error), zero any)
+}
+
+// WithSchema returns the mapping with its struct values built for s, the field schema the
+// event's row schema ends up with (optional for a nullable column, with its default and doc):
+// a Connect struct must carry the very schema of the field it is written in. Other mappings are
+// returned unchanged.
+func (m Mapping) WithSchema(s *api.Schema) Mapping {
+	if m.rebind != nil && s != nil {
+		m.decode, m.Zero = m.rebind(s)
+		m.Schema = s
+	}
+	return m
 }
 
 // Decode turns the server's text output of one non-NULL value into the Connect value. The text

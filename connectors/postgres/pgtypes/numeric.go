@@ -43,17 +43,22 @@ func (o *Options) numericMapping(typmod int32) Mapping {
 		}}
 	}
 	if !fixed {
+		bind := func(s *api.Schema) (func([]byte) (any, error), any) {
+			return func(b []byte) (any, error) {
+				if isSpecialNumeric(b) {
+					return nil, nil // NaN and infinities have no Decimal form; Debezium emits null
+				}
+				d, err := api.ParseDecimal(bstr(b))
+				if err != nil {
+					return nil, err
+				}
+				return api.VariableScaleDecimalValue(s, stripZeros(d)), nil
+			}, api.VariableScaleDecimalValue(s, api.NewDecimal(0, 0))
+		}
 		s := api.VariableScaleDecimalSchema().Build()
-		return Mapping{Schema: s, Zero: api.VariableScaleDecimalValue(s, api.NewDecimal(0, 0)), decode: func(b []byte) (any, error) {
-			if isSpecialNumeric(b) {
-				return nil, nil // NaN and infinities have no Decimal form; Debezium emits null
-			}
-			d, err := api.ParseDecimal(bstr(b))
-			if err != nil {
-				return nil, err
-			}
-			return api.VariableScaleDecimalValue(s, stripZeros(d)), nil
-		}}
+		m := Mapping{Schema: s, rebind: bind}
+		m.decode, m.Zero = bind(s)
+		return m
 	}
 	return Mapping{Schema: api.DecimalSchema(scale, precision).Build(), Zero: api.NewDecimal(0, int32(scale)),
 		decode: func(b []byte) (any, error) {
