@@ -8,6 +8,12 @@
 // acks=all, batched); the producer's callback marks it acknowledged; every
 // offset.flush.interval.ms the committer writes, per source partition, the offset of the last
 // record acknowledged together with all records before it, and only then calls the task's Commit.
+//
+// Goroutines and locks: each task has a poll goroutine and a committer goroutine; franz-go runs
+// the acknowledgement callbacks (they only touch atomics). Herder changes hold the herder's lock,
+// which is taken before the Worker's and a connector's own lock, never after; task goroutines and
+// connector callbacks never take the herder's lock synchronously (reconfiguration requests run on
+// their own goroutine). Memory is bounded per task by producer.buffer.memory bytes in flight.
 package runtime
 
 import (
