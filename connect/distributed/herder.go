@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/plugins"
@@ -79,6 +80,8 @@ type HerderOptions struct {
 	Status   *StatusStore
 	Offsets  offsets.Store
 	Producer runtime.Producer
+	// Admin creates topics for connectors with topic.creation.* settings; nil disables that.
+	Admin *kadm.Client
 	// Group is the kgo client the membership requests go through.
 	Group    *kgo.Client
 	WorkerID string
@@ -104,7 +107,7 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 		wl = h.log
 	}
 	w, err := runtime.NewWorker(runtime.WorkerOptions{Config: o.Config, Plugins: o.Plugins, Offsets: o.Offsets,
-		Producer: o.Producer, Listener: h, Logger: wl})
+		Producer: o.Producer, Admin: o.Admin, Listener: h, Logger: wl})
 	if err != nil {
 		return nil, err
 	}

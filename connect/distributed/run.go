@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/plugins"
@@ -148,7 +149,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	info := rest.ServerInfo{Version: o.Version, Commit: runtime.BuildCommit(), KafkaClusterID: clusterID}
 	herder, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
-		Producer: producer, Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
+		Producer: producer, Admin: kadm.NewClient(producer), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
 		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})
 	if err != nil {
 		return err
