@@ -4,9 +4,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/connectd/connectd/connect/api/javafmt"
 )
 
 // maxDepth bounds nesting in both directions: offsets are flat maps, so anything deeper than this
@@ -24,7 +24,7 @@ func EncodeKey(connector string, partition map[string]any) ([]byte, error) {
 // AppendKey is EncodeKey appending to dst, for callers that reuse a buffer.
 func AppendKey(dst []byte, connector string, partition map[string]any) ([]byte, error) {
 	dst = append(dst, '[')
-	dst = appendString(dst, connector)
+	dst = javafmt.AppendString(dst, connector)
 	dst = append(dst, ',')
 	if partition == nil {
 		return nil, fmt.Errorf("the source partition of connector %q is nil: a connector must give every record a partition map", connector)
@@ -196,13 +196,13 @@ func appendMap(dst []byte, m map[string]any, depth int) ([]byte, error) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	keys = javaHashMapOrder(keys)
+	keys = javafmt.DebeziumHashMapOrder(keys)
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = javafmt.AppendString(dst, k)
 		dst = append(dst, ':')
 		var err error
 		dst, err = appendValue(dst, m[k], depth)
@@ -219,15 +219,15 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	keys = javaHashMapOrder(keys)
+	keys = javafmt.DebeziumHashMapOrder(keys)
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = javafmt.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendString(dst, m[k])
+		dst = javafmt.AppendString(dst, m[k])
 	}
 	return append(dst, '}')
 }
@@ -240,7 +240,7 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case string:
-		return appendString(dst, x), nil
+		return javafmt.AppendString(dst, x), nil
 	case int64:
 		return strconv.AppendInt(dst, x, 10), nil
 	case int:
@@ -302,279 +302,29 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, e)
+			dst = javafmt.AppendString(dst, e)
 		}
 		return append(dst, ']'), nil
 	}
 	return nil, fmt.Errorf("unsupported value type %T (use string, int64, float64, bool, []byte or nil)", v)
 }
 
-const hexDigits = "0123456789ABCDEF"
-
-// appendString quotes s as Jackson's UTF8JsonGenerator does with default settings: `"` and `\`
-// escaped, the control characters with a short form (\b \t \n \f \r) use it, the other ones below
-// 0x20 are \u00XX with upper-case hex; characters outside the Basic Multilingual Plane (emoji) are
-// written as their UTF-16 surrogate pair escaped (\uD83D\uDE00), since Jackson sees a Java
-// String's two surrogate chars and COMBINE_UNICODE_SURROGATES_IN_UTF8 is off by default;
-// everything else (DEL, `/`, other non-ASCII) is raw UTF-8. Invalid UTF-8 (which a Java String
-// cannot hold) becomes U+FFFD.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, "\uFFFD"...)
-				i++
-				start = i
-				continue
-			}
-			if r > 0xFFFF {
-				dst = append(dst, s[start:i]...)
-				r -= 0x10000
-				dst = appendUnicodeEscape(dst, 0xD800+(r>>10))
-				dst = appendUnicodeEscape(dst, 0xDC00+(r&0x3FF))
-				i += size
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-func appendUnicodeEscape(dst []byte, r rune) []byte {
-	return append(dst, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
-}
-
-// appendJavaFloat writes f as Java's Double.toString (bits 64) or Float.toString (bits 32), which
-// Jackson uses for DoubleNode and FloatNode: the shortest digits that round-trip, plain notation
-// with at least one fraction digit for 1e-3 <= |f| < 1e7 ("100.0", "0.001"), otherwise
-// "d.dddE[-]n" ("1.0E7", "1.5E-4"). NaN and the infinities are not JSON numbers; Jackson quotes
-// them by default ("NaN", "Infinity", "-Infinity"), and so do we.
-//
-// This is the JDK 19+ specification (Raffaello Giulietti's shortest-digits algorithm, which Go's
-// strconv also implements). Older JDKs print a few values with more digits than needed (JDK 17:
-// 1.0E23 as 9.999999999999999E22); offsets hold no such values in practice.
+// appendJavaFloat writes f as Jackson writes a Java double (bits 64) or float (bits 32), which
+// JsonConverter holds in a DoubleNode or FloatNode: Double.toString / Float.toString, except
+// that NaN and the infinities, which are not JSON numbers, are quoted ("NaN", "Infinity",
+// "-Infinity") as Jackson does by default.
 func appendJavaFloat(dst []byte, f float64, bits int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"Infinity"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Infinity"`...)
-	case f == 0:
-		if math.Signbit(f) {
-			return append(dst, "-0.0"...)
-		}
-		return append(dst, "0.0"...)
+	quote := math.IsNaN(f) || math.IsInf(f, 0)
+	if quote {
+		dst = append(dst, '"')
 	}
-	if f < 0 {
-		dst = append(dst, '-')
-		f = -f
-	}
-	var buf [32]byte
-	sci := strconv.AppendFloat(buf[:0], f, 'e', -1, bits) // d[.ddd]e±XX
-	var digits [24]byte
-	nd := 0
-	i := 0
-	for ; i < len(sci) && sci[i] != 'e'; i++ {
-		if sci[i] != '.' {
-			digits[nd] = sci[i]
-			nd++
-		}
-	}
-	exp, _ := strconv.Atoi(string(sci[i+1:]))
-	if nd == 1 {
-		// Java never prints one significant digit: when the shortest decimal has one, it takes
-		// the two-digit decimal closest to the value (4.9E-324 for Double.MIN_VALUE, not 5.0E-324).
-		two := strconv.AppendFloat(buf[:0], f, 'e', 1, bits) // d.de±XX
-		if two[2] != '0' {
-			digits[0], digits[1], nd = two[0], two[2], 2
-			exp, _ = strconv.Atoi(string(two[4:]))
-		}
-	}
-	d := digits[:nd]
-	if f >= 1e-3 && f < 1e7 {
-		if exp >= 0 {
-			if nd > exp+1 {
-				dst = append(dst, d[:exp+1]...)
-				dst = append(dst, '.')
-				return append(dst, d[exp+1:]...)
-			}
-			dst = append(dst, d...)
-			for j := nd; j < exp+1; j++ {
-				dst = append(dst, '0')
-			}
-			return append(dst, '.', '0')
-		}
-		dst = append(dst, '0', '.')
-		for j := 0; j < -exp-1; j++ {
-			dst = append(dst, '0')
-		}
-		return append(dst, d...)
-	}
-	dst = append(dst, d[0], '.')
-	if nd > 1 {
-		dst = append(dst, d[1:]...)
+	if bits == 32 {
+		dst = javafmt.AppendFloat(dst, float32(f))
 	} else {
-		dst = append(dst, '0')
+		dst = javafmt.AppendDouble(dst, f)
 	}
-	dst = append(dst, 'E')
-	return strconv.AppendInt(dst, int64(exp), 10)
-}
-
-// ---- Java HashMap iteration order ----
-
-// javaStringHash is Java's String.hashCode: s[0]*31^(n-1) + ... over UTF-16 code units, in
-// 32-bit two's complement arithmetic.
-func javaStringHash(s string) int32 {
-	var h int32
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			h = 31*h + int32(c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r > 0xFFFF {
-			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
-			continue
-		}
-		h = 31*h + int32(r)
+	if quote {
+		dst = append(dst, '"')
 	}
-	return h
-}
-
-// javaBucket is the bucket of a key in a HashMap table of size n (a power of two): HashMap.hash
-// spreads the high bits down (h ^ h>>>16) before masking.
-func javaBucket(s string, n int) int {
-	h := uint32(javaStringHash(s))
-	return int((h ^ h>>16) & uint32(n-1))
-}
-
-// javaTableSize is the table size of a HashMap after inserting n keys one by one: 16, doubled
-// whenever the size exceeds three quarters of the table.
-func javaTableSize(n int) int {
-	size := 16
-	for float64(n) > 0.75*float64(size) {
-		size *= 2
-	}
-	return size
-}
-
-// knownInsertionOrder lists the fields of Debezium's partition and offset maps in the order
-// Debezium puts them into its HashMaps. Iteration order only depends on insertion order for keys
-// that share a bucket, and a Go map has no insertion order, so this ranks such keys the way
-// Debezium would; keys not listed come after, in byte order.
-var knownInsertionOrder = func() map[string]int {
-	names := []string{
-		// partitions
-		"server", "database", "task_id",
-		// MySQL / MariaDB (offsetUsingPosition, then snapshot, transaction and incremental snapshot)
-		"server_id", "ts_sec", "gtids", "file", "pos", "event", "row", "snapshot",
-		// PostgreSQL
-		"ts_usec", "lsn", "txId", "lsn_proc", "lsn_commit", "messageType", "last_snapshot_record",
-		// SQL Server / Db2
-		"commit_lsn", "change_lsn", "event_serial_no", "snapshot_completed",
-		// shared contexts
-		"transaction_id", "transaction_data_collection_order_", "incremental_snapshot_collections",
-		"incremental_snapshot_primary_key", "incremental_snapshot_maximum_key",
-		"incremental_snapshot_window_opened",
-	}
-	m := make(map[string]int, len(names))
-	for i, n := range names {
-		m[n] = i
-	}
-	return m
-}()
-
-// javaHashMapOrder sorts keys (in place, and returns them) into the order a java.util.HashMap
-// holding them iterates: by bucket, and inside a bucket by insertion order (knownInsertionOrder,
-// then byte order). It ignores the tree bins Java builds for 8+ keys colliding in one bucket of a
-// table of 64+, which offsets never reach.
-func javaHashMapOrder(keys []string) []string {
-	if len(keys) < 2 {
-		return keys
-	}
-	size := javaTableSize(len(keys))
-	// Insertion sort on precomputed buckets: offset maps hold a handful of keys, where this beats
-	// a general sort and allocates nothing.
-	var stack [16]int
-	if len(keys) > len(stack) {
-		slices.SortFunc(keys, func(a, b string) int {
-			ba, bb := javaBucket(a, size), javaBucket(b, size)
-			switch {
-			case hashMapLess(ba, a, bb, b):
-				return -1
-			case hashMapLess(bb, b, ba, a):
-				return 1
-			}
-			return 0
-		})
-		return keys
-	}
-	buckets := stack[:0]
-	for _, k := range keys {
-		buckets = append(buckets, javaBucket(k, size))
-	}
-	for i := 1; i < len(keys); i++ {
-		k, b := keys[i], buckets[i]
-		j := i
-		for j > 0 && hashMapLess(b, k, buckets[j-1], keys[j-1]) {
-			keys[j], buckets[j] = keys[j-1], buckets[j-1]
-			j--
-		}
-		keys[j], buckets[j] = k, b
-	}
-	return keys
-}
-
-func hashMapLess(bi int, ki string, bj int, kj string) bool {
-	if bi != bj {
-		return bi < bj
-	}
-	ri, iok := knownInsertionOrder[ki]
-	rj, jok := knownInsertionOrder[kj]
-	switch {
-	case iok && jok:
-		return ri < rj
-	case iok != jok:
-		return iok
-	}
-	return ki < kj
+	return dst
 }

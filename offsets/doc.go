@@ -35,6 +35,8 @@
 // base64 string; NaN and infinities are quoted strings, as Jackson writes them. Offsets and
 // partitions hold primitive values only, as Kafka Connect's OffsetUtils requires. testdata holds
 // golden bytes produced by the real JsonConverter (testdata/gen/GenGoldens.java).
+// The Java rules themselves (hash order, escaping, number text) live in package
+// connect/api/javafmt, shared with the JSON converter and the schema history.
 //
 // Records go to partition toPositive(murmur2(key)) % partitions, the Java producer's default
 // partitioner (Murmur2, PartitionFor), so a rewrite with kafka-console-producer --property
