@@ -107,6 +107,8 @@ var Spec = api.ConfigSpec{
 	{Name: "client.id", Type: api.ConfigString, Importance: api.Low, Doc: "Client id prefix for Kafka clients."},
 	{Name: "connect.protocol", Type: api.ConfigString, Default: "sessioned", Importance: api.Low, Doc: "Group protocol; connectd speaks eager assignment.", Allowed: []string{"eager", "compatible", "sessioned"}},
 	{Name: "scheduled.rebalance.max.delay.ms", Type: api.ConfigInt, Default: "300000", Importance: api.Low, Doc: "Accepted for compatibility."},
+	{Name: "topic.creation.enable", Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Whether connectors may create their topics with topic.creation.* groups (KIP-158)."},
+	{Name: "producer.buffer.memory", Type: api.ConfigLong, Default: "33554432", Importance: api.Medium, Doc: "Bytes a task may have unacknowledged by Kafka before polling pauses (backpressure)."},
 	{Name: "config.storage.partitions", Type: api.ConfigInt, Importance: api.Low, Doc: "Must be 1 when set."},
 }
 
