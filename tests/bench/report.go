@@ -115,6 +115,9 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", benchSchema, benchTable)
 	p("- **snapshot**: %d preloaded rows; rows/s from `POST /connectors` to the broker's append time of the last snapshot record.\n", cfg.Rows)
 	p("- **streaming**: %d events: INSERT transactions of %d rows alternating with UPDATE statements of %d rows, one writer, as fast as the database takes them; events/s from the first write to the append time of the last event.\n", cfg.Events, txnRows, txnRows)
+	if cfg.CatchUp {
+		p("- **catch-up**: another %d events of the same kind written while the connector is paused (`PUT /connectors/{c}/pause`); events/s from `PUT .../resume` to the append time of the last event. This is the connector's streaming capacity whatever the database's write rate.\n", cfg.Events)
+	}
 	p("- **latency**: %.0f events/s for %s, autocommit INSERTs of %d rows; latency = LogAppendTime − the inserting statement's start (`NOW(6)` / `statement_timestamp()`, stored in commit_us). Kafka timestamps have millisecond resolution.\n", cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn)
 	p("- **peak RSS**: VmHWM of the process under test (connectd; the Kafka Connect JVM) at the end; **CPU**: utime+stime from `POST /connectors` to the end of the latency phase.\n")
 	p("- **Kafka ceiling**: connectd's records of each phase (same keys and values) produced from memory by a plain franz-go producer with connectd's producer settings (acks=all, idempotent, linger 5 ms) into a fresh topic of the same settings, timed the same way.\n\n")
@@ -136,6 +139,9 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	row(fmt.Sprintf("snapshot rows/s (%d rows)", cfg.Rows), o.SnapshotRate(), d.SnapshotRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
 	row(fmt.Sprintf("streaming events/s (%d events)", cfg.Events), o.StreamRate(), d.StreamRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+	if cfg.CatchUp {
+		row(fmt.Sprintf("streaming catch-up events/s (backlog of %d)", cfg.Events), o.CatchUpRate(), d.CatchUpRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+	}
 	row(fmt.Sprintf("latency p50, ms (%.0f events/s)", cfg.LatencyRate), ms(o.Percentile(0.5)), ms(d.Percentile(0.5)), "%.1f", "", nil)
 	row("latency p99, ms", ms(o.Percentile(0.99)), ms(d.Percentile(0.99)), "%.1f", "≤ Debezium", func(a, b float64) bool { return a <= b })
 	row("peak RSS, MiB", float64(o.PeakRSSKiB)/1024, float64(d.PeakRSSKiB)/1024, "%.0f", "≤ 1/5 of Debezium", func(a, b float64) bool { return a*5 <= b })
@@ -144,14 +150,20 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 
 	if len(r.Ceiling) > 0 {
 		p("## Kafka ceiling\n\n| phase | records | avg record bytes | ceiling records/s | ceiling MB/s | connectd records/s | connectd / ceiling | target | met? |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n")
-		for _, c := range r.Ceiling {
-			ours := o.SnapshotRate()
-			if c.Phase == "streaming" {
-				ours = o.StreamRate()
-			}
+		line := func(phase string, c CeilingResult, ours float64) {
 			frac := ours / c.Rate()
-			p("| %s | %d | %.0f | %.0f | %.1f | %.0f | %.0f%% | ≥ 60%% | %s |\n", c.Phase, c.Records, float64(c.Bytes)/float64(c.Records),
+			p("| %s | %d | %.0f | %.0f | %.1f | %.0f | %.0f%% | ≥ 60%% | %s |\n", phase, c.Records, float64(c.Bytes)/float64(c.Records),
 				c.Rate(), float64(c.Bytes)/c.Dur.Seconds()/1e6, ours, 100*frac, yesNo(frac >= 0.6))
+		}
+		for _, c := range r.Ceiling {
+			if c.Phase == "snapshot" {
+				line("snapshot", c, o.SnapshotRate())
+				continue
+			}
+			line("streaming (live, as fast as the database writes)", c, o.StreamRate())
+			if o.CatchUpEvents > 0 {
+				line("streaming (catch-up of a backlog)", c, o.CatchUpRate())
+			}
 		}
 		p("\n")
 	}
@@ -166,10 +178,11 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 			continue
 		}
 		p("- %s: preload %.1f s; snapshot %.2f s (%.1f CPU s); streaming writes took %.2f s (%.0f events/s while %s captured), last event in Kafka after %.2f s (%.1f CPU s); "+
+			"catch-up of %d events in %.2f s (%.1f CPU s; written in %.2f s while paused); "+
 			"latency phase wrote %.0f events/s, %d samples, max %.1f ms (%.1f CPU s); peak RSS %.0f MiB (largest sampled VmRSS %.0f MiB); "+
 			"average record (key+value) %.0f bytes in the snapshot, %.0f streaming.\n",
 			s.System, s.PreloadDur.Seconds(), s.SnapshotDur.Seconds(), s.SnapshotCPU, s.StreamWriteDur.Seconds(), rate(s.StreamEvents, s.StreamWriteDur), s.System,
-			s.StreamDur.Seconds(), s.StreamCPU, s.LatencyWriteHz, len(s.Latencies), ms(s.Percentile(1)), s.LatencyCPU,
+			s.StreamDur.Seconds(), s.StreamCPU, s.CatchUpEvents, s.CatchUpDur.Seconds(), s.CatchUpCPU, s.CatchUpWriteDur.Seconds(), s.LatencyWriteHz, len(s.Latencies), ms(s.Percentile(1)), s.LatencyCPU,
 			float64(s.PeakRSSKiB)/1024, float64(s.MaxSampledKiB)/1024, avg(s.SnapshotBytes, s.SnapshotRows), avg(s.StreamBytes, s.StreamEvents))
 		if s.StreamEvents > 0 && s.StreamRate() >= 0.9*rate(s.StreamEvents, s.StreamWriteDur) {
 			p("  - %s kept up with the writer: its streaming figure is bounded by how fast %s took the writes, not by %s.\n", s.System, dbName, s.System)
@@ -183,7 +196,8 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	}
 	p("\n")
 	if r.Profile != "" {
-		p("## Where connectd's time goes\n\n%s (CPU profile of `connectd standalone` built with runtime/pprof, tests/bench/cmd/connectd-pprof, over the snapshot and streaming phases).\n\n```\n%s\n```\n", r.ProfileNote, r.Profile)
+		p("## Where connectd's time goes\n\n%s. Profiles of `connectd standalone` built with runtime/pprof (tests/bench/cmd/connectd-pprof), "+
+			"a separate run over the snapshot, streaming and catch-up phases; the CPU profile covers the whole process life, the heap profile is the last one taken at a new peak of the live heap.\n\n```\n%s\n```\n", r.ProfileNote, r.Profile)
 	}
 	return b.String()
 }

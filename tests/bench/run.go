@@ -27,6 +27,10 @@ type Config struct {
 	LatencyRate     float64
 	LatencyDuration time.Duration
 	LatencyTxn      int
+	// CatchUp adds a phase that writes Events more events while the connector is paused and
+	// measures how fast it catches up once resumed: its streaming capacity, whatever the
+	// database's write rate.
+	CatchUp bool
 	// Ours, Debezium and Ceiling choose what runs (the ceiling replays our run's records, so it
 	// needs Ours).
 	Ours, Debezium, Ceiling bool
@@ -55,7 +59,7 @@ func DefaultConfig() Config {
 	return Config{
 		DBs: []string{"mariadb", "postgres"}, Rows: 200_000, Events: 200_000,
 		LatencyRate: 1000, LatencyDuration: 20 * time.Second, LatencyTxn: 10,
-		Ours: true, Debezium: true, Ceiling: true,
+		Ours: true, Debezium: true, Ceiling: true, CatchUp: true,
 		Stall: 3 * time.Minute, Log: io.Discard,
 		DebeziumOptions: DebeziumOptions{REST: "http://127.0.0.1:8183", Restart: true},
 	}
@@ -81,6 +85,11 @@ type SystemResult struct {
 	StreamWriteDur time.Duration // first write to the last commit (the database's side)
 	StreamCPU      float64
 
+	CatchUpEvents   int
+	CatchUpDur      time.Duration // PUT /resume to the append time of the last event
+	CatchUpWriteDur time.Duration
+	CatchUpCPU      float64
+
 	LatencyEvents  int
 	LatencyWriteHz float64 // achieved write rate
 	Latencies      []time.Duration
@@ -100,6 +109,9 @@ func (r SystemResult) SnapshotRate() float64 { return rate(r.SnapshotRows, r.Sna
 
 // StreamRate is events/s.
 func (r SystemResult) StreamRate() float64 { return rate(r.StreamEvents, r.StreamDur) }
+
+// CatchUpRate is events/s.
+func (r SystemResult) CatchUpRate() float64 { return rate(r.CatchUpEvents, r.CatchUpDur) }
 
 // Percentile returns the q-quantile (0..1) of the latencies, nearest rank.
 func (r SystemResult) Percentile(q float64) time.Duration {
@@ -380,6 +392,43 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	u2 := s.now()
 	r.StreamCPU = u2.CPU - u1.CPU
 
+	// Catch-up: a backlog written while the connector is paused.
+	if cfg.CatchUp && cfg.Events > 0 {
+		cfg.logf("%s/%s: catch-up: %d events written while the connector is paused, then resumed", db, r.System, cfg.Events)
+		if err := sys.rest.setState(ctx, name, "pause", "PAUSED"); err != nil {
+			s.finish()
+			return r, err
+		}
+		tw := time.Now()
+		n, err := plan.write(ctx, src, benchTable, cfg.Events)
+		if err != nil {
+			s.finish()
+			return r, fmt.Errorf("catch-up writes: %w", err)
+		}
+		r.CatchUpWriteDur = time.Since(tw)
+		if pre, err := k.endOffset(ctx, topic); err == nil && pre > end {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d of the catch-up backlog's events reached Kafka while the connector was PAUSED", pre-end))
+		}
+		u := s.now()
+		t := time.Now()
+		if err := sys.rest.setState(ctx, name, "resume", "RUNNING"); err != nil {
+			s.finish()
+			return r, err
+		}
+		if err := k.waitForEnd(ctx, topic, end+int64(n), cfg.Stall, check); err != nil {
+			s.finish()
+			return r, fmt.Errorf("catch-up: %w", err)
+		}
+		last, err := k.appendTime(ctx, topic, end+int64(n)-1)
+		if err != nil {
+			s.finish()
+			return r, err
+		}
+		r.CatchUpEvents, r.CatchUpDur = n, last.Sub(t)
+		r.CatchUpCPU = s.now().CPU - u.CPU
+		end += int64(n)
+	}
+
 	// Latency at a fixed rate.
 	if kind != "prof" && cfg.LatencyRate > 0 && cfg.LatencyDuration > 0 {
 		count := int(cfg.LatencyRate * cfg.LatencyDuration.Seconds())
@@ -467,12 +516,13 @@ func profile(ctx context.Context, cfg Config, k *kafka, src Source) (string, str
 		return "", "", err
 	}
 	prof := filepath.Join(dir, "cpu.pprof")
-	r, err := runSystem(ctx, cfg, k, src, "prof", 3, []string{"CONNECTD_CPUPROFILE=" + prof})
+	heap := filepath.Join(dir, "heap.pprof")
+	r, err := runSystem(ctx, cfg, k, src, "prof", 3, []string{"CONNECTD_CPUPROFILE=" + prof, "CONNECTD_HEAPPROFILE=" + heap})
 	if err != nil {
 		return "", "", err
 	}
-	note := fmt.Sprintf("profiled run: snapshot %.0f rows/s, streaming %.0f events/s, %.1f CPU s (profile %s)",
-		r.SnapshotRate(), r.StreamRate(), r.CPUSeconds, prof)
+	note := fmt.Sprintf("Profiled run: snapshot %.0f rows/s, streaming %.0f events/s, catch-up %.0f events/s, %.1f CPU s, peak RSS %.0f MiB",
+		r.SnapshotRate(), r.StreamRate(), r.CatchUpRate(), r.CPUSeconds, float64(r.PeakRSSKiB)/1024)
 	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=30", cfg.ProfileBinary, prof).CombinedOutput()
 	if err != nil {
 		return "", "", fmt.Errorf("go tool pprof: %w: %s", err, out)
@@ -481,7 +531,15 @@ func profile(ctx context.Context, cfg Config, k *kafka, src Source) (string, str
 	if err != nil {
 		return "", "", fmt.Errorf("go tool pprof: %w: %s", err, cum)
 	}
-	return trimPprof(string(out)) + "\n\nby cumulative time:\n" + trimPprof(string(cum)), note, nil
+	text := "CPU, by own time:\n" + trimPprof(string(out)) + "\n\nCPU, by cumulative time:\n" + trimPprof(string(cum))
+	if _, err := os.Stat(heap); err == nil {
+		h, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-sample_index=inuse_space", "-top", "-nodecount=20", cfg.ProfileBinary, heap).CombinedOutput()
+		if err != nil {
+			return "", "", fmt.Errorf("go tool pprof: %w: %s", err, h)
+		}
+		text += "\n\nLive heap at its peak (inuse_space):\n" + trimPprof(string(h))
+	}
+	return text, note, nil
 }
 
 // trimPprof drops pprof's header lines up to "Showing nodes".

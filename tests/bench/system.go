@@ -83,6 +83,43 @@ func (r *restClient) deleteConnector(ctx context.Context, name string) error {
 	return fmt.Errorf("connector %s on %s was not gone 30 s after DELETE", name, r.base)
 }
 
+// setState pauses or resumes a connector (PUT /connectors/{c}/pause|resume) and waits until
+// its connector and tasks report want (PAUSED or RUNNING).
+func (r *restClient) setState(ctx context.Context, name, verb, want string) error {
+	code, b, err := r.do(ctx, http.MethodPut, "/connectors/"+name+"/"+verb, nil)
+	if err != nil {
+		return err
+	}
+	if code >= 300 {
+		return fmt.Errorf("could not %s connector %s on %s: HTTP %d: %s", verb, name, r.base, code, b)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		code, b, err := r.do(ctx, http.MethodGet, "/connectors/"+name+"/status", nil)
+		if err == nil && code == http.StatusOK {
+			var st struct {
+				Connector struct {
+					State string `json:"state"`
+				} `json:"connector"`
+				Tasks []struct {
+					State string `json:"state"`
+				} `json:"tasks"`
+			}
+			if json.Unmarshal(b, &st) == nil && st.Connector.State == want && len(st.Tasks) > 0 {
+				all := true
+				for _, t := range st.Tasks {
+					all = all && t.State == want
+				}
+				if all {
+					return nil
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("connector %s on %s did not report %s within 60 s of %s", name, r.base, want, verb)
+}
+
 // failed returns an error carrying the trace when the connector or its task is FAILED.
 func (r *restClient) failed(ctx context.Context, name string) error {
 	code, b, err := r.do(ctx, http.MethodGet, "/connectors/"+name+"/status", nil)

@@ -1,15 +1,20 @@
 // Command connectd-pprof is `connectd standalone` with a CPU profile: the same runtime and
 // built-in plugins as cmd/connectd, wired the same way, writing a pprof CPU profile to
-// $CONNECTD_CPUPROFILE from start-up until the worker stops (SIGTERM). The benchmark harness runs
-// it once to show where connectd's time goes; the measured runs use the real cmd/connectd.
+// $CONNECTD_CPUPROFILE from start-up until the worker stops (SIGTERM), and, when
+// $CONNECTD_HEAPPROFILE is set, a heap profile taken each time the live heap reaches a new peak
+// (10% above the last one written), so the last one written shows what filled memory at the peak.
+// The benchmark harness runs it once to show where connectd's time and memory go; the measured
+// runs use the real cmd/connectd.
 //
-//	CONNECTD_CPUPROFILE=cpu.pprof connectd-pprof standalone worker.properties [connector.properties ...]
+//	CONNECTD_CPUPROFILE=cpu.pprof CONNECTD_HEAPPROFILE=heap.pprof connectd-pprof standalone worker.properties [connector.properties ...]
 package main
 
 import (
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"runtime/pprof"
+	"time"
 
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
@@ -42,6 +47,12 @@ func run(args []string) int {
 		return 1
 	}
 	defer pprof.StopCPUProfile()
+	if hp := os.Getenv("CONNECTD_HEAPPROFILE"); hp != "" {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go heapPeaks(hp, stop, done)
+		defer func() { close(stop); <-done }()
+	}
 
 	props, err := workerconfig.ReadPropertiesFile(args[1])
 	if err != nil {
@@ -74,4 +85,47 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// heapPeaks polls the live heap (runtime/metrics reads it without stopping the world) and
+// rewrites path with a heap profile whenever the heap grew 10% past the last profile's size.
+func heapPeaks(path string, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var written uint64
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		live := sample[0].Value.Uint64()
+		if live < written+written/10 {
+			continue
+		}
+		tmp := path + ".tmp"
+		f, err := os.Create(tmp)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "connectd-pprof: could not write the heap profile: %v\n", err)
+			return
+		}
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "connectd-pprof: could not write the heap profile: %v\n", err)
+			return
+		}
+		written = live
+	}
 }
