@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/javafmt"
 )
 
 // ConversionError is a value that cannot be written as JSON, with the path to it inside the
@@ -184,7 +185,7 @@ func (c *Converter) appendSchemaBody(dst []byte, s *api.Schema) ([]byte, error) 
 				return nil, err
 			}
 			dst = append(dst, `,"field":`...)
-			dst = appendString(dst, f.Name)
+			dst = javafmt.AppendString(dst, f.Name)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -196,7 +197,7 @@ func (c *Converter) appendSchemaBody(dst []byte, s *api.Schema) ([]byte, error) 
 	}
 	if s.Name != "" {
 		dst = append(dst, `,"name":`...)
-		dst = appendString(dst, s.Name)
+		dst = javafmt.AppendString(dst, s.Name)
 	}
 	if s.Version != 0 {
 		dst = append(dst, `,"version":`...)
@@ -204,7 +205,7 @@ func (c *Converter) appendSchemaBody(dst []byte, s *api.Schema) ([]byte, error) 
 	}
 	if s.Doc != "" {
 		dst = append(dst, `,"doc":`...)
-		dst = appendString(dst, s.Doc)
+		dst = javafmt.AppendString(dst, s.Doc)
 	}
 	if len(s.Parameters) > 0 {
 		// Kafka's SchemaBuilder never keeps an empty parameter map, so none is written.
@@ -213,9 +214,9 @@ func (c *Converter) appendSchemaBody(dst []byte, s *api.Schema) ([]byte, error) 
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, p.Key)
+			dst = javafmt.AppendString(dst, p.Key)
 			dst = append(dst, ':')
-			dst = appendString(dst, p.Value)
+			dst = javafmt.AppendString(dst, p.Value)
 		}
 		dst = append(dst, '}')
 	}
@@ -286,7 +287,7 @@ func (c *Converter) appendValue(dst []byte, s *api.Schema, v any) ([]byte, error
 		}
 	case api.TypeString:
 		if x, ok := v.(string); ok {
-			return appendString(dst, x), nil
+			return javafmt.AppendString(dst, x), nil
 		}
 	case api.TypeBytes:
 		if x, ok := v.([]byte); ok {
@@ -348,7 +349,7 @@ func (c *Converter) appendStruct(dst []byte, s *api.Schema, st *api.Struct) ([]b
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, f.Name)
+		dst = javafmt.AppendString(dst, f.Name)
 		dst = append(dst, ':')
 		if dst, err = c.appendValue(dst, f.Schema, st.GetIndex(f.Index)); err != nil {
 			return dst, withPath(err, f.Name, false)
@@ -438,7 +439,7 @@ func (c *Converter) appendObjectKey(dst []byte, ks *api.Schema, k any) ([]byte, 
 	if !ok {
 		return dst, convErr("invalid Go type %T for a map key of schema string; want string", k)
 	}
-	return appendString(dst, str), nil
+	return javafmt.AppendString(dst, str), nil
 }
 
 // appendDecimal writes Kafka's Decimal: base64 of the two's-complement unscaled value (whose

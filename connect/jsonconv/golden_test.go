@@ -10,12 +10,10 @@
 package jsonconv
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -147,7 +145,7 @@ func TestGoldenRoundTrip(t *testing.T) {
 			}
 			if schema == nil && !bytes.Equal(again, data) {
 				// Schemaless objects decode to Go maps, which forget Java's order inside a
-				// hash bucket: the values must survive, the order is JavaHashMapOrder's guess.
+				// hash bucket: the values must survive, the order is javafmt.DebeziumHashMapOrder's.
 				_, v2, err := conv.Decode(again)
 				if err != nil || !api.ValueEqual(v2, value) {
 					t.Fatalf("schemaless round trip changed the value: %v (err %v)", v2, err)
@@ -192,42 +190,4 @@ func TestGoldenDecodeValues(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestJavaHashMapOrder compares JavaHashMapOrder with the iteration orders java.util.HashMap gave.
-func TestJavaHashMapOrder(t *testing.T) {
-	f, err := os.Open(filepath.Join(goldenDir, "hashmap_order.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	var in []string
-	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "in:"):
-			in = fields(line[len("in:"):])
-		case strings.HasPrefix(line, "out:"):
-			want := fields(line[len("out:"):])
-			got := JavaHashMapOrder(in)
-			if !slices.Equal(got, want) {
-				t.Errorf("keys %q:\n got %q\nwant %q", in, got, want)
-			}
-			n++
-		}
-	}
-	if n < 10 {
-		t.Fatalf("only %d key sets in hashmap_order.txt", n)
-	}
-}
-
-// fields splits a hashmap_order.txt line; Gen.java writes NUL as \0.
-func fields(s string) []string {
-	out := strings.Fields(s)
-	for i := range out {
-		out[i] = strings.ReplaceAll(out[i], `\0`, "\x00")
-	}
-	return out
 }

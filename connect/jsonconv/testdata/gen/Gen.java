@@ -3,7 +3,8 @@
 //
 // For each case it writes <case>.json (the bytes), <case>.null (the converter returned null: a
 // tombstone) or <case>.err (the converter threw; the file holds Java's message, for people).
-// hashmap_order.txt lists java.util.HashMap iteration orders for JavaHashMapOrder's test.
+// hashmap_order.txt lists java.util.HashMap iteration orders for the test of javafmt.HashMapOrder
+// (connect/api/javafmt/testdata holds a copy).
 
 import java.io.IOException;
 import java.math.BigDecimal;
