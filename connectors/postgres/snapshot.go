@@ -170,7 +170,7 @@ func (t *Task) flushRead(ctx context.Context, sc *snapshotCtx, last bool) error 
 	if err != nil {
 		return fmt.Errorf("snapshot of %s: %w", p.tb.id, err)
 	}
-	return t.putAll(ctx, recs)
+	return t.putAll(ctx, t.withHeaders(recs))
 }
 
 // source builds an event's source block.

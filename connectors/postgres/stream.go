@@ -26,7 +26,9 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 		r := t.start
 		t.seq.resume = &r
 	}
-	if t.tx != nil && t.startRaw != nil {
+	// Only an offset inside a transaction continues its counters; one at a COMMIT (an END
+	// record's) names a finished transaction.
+	if t.tx != nil && t.startRaw != nil && t.start.MsgType != msgCommit {
 		if err := t.tx.Load(t.startRaw); err != nil {
 			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
 		}
@@ -373,8 +375,12 @@ func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Tim
 	}
 	sq.commitTime = commitTime
 	if t.tx != nil && t.tx.Active() {
+		// END's offset is the position after the commit, still carrying the transaction's
+		// counters, as Debezium writes it (the context is reset only after END).
 		p := t.idlePosition()
-		recs := t.tx.End(nil, commitTime, t.cfg.partition(), p.toMap())
+		off := p.toMap()
+		t.tx.Store(off)
+		recs := t.tx.End(nil, commitTime, t.cfg.partition(), off)
 		setTxID(recs, txIDString(sq.xid)+":"+lsnString(end))
 		return t.putAll(ctx, recs)
 	}
@@ -478,7 +484,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	if t.tx != nil {
 		t.tx.Store(off) // after the event is counted, as Debezium stores the context
 	}
-	return t.putAll(ctx, recs)
+	return t.putAll(ctx, t.withHeaders(recs))
 }
 
 // onChange emits an insert, update or delete.

@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +72,10 @@ type Task struct {
 	// phase is what the reader does: phaseStarting, phaseSnapshot, phaseStreaming, phaseDone.
 	phase atomic.Int32
 
+	// headers are Debezium's context headers (extended.headers.enabled), the same on every
+	// change event and tombstone of this run.
+	headers []api.Header
+
 	cancel context.CancelFunc
 	done   chan struct{}
 	stopMu sync.Mutex
@@ -116,6 +123,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(cfg.TxTopic)
 	}
+	t.headers = contextHeaders(cfg.TopicPrefix, tc.TaskID())
 	ok := false
 	defer func() {
 		if !ok {
@@ -381,6 +389,41 @@ func (t *Task) closeConns() {
 	closeConn(t.repl)
 	closeConn(t.meta)
 	t.repl, t.meta = nil, nil
+}
+
+// contextHeaders are the headers Debezium 3 puts on every change event (DebeziumHeaderProducer):
+// the logical name, the task id, the connector type and a time-ordered UUID for this run.
+func contextHeaders(prefix string, taskID int) []api.Header {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	ms := uint64(time.Now().UnixMilli())
+	for i := 0; i < 6; i++ {
+		u[i] = byte(ms >> (40 - 8*i))
+	}
+	u[6] = u[6]&0x0f | 0x70 // version 7
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(u[:])
+	runID := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return []api.Header{
+		{Key: "__debezium.context.connectorLogicalName", Schema: api.StringSchema, Value: prefix},
+		{Key: "__debezium.context.taskId", Schema: api.StringSchema, Value: strconv.Itoa(taskID)},
+		{Key: "__debezium.context.connectorName", Schema: api.StringSchema, Value: connectorName},
+		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: runID},
+	}
+}
+
+// withHeaders adds the context headers to change event records, after any header the event
+// already has (the primary-key-change headers), as Debezium does.
+func (t *Task) withHeaders(recs []*api.SourceRecord) []*api.SourceRecord {
+	for _, r := range recs {
+		if len(r.Headers) == 0 {
+			r.Headers = t.headers // shared and never modified
+			continue
+		}
+		h := make([]api.Header, 0, len(r.Headers)+len(t.headers))
+		r.Headers = append(append(h, r.Headers...), t.headers...)
+	}
+	return recs
 }
 
 // The reader's phases.

@@ -2,6 +2,7 @@ package pgtypes
 
 import (
 	"errors"
+	"math"
 	"strconv"
 
 	"github.com/connectd/connectd/connect/api"
@@ -93,7 +94,21 @@ func parseInterval(b []byte) (interval, error) {
 func (iv interval) micros() int64 {
 	numberOfDays := float64(iv.years*12+iv.months)*daysPerMonthAvg + float64(iv.days)
 	numberOfSeconds := (((numberOfDays*24+float64(iv.hours))*60)+float64(iv.minutes))*60 + iv.seconds
-	return int64(numberOfSeconds*1e6 + 0)
+	return javaLong(numberOfSeconds*1e6 + 0)
+}
+
+// javaLong converts like Java's (long) cast: out-of-range values saturate (Go's conversion is
+// undefined there and gives math.MinInt64 on amd64 for both ends), NaN becomes 0.
+func javaLong(f float64) int64 {
+	switch {
+	case f != f:
+		return 0
+	case f >= 9.223372036854775807e18:
+		return math.MaxInt64
+	case f <= -9.223372036854775808e18:
+		return math.MinInt64
+	}
+	return int64(f)
 }
 
 // iso is Debezium's Interval.toIsoString: every field written, seconds without trailing zeros.

@@ -66,6 +66,8 @@ func TestDecodeDefaults(t *testing.T) {
 		{"timetz wraps", oidTimetz, -1, "01:00:00+02", "23:00:00Z", api.ZonedTimeName},
 		{"interval", oidInterval, -1, "P1Y2M3DT4H5M6.78S", int64(37091106780000), api.MicroDurationName},
 		{"interval zero", oidInterval, -1, "PT0S", int64(0), api.MicroDurationName},
+		{"interval saturates", oidInterval, -1, "P178000000Y", int64(9223372036854775807), api.MicroDurationName},
+		{"interval saturates negative", oidInterval, -1, "P-178000000Y", int64(-9223372036854775808), api.MicroDurationName},
 		{"numeric(5,2)", oidNumeric, (5<<16 | 2) + 4, "123.40", api.NewDecimal(12340, 2), api.DecimalName},
 		{"numeric(5,2) negative", oidNumeric, (5<<16 | 2) + 4, "-1.5", api.NewDecimal(-150, 2), api.DecimalName},
 		{"money", oidMoney, -1, "$1,234.11", api.NewDecimal(123411, 2), api.DecimalName},
