@@ -4,19 +4,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/connectd/connectd/connect/api/javafmt"
 	"github.com/connectd/connectd/connect/api/relational"
 )
 
 // The encoder writes what Debezium's Jackson-based DocumentWriter writes for a HistoryRecord:
 // fields in HistoryRecord's and JsonTableChangeSerializer's order, null for absent strings inside
 // tableChanges, optional numbers left out when unset, and strings escaped as Jackson escapes them
-// (only '"', '\' and control characters; non-ASCII stays UTF-8). It appends bytes directly: no
+// when writing to a String, as DocumentWriter does (javafmt.AppendWriterString: only '"', '\' and
+// control characters; non-ASCII, emoji included, stays UTF-8). It appends bytes directly: no
 // reflection, no maps on the way.
 
 // Format is a layout of the JSON text. Debezium uses both: KafkaSchemaHistory sends
@@ -85,7 +84,7 @@ func (e *encoder) key(k string) {
 	if e.pretty {
 		e.newline()
 	}
-	e.buf = appendString(e.buf, k)
+	e.buf = javafmt.AppendWriterString(e.buf, k)
 	if e.pretty {
 		e.buf = append(e.buf, " : "...)
 	} else {
@@ -122,7 +121,7 @@ func (e *encoder) closeArray() {
 	e.buf = append(e.buf, ']')
 }
 
-func (e *encoder) str(s string)      { e.buf = appendString(e.buf, s) }
+func (e *encoder) str(s string)      { e.buf = javafmt.AppendWriterString(e.buf, s) }
 func (e *encoder) nullable(s string) { e.buf = appendNullableString(e.buf, s) }
 func (e *encoder) int(n int)         { e.buf = strconv.AppendInt(e.buf, int64(n), 10) }
 func (e *encoder) bool(b bool)       { e.buf = strconv.AppendBool(e.buf, b) }
@@ -276,12 +275,19 @@ func (e *encoder) column(c *relational.Column) {
 }
 
 // mapValue writes a source or position map. Keys come in the order the record was decoded with
-// when it was (so a decoded record encodes to the same bytes), else in Java HashMap order, the
-// order Debezium's own maps produce.
+// when it was (so a decoded record encodes to the same bytes), else in the order Debezium's own
+// maps produce: Debezium builds a record's source and position from the connector's partition
+// and offset maps, which are java.util.HashMaps, so their keys appear in HashMap iteration order
+// (javafmt.DebeziumHashMapOrder), and a user diffing the two histories sees no difference.
 func (e *encoder) mapValue(m map[string]any, order []string) error {
 	keys := order
 	if !sameKeys(m, order) {
-		keys = javaHashOrder(slices.Collect(maps.Keys(m)))
+		var stack [16]string
+		keys = stack[:0]
+		for k := range m {
+			keys = append(keys, k)
+		}
+		keys = javafmt.DebeziumHashMapOrder(keys)
 	}
 	e.open('{')
 	for _, k := range keys {
@@ -382,56 +388,5 @@ func appendNullableString(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, "null"...)
 	}
-	return appendString(dst, s)
-}
-
-const hexDigits = "0123456789ABCDEF"
-
-// appendString writes s as a JSON string escaped as Jackson's default generator escapes it:
-// '"' and '\' with a backslash, \b \t \n \f \r by name, other control characters as \u00XX with
-// upper-case hex, everything else (non-ASCII included) as is. Invalid UTF-8 becomes U+FFFD, as a
-// Java string decoded from those bytes would hold.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return javafmt.AppendWriterString(dst, s)
 }
