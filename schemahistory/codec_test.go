@@ -3,6 +3,7 @@ package schemahistory
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -460,6 +461,26 @@ func TestEncodeEscapesLikeJackson(t *testing.T) {
 	rec.TableChanges = []TableChange{{Type: "RENAME", ID: relational.TableID{Table: "t"}}}
 	if _, err := MarshalRecord(rec, Pretty); err == nil {
 		t.Error("an unknown change type was encoded")
+	}
+}
+
+// TestEncodeNumbersLikeJackson: DocumentWriter writes a double with Jackson's writeNumber, which
+// prints Double.toString (Float.toString for a float), not Go's shortest 'g' form.
+func TestEncodeNumbersLikeJackson(t *testing.T) {
+	rec := &Record{Position: map[string]any{"d": 100.0, "e": 1e21, "f": float32(0.1), "g": -2.5e-5}}
+	got, err := MarshalRecord(rec, Compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"source":{},"position":{"d":100.0,"e":1.0E21,"f":0.1,"g":-2.5E-5},"databaseName":"","tableChanges":[]}`
+	if string(got) != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	for _, bad := range []any{math.NaN(), math.Inf(-1), float32(math.Inf(1))} {
+		rec.Position = map[string]any{"x": bad}
+		if _, err := MarshalRecord(rec, Compact); err == nil {
+			t.Errorf("%v was encoded", bad)
+		}
 	}
 }
 

@@ -375,11 +375,18 @@ func (e *encoder) value(v any) error {
 	return err
 }
 
+// appendFloat writes a double (bits 64) or float (bits 32) as Jackson's writeNumber does,
+// Double.toString / Float.toString ("100.0", "1.0E21"). NaN and the infinities, which Jackson
+// would write as the strings "NaN", "Infinity" and "-Infinity", are refused: an offset holding
+// one is a connector's bug, and reading it back would give a string, not the number.
 func appendFloat(dst []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, fmt.Errorf("%v is not a JSON number", f)
 	}
-	return strconv.AppendFloat(dst, f, 'g', -1, bits), nil
+	if bits == 32 {
+		return javafmt.AppendFloat(dst, float32(f)), nil
+	}
+	return javafmt.AppendDouble(dst, f), nil
 }
 
 // appendNullableString writes "" as null: inside tableChanges an empty name, charset, type or
