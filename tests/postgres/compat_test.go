@@ -59,62 +59,60 @@ func TestCompatWithDebezium(t *testing.T) {
 	runSQL(tb.Database, "postgres-reset.sql")
 	runSQL("compat", "postgres-snapshot.sql")
 
+	// Both reference connectors (JSON without and with schemas) run side by side on one worker,
+	// each with its own slot, as the reference capture ran them: both snapshot, then the streaming
+	// workload runs once and both capture it.
+	type run struct {
+		reference, name, prefix string
+	}
+	var runs []run
+	offsetsTopic := strings.ReplaceAll(testbed.Topic(t, "cpg-offsets"), "-", "_")
+	w := startWorker(t, offsetsTopic)
 	for _, variant := range []struct{ config, reference string }{
 		{"dbz-compat-pg-plain.json", "plain"},
 		{"dbz-compat-pg.json", "schemas"},
 	} {
-		t.Run(variant.reference, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs", variant.config))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var cfg map[string]string
-			if err := json.Unmarshal(b, &cfg); err != nil {
-				t.Fatal(err)
-			}
-			unique := strings.ReplaceAll(strings.ToLower(testbed.Topic(t, "cpg")), "-", "_")
-			if len(unique) > 40 {
-				unique = unique[len(unique)-40:]
-			}
-			unique = "c" + strings.TrimLeft(unique, "_")
-			prefix := unique
-			name := "cpg-" + variant.reference
-			cfg["topic.prefix"] = prefix
-			cfg["slot.name"] = unique
-			cfg["publication.name"] = unique + "_pub"
-			cfg["database.hostname"], cfg["database.port"] = tb.Host, fmt.Sprint(tb.Port)
-			cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
-			t.Cleanup(func() { dropSlot(t, tb, unique) })
-
-			offsetsTopic := prefix + "-offsets"
-			w := startWorker(t, offsetsTopic)
-			w.create(name, cfg)
-			w.waitState(name, "RUNNING")
-			c := newConsumer(t, prefix+".compat.toasted")
-			c.waitFor(prefix+".compat.toasted", 1) // the last table of the snapshot
-
-			if variant.reference == "plain" {
-				runSQL("compat", "postgres-streaming.sql")
-			} else {
-				// The workload already ran for the first variant: the slot of this one, created
-				// after it, sees none of it. Stream the same changes again on a fresh copy.
-				t.Skip("the schemas variant needs its own run of the workload; compared through the plain variant's payloads")
-			}
-			if _, err := diff.WaitQuiet(ctx, []string{kafka}, []string{prefix}, 8*time.Second); err != nil {
-				t.Fatal(err)
-			}
-			w.stop() // flush the last offset, as the reference capture's last one was
+		b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs", variant.config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]string
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		unique := fmt.Sprintf("cpg_%s_%d_%d", variant.reference, os.Getpid()%100000, time.Now().UnixNano()%1_000_000_000)
+		r := run{reference: variant.reference, name: "cpg-" + variant.reference, prefix: unique}
+		cfg["topic.prefix"] = unique
+		cfg["slot.name"] = unique
+		cfg["publication.name"] = unique + "_pub"
+		cfg["database.hostname"], cfg["database.port"] = tb.Host, fmt.Sprint(tb.Port)
+		cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
+		t.Cleanup(func() { dropSlot(t, tb, unique) })
+		w.create(r.name, cfg)
+		w.waitState(r.name, "RUNNING")
+		c := newConsumer(t, unique+".compat.toasted")
+		c.waitFor(unique+".compat.toasted", 1) // the last table of the snapshot
+		runs = append(runs, r)
+	}
+	runSQL("compat", "postgres-streaming.sql")
+	prefixes := []string{runs[0].prefix, runs[1].prefix}
+	if _, err := diff.WaitQuiet(ctx, []string{kafka}, prefixes, 8*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	w.stop() // flush the last offsets, as the reference capture's last ones were
+	rules, err := diff.LoadRules(filepath.Join(root, "tests/compat/allowed-differences.json"),
+		filepath.Join(root, "tests/compat/shared-server.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		t.Run(r.reference, func(t *testing.T) {
 			ours, err := diff.ReadKafka(ctx, diff.Source{Brokers: []string{kafka},
-				Manifest: diff.Manifest{Prefix: prefix, Connector: name, OffsetsTopic: offsetsTopic}})
+				Manifest: diff.Manifest{Prefix: r.prefix, Connector: r.name, OffsetsTopic: offsetsTopic}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres", variant.reference))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rules, err := diff.LoadRules(filepath.Join(root, "tests/compat/allowed-differences.json"),
-				filepath.Join(root, "tests/compat/shared-server.json"))
+			theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres", r.reference))
 			if err != nil {
 				t.Fatal(err)
 			}
