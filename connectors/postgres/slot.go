@@ -118,14 +118,17 @@ func (t *Task) ensurePublication(ctx context.Context, captured []*catalogTable) 
 		if !exists {
 			return fmt.Errorf("publication %q does not exist and publication.autocreate.mode=disabled: create it (CREATE PUBLICATION %s FOR TABLE ...) or set publication.autocreate.mode=all_tables or filtered", c.Publication, name)
 		}
+		t.warnUnpublished(ctx, captured, allTables)
 		return nil
 	case pubAllTables:
 		if exists {
+			t.warnUnpublished(ctx, captured, allTables)
 			return nil
 		}
 		stmt = "CREATE PUBLICATION " + name + " FOR ALL TABLES"
 	case pubNoTables:
 		if exists {
+			t.warnUnpublished(ctx, captured, allTables)
 			return nil
 		}
 		stmt = "CREATE PUBLICATION " + name
@@ -146,11 +149,43 @@ func (t *Task) ensurePublication(ctx context.Context, captured []*catalogTable) 
 			stmt = "CREATE PUBLICATION " + name + " FOR TABLE " + strings.Join(list, ", ")
 		}
 	}
+	if stmt == "" {
+		return nil
+	}
 	if _, err := simpleQuery(ctx, t.meta, stmt); err != nil {
 		return fmt.Errorf("cannot create or update publication %q with %q (FOR ALL TABLES needs a superuser; otherwise use publication.autocreate.mode=filtered with a user owning the tables): %w", c.Publication, stmt, err)
 	}
 	t.logf("publication %s: %s", c.Publication, stmt)
 	return nil
+}
+
+// warnUnpublished logs the captured tables an existing publication leaves out: their snapshot is
+// taken, but no change of theirs will ever be streamed.
+func (t *Task) warnUnpublished(ctx context.Context, captured []*catalogTable, allTables bool) {
+	if allTables || len(captured) == 0 {
+		return
+	}
+	rows, err := query(ctx, t.meta, `SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE pubname = $1`, t.cfg.Publication)
+	if err != nil {
+		return
+	}
+	published := map[string]bool{}
+	for _, r := range rows {
+		published[string(r[0])+"."+string(r[1])] = true
+	}
+	var missing []string
+	for _, ct := range captured {
+		if !published[ct.ID.String()] {
+			missing = append(missing, ct.ID.String())
+		}
+	}
+	if len(missing) > 0 {
+		if len(missing) > 10 {
+			missing = append(missing[:10], "...")
+		}
+		t.log.Warn("captured tables are not in the publication: their changes will not be streamed; add them (ALTER PUBLICATION ... ADD TABLE) or use publication.autocreate.mode=filtered",
+			"publication", t.cfg.Publication, "tables", strings.Join(missing, ", "))
+	}
 }
 
 // capturedTables lists the tables the filters capture.

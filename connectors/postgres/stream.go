@@ -73,11 +73,15 @@ func serverMajor(v string) int {
 	return n
 }
 
-// streamer holds the receive loop's heartbeat timer.
+// streamer holds the receive loop's timers.
 type streamer struct {
 	t        *Task
 	nextBeat time.Time // zero: heartbeats off
+	nextLag  time.Time // when the slot's lag is logged next
 }
+
+// lagLogInterval is how often the slot's lag is logged.
+const lagLogInterval = time.Minute
 
 func (s *streamer) loop(ctx context.Context) error {
 	t := s.t
@@ -97,6 +101,13 @@ func (s *streamer) loop(ctx context.Context) error {
 			if err := s.heartbeat(ctx); err != nil {
 				return err
 			}
+		}
+		if now.After(s.nextLag) {
+			if !s.nextLag.IsZero() {
+				st := t.Status()
+				t.log.Info("replication slot position", "confirmed_lsn", st.ConfirmedLSN, "server_lsn", st.ServerLSN, "lag_bytes", st.LagBytes)
+			}
+			s.nextLag = now.Add(lagLogInterval)
 		}
 		deadline := t.nextStatus
 		if !s.nextBeat.IsZero() && s.nextBeat.Before(deadline) {

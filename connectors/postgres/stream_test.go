@@ -245,3 +245,29 @@ func TestStreamedTransactions(t *testing.T) {
 	}
 	e.quiet(task, 500*time.Millisecond)
 }
+
+// TestHeartbeatActionQuery: heartbeat.action.query runs on every heartbeat, so a captured
+// heartbeat table changes (and WAL moves) even when nothing else does.
+func TestHeartbeatActionQuery(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %s.hb (id int PRIMARY KEY, ts timestamptz)`, e.schema))
+	task := e.start("heartbeat.interval.ms", "200",
+		"heartbeat.action.query", fmt.Sprintf(`INSERT INTO %s.hb VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = now()`, e.schema))
+	e.waitStreaming(task)
+	changes := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for changes < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("heartbeat.action.query produced %d change events", changes)
+		}
+		recs, err := task.Poll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Topic == e.prefix+"."+e.schema+".hb" {
+				changes++
+			}
+		}
+	}
+}
