@@ -61,6 +61,9 @@ type Herder struct {
 	memberID   string
 	assignment Assignment
 	assigned   bool // holds an assignment (false while rebalancing)
+	// stable is closed while the worker holds an assignment; changes wait on it during a
+	// rebalance instead of failing at once.
+	stable chan struct{}
 	leader     bool
 	leaderURL  string
 	// The leader's view of the last rebalance: member URLs and what each member got.
@@ -98,7 +101,7 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 	h := &Herder{cfg: o.Config, plugins: o.Plugins, configs: o.Configs, status: o.Status, offsets: o.Offsets,
 		workerID: o.WorkerID, url: o.URL, info: o.Info, log: o.Logger, client: &http.Client{Timeout: 30 * time.Second},
 		requests: make(chan func()), loopDone: make(chan struct{}), reconfPending: map[string]bool{},
-		reconfSignal: make(chan struct{}, 1)}
+		reconfSignal: make(chan struct{}, 1), stable: make(chan struct{})}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -171,8 +174,30 @@ func (h *Herder) call(fn func()) {
 	}
 }
 
-// do runs fn on the herder loop, waiting up to ctx for its result.
+// stableWait bounds how long a change waits for a rebalance to finish before it is refused with
+// 409: long enough for a rebalance triggered by the previous request (stop, then PATCH offsets).
+const stableWait = 30 * time.Second
+
+// awaitStable waits until the worker holds an assignment, so a change sent during a rebalance
+// (which every connector creation or stop causes) is served once the group settles rather than
+// refused; past stableWait the caller's checks answer 409.
+func (h *Herder) awaitStable(ctx context.Context) {
+	h.mu.Lock()
+	ch := h.stable
+	h.mu.Unlock()
+	t := time.NewTimer(stableWait)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	case <-t.C:
+	case <-h.loopDone:
+	}
+}
+
+// do runs fn on the herder loop once the group is stable, waiting up to ctx for its result.
 func (h *Herder) do(ctx context.Context, fn func() error) error {
+	h.awaitStable(ctx)
 	if h.stopping.Load() {
 		return rest.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes; send the request to another worker")
 	}
@@ -263,6 +288,9 @@ func (h *Herder) onAssigned(gen int32, memberID string, a Assignment) {
 		return
 	}
 	h.mu.Lock()
+	if !h.assigned {
+		close(h.stable)
+	}
 	h.generation, h.memberID, h.assignment, h.assigned = gen, memberID, a, true
 	h.leader = a.Leader == memberID
 	h.leaderURL = a.LeaderURL
@@ -297,6 +325,9 @@ func taskNames(ts []TaskID) []string {
 func (h *Herder) onRevoked() {
 	h.mu.Lock()
 	a := h.assignment
+	if h.assigned {
+		h.stable = make(chan struct{})
+	}
 	h.assignment, h.assigned = Assignment{}, false
 	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -768,6 +799,7 @@ func (h *Herder) ResetConnectorActiveTopics(ctx context.Context, name string) er
 
 // PutConnectorConfig implements rest.Herder (leader only).
 func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, initial rest.TargetState, allowReplace bool) (rest.ConnectorInfo, bool, error) {
+	h.awaitStable(ctx)
 	if err := h.leaderOnly("Only the leader can set connector configs."); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
@@ -815,6 +847,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 
 // PatchConnectorConfig implements rest.Herder (leader only).
 func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
+	h.awaitStable(ctx)
 	if err := h.leaderOnly("Only the leader can set connector configs."); err != nil {
 		return rest.ConnectorInfo{}, err
 	}
