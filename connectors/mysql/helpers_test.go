@@ -214,6 +214,7 @@ func (r *runner) quiet(d time.Duration) {
 			if strings.Count(rec.Topic, ".") == 2 && !strings.HasPrefix(rec.Topic, "__debezium-heartbeat") {
 				r.t.Fatalf("unexpected record %s", describe([]*api.SourceRecord{rec}))
 			}
+			r.other = append(r.other, rec)
 		}
 	}
 }
@@ -282,4 +283,21 @@ func ops(t *testing.T, rs []*api.SourceRecord, idField string) []string {
 		out = append(out, fmt.Sprintf("%s:%v", op, id))
 	}
 	return out
+}
+
+// waitStreaming waits until the task reads the binlog, so changes made next are after its
+// snapshot position.
+func (r *runner) waitStreaming() {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !r.task.streaming.Load() {
+		if time.Now().After(deadline) {
+			r.t.Fatal("the task did not start streaming")
+		}
+		recs, err := r.task.Poll(context.Background())
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		r.other = append(r.other, recs...)
+	}
 }

@@ -227,7 +227,7 @@ func TestTransactionMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.quiet(300e6)
+	r.waitStreaming()
 	d.exec("BEGIN", "INSERT INTO a VALUES (1),(2)", "INSERT INTO b VALUES (1)", "COMMIT")
 	evs := r.pollUntil(5)
 	kinds := []string{}
