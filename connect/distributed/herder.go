@@ -63,9 +63,9 @@ type Herder struct {
 	assigned   bool // holds an assignment (false while rebalancing)
 	// stable is closed while the worker holds an assignment; changes wait on it during a
 	// rebalance instead of failing at once.
-	stable chan struct{}
-	leader     bool
-	leaderURL  string
+	stable    chan struct{}
+	leader    bool
+	leaderURL string
 	// The leader's view of the last rebalance: member URLs and what each member got.
 	memberURLs  map[string]string
 	assignments map[string]Assignment
