@@ -54,6 +54,7 @@ type Herder struct {
 
 	reconfMu      sync.Mutex
 	reconfPending map[string]bool
+	reconfBackoff map[string]time.Duration // next retry delay per connector after a failure
 	reconfSignal  chan struct{}
 
 	mu         sync.Mutex
@@ -101,7 +102,8 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 	h := &Herder{cfg: o.Config, plugins: o.Plugins, configs: o.Configs, status: o.Status, offsets: o.Offsets,
 		workerID: o.WorkerID, url: o.URL, info: o.Info, log: o.Logger, client: &http.Client{Timeout: 30 * time.Second},
 		requests: make(chan func()), loopDone: make(chan struct{}), reconfPending: map[string]bool{},
-		reconfSignal: make(chan struct{}, 1), stable: make(chan struct{})}
+		reconfBackoff: map[string]time.Duration{},
+		reconfSignal:  make(chan struct{}, 1), stable: make(chan struct{})}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -569,6 +571,7 @@ func (h *Herder) reconfigure(name string) {
 			return
 		}
 		h.log.Info("task configurations written", "connector", name, "tasks", len(cfgs))
+		h.reconfigured(name)
 		return
 	}
 	if leaderURL == "" {
@@ -579,16 +582,35 @@ func (h *Herder) reconfigure(name string) {
 		if err := h.sendTaskConfigs(leaderURL, name, cfgs); err != nil {
 			h.log.Warn("could not send task configurations to the leader; retrying", "connector", name, "leader", leaderURL, "error", err)
 			h.retryReconfigure(name)
+			return
 		}
+		h.reconfigured(name)
 	}()
 }
 
+// retryReconfigure tries a connector's reconfiguration again after a delay that starts at 250 ms
+// (Kafka Connect's) and doubles up to 8 s while the leader cannot be reached (it may have died;
+// the next rebalance names a new one).
 func (h *Herder) retryReconfigure(name string) {
-	time.AfterFunc(250*time.Millisecond, func() {
+	h.reconfMu.Lock()
+	d := h.reconfBackoff[name]
+	if d == 0 {
+		d = 250 * time.Millisecond
+	}
+	h.reconfBackoff[name] = min(2*d, 8*time.Second)
+	h.reconfMu.Unlock()
+	time.AfterFunc(d, func() {
 		if !h.stopping.Load() {
 			h.requestReconfigure(name)
 		}
 	})
+}
+
+// reconfigured resets the retry delay after task configurations reached the leader.
+func (h *Herder) reconfigured(name string) {
+	h.reconfMu.Lock()
+	delete(h.reconfBackoff, name)
+	h.reconfMu.Unlock()
 }
 
 func tasksEqual(a, b []map[string]string) bool {

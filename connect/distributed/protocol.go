@@ -1,6 +1,3 @@
-// Package distributed holds what a worker needs to run in a Kafka Connect cluster: membership of the
-// Kafka group named by group.id, speaking Kafka Connect's own "connect" group protocol, and the
-// leader's assignment of connectors and tasks to workers.
 package distributed
 
 import (
