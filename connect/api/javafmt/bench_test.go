@@ -13,10 +13,11 @@ var benchStrings = map[string]string{
 	"gtids": "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5012",
 	"text":  strings.Repeat("Customer since 2019, prefers e-mail; ", 9),
 	"utf8":  strings.Repeat("Grüße aus Köln, 東京 😀; ", 8),
+	"ddl":   "CREATE TABLE `t` (\n  `id` INT NOT NULL,\n  `name` VARCHAR(20) DEFAULT \"x\",\n  PRIMARY KEY (`id`)\n)",
 }
 
 func BenchmarkAppendString(b *testing.B) {
-	for _, name := range []string{"key", "file", "gtids", "text", "utf8"} {
+	for _, name := range []string{"key", "file", "gtids", "text", "utf8", "ddl"} {
 		s := benchStrings[name]
 		b.Run(name, func(b *testing.B) {
 			dst := make([]byte, 0, 2*len(s)+64)

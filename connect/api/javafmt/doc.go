@@ -6,7 +6,8 @@
 //     iteration order of a java.util.HashMap, which decides the field order of every map
 //     Debezium hands to Kafka Connect (partitions, offsets) and so of the JSON written for it;
 //   - AppendString and AppendWriterString quote a string as Jackson's two generators do;
-//   - AppendDouble and AppendFloat are Double.toString and Float.toString.
+//   - AppendDouble and AppendFloat are Double.toString and Float.toString, and AppendJacksonDouble
+//     and AppendJacksonFloat what Jackson writes for them (NaN and the infinities quoted).
 //
 // It is a leaf: it imports only the standard library, so the API, the converters and the
 // storage packages can all share one implementation of these rules. Every function appends to

@@ -29,6 +29,28 @@ func AppendFloat(dst []byte, f float32) []byte {
 	return appendJava(dst, float64(f), 32)
 }
 
+// AppendJacksonDouble appends f as Jackson's JsonGenerator.writeNumber(double) writes it with
+// default settings, as Kafka Connect's JsonConverter does for a double: Double.toString
+// (AppendDouble), except that NaN and the infinities, which JSON has no literal for, are written
+// as JSON strings ("NaN", "Infinity", "-Infinity"; QUOTE_NON_NUMERIC_NUMBERS is on by default).
+func AppendJacksonDouble(dst []byte, f float64) []byte {
+	return appendJackson(dst, f, 64)
+}
+
+// AppendJacksonFloat is AppendJacksonDouble for a Java float: Float.toString, and NaN and the
+// infinities quoted.
+func AppendJacksonFloat(dst []byte, f float32) []byte {
+	return appendJackson(dst, float64(f), 32)
+}
+
+func appendJackson(dst []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		dst = append(dst, '"')
+		return append(appendJava(dst, f, bits), '"')
+	}
+	return appendJava(dst, f, bits)
+}
+
 // appendJava formats f, a float64 or a float32 widened (bits 64 or 32).
 func appendJava(dst []byte, f float64, bits int) []byte {
 	switch {

@@ -29,17 +29,26 @@ func AppendWriterString(dst []byte, s string) []byte {
 	return appendString(dst, s, false)
 }
 
-// safeASCII marks the bytes Jackson writes as they are: printable ASCII other than '"' and '\'.
-// Bytes of 0x80 and above are UTF-8 and handled apart; DEL (0x7F) is not escaped by Jackson.
-var safeASCII = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
+// escapes classifies each byte for Jackson's default escaping: 0 for printable ASCII written as
+// it is (DEL included), the letter of the short escape for '"', '\', \b, \t, \n, \f and \r, 'u'
+// for the other control characters (\u00XX), and nonASCII for the bytes of multi-byte UTF-8.
+var escapes = func() (t [256]byte) {
+	for c := range 0x20 {
+		t[c] = 'u'
+	}
+	t['"'], t['\\'] = '"', '\\'
+	t['\b'], t['\t'], t['\n'], t['\f'], t['\r'] = 'b', 't', 'n', 'f', 'r'
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = nonASCII
 	}
 	return t
 }()
 
+const nonASCII = 0xFF
+
 const hexDigits = "0123456789ABCDEF"
 
+// appendString is AppendString, or AppendWriterString when escapeSupplementary is false.
 func appendString(dst []byte, s string, escapeSupplementary bool) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -52,15 +61,16 @@ func appendString(dst []byte, s string, escapeSupplementary bool) []byte {
 		// time, so mixed text does not try the word test at every character.
 		for end := min(i+8, len(s)); i < end; {
 			c := s[i]
-			if safeASCII[c] {
+			esc := escapes[c]
+			if esc == 0 {
 				i++
 				continue
 			}
-			if c >= utf8.RuneSelf {
+			if esc == nonASCII {
 				// Well-formed two- and three-byte sequences (all of the BMP but U+0800..U+0FFF
 				// and U+D000..U+D7FF, left to the decoder) are written as they are; checking
 				// them here saves a call per character in non-English text.
-				if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+				if c <= 0xDF && c >= 0xC2 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
 					i += 2
 					continue
 				}
@@ -88,23 +98,10 @@ func appendString(dst []byte, s string, escapeSupplementary bool) []byte {
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"':
-				dst = append(dst, '\\', '"')
-			case '\\':
-				dst = append(dst, '\\', '\\')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			default:
+			if esc == 'u' {
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			} else {
+				dst = append(dst, '\\', esc)
 			}
 			i++
 			start = i
