@@ -145,3 +145,32 @@ func asPurged(err error, pe **snapshotmode.PurgedError) bool {
 	}
 	return false
 }
+
+// TestReconnectAfterLostConnection: when the replication connection breaks (here the walsender
+// is terminated while the reader waits for room in the queue in the middle of a large
+// transaction), the task reconnects by itself and continues after the events it had already
+// queued: every row exactly once, in order.
+func TestReconnectAfterLostConnection(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, pad text)`, e.schema))
+	task := e.start("max.queue.size", "1000", "max.batch.size", "500")
+	e.waitStreaming(task)
+	// 10 MB in one transaction: far more than the socket buffers hold, so the connection breaks
+	// while the server is still sending it.
+	const rows = 40000
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t SELECT g, repeat('x', 250) FROM generate_series(1, %d) g`, e.schema, rows))
+	// Let the queue fill, then cut the connection under the reader.
+	waitFor(t, "the queue to fill", func() bool { return task.queue.Len() >= 1000 })
+	e.exec(fmt.Sprintf(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '%s'`, e.slot))
+	recs := e.poll(task, rows)
+	for i, r := range recs {
+		if id := decode(r).after["id"]; id != int32(i+1) {
+			t.Fatalf("record %d is id %v, want %d", i, id, i+1)
+		}
+	}
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (100000)`, e.schema))
+	if d := decode(e.poll(task, 1)[0]); d.after["id"] != int32(100000) {
+		t.Errorf("after reconnect: %+v", d)
+	}
+	e.quiet(task, 500*time.Millisecond)
+}

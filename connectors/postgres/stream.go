@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -33,6 +36,104 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
 		}
 	}
+	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
+		go t.runHeartbeatAction(ctx)
+	}
+	backoff := time.Second
+	for {
+		began := time.Now()
+		err := t.streamOnce(ctx, start)
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if !retriable(err) {
+			return err
+		}
+		// The connection broke (server restart, network, walsender terminated): reconnect and
+		// resume after what was already handed to the queue. The server sends again every
+		// transaction that commits after the last one processed; the events of one in progress
+		// that were already emitted are skipped, as after a restart from an offset.
+		if time.Since(began) > time.Minute {
+			backoff = time.Second
+		}
+		inTx := t.seq.inTx
+		start = t.prepareResume()
+		t.log.Warn("replication connection lost; reconnecting", "error", err, "retry_in", backoff, "resume_at", start, "inside_transaction", inTx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+		if err := t.reconnect(ctx); err != nil {
+			if !retriable(err) {
+				return err
+			}
+			t.log.Warn("cannot reconnect yet", "error", err)
+		}
+	}
+}
+
+// prepareResume resets the stream state after a broken connection and returns where streaming
+// restarts: the end of the last transaction processed, skipping the events already emitted of
+// the one that was in progress.
+func (t *Task) prepareResume() pglogrepl.LSN {
+	sq := &t.seq
+	if sq.inTx && sq.resume == nil {
+		r := position{TxID: int64(sq.xid), HasTxID: true, LSN: sq.lsn, EventsProcessed: sq.sameLSN, MsgType: msgInsert}
+		if sq.sameLSN == 0 {
+			r.MsgType = msgBegin // nothing of it emitted but its BEGIN
+		}
+		sq.resume = &r
+	}
+	sq.inTx, sq.skipping = false, false
+	t.dropSpools()
+	t.streamXid = 0
+	t.streaming = false
+	closeConn(t.repl)
+	t.repl = nil
+	return sq.lastCommit
+}
+
+// reconnect opens a new replication connection, and a new regular one when it broke too.
+func (t *Task) reconnect(ctx context.Context) error {
+	if t.meta == nil || t.meta.IsClosed() || t.meta.Ping(ctx) != nil {
+		closeConn(t.meta)
+		t.meta = nil
+		m, err := t.cfg.connect(ctx, false)
+		if err != nil {
+			return err
+		}
+		t.meta = m
+	}
+	r, err := t.cfg.connect(ctx, true)
+	if err != nil {
+		return err
+	}
+	t.repl = r
+	return nil
+}
+
+// retriable reports whether an error is the connection's rather than the data's or the
+// configuration's: a network error, a closed connection, or the server shutting down or
+// terminating the session (SQLSTATE classes 08 and 57).
+func retriable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 55006: the slot is still held by the walsender of the broken connection.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57") || pe.Code == "55006"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection reset")
+}
+
+// streamOnce starts replication at start on the current connection and runs the receive loop.
+func (t *Task) streamOnce(ctx context.Context, start pglogrepl.LSN) error {
+	cfg := t.cfg
+	t.protoStreaming = false
 	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(cfg.Publication)}
 	if cfg.Streaming {
 		if major := serverMajor(t.repl.ParameterStatus("server_version")); major >= 14 {
@@ -49,14 +150,13 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	t.logf("streaming from %s", start)
 	t.streaming = true
 	t.phase.Store(phaseStreaming)
-	t.confirmed.Store(uint64(start))
+	if t.confirmed.Load() == 0 {
+		t.confirmed.Store(uint64(start))
+	}
 	t.nextStatus = time.Now().Add(cfg.StatusInterval)
 	s := &streamer{t: t}
 	if cfg.Heartbeat.Enabled() {
 		s.nextBeat = time.Now().Add(cfg.Heartbeat.Interval())
-		if cfg.HeartbeatAction != "" {
-			go t.runHeartbeatAction(ctx)
-		}
 	}
 	return s.loop(ctx)
 }
