@@ -272,11 +272,11 @@ func (c *Converter) appendValue(dst []byte, s *api.Schema, v any) ([]byte, error
 		}
 	case api.TypeFloat32:
 		if x, ok := v.(float32); ok {
-			return appendJavaFloat(dst, float64(x), 32), nil
+			return javafmt.AppendJacksonFloat(dst, x), nil
 		}
 	case api.TypeFloat64:
 		if x, ok := v.(float64); ok {
-			return appendJavaFloat(dst, x, 64), nil
+			return javafmt.AppendJacksonDouble(dst, x), nil
 		}
 	case api.TypeBoolean:
 		if x, ok := v.(bool); ok {

@@ -1,34 +1,10 @@
 package jsonconv
 
 import (
-	"math"
 	"strconv"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/api/javafmt"
 )
-
-// appendJavaFloat appends f as Jackson writes a Java double (bits 64) or float (bits 32):
-// Double.toString / Float.toString as specified since JDK 19 (javafmt.AppendDouble), except
-// that NaN and the infinities, which JSON has no literal for, are written as the quoted strings
-// "NaN", "Infinity", "-Infinity", as Jackson does by default. Kafka Connect on JDK 21 (the Kafka
-// and Debezium images) writes the shortest form this follows; the golden files were made with
-// JDK 25, and 6,000 random doubles and floats among them agree.
-func appendJavaFloat(dst []byte, f float64, bits int) []byte {
-	quote := math.IsNaN(f) || math.IsInf(f, 0)
-	if quote {
-		dst = append(dst, '"')
-	}
-	if bits == 32 {
-		dst = javafmt.AppendFloat(dst, float32(f))
-	} else {
-		dst = javafmt.AppendDouble(dst, f)
-	}
-	if quote {
-		dst = append(dst, '"')
-	}
-	return dst
-}
 
 // appendBigDecimal appends d as Java's BigDecimal.toString, which Jackson uses for a decimal
 // number node: plain notation when the scale is not negative and the adjusted exponent is at

@@ -55,9 +55,9 @@ func appendSchemaless(dst []byte, v any) ([]byte, error) {
 	case int64:
 		return strconv.AppendInt(dst, x, 10), nil
 	case float32:
-		return appendJavaFloat(dst, float64(x), 32), nil
+		return javafmt.AppendJacksonFloat(dst, x), nil
 	case float64:
-		return appendJavaFloat(dst, x, 64), nil
+		return javafmt.AppendJacksonDouble(dst, x), nil
 	case []byte:
 		return appendBase64(dst, x), nil
 	case []string:
