@@ -268,9 +268,9 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return strconv.AppendUint(dst, x, 10), nil
 	case float64:
-		return appendJavaFloat(dst, x, 64), nil
+		return javafmt.AppendJacksonDouble(dst, x), nil
 	case float32:
-		return appendJavaFloat(dst, float64(x), 32), nil
+		return javafmt.AppendJacksonFloat(dst, x), nil
 	case []byte:
 		// JsonConverter writes byte[] as a BinaryNode, which Jackson prints as a base64 string.
 		dst = append(dst, '"')
@@ -307,24 +307,4 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		return append(dst, ']'), nil
 	}
 	return nil, fmt.Errorf("unsupported value type %T (use string, int64, float64, bool, []byte or nil)", v)
-}
-
-// appendJavaFloat writes f as Jackson writes a Java double (bits 64) or float (bits 32), which
-// JsonConverter holds in a DoubleNode or FloatNode: Double.toString / Float.toString, except
-// that NaN and the infinities, which are not JSON numbers, are quoted ("NaN", "Infinity",
-// "-Infinity") as Jackson does by default.
-func appendJavaFloat(dst []byte, f float64, bits int) []byte {
-	quote := math.IsNaN(f) || math.IsInf(f, 0)
-	if quote {
-		dst = append(dst, '"')
-	}
-	if bits == 32 {
-		dst = javafmt.AppendFloat(dst, float32(f))
-	} else {
-		dst = javafmt.AppendDouble(dst, f)
-	}
-	if quote {
-		dst = append(dst, '"')
-	}
-	return dst
 }
