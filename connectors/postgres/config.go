@@ -52,6 +52,7 @@ const (
 	propXminFetchInterval     = "xmin.fetch.interval.ms"
 	propStreamingProtocol     = "connectd.pgoutput.streaming"
 	propWorkMem               = "connectd.pgoutput.logical.decoding.work.mem.kb"
+	propIgnoreBuiltin         = "table.ignore.builtin"
 )
 
 // Publication autocreate modes (publication.autocreate.mode).
@@ -271,7 +272,11 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("%s=%d: PostgreSQL's minimum is 64 (kB)", propWorkMem, c.WorkMemKB))
 	}
 
-	if f, err := filters.New(filters.ConfigFrom(raw)); err != nil {
+	fc := filters.ConfigFrom(raw)
+	if getb(propIgnoreBuiltin, true) {
+		fc.Builtin = filters.PostgresBuiltin // pg_catalog, information_schema, spatial_ref_sys, ...
+	}
+	if f, err := filters.New(fc); err != nil {
 		errs = append(errs, err)
 	} else {
 		c.Filters = f
@@ -350,6 +355,7 @@ var spec = api.ConfigSpec{
 	{Name: propXminFetchInterval, Type: api.ConfigLong, Default: "0", Importance: api.Low, Unsupported: true, Doc: "How often the slot's xmin is read for the source block; not supported yet (xmin is left out)."},
 	{Name: propStreamingProtocol, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "connectd only: on PostgreSQL 14 and later, let pgoutput (protocol 2) stream transactions larger than logical_decoding_work_mem while they run; they are spooled to disk and emitted at commit, in commit order."},
 	{Name: propWorkMem, Type: api.ConfigInt, Default: "0", Importance: api.Low, Doc: "connectd only: logical_decoding_work_mem (kB) of the replication session, the size at which the server streams (or spills) a transaction; 0 keeps the server's setting."},
+	{Name: propIgnoreBuiltin, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Leave PostgreSQL's own tables (pg_catalog, information_schema, PostGIS's spatial_ref_sys) out."},
 	{Name: filters.SchemaIncludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Schemas to capture (regular expressions)."},
 	{Name: filters.SchemaExcludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Schemas not to capture."},
 	{Name: filters.TableIncludeList, Type: api.ConfigList, Importance: api.Medium, Doc: "Tables to capture, as schema.table regular expressions."},
