@@ -35,7 +35,7 @@ func TestSnapshotModes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ops(t, r.pollUntil(1), "id"); got[0] != "r:1" {
+		if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"r:1", "r:2"}) {
 			t.Fatalf("initial_only: %v", got)
 		}
 		d.exec("INSERT INTO t VALUES (3)")

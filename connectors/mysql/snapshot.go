@@ -109,7 +109,10 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		return snapshotPosition{}, err
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// On Stop, close the socket under the running query (net.Conn is safe for that; go-mysql's
+	// own Close is not), so a long table read ends promptly.
+	nc := conn.Conn.Conn
+	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	defer stop()
 
 	exec := func(q string) error {
