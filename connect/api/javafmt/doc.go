@@ -5,7 +5,8 @@
 //   - StringHash is java.lang.String.hashCode, and HashMapOrder / DebeziumHashMapOrder give the
 //     iteration order of a java.util.HashMap, which decides the field order of every map
 //     Debezium hands to Kafka Connect (partitions, offsets) and so of the JSON written for it;
-//   - AppendString and AppendWriterString quote a string as Jackson's two generators do;
+//   - AppendString and AppendWriterString quote a string as Jackson's two generators do, and
+//     AppendMap writes a Go map as the JSON of the Debezium HashMap it stands for;
 //   - AppendDouble and AppendFloat are Double.toString and Float.toString, and AppendJacksonDouble
 //     and AppendJacksonFloat what Jackson writes for them (NaN and the infinities quoted).
 //
