@@ -81,39 +81,15 @@ func appendSchemaless(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case map[string]any:
-		var stack [16]string
-		keys := stack[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		dst = append(dst, '{')
-		for i, k := range javafmt.DebeziumHashMapOrder(keys) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = javafmt.AppendString(dst, k)
-			dst = append(dst, ':')
-			if dst, err = appendSchemaless(dst, x[k]); err != nil {
+		return javafmt.AppendMap(dst, x, func(dst []byte, k string, v any) ([]byte, error) {
+			dst, err := appendSchemaless(dst, v)
+			if err != nil {
 				return dst, withPath(err, k, false)
 			}
-		}
-		return append(dst, '}'), nil
+			return dst, nil
+		})
 	case map[string]string:
-		var stack [16]string
-		keys := stack[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		dst = append(dst, '{')
-		for i, k := range javafmt.DebeziumHashMapOrder(keys) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = javafmt.AppendString(dst, k)
-			dst = append(dst, ':')
-			dst = javafmt.AppendString(dst, x[k])
-		}
-		return append(dst, '}'), nil
+		return javafmt.AppendStringMap(dst, x), nil
 	case []api.MapEntry:
 		return appendSchemalessEntries(dst, x)
 	case *api.Struct:
