@@ -191,45 +191,13 @@ func appendMap(dst []byte, m map[string]any, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("maps and lists nested deeper than %d levels", maxDepth)
 	}
-	var stack [16]string
-	keys := stack[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	keys = javafmt.DebeziumHashMapOrder(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = javafmt.AppendString(dst, k)
-		dst = append(dst, ':')
-		var err error
-		dst, err = appendValue(dst, m[k], depth)
+	return javafmt.AppendMap(dst, m, func(dst []byte, k string, v any) ([]byte, error) {
+		dst, err := appendValue(dst, v, depth)
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", k, err)
 		}
-	}
-	return append(dst, '}'), nil
-}
-
-func appendStringMap(dst []byte, m map[string]string) []byte {
-	var stack [16]string
-	keys := stack[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	keys = javafmt.DebeziumHashMapOrder(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = javafmt.AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = javafmt.AppendString(dst, m[k])
-	}
-	return append(dst, '}')
+		return dst, nil
+	})
 }
 
 // appendValue writes one value as JsonConverter does for the Java type the Go type stands for.
@@ -279,7 +247,7 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case map[string]any:
 		return appendMap(dst, x, depth+1)
 	case map[string]string:
-		return appendStringMap(dst, x), nil
+		return javafmt.AppendStringMap(dst, x), nil
 	case []any:
 		if depth+1 > maxDepth {
 			return nil, fmt.Errorf("maps and lists nested deeper than %d levels", maxDepth)
