@@ -60,6 +60,8 @@ type ConfigEvent struct {
 	Connector string
 	// Restart is set for RestartRequested.
 	Restart rest.RestartRequest
+	// Offset is the record's offset in the config topic.
+	Offset int64
 }
 
 // ClusterConfig is a consistent view of the config topic at Offset (the offset of the next record
@@ -380,11 +382,12 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 }
 
 // emit queues an event once the initial read is done: before that, the state read is the
-// starting point, not a change. Called with s.mu held.
+// starting point, not a change. Called with s.mu held, from apply.
 func (s *ConfigStore) emit(ev ConfigEvent) {
 	if !s.started {
 		return
 	}
+	ev.Offset = s.offset - 1
 	s.events = append(s.events, ev)
 	select {
 	case s.notify <- struct{}{}:

@@ -104,6 +104,9 @@ func TestConfigStoreReadsKafkaConnectRecords(t *testing.T) {
 		kinds = append(kinds, ev.Kind)
 		if ev.Kind == RestartRequested {
 			restart = ev.Restart
+			if ev.Offset != 10 {
+				t.Errorf("restart event at offset %d, want 10 (its record's)", ev.Offset)
+			}
 		}
 	}
 	want := []ConfigEventKind{ConnectorUpdated, TasksCommitted, TargetStateChanged, ConnectorUpdated, TargetStateChanged, TasksCommitted, RestartRequested}

@@ -71,6 +71,9 @@ type Herder struct {
 	memberURLs  map[string]string
 	assignments map[string]Assignment
 	lastWork    map[string]int
+	// assignedOffset is the config offset the leader's last assignment was computed at: a change
+	// read from a record before it is already part of that assignment.
+	assignedOffset int64
 
 	ready    atomic.Bool
 	stopping atomic.Bool
@@ -275,7 +278,7 @@ func (h *Herder) assign(leaderID string, members []MemberState) map[string]Assig
 		urls[m.ID] = m.State.URL
 	}
 	h.mu.Lock()
-	h.memberURLs, h.assignments, h.lastWork = urls, out, w.Connectors
+	h.memberURLs, h.assignments, h.lastWork, h.assignedOffset = urls, out, w.Connectors, w.ConfigOffset
 	h.mu.Unlock()
 	h.log.Info("assigned connectors and tasks", "members", len(members), "connectors", len(w.Connectors), "config_offset", w.ConfigOffset)
 	return out
@@ -417,11 +420,13 @@ func (h *Herder) onConfigEvents() {
 	}
 	snap := h.configs.Snapshot()
 	h.mu.Lock()
-	leader, assigned, lastWork := h.leader, h.assigned, h.lastWork
+	leader, assigned, lastWork, assignedOffset := h.leader, h.assigned, h.lastWork, h.assignedOffset
 	h.mu.Unlock()
 	rebalance := false
 	for _, ev := range events {
 		c := ev.Connector
+		// Only the leader rebalances, and only for changes its last assignment did not include.
+		newToLeader := leader && ev.Offset >= assignedOffset
 		switch ev.Kind {
 		case ConnectorUpdated:
 			if h.runs(c) {
@@ -431,7 +436,7 @@ func (h *Herder) onConfigEvents() {
 				h.worker.StopConnector(c)
 				h.startConnector(c, snap)
 			}
-			if _, known := lastWork[c]; leader && !known {
+			if _, known := lastWork[c]; newToLeader && !known {
 				rebalance = true
 			}
 		case ConnectorRemoved:
@@ -443,7 +448,7 @@ func (h *Herder) onConfigEvents() {
 			if ran || leader {
 				h.status.DeleteConnector(c)
 			}
-			if leader {
+			if newToLeader {
 				rebalance = true
 			}
 		case TargetStateChanged:
@@ -455,7 +460,7 @@ func (h *Herder) onConfigEvents() {
 		case TasksCommitted:
 			// New task configurations take effect through a rebalance: the eager protocol
 			// restarts every task with the configuration committed at the leader's offset.
-			if leader && snap.Contains(c) {
+			if newToLeader && snap.Contains(c) {
 				rebalance = true
 			}
 		case RestartRequested:
