@@ -23,4 +23,14 @@
 //     (Task.Commit), so the slot never moves past what Kafka holds.
 //   - Heartbeats carry, between transactions, the server's WAL end from keepalives, so the slot
 //     advances while only uncaptured tables change and WAL does not pile up.
+//   - On PostgreSQL 14+ pgoutput protocol 2 streams transactions larger than
+//     logical_decoding_work_mem while they run; they are spooled to a temporary file and emitted
+//     whole at their commit, in commit order (rolled-back savepoints and transactions dropped), so
+//     memory stays bounded by the queue whatever the transaction's size.
+//   - A broken replication connection is reopened and streaming resumes after the events already
+//     queued, without a task restart.
+//
+// Memory: one reader goroutine owns the connections and table structures; records go through a
+// bounded queue (max.queue.size, max.queue.size.in.bytes) to Poll. Per-table encoders (package
+// envelope schemas plus package pgtypes decoders) are built once per Relation message version.
 package postgres

@@ -61,6 +61,13 @@ func TestBenchmarkThroughput(t *testing.T) {
 
 	start := time.Now()
 	w.create("bench", cfg)
+	if f := os.Getenv("CONNECTD_BENCH_SNAPSHOT_HEAPPROFILE"); f != "" {
+		time.Sleep(700 * time.Millisecond)
+		if out, err := os.Create(f); err == nil {
+			_ = pprof.WriteHeapProfile(out)
+			out.Close()
+		}
+	}
 	waitCount(t, adm, topic, int64(rows))
 	snap := time.Since(start)
 

@@ -129,7 +129,7 @@ type worker struct {
 func startWorker(t *testing.T, offsetsTopic string) *worker {
 	t.Helper()
 	kafka := testbed.Kafka(t)
-	cfg, _, err := workerconfig.Parse(map[string]string{
+	props := map[string]string{
 		"bootstrap.servers":              kafka,
 		"offset.storage.file.filename":   t.TempDir() + "/offsets",
 		"listeners":                      "http://127.0.0.1:0",
@@ -138,7 +138,14 @@ func startWorker(t *testing.T, offsetsTopic string) *worker {
 		"key.converter.schemas.enable":   "false",
 		"value.converter.schemas.enable": "false",
 		"offset.flush.interval.ms":       "500",
-	}, workerconfig.Standalone)
+	}
+	// CONNECTD_TEST_WORKER_PROPS adds worker properties (k=v,k=v), e.g. for the benchmark.
+	for _, kv := range strings.Split(os.Getenv("CONNECTD_TEST_WORKER_PROPS"), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			props[k] = v
+		}
+	}
+	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
 	if err != nil {
 		t.Fatal(err)
 	}
