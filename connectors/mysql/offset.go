@@ -90,6 +90,11 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 		// Debezium 3.x writes the snapshot type ("INITIAL"); older versions wrote true.
 		o.Snapshot = v != "" && !strings.EqualFold(v, "false")
 	}
+	// Debezium 2.6+ may keep "snapshot" on the snapshot's last offset and mark it
+	// snapshot_completed=true instead (CommonOffsetContext): that snapshot is finished.
+	if c, ok := m["snapshot_completed"]; ok && (c == true || c == "true") {
+		o.Snapshot = false
+	}
 	if err != nil {
 		return nil, err
 	}

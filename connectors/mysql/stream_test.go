@@ -226,6 +226,10 @@ func TestOffsetParsing(t *testing.T) {
 	if !o.Snapshot || o.Pos != 4 {
 		t.Errorf("%+v", o)
 	}
+	o, _ = parseOffset(map[string]any{"file": "f.1", "pos": int64(4), "snapshot": "INITIAL", "snapshot_completed": true})
+	if o.Snapshot {
+		t.Error("snapshot_completed=true must count as a finished snapshot")
+	}
 	if _, err := parseOffset(map[string]any{"pos": int64(4)}); err == nil {
 		t.Error("an offset without file or gtids must be rejected")
 	}
