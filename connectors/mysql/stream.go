@@ -290,6 +290,7 @@ func (s *streamer) begin(ctx context.Context, h *replication.EventHeader) error 
 func (s *streamer) commit(ctx context.Context, h *replication.EventHeader) error {
 	t := s.t
 	t.pos.commitTx()
+	t.pos.thread = -1
 	s.skipping = false
 	s.skipEvents = 0
 	s.skipRows = 0
@@ -308,7 +309,10 @@ func (s *streamer) query(ctx context.Context, h *replication.EventHeader, e *rep
 	sql := strings.TrimSpace(string(e.Query))
 	switch {
 	case strings.EqualFold(sql, "BEGIN"):
-		return s.begin(ctx, h)
+		err := s.begin(ctx, h)
+		// MySQL's BEGIN names the session's thread, which Debezium reports as source.thread.
+		t.pos.thread = int64(e.SlaveProxyID)
+		return err
 	case strings.EqualFold(sql, "COMMIT"):
 		return s.commit(ctx, h)
 	case strings.EqualFold(sql, "ROLLBACK"):

@@ -72,7 +72,7 @@ func mysqlTransaction() []*replication.BinlogEvent {
 	sid, _ := hex.DecodeString(strings.ReplaceAll(mysqlUUID, "-", ""))
 	b := &binlog{pos: 100}
 	b.add(replication.GTID_EVENT, 65, &replication.GTIDEvent{SID: sid, GNO: 5})
-	b.add(replication.QUERY_EVENT, 70, &replication.QueryEvent{Schema: []byte("shop"), Query: []byte("BEGIN")})
+	b.add(replication.QUERY_EVENT, 70, &replication.QueryEvent{SlaveProxyID: 42, Schema: []byte("shop"), Query: []byte("BEGIN")})
 	b.add(replication.TABLE_MAP_EVENT, 40, &replication.TableMapEvent{TableID: 7, Schema: []byte("shop"), Table: []byte("t")})
 	b.add(replication.WRITE_ROWS_EVENTv2, 50, &replication.RowsEvent{TableID: 7, Rows: [][]any{{int32(1), "a"}, {int32(2), "b"}}})
 	b.add(replication.XID_EVENT, 31, &replication.XIDEvent{XID: 9})
@@ -109,7 +109,8 @@ func TestMySQLGTIDStreaming(t *testing.T) {
 		}
 		src := decode(t, r).Value["source"].(map[string]any)
 		if src["gtid"] != mysqlUUID+":5" || src["pos"] != float64(275) || src["row"] != float64(i) ||
-			src["connector"] != "mysql" || src["server_id"] != float64(223344) || src["file"] != "mysql-bin.000003" {
+			src["connector"] != "mysql" || src["server_id"] != float64(223344) || src["file"] != "mysql-bin.000003" ||
+			src["thread"] != float64(42) {
 			t.Errorf("record %d source %v", i, src)
 		}
 	}
