@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 )
 
@@ -173,4 +174,40 @@ func TestReconnectAfterLostConnection(t *testing.T) {
 		t.Errorf("after reconnect: %+v", d)
 	}
 	e.quiet(task, 500*time.Millisecond)
+}
+
+// TestAlterOffsets: an offsets PATCH is checked against the server before it is accepted.
+func TestAlterOffsets(t *testing.T) {
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.t (id int PRIMARY KEY); INSERT INTO %[1]s.t VALUES (1)`, e.schema))
+	task := e.start()
+	recs := e.poll(task, 1)
+	e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (2)`, e.schema))
+	recs = append(recs, e.poll(task, 1)...)
+	e.commit(task, recs)
+	last := recs[1].SourceOffset
+	waitFor(t, "the slot to confirm the committed position", func() bool {
+		c, _ := e.slotLSNs()
+		return lsnOf(t, c) == last["lsn_commit"].(int64)
+	})
+	_ = task.Stop()
+
+	c := &Connector{}
+	part := map[string]any{"server": e.prefix}
+	if err := c.AlterOffsets(e.config(), []api.PartitionOffset{{Partition: part, Offset: last}}); err != nil {
+		t.Errorf("the committed offset was refused: %v", err)
+	}
+	if err := c.AlterOffsets(e.config(), []api.PartitionOffset{{Partition: part, Offset: nil}}); err != nil {
+		t.Errorf("a reset was refused: %v", err)
+	}
+	old := map[string]any{"lsn": int64(16), "lsn_proc": int64(16), "lsn_commit": int64(16), "txId": int64(1), "ts_usec": int64(0)}
+	if err := c.AlterOffsets(e.config(), []api.PartitionOffset{{Partition: part, Offset: old}}); err == nil || !strings.Contains(err.Error(), "confirmed position") {
+		t.Errorf("an offset before the slot's confirmed position: %v", err)
+	}
+	if err := c.AlterOffsets(e.config(), []api.PartitionOffset{{Partition: map[string]any{"server": "other"}, Offset: last}}); err == nil {
+		t.Error("another connector's partition was accepted")
+	}
+	if err := c.AlterOffsets(e.config(), []api.PartitionOffset{{Partition: part, Offset: map[string]any{"file": "x"}}}); err == nil {
+		t.Error("a MySQL offset was accepted")
+	}
 }
