@@ -1,0 +1,98 @@
+package mysql
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/mysql/ddl"
+)
+
+func column(t *testing.T, def string) *relational.Column {
+	t.Helper()
+	st, err := ddl.Parse("CREATE TABLE x (" + def + ")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := relColumn(st.(*ddl.CreateTable).Columns[0])
+	return &c
+}
+
+// TestValueModes checks the representations chosen by decimal.handling.mode,
+// time.precision.mode, binary.handling.mode and bigint.unsigned.handling.mode.
+func TestValueModes(t *testing.T) {
+	def := valueModes{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"}
+	tests := []struct {
+		def   string
+		modes func(*valueModes)
+		raw   any
+		want  any
+		name  string // schema name
+	}{
+		{"d DECIMAL(8,3)", nil, "1.5", api.Decimal{}, api.DecimalName},
+		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = "double" }, "1.5", 1.5, ""},
+		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = "string" }, "1.500", "1.500", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "hex" }, []byte{0xca, 0xfe}, "cafe", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "base64" }, []byte{0xca, 0xfe}, "yv4=", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "base64-url-safe" }, []byte{0xfb, 0xff}, "-_8=", ""},
+		{"u BIGINT UNSIGNED", func(m *valueModes) { m.BigintUnsigned = "precise" }, uint64(18446744073709551615), api.Decimal{}, api.DecimalName},
+		{"u BIGINT UNSIGNED", nil, uint64(18446744073709551615), int64(-1), ""},
+		{"t TIME(6)", func(m *valueModes) { m.Time = "connect" }, "01:00:00.5", time.UnixMilli(3600500).UTC(), api.TimeName},
+		{"t DATETIME(6)", func(m *valueModes) { m.Time = "connect" }, "1970-01-02 00:00:00.123456", time.UnixMilli(86400123).UTC(), api.TimestampName},
+		{"t DATETIME(2)", nil, "1970-01-02 00:00:00.12", int64(86400120), api.DebeziumTimestampName},
+		{"t DATE", func(m *valueModes) { m.Time = "connect" }, "1970-01-03", time.UnixMilli(2 * 86400000).UTC(), api.DateName},
+		{"t TIMESTAMP", nil, time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("x", 3600)), "2024-01-02T02:04:05Z", api.ZonedTimestampName},
+		{"u INT UNSIGNED", nil, int32(-1), int64(4294967295), ""},
+		{"s SET('a','b','c')", nil, int64(5), "a,c", api.EnumSetName},
+		{"e ENUM('a','b')", nil, int64(2), "b", api.EnumName},
+		{"f FLOAT", nil, float32(1.1), float64(float32(1.1)), ""},
+		{"d DATE", nil, "0000-00-00", nil, api.DebeziumDateName},
+	}
+	for _, tc := range tests {
+		m := def
+		if tc.modes != nil {
+			tc.modes(&m)
+		}
+		col := columnMapping(column(t, tc.def), m)
+		if col.Schema == nil {
+			t.Errorf("%s: no schema", tc.def)
+			continue
+		}
+		if col.Schema.Name != tc.name {
+			t.Errorf("%s %+v: schema %q, want %q", tc.def, m, col.Schema.Name, tc.name)
+		}
+		got, err := col.Convert(tc.raw)
+		if err != nil {
+			t.Errorf("%s: %v", tc.def, err)
+			continue
+		}
+		if d, ok := got.(api.Decimal); ok {
+			if _, want := tc.want.(api.Decimal); !want {
+				t.Errorf("%s: got decimal %v, want %v", tc.def, d, tc.want)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s %+v: %#v, want %#v", tc.def, m, got, tc.want)
+		}
+	}
+}
+
+// TestDefaults checks that literal column defaults become schema defaults.
+func TestDefaults(t *testing.T) {
+	m := valueModes{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"}
+	if c := columnMapping(column(t, "v INT NOT NULL DEFAULT 7"), m); c.Default != int32(7) {
+		t.Errorf("int default %#v", c.Default)
+	}
+	if c := columnMapping(column(t, "v VARCHAR(5) DEFAULT 'x'"), m); c.Default != "x" {
+		t.Errorf("string default %#v", c.Default)
+	}
+	if c := columnMapping(column(t, "v TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"), m); c.Default != "1970-01-01T00:00:00Z" {
+		t.Errorf("timestamp default %#v", c.Default)
+	}
+	if c := columnMapping(column(t, "v DATETIME DEFAULT CURRENT_TIMESTAMP"), m); c.Default != nil {
+		t.Errorf("datetime expression default %#v", c.Default)
+	}
+}
