@@ -7,6 +7,8 @@
 //     Debezium hands to Kafka Connect (partitions, offsets) and so of the JSON written for it;
 //   - AppendString and AppendWriterString quote a string as Jackson's two generators do, and
 //     AppendMap writes a Go map as the JSON of the Debezium HashMap it stands for;
+//   - AppendPrimitive, AppendBinary and AppendStrings write the other values JsonConverter
+//     writes without a schema;
 //   - AppendDouble and AppendFloat are Double.toString and Float.toString, and AppendJacksonDouble
 //     and AppendJacksonFloat what Jackson writes for them (NaN and the infinities quoted).
 //
