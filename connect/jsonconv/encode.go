@@ -291,7 +291,7 @@ func (c *Converter) appendValue(dst []byte, s *api.Schema, v any) ([]byte, error
 		}
 	case api.TypeBytes:
 		if x, ok := v.([]byte); ok {
-			return appendBase64(dst, x), nil
+			return javafmt.AppendBinary(dst, x), nil
 		}
 	case api.TypeArray:
 		if x, ok := v.([]any); ok {
@@ -467,9 +467,9 @@ func (c *Converter) appendDecimal(dst []byte, s *api.Schema, v any) ([]byte, err
 	var buf [40]byte
 	u := d.Unscaled
 	if u == nil {
-		return appendBase64(dst, []byte{0}), nil
+		return javafmt.AppendBinary(dst, []byte{0}), nil
 	}
-	return appendBase64(dst, api.AppendTwosComplement(buf[:0], u)), nil
+	return javafmt.AppendBinary(dst, api.AppendTwosComplement(buf[:0], u)), nil
 }
 
 // millisPerDay is the length of the day Kafka's Date and Time use.

@@ -33,42 +33,13 @@ func EncodeSchemaless(dst []byte, v any) ([]byte, error) {
 
 // appendSchemaless writes a value whose type is inferred from its Go type.
 func appendSchemaless(dst []byte, v any) ([]byte, error) {
+	if out, ok := javafmt.AppendPrimitive(dst, v); ok {
+		return out, nil
+	}
 	var err error
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...), nil
-	case bool:
-		if x {
-			return append(dst, "true"...), nil
-		}
-		return append(dst, "false"...), nil
-	case string:
-		return javafmt.AppendString(dst, x), nil
-	case int:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
-	case float32:
-		return javafmt.AppendJacksonFloat(dst, x), nil
-	case float64:
-		return javafmt.AppendJacksonDouble(dst, x), nil
-	case []byte:
-		return appendBase64(dst, x), nil
 	case []string:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = javafmt.AppendString(dst, e)
-		}
-		return append(dst, ']'), nil
+		return javafmt.AppendStrings(dst, x), nil
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
