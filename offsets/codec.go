@@ -1,7 +1,6 @@
 package offsets
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"strconv"
@@ -202,23 +201,10 @@ func appendMap(dst []byte, m map[string]any, depth int) ([]byte, error) {
 
 // appendValue writes one value as JsonConverter does for the Java type the Go type stands for.
 func appendValue(dst []byte, v any, depth int) ([]byte, error) {
+	if out, ok := javafmt.AppendPrimitive(dst, v); ok {
+		return out, nil
+	}
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...), nil
-	case bool:
-		return strconv.AppendBool(dst, x), nil
-	case string:
-		return javafmt.AppendString(dst, x), nil
-	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
-	case int:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(dst, int64(x), 10), nil
 	case uint8:
 		return strconv.AppendUint(dst, uint64(x), 10), nil
 	case uint16:
@@ -235,15 +221,6 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 			return nil, fmt.Errorf("unsigned value %d does not fit a Java long", x)
 		}
 		return strconv.AppendUint(dst, x, 10), nil
-	case float64:
-		return javafmt.AppendJacksonDouble(dst, x), nil
-	case float32:
-		return javafmt.AppendJacksonFloat(dst, x), nil
-	case []byte:
-		// JsonConverter writes byte[] as a BinaryNode, which Jackson prints as a base64 string.
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, x)
-		return append(dst, '"'), nil
 	case map[string]any:
 		return appendMap(dst, x, depth+1)
 	case map[string]string:
@@ -265,14 +242,7 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case []string:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = javafmt.AppendString(dst, e)
-		}
-		return append(dst, ']'), nil
+		return javafmt.AppendStrings(dst, x), nil
 	}
 	return nil, fmt.Errorf("unsupported value type %T (use string, int64, float64, bool, []byte or nil)", v)
 }
