@@ -95,7 +95,7 @@ type Config struct {
 // configSpec lists the properties with Debezium's defaults; it drives validation and
 // GET /connector-plugins/{p}/config/validate.
 func configSpec() api.ConfigSpec {
-	return api.ConfigSpec{
+	spec := api.ConfigSpec{
 		{Name: propTopicPrefix, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Prefix of every topic name; also the source partition's server name."},
 		{Name: propHost, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Resolvable hostname or IP address of the database server."},
 		{Name: propPort, Type: api.ConfigInt, Default: "3306", Importance: api.High, Doc: "Port of the database server."},
@@ -135,9 +135,39 @@ func configSpec() api.ConfigSpec {
 		{Name: propPollInterval, Type: api.ConfigInt, Default: "500", Importance: api.Low, Doc: "Milliseconds a poll waits for records before returning an empty batch."},
 		{Name: propIncludeQuery, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Put the SQL statement of each row event in source.query (needs binlog_annotate_row_events / binlog_rows_query_log_events)."},
 		{Name: propSkippedOps, Type: api.ConfigList, Default: "t", Importance: api.Low, Doc: "Operations not to emit: c, u, d, t, or none."},
-		{Name: propSnapshotNewTables, Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported."},
-		{Name: propSignalCollection, Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Incremental snapshots are not supported by this connector yet."},
 	}
+	// Debezium properties this connector does not implement yet: validation reports them
+	// instead of silently ignoring them.
+	for _, name := range []string{
+		propSnapshotNewTables, propSignalCollection, propHeartbeatQuery,
+		"signal.enabled.channels", "incremental.snapshot.chunk.size",
+		"snapshot.select.statement.overrides", "snapshot.include.collection.list", "message.key.columns",
+		"column.propagate.source.type", "datatype.propagate.source.type", "converters",
+		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size", "database.initial.statements",
+		"database.ssl.keystore", "database.ssl.truststore",
+	} {
+		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
+			Doc: "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."})
+	}
+	// Debezium properties whose default behaviour is the only one implemented: a configuration
+	// that spells out the default still validates, any other value is reported.
+	for _, k := range []struct{ name, only, def string }{
+		{propSSLMode, "disabled, preferred (without TLS)", "preferred"},
+		{"event.deserialization.failure.handling.mode", "fail", "fail"},
+		{"inconsistent.schema.handling.mode", "fail", "fail"},
+		{"read.only", "false", "false"},
+		{"snapshot.max.threads", "1", "1"},
+		{"include.schema.comments", "false", "false"},
+		{"enable.time.adjuster", "true", "true"},
+	} {
+		allowed := []string{k.def}
+		if k.name == propSSLMode {
+			allowed = []string{"disabled", "disable", "preferred"}
+		}
+		spec = append(spec, api.ConfigKey{Name: k.name, Type: api.ConfigString, Default: k.def, Importance: api.Low,
+			Allowed: allowed, Doc: "Only " + k.only + " is implemented by connectd so far."})
+	}
+	return spec
 }
 
 func validateServerID(v string) error {

@@ -235,3 +235,33 @@ func TestOffsetParsing(t *testing.T) {
 		t.Error("an offset without file or gtids must be rejected")
 	}
 }
+
+// TestConfigValidation checks Debezium defaults spelled out still validate, and unimplemented
+// settings are reported rather than ignored.
+func TestConfigValidation(t *testing.T) {
+	base := map[string]string{"topic.prefix": "p", "database.hostname": "h", "database.user": "u",
+		"schema.history.internal.kafka.topic": "h", "schema.history.internal.kafka.bootstrap.servers": "k"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for a, b := range base {
+			m[a] = b
+		}
+		return m
+	}
+	for _, ok := range [][2]string{{"database.ssl.mode", "preferred"}, {"snapshot.mode", "schema_only"},
+		{"inconsistent.schema.handling.mode", "fail"}, {"decimal.handling.mode", "string"}} {
+		if _, err := parseConfig(with(ok[0], ok[1]), FlavorMariaDB); err != nil {
+			t.Errorf("%s=%s: %v", ok[0], ok[1], err)
+		}
+	}
+	for _, bad := range [][2]string{{"database.ssl.mode", "required"}, {"signal.data.collection", "db.signals"},
+		{"snapshot.mode", "sometimes"}, {"decimal.handling.mode", "exact"}, {"database.server.id", "0"}} {
+		if _, err := parseConfig(with(bad[0], bad[1]), FlavorMariaDB); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%s: got %v, want an error naming the property", bad[0], bad[1], err)
+		}
+	}
+	if _, err := parseConfig(map[string]string{"topic.prefix": "p", "database.hostname": "h", "database.user": "u"}, FlavorMariaDB); err == nil ||
+		!strings.Contains(err.Error(), "schema.history.internal.kafka.topic") {
+		t.Errorf("missing history store: %v", err)
+	}
+}
