@@ -1,0 +1,98 @@
+package mysql
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// TestBinary runs the real test binary (tests/cmd/connectd-test standalone) as a black box: a
+// MariaDB connector created over its REST API snapshots and streams into Kafka.
+func TestBinary(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
+	kafka := testbed.Kafka(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "connectd-test")
+	build := exec.Command("go", "build", "-o", bin, "./tests/cmd/connectd-test")
+	build.Dir = testbed.RepoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	props := fmt.Sprintf("bootstrap.servers=%s\noffset.storage.file.filename=%s\nlisteners=http://127.0.0.1:%d\n"+
+		"key.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\n"+
+		"key.converter.schemas.enable=false\nvalue.converter.schemas.enable=false\noffset.flush.interval.ms=500\n",
+		kafka, filepath.Join(dir, "offsets"), port)
+	if err := os.WriteFile(filepath.Join(dir, "worker.properties"), []byte(props), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "standalone", filepath.Join(dir, "worker.properties"))
+	logf, _ := os.Create(filepath.Join(dir, "worker.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "worker.log"))
+			t.Logf("worker log:\n%s", b)
+		}
+	})
+	w := &worker{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		if i > 300 {
+			t.Fatal("the worker's REST API did not come up")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	code, b := w.call("GET", "/connector-plugins", nil)
+	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
+		t.Fatalf("GET /connector-plugins: %d %s", code, b)
+	}
+	prefix := testbed.Topic(t, "bin")
+	cfg := connectorConfig(d, prefix, prefix+"-history")
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	w.waitState("bin", "RUNNING")
+	topic := prefix + "." + d.name + ".t"
+	c := newConsumer(t, topic)
+	c.waitFor(topic, 1)
+	d.exec("UPDATE t SET v = 'b' WHERE id = 1")
+	evs := events(t, c.waitFor(topic, 2))
+	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
+		t.Fatalf("events %v", evs)
+	}
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
