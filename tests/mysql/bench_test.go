@@ -23,6 +23,7 @@ import (
 // arrived, and runs only with CONNECTD_BENCH=1 (CONNECTD_BENCH_ROWS sets the row count).
 //
 //	CONNECTD_BENCH=1 go test -run TestBenchmarkThroughput -v -timeout 30m ./tests/mysql/
+//	CONNECTD_BENCH=1 CONNECTD_BENCH_BINARY=1 go test -run TestBenchmarkThroughput -v ./tests/mysql/
 func TestBenchmarkThroughput(t *testing.T) {
 	if os.Getenv("CONNECTD_BENCH") != "1" {
 		t.Skip("set CONNECTD_BENCH=1 to run the throughput benchmark")
@@ -56,7 +57,15 @@ func TestBenchmarkThroughput(t *testing.T) {
 	prefix := testbed.Topic(t, "bench")
 	topic := prefix + "." + d.name + ".bench"
 	cfg := connectorConfig(d, prefix, prefix+"-history")
-	w := startWorker(t, prefix+"-offsets")
+	// With CONNECTD_BENCH_BINARY=1 the worker is the connectd-test binary, and the RSS reported
+	// is that process's alone.
+	var w *worker
+	pid := 0
+	if os.Getenv("CONNECTD_BENCH_BINARY") == "1" {
+		w, pid = startBinaryWorker(t)
+	} else {
+		w = startWorker(t, prefix+"-offsets")
+	}
 	adm, cl := admin(t)
 	defer cl.Close()
 	// Create the change event topic first, as deployments with topic.creation or an operator do,
@@ -111,8 +120,13 @@ func TestBenchmarkThroughput(t *testing.T) {
 	waitCount(t, adm, topic, int64(2*rows))
 	stream := time.Since(start)
 
+	if pid != 0 {
+		t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the connectd-test process: %s",
+			rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(pid))
+		return
+	}
 	t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the test process (worker, connector, Kafka client): %s, peak Go heap in use %d MB",
-		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(), peakHeap.Load()>>20)
+		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(0), peakHeap.Load()>>20)
 }
 
 func admin(t *testing.T) (*kadm.Client, *kgo.Client) {
@@ -143,9 +157,13 @@ func waitCount(t *testing.T, adm *kadm.Client, topic string, n int64) {
 	}
 }
 
-// peakRSS returns VmHWM from /proc/self/status.
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
+// peakRSS returns VmHWM of process pid (0: this process) from /proc.
+func peakRSS(pid int) string {
+	path := "/proc/self/status"
+	if pid != 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/status"
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return "unknown"
 	}

@@ -19,6 +19,42 @@ import (
 func TestBinary(t *testing.T) {
 	d := newDB(t)
 	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
+	w, _ := startBinaryWorker(t)
+	code, b := w.call("GET", "/connector-plugins", nil)
+	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
+		t.Fatalf("GET /connector-plugins: %d %s", code, b)
+	}
+	prefix := testbed.Topic(t, "bin")
+	cfg := connectorConfig(d, prefix, prefix+"-history")
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	w.waitState("bin", "RUNNING")
+	topic := prefix + "." + d.name + ".t"
+	c := newConsumer(t, topic)
+	c.waitFor(topic, 1)
+	d.exec("UPDATE t SET v = 'b' WHERE id = 1")
+	evs := events(t, c.waitFor(topic, 2))
+	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
+		t.Fatalf("events %v", evs)
+	}
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startBinaryWorker builds tests/cmd/connectd-test and runs it as a standalone worker (file
+// offsets) until the test ends; it returns the worker and its process id.
+func startBinaryWorker(t *testing.T) (*worker, int) {
+	t.Helper()
 	kafka := testbed.Kafka(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "connectd-test")
@@ -66,33 +102,5 @@ func TestBinary(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	code, b := w.call("GET", "/connector-plugins", nil)
-	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
-		t.Fatalf("GET /connector-plugins: %d %s", code, b)
-	}
-	prefix := testbed.Topic(t, "bin")
-	cfg := connectorConfig(d, prefix, prefix+"-history")
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
-		t.Fatalf("POST /connectors: %d %s", code, b)
-	}
-	w.waitState("bin", "RUNNING")
-	topic := prefix + "." + d.name + ".t"
-	c := newConsumer(t, topic)
-	c.waitFor(topic, 1)
-	d.exec("UPDATE t SET v = 'b' WHERE id = 1")
-	evs := events(t, c.waitFor(topic, 2))
-	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
-		t.Fatalf("events %v", evs)
-	}
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return w, cmd.Process.Pid
 }
