@@ -121,6 +121,15 @@ func (p *parser) ident() (string, error) {
 	return "", p.errorf("expected an identifier")
 }
 
+// word reads a charset or collation name, which MySQL also accepts quoted ('utf8').
+func (p *parser) word() (string, error) {
+	if t := p.peek(); t.kind == tokString {
+		p.i++
+		return t.text, nil
+	}
+	return p.ident()
+}
+
 // name reads [db.]table.
 func (p *parser) name() (Name, error) {
 	a, err := p.ident()
@@ -262,10 +271,10 @@ func (p *parser) databaseOptions() (charset, collation string) {
 		switch {
 		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
-			charset, _ = p.ident()
+			charset, _ = p.word()
 		case p.accept("COLLATE"):
 			p.acceptPunct("=")
-			collation, _ = p.ident()
+			collation, _ = p.word()
 		default:
 			p.next()
 		}
@@ -343,14 +352,14 @@ func (p *parser) tableOptions(charset, collation, comment *string) error {
 		case p.accept("DEFAULT"):
 		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
-			v, err := p.ident()
+			v, err := p.word()
 			if err != nil {
 				return err
 			}
 			*charset = v
 		case p.accept("COLLATE"):
 			p.acceptPunct("=")
-			v, err := p.ident()
+			v, err := p.word()
 			if err != nil {
 				return err
 			}
@@ -430,7 +439,8 @@ func (p *parser) tableElement(ct *CreateTable) error {
 func (p *parser) skipUntilElementEnd() error {
 	for {
 		if p.atEnd() {
-			return p.errorf("unexpected end inside the column list")
+			// The end of an ALTER TABLE; inside CREATE TABLE the caller then misses its ")".
+			return nil
 		}
 		if p.isPunct(",") || p.isPunct(")") {
 			return nil
@@ -554,6 +564,10 @@ func (p *parser) dataType(col *Column) error {
 		default:
 			return p.errorf("unknown NATIONAL type")
 		}
+	case "NCHAR":
+		if p.accept("VARCHAR") || p.accept("VARYING") {
+			typ = "NVARCHAR"
+		}
 	case "LONG":
 		switch {
 		case p.accept("VARBINARY"):
@@ -626,13 +640,13 @@ func (p *parser) dataType(col *Column) error {
 		case p.accept("UNICODE"):
 			col.Charset = "ucs2"
 		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
-			cs, err := p.ident()
+			cs, err := p.word()
 			if err != nil {
 				return err
 			}
 			col.Charset = cs
 		case p.accept("COLLATE"):
-			c, err := p.ident()
+			c, err := p.word()
 			if err != nil {
 				return err
 			}
@@ -694,13 +708,13 @@ func (p *parser) columnAttributes(col *Column) error {
 				p.next()
 			}
 		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
-			cs, err := p.ident()
+			cs, err := p.word()
 			if err != nil {
 				return err
 			}
 			col.Charset = cs
 		case p.accept("COLLATE"):
-			c, err := p.ident()
+			c, err := p.word()
 			if err != nil {
 				return err
 			}
@@ -1016,13 +1030,13 @@ func (p *parser) alterSpec(at *AlterTable) error {
 		if !p.accept("CHARACTER", "SET") && !p.accept("CHARSET") {
 			return p.errorf("expected CHARACTER SET")
 		}
-		cs, err := p.ident()
+		cs, err := p.word()
 		if err != nil {
 			return err
 		}
 		s := AlterSpec{Kind: ConvertCharset, Charset: cs}
 		if p.accept("COLLATE") {
-			s.Collation, _ = p.ident()
+			s.Collation, _ = p.word()
 		}
 		at.Specs = append(at.Specs, s)
 		return nil
@@ -1032,10 +1046,10 @@ func (p *parser) alterSpec(at *AlterTable) error {
 		for {
 			if p.accept("CHARACTER", "SET") || p.accept("CHARSET") {
 				p.acceptPunct("=")
-				s.Charset, _ = p.ident()
+				s.Charset, _ = p.word()
 			} else if p.accept("COLLATE") {
 				p.acceptPunct("=")
-				s.Collation, _ = p.ident()
+				s.Collation, _ = p.word()
 			} else {
 				break
 			}

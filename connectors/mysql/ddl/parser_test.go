@@ -214,3 +214,33 @@ func TestUnparseable(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusCases are shapes found when running the parser over Debezium's own DDL test files.
+func TestCorpusCases(t *testing.T) {
+	st, err := Parse("ALTER TABLE CS_EXT_FILES ADD CONSTRAINT CSEXFILS_FIL_NA_UK UNIQUE (FILE_NAME)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := st.(*AlterTable).Specs; len(s) != 1 || s[0].Kind != AddUnique || s[0].Columns[0] != "FILE_NAME" {
+		t.Errorf("%+v", s)
+	}
+	if _, err := Parse("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES o (id)"); err != nil {
+		t.Error(err)
+	}
+	st, err = Parse("ALTER TABLE `s` MODIFY COLUMN `c` ENUM('a','b') CHARACTER SET 'utf8' COLLATE 'utf8_unicode_ci' NOT NULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.(*AlterTable).Specs[0].Column; c.Charset != "utf8" || c.Nullable {
+		t.Errorf("%+v", c)
+	}
+	st, err = Parse("CREATE TABLE n (c1 NVARCHAR(255), c3 NCHAR VARCHAR(255), c4 NATIONAL CHARACTER VARYING(255))")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range st.(*CreateTable).Columns {
+		if c.Type != "VARCHAR" || c.Length != 255 {
+			t.Errorf("%+v", c)
+		}
+	}
+}
