@@ -366,19 +366,22 @@ func (t *Task) Stop() error {
 		t.queue.Close(nil)
 	}
 	var err error
-	if t.cfg != nil && t.cfg.SlotDropOnStop && t.meta != nil {
+	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
+		// Wait (briefly) until the walsender has released the slot, so whoever comes next (a
+		// new task, an operator dropping the slot) finds it free.
 		closeConn(t.repl)
 		t.repl = nil
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		// The walsender may take a moment to release the slot after its connection closes.
-		for i := 0; i < 40; i++ {
+		for i := 0; i < 80; i++ {
 			s, rerr := readSlot(ctx, t.meta, t.cfg.SlotName)
 			if rerr != nil || !s.Active {
 				break
 			}
-			time.Sleep(250 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
-		err = dropSlot(ctx, t.meta, t.cfg.SlotName)
+		if t.cfg.SlotDropOnStop {
+			err = dropSlot(ctx, t.meta, t.cfg.SlotName)
+		}
 		cancel()
 	}
 	t.closeConns()
