@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ func TestHarnessTiny(t *testing.T) {
 	}
 
 	cfg := DefaultConfig()
+	// A namespace of its own, so a benchmark running beside the test is never touched.
+	cfg.Namespace = "benchtest_" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
 	cfg.DBs = []string{"mariadb"}
 	cfg.Rows, cfg.Events = 500, 500
 	cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn = 200, 2*time.Second, 10
@@ -41,6 +44,11 @@ func TestHarnessTiny(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	t.Cleanup(func() {
+		if err := Cleanup(context.Background(), cfg); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 	rs, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +155,7 @@ func TestMarkdownTargets(t *testing.T) {
 		"| latency p99, ms | 1.0 | 500.0 | 0.00× | ≤ Debezium | yes |",
 		"| peak RSS, MiB | 100 | 600 | 0.17× | ≤ 1/5 of Debezium | yes |",
 		"| snapshot | 1000 | 1000 | 1000 | 1.0 | 1000 | 100% | ≥ 60% | yes |",
-		"| streaming | 1000 | 1000 | 2000 | 2.0 | 1000 | 50% | ≥ 60% | **no** |",
+		"| streaming (live, as fast as the database writes) | 1000 | 1000 | 2000 | 2.0 | 1000 | 50% | ≥ 60% | **no** |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

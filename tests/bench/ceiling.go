@@ -15,7 +15,7 @@ import (
 // (connect/runtime.NewProducer: acks=all, idempotent, linger 5 ms, up to 1<<20 buffered records,
 // default batch size), into a fresh LogAppendTime topic, and times it the same way: from the first
 // Produce to the append time of the last record.
-func ceiling(ctx context.Context, cfg Config, k *kafka, ours SystemResult) ([]CeilingResult, error) {
+func ceiling(ctx context.Context, cfg Config, k *kafka, db string, ours SystemResult) ([]CeilingResult, error) {
 	phases := []struct {
 		name     string
 		from, to int64
@@ -30,8 +30,7 @@ func ceiling(ctx context.Context, cfg Config, k *kafka, ours SystemResult) ([]Ce
 		}
 		var recs []*kgo.Record
 		var bytes int64
-		topic := "bench_ceiling_" + strings.TrimPrefix(ours.Topic, "bench_ours_")
-		topic = strings.SplitN(topic, ".", 2)[0] + "_" + ph.name
+		topic := cfg.Namespace + "_ceiling_" + db + "_" + ph.name
 		if err := k.readRange(ctx, ours.Topic, ph.from, ph.to, func(r *kgo.Record) {
 			recs = append(recs, &kgo.Record{Topic: topic, Key: r.Key, Value: r.Value})
 			bytes += int64(len(r.Key) + len(r.Value))

@@ -45,7 +45,8 @@ func (k *kafka) version(ctx context.Context) string {
 }
 
 // deleteTopics deletes every topic named exactly one of names or starting with one of prefixes
-// (followed by a dot or dash), and waits until the broker no longer lists them.
+// (followed by a dot or dash; a prefix ending in "_" matches any continuation), and waits until
+// the broker no longer lists them.
 func (k *kafka) deleteTopics(ctx context.Context, names []string, prefixes []string) error {
 	td, err := k.adm.ListTopics(ctx)
 	if err != nil {
@@ -58,7 +59,8 @@ func (k *kafka) deleteTopics(ctx context.Context, names []string, prefixes []str
 			match = match || t == n
 		}
 		for _, p := range prefixes {
-			match = match || t == p || strings.HasPrefix(t, p+".") || strings.HasPrefix(t, p+"-")
+			match = match || t == p || strings.HasPrefix(t, p+".") || strings.HasPrefix(t, p+"-") ||
+				strings.HasSuffix(p, "_") && strings.HasPrefix(t, p)
 		}
 		if match {
 			del = append(del, t)

@@ -26,21 +26,22 @@ func (c DBConfig) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c
 
 // mariaDB is the workload on MariaDB: database connectd_bench, table events.
 type mariaDB struct {
-	cfg  DBConfig
-	conn *client.Conn
+	cfg    DBConfig
+	schema string
+	conn   *client.Conn
 }
 
 // mariaStamp is commit_us for the latency phase: the statement's start in microseconds since the
 // epoch (NOW(6) is fixed for the statement; the autocommit transaction commits right after it).
 const mariaStamp = "CAST(UNIX_TIMESTAMP(NOW(6))*1000000 AS SIGNED)"
 
-// OpenMariaDB connects to MariaDB.
-func OpenMariaDB(ctx context.Context, cfg DBConfig) (Source, error) {
+// OpenMariaDB connects to MariaDB; the workload lives in database SchemaName(ns).
+func OpenMariaDB(ctx context.Context, cfg DBConfig, ns string) (Source, error) {
 	conn, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", 10*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("could not connect to MariaDB at %s as %s (is the test bed up? deploy/testbed/up): %w", cfg.Addr(), cfg.User, err)
 	}
-	return &mariaDB{cfg: cfg, conn: conn}, nil
+	return &mariaDB{cfg: cfg, schema: SchemaName(ns), conn: conn}, nil
 }
 
 func (m *mariaDB) Name() string { return "mariadb" }
@@ -66,18 +67,24 @@ func (m *mariaDB) Version(context.Context) (string, error) {
 	return r.GetString(0, 0)
 }
 
-func (m *mariaDB) Reset(ctx context.Context, _ ...string) error {
-	if err := m.exec("DROP DATABASE IF EXISTS " + benchSchema); err != nil {
+func (m *mariaDB) Schema() string { return m.schema }
+
+func (m *mariaDB) DropAll(context.Context) error {
+	return m.exec("DROP DATABASE IF EXISTS " + m.schema)
+}
+
+func (m *mariaDB) Reset(ctx context.Context) error {
+	if err := m.exec("DROP DATABASE IF EXISTS " + m.schema); err != nil {
 		return err
 	}
-	if err := m.exec("CREATE DATABASE " + benchSchema); err != nil {
+	if err := m.exec("CREATE DATABASE " + m.schema); err != nil {
 		return err
 	}
 	return m.CreateTable(ctx, benchTable)
 }
 
 func (m *mariaDB) CreateTable(_ context.Context, table string) error {
-	return m.exec("CREATE TABLE " + benchSchema + "." + table + ` (
+	return m.exec("CREATE TABLE " + m.schema + "." + table + ` (
 		id BIGINT NOT NULL PRIMARY KEY, n1 INT NOT NULL, n2 INT NOT NULL, n3 BIGINT NOT NULL,
 		s1 VARCHAR(200) NOT NULL, s2 VARCHAR(200) NOT NULL, s3 VARCHAR(150) NOT NULL,
 		price DECIMAL(12,2) NOT NULL, created DATETIME(6) NOT NULL, commit_us BIGINT NOT NULL
@@ -85,7 +92,7 @@ func (m *mariaDB) CreateTable(_ context.Context, table string) error {
 }
 
 func (m *mariaDB) DropTable(_ context.Context, table string) error {
-	return m.exec("DROP TABLE IF EXISTS " + benchSchema + "." + table)
+	return m.exec("DROP TABLE IF EXISTS " + m.schema + "." + table)
 }
 
 func (m *mariaDB) Preload(ctx context.Context, table string, n int) error {
@@ -94,7 +101,7 @@ func (m *mariaDB) Preload(ctx context.Context, table string, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := m.exec(insertSQL(benchSchema+"."+table, first, min(chunk, n-first+1), "0")); err != nil {
+		if err := m.exec(insertSQL(m.schema+"."+table, first, min(chunk, n-first+1), "0")); err != nil {
 			return err
 		}
 	}
@@ -106,15 +113,15 @@ func (m *mariaDB) Insert(_ context.Context, table string, first, n int, stamp bo
 	if stamp {
 		expr = mariaStamp
 	}
-	return m.exec(insertSQL(benchSchema+"."+table, first, n, expr))
+	return m.exec(insertSQL(m.schema+"."+table, first, n, expr))
 }
 
 func (m *mariaDB) Update(_ context.Context, table string, from, to int) error {
 	return m.exec(fmt.Sprintf("UPDATE %s.%s SET n1=n1+1, s3=CONCAT(SUBSTRING(s3,2),SUBSTRING(s3,1,1)) WHERE id BETWEEN %d AND %d",
-		benchSchema, table, from, to))
+		m.schema, table, from, to))
 }
 
-func (m *mariaDB) DropSlot(context.Context, string) error { return nil }
+func (m *mariaDB) DropSlots(context.Context) error { return nil }
 
 func (m *mariaDB) ConnectorConfig(prefix string, id int) map[string]string {
 	return map[string]string{
@@ -126,8 +133,8 @@ func (m *mariaDB) ConnectorConfig(prefix string, id int) map[string]string {
 		"database.password":                   m.cfg.Password,
 		"database.server.id":                  strconv.Itoa(184200 + id),
 		"topic.prefix":                        prefix,
-		"database.include.list":               benchSchema,
-		"table.include.list":                  benchSchema + "\\." + benchTable,
+		"database.include.list":               m.schema,
+		"table.include.list":                  m.schema + "\\." + benchTable,
 		"snapshot.mode":                       "initial",
 		"schema.history.internal.kafka.topic": prefix + ".history",
 		"schema.history.internal.store.only.captured.databases.ddl": "true",

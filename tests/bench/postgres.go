@@ -10,22 +10,23 @@ import (
 )
 
 // postgres is the workload on PostgreSQL: schema connectd_bench, table events, published by
-// connectd_bench_pub (both systems use that publication with publication.autocreate.mode=disabled,
+// <schema>_pub (both systems use that publication with publication.autocreate.mode=disabled,
 // so neither decodes other tests' tables on the shared server).
 type postgres struct {
-	cfg  DBConfig
-	conn *pgx.Conn
+	cfg    DBConfig
+	schema string
+	conn   *pgx.Conn
 }
 
 const (
-	pgPublication = benchSchema + "_pub"
 	// pgStamp is commit_us for the latency phase: the statement's start in microseconds since
 	// the epoch (the autocommit transaction commits right after it).
 	pgStamp = "(extract(epoch from statement_timestamp())*1000000)::bigint"
 )
 
-// OpenPostgres connects to PostgreSQL.
-func OpenPostgres(ctx context.Context, cfg DBConfig) (Source, error) {
+// OpenPostgres connects to PostgreSQL; the workload lives in schema SchemaName(ns) of
+// cfg.Database.
+func OpenPostgres(ctx context.Context, cfg DBConfig, ns string) (Source, error) {
 	pc, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable connect_timeout=10",
 		cfg.Host, cfg.Port, cfg.User, cfg.Password, cfg.Database))
 	if err != nil {
@@ -37,7 +38,7 @@ func OpenPostgres(ctx context.Context, cfg DBConfig) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not connect to PostgreSQL at %s as %s (is the test bed up? deploy/testbed/up): %w", cfg.Addr(), cfg.User, err)
 	}
-	return &postgres{cfg: cfg, conn: conn}, nil
+	return &postgres{cfg: cfg, schema: SchemaName(ns), conn: conn}, nil
 }
 
 func (p *postgres) Name() string { return "postgres" }
@@ -60,16 +61,30 @@ func (p *postgres) Version(ctx context.Context) (string, error) {
 	return v, nil
 }
 
-func (p *postgres) Reset(ctx context.Context, slots ...string) error {
-	for _, s := range slots {
-		if err := p.DropSlot(ctx, s); err != nil {
-			return err
-		}
+func (p *postgres) Schema() string { return p.schema }
+
+func (p *postgres) pub() string { return p.schema + "_pub" }
+
+func (p *postgres) slot(id int) string { return p.schema + "_slot_" + strconv.Itoa(id) }
+
+func (p *postgres) DropAll(ctx context.Context) error {
+	if err := p.DropSlots(ctx); err != nil {
+		return err
+	}
+	if err := p.exec(ctx, "DROP PUBLICATION IF EXISTS "+p.pub()); err != nil {
+		return err
+	}
+	return p.exec(ctx, "DROP SCHEMA IF EXISTS "+p.schema+" CASCADE")
+}
+
+func (p *postgres) Reset(ctx context.Context) error {
+	if err := p.DropSlots(ctx); err != nil {
+		return err
 	}
 	for _, q := range []string{
-		"DROP PUBLICATION IF EXISTS " + pgPublication,
-		"DROP SCHEMA IF EXISTS " + benchSchema + " CASCADE",
-		"CREATE SCHEMA " + benchSchema,
+		"DROP PUBLICATION IF EXISTS " + p.pub(),
+		"DROP SCHEMA IF EXISTS " + p.schema + " CASCADE",
+		"CREATE SCHEMA " + p.schema,
 	} {
 		if err := p.exec(ctx, q); err != nil {
 			return err
@@ -78,18 +93,18 @@ func (p *postgres) Reset(ctx context.Context, slots ...string) error {
 	if err := p.CreateTable(ctx, benchTable); err != nil {
 		return err
 	}
-	return p.exec(ctx, "CREATE PUBLICATION "+pgPublication+" FOR TABLE "+benchSchema+"."+benchTable)
+	return p.exec(ctx, "CREATE PUBLICATION "+p.pub()+" FOR TABLE "+p.schema+"."+benchTable)
 }
 
 func (p *postgres) CreateTable(ctx context.Context, table string) error {
-	return p.exec(ctx, "CREATE TABLE "+benchSchema+"."+table+` (
+	return p.exec(ctx, "CREATE TABLE "+p.schema+"."+table+` (
 		id BIGINT NOT NULL PRIMARY KEY, n1 INT NOT NULL, n2 INT NOT NULL, n3 BIGINT NOT NULL,
 		s1 VARCHAR(200) NOT NULL, s2 VARCHAR(200) NOT NULL, s3 VARCHAR(150) NOT NULL,
 		price NUMERIC(12,2) NOT NULL, created TIMESTAMP(6) NOT NULL, commit_us BIGINT NOT NULL)`)
 }
 
 func (p *postgres) DropTable(ctx context.Context, table string) error {
-	return p.exec(ctx, "DROP TABLE IF EXISTS "+benchSchema+"."+table)
+	return p.exec(ctx, "DROP TABLE IF EXISTS "+p.schema+"."+table)
 }
 
 // Preload loads rows with COPY, the fastest bulk path.
@@ -104,8 +119,8 @@ func (p *postgres) Preload(ctx context.Context, table string, n int) error {
 		return []any{int64(r.id), int32(r.n1), int32(r.n2), r.n3, r.s1, r.s2, r.s3, r.price, r.created, int64(0)}, nil
 	})
 	cols := []string{"id", "n1", "n2", "n3", "s1", "s2", "s3", "price", "created", "commit_us"}
-	if _, err := p.conn.CopyFrom(ctx, pgx.Identifier{benchSchema, table}, cols, src); err != nil {
-		return fmt.Errorf("postgres: COPY into %s.%s: %w", benchSchema, table, err)
+	if _, err := p.conn.CopyFrom(ctx, pgx.Identifier{p.schema, table}, cols, src); err != nil {
+		return fmt.Errorf("postgres: COPY into %s.%s: %w", p.schema, table, err)
 	}
 	return nil
 }
@@ -115,17 +130,35 @@ func (p *postgres) Insert(ctx context.Context, table string, first, n int, stamp
 	if stamp {
 		expr = pgStamp
 	}
-	return p.exec(ctx, insertSQL(benchSchema+"."+table, first, n, expr))
+	return p.exec(ctx, insertSQL(p.schema+"."+table, first, n, expr))
 }
 
 func (p *postgres) Update(ctx context.Context, table string, from, to int) error {
 	return p.exec(ctx, fmt.Sprintf("UPDATE %s.%s SET n1=n1+1, s3=substr(s3,2)||substr(s3,1,1) WHERE id BETWEEN %d AND %d",
-		benchSchema, table, from, to))
+		p.schema, table, from, to))
 }
 
-// DropSlot drops a replication slot, ending the walsender that still holds it (a connector that
+// DropSlots drops the namespace's replication slots.
+func (p *postgres) DropSlots(ctx context.Context) error {
+	rows, err := p.conn.Query(ctx, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", p.schema+`\_slot\_%`)
+	if err != nil {
+		return fmt.Errorf("postgres: could not list replication slots: %w", err)
+	}
+	slots, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: could not list replication slots: %w", err)
+	}
+	for _, s := range slots {
+		if err := p.dropSlot(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropSlot drops a replication slot, ending the walsender that still holds it (a connector that
 // was just deleted may not have let go yet).
-func (p *postgres) DropSlot(ctx context.Context, slot string) error {
+func (p *postgres) dropSlot(ctx context.Context, slot string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var active bool
@@ -150,7 +183,7 @@ func (p *postgres) DropSlot(ctx context.Context, slot string) error {
 	}
 }
 
-// ConnectorConfig: slot names are bench_slot_<id>.
+// ConnectorConfig: slot names are <schema>_slot_<id>.
 func (p *postgres) ConnectorConfig(prefix string, id int) map[string]string {
 	return map[string]string{
 		"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
@@ -161,15 +194,13 @@ func (p *postgres) ConnectorConfig(prefix string, id int) map[string]string {
 		"database.password":           p.cfg.Password,
 		"database.dbname":             p.cfg.Database,
 		"topic.prefix":                prefix,
-		"table.include.list":          benchSchema + "\\." + benchTable,
+		"table.include.list":          p.schema + "\\." + benchTable,
 		"plugin.name":                 "pgoutput",
-		"slot.name":                   pgSlot(id),
-		"publication.name":            pgPublication,
+		"slot.name":                   p.slot(id),
+		"publication.name":            p.pub(),
 		"publication.autocreate.mode": "disabled",
 		"snapshot.mode":               "initial",
 	}
 }
-
-func pgSlot(id int) string { return "connectd_bench_slot_" + strconv.Itoa(id) }
 
 func (p *postgres) Close() error { return p.conn.Close(context.Background()) }

@@ -112,7 +112,7 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 		"DECIMAL(12,2), DATETIME(6)/TIMESTAMP(6), commit_us BIGINT (~600 bytes of column data per row). "+
 		"Both systems use the same connector properties (JsonConverter with `schemas.enable=false`, `snapshot.mode=initial`, "+
 		"everything else at its default) and the same Kafka topic, created beforehand with one partition and "+
-		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", benchSchema, benchTable)
+		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", r.Schema, benchTable)
 	p("- **snapshot**: %d preloaded rows; rows/s from `POST /connectors` to the broker's append time of the last snapshot record.\n", cfg.Rows)
 	p("- **streaming**: %d events: INSERT transactions of %d rows alternating with UPDATE statements of %d rows, one writer, as fast as the database takes them; events/s from the first write to the append time of the last event.\n", cfg.Events, txnRows, txnRows)
 	if cfg.CatchUp {

@@ -20,6 +20,8 @@ import (
 type Config struct {
 	// DBs are the databases to run, "mariadb" and/or "postgres".
 	DBs []string
+	// Namespace names the run's database objects, topics and connectors (DefaultNamespace).
+	Namespace string
 	// Rows is the snapshot's row count; Events the streaming phase's change events.
 	Rows, Events int
 	// LatencyRate (events/s) and LatencyDuration are the latency phase's fixed rate and length;
@@ -57,7 +59,7 @@ type Config struct {
 // 20 s in transactions of 10 rows, all three systems.
 func DefaultConfig() Config {
 	return Config{
-		DBs: []string{"mariadb", "postgres"}, Rows: 200_000, Events: 200_000,
+		DBs: []string{"mariadb", "postgres"}, Namespace: DefaultNamespace, Rows: 200_000, Events: 200_000,
 		LatencyRate: 1000, LatencyDuration: 20 * time.Second, LatencyTxn: 10,
 		Ours: true, Debezium: true, Ceiling: true, CatchUp: true,
 		Stall: 3 * time.Minute, Log: io.Discard,
@@ -145,6 +147,8 @@ func (c CeilingResult) Rate() float64 { return rate(c.Records, c.Dur) }
 // DBResult is one database's results.
 type DBResult struct {
 	DB, DBVersion string
+	// Schema is the MariaDB database / PostgreSQL schema of the bench table.
+	Schema string
 	// DBOnlyEvents written into a scratch table while no connector runs, in DBOnlyDur.
 	DBOnlyEvents int
 	DBOnlyDur    time.Duration
@@ -186,6 +190,27 @@ func Run(ctx context.Context, cfg Config) ([]*DBResult, error) {
 	return out, nil
 }
 
+// Cleanup removes what runs in cfg.Namespace left behind: the change event, history and ceiling
+// topics, the bench database or schema, its publication and its replication slots. The Debezium
+// worker's own topics (offsets of deleted connectors) are left alone.
+func Cleanup(ctx context.Context, cfg Config) error {
+	k, err := openKafka(cfg.Kafka)
+	if err != nil {
+		return err
+	}
+	defer k.close()
+	errs := []error{k.deleteTopics(ctx, nil, []string{cfg.Namespace + "_"})}
+	for _, db := range cfg.DBs {
+		src, err := openSource(ctx, cfg, db)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, src.DropAll(ctx), src.Close())
+	}
+	return errors.Join(errs...)
+}
+
 func (cfg Config) logf(format string, args ...any) {
 	fmt.Fprintf(cfg.Log, "bench: "+format+"\n", args...)
 }
@@ -193,9 +218,9 @@ func (cfg Config) logf(format string, args ...any) {
 func openSource(ctx context.Context, cfg Config, db string) (Source, error) {
 	switch db {
 	case "mariadb":
-		return OpenMariaDB(ctx, cfg.MariaDB)
+		return OpenMariaDB(ctx, cfg.MariaDB, cfg.Namespace)
 	case "postgres":
-		return OpenPostgres(ctx, cfg.Postgres)
+		return OpenPostgres(ctx, cfg.Postgres, cfg.Namespace)
 	}
 	return nil, fmt.Errorf("unknown database %q: use mariadb or postgres", db)
 }
@@ -206,13 +231,13 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 		return nil, err
 	}
 	defer src.Close()
-	res := &DBResult{DB: db}
+	res := &DBResult{DB: db, Schema: src.Schema()}
 	if res.DBVersion, err = src.Version(ctx); err != nil {
 		return nil, err
 	}
 
 	cfg.logf("%s: measuring how fast the database alone takes the streaming writes", db)
-	if err := src.Reset(ctx, pgSlot(1), pgSlot(2), pgSlot(3)); err != nil {
+	if err := src.Reset(ctx); err != nil {
 		return nil, err
 	}
 	if err := dbAlone(ctx, src, cfg, res); err != nil {
@@ -227,7 +252,7 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 			return nil, fmt.Errorf("connectd: %w", err)
 		}
 		if cfg.Ceiling {
-			if res.Ceiling, err = ceiling(ctx, cfg, k, res.Ours); err != nil {
+			if res.Ceiling, err = ceiling(ctx, cfg, k, db, res.Ours); err != nil {
 				return nil, fmt.Errorf("kafka ceiling: %w", err)
 			}
 		}
@@ -276,16 +301,16 @@ func dbAlone(ctx context.Context, src Source, cfg Config, res *DBResult) error {
 func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind string, id int, env []string) (SystemResult, error) {
 	db := src.Name()
 	r := SystemResult{System: map[string]string{"ours": "connectd", "dbz": "Debezium", "prof": "connectd (profiled)"}[kind], Ran: true}
-	prefix := "bench_" + kind + "_" + db
-	topic := Topic(prefix)
+	prefix := cfg.Namespace + "_" + kind + "_" + db
+	topic := Topic(prefix, src.Schema())
 	r.Topic = topic
-	name := "bench-" + kind + "-" + db + "-" + fmt.Sprint(time.Now().Unix())
+	name := cfg.Namespace + "-" + kind + "-" + db + "-" + fmt.Sprint(time.Now().Unix())
 
 	cfg.logf("%s/%s: resetting topics %s*, the bench table and slots; preloading %d rows", db, r.System, prefix, cfg.Rows)
 	if err := k.deleteTopics(ctx, nil, []string{prefix}); err != nil {
 		return r, err
 	}
-	if err := src.Reset(ctx, pgSlot(id)); err != nil {
+	if err := src.Reset(ctx); err != nil {
 		return r, err
 	}
 	t := time.Now()
@@ -311,7 +336,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		}
 		sys, err = startConnectd(ctx, bin, dir, cfg.Kafka, env)
 	case "dbz":
-		sys, err = startDebezium(ctx, cfg.DebeziumOptions, cfg.Log)
+		sys, err = startDebezium(ctx, cfg.DebeziumOptions, cfg.Namespace, cfg.Log)
 	}
 	if err != nil {
 		return r, err
@@ -468,7 +493,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	if err := sys.stop(); err != nil {
 		cfg.logf("%v", err)
 	}
-	if err := src.DropSlot(ctx, pgSlot(id)); err != nil {
+	if err := src.DropSlots(ctx); err != nil {
 		cfg.logf("%v", err)
 	}
 

@@ -307,7 +307,7 @@ type DebeziumOptions struct {
 
 // startDebezium makes sure the Debezium reference worker runs (deploy/testbed/debezium-up),
 // restarting it first when asked and nothing else uses it, and returns it.
-func startDebezium(ctx context.Context, o DebeziumOptions, log io.Writer) (*system, error) {
+func startDebezium(ctx context.Context, o DebeziumOptions, ns string, log io.Writer) (*system, error) {
 	rest := newREST(o.REST)
 	s := &system{label: "Debezium", rest: rest, stop: func() error { return nil }}
 	script := func(name string) error {
@@ -324,7 +324,7 @@ func startDebezium(ctx context.Context, o DebeziumOptions, log io.Writer) (*syst
 		names, err := rest.connectors(ctx)
 		var others []string
 		for _, n := range names {
-			if !strings.HasPrefix(n, "bench-") {
+			if !strings.HasPrefix(n, ns+"-") {
 				others = append(others, n)
 			}
 		}

@@ -11,8 +11,11 @@ import (
 // characters, four integers, a decimal and a datetime) and commit_us, the time the inserting
 // statement ran in microseconds since the epoch (0 outside the latency phase).
 const (
-	benchSchema = "connectd_bench" // MariaDB database / PostgreSQL schema
-	benchTable  = "events"
+	// DefaultNamespace names what a benchmark run owns: the MariaDB database / PostgreSQL schema
+	// connectd_<ns>, topics <ns>_*, connectors <ns>-*, slots connectd_<ns>_slot_*. Tests use
+	// their own so they never touch a benchmark running beside them.
+	DefaultNamespace = "bench"
+	benchTable       = "events"
 	// dbOnlyTable is where the database-alone write rate is measured, while no connector runs.
 	dbOnlyTable = "events_dbonly"
 	// txnRows is the number of rows per streaming transaction (inserts) and per update statement.
@@ -25,9 +28,13 @@ type Source interface {
 	Name() string
 	// Version is the server's version string.
 	Version(ctx context.Context) (string, error)
+	// Schema is the MariaDB database / PostgreSQL schema holding the bench table.
+	Schema() string
 	// Reset drops and recreates the bench schema with an empty table (and, for PostgreSQL, the
-	// publication and no replication slot left from an earlier run); it drops every slot named.
-	Reset(ctx context.Context, slots ...string) error
+	// publication), dropping the replication slots of the namespace left from an earlier run.
+	Reset(ctx context.Context) error
+	// DropAll drops the bench schema, its publication and its slots.
+	DropAll(ctx context.Context) error
 	// CreateTable creates an empty table of the workload's shape in the bench schema.
 	CreateTable(ctx context.Context, table string) error
 	// DropTable drops a table of the bench schema if it exists.
@@ -39,8 +46,8 @@ type Source interface {
 	Insert(ctx context.Context, table string, first, n int, stamp bool) error
 	// Update changes rows from..to (inclusive) in one statement and transaction.
 	Update(ctx context.Context, table string, from, to int) error
-	// DropSlot drops a replication slot if it exists (PostgreSQL; a no-op for MariaDB).
-	DropSlot(ctx context.Context, slot string) error
+	// DropSlots drops the namespace's replication slots (PostgreSQL; a no-op for MariaDB).
+	DropSlots(ctx context.Context) error
 	// ConnectorConfig returns the Debezium connector properties for this database (without the
 	// converters, which the harness adds); prefix is topic.prefix, id tells the two systems'
 	// server ids and slots apart.
@@ -51,7 +58,10 @@ type Source interface {
 
 // Topic is the change event topic of the bench table for a topic prefix: Debezium names it
 // <prefix>.<db or schema>.<table> for both databases.
-func Topic(prefix string) string { return prefix + "." + benchSchema + "." + benchTable }
+func Topic(prefix, schema string) string { return prefix + "." + schema + "." + benchTable }
+
+// SchemaName is the MariaDB database / PostgreSQL schema of a namespace.
+func SchemaName(ns string) string { return "connectd_" + ns }
 
 // text is a fixed pseudo-random alphabet string; rows take slices of it at offsets derived from
 // their id, so generating a row costs no randomness and the data is the same on every run.
