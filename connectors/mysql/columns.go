@@ -10,7 +10,8 @@ import (
 // jdbcTypes maps MySQL type names to the java.sql.Types code Debezium's MySQL DDL parser records
 // for them in the schema history.
 var jdbcTypes = map[string]int{
-	"BIT": relational.TypeBit, "TINYINT": relational.TypeTinyInt, "SMALLINT": relational.TypeSmallInt,
+	// Debezium's MySQL parser maps TINYINT to SMALLINT (its JDBC type resolver does so too).
+	"BIT": relational.TypeBit, "TINYINT": relational.TypeSmallInt, "SMALLINT": relational.TypeSmallInt,
 	"MEDIUMINT": relational.TypeInteger, "INT": relational.TypeInteger, "BIGINT": relational.TypeBigInt,
 	"DECIMAL": relational.TypeDecimal, "FLOAT": relational.TypeFloat, "DOUBLE": relational.TypeDouble,
 	"DATE": relational.TypeDate, "TIME": relational.TypeTime, "DATETIME": relational.TypeTimestamp,
@@ -46,7 +47,7 @@ func relColumn(c *ddl.Column) relational.Column {
 		Optional:        c.Nullable,
 		AutoIncremented: c.AutoIncrement,
 		Generated:       c.AutoIncrement || c.Generated,
-		EnumValues:      append([]string(nil), c.Values...),
+		EnumValues:      append([]string(nil), c.RawValues...),
 		Comment:         c.Comment,
 	}
 	if c.Length >= 0 {
@@ -54,6 +55,14 @@ func relColumn(c *ddl.Column) relational.Column {
 	}
 	if c.Scale >= 0 {
 		rc.Scale = relational.Int(c.Scale)
+	}
+	switch c.Type {
+	case "ENUM":
+		// The lengths Debezium's MySQL parser records: 1 for an ENUM (one value), and for a SET
+		// the length of all its values joined as if each were one character ("a,b,c").
+		rc.Length = relational.Int(1)
+	case "SET":
+		rc.Length = relational.Int(max(0, 2*len(c.Values)-1))
 	}
 	if c.Type == "DECIMAL" && c.Length < 0 {
 		rc.Length, rc.Scale = relational.Int(10), relational.Int(0)
@@ -108,4 +117,18 @@ func baseType(c *relational.Column) (string, bool) {
 		name = "DOUBLE"
 	}
 	return name, unsigned
+}
+
+// enumValues returns a column's ENUM or SET members without the quotes the history keeps.
+func enumValues(c *relational.Column) []string {
+	out := make([]string, len(c.EnumValues))
+	for i, v := range c.EnumValues {
+		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+			q := v[:1]
+			v = strings.ReplaceAll(v[1:len(v)-1], q+q, q)
+			v = strings.ReplaceAll(v, "\\"+q, q)
+		}
+		out[i] = v
+	}
+	return out
 }

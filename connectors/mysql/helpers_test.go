@@ -154,6 +154,8 @@ type runner struct {
 	// other holds schema change, heartbeat (and, with skipTx, transaction) records.
 	other  []*api.SourceRecord
 	skipTx bool
+	// all holds every record polled, in order.
+	all []*api.SourceRecord
 }
 
 func startTask(t *testing.T, cfg map[string]string, hist *memHistory, offs *memOffsets) (*runner, error) {
@@ -184,6 +186,7 @@ func (r *runner) pollUntil(n int) []*api.SourceRecord {
 			r.t.Fatalf("poll: %v", err)
 		}
 		for _, rec := range recs {
+			r.all = append(r.all, rec)
 			r.offsets.mu.Lock()
 			r.offsets.offset = rec.SourceOffset
 			r.offsets.mu.Unlock()
@@ -300,4 +303,30 @@ func (r *runner) waitStreaming() {
 		}
 		r.other = append(r.other, recs...)
 	}
+}
+
+// txSequence returns, in order, the data events and the BEGIN/END records of the transaction
+// the first data event belongs to, leaving out other transactions of the shared server.
+func (r *runner) txSequence(t *testing.T, txTopic string) (seq []*api.SourceRecord, id string) {
+	for _, rec := range r.all {
+		if rec.Topic == txTopic || rec.Value == nil || strings.Count(rec.Topic, ".") != 2 {
+			continue
+		}
+		if tx, ok := decode(t, rec).Value["transaction"].(map[string]any); ok {
+			id, _ = tx["id"].(string)
+			break
+		}
+	}
+	for _, rec := range r.all {
+		v := decode(t, rec).Value
+		switch {
+		case rec.Topic == txTopic:
+			if v["id"] == id {
+				seq = append(seq, rec)
+			}
+		case rec.Value != nil && strings.Count(rec.Topic, ".") == 2:
+			seq = append(seq, rec)
+		}
+	}
+	return seq, id
 }

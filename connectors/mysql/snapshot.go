@@ -173,18 +173,21 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 	}
 	t.log.Info("snapshot position", "file", sp.File, "pos", sp.Pos, "gtids", sp.GTIDs)
 
-	// Schemas.
-	dbs, err := queryRows(conn, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
+	// Schemas, recorded as Debezium's snapshot records them: the server charset, a DROP TABLE
+	// for every table, then per database DROP DATABASE, CREATE DATABASE, USE and each table's
+	// SHOW CREATE TABLE text. Replaying these rebuilds exactly the snapshot's tables.
+	dbs, err := queryRows(conn, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
 	if err != nil {
 		return sp, err
 	}
-	if cs, err := queryRows(conn, "SELECT @@character_set_server"); err == nil && len(cs) > 0 {
-		t.schema.serverCharset = cs[0][0]
+	server, err := queryRows(conn, "SELECT @@character_set_server, @@collation_server")
+	if err != nil {
+		return sp, err
 	}
+	t.schema.serverCharset = server[0][0]
 	t.schema.tables.Clear()
 	clear(t.schema.encoders)
 	var captured []snapshotTable
-	var schemaRecords []*schemahistory.Record
 	snapOffset := func() map[string]any {
 		m := map[string]any{offFile: sp.File, offPos: sp.Pos, offTsSec: time.Now().Unix(), offSnapshot: "INITIAL"}
 		if sp.GTIDs != "" {
@@ -192,24 +195,50 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		}
 		return m
 	}
+	record := func(db, ddl string, changes []schemahistory.TableChange) *schemahistory.Record {
+		return &schemahistory.Record{Source: t.partition, Position: snapOffset(), TsMs: time.Now().UnixMilli(),
+			DatabaseName: db, DDL: ddl, TableChanges: changes}
+	}
+	schemaRecords := []*schemahistory.Record{record("", fmt.Sprintf("SET character_set_server=%s, collation_server=%s", server[0][0], server[0][1]), nil)}
+	type dbTables struct {
+		name, charset, collation string
+		tables                   []relational.TableID
+	}
+	var databases []dbTables
 	for _, d := range dbs {
 		db := d[0]
 		if !t.schema.databaseCaptured(db) {
 			continue
 		}
 		t.schema.dbCharsets[db] = d[1]
-		createDB := fmt.Sprintf("CREATE DATABASE `%s` CHARSET %s", strings.ReplaceAll(db, "`", "``"), d[1])
-		schemaRecords = append(schemaRecords, &schemahistory.Record{Source: t.partition, Position: snapOffset(),
-			TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: createDB})
-		tables, err := queryRows(conn, "SHOW FULL TABLES IN `"+strings.ReplaceAll(db, "`", "``")+"` WHERE Table_type = 'BASE TABLE'")
+		rows, err := queryRows(conn, "SHOW FULL TABLES IN `"+strings.ReplaceAll(db, "`", "``")+"` WHERE Table_type = 'BASE TABLE'")
 		if err != nil {
 			return sp, err
 		}
-		for _, tr := range tables {
+		dt := dbTables{name: db, charset: d[1], collation: d[2]}
+		for _, tr := range rows {
 			id := relational.TableID{Catalog: db, Table: tr[0]}
 			if t.cfg.StoreOnlyCaptured && !t.schema.captured(id) {
 				continue
 			}
+			dt.tables = append(dt.tables, id)
+		}
+		slices.SortFunc(dt.tables, func(a, b relational.TableID) int { return strings.Compare(a.Table, b.Table) })
+		databases = append(databases, dt)
+	}
+	for _, dt := range databases {
+		for _, id := range dt.tables {
+			schemaRecords = append(schemaRecords, record(dt.name, "DROP TABLE IF EXISTS "+quoteID(id),
+				[]schemahistory.TableChange{{Type: schemahistory.Drop, ID: id}}))
+		}
+	}
+	for _, dt := range databases {
+		q := "`" + strings.ReplaceAll(dt.name, "`", "``") + "`"
+		schemaRecords = append(schemaRecords,
+			record(dt.name, "DROP DATABASE IF EXISTS "+q, nil),
+			record(dt.name, fmt.Sprintf("CREATE DATABASE %s CHARSET %s COLLATE %s", q, dt.charset, dt.collation), nil),
+			record(dt.name, "USE "+q, nil))
+		for _, id := range dt.tables {
 			rows, err := queryRows(conn, "SHOW CREATE TABLE "+quoteID(id))
 			if err != nil {
 				return sp, err
@@ -218,7 +247,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 				return sp, fmt.Errorf("SHOW CREATE TABLE %s returned nothing", id)
 			}
 			create := rows[0][1]
-			res, err := t.schema.applyDDL(t.schema.tables, db, create)
+			res, err := t.schema.applyDDL(t.schema.tables, dt.name, create)
 			if err != nil {
 				if t.cfg.SkipUnparseable {
 					t.log.Warn("skipping a table whose definition cannot be parsed", "table", id.String(), "error", err)
@@ -226,8 +255,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 				}
 				return sp, fmt.Errorf("cannot read the structure of table %s during the snapshot: %w; statement: %s", id, err, create)
 			}
-			schemaRecords = append(schemaRecords, &schemahistory.Record{Source: t.partition, Position: snapOffset(),
-				TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: create, TableChanges: res.Changes})
+			schemaRecords = append(schemaRecords, record(dt.name, create, res.Changes))
 			if t.schema.captured(id) {
 				captured = append(captured, snapshotTable{id: id, ddl: create})
 			}
@@ -243,10 +271,14 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		currentGTIDs: sp.GTIDs, snapshot: true, thread: -1}
 	if t.cfg.SchemaChanges {
 		for _, rec := range schemaRecords {
-			if len(rec.TableChanges) == 0 || !t.schema.captured(rec.TableChanges[0].ID) {
-				continue
+			var tid *relational.TableID
+			if len(rec.TableChanges) > 0 {
+				tid = &rec.TableChanges[0].ID
+				if !t.schema.captured(*tid) {
+					continue
+				}
 			}
-			r := t.schemaChangeRecord(rec, &rec.TableChanges[0].ID, time.Now(), false)
+			r := t.schemaChangeRecord(rec, tid, time.Now(), false)
 			if err := t.emit(ctx, []*api.SourceRecord{r}); err != nil {
 				return sp, err
 			}

@@ -207,6 +207,10 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 		t.pos.startGTID(g.String(), s.gtids.String())
 		if !e.IsStandalone() {
 			err = s.begin(ctx, h)
+		} else if t.tx != nil {
+			// A standalone event group (DDL) is no transaction for the offsets, but Debezium's
+			// MariaDB connector announces it on the transaction topic all the same.
+			err = s.announce(ctx, h, g.String())
 		}
 	case *replication.GTIDEvent:
 		gtid, gerr := s.addMySQLGTID(e)
@@ -280,10 +284,29 @@ func (s *streamer) begin(ctx context.Context, h *replication.EventHeader) error 
 	if s.skipEvents != 0 {
 		s.skipping = true
 	}
-	// The BEGIN record waits for the transaction's first captured event, as Debezium's
-	// TransactionMonitor: transactions that touch no captured table leave no trace.
 	s.txStart = time.Unix(int64(h.Timestamp), 0)
+	if t.tx != nil {
+		return s.announce(ctx, h, t.pos.txID)
+	}
 	return nil
+}
+
+// announce emits the BEGIN record of transaction id. Debezium's binlog connectors announce every
+// transaction of the server as it starts, whether or not it touches a captured table (its END
+// then counts no event), and never end the transaction of a DDL statement: a transaction still
+// open when the next one begins is dropped without an END, as Debezium 3.5 does.
+func (s *streamer) announce(ctx context.Context, h *replication.EventHeader, id string) error {
+	t := s.t
+	if t.tx.Active() && t.tx.ID() != id {
+		_ = t.tx.Load(nil)
+	}
+	if t.tx.Active() {
+		return nil // replaying the transaction in progress after a restart
+	}
+	off := t.pos.offset(false)
+	recs := t.tx.Begin(s.records[:0], id, time.Unix(int64(h.Timestamp), 0), t.partition, off)
+	t.tx.Store(off)
+	return t.emit(ctx, recs)
 }
 
 // commit ends a transaction (XID event or COMMIT query).
@@ -482,7 +505,15 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 			}
 			if enc != nil {
 				src := t.source(*res.Truncated, ts, envelope.SnapshotFalse)
-				recs, err := enc.Records(nil, &envelope.Event{Op: envelope.OpTruncate, Source: src, Partition: t.partition, Offset: t.offset()}, false)
+				var txs envelope.TxSource
+				if t.tx != nil && t.tx.Active() {
+					txs = t.tx
+				}
+				off := t.offset()
+				recs, err := enc.Records(nil, &envelope.Event{Op: envelope.OpTruncate, Source: src, Tx: txs, Partition: t.partition, Offset: off}, false)
+				if txs != nil {
+					t.tx.Store(off)
+				}
 				if err != nil {
 					return errPermanent{err}
 				}

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,9 @@ type Task struct {
 	// pos is owned by the reader goroutine.
 	pos position
 
+	// headers are Debezium's __debezium.context.* headers of this task run.
+	headers []api.Header
+
 	streaming atomic.Bool
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -107,6 +111,12 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		return err
 	}
 	t.srcSchema = sourceSchema(t.flavor)
+	t.headers = []api.Header{
+		{Key: "__debezium.context.connectorLogicalName", Schema: api.StringSchema, Value: cfg.TopicPrefix},
+		{Key: "__debezium.context.taskId", Schema: api.StringSchema, Value: strconv.Itoa(tc.TaskID())},
+		{Key: "__debezium.context.connectorName", Schema: api.StringSchema, Value: t.flavor.connectorName()},
+		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: newRunID()},
+	}
 	t.schema = newSchemaModel(cfg, t.srcSchema)
 	t.buildSchemaChangeSchemas()
 	t.queue = queue.New(cfg.MaxQueue, cfg.MaxQueueBytes)
@@ -248,6 +258,15 @@ func (t *Task) closeHistory() {
 // emit queues records in order, blocking while the queue is full.
 func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 	for _, r := range recs {
+		if t.tx == nil || r.Topic != t.tx.TopicName() {
+			// Debezium's context headers, on every record but the transaction topic's.
+			if len(r.Headers) == 0 {
+				r.Headers = t.headers // shared, read-only
+			} else {
+				h := make([]api.Header, 0, len(r.Headers)+len(t.headers))
+				r.Headers = append(append(h, r.Headers...), t.headers...)
+			}
+		}
 		if err := t.queue.Put(ctx, r, queue.EstimateSize(r)); err != nil {
 			return err
 		}
@@ -523,4 +542,25 @@ func compareBinlogFiles(a, b string) int {
 		}
 	}
 	return strings.Compare(a, b)
+}
+
+// newRunID returns a time-ordered random UUID (version 7 layout), as Debezium's run id header.
+func newRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	ms := uint64(time.Now().UnixMilli())
+	for i := 0; i < 6; i++ {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out)
 }

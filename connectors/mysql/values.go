@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 	case "INT", "YEAR":
 		if typ == "YEAR" {
 			col.Schema = api.YearSchema().Build()
-			col.Convert = intConverter(16, false, 32)
+			col.Convert = convertYear
 			break
 		}
 		if unsigned {
@@ -78,15 +79,17 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema, col.Convert = api.Int64Schema, intConverter(64, unsigned, 64)
 		}
 	case "FLOAT":
-		// FLOAT is single precision: the binlog holds a float32 and Debezium widens it, so
-		// 1.1 reads 1.100000023841858 whether it comes from the snapshot or the binlog.
-		col.Schema = api.Float64Schema
+		// FLOAT is single precision: Debezium's MariaDB connector gives it a float32 schema.
+		col.Schema = api.Float32Schema
 		col.Convert = func(raw any) (any, error) {
+			if f, ok := raw.(float32); ok {
+				return f, nil
+			}
 			f, err := convertFloat(raw)
 			if err != nil {
 				return nil, err
 			}
-			return float64(float32(f.(float64))), nil
+			return float32(f.(float64)), nil
 		}
 	case "DOUBLE":
 		col.Schema, col.Convert = api.Float64Schema, convertFloat
@@ -162,11 +165,11 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		col.Schema = api.JSONSchema().Build()
 		col.Convert = func(raw any) (any, error) { return convertString(raw, nil) }
 	case "ENUM":
-		values := c.EnumValues
+		values := enumValues(c)
 		col.Schema = api.EnumSchema(values).Build()
 		col.Convert = func(raw any) (any, error) { return convertEnum(raw, values) }
 	case "SET":
-		values := c.EnumValues
+		values := enumValues(c)
 		col.Schema = api.EnumSetSchema(values).Build()
 		col.Convert = func(raw any) (any, error) { return convertSet(raw, values) }
 	case "BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
@@ -175,7 +178,12 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			pad = length
 		}
 		col.Schema, col.Convert = binaryMapping(m.Binary, pad)
-	case "GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
+	case "POINT":
+		// Debezium's Point builder is optional, like Geometry's.
+		s := api.PointSchema().Optional().Build()
+		col.Schema = s
+		col.Convert = func(raw any) (any, error) { return convertPoint(raw, s) }
+	case "GEOMETRY", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
 		"GEOMETRYCOLLECTION", "GEOMCOLLECTION":
 		s := api.GeometrySchema().Build()
 		col.Schema = s
@@ -604,10 +612,21 @@ func convertDatetimeMicros(raw any) (any, error) {
 // convertZonedTimestamp formats a TIMESTAMP as io.debezium.time.ZonedTimestamp: ISO-8601 in UTC
 // with as many fraction digits as the column's precision.
 func convertZonedTimestamp(raw any, fsp int) (any, error) {
+	// The two paths format differently, as Debezium does: a binlog value (time.Time, or the
+	// decoder's zero-date string) has exactly the column's fraction digits and the zero
+	// timestamp is the epoch; a snapshot value (text bytes) has the fraction without trailing
+	// zeros, like Java's ISO formatter, and the zero timestamp is null.
 	var t time.Time
+	trim := false
 	switch v := raw.(type) {
 	case time.Time:
 		t = v.UTC()
+	case string:
+		if us, zero, ok := parseDatetime(v); ok && !zero {
+			t = time.UnixMicro(us).UTC()
+		} else {
+			t = time.Unix(0, 0).UTC()
+		}
 	default:
 		s, ok := rawText(raw)
 		if !ok {
@@ -622,13 +641,19 @@ func convertZonedTimestamp(raw any, fsp int) (any, error) {
 			return nil, nil
 		}
 		t = time.UnixMicro(us).UTC()
+		trim = true
 	}
 	b := make([]byte, 0, 32)
 	b = t.AppendFormat(b, "2006-01-02T15:04:05")
-	if fsp > 0 {
+	frac := strconv.FormatInt(int64(t.Nanosecond()/1000)+1_000_000, 10)[1:]
+	if trim {
+		frac = strings.TrimRight(frac, "0")
+	} else {
+		frac = frac[:min(fsp, 6)]
+	}
+	if frac != "" {
 		b = append(b, '.')
-		frac := strconv.FormatInt(int64(t.Nanosecond()/1000)+1_000_000, 10)[1:]
-		b = append(b, frac[:min(fsp, 6)]...)
+		b = append(b, frac...)
 	}
 	b = append(b, 'Z')
 	return string(b), nil
@@ -818,6 +843,51 @@ func convertGeometry(raw any, s *api.Schema) (any, error) {
 		st.PutIndex(1, srid)
 	} else {
 		st.PutIndex(1, nil)
+	}
+	return st, nil
+}
+
+// convertYear reads a YEAR. The binlog decoder gives an int and reads the zero year as 0, which
+// Debezium reports as 1900 (its decoder adds 1900 to the stored byte); the snapshot's text
+// protocol gives an int64.
+func convertYear(raw any) (any, error) {
+	if n, ok := raw.(int); ok && n == 0 {
+		return int32(1900), nil
+	}
+	n, ok := asInt64(raw)
+	if !ok {
+		return nil, errValue("a year", raw)
+	}
+	return int32(n), nil
+}
+
+// convertPoint reads a POINT (SRID, then WKB) as Debezium's Point struct {x, y, wkb, srid}.
+func convertPoint(raw any, s *api.Schema) (any, error) {
+	var b []byte
+	switch v := raw.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return nil, errValue("a point", raw)
+	}
+	if len(b) < 4+21 {
+		return nil, errValue("a point", raw)
+	}
+	wkb := b[4:]
+	var order binary.ByteOrder = binary.LittleEndian
+	if wkb[0] == 0 {
+		order = binary.BigEndian
+	}
+	st := api.NewStruct(s)
+	st.PutIndex(0, math.Float64frombits(order.Uint64(wkb[5:13])))
+	st.PutIndex(1, math.Float64frombits(order.Uint64(wkb[13:21])))
+	st.PutIndex(2, append([]byte(nil), wkb...))
+	if srid := int32(binary.LittleEndian.Uint32(b[:4])); srid != 0 {
+		st.PutIndex(3, srid)
+	} else {
+		st.PutIndex(3, nil)
 	}
 	return st, nil
 }

@@ -47,7 +47,13 @@ func TestValueModes(t *testing.T) {
 		{"u INT UNSIGNED", nil, int32(-1), int64(4294967295), ""},
 		{"s SET('a','b','c')", nil, int64(5), "a,c", api.EnumSetName},
 		{"e ENUM('a','b')", nil, int64(2), "b", api.EnumName},
-		{"f FLOAT", nil, float32(1.1), float64(float32(1.1)), ""},
+		{"f FLOAT", nil, float32(1.1), float32(1.1), ""},
+		{"f FLOAT", nil, 3.14, float32(3.14), ""},
+		{"y YEAR", nil, 0, int32(1900), api.YearName},
+		{"y YEAR", nil, int64(2024), int32(2024), api.YearName},
+		{"t TIMESTAMP(6)", nil, []byte("1970-01-01 00:00:01.500000"), "1970-01-01T00:00:01.5Z", api.ZonedTimestampName},
+		{"t TIMESTAMP(6)", nil, "0000-00-00 00:00:00.000000", "1970-01-01T00:00:00.000000Z", api.ZonedTimestampName},
+		{"t TIMESTAMP(6)", nil, time.Unix(1, 0), "1970-01-01T00:00:01.000000Z", api.ZonedTimestampName},
 		{"d DATE", nil, "0000-00-00", nil, api.DebeziumDateName},
 	}
 	for _, tc := range tests {

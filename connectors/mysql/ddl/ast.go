@@ -30,10 +30,12 @@ type Column struct {
 	Type string
 	// Length and Scale are the type's (M[,D]) arguments; -1 when absent.
 	Length, Scale int
-	// Values are the members of an ENUM or SET.
-	Values   []string
-	Unsigned bool
-	Zerofill bool
+	// Values are the members of an ENUM or SET; RawValues the same as written, quotes included
+	// ('a'), which is how Debezium's history stores them.
+	Values    []string
+	RawValues []string
+	Unsigned  bool
+	Zerofill  bool
 	// Charset and Collation are the column's own, empty when it inherits the table's.
 	Charset, Collation string
 	// Nullable is false for NOT NULL and for PRIMARY KEY columns.

@@ -599,6 +599,7 @@ func (p *parser) dataType(col *Column) error {
 					return p.errorf("expected a quoted %s value", typ)
 				}
 				col.Values = append(col.Values, v.text)
+				col.RawValues = append(col.RawValues, v.raw)
 				if p.acceptPunct(",") {
 					continue
 				}

@@ -1,0 +1,113 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// TestCompatWithDebezium runs the compatibility workload (tests/compat/workload/mariadb-*.sql)
+// through connectd's MariaDB connector with the reference configuration and compares every topic,
+// the schema history and the offsets with what Debezium wrote for the same workload
+// (tests/compat/reference/mariadb/plain), under the documented allowed differences.
+//
+// It resets the shared `compat` database, so it runs only with CONNECTD_COMPAT=1.
+func TestCompatWithDebezium(t *testing.T) {
+	if os.Getenv("CONNECTD_COMPAT") != "1" {
+		t.Skip("set CONNECTD_COMPAT=1 to compare with Debezium's reference output (resets the compat database)")
+	}
+	root := testbed.RepoRoot(t)
+	d := newDB(t) // for its connection; the workload uses the database compat
+	runSQL := func(file string) {
+		b, err := os.ReadFile(filepath.Join(root, "tests/compat/workload", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range splitSQL(string(b)) {
+			d.exec(st)
+		}
+	}
+	runSQL("mariadb-reset.sql")
+	runSQL("mariadb-snapshot.sql")
+
+	var cfg map[string]string
+	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs/dbz-compat-mariadb-plain.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	prefix := strings.ReplaceAll(testbed.Topic(t, "connectd_mariadb_plain"), "-", "_")
+	cfg["topic.prefix"] = prefix
+	cfg["schema.history.internal.kafka.topic"] = "schema-history." + prefix
+	cfg["schema.history.internal.kafka.bootstrap.servers"] = testbed.Kafka(t)
+	offsetsTopic := prefix + "-offsets"
+	name := "connectd-compat-mariadb-plain"
+
+	w := startWorker(t, offsetsTopic)
+	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	w.waitState(name, "RUNNING")
+	brokers := []string{testbed.Kafka(t)}
+	ctx := context.Background()
+	if _, err := diff.WaitQuiet(ctx, brokers, []string{prefix}, 4*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	runSQL("mariadb-streaming.sql")
+	if _, err := diff.WaitQuiet(ctx, brokers, []string{prefix}, 6*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ours, err := diff.ReadKafka(ctx, diff.Source{Brokers: brokers, Manifest: diff.Manifest{Prefix: prefix, Connector: name,
+		OffsetsTopic: offsetsTopic, HistoryTopic: "schema-history." + prefix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/mariadb/plain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := diff.LoadRules(filepath.Join(root, "tests/compat/allowed-differences.json"), filepath.Join(root, "tests/compat/shared-server.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := diff.Compare(ours, theirs, rules)
+	if rep.HasDifferences() {
+		var out bytes.Buffer
+		_ = rep.WriteText(&out, 30)
+		t.Errorf("connectd's output differs from Debezium's (%d differences):\n%s", len(rep.Differences), out.String())
+	}
+}
+
+// splitSQL splits a workload file into statements: they end with ";" at the end of a line, and
+// comment lines are dropped.
+func splitSQL(src string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		tl := strings.TrimSpace(line)
+		if tl == "" || strings.HasPrefix(tl, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(tl, ";") {
+			st := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";")
+			out = append(out, st)
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
