@@ -106,17 +106,3 @@ func (byteArrayConverter) FromConnectData(_ string, schema *api.Schema, value an
 	}
 	return nil, fmt.Errorf("ByteArrayConverter is not compatible with objects of type %T; it only writes []byte values", value)
 }
-
-// HeaderValue returns the bytes of a header value as Kafka's SimpleHeaderConverter writes the
-// common cases: strings and bytes as they are, numbers and booleans as text, nil as a null header.
-func HeaderValue(_ *api.Schema, value any) []byte {
-	switch x := value.(type) {
-	case nil:
-		return nil
-	case []byte:
-		return x
-	case string:
-		return []byte(x)
-	}
-	return []byte(javaString(value))
-}
