@@ -16,11 +16,13 @@ package txmeta
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/javafmt"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -73,11 +75,13 @@ type Tracker struct {
 	id     string
 	active bool
 	total  int64
-	// counts per table, in first-seen order so END lists tables deterministically (Debezium uses
-	// a HashMap, whose order consumers cannot rely on either).
+	// counts per table in first-seen order, the order Debezium's TransactionContext puts them
+	// into its HashMap; END lists them in that HashMap's iteration order (see End).
 	names  []string
 	counts []int64
 	index  map[string]int
+	// order is End's scratch copy of names, sorted into HashMap order.
+	order []string
 }
 
 // New returns a tracker writing BEGIN/END records to topic (see Topic).
@@ -151,6 +155,11 @@ func (t *Tracker) NextBlock(dataCollection string) *api.Struct {
 
 // End closes the transaction in progress and appends its END record (ts is the commit time);
 // without a transaction in progress it appends nothing.
+//
+// data_collections lists the tables in the order Debezium's per-table counts, a java.util.HashMap
+// filled as events arrive, iterate: by bucket of the table name's hash, first seen first within
+// a bucket (javafmt.HashMapOrder). A transaction touching orders, all_types, composite_pk and
+// no_pk lists composite_pk, orders, all_types, no_pk, as Debezium does.
 func (t *Tracker) End(dst []*api.SourceRecord, ts time.Time, partition, offset map[string]any) []*api.SourceRecord {
 	if !t.active {
 		return dst
@@ -159,11 +168,12 @@ func (t *Tracker) End(dst []*api.SourceRecord, ts time.Time, partition, offset m
 	v.PutIndex(0, StatusEnd)
 	v.PutIndex(1, t.id)
 	v.PutIndex(2, t.total)
-	colls := make([]any, len(t.names))
-	for i, n := range t.names {
+	t.order = javafmt.HashMapOrder(append(t.order[:0], t.names...))
+	colls := make([]any, len(t.order))
+	for i, n := range t.order {
 		c := api.NewStruct(collectionSchema)
 		c.PutIndex(0, n)
-		c.PutIndex(1, t.counts[i])
+		c.PutIndex(1, t.counts[t.index[n]])
 		colls[i] = c
 	}
 	v.PutIndex(3, colls)
@@ -219,18 +229,22 @@ func (t *Tracker) Load(offset map[string]any) error {
 		return nil
 	}
 	t.id, t.active = id, true
-	for k, v := range offset {
-		name, ok := strings.CutPrefix(k, OffsetCountPrefix)
-		if !ok {
-			continue
+	for k := range offset {
+		if name, ok := strings.CutPrefix(k, OffsetCountPrefix); ok {
+			t.names = append(t.names, name)
 		}
-		n, err := toInt64(v)
+	}
+	// The offset map has no order, so the tables are taken in name order: END then lists them
+	// the same way on every restart (their order only matters between names sharing a bucket).
+	slices.Sort(t.names)
+	for i, name := range t.names {
+		k := OffsetCountPrefix + name
+		n, err := toInt64(offset[k])
 		if err != nil {
 			t.reset()
 			return fmt.Errorf("offset entry %q: %w; remove it or rewrite the offset through the offsets API", k, err)
 		}
-		t.index[name] = len(t.names)
-		t.names = append(t.names, name)
+		t.index[name] = i
 		t.counts = append(t.counts, n)
 		t.total += n
 	}
