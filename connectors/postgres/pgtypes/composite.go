@@ -3,9 +3,10 @@ package pgtypes
 import (
 	"crypto/md5"
 	"errors"
-	"sort"
+	"slices"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/javafmt"
 )
 
 var (
@@ -193,7 +194,7 @@ func (o *Options) hstoreMapping() Mapping {
 				if err != nil {
 					return nil, err
 				}
-				order := javaHashMapOrder(keys)
+				order := hstoreOrder(keys)
 				out := make([]api.MapEntry, len(order))
 				for i, k := range order {
 					var v any
@@ -211,7 +212,7 @@ func (o *Options) hstoreMapping() Mapping {
 		if err != nil {
 			return nil, err
 		}
-		return string(appendJSONObject(make([]byte, 0, len(b)+2), keys, vals, javaHashMapOrder(keys))), nil
+		return string(appendJSONObject(make([]byte, 0, len(b)+2), keys, vals, hstoreOrder(keys))), nil
 	}}
 }
 
@@ -266,93 +267,46 @@ func parseHStore(b []byte) (keys []string, vals []*string, err error) {
 	return keys, vals, nil
 }
 
-// appendJSONObject writes {"k":"v",...} in the given order, escaping as Jackson does.
+// appendJSONObject writes {"k":"v",...} in the given order, as Debezium's hstore conversion does
+// with a Jackson generator over a java.io.StringWriter: the writer-based generator's escapes
+// (javafmt.AppendWriterString), so characters outside the BMP stay as they are.
 func appendJSONObject(dst []byte, keys []string, vals []*string, order []int) []byte {
 	dst = append(dst, '{')
 	for n, i := range order {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, keys[i])
+		dst = javafmt.AppendWriterString(dst, keys[i])
 		dst = append(dst, ':')
 		if vals[i] == nil {
 			dst = append(dst, "null"...)
 		} else {
-			dst = appendJSONString(dst, *vals[i])
+			dst = javafmt.AppendWriterString(dst, *vals[i])
 		}
 	}
 	return append(dst, '}')
 }
 
-const hexDigits = "0123456789ABCDEF"
-
-// appendJSONString writes s as a JSON string: quotes, backslashes and control characters
-// escaped, everything else as is.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c == '\n':
-			dst = append(dst, '\\', 'n')
-		case c == '\r':
-			dst = append(dst, '\\', 'r')
-		case c == '\t':
-			dst = append(dst, '\\', 't')
-		case c == '\b':
-			dst = append(dst, '\\', 'b')
-		case c == '\f':
-			dst = append(dst, '\\', 'f')
-		case c < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		default:
-			dst = append(dst, c)
+// hstoreOrder returns the indexes of keys in the order pgjdbc's HStoreConverter.fromString
+// map, a java.util.HashMap filled in the text's order, iterates them (javafmt.HashMapOrder);
+// Debezium writes hstore values in that order, so the JSON text matches its byte for byte.
+// hstore keys are unique, so each sorted key maps back to one index.
+func hstoreOrder(keys []string) []int {
+	sorted := javafmt.HashMapOrder(slices.Clone(keys))
+	order := make([]int, len(sorted))
+	if len(keys) <= 8 {
+		// A handful of keys: a scan beats building a map.
+		for i, k := range sorted {
+			order[i] = slices.Index(keys, k)
 		}
+		return order
 	}
-	return append(dst, '"')
-}
-
-// javaStringHash is java.lang.String.hashCode over the string's UTF-16 code units.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
-			continue
-		}
-		h = 31*h + int32(r)
-	}
-	return h
-}
-
-// javaHashMapOrder returns the indexes of keys in the order a java.util.HashMap filled with them
-// in that order iterates: by bucket of the spread hash in the final table, insertion order within
-// a bucket. pgjdbc's HStoreConverter returns such a map and Debezium writes hstore values in its
-// iteration order, so the JSON text matches Debezium's byte for byte.
-func javaHashMapOrder(keys []string) []int {
-	capacity := 16
-	for float64(len(keys)) > 0.75*float64(capacity) {
-		capacity *= 2
-	}
-	type entry struct {
-		bucket int
-		idx    int
-	}
-	entries := make([]entry, len(keys))
+	pos := make(map[string]int, len(keys))
 	for i, k := range keys {
-		h := uint32(javaStringHash(k))
-		h ^= h >> 16
-		entries[i] = entry{bucket: int(h & uint32(capacity-1)), idx: i}
+		pos[k] = i
 	}
-	// A stable sort by bucket keeps insertion order within a bucket.
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].bucket < entries[j].bucket })
-	order := make([]int, len(entries))
-	for i, e := range entries {
-		order[i] = e.idx
+	for i, k := range sorted {
+		order[i] = pos[k]
 	}
 	return order
 }
