@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/runtime/builtin"
@@ -18,7 +19,11 @@ func runWorker(cfg *workerconfig.Worker, connectors []map[string]string, stderr 
 	if err != nil {
 		return fmt.Errorf("the built-in connector plugins are inconsistent: %w", err)
 	}
-	err = runtime.RunProcess(cfg, connectors, reg, version, stderr)
+	if cfg.Mode == workerconfig.Distributed {
+		err = distributed.RunProcess(cfg, reg, version, stderr)
+	} else {
+		err = runtime.RunProcess(cfg, connectors, reg, version, stderr)
+	}
 	var cerr *runtime.ConnectorConfigError
 	if errors.As(err, &cerr) {
 		fmt.Fprintf(stderr, "error: %v\n", err)

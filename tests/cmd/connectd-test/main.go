@@ -1,6 +1,7 @@
 // Command connectd-test is connectd with the test-only generator connector registered beside the
 // product's plugins, for black-box tests: `connectd-test standalone worker.properties
-// [connector.properties ...]`. The product binary (cmd/connectd) never contains the generator.
+// [connector.properties ...]` or `connectd-test distributed worker.properties`. The product binary
+// (cmd/connectd) never contains the generator.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/runtime/builtin"
@@ -20,16 +22,20 @@ func main() {
 }
 
 func run(args []string) int {
-	if len(args) < 2 || args[0] != "standalone" {
-		fmt.Fprintln(os.Stderr, "usage: connectd-test standalone worker.properties [connector.properties ...]")
+	if len(args) < 2 || args[0] != "standalone" && (args[0] != "distributed" || len(args) != 2) {
+		fmt.Fprintln(os.Stderr, "usage: connectd-test standalone worker.properties [connector.properties ...]\n       connectd-test distributed worker.properties")
 		return 2
+	}
+	mode := workerconfig.Standalone
+	if args[0] == "distributed" {
+		mode = workerconfig.Distributed
 	}
 	props, err := workerconfig.ReadPropertiesFile(args[1])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		return 1
 	}
-	cfg, problems, err := workerconfig.Parse(props, workerconfig.Standalone)
+	cfg, problems, err := workerconfig.Parse(props, mode)
 	for _, p := range problems {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", map[bool]string{true: "error", false: "warning"}[p.Error], p.Message)
 	}
@@ -50,7 +56,11 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		return 1
 	}
-	err = runtime.RunProcess(cfg, connectors, reg, "test", os.Stderr)
+	if mode == workerconfig.Distributed {
+		err = distributed.RunProcess(cfg, reg, "test", os.Stderr)
+	} else {
+		err = runtime.RunProcess(cfg, connectors, reg, "test", os.Stderr)
+	}
 	var cerr *runtime.ConnectorConfigError
 	if errors.As(err, &cerr) {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
