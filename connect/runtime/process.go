@@ -35,7 +35,9 @@ func RunProcess(cfg *workerconfig.Worker, connectors []map[string]string, reg *p
 	slog.SetDefault(loggers.Logger("root"))
 
 	if cfg.Mode == workerconfig.Distributed {
-		return errors.New("distributed mode is not available in this build yet; run `connectd standalone worker.properties connector.properties...`")
+		// The runtime cannot import connect/distributed (it imports the runtime); cmd/connectd
+		// calls distributed.RunProcess for this mode.
+		return errors.New("RunProcess runs standalone workers; run a distributed worker with distributed.RunProcess")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
