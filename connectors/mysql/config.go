@@ -38,6 +38,7 @@ const (
 	propHistoryClass         = "schema.history.internal"
 	propSkipUnparseable      = "schema.history.internal.skip.unparseable.ddl"
 	propStoreOnlyCaptured    = "schema.history.internal.store.only.captured.tables.ddl"
+	propStoreOnlyCapturedDBs = "schema.history.internal.store.only.captured.databases.ddl"
 	propConnectTimeout       = "connect.timeout.ms"
 	propMaxBatch             = "max.batch.size"
 	propMaxQueue             = "max.queue.size"
@@ -78,18 +79,20 @@ type Config struct {
 	HistoryFile       string
 	SkipUnparseable   bool
 	StoreOnlyCaptured bool
-	ConnectTimeout    time.Duration
-	MaxBatch          int
-	MaxQueue          int
-	MaxQueueBytes     int64
-	PollInterval      time.Duration
-	IncludeQuery      bool
-	SkipTruncate      bool
-	SkipCreate        bool
-	SkipUpdate        bool
-	SkipDelete        bool
-	BackoffMax        time.Duration
-	Filters           *filters.Filters
+	// StoreOnlyCapturedDBs keeps DDL of databases outside the filters out of the history.
+	StoreOnlyCapturedDBs bool
+	ConnectTimeout       time.Duration
+	MaxBatch             int
+	MaxQueue             int
+	MaxQueueBytes        int64
+	PollInterval         time.Duration
+	IncludeQuery         bool
+	SkipTruncate         bool
+	SkipCreate           bool
+	SkipUpdate           bool
+	SkipDelete           bool
+	BackoffMax           time.Duration
+	Filters              *filters.Filters
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -127,6 +130,7 @@ func configSpec() api.ConfigSpec {
 		{Name: propHistoryFile, Type: api.ConfigString, Importance: api.Low, Doc: "File of the schema history with FileSchemaHistory."},
 		{Name: propSkipUnparseable, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Skip DDL statements that cannot be parsed instead of failing."},
 		{Name: propStoreOnlyCaptured, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Record in the schema history only the DDL of captured tables."},
+		{Name: propStoreOnlyCapturedDBs, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Record in the schema history only the DDL of captured databases."},
 		{Name: propConnectTimeout, Type: api.ConfigInt, Default: "30000", Importance: api.Low, Doc: "Milliseconds to wait for a database connection."},
 		{Name: propReconnectBackoffMax, Type: api.ConfigInt, Default: "10000", Importance: api.Low, Doc: "Longest wait between binlog reconnection attempts, in milliseconds."},
 		{Name: propMaxBatch, Type: api.ConfigInt, Default: "2048", Importance: api.Low, Doc: "Most records returned by one poll."},
@@ -218,23 +222,24 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 			Binary:         strings.ToLower(get(propBinaryMode)),
 			BigintUnsigned: strings.ToLower(get(propBigintMode)),
 		},
-		SchemaChanges:     bool_(propIncludeSchemaChanges),
-		Tombstones:        bool_(propTombstones),
-		TxMetadata:        bool_(propTxMetadata),
-		TxTopic:           get(propTxTopic),
-		Heartbeat:         time.Duration(atoi(propHeartbeatInterval)) * time.Millisecond,
-		HeartbeatPrefix:   get(propHeartbeatPrefix),
-		HistoryTopic:      get(propHistoryTopic),
-		HistoryServers:    get(propHistoryServers),
-		HistoryFile:       get(propHistoryFile),
-		SkipUnparseable:   bool_(propSkipUnparseable),
-		StoreOnlyCaptured: bool_(propStoreOnlyCaptured),
-		ConnectTimeout:    time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
-		BackoffMax:        time.Duration(atoi(propReconnectBackoffMax)) * time.Millisecond,
-		MaxBatch:          atoi(propMaxBatch),
-		MaxQueue:          atoi(propMaxQueue),
-		PollInterval:      time.Duration(atoi(propPollInterval)) * time.Millisecond,
-		IncludeQuery:      bool_(propIncludeQuery),
+		SchemaChanges:        bool_(propIncludeSchemaChanges),
+		Tombstones:           bool_(propTombstones),
+		TxMetadata:           bool_(propTxMetadata),
+		TxTopic:              get(propTxTopic),
+		Heartbeat:            time.Duration(atoi(propHeartbeatInterval)) * time.Millisecond,
+		HeartbeatPrefix:      get(propHeartbeatPrefix),
+		HistoryTopic:         get(propHistoryTopic),
+		HistoryServers:       get(propHistoryServers),
+		HistoryFile:          get(propHistoryFile),
+		SkipUnparseable:      bool_(propSkipUnparseable),
+		StoreOnlyCaptured:    bool_(propStoreOnlyCaptured),
+		StoreOnlyCapturedDBs: bool_(propStoreOnlyCapturedDBs),
+		ConnectTimeout:       time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
+		BackoffMax:           time.Duration(atoi(propReconnectBackoffMax)) * time.Millisecond,
+		MaxBatch:             atoi(propMaxBatch),
+		MaxQueue:             atoi(propMaxQueue),
+		PollInterval:         time.Duration(atoi(propPollInterval)) * time.Millisecond,
+		IncludeQuery:         bool_(propIncludeQuery),
 	}
 	c.MaxQueueBytes, _ = strconv.ParseInt(get(propMaxQueueBytes), 10, 64)
 	if c.Modes.Time == "adaptive" {

@@ -312,11 +312,15 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 	for _, sp := range st.Specs {
 		switch sp.Kind {
 		case ddl.AddColumn:
-			if find(sp.Column.Name) >= 0 {
+			if i := find(sp.Column.Name); i >= 0 {
 				if sp.IfNotExists {
 					continue
 				}
-				return nil, newID, fmt.Errorf("ALTER TABLE %s: column %q already exists", t.ID, sp.Column.Name)
+				// The server accepted the statement, so the model is behind it (a DDL replayed
+				// over a history that already has it): take the new definition, as Debezium's
+				// table editor does.
+				nt.Columns[i] = relColumn(sp.Column)
+				continue
 			}
 			col := relColumn(sp.Column)
 			if err := place(col, sp.First, sp.After, -1); err != nil {
@@ -328,10 +332,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 		case ddl.DropColumn:
 			i := find(sp.Old)
 			if i < 0 {
-				if sp.IfExists {
-					continue
-				}
-				return nil, newID, fmt.Errorf("ALTER TABLE %s: column %q to drop does not exist", t.ID, sp.Old)
+				continue // already gone: a replayed DDL, or IF EXISTS
 			}
 			nt.Columns = append(nt.Columns[:i], nt.Columns[i+1:]...)
 			var pk []string

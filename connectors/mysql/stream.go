@@ -533,6 +533,9 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 	if t.cfg.StoreOnlyCaptured && !capturedChange {
 		return nil
 	}
+	if t.cfg.StoreOnlyCapturedDBs && !t.schema.databaseCaptured(res.Database) {
+		return nil
+	}
 	if !t.schema.databaseCaptured(res.Database) && len(res.Changes) == 0 {
 		return nil
 	}

@@ -24,6 +24,16 @@ func TestCompatWithDebezium(t *testing.T) {
 	if os.Getenv("CONNECTD_COMPAT") != "1" {
 		t.Skip("set CONNECTD_COMPAT=1 to compare with Debezium's reference output (resets the compat database)")
 	}
+	for _, c := range []struct{ name, config, reference string }{
+		{"plain", "dbz-compat-mariadb-plain.json", "plain"},
+		{"schemas", "dbz-compat-mariadb.json", "schemas"},
+	} {
+		t.Run(c.name, func(t *testing.T) { compatRun(t, c.config, c.reference) })
+	}
+}
+
+// compatRun runs the workload under one reference configuration and diffs the output.
+func compatRun(t *testing.T, config, reference string) {
 	root := testbed.RepoRoot(t)
 	d := newDB(t) // for its connection; the workload uses the database compat
 	runSQL := func(file string) {
@@ -39,19 +49,19 @@ func TestCompatWithDebezium(t *testing.T) {
 	runSQL("mariadb-snapshot.sql")
 
 	var cfg map[string]string
-	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs/dbz-compat-mariadb-plain.json"))
+	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs", config))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	prefix := strings.ReplaceAll(testbed.Topic(t, "connectd_mariadb_plain"), "-", "_")
+	prefix := strings.ReplaceAll(testbed.Topic(t, "connectd_mariadb"), "-", "_")
 	cfg["topic.prefix"] = prefix
 	cfg["schema.history.internal.kafka.topic"] = "schema-history." + prefix
 	cfg["schema.history.internal.kafka.bootstrap.servers"] = testbed.Kafka(t)
 	offsetsTopic := prefix + "-offsets"
-	name := "connectd-compat-mariadb-plain"
+	name := "connectd-" + strings.TrimSuffix(config, ".json")
 
 	w := startWorker(t, offsetsTopic)
 	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
@@ -72,7 +82,7 @@ func TestCompatWithDebezium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/mariadb/plain"))
+	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/mariadb", reference))
 	if err != nil {
 		t.Fatal(err)
 	}
