@@ -485,6 +485,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		return r, err
 	}
 	r.PeakRSSKiB, r.MaxSampledKiB, r.CPUSeconds = last.HWMKiB, maxRSS, last.CPU-u0.CPU
+	r.Notes = append(r.Notes, sys.logNotes()...)
 	cfg.logf("%s/%s: done; removing the connector", db, r.System)
 	stopped = true
 	if err := sys.rest.deleteConnector(ctx, name); err != nil {

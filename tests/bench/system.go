@@ -206,6 +206,50 @@ type system struct {
 	stop func() error
 	// notes are caveats about this run for the report.
 	notes []string
+	// logPath is the process's log; logStart where this run's part of it begins.
+	logPath  string
+	logStart int64
+}
+
+// logNotes reads this run's part of the system's log and returns what a reader of the numbers
+// should know: warnings and errors, and (Debezium on MariaDB) binlog reconnections, which stall
+// its streaming until the reconnect.
+func (s *system) logNotes() []string {
+	f, err := os.Open(s.logPath)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if _, err := f.Seek(s.logStart, io.SeekStart); err != nil {
+		return nil
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil
+	}
+	var notes []string
+	var problems []string
+	binlogConnects := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.Contains(line, "Connected to binlog at"):
+			binlogConnects++
+		case strings.Contains(line, "level=WARN"), strings.Contains(line, "level=ERROR"), strings.Contains(line, "] ERROR "):
+			problems = append(problems, line)
+		}
+	}
+	if binlogConnects > 1 {
+		notes = append(notes, fmt.Sprintf("its binlog connection was opened %d times during the run: it lost the connection and reconnected, "+
+			"which stalls streaming until the reconnect (see %s)", binlogConnects, s.logPath))
+	}
+	if len(problems) > 0 {
+		first := problems[0]
+		if len(first) > 300 {
+			first = first[:300] + "..."
+		}
+		notes = append(notes, fmt.Sprintf("%d warning/error lines in its log during the run, the first: `%s`", len(problems), first))
+	}
+	return notes
 }
 
 // startConnectd starts `connectd standalone worker.properties` (no connector yet) with its REST
@@ -244,7 +288,7 @@ func startConnectd(ctx context.Context, binary, dir, bootstrap string, env []str
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logf.Close() }()
-	s := &system{label: "connectd", rest: newREST("http://127.0.0.1:" + strconv.Itoa(port)), pid: cmd.Process.Pid}
+	s := &system{label: "connectd", rest: newREST("http://127.0.0.1:" + strconv.Itoa(port)), pid: cmd.Process.Pid, logPath: logPath}
 	s.stop = func() error {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -342,6 +386,10 @@ func startDebezium(ctx context.Context, o DebeziumOptions, ns string, log io.Wri
 	}
 	if err := script("debezium-up"); err != nil {
 		return nil, err
+	}
+	s.logPath = filepath.Join(o.TestbedHome, "debezium", "logs", "connect.log")
+	if st, err := os.Stat(s.logPath); err == nil {
+		s.logStart = st.Size()
 	}
 	pidFile := filepath.Join(o.TestbedHome, "debezium", "connect.pid")
 	b, err := os.ReadFile(pidFile)
