@@ -1,0 +1,375 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// The Debezium reference worker (deploy/testbed/debezium-up): Kafka Connect with Debezium's
+// plugins, its offsets in dbz-offsets. The crossover tests run one connector under both runtimes
+// on that offsets topic, under the same name.
+const (
+	debeziumREST         = "http://127.0.0.1:8183"
+	debeziumOffsetsTopic = "dbz-offsets"
+	debeziumPGClass      = "io.debezium.connector.postgresql.PostgresConnector"
+	runIDHeader          = "__debezium.context.runId"
+)
+
+// TestCrossoverDebeziumToConnectd: Debezium snapshots and streams a table, is stopped (so it
+// commits its offsets to dbz-offsets), rows change while nothing runs, and connectd starts the
+// same connector (same name, slot and publication, offsets read from dbz-offsets). Its topic must
+// then hold every change exactly once: Debezium's snapshot and stream, then ours from the first
+// change after Debezium's last one, with no new snapshot, no gap and no duplicate.
+func TestCrossoverDebeziumToConnectd(t *testing.T) {
+	x := newCrossover(t)
+	dbz := x.debezium
+	x.insert(1, 5)
+	dbz.create(x.name, x.cfg)
+	dbz.waitTask(x.name, "RUNNING")
+	x.c.waitFor(x.topic, 5)
+	x.insert(6, 7)
+	x.insertTx(8, 10)
+	x.c.waitFor(x.topic, 10)
+	dbz.stop(x.name)
+	x.p.waitSlotInactive()
+	t.Logf("Debezium stopped with offsets %s", dbz.offsets(x.name))
+
+	x.insert(11, 12) // while nothing runs: ours must pick these up from the slot
+	w := startWorker(t, debeziumOffsetsTopic)
+	w.create(x.name, x.cfg)
+	w.waitState(x.name, "RUNNING")
+	x.insert(13, 13)
+	x.insertTx(14, 15)
+	x.check(15, 10, "Debezium", "connectd")
+}
+
+// TestCrossoverConnectdToDebezium is the reverse: connectd snapshots and streams, is stopped
+// (offsets flushed to dbz-offsets), rows change, and Debezium starts the same connector from our
+// offsets. Debezium must neither snapshot again nor repeat or skip a change.
+func TestCrossoverConnectdToDebezium(t *testing.T) {
+	x := newCrossover(t)
+	dbz := x.debezium
+	x.insert(1, 5)
+	w := startWorker(t, debeziumOffsetsTopic)
+	w.create(x.name, x.cfg)
+	w.waitState(x.name, "RUNNING")
+	x.c.waitFor(x.topic, 5)
+	x.insert(6, 7)
+	x.insertTx(8, 10)
+	x.c.waitFor(x.topic, 10)
+	// PUT /stop, as an operator would before handing the connector over: the task stops and
+	// commits its offsets; then the worker goes away.
+	if code, b := w.call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
+		t.Fatalf("PUT /connectors/%s/stop: %d %s", x.name, code, b)
+	}
+	w.waitState(x.name, "NO_TASK")
+	_, offsets := w.call("GET", "/connectors/"+x.name+"/offsets", nil)
+	t.Logf("connectd stopped with offsets %s", offsets)
+	w.stop()
+	x.p.waitSlotInactive()
+
+	x.insert(11, 12)
+	dbz.create(x.name, x.cfg)
+	dbz.waitTask(x.name, "RUNNING")
+	x.insert(13, 13)
+	x.insertTx(14, 15)
+	x.check(15, 10, "connectd", "Debezium")
+}
+
+// crossover is one crossover test's table, connector and topic.
+type crossover struct {
+	t        *testing.T
+	p        *pg
+	debezium *debezium
+	name     string
+	cfg      map[string]string
+	topic    string
+	c        *consumer
+}
+
+func newCrossover(t *testing.T) *crossover {
+	t.Helper()
+	kafka := testbed.Kafka(t)
+	dbz := startDebezium(t)
+	p := newPG(t)
+	p.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, v text NOT NULL)`, p.schema))
+	prefix := "srv_" + p.name
+	x := &crossover{t: t, p: p, debezium: dbz, name: "xo-" + p.name, topic: prefix + "." + p.schema + ".t"}
+	// One configuration for both runtimes, as a user migrating would keep it. The publication
+	// holds only this table (filtered), so Debezium's publication never reaches other tests'
+	// tables; JSON without schemas keeps the assertions short.
+	x.cfg = p.config(prefix,
+		"table.include.list", p.schema+".t",
+		"publication.autocreate.mode", "filtered",
+		"snapshot.mode", "initial",
+		"key.converter", "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter", "org.apache.kafka.connect.json.JsonConverter",
+		"key.converter.schemas.enable", "false",
+		"value.converter.schemas.enable", "false")
+	delete(x.cfg, "poll.interval.ms") // a connectd-only tuning Debezium would log as unknown
+	t.Cleanup(func() {
+		// Remove the connector from the Debezium worker with its offsets (Kafka Connect refuses to
+		// delete the offsets of a running connector, so stop it first), then the topics.
+		dbz.remove(x.name)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := diff.DeleteTopics(ctx, []string{kafka}, []string{prefix}, nil); err != nil {
+			t.Logf("could not delete the test's topics: %v", err)
+		}
+	})
+	x.c = newConsumer(t, x.topic)
+	return x
+}
+
+// insert adds rows from..to, one autocommit statement each.
+func (x *crossover) insert(from, to int) {
+	x.t.Helper()
+	for id := from; id <= to; id++ {
+		x.p.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (%d, 'row %d')`, x.p.schema, id, id))
+	}
+}
+
+// insertTx adds rows from..to in one transaction, one statement per row.
+func (x *crossover) insertTx(from, to int) {
+	x.t.Helper()
+	var b strings.Builder
+	b.WriteString("BEGIN;")
+	for id := from; id <= to; id++ {
+		fmt.Fprintf(&b, `INSERT INTO %s.t VALUES (%d, 'row %d');`, x.p.schema, id, id)
+	}
+	b.WriteString("COMMIT")
+	x.p.exec(b.String())
+}
+
+// check waits for n records and asserts the topic holds rows 1..n exactly once and in order:
+// rows 1..5 read by the first runtime's snapshot (op r), then the rest streamed (op c), with the
+// records from index handover on written by the second runtime (a run id of its own).
+func (x *crossover) check(n, handover int, first, second string) {
+	t := x.t
+	t.Helper()
+	recs := x.c.waitFor(x.topic, n)
+	x.c.settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
+	recs = x.c.recs[x.topic]
+	var got, want []string
+	for i, r := range recs {
+		var v struct {
+			Op    string
+			After struct {
+				ID int
+				V  string
+			}
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("record %d: %.300s: %v", i, r.Value, err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %d %s", r.Key, v.Op, v.After.ID, v.After.V))
+	}
+	for id := 1; id <= n; id++ {
+		op := "c"
+		if id <= 5 {
+			op = "r"
+		}
+		want = append(want, fmt.Sprintf(`{"id":%d} %s %d row %d`, id, op, id, id))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("topic %s after the handover from %s to %s (record %d on):\n got:\n  %s\nwant:\n  %s",
+			x.topic, first, second, handover, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	// Who wrote what: one run id for the first runtime's records, another for the second's.
+	firstRun, secondRun := header(recs[0], runIDHeader), header(recs[handover], runIDHeader)
+	if firstRun == "" || secondRun == "" || firstRun == secondRun {
+		t.Fatalf("run ids: %s wrote %q, %s wrote %q; want two different ones", first, firstRun, second, secondRun)
+	}
+	for i, r := range recs {
+		want := firstRun
+		if i >= handover {
+			want = secondRun
+		}
+		if h := header(r, runIDHeader); h != want {
+			t.Errorf("record %d (%s) has run id %q, want %q", i, got[i], h, want)
+		}
+	}
+	t.Logf("%s wrote rows 1-%d, %s rows %d-%d; no gap, no duplicate", first, handover, second, handover+1, n)
+}
+
+func header(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// waitSlotInactive waits until no walsender holds the test's slot, so the next runtime can take it.
+func (p *pg) waitSlotInactive() {
+	p.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for p.value(fmt.Sprintf(`SELECT active FROM pg_replication_slots WHERE slot_name = '%s'`, p.slot)) == "t" {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("slot %s is still in use a minute after its connector stopped", p.slot)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// debezium is a client of the Debezium reference worker's REST API.
+type debezium struct {
+	t   *testing.T
+	url string
+}
+
+// startDebezium returns the Debezium reference worker, starting it with
+// deploy/testbed/debezium-up when it does not answer (about 15 s; the first time also fetches
+// Debezium's plugins from Maven Central). Outside CI a worker that cannot be started skips the
+// test; under CI=true it fails it.
+func startDebezium(t *testing.T) *debezium {
+	t.Helper()
+	d := &debezium{t: t, url: debeziumREST}
+	if d.ready() {
+		return d
+	}
+	script := filepath.Join(testbed.RepoRoot(t), "deploy", "testbed", "debezium-up")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "bash", script).CombinedOutput()
+	if err != nil || !d.ready() {
+		msg := fmt.Sprintf("the Debezium reference worker could not be started with %s: %v\n%s", script, err, out)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return d
+}
+
+// ready reports whether the worker answers and offers Debezium's PostgreSQL connector.
+func (d *debezium) ready() bool {
+	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(d.url + "/connector-plugins")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode == 200 && bytes.Contains(b, []byte(`"`+debeziumPGClass+`"`))
+}
+
+func (d *debezium) call(method, path string, body any) (int, []byte) {
+	d.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, d.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 90 * time.Second}).Do(req)
+	if err != nil {
+		d.t.Fatalf("Debezium worker: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (d *debezium) create(name string, cfg map[string]string) {
+	d.t.Helper()
+	if code, b := d.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+		d.t.Fatalf("Debezium worker: POST /connectors: %d %s", code, b)
+	}
+}
+
+// status returns the connector's state and its first task's state and trace.
+func (d *debezium) status(name string) (connector, task, trace string) {
+	code, b := d.call("GET", "/connectors/"+name+"/status", nil)
+	if code != 200 {
+		return "", "", string(b)
+	}
+	var st struct {
+		Connector struct{ State string }
+		Tasks     []struct{ State, Trace string }
+	}
+	_ = json.Unmarshal(b, &st)
+	if len(st.Tasks) == 0 {
+		return st.Connector.State, "", ""
+	}
+	return st.Connector.State, st.Tasks[0].State, st.Tasks[0].Trace
+}
+
+func (d *debezium) waitTask(name, state string) {
+	d.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, task, trace := d.status(name)
+		if task == state {
+			return
+		}
+		if task == "FAILED" || time.Now().After(deadline) {
+			d.t.Fatalf("Debezium connector %s: task %s, want %s; %s", name, task, state, trace)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stop stops the connector (PUT /stop: its task stops and commits its offsets) and waits until
+// the worker reports it STOPPED with no task left.
+func (d *debezium) stop(name string) {
+	d.t.Helper()
+	if code, b := d.call("PUT", "/connectors/"+name+"/stop", nil); code >= 300 {
+		d.t.Fatalf("Debezium worker: PUT /connectors/%s/stop: %d %s", name, code, b)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		conn, task, _ := d.status(name)
+		if conn == "STOPPED" && task == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("Debezium connector %s: %s (task %s) two minutes after PUT /stop", name, conn, task)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// offsets returns GET /connectors/{c}/offsets (Kafka Connect serves it in any state).
+func (d *debezium) offsets(name string) string {
+	_, b := d.call("GET", "/connectors/"+name+"/offsets", nil)
+	return string(b)
+}
+
+// remove deletes the connector and its offsets from the Debezium worker, if it has it.
+func (d *debezium) remove(name string) {
+	if code, _ := d.call("GET", "/connectors/"+name, nil); code == 404 {
+		return
+	}
+	if conn, _, _ := d.status(name); conn != "STOPPED" {
+		d.call("PUT", "/connectors/"+name+"/stop", nil)
+		for i := 0; i < 300; i++ {
+			if conn, task, _ := d.status(name); conn == "STOPPED" && task == "" {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if code, b := d.call("DELETE", "/connectors/"+name+"/offsets", nil); code >= 300 {
+		d.t.Logf("Debezium worker: could not delete the offsets of %s: %d %s", name, code, b)
+	}
+	if code, b := d.call("DELETE", "/connectors/"+name, nil); code >= 300 {
+		d.t.Logf("Debezium worker: could not delete %s: %d %s", name, code, b)
+	}
+}
