@@ -98,7 +98,8 @@ type crossover struct {
 	debezium *debezium
 	name     string
 	cfg      map[string]string
-	topic    string
+	topic    string // the table's change events
+	txTopic  string // BEGIN and END records
 	c        *consumer
 }
 
@@ -109,14 +110,17 @@ func newCrossover(t *testing.T) *crossover {
 	p := newPG(t)
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, v text NOT NULL)`, p.schema))
 	prefix := "srv_" + p.name
-	x := &crossover{t: t, p: p, debezium: dbz, name: "xo-" + p.name, topic: prefix + "." + p.schema + ".t"}
+	x := &crossover{t: t, p: p, debezium: dbz, name: "xo-" + p.name, topic: prefix + "." + p.schema + ".t",
+		txTopic: prefix + ".transaction"}
 	// One configuration for both runtimes, as a user migrating would keep it. The publication
 	// holds only this table (filtered), so Debezium's publication never reaches other tests'
-	// tables; JSON without schemas keeps the assertions short.
+	// tables; JSON without schemas keeps the assertions short. Transaction metadata puts
+	// transaction_id and the per-table counters into the offsets each side must read.
 	x.cfg = p.config(prefix,
 		"table.include.list", p.schema+".t",
 		"publication.autocreate.mode", "filtered",
 		"snapshot.mode", "initial",
+		"provide.transaction.metadata", "true",
 		"key.converter", "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter", "org.apache.kafka.connect.json.JsonConverter",
 		"key.converter.schemas.enable", "false",
@@ -132,7 +136,7 @@ func newCrossover(t *testing.T) *crossover {
 			t.Logf("could not delete the test's topics: %v", err)
 		}
 	})
-	x.c = newConsumer(t, x.topic)
+	x.c = newConsumer(t, x.topic, x.txTopic)
 	return x
 }
 
@@ -186,6 +190,7 @@ func (x *crossover) check(n, handover int, first, second string) {
 		}
 		want = append(want, fmt.Sprintf(`{"id":%d} %s %d row %d`, id, op, id, id))
 	}
+	x.checkTransactions(recs)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("topic %s after the handover from %s to %s (record %d on):\n got:\n  %s\nwant:\n  %s",
 			x.topic, first, second, handover, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -205,6 +210,70 @@ func (x *crossover) check(n, handover int, first, second string) {
 		}
 	}
 	t.Logf("%s wrote rows 1-%d, %s rows %d-%d; no gap, no duplicate", first, handover, second, handover+1, n)
+}
+
+// checkTransactions asserts that every streamed transaction has exactly one BEGIN and one END
+// on the transaction topic, across the handover, with its own events counted and numbered
+// 1..n (transaction.total_order) on the change events.
+func (x *crossover) checkTransactions(changes []*kgo.Record) {
+	t := x.t
+	t.Helper()
+	type txRecord struct {
+		Status     string
+		ID         string
+		EventCount *int `json:"event_count"`
+	}
+	var got []string
+	for _, r := range x.c.recs[x.txTopic] {
+		var v txRecord
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("%.300s: %v", r.Value, err)
+		}
+		txID, _, _ := strings.Cut(v.ID, ":")
+		if v.EventCount != nil {
+			got = append(got, fmt.Sprintf("%s %s %d", txID, v.Status, *v.EventCount))
+		} else {
+			got = append(got, txID+" "+v.Status)
+		}
+	}
+	// The streamed transactions: rows 6, 7, 8-10, 11, 12, 13, 14-15, in the order and with the
+	// server's transaction numbers (source.txId) the change events show.
+	var txs []string
+	counts := map[string]int{}
+	var orders []string
+	for _, r := range changes {
+		var v struct {
+			Source      struct{ TxID int64 }
+			Transaction *struct {
+				TotalOrder int64 `json:"total_order"`
+			}
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Transaction == nil {
+			continue // the snapshot's events carry no transaction
+		}
+		tx := fmt.Sprint(v.Source.TxID)
+		if counts[tx] == 0 {
+			txs = append(txs, tx)
+		}
+		counts[tx]++
+		orders = append(orders, fmt.Sprint(v.Transaction.TotalOrder))
+	}
+	var want []string
+	for _, tx := range txs {
+		want = append(want, tx+" BEGIN", fmt.Sprintf("%s END %d", tx, counts[tx]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("topic %s:\n got:\n  %s\nwant:\n  %s", x.txTopic, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if o := strings.Join(orders, " "); o != "1 1 1 2 3 1 1 1 1 2" {
+		t.Errorf("transaction.total_order of rows 6-15: %s, want 1 1 1 2 3 1 1 1 1 2", o)
+	}
+	if len(txs) != 7 {
+		t.Errorf("rows 6-15 came in %d transactions, want 7", len(txs))
+	}
 }
 
 func header(r *kgo.Record, key string) string {
