@@ -135,7 +135,7 @@ func configSpec() api.ConfigSpec {
 		{Name: propReconnectBackoffMax, Type: api.ConfigInt, Default: "10000", Importance: api.Low, Doc: "Longest wait between binlog reconnection attempts, in milliseconds."},
 		{Name: propMaxBatch, Type: api.ConfigInt, Default: "2048", Importance: api.Low, Doc: "Most records returned by one poll."},
 		{Name: propMaxQueue, Type: api.ConfigInt, Default: "8192", Importance: api.Low, Doc: "Most records buffered between the binlog reader and the producer."},
-		{Name: propMaxQueueBytes, Type: api.ConfigLong, Default: "67108864", Importance: api.Low, Doc: "Most bytes (approximate) buffered between the binlog reader and the producer; 0 for no byte limit."},
+		{Name: propMaxQueueBytes, Type: api.ConfigLong, Default: "8388608", Importance: api.Low, Doc: "Most bytes (estimated) buffered between the binlog reader and the producer; 0 for no byte limit. connectd bounds memory by default (Debezium defaults to 0); 8 MiB keeps a worker under 150 MB RSS at full speed."},
 		{Name: propPollInterval, Type: api.ConfigInt, Default: "500", Importance: api.Low, Doc: "Milliseconds a poll waits for records before returning an empty batch."},
 		{Name: propIncludeQuery, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Put the SQL statement of each row event in source.query (needs binlog_annotate_row_events / binlog_rows_query_log_events)."},
 		{Name: propSkippedOps, Type: api.ConfigList, Default: "t", Importance: api.Low, Doc: "Operations not to emit: c, u, d, t, or none."},
