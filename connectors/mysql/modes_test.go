@@ -163,3 +163,35 @@ func TestReconnect(t *testing.T) {
 	}
 	r.quiet(500 * time.Millisecond)
 }
+
+// TestIncludeQuery checks source.query carries the statement of each row event
+// (include.query=true, MariaDB's ANNOTATE_ROWS events), and a restart inside the transaction
+// still skips exactly the emitted rows although annotate events are counted.
+func TestIncludeQuery(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	hist, offs := &memHistory{}, &memOffsets{}
+	cfg := d.config("srvq", "snapshot.mode", "no_data", "include.query", "true")
+	r, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	d.exec("BEGIN", "INSERT INTO t VALUES (1),(2)", "INSERT INTO t VALUES (3)", "COMMIT")
+	evs := r.pollUntil(3)
+	for i, want := range []string{"INSERT INTO t VALUES (1),(2)", "INSERT INTO t VALUES (1),(2)", "INSERT INTO t VALUES (3)"} {
+		if q := decode(t, evs[i]).Value["source"].(map[string]any)["query"]; q != want {
+			t.Errorf("record %d query %v, want %q", i, q, want)
+		}
+	}
+	r.task.Stop()
+	offs.offset = evs[1].SourceOffset
+	r2, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ops(t, r2.pollUntil(1), "id"); !reflect.DeepEqual(got, []string{"c:3"}) {
+		t.Fatalf("after restart %v", got)
+	}
+	r2.quiet(300 * time.Millisecond)
+}
