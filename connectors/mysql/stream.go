@@ -199,8 +199,34 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 	}
 	t.pos.setEvent(int64(h.LogPos)-int64(h.EventSize), int64(h.EventSize))
 
+	if err := s.dispatch(ctx, ev); err != nil {
+		return err
+	}
+	if err := s.maybeHeartbeat(ctx); err != nil {
+		return err
+	}
+	t.pos.completeEvent()
+	if s.skipping {
+		s.skipEvents--
+		s.skipping = s.skipEvents > 0
+	}
+	return nil
+}
+
+// dispatch handles one event's content. MySQL's compressed transactions
+// (binlog_transaction_compression) carry their events inside one TRANSACTION_PAYLOAD event:
+// those are dispatched in turn and count as that one event, as in Debezium.
+func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) error {
+	t := s.t
+	h := ev.Header
 	var err error
 	switch e := ev.Event.(type) {
+	case *replication.TransactionPayloadEvent:
+		for _, inner := range e.Events {
+			if err := s.dispatch(ctx, inner); err != nil {
+				return err
+			}
+		}
 	case *replication.MariadbGTIDEvent:
 		g := mariaGTID{Domain: e.GTID.DomainID, Server: e.GTID.ServerID, Seq: e.GTID.SequenceNumber}
 		s.gtids.maria.add(g)
@@ -235,18 +261,7 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 			t.pos.query = string(e.Query)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if err := s.maybeHeartbeat(ctx); err != nil {
-		return err
-	}
-	t.pos.completeEvent()
-	if s.skipping {
-		s.skipEvents--
-		s.skipping = s.skipEvents > 0
-	}
-	return nil
+	return err
 }
 
 // addMySQLGTID adds a MySQL GTID event's uuid:gno to the executed set.

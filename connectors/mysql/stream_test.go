@@ -265,3 +265,31 @@ func TestConfigValidation(t *testing.T) {
 		t.Errorf("missing history store: %v", err)
 	}
 }
+
+// TestMySQLCompressedTransaction feeds MySQL's binlog_transaction_compression form of the same
+// transaction: a GTID event, then one TRANSACTION_PAYLOAD event holding the rest.
+func TestMySQLCompressedTransaction(t *testing.T) {
+	task := unitTask(t, FlavorMySQL)
+	task.pos.setStart("mysql-bin.000003", 100)
+	task.pos.setCompletedGTIDs(mysqlUUID + ":1-4")
+	g, _ := newGTIDTracker(FlavorMySQL, mysqlUUID+":1-4")
+	s := &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, lastHeartbeat: time.Now()}
+	plain := mysqlTransaction()
+	b := &binlog{pos: 100}
+	b.add(replication.GTID_EVENT, 65, plain[0].Event)
+	b.add(replication.TRANSACTION_PAYLOAD_EVENT, 120, &replication.TransactionPayloadEvent{Events: plain[1:]})
+	for _, ev := range b.evs {
+		if err := s.handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := drain(t, task)
+	if got := ops(t, recs, "id"); !reflect.DeepEqual(got, []string{"c:1", "c:2"}) {
+		t.Fatalf("ops %v", got)
+	}
+	want := map[string]any{offFile: "mysql-bin.000003", offPos: int64(285), offGTIDs: mysqlUUID + ":1-5",
+		offServerID: int64(223344), offTsSec: int64(1700000000)}
+	if got := task.pos.offset(false); !reflect.DeepEqual(got, want) {
+		t.Errorf("offset after the compressed transaction %v, want %v", got, want)
+	}
+}
