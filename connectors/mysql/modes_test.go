@@ -30,6 +30,21 @@ func TestSnapshotModes(t *testing.T) {
 		}
 	})
 
+	t.Run("snapshot without the global read lock", func(t *testing.T) {
+		r, err := startTask(t, d.config("srvl", "snapshot.locking.mode", "none"), &memHistory{}, &memOffsets{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"r:1", "r:2"}) {
+			t.Fatalf("snapshot: %v", got)
+		}
+		r.waitStreaming()
+		d.exec("INSERT INTO t VALUES (10)", "DELETE FROM t WHERE id = 10")
+		if got := ops(t, r.pollUntil(3), "id"); !reflect.DeepEqual(got, []string{"c:10", "d:10", "tomb:10"}) {
+			t.Fatalf("stream: %v", got)
+		}
+	})
+
 	t.Run("initial_only snapshots and does not stream", func(t *testing.T) {
 		r, err := startTask(t, d.config("srvo", "snapshot.mode", "initial_only"), &memHistory{}, &memOffsets{})
 		if err != nil {
