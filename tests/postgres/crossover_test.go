@@ -31,10 +31,12 @@ const (
 )
 
 // TestCrossoverDebeziumToConnectd: Debezium snapshots and streams a table, is stopped (so it
-// commits its offsets to dbz-offsets), rows change while nothing runs, and connectd starts the
-// same connector (same name, slot and publication, offsets read from dbz-offsets). Its topic must
-// then hold every change exactly once: Debezium's snapshot and stream, then ours from the first
-// change after Debezium's last one, with no new snapshot, no gap and no duplicate.
+// commits its offsets to dbz-offsets) while it streams a large transaction, rows change while
+// nothing runs, and connectd starts the same connector (same name, slot and publication, offsets
+// read from dbz-offsets). Its topic must then hold every change exactly once: Debezium's
+// snapshot and stream, then ours from the first change after Debezium's last one, with no new
+// snapshot, no gap and no duplicate, and the large transaction's BEGIN from Debezium and its END
+// from connectd counting all of its events.
 func TestCrossoverDebeziumToConnectd(t *testing.T) {
 	x := newCrossover(t)
 	dbz := x.debezium
@@ -45,6 +47,8 @@ func TestCrossoverDebeziumToConnectd(t *testing.T) {
 	x.insert(6, 7)
 	x.insertTx(8, 10)
 	x.c.waitFor(x.topic, 10)
+	x.insertBig()
+	x.c.waitFor(x.topic, 10+bigRows/20) // stop while the large transaction streams, if we can
 	dbz.stop(x.name)
 	x.p.waitSlotInactive()
 	t.Logf("Debezium stopped with offsets %s", dbz.offsets(x.name))
@@ -55,12 +59,13 @@ func TestCrossoverDebeziumToConnectd(t *testing.T) {
 	w.waitState(x.name, "RUNNING")
 	x.insert(13, 13)
 	x.insertTx(14, 15)
-	x.check(15, 10, "Debezium", "connectd")
+	x.check("Debezium", "connectd")
 }
 
 // TestCrossoverConnectdToDebezium is the reverse: connectd snapshots and streams, is stopped
-// (offsets flushed to dbz-offsets), rows change, and Debezium starts the same connector from our
-// offsets. Debezium must neither snapshot again nor repeat or skip a change.
+// (offsets flushed to dbz-offsets) while it streams a large transaction if it is not done by
+// then, rows change, and Debezium starts the same connector from our offsets. Debezium must
+// neither snapshot again nor repeat or skip a change.
 func TestCrossoverConnectdToDebezium(t *testing.T) {
 	x := newCrossover(t)
 	dbz := x.debezium
@@ -72,6 +77,8 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 	x.insert(6, 7)
 	x.insertTx(8, 10)
 	x.c.waitFor(x.topic, 10)
+	x.insertBig()
+	x.c.waitFor(x.topic, 10+bigRows/20)
 	// PUT /stop, as an operator would before handing the connector over: the task stops and
 	// commits its offsets; then the worker goes away.
 	if code, b := w.call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
@@ -88,7 +95,7 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 	dbz.waitTask(x.name, "RUNNING")
 	x.insert(13, 13)
 	x.insertTx(14, 15)
-	x.check(15, 10, "connectd", "Debezium")
+	x.check("connectd", "Debezium")
 }
 
 // crossover is one crossover test's table, connector and topic.
@@ -160,15 +167,42 @@ func (x *crossover) insertTx(from, to int) {
 	x.p.exec(b.String())
 }
 
-// check waits for n records and asserts the topic holds rows 1..n exactly once and in order:
-// rows 1..5 read by the first runtime's snapshot (op r), then the rest streamed (op c), with the
-// records from index handover on written by the second runtime (a run id of its own).
-func (x *crossover) check(n, handover int, first, second string) {
+// bigRows is the size of the large transaction (ids bigFirst...), long enough to stream that the
+// first runtime is usually stopped in the middle of it: its offset then points inside the
+// transaction (lsn_commit before lsn), and the second runtime must skip exactly the events
+// already written.
+const (
+	bigRows  = 20000
+	bigFirst = 100
+)
+
+// insertBig adds rows bigFirst.. in one transaction, one statement.
+func (x *crossover) insertBig() {
+	x.t.Helper()
+	x.p.exec(fmt.Sprintf(`INSERT INTO %s.t SELECT g, 'row ' || g FROM generate_series(%d, %d) g`,
+		x.p.schema, bigFirst, bigFirst+bigRows-1))
+}
+
+// check waits for every change and asserts the topic holds each row exactly once and in the
+// order of the workload: rows 1-5 read by the first runtime's snapshot (op r), then 6-10, the
+// large transaction and 11-15 streamed (op c). The first records carry the first runtime's run
+// id, the rest the second's: the handover is where the run id changes, once.
+func (x *crossover) check(first, second string) {
 	t := x.t
 	t.Helper()
-	recs := x.c.waitFor(x.topic, n)
+	var ids []int
+	for id := 1; id <= 10; id++ {
+		ids = append(ids, id)
+	}
+	for id := bigFirst; id < bigFirst+bigRows; id++ {
+		ids = append(ids, id)
+	}
+	for id := 11; id <= 15; id++ {
+		ids = append(ids, id)
+	}
+	x.c.waitFor(x.topic, len(ids))
 	x.c.settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
-	recs = x.c.recs[x.topic]
+	recs := x.c.recs[x.topic]
 	var got, want []string
 	for i, r := range recs {
 		var v struct {
@@ -183,33 +217,58 @@ func (x *crossover) check(n, handover int, first, second string) {
 		}
 		got = append(got, fmt.Sprintf("%s %s %d %s", r.Key, v.Op, v.After.ID, v.After.V))
 	}
-	for id := 1; id <= n; id++ {
+	for _, id := range ids {
 		op := "c"
 		if id <= 5 {
 			op = "r"
 		}
 		want = append(want, fmt.Sprintf(`{"id":%d} %s %d row %d`, id, op, id, id))
 	}
-	x.checkTransactions(recs)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("topic %s after the handover from %s to %s (record %d on):\n got:\n  %s\nwant:\n  %s",
-			x.topic, first, second, handover, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	if len(got) != len(want) {
+		t.Errorf("topic %s: %d records, want %d", x.topic, len(got), len(want))
 	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Fatalf("topic %s record %d: %s, want %s (the first difference; %s handed over to %s at record %d)",
+				x.topic, i, got[i], want[i], first, second, handover(recs))
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	x.checkTransactions(recs)
 	// Who wrote what: one run id for the first runtime's records, another for the second's.
-	firstRun, secondRun := header(recs[0], runIDHeader), header(recs[handover], runIDHeader)
-	if firstRun == "" || secondRun == "" || firstRun == secondRun {
-		t.Fatalf("run ids: %s wrote %q, %s wrote %q; want two different ones", first, firstRun, second, secondRun)
+	at := handover(recs)
+	firstRun, secondRun := header(recs[0], runIDHeader), header(recs[len(recs)-1], runIDHeader)
+	if at <= 10 || at > 10+bigRows || firstRun == secondRun {
+		t.Fatalf("run ids: %s wrote %q, %s wrote %q from record %d on; want two different ones, changing in rows 11 to the end of the large transaction",
+			first, firstRun, second, secondRun, at)
 	}
 	for i, r := range recs {
 		want := firstRun
-		if i >= handover {
+		if i >= at {
 			want = secondRun
 		}
 		if h := header(r, runIDHeader); h != want {
-			t.Errorf("record %d (%s) has run id %q, want %q", i, got[i], h, want)
+			t.Fatalf("record %d (%s) has run id %q, want %q: the run id changes more than once", i, got[i], h, want)
 		}
 	}
-	t.Logf("%s wrote rows 1-%d, %s rows %d-%d; no gap, no duplicate", first, handover, second, handover+1, n)
+	where := "after the large transaction"
+	if at < 10+bigRows {
+		where = fmt.Sprintf("inside the large transaction, after %d of its %d events", at-10, bigRows)
+	}
+	t.Logf("%s wrote records 0-%d, %s records %d-%d (handover %s); no gap, no duplicate",
+		first, at-1, second, at, len(recs)-1, where)
+}
+
+// handover returns the index of the first record whose run id differs from the first record's.
+func handover(recs []*kgo.Record) int {
+	for i, r := range recs {
+		if header(r, runIDHeader) != header(recs[0], runIDHeader) {
+			return i
+		}
+	}
+	return len(recs)
 }
 
 // checkTransactions asserts that every streamed transaction has exactly one BEGIN and one END
@@ -236,8 +295,8 @@ func (x *crossover) checkTransactions(changes []*kgo.Record) {
 			got = append(got, txID+" "+v.Status)
 		}
 	}
-	// The streamed transactions: rows 6, 7, 8-10, 11, 12, 13, 14-15, in the order and with the
-	// server's transaction numbers (source.txId) the change events show.
+	// The streamed transactions in the order and with the server's transaction numbers
+	// (source.txId) the change events show.
 	var txs []string
 	counts := map[string]int{}
 	var orders []string
@@ -268,11 +327,18 @@ func (x *crossover) checkTransactions(changes []*kgo.Record) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("topic %s:\n got:\n  %s\nwant:\n  %s", x.txTopic, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if o := strings.Join(orders, " "); o != "1 1 1 2 3 1 1 1 1 2" {
-		t.Errorf("transaction.total_order of rows 6-15: %s, want 1 1 1 2 3 1 1 1 1 2", o)
+	var wantOrders []string
+	for _, tx := range txs {
+		for i := 1; i <= counts[tx]; i++ {
+			wantOrders = append(wantOrders, fmt.Sprint(i))
+		}
 	}
-	if len(txs) != 7 {
-		t.Errorf("rows 6-15 came in %d transactions, want 7", len(txs))
+	if o, w := strings.Join(orders, " "), strings.Join(wantOrders, " "); o != w {
+		t.Errorf("transaction.total_order of the streamed events:\n got %.400s\nwant %.400s", o, w)
+	}
+	// Rows 6, 7, 8-10, the large transaction, 11, 12, 13, 14-15.
+	if len(txs) != 8 || counts[txs[3]] != bigRows {
+		t.Errorf("the streamed rows came in transactions of %v events, want 1 1 3 %d 1 1 1 2", counts, bigRows)
 	}
 }
 
