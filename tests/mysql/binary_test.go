@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -26,6 +27,24 @@ func TestBinary(t *testing.T) {
 	}
 	prefix := testbed.Topic(t, "bin")
 	cfg := connectorConfig(d, prefix, prefix+"-history")
+
+	// Validation reports a wrong value and an unimplemented Debezium property, by name.
+	bad := map[string]string{}
+	for k, v := range cfg {
+		bad[k] = v
+	}
+	bad["name"] = "bin"
+	bad["snapshot.mode"] = "sometimes"
+	bad["signal.data.collection"] = "db.signals"
+	code, b = w.call("PUT", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/config/validate", bad)
+	var vr struct {
+		ErrorCount int `json:"error_count"`
+	}
+	if err := json.Unmarshal(b, &vr); code != 200 || err != nil || vr.ErrorCount != 2 ||
+		!strings.Contains(string(b), "snapshot.mode") || !strings.Contains(string(b), "not supported") {
+		t.Errorf("validate: %d %.2000s", code, b)
+	}
+
 	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
