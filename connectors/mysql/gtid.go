@@ -41,6 +41,7 @@ type mariaGTID struct {
 	Seq            uint64
 }
 
+// String writes the GTID as MariaDB does, domain-server-sequence.
 func (g mariaGTID) String() string {
 	return strconv.FormatUint(uint64(g.Domain), 10) + "-" + strconv.FormatUint(uint64(g.Server), 10) + "-" +
 		strconv.FormatUint(g.Seq, 10)

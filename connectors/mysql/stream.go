@@ -37,7 +37,10 @@ type streamer struct {
 // errPermanent marks a streaming error that reconnecting cannot fix.
 type errPermanent struct{ err error }
 
+// Error returns the wrapped error's text.
 func (e errPermanent) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e errPermanent) Unwrap() error { return e.err }
 
 // runStream streams until ctx ends, reconnecting with exponential backoff after connection
