@@ -218,6 +218,7 @@ func (r *runner) quiet(d time.Duration) {
 				r.t.Fatalf("unexpected record %s", describe([]*api.SourceRecord{rec}))
 			}
 			r.other = append(r.other, rec)
+			r.all = append(r.all, rec)
 		}
 	}
 }
@@ -329,4 +330,23 @@ func (r *runner) txSequence(t *testing.T, txTopic string) (seq []*api.SourceReco
 		}
 	}
 	return seq, id
+}
+
+// waitEnd polls until the END record of the transaction of the first data event arrived.
+func (r *runner) waitEnd(t *testing.T, txTopic string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		seq, id := r.txSequence(t, txTopic)
+		if len(seq) > 0 {
+			last := seq[len(seq)-1]
+			if last.Topic == txTopic && decode(t, last).Value["status"] == "END" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no END for transaction %q: %s", id, describe(seq))
+		}
+		r.quiet(100 * time.Millisecond)
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connectors/snapshotmode"
 )
@@ -232,10 +231,7 @@ func TestTransactionMetadata(t *testing.T) {
 	r.skipTx = true // other clients' transactions are announced too; keep ours only
 	d.exec("BEGIN", "INSERT INTO a VALUES (1),(2)", "INSERT INTO b VALUES (1)", "COMMIT")
 	r.pollUntil(3)
-	for i := 0; i < 50 && len(r.other) == 0; i++ {
-		r.quiet(100 * time.Millisecond)
-	}
-	r.quiet(300 * time.Millisecond) // the END follows the last row
+	r.waitEnd(t, "srvt.transaction")
 	evs, _ := r.txSequence(t, "srvt.transaction")
 	kinds := []string{}
 	for _, e := range evs {
@@ -268,7 +264,7 @@ func TestTransactionMetadata(t *testing.T) {
 	}
 	r2.skipTx = true
 	r2.pollUntil(2)
-	r2.quiet(500 * time.Millisecond)
+	r2.waitEnd(t, "srvt.transaction")
 	evs, _ = r2.txSequence(t, "srvt.transaction")
 	var got []string
 	for _, e := range evs {
