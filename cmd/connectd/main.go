@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/connectd/connectd/connect/workerconfig"
 )
@@ -24,7 +25,17 @@ const usage = `usage:
   connectd distributed worker.properties
   connectd version`
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT is not set. The
+// runtime bounds what it buffers in bytes (change-event queues, unacknowledged records); without a
+// limit the garbage collector lets the heap grow to twice the live data before collecting, which
+// on a small machine is the difference between ~120 MB and ~200 MB RSS for the same throughput.
+// It is soft: a worker with more live data than this keeps running, collecting more often.
+const defaultMemoryLimit = 128 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
