@@ -486,6 +486,17 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	}
 	r.PeakRSSKiB, r.MaxSampledKiB, r.CPUSeconds = last.HWMKiB, maxRSS, last.CPU-u0.CPU
 	r.Notes = append(r.Notes, sys.logNotes()...)
+	if names, err := sys.rest.connectors(ctx); err == nil {
+		var others []string
+		for _, n := range names {
+			if n != name {
+				others = append(others, n)
+			}
+		}
+		if len(others) > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("other connectors ran on the same worker at the end of the run (%s): their work is in its CPU and memory figures", strings.Join(others, ", ")))
+		}
+	}
 	cfg.logf("%s/%s: done; removing the connector", db, r.System)
 	stopped = true
 	if err := sys.rest.deleteConnector(ctx, name); err != nil {
