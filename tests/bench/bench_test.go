@@ -162,3 +162,33 @@ func TestMarkdownTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestMedianResult checks that repeated runs combine into per-metric medians with pooled latency
+// samples, so one disturbed run does not decide the report.
+func TestMedianResult(t *testing.T) {
+	run := func(snap time.Duration, rss int64, lat ...time.Duration) SystemResult {
+		return SystemResult{System: "connectd", Ran: true, SnapshotRows: 100, SnapshotDur: snap, PeakRSSKiB: rss, Latencies: lat, Notes: []string{"n"}}
+	}
+	m := medianResult([]SystemResult{
+		run(10*time.Second, 300, time.Millisecond),
+		run(time.Second, 100, 2*time.Millisecond),
+		run(2*time.Second, 200, 3*time.Millisecond),
+	})
+	if m.SnapshotDur != 2*time.Second || m.PeakRSSKiB != 200 {
+		t.Fatalf("median snapshot %v, RSS %d; want 2s and 200", m.SnapshotDur, m.PeakRSSKiB)
+	}
+	if len(m.Latencies) != 3 || m.Percentile(1) != 3*time.Millisecond {
+		t.Fatalf("latencies %v: want the 3 samples of all runs pooled", m.Latencies)
+	}
+	if len(m.Notes) != 3 || m.Notes[2] != "run 3: n" {
+		t.Fatalf("notes %q: want each run's notes, numbered", m.Notes)
+	}
+	c := medianCeiling([][]CeilingResult{
+		{{Phase: "snapshot", Records: 10, Dur: 3 * time.Second}},
+		{{Phase: "snapshot", Records: 10, Dur: time.Second}},
+		{{Phase: "snapshot", Records: 10, Dur: 2 * time.Second}},
+	})
+	if len(c) != 1 || c[0].Dur != 2*time.Second {
+		t.Fatalf("median ceiling %+v, want one snapshot phase of 2s", c)
+	}
+}

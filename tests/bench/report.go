@@ -123,7 +123,12 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	p("- **Kafka ceiling**: connectd's records of each phase (same keys and values) produced from memory by a plain franz-go producer with connectd's producer settings (acks=all, idempotent, linger 5 ms) into a fresh topic of the same settings, timed the same way.\n\n")
 
 	o, d := r.Ours, r.Dbz
-	p("## Results\n\n| metric | connectd | Debezium | connectd / Debezium | target | met? |\n|---|---:|---:|---:|---|---|\n")
+	p("## Results\n\n")
+	if n := max(len(r.OursRuns), len(r.DbzRuns)); n > 1 {
+		p("Each system ran %d times, alternating (connectd, ceiling, Debezium, connectd, ...); each figure is the median over the runs, "+
+			"latency percentiles are over the samples of all runs. Every run is listed under Details.\n\n", n)
+	}
+	p("| metric | connectd | Debezium | connectd / Debezium | target | met? |\n|---|---:|---:|---:|---|---|\n")
 	row := func(metric string, ov, dv float64, format, target string, better func(o, d float64) bool) {
 		oc, dc, ratio, met := cell(o, ov, format), cell(d, dv, format), "not run", "not run"
 		if o.Ran && d.Ran && dv != 0 {
@@ -169,6 +174,27 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	}
 
 	p("## Details\n\n")
+	if max(len(r.OursRuns), len(r.DbzRuns)) > 1 {
+		p("| run | system | snapshot rows/s | streaming events/s | catch-up events/s | p50 ms | p99 ms | peak RSS MiB | CPU s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, runs := range [][]SystemResult{r.OursRuns, r.DbzRuns} {
+			for i, s := range runs {
+				p("| %d | %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f |\n", i+1, s.System, s.SnapshotRate(), s.StreamRate(), s.CatchUpRate(),
+					ms(s.Percentile(0.5)), ms(s.Percentile(0.99)), float64(s.PeakRSSKiB)/1024, s.CPUSeconds)
+			}
+		}
+		for i, run := range r.CeilingRuns {
+			snap, stream := "", ""
+			for _, c := range run {
+				if c.Phase == "snapshot" {
+					snap = fmt.Sprintf("%.0f", c.Rate())
+				} else {
+					stream = fmt.Sprintf("%.0f", c.Rate())
+				}
+			}
+			p("| %d | Kafka ceiling | %s | %s | | | | | |\n", i+1, snap, stream)
+		}
+		p("\n")
+	}
 	if r.DBOnlyEvents > 0 {
 		p("- %s alone (nothing capturing, scratch table): the streaming writes took %.2f s = **%.0f events/s**.\n", dbName, r.DBOnlyDur.Seconds(), rate(r.DBOnlyEvents, r.DBOnlyDur))
 	}

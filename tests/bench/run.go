@@ -33,6 +33,10 @@ type Config struct {
 	// measures how fast it catches up once resumed: its streaming capacity, whatever the
 	// database's write rate.
 	CatchUp bool
+	// Repeat runs each system (and the ceiling) this many times, alternating connectd and
+	// Debezium, and reports the median of each metric (latency percentiles over all samples), so
+	// one disturbed run on a shared machine does not decide the result.
+	Repeat int
 	// Ours, Debezium and Ceiling choose what runs (the ceiling replays our run's records, so it
 	// needs Ours).
 	Ours, Debezium, Ceiling bool
@@ -61,7 +65,7 @@ func DefaultConfig() Config {
 	return Config{
 		DBs: []string{"mariadb", "postgres"}, Namespace: DefaultNamespace, Rows: 200_000, Events: 200_000,
 		LatencyRate: 1000, LatencyDuration: 20 * time.Second, LatencyTxn: 10,
-		Ours: true, Debezium: true, Ceiling: true, CatchUp: true,
+		Ours: true, Debezium: true, Ceiling: true, CatchUp: true, Repeat: 1,
 		Stall: 3 * time.Minute, Log: io.Discard,
 		DebeziumOptions: DebeziumOptions{REST: "http://127.0.0.1:8183", Restart: true},
 	}
@@ -152,8 +156,11 @@ type DBResult struct {
 	// DBOnlyEvents written into a scratch table while no connector runs, in DBOnlyDur.
 	DBOnlyEvents int
 	DBOnlyDur    time.Duration
-	Ours, Dbz    SystemResult
-	Ceiling      []CeilingResult
+	// Ours and Dbz are the medians over the runs in OursRuns and DbzRuns.
+	Ours, Dbz         SystemResult
+	OursRuns, DbzRuns []SystemResult
+	Ceiling           []CeilingResult // medians per phase over the runs
+	CeilingRuns       [][]CeilingResult
 	// Profile is `go tool pprof -top` of connectd over the snapshot and streaming phases.
 	Profile     string
 	ProfileNote string
@@ -246,25 +253,45 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 
 	res.Ours = SystemResult{System: "connectd", Reason: "not selected"}
 	res.Dbz = SystemResult{System: "Debezium", Reason: "not selected"}
-	if cfg.Ours {
-		res.Ours, err = runSystem(ctx, cfg, k, src, "ours", 1, nil)
-		if err != nil {
-			return nil, fmt.Errorf("connectd: %w", err)
+	dbzFailed := ""
+	for i := 0; i < max(1, cfg.Repeat); i++ {
+		if cfg.Repeat > 1 {
+			cfg.logf("%s: run %d of %d", db, i+1, cfg.Repeat)
 		}
-		if cfg.Ceiling {
-			if res.Ceiling, err = ceiling(ctx, cfg, k, db, res.Ours); err != nil {
-				return nil, fmt.Errorf("kafka ceiling: %w", err)
+		if cfg.Ours {
+			o, err := runSystem(ctx, cfg, k, src, "ours", 1, nil)
+			if err != nil {
+				return nil, fmt.Errorf("connectd: %w", err)
+			}
+			res.OursRuns = append(res.OursRuns, o)
+			if cfg.Ceiling {
+				c, err := ceiling(ctx, cfg, k, db, o)
+				if err != nil {
+					return nil, fmt.Errorf("kafka ceiling: %w", err)
+				}
+				res.CeilingRuns = append(res.CeilingRuns, c)
 			}
 		}
-	}
-	if cfg.Debezium {
-		res.Dbz, err = runSystem(ctx, cfg, k, src, "dbz", 2, nil)
-		if err != nil {
-			// A reference that cannot run is reported, not fatal: our numbers still stand.
-			cfg.logf("%s: Debezium did not run: %v", db, err)
-			res.Dbz = SystemResult{System: "Debezium", Reason: err.Error()}
+		if cfg.Debezium && dbzFailed == "" {
+			d, err := runSystem(ctx, cfg, k, src, "dbz", 2, nil)
+			if err != nil {
+				// A reference that cannot run is reported, not fatal: our numbers still stand.
+				cfg.logf("%s: Debezium did not run: %v", db, err)
+				dbzFailed = err.Error()
+				continue
+			}
+			res.DbzRuns = append(res.DbzRuns, d)
 		}
 	}
+	if len(res.OursRuns) > 0 {
+		res.Ours = medianResult(res.OursRuns)
+	}
+	if len(res.DbzRuns) > 0 {
+		res.Dbz = medianResult(res.DbzRuns)
+	} else if dbzFailed != "" {
+		res.Dbz.Reason = dbzFailed
+	}
+	res.Ceiling = medianCeiling(res.CeilingRuns)
 	if cfg.Profile {
 		res.Profile, res.ProfileNote, err = profile(ctx, cfg, k, src)
 		if err != nil {
@@ -585,4 +612,71 @@ func trimPprof(s string) string {
 		return strings.TrimRight(s[i:], "\n")
 	}
 	return strings.TrimRight(s, "\n")
+}
+
+// medianResult combines runs of one system: each duration, memory and CPU figure is the median
+// over the runs (counts are equal across runs), latency samples are pooled, and notes keep the
+// run they came from.
+func medianResult(runs []SystemResult) SystemResult {
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	m := runs[0]
+	m.Latencies, m.Notes = nil, nil
+	md := func(get func(SystemResult) time.Duration) time.Duration {
+		v := make([]time.Duration, len(runs))
+		for i, r := range runs {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	mf := func(get func(SystemResult) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	m.PreloadDur = md(func(r SystemResult) time.Duration { return r.PreloadDur })
+	m.SnapshotDur = md(func(r SystemResult) time.Duration { return r.SnapshotDur })
+	m.StreamDur = md(func(r SystemResult) time.Duration { return r.StreamDur })
+	m.StreamWriteDur = md(func(r SystemResult) time.Duration { return r.StreamWriteDur })
+	m.CatchUpDur = md(func(r SystemResult) time.Duration { return r.CatchUpDur })
+	m.CatchUpWriteDur = md(func(r SystemResult) time.Duration { return r.CatchUpWriteDur })
+	m.SnapshotCPU = mf(func(r SystemResult) float64 { return r.SnapshotCPU })
+	m.StreamCPU = mf(func(r SystemResult) float64 { return r.StreamCPU })
+	m.CatchUpCPU = mf(func(r SystemResult) float64 { return r.CatchUpCPU })
+	m.LatencyCPU = mf(func(r SystemResult) float64 { return r.LatencyCPU })
+	m.LatencyWriteHz = mf(func(r SystemResult) float64 { return r.LatencyWriteHz })
+	m.CPUSeconds = mf(func(r SystemResult) float64 { return r.CPUSeconds })
+	m.PeakRSSKiB = int64(mf(func(r SystemResult) float64 { return float64(r.PeakRSSKiB) }))
+	m.MaxSampledKiB = int64(mf(func(r SystemResult) float64 { return float64(r.MaxSampledKiB) }))
+	for i, r := range runs {
+		m.Latencies = append(m.Latencies, r.Latencies...)
+		for _, n := range r.Notes {
+			m.Notes = append(m.Notes, fmt.Sprintf("run %d: %s", i+1, n))
+		}
+	}
+	return m
+}
+
+// medianCeiling is, per phase, the run with the median duration.
+func medianCeiling(runs [][]CeilingResult) []CeilingResult {
+	if len(runs) == 0 {
+		return nil
+	}
+	out := slices.Clone(runs[0])
+	for p := range out {
+		var ds []time.Duration
+		for _, run := range runs {
+			if p < len(run) {
+				ds = append(ds, run[p].Dur)
+			}
+		}
+		slices.Sort(ds)
+		out[p].Dur = ds[len(ds)/2]
+	}
+	return out
 }

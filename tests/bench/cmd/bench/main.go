@@ -38,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Events, "events", cfg.Events, "change events written in the streaming phase")
 	fs.Float64Var(&cfg.LatencyRate, "latency-rate", cfg.LatencyRate, "events/s in the latency phase (0 skips it)")
 	fs.DurationVar(&cfg.LatencyDuration, "latency-duration", cfg.LatencyDuration, "length of the latency phase")
+	fs.IntVar(&cfg.Repeat, "repeat", cfg.Repeat, "runs per system; the report shows the median of each metric")
 	fs.IntVar(&cfg.LatencyTxn, "latency-txn", cfg.LatencyTxn, "rows per autocommit INSERT in the latency phase")
 	noOurs := fs.Bool("no-connectd", false, "do not run connectd (nor the ceiling)")
 	noDbz := fs.Bool("no-debezium", false, "do not run Debezium")
@@ -62,8 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "--db %s: use mariadb, postgres or both\n", *db)
 		return 2
 	}
-	if cfg.Rows < 0 || cfg.Events < 0 || cfg.LatencyRate < 0 {
-		fmt.Fprintln(stderr, "--rows, --events and --latency-rate must not be negative")
+	if cfg.Rows < 0 || cfg.Events < 0 || cfg.LatencyRate < 0 || cfg.Repeat < 1 {
+		fmt.Fprintln(stderr, "--rows, --events and --latency-rate must not be negative, --repeat at least 1")
 		return 2
 	}
 	cfg.Ours, cfg.Debezium, cfg.Ceiling = !*noOurs, !*noDbz, !*noCeil && !*noOurs
