@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,6 +370,25 @@ type debezium struct {
 	url string
 }
 
+// startedDebezium is deploy/testbed/debezium-down's path once a test of this package started the
+// Debezium worker, so TestMain stops it again; a worker that was already running is left alone.
+var startedDebezium struct {
+	sync.Mutex
+	down string
+}
+
+// TestMain stops the Debezium reference worker after the package's tests if they started it,
+// so its JVM does not hold memory while the next packages' tests run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if down := startedDebezium.down; down != "" {
+		if out, err := exec.Command("bash", down).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "could not stop the Debezium reference worker with %s: %v\n%s", down, err, out)
+		}
+	}
+	os.Exit(code)
+}
+
 // startDebezium returns the Debezium reference worker, starting it with
 // deploy/testbed/debezium-up when it does not answer (about 15 s; the first time also fetches
 // Debezium's plugins from Maven Central). Outside CI a worker that cannot be started skips the
@@ -376,20 +396,23 @@ type debezium struct {
 func startDebezium(t *testing.T) *debezium {
 	t.Helper()
 	d := &debezium{t: t, url: debeziumREST}
+	startedDebezium.Lock()
+	defer startedDebezium.Unlock()
 	if d.ready() {
 		return d
 	}
-	script := filepath.Join(testbed.RepoRoot(t), "deploy", "testbed", "debezium-up")
+	dir := filepath.Join(testbed.RepoRoot(t), "deploy", "testbed")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", script).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "bash", filepath.Join(dir, "debezium-up")).CombinedOutput()
 	if err != nil || !d.ready() {
-		msg := fmt.Sprintf("the Debezium reference worker could not be started with %s: %v\n%s", script, err, out)
+		msg := fmt.Sprintf("the Debezium reference worker could not be started with %s: %v\n%s", filepath.Join(dir, "debezium-up"), err, out)
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
+	startedDebezium.down = filepath.Join(dir, "debezium-down")
 	return d
 }
 
