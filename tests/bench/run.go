@@ -253,7 +253,7 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 
 	res.Ours = SystemResult{System: "connectd", Reason: "not selected"}
 	res.Dbz = SystemResult{System: "Debezium", Reason: "not selected"}
-	dbzFailed := ""
+	var dbzFailed []string
 	for i := 0; i < max(1, cfg.Repeat); i++ {
 		if cfg.Repeat > 1 {
 			cfg.logf("%s: run %d of %d", db, i+1, cfg.Repeat)
@@ -272,12 +272,12 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 				res.CeilingRuns = append(res.CeilingRuns, c)
 			}
 		}
-		if cfg.Debezium && dbzFailed == "" {
+		if cfg.Debezium {
 			d, err := runSystem(ctx, cfg, k, src, "dbz", 2, nil)
 			if err != nil {
 				// A reference that cannot run is reported, not fatal: our numbers still stand.
-				cfg.logf("%s: Debezium did not run: %v", db, err)
-				dbzFailed = err.Error()
+				cfg.logf("%s: Debezium run %d failed: %v", db, i+1, err)
+				dbzFailed = append(dbzFailed, fmt.Sprintf("run %d failed: %v", i+1, err))
 				continue
 			}
 			res.DbzRuns = append(res.DbzRuns, d)
@@ -288,8 +288,9 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 	}
 	if len(res.DbzRuns) > 0 {
 		res.Dbz = medianResult(res.DbzRuns)
-	} else if dbzFailed != "" {
-		res.Dbz.Reason = dbzFailed
+		res.Dbz.Notes = append(res.Dbz.Notes, dbzFailed...)
+	} else if len(dbzFailed) > 0 {
+		res.Dbz.Reason = strings.Join(dbzFailed, "; ")
 	}
 	res.Ceiling = medianCeiling(res.CeilingRuns)
 	if cfg.Profile {

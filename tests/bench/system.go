@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -391,17 +390,38 @@ func startDebezium(ctx context.Context, o DebeziumOptions, ns string, log io.Wri
 	if st, err := os.Stat(s.logPath); err == nil {
 		s.logStart = st.Size()
 	}
-	pidFile := filepath.Join(o.TestbedHome, "debezium", "connect.pid")
-	b, err := os.ReadFile(pidFile)
+	pid, err := debeziumPID(o.TestbedHome)
 	if err != nil {
-		return nil, fmt.Errorf("could not read the Debezium worker's pid file %s: %w", pidFile, err)
+		return nil, err
 	}
-	s.pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("bad pid file %s: %w", pidFile, err)
-	}
-	if _, err := readProc(s.pid); err != nil {
-		return nil, errors.Join(fmt.Errorf("the Debezium worker's pid %d (from %s) is not readable", s.pid, pidFile), err)
-	}
+	s.pid = pid
 	return s, nil
+}
+
+// debeziumPID finds the Kafka Connect JVM that debezium-up started: from its pid file, or, when
+// another user of the shared test bed restarted it in between and the file is gone, by its
+// command line (ConnectDistributed with the test bed's Debezium worker properties).
+func debeziumPID(home string) (int, error) {
+	pidFile := filepath.Join(home, "debezium", "connect.pid")
+	if b, err := os.ReadFile(pidFile); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			if _, err := readProc(pid); err == nil {
+				return pid, nil
+			}
+		}
+	}
+	props := filepath.Join(home, "debezium", "connect-distributed.properties")
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		cmd, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(cmd, []byte("org.apache.kafka.connect.cli.ConnectDistributed")) && bytes.Contains(cmd, []byte(props)) {
+			if pid, err := strconv.Atoi(filepath.Base(d)); err == nil {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("the Debezium worker answers but neither its pid file %s nor a process running ConnectDistributed with %s was found", pidFile, props)
 }
