@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -57,10 +58,7 @@ func EnsureCompacted(ctx context.Context, adm *kadm.Client, brokers []string, sp
 	} else if td.Err != nil {
 		return 0, fmt.Errorf("cannot look up topic %s: %w", topic, td.Err)
 	}
-	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
-	if err == nil && len(rcs) == 1 && rcs[0].Err != nil {
-		err = rcs[0].Err
-	}
+	rcs, err := describeConfigs(ctx, adm, topic)
 	if err != nil {
 		if errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed) {
 			// As Kafka Connect: without the right to read configs, trust the operator.
@@ -107,4 +105,27 @@ func partitionCount(ctx context.Context, adm *kadm.Client, topic string) (int, e
 		return n == 0, nil
 	})
 	return n, err
+}
+
+// describeConfigs reads a topic's configuration. A topic that was just created (by us or by
+// another worker) is in the metadata before every broker serves its configuration, so
+// UNKNOWN_TOPIC_OR_PARTITION is retried for a few seconds before it counts as an error.
+func describeConfigs(ctx context.Context, adm *kadm.Client, topic string) (kadm.ResourceConfigs, error) {
+	backoff := 50 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rcs, err := adm.DescribeTopicConfigs(ctx, topic)
+		if err == nil && len(rcs) == 1 && rcs[0].Err != nil {
+			err = rcs[0].Err
+		}
+		if err == nil || !errors.Is(err, kerr.UnknownTopicOrPartition) || time.Now().After(deadline) {
+			return rcs, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
 }
