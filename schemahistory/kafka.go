@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connectd/connectd/offsets/topiclog"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -220,7 +221,7 @@ func (s *KafkaStore) createTopic(ctx context.Context) (bool, error) {
 // fix at once.
 func (s *KafkaStore) checkTopic(ctx context.Context, partitions int) error {
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	configs, err := s.adm.DescribeTopicConfigs(qctx, s.opts.Topic)
+	configs, err := topiclog.DescribeConfigs(qctx, s.adm, s.opts.Topic)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("cannot read the settings of schema history topic %q on %s (DescribeConfigs must be allowed on it): %w",

@@ -58,7 +58,7 @@ func EnsureCompacted(ctx context.Context, adm *kadm.Client, brokers []string, sp
 	} else if td.Err != nil {
 		return 0, fmt.Errorf("cannot look up topic %s: %w", topic, td.Err)
 	}
-	rcs, err := describeConfigs(ctx, adm, topic)
+	rcs, err := DescribeConfigs(ctx, adm, topic)
 	if err != nil {
 		if errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed) {
 			// As Kafka Connect: without the right to read configs, trust the operator.
@@ -107,10 +107,10 @@ func partitionCount(ctx context.Context, adm *kadm.Client, topic string) (int, e
 	return n, err
 }
 
-// describeConfigs reads a topic's configuration. A topic that was just created (by us or by
+// DescribeConfigs reads a topic's configuration. A topic that was just created (by us or by
 // another worker) is in the metadata before every broker serves its configuration, so
 // UNKNOWN_TOPIC_OR_PARTITION is retried for a few seconds before it counts as an error.
-func describeConfigs(ctx context.Context, adm *kadm.Client, topic string) (kadm.ResourceConfigs, error) {
+func DescribeConfigs(ctx context.Context, adm *kadm.Client, topic string) (kadm.ResourceConfigs, error) {
 	backoff := 50 * time.Millisecond
 	deadline := time.Now().Add(10 * time.Second)
 	for {
