@@ -132,6 +132,14 @@ type position struct {
 	inTx         bool
 	txID         string
 
+	// The standalone event group (a MariaDB DDL statement under its own GTID) being handled:
+	// where its GTID event is and the GTID set completed before it, for the position Debezium
+	// records in the schema history (see ddlHistoryOffset).
+	groupFile  string
+	groupPos   int64
+	groupGTIDs string
+	standalone bool
+
 	// snapshot marks offsets written while the snapshot runs.
 	snapshot bool
 }
@@ -177,12 +185,47 @@ func (p *position) startGTID(gtid, set string) {
 	}
 }
 
+// startStandalone marks the current (GTID) event as the start of a standalone event group: a
+// DDL statement that is no transaction for the offsets.
+func (p *position) startStandalone() {
+	p.groupFile, p.groupPos, p.groupGTIDs = p.file, p.eventPos, p.restartGTIDs
+	p.standalone = true
+}
+
+// ddlHistoryOffset returns the position Debezium records in the schema history for the DDL
+// statement at the current event. Debezium's MariaDB connector takes a standalone GTID event for
+// the start of a transaction, so its position is that GTID event with one event (the GTID) done
+// and the GTID set completed before it; elsewhere it is the current restart point (MySQL: after
+// the statement, with the GTID set before it). A history position is only compared with offsets
+// when the history is replayed, never restarted from, so writing Debezium's keeps the history
+// byte-compatible while the offsets (see ddlDone) say the statement is done.
+func (p *position) ddlHistoryOffset() map[string]any {
+	if !p.standalone || p.inTx {
+		return p.offset(false)
+	}
+	q := *p
+	q.restartFile, q.restartPos, q.restartGTIDs = p.groupFile, p.groupPos, p.groupGTIDs
+	q.restartEvents, q.restartRows = 1, 0
+	return q.offset(false)
+}
+
+// ddlDone records that the DDL statement at the current event was handled: outside a
+// transaction the restart point moves past it and its GTID counts as completed, so a restart
+// neither replays nor repeats it.
+func (p *position) ddlDone() {
+	if !p.inTx {
+		p.restartGTIDs = p.currentGTIDs
+		p.standalone = false
+	}
+}
+
 // beginTx marks the start of a transaction at the current event.
 func (p *position) beginTx() {
 	p.restartEvents, p.restartRows = 0, 0
 	p.restartFile = p.file
 	p.restartPos = p.eventPos
 	p.inTx = true
+	p.standalone = false
 	if p.gtid != "" {
 		p.txID = p.gtid
 	} else {

@@ -28,6 +28,15 @@ type streamer struct {
 	skipEvents int64
 	skipRows   int
 	skipping   bool
+	// skipGroup: the restart point is inside a standalone event group (a DDL statement under
+	// its own GTID), past its GTID event. Debezium writes such an offset with the records of the
+	// statement itself, so the statement was handled and is skipped.
+	skipGroup bool
+	// skipEnded is set by the event that used up the skip count, endWritten on the event after
+	// it: a transaction whose XID or COMMIT comes right after its skipped events had its END
+	// written by the previous run (see commit).
+	skipEnded  bool
+	endWritten bool
 
 	lastHeartbeat time.Time
 	records       []*api.SourceRecord // reused per event
@@ -181,6 +190,9 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 	t := s.t
 	h := ev.Header
 	if h.EventType == replication.HEARTBEAT_EVENT || h.EventType == replication.HEARTBEAT_LOG_EVENT_V2 {
+		if t.pos.inTx {
+			return nil
+		}
 		return s.maybeHeartbeat(ctx)
 	}
 	t.pos.serverID = int64(h.ServerID)
@@ -202,16 +214,21 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 	}
 	t.pos.setEvent(int64(h.LogPos)-int64(h.EventSize), int64(h.EventSize))
 
+	s.endWritten, s.skipEnded = s.skipEnded, false
 	if err := s.dispatch(ctx, ev); err != nil {
-		return err
-	}
-	if err := s.maybeHeartbeat(ctx); err != nil {
 		return err
 	}
 	t.pos.completeEvent()
 	if s.skipping {
 		s.skipEvents--
 		s.skipping = s.skipEvents > 0
+		s.skipEnded = !s.skipping && s.skipRows == 0
+	}
+	// A heartbeat carries the restart point, so it is sent only between transactions: inside
+	// one, an offset naming all events before the XID would read as that transaction's END
+	// record (see commit), and one taken before the event was counted would replay its rows.
+	if !t.pos.inTx {
+		return s.maybeHeartbeat(ctx)
 	}
 	return nil
 }
@@ -234,12 +251,20 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 		g := mariaGTID{Domain: e.GTID.DomainID, Server: e.GTID.ServerID, Seq: e.GTID.SequenceNumber}
 		s.gtids.maria.add(g)
 		t.pos.startGTID(g.String(), s.gtids.String())
+		s.skipGroup = false
 		if !e.IsStandalone() {
 			err = s.begin(ctx, h)
-		} else if t.tx != nil {
-			// A standalone event group (DDL) is no transaction for the offsets, but Debezium's
-			// MariaDB connector announces it on the transaction topic all the same.
-			err = s.announce(ctx, h, g.String())
+		} else {
+			t.pos.startStandalone()
+			if s.skipEvents > 0 {
+				s.skipGroup = true
+				s.skipEvents, s.skipRows = 0, 0
+			}
+			if t.tx != nil {
+				// A standalone event group (DDL) is no transaction for the offsets, but Debezium's
+				// MariaDB connector announces it on the transaction topic all the same.
+				err = s.announce(ctx, h, g.String())
+			}
 		}
 	case *replication.GTIDEvent:
 		gtid, gerr := s.addMySQLGTID(e)
@@ -336,6 +361,13 @@ func (s *streamer) commit(ctx context.Context, h *replication.EventHeader) error
 	s.skipEvents = 0
 	s.skipRows = 0
 	if t.tx != nil && t.tx.Active() {
+		if s.endWritten {
+			// The restart point named every event of the transaction but its XID: only the END
+			// record carries such an offset (Debezium writes the END with the offset from before
+			// the commit), so the previous run wrote this END already.
+			_ = t.tx.Load(nil)
+			return nil
+		}
 		// The END record carries the offset after the commit: once it is acknowledged, a restart
 		// begins after this transaction and neither replays nor re-ends it.
 		recs := t.tx.End(s.records[:0], time.Unix(int64(h.Timestamp), 0), t.partition, t.pos.offset(false))
@@ -364,15 +396,31 @@ func (s *streamer) query(ctx context.Context, h *replication.EventHeader, e *rep
 		strings.HasPrefix(upper, "DELETE ") || strings.HasPrefix(upper, "SAVEPOIN") {
 		return nil
 	}
+	if s.skipGroup {
+		// Restarting inside this statement's event group: the previous run handled it.
+		s.skipGroup = false
+		t.pos.ddlDone()
+		t.log.Info("skipping a DDL statement the previous run already handled", "position", t.pos.describeEvent(), "statement", sql)
+		return nil
+	}
 	if s.skipping {
 		return nil
 	}
-	if !t.pos.inTx {
-		// A DDL statement is its own transaction (MariaDB logs it under a standalone GTID): once
-		// handled, a restart must not replay it.
-		t.pos.restartGTIDs = t.pos.currentGTIDs
+	hist := t.historyOffset()
+	// A DDL statement is its own transaction (MariaDB logs it under a standalone GTID): once
+	// handled, a restart must not replay it.
+	t.pos.ddlDone()
+	return t.schemaChange(ctx, string(e.Schema), sql, time.Unix(int64(h.Timestamp), 0), true, hist)
+}
+
+// historyOffset is the schema history position of the DDL statement at the current event, as
+// Debezium records it (see position.ddlHistoryOffset), with the transaction in progress.
+func (t *Task) historyOffset() map[string]any {
+	m := t.pos.ddlHistoryOffset()
+	if t.tx != nil {
+		t.tx.Store(m)
 	}
-	return t.schemaChange(ctx, string(e.Schema), sql, time.Unix(int64(h.Timestamp), 0), true)
+	return m
 }
 
 // rows emits the change events of one rows event.
@@ -490,9 +538,9 @@ func (s *streamer) maybeHeartbeat(ctx context.Context) error {
 	return nil
 }
 
-// schemaChange applies a DDL statement: table model, schema history, schema change event,
-// truncate event.
-func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, streaming bool) error {
+// schemaChange applies a DDL statement: table model, schema history (at position histPos),
+// schema change event, truncate event. The events carry the current offset.
+func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, streaming bool, histPos map[string]any) error {
 	res, err := t.schema.applyDDL(t.schema.tables, db, sql)
 	if err != nil {
 		if errors.Is(err, errUnparseable) {
@@ -559,7 +607,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 	}
 	rec := &schemahistory.Record{
 		Source:       t.partition,
-		Position:     t.offset(),
+		Position:     histPos,
 		TsMs:         time.Now().UnixMilli(),
 		DatabaseName: res.Database,
 		DDL:          sql,
@@ -576,6 +624,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 			tid = &res.Changes[0].ID
 		}
 		r := t.schemaChangeRecord(rec, tid, ts, streaming)
+		r.SourceOffset = t.offset()
 		if err := t.emit(ctx, []*api.SourceRecord{r}); err != nil {
 			return err
 		}

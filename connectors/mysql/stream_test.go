@@ -202,13 +202,13 @@ func TestMariaGTIDs(t *testing.T) {
 func TestUnparseableDDL(t *testing.T) {
 	task := unitTask(t, FlavorMariaDB)
 	task.pos.file, task.pos.eventPos = "mariadb-bin.000002", 777
-	err := task.schemaChange(context.Background(), "shop", "CREATE TABLE x (id MYSTERYTYPE)", time.Now(), true)
+	err := task.schemaChange(context.Background(), "shop", "CREATE TABLE x (id MYSTERYTYPE)", time.Now(), true, task.offset())
 	if err == nil || !strings.Contains(err.Error(), "MYSTERYTYPE") || !strings.Contains(err.Error(), "position 777") ||
 		!strings.Contains(err.Error(), "skip.unparseable.ddl") {
 		t.Fatalf("error %v", err)
 	}
 	task = unitTask(t, FlavorMariaDB, "schema.history.internal.skip.unparseable.ddl", "true")
-	if err := task.schemaChange(context.Background(), "shop", "CREATE TABLE x (id MYSTERYTYPE)", time.Now(), true); err != nil {
+	if err := task.schemaChange(context.Background(), "shop", "CREATE TABLE x (id MYSTERYTYPE)", time.Now(), true, task.offset()); err != nil {
 		t.Fatalf("with skip: %v", err)
 	}
 }
