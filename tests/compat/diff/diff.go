@@ -48,6 +48,7 @@ type Report struct {
 // Compare compares ours against theirs under rules (nil rules: everything must be equal).
 func Compare(ours, theirs *Dump, rules *Rules) *Report {
 	rep := &Report{Allowed: map[string]int{}, OursPrefix: ours.Manifest.Prefix, TheirsPrefix: theirs.Manifest.Prefix}
+	rules = rules.ForReference(theirs.Manifest.Producer)
 	c := &comparer{rules: rules, rep: rep, ours: ours.Manifest, theirs: theirs.Manifest, oursDump: ours, theirsDump: theirs}
 	names := map[string]bool{}
 	for t := range ours.Topics {

@@ -51,6 +51,11 @@ type Rule struct {
 	Check Check `json:"check"`
 	// Pattern is the regular expression of CheckPattern.
 	Pattern string `json:"pattern,omitempty"`
+	// References limits the rule to comparisons with a reference dump (THEIRS) whose manifest
+	// names a producer containing one of these strings ("MariaDbConnector"), for a difference
+	// of one connector that must not loosen the comparison of the others; empty means every
+	// comparison.
+	References []string `json:"references,omitempty"`
 	// Reason says why the difference is legitimate.
 	Reason string `json:"reason"`
 
@@ -153,6 +158,27 @@ func (rs *Rules) Add(r Rule) error {
 	}
 	rs.Rules = append(rs.Rules, parsed.Rules...)
 	return nil
+}
+
+// ForReference returns the rules that apply to a comparison with a reference written by
+// producer (its manifest's producer): those without References and those naming part of it.
+func (rs *Rules) ForReference(producer string) *Rules {
+	if rs == nil {
+		return nil
+	}
+	out := &Rules{Rules: make([]*Rule, 0, len(rs.Rules))}
+	for _, r := range rs.Rules {
+		ok := len(r.References) == 0
+		for _, ref := range r.References {
+			if ref != "" && strings.Contains(producer, ref) {
+				ok = true
+			}
+		}
+		if ok {
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	return out
 }
 
 // appliesTo reports whether the rule covers logical topic t.
