@@ -370,8 +370,9 @@ type debezium struct {
 	url string
 }
 
-// startedDebezium is deploy/testbed/debezium-down's path once a test of this package started the
-// Debezium worker, so TestMain stops it again; a worker that was already running is left alone.
+// startedDebezium is deploy/testbed/debezium-down's path once a test of this package launched the
+// Debezium worker, so TestMain stops it again; a worker that was already running, or that another
+// process was starting, is left alone.
 var startedDebezium struct {
 	sync.Mutex
 	down string
@@ -412,7 +413,11 @@ func startDebezium(t *testing.T) *debezium {
 		}
 		t.Skip(msg)
 	}
-	startedDebezium.down = filepath.Join(dir, "debezium-down")
+	// Stop it afterwards only if this call launched the JVM: debezium-up may instead have waited
+	// for a worker someone else was starting, which is theirs to stop.
+	if bytes.Contains(out, []byte("starting Kafka Connect with Debezium")) {
+		startedDebezium.down = filepath.Join(dir, "debezium-down")
+	}
 	return d
 }
 
