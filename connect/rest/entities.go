@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/offsets"
 )
 
 // TargetState is the state a user asked a connector to be in. The JSON names are Kafka Connect's
@@ -126,6 +127,29 @@ func (r RestartRequest) ShouldRestartTask(s State) bool {
 type ConnectorOffset struct {
 	Partition map[string]any `json:"partition"`
 	Offset    map[string]any `json:"offset"`
+}
+
+// MarshalJSON writes the partition and offset maps in the field order Kafka Connect uses (Java
+// HashMap iteration order, as the offsets topic holds them), not encoding/json's sorted order, so a
+// body read from connectd compares equal, text for text, with Kafka Connect's.
+func (o ConnectorOffset) MarshalJSON() ([]byte, error) {
+	b := append(make([]byte, 0, 256), `{"partition":`...)
+	b, err := appendJSONMap(b, o.Partition)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"offset":`...)
+	if b, err = appendJSONMap(b, o.Offset); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendJSONMap(dst []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	return offsets.AppendOffset(dst, m)
 }
 
 // ConnectorOffsets is the body of GET and PATCH /connectors/{c}/offsets.

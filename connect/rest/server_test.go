@@ -271,3 +271,18 @@ func TestForwardToLeader(t *testing.T) {
 		t.Errorf("no leader: %d %s, want 409", code, body)
 	}
 }
+
+func TestConnectorOffsetJSONUsesKafkaConnectFieldOrder(t *testing.T) {
+	b, err := json.Marshal(ConnectorOffsets{Offsets: []ConnectorOffset{{
+		Partition: map[string]any{"server": "dbserver1"},
+		Offset:    map[string]any{"file": "mysql-bin.000003", "pos": int64(154), "row": int64(1), "server_id": int64(223344), "event": int64(2), "ts_sec": int64(1700000000)},
+	}, {Partition: map[string]any{"server": "x"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The offset value as Kafka Connect's JsonConverter writes Debezium's HashMap (offsets' goldens).
+	want := `{"offsets":[{"partition":{"server":"dbserver1"},"offset":{"ts_sec":1700000000,"file":"mysql-bin.000003","pos":154,"row":1,"server_id":223344,"event":2}},{"partition":{"server":"x"},"offset":null}]}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+}

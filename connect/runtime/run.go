@@ -220,6 +220,10 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(newConnectPartitioner()),
 		kgo.AllowAutoTopicCreation(),
+		// franz-go waits MetadataMinAge (5 s by default) before asking again for a topic that is
+		// still being auto-created; Java's producer retries after ~100 ms. Without this the first
+		// record of every new table's topic sat for 5 s.
+		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RecordDeliveryTimeout(2 * time.Minute),
 		kgo.MaxBufferedRecords(1 << 20),
