@@ -129,20 +129,31 @@ type ConnectorOffset struct {
 	Offset    map[string]any `json:"offset"`
 }
 
-// MarshalJSON writes the partition and offset maps in the field order Kafka Connect uses (Java
-// HashMap iteration order, as the offsets topic holds them), not encoding/json's sorted order, so a
-// body read from connectd compares equal, text for text, with Kafka Connect's.
-func (o ConnectorOffset) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 256), `{"partition":`...)
-	b, err := appendJSONMap(b, o.Partition)
-	if err != nil {
-		return nil, err
+// wireOffsets is how GET /connectors/{c}/offsets writes ConnectorOffsets: partition and offset
+// maps in the field order Kafka Connect uses (Java HashMap iteration order, as the offsets topic
+// holds them) rather than encoding/json's sorted order, so the body equals Kafka Connect's text for
+// text. Values come from the offset store, where integers are int64.
+type wireOffsets ConnectorOffsets
+
+// MarshalJSON implements json.Marshaler.
+func (o wireOffsets) MarshalJSON() ([]byte, error) {
+	b := append(make([]byte, 0, 256), `{"offsets":[`...)
+	var err error
+	for i, off := range o.Offsets {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"partition":`...)
+		if b, err = appendJSONMap(b, off.Partition); err != nil {
+			return nil, err
+		}
+		b = append(b, `,"offset":`...)
+		if b, err = appendJSONMap(b, off.Offset); err != nil {
+			return nil, err
+		}
+		b = append(b, '}')
 	}
-	b = append(b, `,"offset":`...)
-	if b, err = appendJSONMap(b, o.Offset); err != nil {
-		return nil, err
-	}
-	return append(b, '}'), nil
+	return append(b, "]}"...), nil
 }
 
 func appendJSONMap(dst []byte, m map[string]any) ([]byte, error) {

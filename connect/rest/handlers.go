@@ -438,7 +438,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 	if offs.Offsets == nil {
 		offs.Offsets = []ConnectorOffset{}
 	}
-	writeJSON(w, http.StatusOK, offs)
+	writeJSON(w, http.StatusOK, wireOffsets(offs))
 }
 
 func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {

@@ -273,7 +273,7 @@ func TestForwardToLeader(t *testing.T) {
 }
 
 func TestConnectorOffsetJSONUsesKafkaConnectFieldOrder(t *testing.T) {
-	b, err := json.Marshal(ConnectorOffsets{Offsets: []ConnectorOffset{{
+	b, err := json.Marshal(wireOffsets{Offsets: []ConnectorOffset{{
 		Partition: map[string]any{"server": "dbserver1"},
 		Offset:    map[string]any{"file": "mysql-bin.000003", "pos": int64(154), "row": int64(1), "server_id": int64(223344), "event": int64(2), "ts_sec": int64(1700000000)},
 	}, {Partition: map[string]any{"server": "x"}}}})
