@@ -18,12 +18,15 @@
 // history replays in either implementation.
 //
 // Output matches Debezium 3.5's MariaDB connector record for record on the compatibility
-// workload (tests/mysql TestCompatWithDebezium against tests/compat/reference), except where
-// connectd deliberately differs:
-//   - a DDL statement's history position is the position after it (Debezium 3.5 keeps the DDL's
-//     GTID event as an open transaction, so a restart there replays the DDL);
+// workload (tests/mysql TestCompatWithDebezium against tests/compat/reference), schema history
+// positions included, except where Debezium's offsets make a restart repeat records:
 //   - a transaction's END record carries the offset after its commit (Debezium's carries the one
-//     before, so a restart after an acknowledged END emits it again).
+//     before, with which a restart writes the BEGIN and a second, empty END);
+//   - a DDL statement's events (schema change, TRUNCATE) carry the offset after it (Debezium's
+//     is its GTID event with event=1, with which a restart applies and announces it again).
+//
+// Offsets Debezium wrote at those points are read as meaning what was written: resuming from
+// them repeats neither the END nor the statement (tests/mysql crossover tests).
 package mysql
 
 import (
