@@ -389,6 +389,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	}
 	r.Version = sys.rest.pluginVersion(ctx, conn["connector.class"])
 	check := func(ctx context.Context) error { return sys.rest.failed(ctx, name) }
+	errLogStart := fileSize(mariaDBErrorLog)
 	s := startSampler(sys.pid, 200*time.Millisecond)
 	u0 := s.now()
 
@@ -513,7 +514,17 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		return r, err
 	}
 	r.PeakRSSKiB, r.MaxSampledKiB, r.CPUSeconds = last.HWMKiB, maxRSS, last.CPU-u0.CPU
-	r.Notes = append(r.Notes, sys.logNotes()...)
+	if kind == "dbz" {
+		r.Notes = append(r.Notes, sys.logNotes(name, prefix)...)
+	} else {
+		r.Notes = append(r.Notes, sys.logNotes()...)
+	}
+	if id := conn["database.server.id"]; id != "" {
+		if n := binlogDumps(errLogStart, id); n > 1 {
+			r.Notes = append(r.Notes, fmt.Sprintf("MariaDB's error log shows %d binlog streams for its server id %s during the run: it lost its binlog connection "+
+				"and reconnected, and streaming stalled until it did", n, id))
+		}
+	}
 	if names, err := sys.rest.connectors(ctx); err == nil {
 		var others []string
 		for _, n := range names {
