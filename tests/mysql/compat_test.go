@@ -36,6 +36,13 @@ func TestCompatWithDebezium(t *testing.T) {
 func compatRun(t *testing.T, config, reference string) {
 	root := testbed.RepoRoot(t)
 	d := newDB(t) // for its connection; the workload uses the database compat
+	// The database compat is one per server: a second run of the suite against the same server
+	// (two checkouts, or a developer's run during CI's) waits here instead of resetting it under
+	// this one. The lock is the session's, released when newDB's cleanup closes the connection,
+	// after the worker's cleanup stopped the connector.
+	if got := d.query("SELECT GET_LOCK('connectd_tests_compat', 900)"); len(got) != 1 || got[0][0] != "1" {
+		t.Fatalf("could not take the lock on the database compat within 15 minutes (GET_LOCK returned %v): another run of this test holds it", got)
+	}
 	runSQL := func(file string) {
 		b, err := os.ReadFile(filepath.Join(root, "tests/compat/workload", file))
 		if err != nil {

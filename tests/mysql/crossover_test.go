@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +137,7 @@ func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	// per-table counters into the offsets each side must read; only this database's DDL goes
 	// into the history; JSON without schemas keeps the assertions short.
 	x.cfg = connectorConfig(d, prefix, x.history,
-		"database.server.id", "6301",
+		"database.server.id", serverID(d.name),
 		"snapshot.mode", "initial",
 		"provide.transaction.metadata", "true",
 		"schema.history.internal.store.only.captured.databases.ddl", "true",
@@ -155,6 +157,14 @@ func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	})
 	x.c = newConsumer(t, x.topic, x.txTopic, prefix, x.history)
 	return x
+}
+
+// serverID is the replication client id of the connector of database name: unique per test
+// run, as two binlog readers with one id on one server disconnect each other.
+func serverID(name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return strconv.Itoa(10000 + int(h.Sum32()%1000000))
 }
 
 const (
