@@ -47,7 +47,7 @@ func TestDefaults(t *testing.T) {
 		{"binary", c.BinaryMode, envelope.BinaryBytes},
 		{"batch", c.MaxBatchSize, 2048},
 		{"queue", c.MaxQueueSize, 8192},
-		{"queue bytes", c.MaxQueueSizeInBytes, int64(64 << 20)},
+		{"queue bytes", c.MaxQueueSizeInBytes, int64(8388608)},
 		{"poll", c.PollInterval, 500 * time.Millisecond},
 		{"chunk", c.IncrementalSnapshotChunkSize, 1024},
 		{"skip t", c.SkippedOperations.Has(envelope.OpTruncate), true},
@@ -173,6 +173,27 @@ func TestSpec(t *testing.T) {
 	s[0].Name = "changed"
 	if Spec()[0].Name != "name" {
 		t.Error("Spec returns shared state")
+	}
+}
+
+func TestConnectorSpec(t *testing.T) {
+	s := ConnectorSpec(HistoryKafkaTopic, SnapshotDelayMs)
+	for _, n := range []string{Name, ConnectorClass, TasksMax, HistoryKafkaTopic, SnapshotDelayMs} {
+		if s.Key(n) != nil {
+			t.Errorf("connector spec keeps %s", n)
+		}
+	}
+	if s.Key(TopicPrefix) == nil || s.Key(HistoryKafkaBootstrapServers) == nil || len(s) != len(Spec())-5 {
+		t.Errorf("connector spec has %d keys, want %d", len(s), len(Spec())-5)
+	}
+	// A connector's spec is its own: changing a key does not change the next one.
+	s.Key(Port).Default = "3306"
+	if ConnectorSpec().Key(Port).Default != "" {
+		t.Error("ConnectorSpec returns shared state")
+	}
+	// Without name and connector.class, a connector's properties alone validate.
+	if _, n := ConnectorSpec().Validate(map[string]string{"topic.prefix": "p", "database.hostname": "h", "database.user": "u"}); n != 0 {
+		t.Errorf("%d validation errors without the runtime's keys", n)
 	}
 }
 
