@@ -1,11 +1,13 @@
 package offsets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/connectd/connectd/connect/api/jsontext"
 )
 
 // parser is a small strict JSON (RFC 8259) reader for offset keys and values. It exists instead of
@@ -14,6 +16,7 @@ import (
 type parser struct {
 	data []byte
 	pos  int
+	buf  []byte // scratch space for unescaping strings
 }
 
 // parseJSON parses exactly one JSON value with optional surrounding whitespace. Objects become
@@ -50,14 +53,7 @@ func (p *parser) describe() string {
 }
 
 func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
+	p.pos = jsontext.SkipSpace(p.data, p.pos)
 }
 
 func (p *parser) parseValue(depth int) (any, error) {
@@ -87,7 +83,7 @@ func (p *parser) parseValue(depth int) (any, error) {
 }
 
 func (p *parser) literal(word string) error {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+	if jsontext.HasLiteral(p.data, p.pos, word) {
 		p.pos += len(word)
 		return nil
 	}
@@ -169,170 +165,73 @@ func (p *parser) parseArray(depth int) (any, error) {
 	}
 }
 
-// parseString reads a quoted string at p.pos. The fast path returns a copy of the raw bytes when
-// there is nothing to unescape.
+// parseString reads a quoted string at p.pos. A string without escapes is copied once from the
+// input; one with escapes is unescaped into the parser's scratch buffer first.
 func (p *parser) parseString() (string, error) {
 	start := p.pos
-	p.pos++ // "
-	i := p.pos
-	for i < len(p.data) {
-		c := p.data[i]
-		if c == '"' {
-			s := p.data[p.pos:i]
-			if !utf8.Valid(s) {
-				p.pos = start
-				return "", p.errorf("string is not valid UTF-8")
-			}
-			p.pos = i + 1
-			return string(s), nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		i++
+	b, end, escaped, err := jsontext.ReadString(p.data, p.pos, p.buf)
+	if err != nil {
+		return "", p.syntaxError(err, start)
 	}
-	buf := make([]byte, 0, i-p.pos+16)
-	buf = append(buf, p.data[p.pos:i]...)
-	p.pos = i
-	for {
-		if p.pos >= len(p.data) {
-			return "", p.errorf("unterminated string starting at byte %d", start)
-		}
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			if !utf8.Valid(buf) {
-				return "", p.errorf("string starting at byte %d is not valid UTF-8", start)
-			}
-			return string(buf), nil
-		case c < 0x20:
-			return "", p.errorf("control character 0x%02x inside a string must be escaped", c)
-		case c == '\\':
-			if p.pos+1 >= len(p.data) {
-				return "", p.errorf("unterminated escape")
-			}
-			e := p.data[p.pos+1]
-			p.pos += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, err := p.hex4()
-				if err != nil {
-					return "", err
-				}
-				if utf16.IsSurrogate(r) {
-					// A pair is two escapes; a lone half (which Java strings can hold) has no
-					// UTF-8 form and becomes U+FFFD.
-					r2 := rune(-1)
-					if p.pos+1 < len(p.data) && p.data[p.pos] == '\\' && p.data[p.pos+1] == 'u' {
-						save := p.pos
-						p.pos += 2
-						var err error
-						if r2, err = p.hex4(); err != nil {
-							return "", err
-						}
-						if utf16.DecodeRune(r, r2) == utf8.RuneError {
-							p.pos = save
-							r2 = -1
-						}
-					}
-					if r2 >= 0 {
-						r = utf16.DecodeRune(r, r2)
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				return "", p.errorf("invalid escape \\%c", e)
-			}
-		default:
-			buf = append(buf, c)
-			p.pos++
-		}
+	if escaped {
+		p.buf = b
 	}
+	if !utf8.Valid(b) {
+		if !escaped {
+			return "", p.errorf("string is not valid UTF-8")
+		}
+		p.pos = end
+		return "", p.errorf("string starting at byte %d is not valid UTF-8", start)
+	}
+	p.pos = end
+	return string(b), nil
 }
 
-func (p *parser) hex4() (rune, error) {
-	if len(p.data)-p.pos < 4 {
-		return 0, p.errorf("truncated \\u escape")
+// syntaxError words an error of package jsontext as this parser always has, for the value that
+// starts at byte start.
+func (p *parser) syntaxError(err error, start int) error {
+	var se *jsontext.SyntaxError
+	if !errors.As(err, &se) {
+		return err
 	}
-	var r rune
-	for _, c := range p.data[p.pos : p.pos+4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case c >= 'A' && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		default:
-			return 0, p.errorf("invalid hex digit %q in \\u escape", c)
-		}
+	p.pos = se.Pos
+	switch se.Code {
+	case jsontext.ErrUnterminatedString:
+		return p.errorf("unterminated string starting at byte %d", start)
+	case jsontext.ErrUnterminatedEscape:
+		return p.errorf("unterminated escape")
+	case jsontext.ErrControlChar:
+		return p.errorf("control character 0x%02x inside a string must be escaped", se.Byte)
+	case jsontext.ErrInvalidEscape:
+		p.pos++ // after the escape's letter
+		return p.errorf("invalid escape \\%c", se.Byte)
+	case jsontext.ErrTruncatedHex:
+		return p.errorf("truncated \\u escape")
+	case jsontext.ErrInvalidHex:
+		return p.errorf("invalid hex digit %q in \\u escape", se.Byte)
+	case jsontext.ErrDigit:
+		return p.errorf("invalid number, expected a digit")
+	case jsontext.ErrLeadingZero:
+		return p.errorf("invalid number with a leading zero")
+	case jsontext.ErrFractionDigit:
+		return p.errorf("invalid number, expected a digit after '.'")
+	case jsontext.ErrExponentDigit:
+		return p.errorf("invalid number, expected a digit in the exponent")
 	}
-	p.pos += 4
-	return r, nil
+	return p.errorf("%s", se.Code)
 }
 
 // parseNumber reads a JSON number: integers (no fraction, no exponent) as int64, as Jackson's
 // longValue does for the offsets Kafka Connect reads; everything else as float64.
 func (p *parser) parseNumber() (any, error) {
 	start := p.pos
-	if p.data[p.pos] == '-' {
-		p.pos++
+	end, integral, err := jsontext.ScanNumber(p.data, p.pos, false)
+	if err != nil {
+		return nil, p.syntaxError(err, start)
 	}
-	digits := p.pos
-	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-		p.pos++
-	}
-	if p.pos == digits {
-		return nil, p.errorf("invalid number, expected a digit")
-	}
-	if p.data[digits] == '0' && p.pos-digits > 1 {
-		p.pos = digits
-		return nil, p.errorf("invalid number with a leading zero")
-	}
-	isFloat := false
-	if p.pos < len(p.data) && p.data[p.pos] == '.' {
-		isFloat = true
-		p.pos++
-		frac := p.pos
-		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-			p.pos++
-		}
-		if p.pos == frac {
-			return nil, p.errorf("invalid number, expected a digit after '.'")
-		}
-	}
-	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
-		isFloat = true
-		p.pos++
-		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
-			p.pos++
-		}
-		exp := p.pos
-		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-			p.pos++
-		}
-		if p.pos == exp {
-			return nil, p.errorf("invalid number, expected a digit in the exponent")
-		}
-	}
+	p.pos = end
 	text := string(p.data[start:p.pos])
-	if !isFloat {
+	if integral {
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("at byte %d: integer %s does not fit a 64-bit signed integer (Java long)", start, text)
