@@ -10,6 +10,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/schemahistory"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -556,7 +557,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 			}
 			return errPermanent{fmt.Errorf("cannot parse the DDL statement at %s: %w; statement: %s. "+
 				"Set %s=true to skip statements that cannot be parsed (the table model may then be wrong)",
-				t.pos.describeEvent(), err, sql, propSkipUnparseable)}
+				t.pos.describeEvent(), err, sql, cdcconfig.HistorySkipUnparseableDDL)}
 		}
 		return errPermanent{fmt.Errorf("cannot apply the DDL statement at %s: %w; statement: %s", t.pos.describeEvent(), err, sql)}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/queue"
@@ -458,7 +459,7 @@ func (t *Task) oldestMariaGTIDs(conn *client.Conn, file string) (mariaGTIDSet, e
 // replayHistory rebuilds the table model from the schema history up to the stored offset.
 func (t *Task) replayHistory(ctx context.Context, off *storedOffset) error {
 	if t.history == nil {
-		return fmt.Errorf("the connector has a stored offset but no schema history store is configured; set %s and %s", propHistoryTopic, propHistoryServers)
+		return fmt.Errorf("the connector has a stored offset but no schema history store is configured; set %s and %s", cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers)
 	}
 	stats, err := schemahistory.Replay(ctx, t.history, t.schema.tables, schemahistory.ReplayOptions{
 		Include: func(rec *schemahistory.Record) bool {
