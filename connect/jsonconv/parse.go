@@ -3,9 +3,9 @@ package jsonconv
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/connectd/connectd/connect/api/jsontext"
 )
 
 // kind is the type of a parsed JSON node.
@@ -61,6 +61,7 @@ const maxDepth = 1000
 type parser struct {
 	data []byte
 	pos  int
+	buf  []byte // scratch space for unescaping strings
 }
 
 // parse reads one JSON document. Empty input (only white space) gives a missing node, as
@@ -88,14 +89,7 @@ func (p *parser) errorf(format string, args ...any) error {
 }
 
 func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
+	p.pos = jsontext.SkipSpace(p.data, p.pos)
 }
 
 func (p *parser) value(depth int) (node, error) {
@@ -138,7 +132,7 @@ func (p *parser) value(depth int) (node, error) {
 
 // literal consumes word if the input continues with it.
 func (p *parser) literal(word string) bool {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+	if jsontext.HasLiteral(p.data, p.pos, word) {
 		p.pos += len(word)
 		return true
 	}
@@ -232,136 +226,57 @@ func (p *parser) array(depth int) (node, error) {
 
 func (p *parser) number() (node, error) {
 	start := p.pos
-	if p.data[p.pos] == '-' {
-		p.pos++
+	end, integral, err := jsontext.ScanNumber(p.data, p.pos, true)
+	if err != nil {
+		return node{}, p.syntaxError(err)
 	}
-	digits := func() int {
-		s := p.pos
-		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-			p.pos++
-		}
-		return p.pos - s
-	}
-	if digits() == 0 {
-		return node{}, p.errorf("expected a digit")
-	}
-	integral := true
-	if p.pos < len(p.data) && p.data[p.pos] == '.' {
-		integral = false
-		p.pos++
-		if digits() == 0 {
-			return node{}, p.errorf("expected a digit after the decimal point")
-		}
-	}
-	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
-		integral = false
-		p.pos++
-		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
-			p.pos++
-		}
-		if digits() == 0 {
-			return node{}, p.errorf("expected a digit in the exponent")
-		}
-	}
+	p.pos = end
 	return node{kind: kindNumber, str: string(p.data[start:p.pos]), integral: integral}, nil
 }
 
 var errBadUTF8 = errors.New("invalid UTF-8 in a string")
 
 func (p *parser) str() (string, error) {
-	p.pos++ // opening quote
-	start := p.pos
-	// Fast path: no escapes.
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if c == '"' {
-			s := p.data[start:p.pos]
-			p.pos++
-			if !utf8.Valid(s) {
-				return "", errBadUTF8
-			}
-			return string(s), nil
-		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
-			return "", p.errorf("unescaped control character in a string")
-		}
-		p.pos++
+	b, end, escaped, err := jsontext.ReadString(p.data, p.pos, p.buf)
+	if err != nil {
+		return "", p.syntaxError(err)
 	}
-	buf := append([]byte(nil), p.data[start:p.pos]...)
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			if !utf8.Valid(buf) {
-				return "", errBadUTF8
-			}
-			return string(buf), nil
-		case c < 0x20:
-			return "", p.errorf("unescaped control character in a string")
-		case c != '\\':
-			buf = append(buf, c)
-			p.pos++
-			continue
-		}
-		p.pos++
-		if p.pos >= len(p.data) {
-			break
-		}
-		e := p.data[p.pos]
-		p.pos++
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return "", p.errorf("bad \\u escape")
-			}
-			if utf16.IsSurrogate(r) {
-				// A pair becomes one character; a lone surrogate (legal in a Java string) has
-				// no UTF-8 form and becomes U+FFFD.
-				save := p.pos
-				if p.literal(`\u`) {
-					if r2, ok := p.hex4(); ok {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							buf = utf8.AppendRune(buf, dec)
-							continue
-						}
-					}
-				}
-				p.pos = save
-				r = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return "", p.errorf("bad escape \\%c", e)
-		}
+	if escaped {
+		p.buf = b
 	}
-	return "", p.errorf("unterminated string")
+	p.pos = end
+	if !utf8.Valid(b) {
+		return "", errBadUTF8
+	}
+	return string(b), nil
 }
 
-func (p *parser) hex4() (rune, bool) {
-	if len(p.data)-p.pos < 4 {
-		return 0, false
+// syntaxError words an error of package jsontext as this parser always has.
+func (p *parser) syntaxError(err error) error {
+	var se *jsontext.SyntaxError
+	if !errors.As(err, &se) {
+		return err
 	}
-	v, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	p.pos = se.Pos
+	switch se.Code {
+	case jsontext.ErrUnterminatedString:
+		return p.errorf("unterminated string")
+	case jsontext.ErrUnterminatedEscape:
+		p.pos++ // past the backslash: the end of the input
+		return p.errorf("unterminated string")
+	case jsontext.ErrControlChar:
+		return p.errorf("unescaped control character in a string")
+	case jsontext.ErrInvalidEscape:
+		p.pos++ // after the escape's letter
+		return p.errorf("bad escape \\%c", se.Byte)
+	case jsontext.ErrTruncatedHex, jsontext.ErrInvalidHex:
+		return p.errorf("bad \\u escape")
+	case jsontext.ErrDigit:
+		return p.errorf("expected a digit")
+	case jsontext.ErrFractionDigit:
+		return p.errorf("expected a digit after the decimal point")
+	case jsontext.ErrExponentDigit:
+		return p.errorf("expected a digit in the exponent")
 	}
-	p.pos += 4
-	return rune(v), true
+	return p.errorf("%s", se.Code)
 }
