@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/connectd/connectd/connect/api/jsontext"
 	"github.com/connectd/connectd/connect/api/relational"
 )
 
@@ -75,14 +74,7 @@ func (s *scanner) errorf(format string, args ...any) error {
 }
 
 func (s *scanner) ws() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
+	s.pos = jsontext.SkipSpace(s.data, s.pos)
 }
 
 // peek returns the next non-space byte without consuming it, 0 at the end of input.
@@ -119,7 +111,7 @@ func (s *scanner) null() bool {
 }
 
 func (s *scanner) literal(word string) bool {
-	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
+	if jsontext.HasLiteral(s.data, s.pos, word) {
 		s.pos += len(word)
 		return true
 	}
@@ -193,117 +185,44 @@ func (s *scanner) nextElem(first *bool) (bool, error) {
 }
 
 // stringBytes reads a string and returns its unescaped bytes. They alias the input or the
-// decoder's scratch buffer: valid until the next call only.
+// decoder's scratch buffer: valid until the next call only. They are not checked for valid UTF-8,
+// as Debezium's reader does not check them either.
 func (s *scanner) stringBytes() ([]byte, error) {
 	if s.peek() != '"' {
 		return nil, s.errorf("expected a string, found %s", s.found())
 	}
-	s.pos++
-	s.scratch = false
-	start := s.pos
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		switch {
-		case c == '"':
-			s.pos++
-			return s.data[start : s.pos-1], nil
-		case c == '\\':
-			return s.escapedString(start)
-		case c < 0x20:
-			return nil, s.errorf("control character %#02x inside a string", c)
-		}
-		s.pos++
+	b, end, escaped, err := jsontext.ReadString(s.data, s.pos, s.dec.buf)
+	if err != nil {
+		return nil, s.syntaxError(err)
 	}
-	return nil, s.errorf("unterminated string")
+	s.scratch = escaped
+	if escaped {
+		s.dec.buf = b
+	}
+	s.pos = end
+	return b, nil
 }
 
-// escapedString continues stringBytes from the first backslash, unescaping into the scratch
-// buffer.
-func (s *scanner) escapedString(start int) ([]byte, error) {
-	s.scratch = true
-	buf := append(s.dec.buf[:0], s.data[start:s.pos]...)
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		switch {
-		case c == '"':
-			s.pos++
-			s.dec.buf = buf
-			return buf, nil
-		case c < 0x20:
-			return nil, s.errorf("control character %#02x inside a string", c)
-		case c != '\\':
-			buf = append(buf, c)
-			s.pos++
-			continue
-		}
-		if s.pos+1 >= len(s.data) {
-			return nil, s.errorf("unterminated string")
-		}
-		e := s.data[s.pos+1]
-		s.pos += 2
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, err := s.hex4()
-			if err != nil {
-				return nil, err
-			}
-			if utf16.IsSurrogate(r) {
-				// A pair is two \u escapes; a lone half becomes U+FFFD, as Java would print it.
-				r2 := utf8.RuneError
-				if s.pos+1 < len(s.data) && s.data[s.pos] == '\\' && s.data[s.pos+1] == 'u' {
-					save := s.pos
-					s.pos += 2
-					lo, err := s.hex4()
-					if err != nil {
-						return nil, err
-					}
-					if r2 = utf16.DecodeRune(r, lo); r2 == utf8.RuneError {
-						s.pos = save
-					}
-				}
-				r = r2
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			s.pos--
-			return nil, s.errorf("invalid escape '\\%c' in a string", e)
-		}
+// syntaxError words an error of package jsontext as this decoder always has.
+func (s *scanner) syntaxError(err error) error {
+	var se *jsontext.SyntaxError
+	if !errors.As(err, &se) {
+		return err
 	}
-	return nil, s.errorf("unterminated string")
-}
-
-func (s *scanner) hex4() (rune, error) {
-	if len(s.data)-s.pos < 4 {
-		return 0, s.errorf("truncated \\u escape")
+	s.pos = se.Pos
+	switch se.Code {
+	case jsontext.ErrUnterminatedString, jsontext.ErrUnterminatedEscape:
+		return s.errorf("unterminated string")
+	case jsontext.ErrControlChar:
+		return s.errorf("control character %#02x inside a string", se.Byte)
+	case jsontext.ErrInvalidEscape:
+		return s.errorf("invalid escape '\\%c' in a string", se.Byte)
+	case jsontext.ErrTruncatedHex:
+		return s.errorf("truncated \\u escape")
+	case jsontext.ErrInvalidHex:
+		return s.errorf("invalid \\u escape")
 	}
-	var r rune
-	for _, c := range s.data[s.pos : s.pos+4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case c >= 'A' && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		default:
-			return 0, s.errorf("invalid \\u escape")
-		}
-	}
-	s.pos += 4
-	return r, nil
+	return s.errorf("%s", se.Code)
 }
 
 // str reads a string value, null reading as "".
@@ -336,27 +255,22 @@ func (s *scanner) interned() (string, error) {
 	return v, nil
 }
 
-// numberBytes reads the bytes of a JSON number.
+// numberBytes reads the bytes of a JSON number. A number must end where a delimiter follows, so
+// 1-2 or 01 is one bad number rather than a good one and then a bad delimiter.
 func (s *scanner) numberBytes() ([]byte, error) {
 	s.ws()
 	start := s.pos
-	if s.pos < len(s.data) && s.data[s.pos] == '-' {
-		s.pos++
-	}
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		if c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
-			s.pos++
-			continue
-		}
-		break
-	}
-	b := s.data[start:s.pos]
-	if !validNumber(string(b)) {
-		s.pos = start
+	end, _, err := jsontext.ScanNumber(s.data, start, false)
+	if err != nil || end < len(s.data) && numberByte(s.data[end]) {
 		return nil, s.errorf("expected a number, found %s", s.found())
 	}
-	return b, nil
+	s.pos = end
+	return s.data[start:end], nil
+}
+
+// numberByte reports whether c can occur in a number.
+func numberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'
 }
 
 // integer reads an integer value.
@@ -772,44 +686,8 @@ func (s *scanner) column(c *relational.Column) error {
 	}
 }
 
-// validNumber reports whether b is a number by JSON's grammar.
+// validNumber reports whether b is a number by JSON's grammar, as a whole.
 func validNumber(b string) bool {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	return i == len(b)
+	end, _, err := jsontext.ScanNumber([]byte(b), 0, false)
+	return err == nil && end == len(b)
 }
