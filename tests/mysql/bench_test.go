@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -59,12 +60,12 @@ func TestBenchmarkThroughput(t *testing.T) {
 	cfg := connectorConfig(d, prefix, prefix+"-history")
 	// With CONNECTD_BENCH_BINARY=1 the worker is the connectd-test binary, and the RSS reported
 	// is that process's alone.
-	var w *worker
+	var w *e2e.Worker
 	pid := 0
 	if os.Getenv("CONNECTD_BENCH_BINARY") == "1" {
 		w, pid = startBinaryWorker(t)
 	} else {
-		w = startWorker(t, prefix+"-offsets")
+		w = e2e.StartWorker(t, prefix+"-offsets")
 	}
 	adm, cl := admin(t)
 	defer cl.Close()
@@ -92,16 +93,16 @@ func TestBenchmarkThroughput(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bench", "config": cfg}); code != 201 {
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "bench", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
 	waitCount(t, adm, topic, int64(rows))
 	snap := time.Since(start)
 
-	if code, b := w.call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
+	if code, b := w.Call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
 		t.Fatalf("stop: %d %s", code, b)
 	}
-	w.waitStateConnector("bench", "STOPPED")
+	w.WaitConnector("bench", "STOPPED")
 	fill(rows) // the binlog now holds rows inserts the connector has not read
 	if p := os.Getenv("CONNECTD_BENCH_HEAPPROFILE"); p != "" {
 		// A heap profile while the binlog backlog streams, to see what holds memory.
@@ -114,7 +115,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 		}()
 	}
 	start = time.Now()
-	if code, b := w.call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
+	if code, b := w.Call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
 		t.Fatalf("resume: %d %s", code, b)
 	}
 	waitCount(t, adm, topic, int64(2*rows))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -21,7 +22,7 @@ func TestBinary(t *testing.T) {
 	d := newDB(t)
 	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
 	w, _ := startBinaryWorker(t)
-	code, b := w.call("GET", "/connector-plugins", nil)
+	code, b := w.Call("GET", "/connector-plugins", nil)
 	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
 		t.Fatalf("GET /connector-plugins: %d %s", code, b)
 	}
@@ -36,7 +37,7 @@ func TestBinary(t *testing.T) {
 	bad["name"] = "bin"
 	bad["snapshot.mode"] = "sometimes"
 	bad["signal.data.collection"] = "db.signals"
-	code, b = w.call("PUT", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/config/validate", bad)
+	code, b = w.Call("PUT", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/config/validate", bad)
 	var vr struct {
 		ErrorCount int `json:"error_count"`
 	}
@@ -45,15 +46,15 @@ func TestBinary(t *testing.T) {
 		t.Errorf("validate: %d %.2000s", code, b)
 	}
 
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "bin", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	w.waitState("bin", "RUNNING")
+	w.WaitState("bin", "RUNNING")
 	topic := prefix + "." + d.name + ".t"
-	c := newConsumer(t, topic)
-	c.waitFor(topic, 1)
+	c := e2e.NewConsumer(t, topic)
+	c.WaitFor(topic, 1)
 	d.exec("UPDATE t SET v = 'b' WHERE id = 1")
-	evs := events(t, c.waitFor(topic, 2))
+	evs := e2e.Events(t, c.WaitFor(topic, 2))
 	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
 		t.Fatalf("events %v", evs)
 	}
@@ -72,7 +73,7 @@ func freePort(t *testing.T) int {
 
 // startBinaryWorker builds tests/cmd/connectd-test and runs it as a standalone worker (file
 // offsets) until the test ends; it returns the worker and its process id.
-func startBinaryWorker(t *testing.T) (*worker, int) {
+func startBinaryWorker(t *testing.T) (*e2e.Worker, int) {
 	t.Helper()
 	kafka := testbed.Kafka(t)
 	dir := t.TempDir()
@@ -110,7 +111,7 @@ func startBinaryWorker(t *testing.T) (*worker, int) {
 			t.Logf("worker log:\n%s", b)
 		}
 	})
-	w := &worker{t: t, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	w := &e2e.Worker{Client: e2e.NewClient(t, fmt.Sprintf("http://127.0.0.1:%d", port))}
 	for i := 0; ; i++ {
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			c.Close()

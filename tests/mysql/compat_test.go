@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -78,11 +79,11 @@ func compatRun(t *testing.T, config, reference string) {
 		}
 	})
 
-	w := startWorker(t, offsetsTopic)
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+	w := e2e.StartWorker(t, offsetsTopic)
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	w.waitState(name, "RUNNING")
+	w.WaitState(name, "RUNNING")
 	brokers := []string{testbed.Kafka(t)}
 	ctx := context.Background()
 	if _, err := diff.WaitQuiet(ctx, brokers, []string{prefix}, 4*time.Second); err != nil {

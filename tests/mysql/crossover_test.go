@@ -1,16 +1,10 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,19 +13,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/debezium"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
-// The Debezium reference worker (deploy/testbed/debezium-up): Kafka Connect with Debezium 3.5's
-// MariaDB plugin, its offsets in dbz-offsets. The crossover tests run one connector under both
-// runtimes: same name, topic.prefix, offsets topic and schema history topic, as a user migrating
-// would keep them.
-const (
-	debeziumREST         = "http://127.0.0.1:8183"
-	debeziumOffsetsTopic = "dbz-offsets"
-	debeziumMariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
-	runIDHeader          = "__debezium.context.runId"
-)
+// debeziumMariaDBClass is the connector the crossover tests run on the Debezium reference worker
+// (package debezium) and on ours: same name, topic.prefix, offsets topic and schema history
+// topic, as a user migrating would keep them.
+const debeziumMariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
 
 // TestCrossoverDebeziumToConnectd: Debezium snapshots a table and streams changes, among them an
 // ALTER TABLE, and is stopped (its offsets committed to dbz-offsets); a row changes while nothing
@@ -50,19 +40,19 @@ func TestCrossoverDebeziumToConnectd(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			x := newCrossover(t, c.lastDDL)
 			dbz := x.debezium
-			dbz.create(x.name, x.cfg)
-			dbz.waitTask(x.name, "RUNNING")
-			x.c.waitFor(x.topic, 3)
+			dbz.Create(x.name, x.cfg)
+			dbz.WaitTask(x.name, "RUNNING")
+			x.c.WaitFor(x.topic, 3)
 			x.firstRuntime()
-			dbz.stop(x.name)
-			t.Logf("Debezium stopped with offsets %s", dbz.offsets(x.name))
+			dbz.Stop(x.name)
+			t.Logf("Debezium stopped with offsets %s", dbz.Offsets(x.name))
 
 			x.whileStopped()
-			w := startWorker(t, debeziumOffsetsTopic)
-			if code, b := w.call("POST", "/connectors", map[string]any{"name": x.name, "config": x.cfg}); code != 201 {
+			w := e2e.StartWorker(t, debezium.OffsetsTopic)
+			if code, b := w.Call("POST", "/connectors", map[string]any{"name": x.name, "config": x.cfg}); code != 201 {
 				t.Fatalf("POST /connectors: %d %s", code, b)
 			}
-			w.waitState(x.name, "RUNNING")
+			w.WaitState(x.name, "RUNNING")
 			x.secondRuntime()
 			x.check("Debezium", "connectd")
 		})
@@ -82,26 +72,26 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			x := newCrossover(t, c.lastDDL)
 			dbz := x.debezium
-			w := startWorker(t, debeziumOffsetsTopic)
-			if code, b := w.call("POST", "/connectors", map[string]any{"name": x.name, "config": x.cfg}); code != 201 {
+			w := e2e.StartWorker(t, debezium.OffsetsTopic)
+			if code, b := w.Call("POST", "/connectors", map[string]any{"name": x.name, "config": x.cfg}); code != 201 {
 				t.Fatalf("POST /connectors: %d %s", code, b)
 			}
-			w.waitState(x.name, "RUNNING")
-			x.c.waitFor(x.topic, 3)
+			w.WaitState(x.name, "RUNNING")
+			x.c.WaitFor(x.topic, 3)
 			x.firstRuntime()
 			// PUT /stop, as an operator would before handing the connector over: the task stops
 			// and commits its offsets; then the worker goes away.
-			if code, b := w.call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
+			if code, b := w.Call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
 				t.Fatalf("PUT /connectors/%s/stop: %d %s", x.name, code, b)
 			}
-			w.waitState(x.name, "NO_TASK")
-			_, offsets := w.call("GET", "/connectors/"+x.name+"/offsets", nil)
+			w.WaitState(x.name, "NO_TASK")
+			_, offsets := w.Call("GET", "/connectors/"+x.name+"/offsets", nil)
 			t.Logf("connectd stopped with offsets %s", offsets)
-			w.stop()
+			w.Stop()
 
 			x.whileStopped()
-			dbz.create(x.name, x.cfg)
-			dbz.waitTask(x.name, "RUNNING")
+			dbz.Create(x.name, x.cfg)
+			dbz.WaitTask(x.name, "RUNNING")
 			x.secondRuntime()
 			x.check("connectd", "Debezium")
 		})
@@ -112,7 +102,7 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 type crossover struct {
 	t        *testing.T
 	d        *db
-	debezium *debezium
+	debezium *debezium.Worker
 	lastDDL  bool // the first runtime's last change is an ALTER TABLE
 	name     string
 	cfg      map[string]string
@@ -120,13 +110,13 @@ type crossover struct {
 	history  string
 	topic    string // the table's change events
 	txTopic  string // BEGIN and END records
-	c        *consumer
+	c        *e2e.Consumer
 }
 
 func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	t.Helper()
 	kafka := testbed.Kafka(t)
-	dbz := startDebezium(t)
+	dbz := debezium.Start(t, debeziumMariaDBClass)
 	d := newDB(t)
 	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)",
 		"INSERT INTO t VALUES (1,'one'),(2,'two'),(3,'three')")
@@ -148,14 +138,14 @@ func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	t.Cleanup(func() {
 		// Remove the connector and its offsets (ours too: same key) from the Debezium worker,
 		// then the topics.
-		dbz.remove(x.name)
+		dbz.Remove(x.name)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := diff.DeleteTopics(ctx, []string{kafka}, []string{prefix}, []string{x.history}); err != nil {
 			t.Logf("could not delete the test's topics: %v", err)
 		}
 	})
-	x.c = newConsumer(t, x.topic, x.txTopic, prefix, x.history)
+	x.c = e2e.NewConsumer(t, x.topic, x.txTopic, prefix, x.history)
 	return x
 }
 
@@ -183,7 +173,7 @@ func (x *crossover) firstRuntime() {
 		"INSERT INTO t VALUES (7,'seven',7)",
 		"BEGIN", "UPDATE t SET w = 2 WHERE id = 2", "DELETE FROM t WHERE id = 3", "COMMIT",
 	)
-	recs := x.c.waitFor(x.topic, firstRecords)
+	recs := x.c.WaitFor(x.topic, firstRecords)
 	x.waitEnd(recs[len(recs)-2]) // the delete; the tombstone carries no transaction
 	if x.lastDDL {
 		x.d.exec(alterX)
@@ -209,7 +199,7 @@ func (x *crossover) secondRuntime() {
 }
 
 // want is every change of the workload in order, as the table's topic must hold it.
-func (x *crossover) want() []event {
+func (x *crossover) want() []e2e.Event {
 	x2 := ""
 	if x.lastDDL {
 		x2 = `,"x":null`
@@ -221,23 +211,23 @@ func (x *crossover) want() []event {
 		return fmt.Sprintf(`{"id":%d,"v":%q,"w":%s}`, id, v, w)
 	}
 	key := func(id int) string { return fmt.Sprintf(`{"id":%d}`, id) }
-	return []event{
-		{key(1), "r", "null", row(1, "one", "")},
-		{key(2), "r", "null", row(2, "two", "")},
-		{key(3), "r", "null", row(3, "three", "")},
-		{key(4), "c", "null", row(4, "four", "")},
-		{key(1), "u", row(1, "one", ""), row(1, "uno", "")},
-		{key(5), "c", "null", row(5, "five", "")},
-		{key(6), "c", "null", row(6, "six", "")},
-		{key(7), "c", "null", row(7, "seven", "7")},
-		{key(2), "u", row(2, "two", "null"), row(2, "two", "2")},
-		{key(3), "d", row(3, "three", "null"), "null"},
+	return []e2e.Event{
+		ev(key(1), "r", "null", row(1, "one", "")),
+		ev(key(2), "r", "null", row(2, "two", "")),
+		ev(key(3), "r", "null", row(3, "three", "")),
+		ev(key(4), "c", "null", row(4, "four", "")),
+		ev(key(1), "u", row(1, "one", ""), row(1, "uno", "")),
+		ev(key(5), "c", "null", row(5, "five", "")),
+		ev(key(6), "c", "null", row(6, "six", "")),
+		ev(key(7), "c", "null", row(7, "seven", "7")),
+		ev(key(2), "u", row(2, "two", "null"), row(2, "two", "2")),
+		ev(key(3), "d", row(3, "three", "null"), "null"),
 		{Key: key(3), Op: "tombstone"},
 		// The second runtime's: the row changed while nothing ran first.
-		{key(8), "c", "null", strings.TrimSuffix(row(8, "eight", "8"), "}") + x2 + "}"},
-		{key(9), "c", "null", strings.TrimSuffix(row(9, "nine", "null"), "}") + x2 + "}"},
-		{key(10), "c", "null", strings.TrimSuffix(row(10, "ten", "null"), "}") + x2 + "}"},
-		{key(4), "u", strings.TrimSuffix(row(4, "four", "null"), "}") + x2 + "}", strings.TrimSuffix(row(4, "vier", "null"), "}") + x2 + "}"},
+		ev(key(8), "c", "null", strings.TrimSuffix(row(8, "eight", "8"), "}")+x2+"}"),
+		ev(key(9), "c", "null", strings.TrimSuffix(row(9, "nine", "null"), "}")+x2+"}"),
+		ev(key(10), "c", "null", strings.TrimSuffix(row(10, "ten", "null"), "}")+x2+"}"),
+		ev(key(4), "u", strings.TrimSuffix(row(4, "four", "null"), "}")+x2+"}", strings.TrimSuffix(row(4, "vier", "null"), "}")+x2+"}"),
 	}
 }
 
@@ -250,23 +240,23 @@ func (x *crossover) check(first, second string) {
 	t := x.t
 	t.Helper()
 	want := x.want()
-	recs := x.c.waitFor(x.topic, len(want))
-	x.c.settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
-	recs = x.c.recs[x.topic]
-	got := events(t, recs)
+	recs := x.c.WaitFor(x.topic, len(want))
+	x.c.Settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
+	recs = x.c.Records(x.topic)
+	got := e2e.Events(t, recs)
 	if len(got) != len(want) {
 		t.Errorf("topic %s: %d records, want %d", x.topic, len(got), len(want))
 	}
 	for i := range min(len(got), len(want)) {
 		if got[i] != want[i] {
 			t.Fatalf("topic %s record %d: %v, want %v (the first difference; %s handed over to %s at record %d)\n%s",
-				x.topic, i, got[i], want[i], first, second, handover(recs), dump(recs))
+				x.topic, i, got[i], want[i], first, second, handover(recs), e2e.Dump(recs))
 		}
 	}
 	if t.Failed() {
-		t.Fatalf("records:\n%s", dump(recs))
+		t.Fatalf("records:\n%s", e2e.Dump(recs))
 	}
-	firstRun, secondRun := header(recs[0], runIDHeader), header(recs[len(recs)-1], runIDHeader)
+	firstRun, secondRun := header(recs[0], debezium.RunIDHeader), header(recs[len(recs)-1], debezium.RunIDHeader)
 	if at := handover(recs); at != firstRecords || firstRun == "" || secondRun == "" {
 		t.Fatalf("run ids: %s wrote %q, %s %q from record %d on; want two, changing at record %d",
 			first, firstRun, second, secondRun, at, firstRecords)
@@ -276,7 +266,7 @@ func (x *crossover) check(first, second string) {
 		if i >= firstRecords {
 			want = secondRun
 		}
-		if h := header(r, runIDHeader); h != want {
+		if h := header(r, debezium.RunIDHeader); h != want {
 			t.Fatalf("record %d (%v) has run id %q, want %q: the run id changes more than once", i, got[i], h, want)
 		}
 	}
@@ -293,7 +283,7 @@ func (x *crossover) checkDDL() []string {
 	var gtids []string
 	for _, topic := range []string{x.prefix, x.history} {
 		seen := map[string]int{}
-		for _, r := range x.c.recs[topic] {
+		for _, r := range x.c.Records(topic) {
 			var v struct {
 				DDL    string
 				Source struct{ Gtid *string }
@@ -370,7 +360,7 @@ func (x *crossover) checkTransactions(changes []*kgo.Record, ddlGTIDs []string) 
 		ours[id] = true
 	}
 	var got []string
-	for _, r := range x.c.recs[x.txTopic] {
+	for _, r := range x.c.Records(x.txTopic) {
 		var v struct {
 			Status     string
 			ID         string
@@ -445,7 +435,7 @@ func (x *crossover) waitUntil(topic string, ok func(*kgo.Record) bool, what stri
 	x.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		for _, r := range x.c.recs[topic] {
+		for _, r := range x.c.Records(topic) {
 			if ok(r) {
 				return
 			}
@@ -453,14 +443,14 @@ func (x *crossover) waitUntil(topic string, ok func(*kgo.Record) bool, what stri
 		if time.Now().After(deadline) {
 			x.t.Fatalf("topic %s: no record of %s after 90 s", topic, what)
 		}
-		x.c.settle(300 * time.Millisecond)
+		x.c.Settle(300 * time.Millisecond)
 	}
 }
 
 // handover returns the index of the first record whose run id differs from the first record's.
 func handover(recs []*kgo.Record) int {
 	for i, r := range recs {
-		if header(r, runIDHeader) != header(recs[0], runIDHeader) {
+		if header(r, debezium.RunIDHeader) != header(recs[0], debezium.RunIDHeader) {
 			return i
 		}
 	}
@@ -474,150 +464,4 @@ func header(r *kgo.Record, key string) string {
 		}
 	}
 	return ""
-}
-
-// debezium is a client of the Debezium reference worker's REST API.
-type debezium struct {
-	t   *testing.T
-	url string
-}
-
-// startDebezium returns the Debezium reference worker, starting it with
-// deploy/testbed/debezium-up when it does not answer (about 15 s; the first time also fetches
-// Debezium's plugins from Maven Central). Outside CI a worker that cannot be started skips the
-// test; under CI=true it fails it.
-func startDebezium(t *testing.T) *debezium {
-	t.Helper()
-	d := &debezium{t: t, url: debeziumREST}
-	if d.ready() {
-		return d
-	}
-	script := filepath.Join(testbed.RepoRoot(t), "deploy", "testbed", "debezium-up")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", script).CombinedOutput()
-	if err != nil || !d.ready() {
-		msg := fmt.Sprintf("the Debezium reference worker could not be started with %s: %v\n%s", script, err, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return d
-}
-
-// ready reports whether the worker answers and offers Debezium's MariaDB connector.
-func (d *debezium) ready() bool {
-	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(d.url + "/connector-plugins")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode == 200 && bytes.Contains(b, []byte(`"`+debeziumMariaDBClass+`"`))
-}
-
-func (d *debezium) call(method, path string, body any) (int, []byte) {
-	d.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, d.url+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 90 * time.Second}).Do(req)
-	if err != nil {
-		d.t.Fatalf("Debezium worker: %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func (d *debezium) create(name string, cfg map[string]string) {
-	d.t.Helper()
-	if code, b := d.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
-		d.t.Fatalf("Debezium worker: POST /connectors: %d %s", code, b)
-	}
-}
-
-// status returns the connector's state and its first task's state and trace.
-func (d *debezium) status(name string) (connector, task, trace string) {
-	code, b := d.call("GET", "/connectors/"+name+"/status", nil)
-	if code != 200 {
-		return "", "", string(b)
-	}
-	var st struct {
-		Connector struct{ State string }
-		Tasks     []struct{ State, Trace string }
-	}
-	_ = json.Unmarshal(b, &st)
-	if len(st.Tasks) == 0 {
-		return st.Connector.State, "", ""
-	}
-	return st.Connector.State, st.Tasks[0].State, st.Tasks[0].Trace
-}
-
-func (d *debezium) waitTask(name, state string) {
-	d.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		_, task, trace := d.status(name)
-		if task == state {
-			return
-		}
-		if task == "FAILED" || time.Now().After(deadline) {
-			d.t.Fatalf("Debezium connector %s: task %s, want %s; %s", name, task, state, trace)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// stop stops the connector (PUT /stop: its task stops and commits its offsets) and waits until
-// the worker reports it STOPPED with no task left.
-func (d *debezium) stop(name string) {
-	d.t.Helper()
-	if code, b := d.call("PUT", "/connectors/"+name+"/stop", nil); code >= 300 {
-		d.t.Fatalf("Debezium worker: PUT /connectors/%s/stop: %d %s", name, code, b)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		conn, task, _ := d.status(name)
-		if conn == "STOPPED" && task == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("Debezium connector %s: %s (task %s) two minutes after PUT /stop", name, conn, task)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// offsets returns GET /connectors/{c}/offsets (Kafka Connect serves it in any state).
-func (d *debezium) offsets(name string) string {
-	_, b := d.call("GET", "/connectors/"+name+"/offsets", nil)
-	return string(b)
-}
-
-// remove deletes the connector and its offsets from the Debezium worker, if it has it.
-func (d *debezium) remove(name string) {
-	if code, _ := d.call("GET", "/connectors/"+name, nil); code == 404 {
-		return
-	}
-	if conn, _, _ := d.status(name); conn != "STOPPED" {
-		d.call("PUT", "/connectors/"+name+"/stop", nil)
-		for i := 0; i < 300; i++ {
-			if conn, task, _ := d.status(name); conn == "STOPPED" && task == "" {
-				break
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	if code, b := d.call("DELETE", "/connectors/"+name+"/offsets", nil); code >= 300 {
-		d.t.Logf("Debezium worker: could not delete the offsets of %s: %d %s", name, code, b)
-	}
-	if code, b := d.call("DELETE", "/connectors/"+name, nil); code >= 300 {
-		d.t.Logf("Debezium worker: could not delete %s: %d %s", name, code, b)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -29,16 +30,16 @@ func TestEndToEnd(t *testing.T) {
 	name := "inventory"
 	cfg := connectorConfig(d, prefix, history, "provide.transaction.metadata", "true")
 
-	w := startWorker(t, offsetsTopic)
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+	w := e2e.StartWorker(t, offsetsTopic)
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	w.waitState(name, "RUNNING")
+	w.WaitState(name, "RUNNING")
 	custTopic, ordTopic := prefix+"."+d.name+".customers", prefix+"."+d.name+".orders"
 	txTopic := prefix + ".transaction"
-	c := newConsumer(t, custTopic, ordTopic, txTopic, prefix)
-	c.waitFor(custTopic, 2)
-	c.waitFor(ordTopic, 1)
+	c := e2e.NewConsumer(t, custTopic, ordTopic, txTopic, prefix)
+	c.WaitFor(custTopic, 2)
+	c.WaitFor(ordTopic, 1)
 
 	d.exec(
 		"BEGIN", "INSERT INTO customers VALUES (3,'carol')", "UPDATE orders SET qty = 6 WHERE id = 10", "COMMIT",
@@ -47,43 +48,43 @@ func TestEndToEnd(t *testing.T) {
 		"INSERT INTO customers VALUES (4,'dave','d@x')",
 		"BEGIN", "UPDATE customers SET name = 'alicia' WHERE id = 1", "INSERT INTO orders VALUES (11,4,1)", "COMMIT",
 	)
-	c.waitFor(custTopic, 7)
-	c.waitFor(ordTopic, 3)
+	c.WaitFor(custTopic, 7)
+	c.WaitFor(ordTopic, 3)
 
 	// Restart the worker; change rows while it is down. Standalone workers forget connectors
 	// created over REST, so the connector is created again: it resumes from its committed offset.
-	w.stop()
+	w.Stop()
 	d.exec("INSERT INTO customers VALUES (5,'eve',NULL)", "DELETE FROM orders WHERE id = 10")
-	w = startWorker(t, offsetsTopic)
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+	w = e2e.StartWorker(t, offsetsTopic)
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors after restart: %d %s", code, b)
 	}
-	w.waitState(name, "RUNNING")
-	c.waitFor(custTopic, 8)
-	c.waitFor(ordTopic, 5)
-	c.settle(2e9)
+	w.WaitState(name, "RUNNING")
+	c.WaitFor(custTopic, 8)
+	c.WaitFor(ordTopic, 5)
+	c.Settle(2e9)
 
-	want := map[string][]event{
+	want := map[string][]e2e.Event{
 		custTopic: {
-			{`{"id":1}`, "r", "null", `{"id":1,"name":"alice"}`},
-			{`{"id":2}`, "r", "null", `{"id":2,"name":"bob"}`},
-			{`{"id":3}`, "c", "null", `{"id":3,"name":"carol"}`},
-			{`{"id":2}`, "d", `{"id":2,"name":"bob"}`, "null"},
+			ev(`{"id":1}`, "r", "null", `{"id":1,"name":"alice"}`),
+			ev(`{"id":2}`, "r", "null", `{"id":2,"name":"bob"}`),
+			ev(`{"id":3}`, "c", "null", `{"id":3,"name":"carol"}`),
+			ev(`{"id":2}`, "d", `{"id":2,"name":"bob"}`, "null"),
 			{Key: `{"id":2}`, Op: "tombstone"},
-			{`{"id":4}`, "c", "null", `{"id":4,"name":"dave","email":"d@x"}`},
-			{`{"id":1}`, "u", `{"id":1,"name":"alice","email":null}`, `{"id":1,"name":"alicia","email":null}`},
-			{`{"id":5}`, "c", "null", `{"id":5,"name":"eve","email":null}`},
+			ev(`{"id":4}`, "c", "null", `{"id":4,"name":"dave","email":"d@x"}`),
+			ev(`{"id":1}`, "u", `{"id":1,"name":"alice","email":null}`, `{"id":1,"name":"alicia","email":null}`),
+			ev(`{"id":5}`, "c", "null", `{"id":5,"name":"eve","email":null}`),
 		},
 		ordTopic: {
-			{`{"id":10}`, "r", "null", `{"id":10,"customer":1,"qty":5}`},
-			{`{"id":10}`, "u", `{"id":10,"customer":1,"qty":5}`, `{"id":10,"customer":1,"qty":6}`},
-			{`{"id":11}`, "c", "null", `{"id":11,"customer":4,"qty":1}`},
-			{`{"id":10}`, "d", `{"id":10,"customer":1,"qty":6}`, "null"},
+			ev(`{"id":10}`, "r", "null", `{"id":10,"customer":1,"qty":5}`),
+			ev(`{"id":10}`, "u", `{"id":10,"customer":1,"qty":5}`, `{"id":10,"customer":1,"qty":6}`),
+			ev(`{"id":11}`, "c", "null", `{"id":11,"customer":4,"qty":1}`),
+			ev(`{"id":10}`, "d", `{"id":10,"customer":1,"qty":6}`, "null"),
 			{Key: `{"id":10}`, Op: "tombstone"},
 		},
 	}
 	for topic, w := range want {
-		got := events(t, c.recs[topic])
+		got := e2e.Events(t, c.Records(topic))
 		if !reflect.DeepEqual(got, w) {
 			t.Errorf("topic %s:\n got %v\nwant %v", topic, got, w)
 		}
@@ -103,7 +104,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	txOf := map[string][]int64{}
 	for _, topic := range []string{custTopic, ordTopic} {
-		for i, r := range c.recs[topic] {
+		for i, r := range c.Records(topic) {
 			if r.Value == nil {
 				continue
 			}
@@ -132,7 +133,7 @@ func TestEndToEnd(t *testing.T) {
 	// BEGIN and END for every transaction, with the END's count matching its events.
 	ends := map[string]int64{}
 	begins := map[string]bool{}
-	for _, r := range c.recs[txTopic] {
+	for _, r := range c.Records(txTopic) {
 		var tv struct {
 			Status     string `json:"status"`
 			ID         string `json:"id"`
@@ -169,7 +170,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The ALTER's schema change event.
 	found := false
-	for _, r := range c.recs[prefix] {
+	for _, r := range c.Records(prefix) {
 		var sc struct{ DDL string }
 		_ = json.Unmarshal(r.Value, &sc)
 		if strings.HasPrefix(sc.DDL, "ALTER TABLE customers ADD COLUMN email") {
@@ -177,12 +178,12 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no schema change event for the ALTER on %s:\n%s", prefix, dump(c.recs[prefix]))
+		t.Errorf("no schema change event for the ALTER on %s:\n%s", prefix, e2e.Dump(c.Records(prefix)))
 	}
 }
 
 // countReads returns how many of the expected events are snapshot reads.
-func countReads(evs []event) int {
+func countReads(evs []e2e.Event) int {
 	n := 0
 	for _, e := range evs {
 		if e.Op == "r" {
@@ -200,17 +201,17 @@ func TestPurgeOverREST(t *testing.T) {
 	d.exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
 	prefix := testbed.Topic(t, "purge")
 	cfg := connectorConfig(d, prefix, prefix+"-history")
-	w := startWorker(t, prefix+"-offsets")
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": "p", "config": cfg}); code != 201 {
+	w := e2e.StartWorker(t, prefix+"-offsets")
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "p", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
 	topic := prefix + "." + d.name + ".t"
-	c := newConsumer(t, topic)
-	c.waitFor(topic, 1)
+	c := e2e.NewConsumer(t, topic)
+	c.WaitFor(topic, 1)
 	d.exec("INSERT INTO t VALUES (2)")
-	c.waitFor(topic, 2)
+	c.WaitFor(topic, 2)
 
-	if code, b := w.call("PUT", "/connectors/p/stop", nil); code != 204 && code != 202 {
+	if code, b := w.Call("PUT", "/connectors/p/stop", nil); code != 204 && code != 202 {
 		t.Fatalf("stop: %d %s", code, b)
 	}
 	d.exec("FLUSH BINARY LOGS", "INSERT INTO t VALUES (3)", "FLUSH BINARY LOGS")
@@ -228,10 +229,10 @@ func TestPurgeOverREST(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	if code, b := w.call("PUT", "/connectors/p/resume", nil); code != 202 && code != 204 {
+	if code, b := w.Call("PUT", "/connectors/p/resume", nil); code != 202 && code != 204 {
 		t.Fatalf("resume: %d %s", code, b)
 	}
-	trace := w.waitState("p", "FAILED")
+	trace := w.WaitState("p", "FAILED")
 	t.Logf("failure trace: %s", trace)
 	for _, s := range []string{"no longer on the server", last, "when_needed", "offsets"} {
 		if !strings.Contains(trace, s) {
@@ -240,14 +241,14 @@ func TestPurgeOverREST(t *testing.T) {
 	}
 
 	cfg["snapshot.mode"] = "when_needed"
-	if code, b := w.call("PUT", "/connectors/p/config", cfg); code != 200 && code != 201 {
+	if code, b := w.Call("PUT", "/connectors/p/config", cfg); code != 200 && code != 201 {
 		t.Fatalf("PUT config: %d %s", code, b)
 	}
-	if code, b := w.call("POST", "/connectors/p/restart?includeTasks=true", nil); code >= 300 {
+	if code, b := w.Call("POST", "/connectors/p/restart?includeTasks=true", nil); code >= 300 {
 		t.Fatalf("restart: %d %s", code, b)
 	}
-	w.waitState("p", "RUNNING")
-	got := events(t, c.waitFor(topic, 5))[2:]
+	w.WaitState("p", "RUNNING")
+	got := e2e.Events(t, c.WaitFor(topic, 5))[2:]
 	var ops []string
 	for _, e := range got {
 		ops = append(ops, e.Op+e.Key)
@@ -256,7 +257,7 @@ func TestPurgeOverREST(t *testing.T) {
 		t.Fatalf("after when_needed: %v, want a new snapshot %v", ops, want)
 	}
 	d.exec("INSERT INTO t VALUES (4)")
-	if e := events(t, c.waitFor(topic, 6))[5]; e.Op != "c" || e.Key != `{"id":4}` {
+	if e := e2e.Events(t, c.WaitFor(topic, 6))[5]; e.Op != "c" || e.Key != `{"id":4}` {
 		t.Fatalf("streaming after the new snapshot: %v", e)
 	}
 }
@@ -270,32 +271,32 @@ func TestOffsetRewrite(t *testing.T) {
 	prefix := testbed.Topic(t, "rewrite")
 	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.mode", "no_data")
 	offsetsTopic := prefix + "-offsets"
-	w := startWorker(t, offsetsTopic)
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": "rw", "config": cfg}); code != 201 {
+	w := e2e.StartWorker(t, offsetsTopic)
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "rw", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	w.waitState("rw", "RUNNING")
+	w.WaitState("rw", "RUNNING")
 	topic := prefix + "." + d.name + ".t"
-	c := newConsumer(t, topic)
+	c := e2e.NewConsumer(t, topic)
 	d.exec("INSERT INTO t VALUES (1)")
-	c.waitFor(topic, 1)
+	c.WaitFor(topic, 1)
 	st := d.query("SHOW MASTER STATUS")[0]
 	gtids := d.query("SELECT @@global.gtid_binlog_pos")[0][0]
 	d.exec("INSERT INTO t VALUES (2)", "ALTER TABLE t ADD COLUMN v INT", "INSERT INTO t VALUES (3, 30)")
-	c.waitFor(topic, 3)
+	c.WaitFor(topic, 3)
 
-	if code, b := w.call("PUT", "/connectors/rw/stop", nil); code != 204 && code != 202 {
+	if code, b := w.Call("PUT", "/connectors/rw/stop", nil); code != 204 && code != 202 {
 		t.Fatalf("stop: %d %s", code, b)
 	}
-	w.waitStateConnector("rw", "STOPPED")
+	w.WaitConnector("rw", "STOPPED")
 	consoleProduce(t, offsetsTopic,
 		fmt.Sprintf(`["rw",{"server":"%s"}]|{"file":"%s","pos":%s,"gtids":"%s","server_id":1}`, prefix, st[0], st[1], gtids))
-	if code, b := w.call("PUT", "/connectors/rw/resume", nil); code != 202 && code != 204 {
+	if code, b := w.Call("PUT", "/connectors/rw/resume", nil); code != 202 && code != 204 {
 		t.Fatalf("resume: %d %s", code, b)
 	}
 	// The replayed insert of 2 predates the ALTER: it is decoded with the structure of its time,
 	// rebuilt from the schema history topic, and the insert of 3 with the new one.
-	got := events(t, c.waitFor(topic, 5))
+	got := e2e.Events(t, c.WaitFor(topic, 5))
 	var keys []string
 	for _, e := range got {
 		keys = append(keys, e.Op+e.After)
@@ -304,19 +305,4 @@ func TestOffsetRewrite(t *testing.T) {
 	if !reflect.DeepEqual(keys, want) {
 		t.Fatalf("after the rewrite: %v, want %v", keys, want)
 	}
-}
-
-// waitStateConnector waits until the connector (not its task) reaches state.
-func (w *worker) waitStateConnector(name, state string) {
-	w.t.Helper()
-	for i := 0; i < 300; i++ {
-		code, b := w.call("GET", "/connectors/"+name+"/status", nil)
-		var st struct{ Connector struct{ State string } }
-		_ = json.Unmarshal(b, &st)
-		if code == 200 && st.Connector.State == state {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	w.t.Fatalf("connector %s did not reach %s", name, state)
 }

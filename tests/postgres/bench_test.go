@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -14,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -50,7 +50,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	prefix := testbed.Topic(t, "pgbench")
 	topic := prefix + "." + p.schema + ".bench"
 	cfg := p.config(prefix, strings.Split(os.Getenv("CONNECTD_BENCH_CONFIG"), ",")...)
-	w := startWorker(t, prefix+"-offsets")
+	w := e2e.StartWorker(t, prefix+"-offsets")
 	adm, cl := admin(t)
 	defer cl.Close()
 	// Create the change event topic first, as deployments with topic.creation or an operator do,
@@ -60,7 +60,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	}
 
 	start := time.Now()
-	w.create("bench", cfg)
+	w.Create("bench", cfg)
 	if f := os.Getenv("CONNECTD_BENCH_SNAPSHOT_HEAPPROFILE"); f != "" {
 		time.Sleep(700 * time.Millisecond)
 		if out, err := os.Create(f); err == nil {
@@ -71,13 +71,13 @@ func TestBenchmarkThroughput(t *testing.T) {
 	waitCount(t, adm, topic, int64(rows))
 	snap := time.Since(start)
 
-	if code, b := w.call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
+	if code, b := w.Call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
 		t.Fatalf("stop: %d %s", code, b)
 	}
-	w.waitConnector("bench", "STOPPED")
+	w.WaitConnector("bench", "STOPPED")
 	fill(rows) // the slot now holds rows inserts the connector has not read
 	start = time.Now()
-	if code, b := w.call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
+	if code, b := w.Call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
 		t.Fatalf("resume: %d %s", code, b)
 	}
 	if f := os.Getenv("CONNECTD_BENCH_HEAPPROFILE"); f != "" {
@@ -120,21 +120,6 @@ func waitCount(t *testing.T, adm *kadm.Client, topic string, n int64) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// waitConnector waits until the connector reaches state.
-func (w *worker) waitConnector(name, state string) {
-	w.t.Helper()
-	for i := 0; i < 300; i++ {
-		code, b := w.call("GET", "/connectors/"+name+"/status", nil)
-		var st struct{ Connector struct{ State string } }
-		_ = json.Unmarshal(b, &st)
-		if code == 200 && st.Connector.State == state {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	w.t.Fatalf("connector %s did not reach %s", name, state)
 }
 
 // peakRSS returns VmHWM from /proc/self/status.

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -78,7 +79,7 @@ func TestCompatWithDebezium(t *testing.T) {
 			t.Logf("could not delete the comparison's topics: %v", err)
 		}
 	})
-	w := startWorker(t, offsetsTopic)
+	w := e2e.StartWorker(t, offsetsTopic)
 	for _, variant := range []struct{ config, reference string }{
 		{"dbz-compat-pg-plain.json", "plain"},
 		{"dbz-compat-pg.json", "schemas"},
@@ -104,10 +105,10 @@ func TestCompatWithDebezium(t *testing.T) {
 		cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
 		t.Cleanup(func() { dropSlot(t, tb, unique) })
 		runs = append(runs, r)
-		w.create(r.name, cfg)
-		w.waitState(r.name, "RUNNING")
-		c := newConsumer(t, unique+".compat.toasted")
-		c.waitFor(unique+".compat.toasted", 1) // the last table of the snapshot
+		w.Create(r.name, cfg)
+		w.WaitState(r.name, "RUNNING")
+		c := e2e.NewConsumer(t, unique+".compat.toasted")
+		c.WaitFor(unique+".compat.toasted", 1) // the last table of the snapshot
 	}
 	runSQL("compat", "postgres-streaming.sql")
 
@@ -131,7 +132,7 @@ func TestCompatWithDebezium(t *testing.T) {
 	if _, err := diff.WaitQuiet(wctx, []string{kafka}, prefixes, 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	w.stop() // flush the last offsets, as the reference capture's last ones were
+	w.Stop() // flush the last offsets, as the reference capture's last ones were
 
 	// Only the normalisations of allowed-differences.json: the connector reads the database
 	// compat alone, so no other test's transactions can reach its topics (shared-server.json

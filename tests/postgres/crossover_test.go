@@ -1,35 +1,25 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/tests/compat/diff"
+	"github.com/connectd/connectd/tests/debezium"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
-// The Debezium reference worker (deploy/testbed/debezium-up): Kafka Connect with Debezium's
-// plugins, its offsets in dbz-offsets. The crossover tests run one connector under both runtimes
-// on that offsets topic, under the same name.
-const (
-	debeziumREST         = "http://127.0.0.1:8183"
-	debeziumOffsetsTopic = "dbz-offsets"
-	debeziumPGClass      = "io.debezium.connector.postgresql.PostgresConnector"
-	runIDHeader          = "__debezium.context.runId"
-)
+// debeziumPGClass is the connector the crossover tests run on the Debezium reference worker
+// (package debezium) and on ours, under the same name and on its offsets topic.
+const debeziumPGClass = "io.debezium.connector.postgresql.PostgresConnector"
 
 // TestCrossoverDebeziumToConnectd: Debezium snapshots and streams a table, is stopped (so it
 // commits its offsets to dbz-offsets) while it streams a large transaction, rows change while
@@ -42,22 +32,22 @@ func TestCrossoverDebeziumToConnectd(t *testing.T) {
 	x := newCrossover(t)
 	dbz := x.debezium
 	x.insert(1, 5)
-	dbz.create(x.name, x.cfg)
-	dbz.waitTask(x.name, "RUNNING")
-	x.c.waitFor(x.topic, 5)
+	dbz.Create(x.name, x.cfg)
+	dbz.WaitTask(x.name, "RUNNING")
+	x.c.WaitFor(x.topic, 5)
 	x.insert(6, 7)
 	x.insertTx(8, 10)
-	x.c.waitFor(x.topic, 10)
+	x.c.WaitFor(x.topic, 10)
 	x.insertBig()
-	x.c.waitFor(x.topic, 10+bigRows/20) // stop while the large transaction streams, if we can
-	dbz.stop(x.name)
+	x.c.WaitFor(x.topic, 10+bigRows/20) // stop while the large transaction streams, if we can
+	dbz.Stop(x.name)
 	x.p.waitSlotInactive()
-	t.Logf("Debezium stopped with offsets %s", dbz.offsets(x.name))
+	t.Logf("Debezium stopped with offsets %s", dbz.Offsets(x.name))
 
 	x.insert(11, 12) // while nothing runs: ours must pick these up from the slot
-	w := startWorker(t, debeziumOffsetsTopic)
-	w.create(x.name, x.cfg)
-	w.waitState(x.name, "RUNNING")
+	w := e2e.StartWorker(t, debezium.OffsetsTopic)
+	w.Create(x.name, x.cfg)
+	w.WaitState(x.name, "RUNNING")
 	x.insert(13, 13)
 	x.insertTx(14, 15)
 	x.check("Debezium", "connectd")
@@ -71,29 +61,29 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 	x := newCrossover(t)
 	dbz := x.debezium
 	x.insert(1, 5)
-	w := startWorker(t, debeziumOffsetsTopic)
-	w.create(x.name, x.cfg)
-	w.waitState(x.name, "RUNNING")
-	x.c.waitFor(x.topic, 5)
+	w := e2e.StartWorker(t, debezium.OffsetsTopic)
+	w.Create(x.name, x.cfg)
+	w.WaitState(x.name, "RUNNING")
+	x.c.WaitFor(x.topic, 5)
 	x.insert(6, 7)
 	x.insertTx(8, 10)
-	x.c.waitFor(x.topic, 10)
+	x.c.WaitFor(x.topic, 10)
 	x.insertBig()
-	x.c.waitFor(x.topic, 10+bigRows/20)
+	x.c.WaitFor(x.topic, 10+bigRows/20)
 	// PUT /stop, as an operator would before handing the connector over: the task stops and
 	// commits its offsets; then the worker goes away.
-	if code, b := w.call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
+	if code, b := w.Call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
 		t.Fatalf("PUT /connectors/%s/stop: %d %s", x.name, code, b)
 	}
-	w.waitState(x.name, "NO_TASK")
-	_, offsets := w.call("GET", "/connectors/"+x.name+"/offsets", nil)
+	w.WaitState(x.name, "NO_TASK")
+	_, offsets := w.Call("GET", "/connectors/"+x.name+"/offsets", nil)
 	t.Logf("connectd stopped with offsets %s", offsets)
-	w.stop()
+	w.Stop()
 	x.p.waitSlotInactive()
 
 	x.insert(11, 12)
-	dbz.create(x.name, x.cfg)
-	dbz.waitTask(x.name, "RUNNING")
+	dbz.Create(x.name, x.cfg)
+	dbz.WaitTask(x.name, "RUNNING")
 	x.insert(13, 13)
 	x.insertTx(14, 15)
 	x.check("connectd", "Debezium")
@@ -103,18 +93,18 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 type crossover struct {
 	t        *testing.T
 	p        *pg
-	debezium *debezium
+	debezium *debezium.Worker
 	name     string
 	cfg      map[string]string
 	topic    string // the table's change events
 	txTopic  string // BEGIN and END records
-	c        *consumer
+	c        *e2e.Consumer
 }
 
 func newCrossover(t *testing.T) *crossover {
 	t.Helper()
 	kafka := testbed.Kafka(t)
-	dbz := startDebezium(t)
+	dbz := debezium.Start(t, debeziumPGClass)
 	p := newPG(t)
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, v text NOT NULL)`, p.schema))
 	prefix := "srv_" + p.name
@@ -137,14 +127,14 @@ func newCrossover(t *testing.T) *crossover {
 	t.Cleanup(func() {
 		// Remove the connector from the Debezium worker with its offsets (Kafka Connect refuses to
 		// delete the offsets of a running connector, so stop it first), then the topics.
-		dbz.remove(x.name)
+		dbz.Remove(x.name)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := diff.DeleteTopics(ctx, []string{kafka}, []string{prefix}, nil); err != nil {
 			t.Logf("could not delete the test's topics: %v", err)
 		}
 	})
-	x.c = newConsumer(t, x.topic, x.txTopic)
+	x.c = e2e.NewConsumer(t, x.topic, x.txTopic)
 	return x
 }
 
@@ -201,9 +191,9 @@ func (x *crossover) check(first, second string) {
 	for id := 11; id <= 15; id++ {
 		ids = append(ids, id)
 	}
-	x.c.waitFor(x.topic, len(ids))
-	x.c.settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
-	recs := x.c.recs[x.topic]
+	x.c.WaitFor(x.topic, len(ids))
+	x.c.Settle(3 * time.Second) // a duplicate or a second snapshot would show up by now
+	recs := x.c.Records(x.topic)
 	var got, want []string
 	for i, r := range recs {
 		var v struct {
@@ -240,7 +230,7 @@ func (x *crossover) check(first, second string) {
 	x.checkTransactions(recs)
 	// Who wrote what: one run id for the first runtime's records, another for the second's.
 	at := handover(recs)
-	firstRun, secondRun := header(recs[0], runIDHeader), header(recs[len(recs)-1], runIDHeader)
+	firstRun, secondRun := header(recs[0], debezium.RunIDHeader), header(recs[len(recs)-1], debezium.RunIDHeader)
 	if at <= 10 || at > 10+bigRows || firstRun == secondRun {
 		t.Fatalf("run ids: %s wrote %q, %s wrote %q from record %d on; want two different ones, changing in rows 11 to the end of the large transaction",
 			first, firstRun, second, secondRun, at)
@@ -250,7 +240,7 @@ func (x *crossover) check(first, second string) {
 		if i >= at {
 			want = secondRun
 		}
-		if h := header(r, runIDHeader); h != want {
+		if h := header(r, debezium.RunIDHeader); h != want {
 			t.Fatalf("record %d (%s) has run id %q, want %q: the run id changes more than once", i, got[i], h, want)
 		}
 	}
@@ -265,7 +255,7 @@ func (x *crossover) check(first, second string) {
 // handover returns the index of the first record whose run id differs from the first record's.
 func handover(recs []*kgo.Record) int {
 	for i, r := range recs {
-		if header(r, runIDHeader) != header(recs[0], runIDHeader) {
+		if header(r, debezium.RunIDHeader) != header(recs[0], debezium.RunIDHeader) {
 			return i
 		}
 	}
@@ -284,7 +274,7 @@ func (x *crossover) checkTransactions(changes []*kgo.Record) {
 		EventCount *int `json:"event_count"`
 	}
 	var got []string
-	for _, r := range x.c.recs[x.txTopic] {
+	for _, r := range x.c.Records(x.txTopic) {
 		var v txRecord
 		if err := json.Unmarshal(r.Value, &v); err != nil {
 			t.Fatalf("%.300s: %v", r.Value, err)
@@ -364,175 +354,10 @@ func (p *pg) waitSlotInactive() {
 	}
 }
 
-// debezium is a client of the Debezium reference worker's REST API.
-type debezium struct {
-	t   *testing.T
-	url string
-}
-
-// startedDebezium is deploy/testbed/debezium-down's path once a test of this package launched the
-// Debezium worker, so TestMain stops it again; a worker that was already running, or that another
-// process was starting, is left alone.
-var startedDebezium struct {
-	sync.Mutex
-	down string
-}
-
 // TestMain stops the Debezium reference worker after the package's tests if they started it,
 // so its JVM does not hold memory while the next packages' tests run.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if down := startedDebezium.down; down != "" {
-		if out, err := exec.Command("bash", down).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "could not stop the Debezium reference worker with %s: %v\n%s", down, err, out)
-		}
-	}
+	debezium.StopIfStarted()
 	os.Exit(code)
-}
-
-// startDebezium returns the Debezium reference worker, starting it with
-// deploy/testbed/debezium-up when it does not answer (about 15 s; the first time also fetches
-// Debezium's plugins from Maven Central). Outside CI a worker that cannot be started skips the
-// test; under CI=true it fails it.
-func startDebezium(t *testing.T) *debezium {
-	t.Helper()
-	d := &debezium{t: t, url: debeziumREST}
-	startedDebezium.Lock()
-	defer startedDebezium.Unlock()
-	if d.ready() {
-		return d
-	}
-	dir := filepath.Join(testbed.RepoRoot(t), "deploy", "testbed")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", filepath.Join(dir, "debezium-up")).CombinedOutput()
-	if err != nil || !d.ready() {
-		msg := fmt.Sprintf("the Debezium reference worker could not be started with %s: %v\n%s", filepath.Join(dir, "debezium-up"), err, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	// Stop it afterwards only if this call launched the JVM: debezium-up may instead have waited
-	// for a worker someone else was starting, which is theirs to stop.
-	if bytes.Contains(out, []byte("starting Kafka Connect with Debezium")) {
-		startedDebezium.down = filepath.Join(dir, "debezium-down")
-	}
-	return d
-}
-
-// ready reports whether the worker answers and offers Debezium's PostgreSQL connector.
-func (d *debezium) ready() bool {
-	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(d.url + "/connector-plugins")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode == 200 && bytes.Contains(b, []byte(`"`+debeziumPGClass+`"`))
-}
-
-func (d *debezium) call(method, path string, body any) (int, []byte) {
-	d.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, d.url+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 90 * time.Second}).Do(req)
-	if err != nil {
-		d.t.Fatalf("Debezium worker: %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func (d *debezium) create(name string, cfg map[string]string) {
-	d.t.Helper()
-	if code, b := d.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
-		d.t.Fatalf("Debezium worker: POST /connectors: %d %s", code, b)
-	}
-}
-
-// status returns the connector's state and its first task's state and trace.
-func (d *debezium) status(name string) (connector, task, trace string) {
-	code, b := d.call("GET", "/connectors/"+name+"/status", nil)
-	if code != 200 {
-		return "", "", string(b)
-	}
-	var st struct {
-		Connector struct{ State string }
-		Tasks     []struct{ State, Trace string }
-	}
-	_ = json.Unmarshal(b, &st)
-	if len(st.Tasks) == 0 {
-		return st.Connector.State, "", ""
-	}
-	return st.Connector.State, st.Tasks[0].State, st.Tasks[0].Trace
-}
-
-func (d *debezium) waitTask(name, state string) {
-	d.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		_, task, trace := d.status(name)
-		if task == state {
-			return
-		}
-		if task == "FAILED" || time.Now().After(deadline) {
-			d.t.Fatalf("Debezium connector %s: task %s, want %s; %s", name, task, state, trace)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// stop stops the connector (PUT /stop: its task stops and commits its offsets) and waits until
-// the worker reports it STOPPED with no task left.
-func (d *debezium) stop(name string) {
-	d.t.Helper()
-	if code, b := d.call("PUT", "/connectors/"+name+"/stop", nil); code >= 300 {
-		d.t.Fatalf("Debezium worker: PUT /connectors/%s/stop: %d %s", name, code, b)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		conn, task, _ := d.status(name)
-		if conn == "STOPPED" && task == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("Debezium connector %s: %s (task %s) two minutes after PUT /stop", name, conn, task)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// offsets returns GET /connectors/{c}/offsets (Kafka Connect serves it in any state).
-func (d *debezium) offsets(name string) string {
-	_, b := d.call("GET", "/connectors/"+name+"/offsets", nil)
-	return string(b)
-}
-
-// remove deletes the connector and its offsets from the Debezium worker, if it has it.
-func (d *debezium) remove(name string) {
-	if code, _ := d.call("GET", "/connectors/"+name, nil); code == 404 {
-		return
-	}
-	if conn, _, _ := d.status(name); conn != "STOPPED" {
-		d.call("PUT", "/connectors/"+name+"/stop", nil)
-		for i := 0; i < 300; i++ {
-			if conn, task, _ := d.status(name); conn == "STOPPED" && task == "" {
-				break
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	if code, b := d.call("DELETE", "/connectors/"+name+"/offsets", nil); code >= 300 {
-		d.t.Logf("Debezium worker: could not delete the offsets of %s: %d %s", name, code, b)
-	}
-	if code, b := d.call("DELETE", "/connectors/"+name, nil); code >= 300 {
-		d.t.Logf("Debezium worker: could not delete %s: %d %s", name, code, b)
-	}
 }

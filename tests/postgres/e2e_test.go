@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -30,12 +31,12 @@ func TestEndToEnd(t *testing.T) {
 	cfg := p.config(prefix)
 	custTopic, ordTopic := prefix+"."+s+".customers", prefix+"."+s+".orders"
 
-	w := startWorker(t, offsetsTopic)
-	w.create(name, cfg)
-	w.waitState(name, "RUNNING")
-	c := newConsumer(t, custTopic, ordTopic)
-	c.waitFor(custTopic, 2)
-	c.waitFor(ordTopic, 1)
+	w := e2e.StartWorker(t, offsetsTopic)
+	w.Create(name, cfg)
+	w.WaitState(name, "RUNNING")
+	c := e2e.NewConsumer(t, custTopic, ordTopic)
+	c.WaitFor(custTopic, 2)
+	c.WaitFor(ordTopic, 1)
 
 	big := p.value(`SELECT string_agg(md5(g::text), '') FROM generate_series(1, 1500) g`) // 48 kB, TOASTed
 	p.exec(fmt.Sprintf(`BEGIN; INSERT INTO %[1]s.customers VALUES (3, 'carol', NULL); UPDATE %[1]s.orders SET qty = 6 WHERE id = 10; COMMIT`, s),
@@ -46,47 +47,47 @@ func TestEndToEnd(t *testing.T) {
 		fmt.Sprintf(`INSERT INTO %s.orders SELECT g, 4, g %% 7 FROM generate_series(1000, 5999) g`, s),
 		fmt.Sprintf(`UPDATE %s.customers SET bio = '%s' WHERE id = 1`, s, big),
 		fmt.Sprintf(`UPDATE %s.customers SET name = 'alicia' WHERE id = 1`, s))
-	c.waitFor(custTopic, 8)
-	c.waitFor(ordTopic, 5002)
+	c.WaitFor(custTopic, 8)
+	c.WaitFor(ordTopic, 5002)
 
 	// Restart the worker; change rows while it is down. A standalone worker forgets connectors
 	// created over REST, so the connector is created again and resumes from its committed offset.
-	w.stop()
+	w.Stop()
 	p.exec(fmt.Sprintf(`INSERT INTO %s.customers VALUES (5, 'eve', NULL, NULL)`, s),
 		fmt.Sprintf(`DELETE FROM %s.orders WHERE id = 10`, s))
-	w = startWorker(t, offsetsTopic)
-	w.create(name, cfg)
-	w.waitState(name, "RUNNING")
-	c.waitFor(custTopic, 9)
-	c.waitFor(ordTopic, 5004)
-	c.settle(2 * time.Second)
+	w = e2e.StartWorker(t, offsetsTopic)
+	w.Create(name, cfg)
+	w.WaitState(name, "RUNNING")
+	c.WaitFor(custTopic, 9)
+	c.WaitFor(ordTopic, 5004)
+	c.Settle(2 * time.Second)
 
-	wantCust := []event{
-		{`{"id":1}`, "r", "null", `{"id":1,"name":"alice","bio":null}`},
-		{`{"id":2}`, "r", "null", `{"id":2,"name":"bob","bio":null}`},
-		{`{"id":3}`, "c", "null", `{"id":3,"name":"carol","bio":null}`},
+	wantCust := []e2e.Event{
+		ev(`{"id":1}`, "r", "null", `{"id":1,"name":"alice","bio":null}`),
+		ev(`{"id":2}`, "r", "null", `{"id":2,"name":"bob","bio":null}`),
+		ev(`{"id":3}`, "c", "null", `{"id":3,"name":"carol","bio":null}`),
 		// REPLICA IDENTITY DEFAULT: the old row has the key only; NOT NULL name gets "" as in Debezium.
-		{`{"id":2}`, "d", `{"id":2,"name":"","bio":null}`, "null"},
+		ev(`{"id":2}`, "d", `{"id":2,"name":"","bio":null}`, "null"),
 		{Key: `{"id":2}`, Op: "tombstone"},
-		{`{"id":4}`, "c", "null", `{"id":4,"name":"dave","bio":null,"email":"d@x"}`},
-		{`{"id":1}`, "u", "null", `{"id":1,"name":"alice","bio":"` + big + `","email":null}`},
-		{`{"id":1}`, "u", "null", `{"id":1,"name":"alicia","bio":"__debezium_unavailable_value","email":null}`},
-		{`{"id":5}`, "c", "null", `{"id":5,"name":"eve","bio":null,"email":null}`},
+		ev(`{"id":4}`, "c", "null", `{"id":4,"name":"dave","bio":null,"email":"d@x"}`),
+		ev(`{"id":1}`, "u", "null", `{"id":1,"name":"alice","bio":"`+big+`","email":null}`),
+		ev(`{"id":1}`, "u", "null", `{"id":1,"name":"alicia","bio":"__debezium_unavailable_value","email":null}`),
+		ev(`{"id":5}`, "c", "null", `{"id":5,"name":"eve","bio":null,"email":null}`),
 	}
-	if got := events(t, c.recs[custTopic]); !reflect.DeepEqual(got, wantCust) {
+	if got := e2e.Events(t, c.Records(custTopic)); !reflect.DeepEqual(got, wantCust) {
 		t.Errorf("topic %s:\n got %v\nwant %v", custTopic, got, wantCust)
 	}
-	wantOrd := []event{
-		{`{"id":10}`, "r", "null", `{"id":10,"customer":1,"qty":5}`},
-		{`{"id":10}`, "u", "null", `{"id":10,"customer":1,"qty":6}`},
+	wantOrd := []e2e.Event{
+		ev(`{"id":10}`, "r", "null", `{"id":10,"customer":1,"qty":5}`),
+		ev(`{"id":10}`, "u", "null", `{"id":10,"customer":1,"qty":6}`),
 	}
 	for g := 1000; g <= 5999; g++ {
-		wantOrd = append(wantOrd, event{fmt.Sprintf(`{"id":%d}`, g), "c", "null", fmt.Sprintf(`{"id":%d,"customer":4,"qty":%d}`, g, g%7)})
+		wantOrd = append(wantOrd, ev(fmt.Sprintf(`{"id":%d}`, g), "c", "null", fmt.Sprintf(`{"id":%d,"customer":4,"qty":%d}`, g, g%7)))
 	}
 	wantOrd = append(wantOrd,
-		event{`{"id":10}`, "d", `{"id":10,"customer":0,"qty":0}`, "null"},
-		event{Key: `{"id":10}`, Op: "tombstone"})
-	got := events(t, c.recs[ordTopic])
+		ev(`{"id":10}`, "d", `{"id":10,"customer":0,"qty":0}`, "null"),
+		e2e.Event{Key: `{"id":10}`, Op: "tombstone"})
+	got := e2e.Events(t, c.Records(ordTopic))
 	if len(got) != len(wantOrd) {
 		t.Errorf("topic %s: %d events, want %d", ordTopic, len(got), len(wantOrd))
 	}
@@ -99,7 +100,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Source blocks: Debezium's PostgreSQL fields; the large transaction is one txId.
 	var first, last envelope
-	if err := json.Unmarshal(c.recs[custTopic][0].Value, &first); err != nil {
+	if err := json.Unmarshal(c.Records(custTopic)[0].Value, &first); err != nil {
 		t.Fatal(err)
 	}
 	if sb := first.Source; sb.Connector != "postgresql" || sb.Name != prefix || sb.DB != p.tb.Database || sb.Schema != s ||
@@ -107,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("snapshot source block: %+v", sb)
 	}
 	txIDs := map[int64]int{}
-	for _, r := range c.recs[ordTopic][2:5002] {
+	for _, r := range c.Records(ordTopic)[2:5002] {
 		var v envelope
 		if err := json.Unmarshal(r.Value, &v); err != nil {
 			t.Fatal(err)
@@ -132,14 +133,14 @@ func TestDroppedSlotOverREST(t *testing.T) {
 	name := "dropped"
 	cfg := p.config(prefix)
 
-	w := startWorker(t, offsetsTopic)
-	w.create(name, cfg)
-	w.waitState(name, "RUNNING")
-	c := newConsumer(t, topic)
-	c.waitFor(topic, 2)
+	w := e2e.StartWorker(t, offsetsTopic)
+	w.Create(name, cfg)
+	w.WaitState(name, "RUNNING")
+	c := e2e.NewConsumer(t, topic)
+	c.WaitFor(topic, 2)
 	p.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (3)`, p.schema))
-	c.waitFor(topic, 3)
-	w.stop()
+	c.WaitFor(topic, 3)
+	w.Stop()
 
 	// Wait until the walsender released the slot, then drop it.
 	for i := 0; p.value(fmt.Sprintf(`SELECT active FROM pg_replication_slots WHERE slot_name = '%s'`, p.slot)) == "t"; i++ {
@@ -150,9 +151,9 @@ func TestDroppedSlotOverREST(t *testing.T) {
 	}
 	p.exec(fmt.Sprintf(`SELECT pg_drop_replication_slot('%s')`, p.slot), fmt.Sprintf(`INSERT INTO %s.t VALUES (4)`, p.schema))
 
-	w = startWorker(t, offsetsTopic)
-	w.create(name, cfg)
-	trace := w.waitState(name, "FAILED")
+	w = e2e.StartWorker(t, offsetsTopic)
+	w.Create(name, cfg)
+	trace := w.WaitState(name, "FAILED")
 	for _, want := range []string{"no replication slot named", p.slot, "snapshot.mode=when_needed", "/offsets"} {
 		if !strings.Contains(trace, want) {
 			t.Errorf("FAILED trace does not mention %q:\n%s", want, trace)
@@ -163,17 +164,17 @@ func TestDroppedSlotOverREST(t *testing.T) {
 	}
 
 	cfg["snapshot.mode"] = "when_needed"
-	if code, b := w.call("PUT", "/connectors/"+name+"/config", cfg); code != 200 && code != 201 {
+	if code, b := w.Call("PUT", "/connectors/"+name+"/config", cfg); code != 200 && code != 201 {
 		t.Fatalf("PUT config: %d %s", code, b)
 	}
-	w.call("POST", "/connectors/"+name+"/restart?includeTasks=true", nil)
-	w.waitState(name, "RUNNING")
-	c.waitFor(topic, 7) // the first three events, then a new snapshot of rows 1-4
+	w.Call("POST", "/connectors/"+name+"/restart?includeTasks=true", nil)
+	w.WaitState(name, "RUNNING")
+	c.WaitFor(topic, 7) // the first three events, then a new snapshot of rows 1-4
 	p.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (5)`, p.schema))
-	c.waitFor(topic, 8)
-	c.settle(time.Second)
+	c.WaitFor(topic, 8)
+	c.Settle(time.Second)
 	var ops []string
-	for _, e := range events(t, c.recs[topic]) {
+	for _, e := range e2e.Events(t, c.Records(topic)) {
 		ops = append(ops, e.Op+e.Key)
 	}
 	want := []string{`r{"id":1}`, `r{"id":2}`, `c{"id":3}`, `r{"id":1}`, `r{"id":2}`, `r{"id":3}`, `r{"id":4}`, `c{"id":5}`}

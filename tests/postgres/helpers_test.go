@@ -3,26 +3,17 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/connect/runtime/builtin"
-	"github.com/connectd/connectd/connect/workerconfig"
-	"github.com/connectd/connectd/offsets"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -118,212 +109,6 @@ func (p *pg) config(prefix string, kv ...string) map[string]string {
 	return m
 }
 
-// worker is an in-process standalone worker with its REST API and offsets in a Kafka topic.
-type worker struct {
-	t      *testing.T
-	url    string
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func startWorker(t *testing.T, offsetsTopic string) *worker {
-	t.Helper()
-	kafka := testbed.Kafka(t)
-	props := map[string]string{
-		"bootstrap.servers":              kafka,
-		"offset.storage.file.filename":   t.TempDir() + "/offsets",
-		"listeners":                      "http://127.0.0.1:0",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "false",
-		"value.converter.schemas.enable": "false",
-		"offset.flush.interval.ms":       "500",
-	}
-	// CONNECTD_TEST_WORKER_PROPS adds worker properties (k=v,k=v), e.g. for the benchmark.
-	for _, kv := range strings.Split(os.Getenv("CONNECTD_TEST_WORKER_PROPS"), ",") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			props[k] = v
-		}
-	}
-	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := plugins.New(builtin.Plugins()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := offsets.NewKafkaStore(offsets.KafkaConfig{Brokers: []string{kafka}, Topic: offsetsTopic, ReplicationFactor: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{t: t, cancel: cancel, done: make(chan error, 1)}
-	ready := make(chan []string, 1)
-	go func() {
-		w.done <- runtime.RunStandalone(ctx, runtime.Options{Config: cfg, Plugins: reg, Offsets: store, Version: "test",
-			OnReady: func(addrs []string) { ready <- addrs }})
-	}()
-	select {
-	case addrs := <-ready:
-		w.url = "http://" + addrs[0]
-	case err := <-w.done:
-		t.Fatalf("worker did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("worker did not start within a minute")
-	}
-	t.Cleanup(w.stop)
-	return w
-}
-
-// stop shuts the worker down gracefully, as SIGTERM does: offsets flushed, tasks stopped.
-func (w *worker) stop() {
-	if w.cancel == nil {
-		return
-	}
-	w.cancel()
-	w.cancel = nil
-	select {
-	case err := <-w.done:
-		if err != nil && err != context.Canceled {
-			w.t.Logf("worker stopped: %v", err)
-		}
-	case <-time.After(90 * time.Second):
-		w.t.Error("worker did not stop within 90s")
-	}
-}
-
-func (w *worker) call(method, path string, body any) (int, []byte) {
-	w.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, w.url+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func (w *worker) create(name string, cfg map[string]string) {
-	w.t.Helper()
-	if code, b := w.call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
-		w.t.Fatalf("POST /connectors: %d %s", code, b)
-	}
-}
-
-// taskState returns the first task's state and trace.
-func (w *worker) taskState(name string) (string, string) {
-	code, b := w.call("GET", "/connectors/"+name+"/status", nil)
-	if code != 200 {
-		return "", string(b)
-	}
-	var st struct {
-		Connector struct{ State, Trace string }
-		Tasks     []struct{ State, Trace string }
-	}
-	_ = json.Unmarshal(b, &st)
-	if len(st.Tasks) == 0 {
-		return "NO_TASK", st.Connector.State + " " + st.Connector.Trace
-	}
-	return st.Tasks[0].State, st.Tasks[0].Trace
-}
-
-// waitState waits until the first task reaches state and returns its trace.
-func (w *worker) waitState(name, state string) string {
-	w.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		s, trace := w.taskState(name)
-		if s == state {
-			return trace
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("connector %s: task state %s, want %s; %s", name, s, state, trace)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// consumer reads topics from their beginning.
-type consumer struct {
-	t    *testing.T
-	cl   *kgo.Client
-	recs map[string][]*kgo.Record
-}
-
-func newConsumer(t *testing.T, topics ...string) *consumer {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(testbed.Kafka(t)), kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.MetadataMinAge(250*time.Millisecond),
-		kgo.FetchMaxBytes(64<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return &consumer{t: t, cl: cl, recs: map[string][]*kgo.Record{}}
-}
-
-func (c *consumer) fetch(d time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	fs := c.cl.PollFetches(ctx)
-	fs.EachRecord(func(r *kgo.Record) { c.recs[r.Topic] = append(c.recs[r.Topic], r) })
-}
-
-// waitFor polls until topic holds at least n records and returns them.
-func (c *consumer) waitFor(topic string, n int) []*kgo.Record {
-	c.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for len(c.recs[topic]) < n {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("topic %s: %d of %d records; last ones:\n%s", topic, len(c.recs[topic]), n, dump(tail(c.recs[topic], 10)))
-		}
-		c.fetch(500 * time.Millisecond)
-	}
-	return c.recs[topic]
-}
-
-// settle polls a little longer so records beyond the expected ones would show up.
-func (c *consumer) settle(d time.Duration) {
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		c.fetch(300 * time.Millisecond)
-	}
-}
-
-func tail(rs []*kgo.Record, n int) []*kgo.Record {
-	if len(rs) > n {
-		return rs[len(rs)-n:]
-	}
-	return rs
-}
-
-func dump(rs []*kgo.Record) string {
-	var b strings.Builder
-	for _, r := range rs {
-		fmt.Fprintf(&b, "  %s | %.300s\n", r.Key, r.Value)
-	}
-	return b.String()
-}
-
-// event is a change event reduced to what the assertions compare.
-type event struct {
-	Key    string
-	Op     string
-	Before string
-	After  string
-}
-
-func (e event) String() string {
-	return fmt.Sprintf("%s %s %.80s->%.80s", e.Op, e.Key, e.Before, e.After)
-}
-
 // envelope is the part of a change event value the tests read.
 type envelope struct {
 	Op            string
@@ -335,23 +120,7 @@ type envelope struct {
 	}
 }
 
-// events decodes change events (JSON without schemas); a tombstone has Op "tombstone".
-func events(t *testing.T, rs []*kgo.Record) []event {
-	t.Helper()
-	out := make([]event, 0, len(rs))
-	for _, r := range rs {
-		e := event{Key: string(r.Key)}
-		if r.Value == nil {
-			e.Op = "tombstone"
-			out = append(out, e)
-			continue
-		}
-		var v envelope
-		if err := json.Unmarshal(r.Value, &v); err != nil {
-			t.Fatalf("%.300s: %v", r.Value, err)
-		}
-		e.Op, e.Before, e.After = v.Op, string(v.Before), string(v.After)
-		out = append(out, e)
-	}
-	return out
+// ev is a change event with key, op, before and after; the tests list their expected events with it.
+func ev(key, op, before, after string) e2e.Event {
+	return e2e.Event{Key: key, Op: op, Before: before, After: after}
 }
