@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/jsonconv"
 	"github.com/connectd/connectd/schemahistory"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/go-mysql-org/go-mysql/client"
 )
@@ -83,45 +83,25 @@ func (o *memOffsets) Offset(ctx context.Context, partition map[string]any) (map[
 	return m, nil
 }
 
-// db is a test database on the test bed's MariaDB, dropped when the test ends.
+// db is a test database on the test bed's MariaDB (package tests/mariadb), dropped when the test
+// ends, under the short names the tests of this package use.
 type db struct {
 	t    *testing.T
 	tb   testbed.DB
 	name string
 	conn *client.Conn
+	m    *mariadb.DB
 }
 
 func newDB(t *testing.T) *db {
 	t.Helper()
-	tb := testbed.MariaDB(t)
-	name := strings.ReplaceAll(strings.ToLower(testbed.Topic(t, "my")), "-", "_")
-	if len(name) > 60 {
-		name = name[len(name)-60:]
-	}
-	name = "t" + strings.TrimLeft(name, "_")
-	conn, err := client.Connect(net.JoinHostPort(tb.Host, strconv.Itoa(tb.Port)), tb.User, tb.Password, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &db{t: t, tb: tb, name: name, conn: conn}
-	d.exec("CREATE DATABASE `" + name + "`")
-	d.exec("USE `" + name + "`")
-	t.Cleanup(func() {
-		d.exec("DROP DATABASE IF EXISTS `" + name + "`")
-		conn.Close()
-	})
-	return d
+	m := mariadb.New(t, "my")
+	return &db{t: t, tb: m.TB, name: m.Name, conn: m.Conn, m: m}
 }
 
 func (d *db) exec(qs ...string) {
 	d.t.Helper()
-	for _, q := range qs {
-		r, err := d.conn.Execute(q)
-		if err != nil {
-			d.t.Fatalf("%s: %v", q, err)
-		}
-		r.Close()
-	}
+	d.m.Exec(qs...)
 }
 
 // config returns a connector configuration for the test database.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -33,8 +34,8 @@ func TestBenchmarkThroughput(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("CONNECTD_BENCH_ROWS")); err == nil && v > 0 {
 		rows = v
 	}
-	d := newDB(t)
-	d.exec("CREATE TABLE bench (id INT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(200) NOT NULL, b VARCHAR(200) NOT NULL, " +
+	d := mariadb.New(t, "e2e")
+	d.Exec("CREATE TABLE bench (id INT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(200) NOT NULL, b VARCHAR(200) NOT NULL, " +
 		"c VARCHAR(150) NOT NULL, n1 BIGINT NOT NULL, n2 INT NOT NULL, ts DATETIME(3) NOT NULL, price DECIMAL(10,2) NOT NULL)")
 	fill := func(n int) {
 		const chunk = 1000
@@ -49,14 +50,14 @@ func TestBenchmarkThroughput(t *testing.T) {
 				fmt.Fprintf(&b, "('%s','%s','%s',%d,%d,'2024-05-06 07:08:09.123',%d.%02d)",
 					strings.Repeat("a", 180), strings.Repeat("b", 180), strings.Repeat("c", 140), done+i, i, i, i%100)
 			}
-			d.exec(b.String())
+			d.Exec(b.String())
 			done += k
 		}
 	}
 	fill(rows)
 
 	prefix := testbed.Topic(t, "bench")
-	topic := prefix + "." + d.name + ".bench"
+	topic := prefix + "." + d.Name + ".bench"
 	cfg := connectorConfig(d, prefix, prefix+"-history")
 	// With CONNECTD_BENCH_BINARY=1 the worker is the connectd-test binary, and the RSS reported
 	// is that process's alone.

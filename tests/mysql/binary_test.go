@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
 // TestBinary runs the real test binary (tests/cmd/connectd-test standalone) as a black box: a
 // MariaDB connector created over its REST API snapshots and streams into Kafka.
 func TestBinary(t *testing.T) {
-	d := newDB(t)
-	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
+	d := mariadb.New(t, "e2e")
+	d.Exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
 	w, _ := startBinaryWorker(t)
 	code, b := w.Call("GET", "/connector-plugins", nil)
 	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
@@ -50,10 +51,10 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
 	w.WaitState("bin", "RUNNING")
-	topic := prefix + "." + d.name + ".t"
+	topic := prefix + "." + d.Name + ".t"
 	c := e2e.NewConsumer(t, topic)
 	c.WaitFor(topic, 1)
-	d.exec("UPDATE t SET v = 'b' WHERE id = 1")
+	d.Exec("UPDATE t SET v = 'b' WHERE id = 1")
 	evs := e2e.Events(t, c.WaitFor(topic, 2))
 	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
 		t.Fatalf("events %v", evs)

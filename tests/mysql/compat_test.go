@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -36,12 +37,12 @@ func TestCompatWithDebezium(t *testing.T) {
 // compatRun runs the workload under one reference configuration and diffs the output.
 func compatRun(t *testing.T, config, reference string) {
 	root := testbed.RepoRoot(t)
-	d := newDB(t) // for its connection; the workload uses the database compat
+	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database compat
 	// The database compat is one per server: a second run of the suite against the same server
 	// (two checkouts, or a developer's run during CI's) waits here instead of resetting it under
 	// this one. The lock is the session's, released when newDB's cleanup closes the connection,
 	// after the worker's cleanup stopped the connector.
-	if got := d.query("SELECT GET_LOCK('connectd_tests_compat', 900)"); len(got) != 1 || got[0][0] != "1" {
+	if got := d.Query("SELECT GET_LOCK('connectd_tests_compat', 900)"); len(got) != 1 || got[0][0] != "1" {
 		t.Fatalf("could not take the lock on the database compat within 15 minutes (GET_LOCK returned %v): another run of this test holds it", got)
 	}
 	runSQL := func(file string) {
@@ -50,7 +51,7 @@ func compatRun(t *testing.T, config, reference string) {
 			t.Fatal(err)
 		}
 		for _, st := range splitSQL(string(b)) {
-			d.exec(st)
+			d.Exec(st)
 		}
 	}
 	runSQL("mariadb-reset.sql")

@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -101,7 +102,7 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 // crossover is one crossover test's database, connector and topics.
 type crossover struct {
 	t        *testing.T
-	d        *db
+	d        *mariadb.DB
 	debezium *debezium.Worker
 	lastDDL  bool // the first runtime's last change is an ALTER TABLE
 	name     string
@@ -117,17 +118,17 @@ func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	t.Helper()
 	kafka := testbed.Kafka(t)
 	dbz := debezium.Start(t, debeziumMariaDBClass)
-	d := newDB(t)
-	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)",
+	d := mariadb.New(t, "e2e")
+	d.Exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)",
 		"INSERT INTO t VALUES (1,'one'),(2,'two'),(3,'three')")
-	prefix := "xo_" + d.name
-	x := &crossover{t: t, d: d, debezium: dbz, lastDDL: lastDDL, name: "xo-" + d.name, prefix: prefix,
-		history: "schema-history." + prefix, topic: prefix + "." + d.name + ".t", txTopic: prefix + ".transaction"}
+	prefix := "xo_" + d.Name
+	x := &crossover{t: t, d: d, debezium: dbz, lastDDL: lastDDL, name: "xo-" + d.Name, prefix: prefix,
+		history: "schema-history." + prefix, topic: prefix + "." + d.Name + ".t", txTopic: prefix + ".transaction"}
 	// One configuration for both runtimes. Transaction metadata puts transaction_id and the
 	// per-table counters into the offsets each side must read; only this database's DDL goes
 	// into the history; JSON without schemas keeps the assertions short.
 	x.cfg = connectorConfig(d, prefix, x.history,
-		"database.server.id", serverID(d.name),
+		"database.server.id", serverID(d.Name),
 		"snapshot.mode", "initial",
 		"provide.transaction.metadata", "true",
 		"schema.history.internal.store.only.captured.databases.ddl", "true",
@@ -165,7 +166,7 @@ const (
 // firstRuntime makes the changes the first runtime streams and waits until it has written them
 // all: its last record is the END of the last transaction, or the ALTER TABLE's schema change.
 func (x *crossover) firstRuntime() {
-	x.d.exec(
+	x.d.Exec(
 		"INSERT INTO t VALUES (4,'four')",
 		"UPDATE t SET v = 'uno' WHERE id = 1",
 		"BEGIN", "INSERT INTO t VALUES (5,'five')", "INSERT INTO t VALUES (6,'six')", "COMMIT",
@@ -176,7 +177,7 @@ func (x *crossover) firstRuntime() {
 	recs := x.c.WaitFor(x.topic, firstRecords)
 	x.waitEnd(recs[len(recs)-2]) // the delete; the tombstone carries no transaction
 	if x.lastDDL {
-		x.d.exec(alterX)
+		x.d.Exec(alterX)
 		x.waitDDL(alterX)
 	}
 }
@@ -187,12 +188,12 @@ const firstRecords = 11
 
 // whileStopped changes a row while no runtime runs.
 func (x *crossover) whileStopped() {
-	x.d.exec("INSERT INTO t (id, v, w) VALUES (8,'eight',8)")
+	x.d.Exec("INSERT INTO t (id, v, w) VALUES (8,'eight',8)")
 }
 
 // secondRuntime makes the changes the second runtime streams after those it picks up.
 func (x *crossover) secondRuntime() {
-	x.d.exec(
+	x.d.Exec(
 		"INSERT INTO t (id, v) VALUES (9,'nine')",
 		"BEGIN", "INSERT INTO t (id, v) VALUES (10,'ten')", "UPDATE t SET v = 'vier' WHERE id = 4", "COMMIT",
 	)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -17,8 +18,8 @@ import (
 // restart the worker (with changes made while it was down), continue. Every topic must hold
 // exactly the expected events: no gap, no duplicate.
 func TestEndToEnd(t *testing.T) {
-	d := newDB(t)
-	d.exec(
+	d := mariadb.New(t, "e2e")
+	d.Exec(
 		"CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)",
 		"CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL, qty INT NOT NULL)",
 		"INSERT INTO customers VALUES (1,'alice'),(2,'bob')",
@@ -35,13 +36,13 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
 	w.WaitState(name, "RUNNING")
-	custTopic, ordTopic := prefix+"."+d.name+".customers", prefix+"."+d.name+".orders"
+	custTopic, ordTopic := prefix+"."+d.Name+".customers", prefix+"."+d.Name+".orders"
 	txTopic := prefix + ".transaction"
 	c := e2e.NewConsumer(t, custTopic, ordTopic, txTopic, prefix)
 	c.WaitFor(custTopic, 2)
 	c.WaitFor(ordTopic, 1)
 
-	d.exec(
+	d.Exec(
 		"BEGIN", "INSERT INTO customers VALUES (3,'carol')", "UPDATE orders SET qty = 6 WHERE id = 10", "COMMIT",
 		"DELETE FROM customers WHERE id = 2",
 		"ALTER TABLE customers ADD COLUMN email VARCHAR(30) NULL AFTER name",
@@ -54,7 +55,7 @@ func TestEndToEnd(t *testing.T) {
 	// Restart the worker; change rows while it is down. Standalone workers forget connectors
 	// created over REST, so the connector is created again: it resumes from its committed offset.
 	w.Stop()
-	d.exec("INSERT INTO customers VALUES (5,'eve',NULL)", "DELETE FROM orders WHERE id = 10")
+	d.Exec("INSERT INTO customers VALUES (5,'eve',NULL)", "DELETE FROM orders WHERE id = 10")
 	w = e2e.StartWorker(t, offsetsTopic)
 	if code, b := w.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors after restart: %d %s", code, b)
@@ -113,7 +114,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := v.Source
-			if s.Connector != "mariadb" || s.Name != prefix || s.DB != d.name || s.Table != topic[strings.LastIndexByte(topic, '.')+1:] || s.File == "" {
+			if s.Connector != "mariadb" || s.Name != prefix || s.DB != d.Name || s.Table != topic[strings.LastIndexByte(topic, '.')+1:] || s.File == "" {
 				t.Errorf("%s record %d: source %+v", topic, i, s)
 			}
 			// Debezium's markers: the first table's first row is "first", a later table's
@@ -197,34 +198,34 @@ func countReads(evs []e2e.Event) int {
 // and resumes it: under initial the task fails with a message naming what it needed, what the
 // server has and the two ways out; switched to when_needed it snapshots again and streams.
 func TestPurgeOverREST(t *testing.T) {
-	d := newDB(t)
-	d.exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	d := mariadb.New(t, "e2e")
+	d.Exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
 	prefix := testbed.Topic(t, "purge")
 	cfg := connectorConfig(d, prefix, prefix+"-history")
 	w := e2e.StartWorker(t, prefix+"-offsets")
 	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "p", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	topic := prefix + "." + d.name + ".t"
+	topic := prefix + "." + d.Name + ".t"
 	c := e2e.NewConsumer(t, topic)
 	c.WaitFor(topic, 1)
-	d.exec("INSERT INTO t VALUES (2)")
+	d.Exec("INSERT INTO t VALUES (2)")
 	c.WaitFor(topic, 2)
 
 	if code, b := w.Call("PUT", "/connectors/p/stop", nil); code != 204 && code != 202 {
 		t.Fatalf("stop: %d %s", code, b)
 	}
-	d.exec("FLUSH BINARY LOGS", "INSERT INTO t VALUES (3)", "FLUSH BINARY LOGS")
-	last := d.query("SHOW MASTER STATUS")[0][0]
+	d.Exec("FLUSH BINARY LOGS", "INSERT INTO t VALUES (3)", "FLUSH BINARY LOGS")
+	last := d.Query("SHOW MASTER STATUS")[0][0]
 	// The server keeps a file another reader is still on (tests of other packages stream from
 	// the same server), so purge until only the last file is left.
 	for i := 0; ; i++ {
-		d.exec("PURGE BINARY LOGS TO '" + last + "'")
-		if d.query("SHOW BINARY LOGS")[0][0] == last {
+		d.Exec("PURGE BINARY LOGS TO '" + last + "'")
+		if d.Query("SHOW BINARY LOGS")[0][0] == last {
 			break
 		}
 		if i == 300 {
-			t.Fatalf("the binlog files before %s could not be purged: still %v", last, d.query("SHOW BINARY LOGS"))
+			t.Fatalf("the binlog files before %s could not be purged: still %v", last, d.Query("SHOW BINARY LOGS"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -256,7 +257,7 @@ func TestPurgeOverREST(t *testing.T) {
 	if want := []string{`r{"id":1}`, `r{"id":2}`, `r{"id":3}`}; !reflect.DeepEqual(ops, want) {
 		t.Fatalf("after when_needed: %v, want a new snapshot %v", ops, want)
 	}
-	d.exec("INSERT INTO t VALUES (4)")
+	d.Exec("INSERT INTO t VALUES (4)")
 	if e := e2e.Events(t, c.WaitFor(topic, 6))[5]; e.Op != "c" || e.Key != `{"id":4}` {
 		t.Fatalf("streaming after the new snapshot: %v", e)
 	}
@@ -266,8 +267,8 @@ func TestPurgeOverREST(t *testing.T) {
 // the real kafka-console-producer, and resumes it: the events since that position come again,
 // each decoded with the table structure of its time although an ALTER came in between.
 func TestOffsetRewrite(t *testing.T) {
-	d := newDB(t)
-	d.exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	d := mariadb.New(t, "e2e")
+	d.Exec("CREATE TABLE t (id INT PRIMARY KEY)")
 	prefix := testbed.Topic(t, "rewrite")
 	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.mode", "no_data")
 	offsetsTopic := prefix + "-offsets"
@@ -276,13 +277,13 @@ func TestOffsetRewrite(t *testing.T) {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
 	w.WaitState("rw", "RUNNING")
-	topic := prefix + "." + d.name + ".t"
+	topic := prefix + "." + d.Name + ".t"
 	c := e2e.NewConsumer(t, topic)
-	d.exec("INSERT INTO t VALUES (1)")
+	d.Exec("INSERT INTO t VALUES (1)")
 	c.WaitFor(topic, 1)
-	st := d.query("SHOW MASTER STATUS")[0]
-	gtids := d.query("SELECT @@global.gtid_binlog_pos")[0][0]
-	d.exec("INSERT INTO t VALUES (2)", "ALTER TABLE t ADD COLUMN v INT", "INSERT INTO t VALUES (3, 30)")
+	st := d.Query("SHOW MASTER STATUS")[0]
+	gtids := d.Query("SELECT @@global.gtid_binlog_pos")[0][0]
+	d.Exec("INSERT INTO t VALUES (2)", "ALTER TABLE t ADD COLUMN v INT", "INSERT INTO t VALUES (3, 30)")
 	c.WaitFor(topic, 3)
 
 	if code, b := w.Call("PUT", "/connectors/rw/stop", nil); code != 204 && code != 202 {

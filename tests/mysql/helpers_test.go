@@ -3,95 +3,30 @@
 package mysql
 
 import (
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
-	"github.com/go-mysql-org/go-mysql/client"
-	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
-// db is a test database on the test bed's MariaDB, dropped when the test ends.
-type db struct {
-	t    *testing.T
-	tb   testbed.DB
-	name string
-	conn *client.Conn
-}
-
-func newDB(t *testing.T) *db {
-	t.Helper()
-	tb := testbed.MariaDB(t)
-	name := strings.ReplaceAll(strings.ToLower(testbed.Topic(t, "e2e")), "-", "_")
-	if len(name) > 60 {
-		name = name[len(name)-60:]
-	}
-	name = "e" + strings.TrimLeft(name, "_")
-	conn, err := client.Connect(net.JoinHostPort(tb.Host, strconv.Itoa(tb.Port)), tb.User, tb.Password, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &db{t: t, tb: tb, name: name, conn: conn}
-	d.exec("CREATE DATABASE `"+name+"`", "USE `"+name+"`")
-	t.Cleanup(func() {
-		d.exec("DROP DATABASE IF EXISTS `" + name + "`")
-		conn.Close()
-	})
-	return d
-}
-
-func (d *db) exec(qs ...string) {
-	d.t.Helper()
-	for _, q := range qs {
-		r, err := d.conn.Execute(q)
-		if err != nil {
-			d.t.Fatalf("%s: %v", q, err)
-		}
-		r.Close()
-	}
-}
-
-func (d *db) query(q string) [][]string {
-	d.t.Helper()
-	r, err := d.conn.Execute(q)
-	if err != nil {
-		d.t.Fatalf("%s: %v", q, err)
-	}
-	defer r.Close()
-	var out [][]string
-	for i := range r.Values {
-		var row []string
-		for j := range r.Values[i] {
-			fv := r.Values[i][j]
-			if fv.Type == mysql.FieldValueTypeString {
-				row = append(row, string(fv.AsString()))
-			} else {
-				row = append(row, fv.String())
-			}
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
 // connectorConfig is a MariaDB connector configuration for d.
-func connectorConfig(d *db, prefix, history string, extra ...string) map[string]string {
+func connectorConfig(d *mariadb.DB, prefix, history string, extra ...string) map[string]string {
 	m := map[string]string{
 		"connector.class":                     "io.debezium.connector.mariadb.MariaDbConnector",
 		"tasks.max":                           "1",
 		"topic.prefix":                        prefix,
-		"database.hostname":                   d.tb.Host,
-		"database.port":                       strconv.Itoa(d.tb.Port),
-		"database.user":                       d.tb.User,
-		"database.password":                   d.tb.Password,
+		"database.hostname":                   d.TB.Host,
+		"database.port":                       strconv.Itoa(d.TB.Port),
+		"database.user":                       d.TB.User,
+		"database.password":                   d.TB.Password,
 		"database.server.id":                  "6201",
-		"database.include.list":               d.name,
+		"database.include.list":               d.Name,
 		"schema.history.internal.kafka.topic": history,
-		"schema.history.internal.kafka.bootstrap.servers": testbed.Kafka(d.t),
+		"schema.history.internal.kafka.bootstrap.servers": testbed.Kafka(d.T),
 		"poll.interval.ms": "100",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
