@@ -15,8 +15,6 @@ import (
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestBenchmarkThroughput measures the connector end to end (MariaDB → worker → Kafka, JSON
@@ -68,8 +66,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	} else {
 		w = e2e.StartWorker(t, prefix+"-offsets")
 	}
-	adm, cl := admin(t)
-	defer cl.Close()
+	adm := e2e.Admin(t)
 	// Create the change event topic first, as deployments with topic.creation or an operator do,
 	// so the snapshot figure measures the connector, not the broker's topic auto-creation.
 	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, topic); err != nil {
@@ -97,7 +94,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "bench", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
 	}
-	waitCount(t, adm, topic, int64(rows))
+	e2e.WaitCount(t, adm, topic, int64(rows))
 	snap := time.Since(start)
 
 	if code, b := w.Call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
@@ -119,60 +116,14 @@ func TestBenchmarkThroughput(t *testing.T) {
 	if code, b := w.Call("PUT", "/connectors/bench/resume", nil); code != 202 && code != 204 {
 		t.Fatalf("resume: %d %s", code, b)
 	}
-	waitCount(t, adm, topic, int64(2*rows))
+	e2e.WaitCount(t, adm, topic, int64(2*rows))
 	stream := time.Since(start)
 
 	if pid != 0 {
 		t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the connectd-test process: %s",
-			rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(pid))
+			rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), e2e.PeakRSS(pid))
 		return
 	}
 	t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the test process (worker, connector, Kafka client): %s, peak Go heap in use %d MB",
-		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS(0), peakHeap.Load()>>20)
-}
-
-func admin(t *testing.T) (*kadm.Client, *kgo.Client) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(testbed.Kafka(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kadm.NewClient(cl), cl
-}
-
-// waitCount waits until topic's partitions hold n records in all.
-func waitCount(t *testing.T, adm *kadm.Client, topic string, n int64) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Minute)
-	for {
-		ends, err := adm.ListEndOffsets(context.Background(), topic)
-		if err == nil {
-			var total int64
-			ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
-			if total >= n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("topic %s has %d of %d records", topic, total, n)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// peakRSS returns VmHWM of process pid (0: this process) from /proc.
-func peakRSS(pid int) string {
-	path := "/proc/self/status"
-	if pid != 0 {
-		path = "/proc/" + strconv.Itoa(pid) + "/status"
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "unknown"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
-		}
-	}
-	return "unknown"
+		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), e2e.PeakRSS(0), peakHeap.Load()>>20)
 }

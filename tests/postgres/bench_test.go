@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 )
@@ -51,8 +48,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	topic := prefix + "." + p.schema + ".bench"
 	cfg := p.config(prefix, strings.Split(os.Getenv("CONNECTD_BENCH_CONFIG"), ",")...)
 	w := e2e.StartWorker(t, prefix+"-offsets")
-	adm, cl := admin(t)
-	defer cl.Close()
+	adm := e2e.Admin(t)
 	// Create the change event topic first, as deployments with topic.creation or an operator do,
 	// so the figures measure the connector, not the broker's topic auto-creation.
 	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, topic); err != nil {
@@ -68,7 +64,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 			out.Close()
 		}
 	}
-	waitCount(t, adm, topic, int64(rows))
+	e2e.WaitCount(t, adm, topic, int64(rows))
 	snap := time.Since(start)
 
 	if code, b := w.Call("PUT", "/connectors/bench/stop", nil); code != 204 && code != 202 {
@@ -87,51 +83,9 @@ func TestBenchmarkThroughput(t *testing.T) {
 			out.Close()
 		}
 	}
-	waitCount(t, adm, topic, int64(2*rows))
+	e2e.WaitCount(t, adm, topic, int64(2*rows))
 	stream := time.Since(start)
 
 	t.Logf("rows=%d snapshot: %.1fs, %.0f rows/s; streaming: %.1fs, %.0f events/s; peak RSS of the test process (worker, connector, Kafka client): %s",
-		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), peakRSS())
-}
-
-func admin(t *testing.T) (*kadm.Client, *kgo.Client) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(testbed.Kafka(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kadm.NewClient(cl), cl
-}
-
-// waitCount waits until topic's partitions hold n records in all.
-func waitCount(t *testing.T, adm *kadm.Client, topic string, n int64) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Minute)
-	for {
-		ends, err := adm.ListEndOffsets(context.Background(), topic)
-		if err == nil {
-			var total int64
-			ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
-			if total >= n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("topic %s has %d of %d records", topic, total, n)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// peakRSS returns VmHWM from /proc/self/status.
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
-		}
-	}
-	return "unknown"
+		rows, snap.Seconds(), float64(rows)/snap.Seconds(), stream.Seconds(), float64(rows)/stream.Seconds(), e2e.PeakRSS(0))
 }
