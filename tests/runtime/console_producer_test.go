@@ -12,8 +12,10 @@ import (
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
 )
 
 // An operator rewrites a stopped connector's offset with Kafka's own console producer, as they
@@ -65,13 +67,13 @@ func TestConsoleProducerRewriteIsWhereItResumes(t *testing.T) {
 	case <-time.After(90 * time.Second):
 		t.Fatal("the worker did not start")
 	}
-	c := client{t: t, base: "http://" + addrs[0]}
+	c := client{e2e.NewClient(t, "http://"+addrs[0])}
 
-	c.expect(201, "POST", "/connectors", `{"name":"gen","config":{"connector.class":"GeneratorConnector","topic":"`+topic+`","rate":"300"}}`)
-	c.waitState("gen", "RUNNING", "RUNNING")
-	eventually(t, "offsets are committed to the offsets topic", func() bool { return c.committed("gen")["0"] > 50 })
-	c.expect(204, "PUT", "/connectors/gen/stop", "")
-	c.waitState("gen", "STOPPED")
+	c.Expect(201, "POST", "/connectors", `{"name":"gen","config":{"connector.class":"GeneratorConnector","topic":"`+topic+`","rate":"300"}}`)
+	c.WaitStatus("gen", "RUNNING", "RUNNING")
+	wait.Until(t, "offsets are committed to the offsets topic", func() bool { return c.committed("gen")["0"] > 50 })
+	c.Expect(204, "PUT", "/connectors/gen/stop", "")
+	c.WaitStatus("gen", "STOPPED")
 	if got := c.committed("gen")["0"]; got == 41 {
 		t.Fatalf("the connector happens to be at seq 41 already; the test cannot tell a rewrite from no rewrite")
 	}
@@ -89,8 +91,8 @@ func TestConsoleProducerRewriteIsWhereItResumes(t *testing.T) {
 		t.Fatalf("GET offsets after the console producer's rewrite: seq %d, want 41", got)
 	}
 	before := endOffsets(t, brokers, topic)
-	c.expect(202, "PUT", "/connectors/gen/resume", "")
-	c.waitState("gen", "RUNNING", "RUNNING")
+	c.Expect(202, "PUT", "/connectors/gen/resume", "")
+	c.WaitStatus("gen", "RUNNING", "RUNNING")
 	recs := readFrom(t, brokers, topic, before, func(recs []genRecord) bool { return countTask(recs, 0) >= 5 })
 	if first, _ := minSeq(recs, 0); first != 42 {
 		t.Fatalf("after the console producer wrote seq 41, the task resumed at seq %d, want 42", first)
@@ -98,8 +100,8 @@ func TestConsoleProducerRewriteIsWhereItResumes(t *testing.T) {
 
 	// The offset history (kept in Kafka too) shows the rewrite among the states it went through.
 	var hist rest.OffsetHistory
-	eventually(t, "the history shows the rewritten offset", func() bool {
-		c.expect(200, "GET", "/connectors/gen/offsets/history", "").json(t, &hist)
+	wait.Until(t, "the history shows the rewritten offset", func() bool {
+		c.Expect(200, "GET", "/connectors/gen/offsets/history", "").JSON(t, &hist)
 		for _, e := range hist.History {
 			if len(e.Offsets) == 1 && e.Offsets[0].Offset["seq"] == float64(41) {
 				return true

@@ -1,0 +1,22 @@
+// Package wait holds the one polling loop the integration tests use to wait for a condition. It
+// imports nothing of connectd, so the tests inside any package (connect/runtime among them) can
+// use it.
+package wait
+
+import (
+	"testing"
+	"time"
+)
+
+// Until polls cond until it holds and fails the test if it still does not after two minutes;
+// the deadline only guards against a hang, it is no assertion on how fast anything is.
+func Until(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
