@@ -13,7 +13,9 @@ import (
 
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
 )
 
 // A config topic with more than one partition would let workers see configurations in different
@@ -56,12 +58,12 @@ func TestLifecycleThroughFollowers(t *testing.T) {
 		Name   string            `json:"name"`
 		Config map[string]string `json:"config"`
 	}
-	r.json(t, &info)
+	r.JSON(t, &info)
 	if info.Name != "gen" || info.Config["topic"] != topic {
 		t.Fatalf("created %+v", info)
 	}
 	f0.expect(409, "POST", "/connectors", generatorConfig("gen", topic, nil))
-	st := f1.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	st := f1.WaitStatus("gen", "RUNNING", "RUNNING", "RUNNING")
 	// Eager round robin over three workers: the connector and its two tasks are spread out.
 	owners := map[string]bool{st.Connector.WorkerID: true}
 	for _, ts := range st.Tasks {
@@ -73,37 +75,37 @@ func TestLifecycleThroughFollowers(t *testing.T) {
 	// Every worker answers reads from the shared topics.
 	for _, w := range ws {
 		var names []string
-		w.expect(200, "GET", "/connectors", "").json(t, &names)
+		w.expect(200, "GET", "/connectors", "").JSON(t, &names)
 		if len(names) != 1 || names[0] != "gen" {
-			t.Errorf("%s lists %v", w.base, names)
+			t.Errorf("%s lists %v", w.URL, names)
 		}
 		var tasks []struct {
 			Config map[string]string `json:"config"`
 		}
-		w.expect(200, "GET", "/connectors/gen/tasks", "").json(t, &tasks)
+		w.expect(200, "GET", "/connectors/gen/tasks", "").JSON(t, &tasks)
 		if len(tasks) != 2 || tasks[1].Config["task.id"] != "1" {
-			t.Errorf("%s tasks %+v", w.base, tasks)
+			t.Errorf("%s tasks %+v", w.URL, tasks)
 		}
 	}
 
 	f1.expect(202, "PUT", "/connectors/gen/pause", "")
-	leader.waitState("gen", "PAUSED", "PAUSED", "PAUSED")
+	leader.WaitStatus("gen", "PAUSED", "PAUSED", "PAUSED")
 	f0.expect(202, "PUT", "/connectors/gen/resume", "")
-	leader.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	leader.WaitStatus("gen", "RUNNING", "RUNNING", "RUNNING")
 
 	// Offsets may only change while the connector is STOPPED.
 	patch := `{"offsets":[{"partition":{"task":"0"},"offset":{"seq":99999}},{"partition":{"task":"1"},"offset":{"seq":199999}}]}`
-	if msg := f1.expect(400, "PATCH", "/connectors/gen/offsets", patch).message(t); !strings.Contains(msg, "STOPPED") {
+	if msg := f1.expect(400, "PATCH", "/connectors/gen/offsets", patch).ErrorMessage(t); !strings.Contains(msg, "STOPPED") {
 		t.Errorf("PATCH while running: %q", msg)
 	}
 	f1.expect(204, "PUT", "/connectors/gen/stop", "")
-	f0.waitState("gen", "STOPPED")
+	f0.WaitStatus("gen", "STOPPED")
 	var tasks []any
-	f0.expect(200, "GET", "/connectors/gen/tasks", "").json(t, &tasks)
+	f0.expect(200, "GET", "/connectors/gen/tasks", "").JSON(t, &tasks)
 	if len(tasks) != 0 {
 		t.Fatalf("a STOPPED connector has no tasks; got %v", tasks)
 	}
-	if msg := f0.expect(400, "PATCH", "/connectors/gen/offsets", `{"offsets":[{"partition":{"task":"0"},"offset":{"seq":"x"}}]}`).message(t); !strings.Contains(msg, "refused") {
+	if msg := f0.expect(400, "PATCH", "/connectors/gen/offsets", `{"offsets":[{"partition":{"task":"0"},"offset":{"seq":"x"}}]}`).ErrorMessage(t); !strings.Contains(msg, "refused") {
 		t.Errorf("a malformed generator offset is refused by the connector: %q", msg)
 	}
 	f0.expect(200, "PATCH", "/connectors/gen/offsets", patch)
@@ -112,9 +114,9 @@ func TestLifecycleThroughFollowers(t *testing.T) {
 	}
 	start := readAll(t, c.brokers, topic)
 	f1.expect(202, "PUT", "/connectors/gen/resume", "")
-	f1.waitState("gen", "RUNNING", "RUNNING", "RUNNING")
+	f1.WaitStatus("gen", "RUNNING", "RUNNING", "RUNNING")
 	// Both tasks continue from the rewritten offsets.
-	eventually(t, "both tasks produce after the patched offsets", func() bool {
+	wait.Until(t, "both tasks produce after the patched offsets", func() bool {
 		after := seqs(readAll(t, c.brokers, topic)[len(start):])
 		return len(after[0]) > 0 && len(after[1]) > 0
 	})
@@ -134,14 +136,14 @@ func TestLifecycleThroughFollowers(t *testing.T) {
 	var topics map[string]struct {
 		Topics []string `json:"topics"`
 	}
-	f0.expect(200, "GET", "/connectors/gen/topics", "").json(t, &topics)
+	f0.expect(200, "GET", "/connectors/gen/topics", "").JSON(t, &topics)
 	if got := topics["gen"].Topics; len(got) != 1 || got[0] != topic {
 		t.Errorf("active topics %v, want [%s]", got, topic)
 	}
 
 	f0.expect(204, "DELETE", "/connectors/gen", "")
 	for _, w := range ws {
-		eventually(t, "the deletion reaches "+w.base, func() bool { return w.do("GET", "/connectors/gen", "").code == 404 })
+		wait.Until(t, "the deletion reaches "+w.URL, func() bool { return w.Do("GET", "/connectors/gen", "").Code == 404 })
 		w.expect(404, "GET", "/connectors/gen/status", "")
 	}
 	f1.expect(404, "DELETE", "/connectors/gen", "")
@@ -157,30 +159,30 @@ func TestCreatePausedAndRestartThroughFollower(t *testing.T) {
 	topic := testbed.Topic(t, "gen")
 	body := strings.TrimSuffix(generatorConfig("p", topic, map[string]string{"tasks.max": "1"}), "}") + `,"initial_state":"PAUSED"}`
 	f.expect(201, "POST", "/connectors", body)
-	f.waitState("p", "PAUSED")
+	f.WaitStatus("p", "PAUSED")
 	f.expect(202, "PUT", "/connectors/p/resume", "")
-	f.waitState("p", "RUNNING", "RUNNING")
+	f.WaitStatus("p", "RUNNING", "RUNNING")
 	for _, w := range ws {
 		w.expect(204, "POST", "/connectors/p/restart", "")
 		w.expect(204, "POST", "/connectors/p/tasks/0/restart", "")
 	}
-	var plan status
-	f.expect(202, "POST", "/connectors/p/restart?includeTasks=true", "").json(t, &plan)
+	var plan e2e.Status
+	f.expect(202, "POST", "/connectors/p/restart?includeTasks=true", "").JSON(t, &plan)
 	if plan.Connector.State != "RESTARTING" || len(plan.Tasks) != 1 || plan.Tasks[0].State != "RESTARTING" {
 		t.Errorf("restart plan %+v", plan)
 	}
-	f.waitState("p", "RUNNING", "RUNNING")
+	f.WaitStatus("p", "RUNNING", "RUNNING")
 
 	// A new configuration through a follower restarts the connector on its worker; its new task
 	// configurations reach the leader and the tasks follow after one rebalance.
 	cfg := map[string]string{"connector.class": "io.connectd.tests.GeneratorConnector", "topic": topic, "tasks.max": "3", "rate": "50"}
 	b, _ := json.Marshal(cfg)
 	f.expect(200, "PUT", "/connectors/p/config", string(b))
-	f.waitState("p", "RUNNING", "RUNNING", "RUNNING", "RUNNING")
+	f.WaitStatus("p", "RUNNING", "RUNNING", "RUNNING", "RUNNING")
 	f.expect(200, "PATCH", "/connectors/p/config", `{"tasks.max":"1","rate":null}`)
-	st := f.waitState("p", "RUNNING", "RUNNING")
+	st := f.WaitStatus("p", "RUNNING", "RUNNING")
 	var got map[string]string
-	ws[0].expect(200, "GET", "/connectors/p/config", "").json(t, &got)
+	ws[0].expect(200, "GET", "/connectors/p/config", "").JSON(t, &got)
 	if _, ok := got["rate"]; ok || got["tasks.max"] != "1" {
 		t.Errorf("config after PATCH: %v", got)
 	}
@@ -220,8 +222,8 @@ func TestKillWorkerWhileStreaming(t *testing.T) {
 	_, followers := settled(t, ws...)
 	topic := testbed.Topic(t, "gen")
 	followers[0].expect(201, "POST", "/connectors", generatorConfig("gen", topic, map[string]string{"rate": "500"}))
-	st := followers[1].waitState("gen", "RUNNING", "RUNNING", "RUNNING")
-	eventually(t, "both tasks stream and commit", func() bool {
+	st := followers[1].WaitStatus("gen", "RUNNING", "RUNNING", "RUNNING")
+	wait.Until(t, "both tasks stream and commit", func() bool {
 		got := followers[1].committed("gen")
 		return got[0] > 200 && got[1] > 200
 	})
@@ -244,9 +246,9 @@ func TestKillWorkerWhileStreaming(t *testing.T) {
 	victim.kill()
 	t.Logf("killed -9 worker %s (it ran task 0; the connector ran on %s, task 1 on %s)", victim.url, st.Connector.WorkerID, st.Tasks[1].WorkerID)
 
-	var after status
-	eventually(t, "every task runs on a surviving worker", func() bool {
-		s, ok := survivors[0].status("gen")
+	var after e2e.Status
+	wait.Until(t, "every task runs on a surviving worker", func() bool {
+		s, ok := survivors[0].GetStatus("gen")
 		if !ok || s.Connector.State != "RUNNING" || s.Connector.WorkerID == victim.url || len(s.Tasks) != 2 {
 			return false
 		}
@@ -264,12 +266,12 @@ func TestKillWorkerWhileStreaming(t *testing.T) {
 	if genAfter != genBefore+1 {
 		t.Errorf("the survivors went from generation %d to %d; one rebalance (generation %d) should move the work", genBefore, genAfter, genBefore+1)
 	}
-	eventually(t, "task 0 commits beyond where it was before the kill", func() bool {
+	wait.Until(t, "task 0 commits beyond where it was before the kill", func() bool {
 		return survivors[0].committed("gen")[0] > before[0]
 	})
 
 	survivors[1].expect(204, "PUT", "/connectors/gen/stop", "")
-	survivors[0].waitState("gen", "STOPPED")
+	survivors[0].WaitStatus("gen", "STOPPED")
 	final := survivors[0].committed("gen")
 	found := seqs(readAll(t, c.brokers, topic))
 	for task := 0; task < 2; task++ {
@@ -294,12 +296,12 @@ func TestWorkerJoinsAndLeaves(t *testing.T) {
 	settled(t, a, b)
 	topic := testbed.Topic(t, "gen")
 	a.expect(201, "POST", "/connectors", generatorConfig("gen", topic, map[string]string{"tasks.max": "4"}))
-	a.waitState("gen", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "RUNNING")
+	a.WaitStatus("gen", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "RUNNING")
 
 	newcomer := c.startInProcess(nil)
 	settled(t, a, b, newcomer)
-	eventually(t, "the newcomer runs part of the connector", func() bool {
-		st, ok := a.status("gen")
+	wait.Until(t, "the newcomer runs part of the connector", func() bool {
+		st, ok := a.GetStatus("gen")
 		if !ok || len(st.Tasks) != 4 {
 			return false
 		}
@@ -319,8 +321,8 @@ func TestWorkerJoinsAndLeaves(t *testing.T) {
 	if err := newcomer.err(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
-	eventually(t, "the remaining workers run everything", func() bool {
-		st, ok := b.status("gen")
+	wait.Until(t, "the remaining workers run everything", func() bool {
+		st, ok := b.GetStatus("gen")
 		if !ok || st.Connector.State != "RUNNING" || st.Connector.WorkerID == newcomer.url || len(st.Tasks) != 4 {
 			return false
 		}
@@ -332,7 +334,7 @@ func TestWorkerJoinsAndLeaves(t *testing.T) {
 		return true
 	})
 	b.expect(204, "PUT", "/connectors/gen/stop", "")
-	a.waitState("gen", "STOPPED")
+	a.WaitStatus("gen", "STOPPED")
 	final := a.committed("gen")
 	found := seqs(readAll(t, c.brokers, topic))
 	for task := 0; task < 4; task++ {

@@ -4,21 +4,15 @@
 package distributed_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -31,8 +25,10 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
 )
 
 // workerEnv makes the test binary run a distributed worker instead of the tests, so the kill -9
@@ -72,24 +68,6 @@ func workerProcess(file string) int {
 	return 0
 }
 
-// lockedBuffer collects a worker's log while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // cluster is the settings every worker of one test shares: group and topics unique to the test.
 type cluster struct {
 	t       *testing.T
@@ -125,7 +103,7 @@ func newCluster(t *testing.T) *cluster {
 // worker is one running worker and its REST client.
 type worker struct {
 	client
-	log  *lockedBuffer
+	log  *e2e.LockedBuffer
 	stop func() // graceful stop (in-process: cancel; process: SIGTERM), waits for the end
 	kill func() // kill -9 (processes only)
 	url  string // advertised URL, as in the statuses' worker_id
@@ -144,7 +122,7 @@ func (c *cluster) startInProcess(extra map[string]string) *worker {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	buf := &lockedBuffer{}
+	buf := &e2e.LockedBuffer{}
 	loggers := runtime.NewLoggers(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}), slog.LevelInfo)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan []string, 1)
@@ -162,7 +140,7 @@ func (c *cluster) startInProcess(extra map[string]string) *worker {
 	case <-done:
 		c.t.Fatalf("worker did not start: %v\n%s", runErr, buf)
 	}
-	w := &worker{client: client{t: c.t, base: "http://" + addr}, log: buf, url: addr}
+	w := &worker{client: client{e2e.NewClient(c.t, "http://"+addr)}, log: buf, url: addr}
 	var once sync.Once
 	w.stop = func() { once.Do(func() { cancel(); <-done }) }
 	w.err = func() error { <-done; return runErr }
@@ -189,12 +167,12 @@ func (c *cluster) settings(extra map[string]string, listener string) map[string]
 // startProcess runs a worker as a separate process (the test binary re-executed) on a free port.
 func (c *cluster) startProcess() *worker {
 	c.t.Helper()
-	port := freePort(c.t)
+	port := e2e.FreePort(c.t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	file := writeProps(c.t, c.t.TempDir(), "worker.properties", c.settings(nil, "http://"+addr))
+	file := e2e.WriteProps(c.t, c.t.TempDir(), "worker.properties", c.settings(nil, "http://"+addr))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+file)
-	buf := &lockedBuffer{}
+	buf := &e2e.LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = buf, buf
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -202,7 +180,7 @@ func (c *cluster) startProcess() *worker {
 	done := make(chan struct{})
 	var waitErr error
 	go func() { waitErr = cmd.Wait(); close(done) }()
-	w := &worker{client: client{t: c.t, base: "http://" + addr}, log: buf, url: addr}
+	w := &worker{client: client{e2e.NewClient(c.t, "http://"+addr)}, log: buf, url: addr}
 	var once sync.Once
 	w.stop = func() {
 		once.Do(func() {
@@ -223,13 +201,13 @@ func (c *cluster) startProcess() *worker {
 			c.t.Logf("log of worker process %s:\n%s", addr, buf)
 		}
 	})
-	eventually(c.t, "worker "+addr+" answers", func() bool {
+	wait.Until(c.t, "worker "+addr+" answers", func() bool {
 		select {
 		case <-done:
 			c.t.Fatalf("worker %s exited: %v\n%s", addr, waitErr, buf)
 		default:
 		}
-		r, err := http.Get(w.base + "/")
+		r, err := http.Get(w.URL + "/")
 		if err != nil {
 			return false
 		}
@@ -256,7 +234,7 @@ func (w *worker) generation() (int, bool) {
 // followers of it.
 func settled(t *testing.T, ws ...*worker) (leader *worker, followers []*worker) {
 	t.Helper()
-	eventually(t, "the workers agree on a generation", func() bool {
+	wait.Until(t, "the workers agree on a generation", func() bool {
 		leader, followers = nil, nil
 		g0, _ := ws[0].generation()
 		for _, w := range ws {
@@ -264,7 +242,7 @@ func settled(t *testing.T, ws ...*worker) (leader *worker, followers []*worker) 
 			if g != g0 || g < 0 {
 				return false
 			}
-			if r := w.do("GET", "/health", ""); r.code != 200 {
+			if r := w.Do("GET", "/health", ""); r.Code != 200 {
 				return false
 			}
 			if l {
@@ -279,174 +257,39 @@ func settled(t *testing.T, ws ...*worker) (leader *worker, followers []*worker) 
 }
 
 // client talks to one worker's REST API.
-type client struct {
-	t    *testing.T
-	base string
-}
-
-type response struct {
-	code int
-	body []byte
-}
-
-func (r response) json(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("response %d %q is not the expected JSON: %v", r.code, r.body, err)
-	}
-}
-
-func (r response) message(t *testing.T) string {
-	t.Helper()
-	var e struct {
-		Code    int    `json:"error_code"`
-		Message string `json:"message"`
-	}
-	r.json(t, &e)
-	if e.Code != r.code {
-		t.Fatalf("error_code %d differs from the HTTP status %d", e.Code, r.code)
-	}
-	return e.Message
-}
-
-func (c client) do(method, path, body string) response {
-	c.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return response{code: -1, body: []byte(err.Error())}
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{code: resp.StatusCode, body: b}
-}
+type client struct{ *e2e.Client }
 
 // expect does a request and fails the test unless the status is code. A 409 (the cluster is
 // rebalancing) is retried, as a user would.
-func (c client) expect(code int, method, path, body string) response {
-	c.t.Helper()
-	var r response
-	eventually(c.t, method+" "+path+" is not refused by a rebalance", func() bool {
-		r = c.do(method, path, body)
-		return r.code != http.StatusConflict || code == http.StatusConflict
+func (c client) expect(code int, method, path, body string) e2e.Response {
+	c.T.Helper()
+	var r e2e.Response
+	wait.Until(c.T, method+" "+path+" is not refused by a rebalance", func() bool {
+		r = c.Do(method, path, body)
+		return r.Code != http.StatusConflict || code == http.StatusConflict
 	})
-	if r.code != code {
-		c.t.Fatalf("%s %s%s: %d %s, want %d", method, c.base, path, r.code, r.body, code)
+	if r.Code != code {
+		c.T.Fatalf("%s %s%s: %d %s, want %d", method, c.URL, path, r.Code, r.Body, code)
 	}
 	return r
 }
 
-type taskState struct {
-	ID       int    `json:"id"`
-	State    string `json:"state"`
-	WorkerID string `json:"worker_id"`
-	Trace    string `json:"trace"`
-}
-
-type status struct {
-	Name      string `json:"name"`
-	Connector struct {
-		State    string `json:"state"`
-		WorkerID string `json:"worker_id"`
-		Trace    string `json:"trace"`
-	} `json:"connector"`
-	Tasks []taskState `json:"tasks"`
-}
-
-func (c client) status(name string) (status, bool) {
-	var st status
-	r := c.do("GET", "/connectors/"+name+"/status", "")
-	if r.code != 200 {
-		return st, false
-	}
-	r.json(c.t, &st)
-	return st, true
-}
-
-// waitState waits until the connector and its tasks are in the given states.
-func (c client) waitState(name, conn string, tasks ...string) status {
-	c.t.Helper()
-	var st status
-	eventually(c.t, name+" is "+conn+" with tasks "+strings.Join(tasks, ","), func() bool {
-		var ok bool
-		st, ok = c.status(name)
-		if !ok || st.Connector.State != conn || len(st.Tasks) != len(tasks) {
-			return false
-		}
-		for i, s := range tasks {
-			if st.Tasks[i].State != s {
-				return false
-			}
-		}
-		return true
-	})
-	return st
-}
-
 // committed returns the committed seq per generator task, from GET /connectors/{c}/offsets.
 func (c client) committed(name string) map[int]int64 {
-	c.t.Helper()
+	c.T.Helper()
 	var offs struct {
 		Offsets []struct {
 			Partition map[string]any `json:"partition"`
 			Offset    map[string]any `json:"offset"`
 		} `json:"offsets"`
 	}
-	c.expect(200, "GET", "/connectors/"+name+"/offsets", "").json(c.t, &offs)
+	c.expect(200, "GET", "/connectors/"+name+"/offsets", "").JSON(c.T, &offs)
 	out := map[int]int64{}
 	for _, o := range offs.Offsets {
 		n, _ := strconv.Atoi(o.Partition["task"].(string))
 		out[n] = int64(o.Offset["seq"].(float64))
 	}
 	return out
-}
-
-// eventually polls cond until it holds; the deadline only guards against a hang.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(120 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func writeProps(t *testing.T, dir, name string, props map[string]string) string {
-	t.Helper()
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b bytes.Buffer
-	for _, k := range keys {
-		b.WriteString(k + "=" + props[k] + "\n")
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // generatorConfig is a REST body creating a generator connector.

@@ -16,7 +16,9 @@ import (
 
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
 )
 
 // A real Kafka Connect worker (4.x, the test bed's jars) and connectd read each other's config and
@@ -54,28 +56,28 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 	}
 
 	kc := startKafkaConnect(t, c, libs)
-	eventually(t, "Kafka Connect lists the connector connectd wrote", func() bool {
+	wait.Until(t, "Kafka Connect lists the connector connectd wrote", func() bool {
 		var names []string
-		r := kc.do("GET", "/connectors", "")
-		return r.code == 200 && json.Unmarshal(r.body, &names) == nil && len(names) == 1 && names[0] == "fs"
+		r := kc.Do("GET", "/connectors", "")
+		return r.Code == 200 && json.Unmarshal(r.Body, &names) == nil && len(names) == 1 && names[0] == "fs"
 	})
 	var gotCfg map[string]string
-	kc.expect(200, "GET", "/connectors/fs/config", "").json(t, &gotCfg)
+	kc.expect(200, "GET", "/connectors/fs/config", "").JSON(t, &gotCfg)
 	if !maps.Equal(gotCfg, cfg) {
 		t.Errorf("Kafka Connect read config %v, want %v", gotCfg, cfg)
 	}
 	var tasks []struct {
 		Config map[string]string `json:"config"`
 	}
-	kc.expect(200, "GET", "/connectors/fs/tasks", "").json(t, &tasks)
+	kc.expect(200, "GET", "/connectors/fs/tasks", "").JSON(t, &tasks)
 	if len(tasks) != 1 || !maps.Equal(tasks[0].Config, task) {
 		t.Errorf("Kafka Connect read task configs %v, want [%v]", tasks, task)
 	}
-	kc.waitState("fs", "PAUSED", "PAUSED")
+	kc.WaitStatus("fs", "PAUSED", "PAUSED")
 
 	// Kafka Connect resumes it: the file reaches the topic.
 	kc.expect(202, "PUT", "/connectors/fs/resume", "")
-	kcStatus := kc.waitState("fs", "RUNNING", "RUNNING")
+	kcStatus := kc.WaitStatus("fs", "RUNNING", "RUNNING")
 	if n := countRecords(t, c.brokers, out, 3); n != 3 {
 		t.Fatalf("%d records in %s, want 3", n, out)
 	}
@@ -98,14 +100,14 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 		t.Errorf("connectd read task statuses %+v; Kafka Connect shows %+v", ts, kcStatus.Tasks)
 	}
 	// Kafka Connect records the active topic asynchronously after the first record.
-	eventually(t, "connectd reads Kafka Connect's active topic record", func() bool {
+	wait.Until(t, "connectd reads Kafka Connect's active topic record", func() bool {
 		got := statuses.Topics("fs")
 		return statuses.ReadToEnd(ctx) == nil && len(got) == 1 && got[0] == out
 	})
 
 	// Kafka Connect stops it (tasks emptied, then {"state":"PAUSED","state.v2":"STOPPED"}).
 	kc.expect(204, "PUT", "/connectors/fs/stop", "")
-	kc.waitState("fs", "STOPPED")
+	kc.WaitStatus("fs", "STOPPED")
 	if err := configs.ReadToEnd(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 	}
 
 	kc.expect(204, "DELETE", "/connectors/fs", "")
-	eventually(t, "connectd sees the deletion", func() bool {
+	wait.Until(t, "connectd sees the deletion", func() bool {
 		return configs.ReadToEnd(ctx) == nil && !configs.Contains("fs")
 	})
 }
@@ -131,7 +133,7 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 // in a group of its own.
 func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 	t.Helper()
-	port := freePort(t)
+	port := e2e.FreePort(t)
 	dir := t.TempDir()
 	props := map[string]string{
 		"bootstrap.servers":                 c.brokers,
@@ -152,7 +154,7 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 		"offset.flush.interval.ms":          "500",
 		"plugin.discovery":                  "service_load",
 	}
-	file := writeProps(t, dir, "connect-distributed.properties", props)
+	file := e2e.WriteProps(t, dir, "connect-distributed.properties", props)
 	log4j := filepath.Join(dir, "log4j2.properties")
 	if err := os.WriteFile(log4j, []byte("status = warn\nrootLogger.level = WARN\nrootLogger.appenderRef.stdout.ref = STDOUT\n"+
 		"appender.stdout.type = Console\nappender.stdout.name = STDOUT\nappender.stdout.layout.type = PatternLayout\n"+
@@ -161,7 +163,7 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 	}
 	cmd := exec.Command("java", "-Xms64m", "-Xmx384m", "-Djava.awt.headless=true", "-Dlog4j2.configurationFile="+log4j,
 		"-cp", filepath.Join(libs, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", file)
-	buf := &lockedBuffer{}
+	buf := &e2e.LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = buf, buf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -175,14 +177,14 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 			t.Logf("Kafka Connect output:\n%s", buf)
 		}
 	})
-	kc := client{t: t, base: "http://127.0.0.1:" + strconv.Itoa(port)}
-	eventually(t, "Kafka Connect answers on its REST port", func() bool {
+	kc := client{e2e.NewClient(t, "http://127.0.0.1:"+strconv.Itoa(port))}
+	wait.Until(t, "Kafka Connect answers on its REST port", func() bool {
 		select {
 		case <-done:
 			t.Fatalf("Kafka Connect exited:\n%s", buf)
 		default:
 		}
-		return kc.do("GET", "/connectors", "").code == 200
+		return kc.Do("GET", "/connectors", "").Code == 200
 	})
 	return kc
 }
