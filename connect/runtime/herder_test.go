@@ -21,6 +21,7 @@ import (
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
 )
 
 // harness is a standalone herder on the test bed's Kafka with an in-memory offset store.
@@ -85,18 +86,6 @@ func (h *harness) create(cfg map[string]string) {
 	}
 }
 
-// eventually polls cond until it holds; the deadline only guards against a hang.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func (h *harness) status(name string) rest.ConnectorStateInfo {
 	h.t.Helper()
 	st, err := h.herder.ConnectorStatus(h.ctx, name)
@@ -115,7 +104,7 @@ func (h *harness) waitStates(name string, conn rest.State, tasks ...rest.State) 
 			h.t.Logf("last status of %s: %+v", name, st)
 		}
 	}()
-	eventually(h.t, name+" is "+string(conn)+" with tasks "+fmtStates(tasks), func() bool {
+	wait.Until(h.t, name+" is "+string(conn)+" with tasks "+fmtStates(tasks), func() bool {
 		st = h.status(name)
 		if st.Connector.State != conn || len(st.Tasks) != len(tasks) {
 			return false
@@ -211,7 +200,7 @@ func TestCreateStreamsAndCommitsOffsets(t *testing.T) {
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("gen", topic, "count", "50", "tasks.max", "2"))
 	h.waitStates("gen", rest.StateRunning, rest.StateRunning, rest.StateRunning)
-	eventually(t, "both tasks committed seq 49", func() bool {
+	wait.Until(t, "both tasks committed seq 49", func() bool {
 		c := h.committed("gen")
 		return c["0"] == 49 && c["1"] == 49
 	})
@@ -238,7 +227,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("gen", topic, "rate", "500", "tasks.max", "1"))
 	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
-	eventually(t, "some records are committed", func() bool { return h.committed("gen")["0"] > 10 })
+	wait.Until(t, "some records are committed", func() bool { return h.committed("gen")["0"] > 10 })
 
 	// Offsets cannot change while the connector runs.
 	_, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", rest.ConnectorOffsets{Offsets: []rest.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": int64(5)}}}})
@@ -253,7 +242,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	}
 	h.waitStates("gen", rest.StatePaused, rest.StatePaused)
 	var stable int64
-	eventually(t, "the committed offset settles while paused", func() bool {
+	wait.Until(t, "the committed offset settles while paused", func() bool {
 		a := h.committed("gen")["0"]
 		time.Sleep(300 * time.Millisecond) // three flush intervals
 		stable = h.committed("gen")["0"]
@@ -267,7 +256,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
-	eventually(t, "the resumed task moves on", func() bool { return h.committed("gen")["0"] > stable+20 })
+	wait.Until(t, "the resumed task moves on", func() bool { return h.committed("gen")["0"] > stable+20 })
 
 	// STOPPED: no tasks; offsets can be altered; resuming starts after the new offset.
 	if err := h.herder.StopConnector(h.ctx, "gen"); err != nil {
@@ -303,7 +292,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
-	eventually(t, "the task resumed after seq 5", func() bool { c := h.committed("gen")["0"]; return c > 5 && c < stoppedAt })
+	wait.Until(t, "the task resumed after seq 5", func() bool { c := h.committed("gen")["0"]; return c > 5 && c < stoppedAt })
 	recs := readTopic(t, h.brokers, topic, func(m map[int][]int64) bool { return seqSet(m[0])[6] >= 2 })
 	if n := seqSet(recs[0])[6]; n < 2 {
 		t.Fatalf("seq 6 was produced %d times, want a second time after the rewind", n)
@@ -331,7 +320,7 @@ func TestFailedTaskRestart(t *testing.T) {
 			t.Errorf("task %d trace %q does not say what happened and what to do", ts.ID, ts.Trace)
 		}
 	}
-	eventually(t, "the acknowledged records before the failure are committed", func() bool {
+	wait.Until(t, "the acknowledged records before the failure are committed", func() bool {
 		c := h.committed("genfail")
 		return c["0"] == 9 && c["1"] == 9
 	})
@@ -348,7 +337,7 @@ func TestFailedTaskRestart(t *testing.T) {
 		t.Fatalf("restart plan = %+v", plan)
 	}
 	h.waitStates("genfail", rest.StateRunning, rest.StateRunning, rest.StateRunning)
-	eventually(t, "the restarted tasks finish at seq 29", func() bool {
+	wait.Until(t, "the restarted tasks finish at seq 29", func() bool {
 		c := h.committed("genfail")
 		return c["0"] == 29 && c["1"] == 29
 	})
@@ -377,7 +366,7 @@ func TestDeleteKeepsOffsetsAndRecreateResumes(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("gen", topic, "count", "20"))
-	eventually(t, "seq 19 is committed", func() bool { return h.committed("gen")["0"] == 19 })
+	wait.Until(t, "seq 19 is committed", func() bool { return h.committed("gen")["0"] == 19 })
 	if err := h.herder.DeleteConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +384,7 @@ func TestDeleteKeepsOffsetsAndRecreateResumes(t *testing.T) {
 		t.Fatalf("offsets after delete = %v, want them kept", list)
 	}
 	h.create(genConfig("gen", topic, "count", "25"))
-	eventually(t, "the recreated connector resumes and reaches seq 24", func() bool { return h.committed("gen")["0"] == 24 })
+	wait.Until(t, "the recreated connector resumes and reaches seq 24", func() bool { return h.committed("gen")["0"] == 24 })
 	recs := readTopic(t, h.brokers, topic, func(m map[int][]int64) bool { return len(m[0]) >= 25 })
 	if len(recs[0]) != 25 {
 		t.Fatalf("%d records, want 25: the recreated connector did not resume after seq 19", len(recs[0]))
@@ -473,7 +462,7 @@ func TestCreatedPausedOrStoppedHasNoTasksUntilResumed(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.waitStates(name, rest.StateRunning, rest.StateRunning)
-		eventually(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
+		wait.Until(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
 	}
 }
 
@@ -512,13 +501,13 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tr *taskRunner
-	eventually(t, "the task is running", func() bool {
+	wait.Until(t, "the task is running", func() bool {
 		w.mu.Lock()
 		tr = w.tasks[rest.TaskID{Connector: "bp", Task: 0}]
 		w.mu.Unlock()
 		return tr != nil && tr.inflightBytes.Load() > 0
 	})
-	eventually(t, "in-flight bytes reach the bound", func() bool { return tr.inflightBytes.Load() >= 20000 })
+	wait.Until(t, "in-flight bytes reach the bound", func() bool { return tr.inflightBytes.Load() >= 20000 })
 	time.Sleep(200 * time.Millisecond)
 	prod.mu.Lock()
 	n := prod.count
@@ -571,7 +560,7 @@ func TestTopicCreationGroups(t *testing.T) {
 	h.create(genConfig("plain", base+"-plain", common...))
 	h.create(genConfig("compacted", base+"-compacted", common...))
 	for _, name := range []string{"plain", "compacted"} {
-		eventually(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
+		wait.Until(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
 	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(h.brokers))
 	if err != nil {
@@ -612,7 +601,7 @@ func TestProducerOverrides(t *testing.T) {
 	topic := testbed.Topic(t, "po")
 	h.create(genConfig("po", topic, "count", "5", "producer.override.compression.type", "zstd",
 		"producer.override.linger.ms", "1", "producer.override.buffer.memory", "100000"))
-	eventually(t, "the connector with overrides produced its records", func() bool { return h.committed("po")["0"] == 4 })
+	wait.Until(t, "the connector with overrides produced its records", func() bool { return h.committed("po")["0"] == 4 })
 	h.worker.mu.Lock()
 	tr := h.worker.tasks[rest.TaskID{Connector: "po", Task: 0}]
 	cp := h.worker.producers["po"]

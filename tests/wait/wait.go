@@ -9,7 +9,9 @@ import (
 )
 
 // Until polls cond until it holds and fails the test if it still does not after two minutes;
-// the deadline only guards against a hang, it is no assertion on how fast anything is.
+// the deadline only guards against a hang, it is no assertion on how fast anything is. It polls
+// every 20 ms because some conditions hold only for a while (a committed offset between two
+// values, a task before its next batch), and a slower poll could step over them.
 func Until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -17,6 +19,6 @@ func Until(t testing.TB, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
