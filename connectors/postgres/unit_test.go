@@ -35,6 +35,12 @@ func TestParseConfigDefaults(t *testing.T) {
 	if !c.Tombstones || !c.SkipTruncate || c.TxMetadata || c.SnapshotMode.String() != "initial" || !c.Streaming {
 		t.Errorf("defaults: tombstones %v skip truncate %v tx %v mode %s streaming %v", c.Tombstones, c.SkipTruncate, c.TxMetadata, c.SnapshotMode, c.Streaming)
 	}
+	if c.MaxQueueBytes != 8<<20 || c.MaxBatchSize != 2048 || c.MaxQueueSize != 8192 || c.SnapshotFetchSize != 10240 || c.StatusInterval.Milliseconds() != 10000 {
+		t.Errorf("defaults: queue bytes %d batch %d queue %d fetch %d status %v", c.MaxQueueBytes, c.MaxBatchSize, c.MaxQueueSize, c.SnapshotFetchSize, c.StatusInterval)
+	}
+	if Spec().Key("database.port").Default != "5432" || Spec().Key("name") != nil || Spec().Key("schema.history.internal.kafka.topic") != nil {
+		t.Error("spec: port default, runtime keys or schema history keys wrong")
+	}
 	if c.partition()["server"] != "dbserver1" {
 		t.Errorf("partition %v", c.partition())
 	}

@@ -1,0 +1,44 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestConfigDefaults: the common keys come from cdcconfig with MySQL's own defaults where they
+// differ, and the spec leaves the runtime's keys to the runtime.
+func TestConfigDefaults(t *testing.T) {
+	base := map[string]string{"topic.prefix": "p", "database.hostname": "h", "database.user": "u",
+		"schema.history.internal.kafka.topic": "h", "schema.history.internal.kafka.bootstrap.servers": "k"}
+	c, err := parseConfig(base, FlavorMySQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 3306 || c.MaxQueueBytes != 8<<20 || c.MaxBatch != 2048 || c.MaxQueue != 8192 || c.Modes.Time != "adaptive_time_microseconds" ||
+		c.Modes.Decimal != "precise" || c.Modes.Binary != "bytes" || c.SnapshotLocking != "minimal" || !c.SkipTruncate || c.SkipCreate ||
+		!c.Tombstones || !c.SchemaChanges || c.TxTopic != "transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
+		t.Errorf("defaults: %+v", c)
+	}
+	spec := configSpec()
+	for _, n := range []string{"name", "connector.class", "tasks.max", "schema.include.list"} {
+		if spec.Key(n) != nil {
+			t.Errorf("spec declares %s", n)
+		}
+	}
+	if !spec.Key("signal.data.collection").Unsupported || spec.Key("database.port").Default != "3306" {
+		t.Error("spec: signal.data.collection must be unsupported, port 3306")
+	}
+
+	// A queue no larger than a batch is raised to four batches, as this connector always did.
+	base["max.batch.size"], base["max.queue.size"] = "5000", "100"
+	if c, err = parseConfig(base, FlavorMySQL); err != nil {
+		t.Fatalf("small queue: %v", err)
+	}
+	if c.MaxQueue != 20000 || c.MaxBatch != 5000 {
+		t.Errorf("small queue: queue %d batch %d", c.MaxQueue, c.MaxBatch)
+	}
+	base["max.batch.size"] = "0"
+	if _, err = parseConfig(base, FlavorMySQL); err == nil || !strings.Contains(err.Error(), "max.batch.size") {
+		t.Errorf("max.batch.size=0: %v", err)
+	}
+}
