@@ -61,17 +61,6 @@ func TestBinary(t *testing.T) {
 	}
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startBinaryWorker builds tests/cmd/connectd-test and runs it as a standalone worker (file
 // offsets) until the test ends; it returns the worker and its process id.
 func startBinaryWorker(t *testing.T) (*e2e.Worker, int) {
@@ -84,7 +73,7 @@ func startBinaryWorker(t *testing.T) (*e2e.Worker, int) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port := e2e.FreePort(t)
 	props := fmt.Sprintf("bootstrap.servers=%s\noffset.storage.file.filename=%s\nlisteners=http://127.0.0.1:%d\n"+
 		"key.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\n"+
 		"key.converter.schemas.enable=false\nvalue.converter.schemas.enable=false\noffset.flush.interval.ms=500\n",
