@@ -43,7 +43,19 @@ func (c *Client) Call(method, path string, body any) (int, []byte) {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, c.URL+path, rd)
+	r, err := c.send(method, path, rd)
+	if err != nil {
+		c.T.Fatalf("%s%s %s: %v", c.prefix(), method, path, err)
+	}
+	return r.Code, r.Body
+}
+
+// send does one request with a JSON body.
+func (c *Client) send(method, path string, body io.Reader) (Response, error) {
+	req, err := http.NewRequest(method, c.URL+path, body)
+	if err != nil {
+		return Response{}, err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	hc := c.HTTP
 	if hc == nil {
@@ -51,11 +63,11 @@ func (c *Client) Call(method, path string, body any) (int, []byte) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		c.T.Fatalf("%s%s %s: %v", c.prefix(), method, path, err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return Response{Code: resp.StatusCode, Body: b, Header: resp.Header}, nil
 }
 
 // Create creates a connector with POST /connectors and fails the test unless it is created.

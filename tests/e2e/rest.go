@@ -49,22 +49,11 @@ func (c *Client) Do(method, path, body string) Response {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, c.URL+path, rd)
-	if err != nil {
-		c.T.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	r, err := c.send(method, path, rd)
 	if err != nil {
 		return Response{Code: -1, Body: []byte(err.Error())}
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return Response{Code: resp.StatusCode, Body: b, Header: resp.Header}
+	return r
 }
 
 // Expect does a request and fails the test unless the status is code.
