@@ -277,17 +277,10 @@ func (c client) expect(code int, method, path, body string) e2e.Response {
 // committed returns the committed seq per generator task, from GET /connectors/{c}/offsets.
 func (c client) committed(name string) map[int]int64 {
 	c.T.Helper()
-	var offs struct {
-		Offsets []struct {
-			Partition map[string]any `json:"partition"`
-			Offset    map[string]any `json:"offset"`
-		} `json:"offsets"`
-	}
-	c.expect(200, "GET", "/connectors/"+name+"/offsets", "").JSON(c.T, &offs)
 	out := map[int]int64{}
-	for _, o := range offs.Offsets {
-		n, _ := strconv.Atoi(o.Partition["task"].(string))
-		out[n] = int64(o.Offset["seq"].(float64))
+	for task, seq := range e2e.GeneratorSeqs(c.T, c.expect(200, "GET", "/connectors/"+name+"/offsets", "")) {
+		n, _ := strconv.Atoi(task)
+		out[n] = seq
 	}
 	return out
 }

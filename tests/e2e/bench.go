@@ -64,3 +64,17 @@ func PeakRSS(pid int) string {
 	}
 	return "unknown"
 }
+
+// BenchRows skips the test unless CONNECTD_BENCH=1 (a throughput benchmark is a measurement, run
+// on purpose) and returns the row count it should use: CONNECTD_BENCH_ROWS, or 200,000.
+func BenchRows(t *testing.T) int {
+	t.Helper()
+	if os.Getenv("CONNECTD_BENCH") != "1" {
+		t.Skip("set CONNECTD_BENCH=1 to run the throughput benchmark")
+	}
+	rows := 200_000
+	if v, err := strconv.Atoi(os.Getenv("CONNECTD_BENCH_ROWS")); err == nil && v > 0 {
+		rows = v
+	}
+	return rows
+}

@@ -118,3 +118,23 @@ func (c *Client) WaitStatus(name, conn string, tasks ...string) Status {
 	})
 	return st
 }
+
+// GeneratorSeqs returns the committed seq per task ("0", "1", ...) of a test generator connector
+// from a GET /connectors/{c}/offsets response.
+func GeneratorSeqs(t testing.TB, r Response) map[string]int64 {
+	t.Helper()
+	var offs struct {
+		Offsets []struct {
+			Partition map[string]any `json:"partition"`
+			Offset    map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	r.JSON(t, &offs)
+	out := map[string]int64{}
+	for _, o := range offs.Offsets {
+		task, _ := o.Partition["task"].(string)
+		seq, _ := o.Offset["seq"].(float64)
+		out[task] = int64(seq)
+	}
+	return out
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,13 +24,7 @@ import (
 //	CONNECTD_BENCH=1 go test -run TestBenchmarkThroughput -v -timeout 30m ./tests/mysql/
 //	CONNECTD_BENCH=1 CONNECTD_BENCH_BINARY=1 go test -run TestBenchmarkThroughput -v ./tests/mysql/
 func TestBenchmarkThroughput(t *testing.T) {
-	if os.Getenv("CONNECTD_BENCH") != "1" {
-		t.Skip("set CONNECTD_BENCH=1 to run the throughput benchmark")
-	}
-	rows := 200_000
-	if v, err := strconv.Atoi(os.Getenv("CONNECTD_BENCH_ROWS")); err == nil && v > 0 {
-		rows = v
-	}
+	rows := e2e.BenchRows(t)
 	d := mariadb.New(t, "e2e")
 	d.Exec("CREATE TABLE bench (id INT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(200) NOT NULL, b VARCHAR(200) NOT NULL, " +
 		"c VARCHAR(150) NOT NULL, n1 BIGINT NOT NULL, n2 INT NOT NULL, ts DATETIME(3) NOT NULL, price DECIMAL(10,2) NOT NULL)")

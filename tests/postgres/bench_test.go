@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +22,7 @@ import (
 //
 //	CONNECTD_BENCH=1 go test -run TestBenchmarkThroughput -v -timeout 30m ./tests/postgres/
 func TestBenchmarkThroughput(t *testing.T) {
-	if os.Getenv("CONNECTD_BENCH") != "1" {
-		t.Skip("set CONNECTD_BENCH=1 to run the throughput benchmark")
-	}
-	rows := 200_000
-	if v, err := strconv.Atoi(os.Getenv("CONNECTD_BENCH_ROWS")); err == nil && v > 0 {
-		rows = v
-	}
+	rows := e2e.BenchRows(t)
 	p := newPG(t)
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.bench (id serial PRIMARY KEY, a varchar(200) NOT NULL, b varchar(200) NOT NULL,
 		c varchar(150) NOT NULL, n1 bigint NOT NULL, n2 int NOT NULL, ts timestamp(3) NOT NULL, price numeric(10,2) NOT NULL)`, p.schema))

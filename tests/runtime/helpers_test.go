@@ -24,18 +24,7 @@ type client struct{ *e2e.Client }
 // committed returns the committed seq per generator task, from GET /connectors/{c}/offsets.
 func (c client) committed(name string) map[string]int64 {
 	c.T.Helper()
-	var offs struct {
-		Offsets []struct {
-			Partition map[string]any `json:"partition"`
-			Offset    map[string]any `json:"offset"`
-		} `json:"offsets"`
-	}
-	c.Expect(200, "GET", "/connectors/"+name+"/offsets", "").JSON(c.T, &offs)
-	out := map[string]int64{}
-	for _, o := range offs.Offsets {
-		out[o.Partition["task"].(string)] = int64(o.Offset["seq"].(float64))
-	}
-	return out
+	return e2e.GeneratorSeqs(c.T, c.Expect(200, "GET", "/connectors/"+name+"/offsets", ""))
 }
 
 // buildTestBinary builds tests/cmd/connectd-test (connectd plus the generator) once per run.
