@@ -1,7 +1,8 @@
 // Package e2e holds what the end-to-end tests under tests/ share: an in-process standalone worker
 // with its offsets in a Kafka topic, a client of a Kafka Connect REST API (ours or the Debezium
-// reference worker's), and a reader of the topics the connectors write, with change events
-// reduced to what the assertions compare.
+// reference worker's), a reader of the topics the connectors write with change events reduced to
+// what the assertions compare, and the small pieces around them (a worker process's log buffer,
+// free ports, properties files, the throughput benchmarks' record count and peak RSS).
 package e2e
 
 import (
@@ -13,7 +14,8 @@ import (
 	"time"
 )
 
-// Client talks to one Kafka Connect REST API and fails the test when the worker cannot be reached.
+// Client talks to one Kafka Connect REST API. Call and the helpers built on it fail the test when
+// the worker cannot be reached; Do reports that as status -1.
 type Client struct {
 	// T is the test that fails when a request cannot be sent.
 	T testing.TB
