@@ -1,8 +1,10 @@
 package jsontext
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSkipSpaceAndLiteral(t *testing.T) {
@@ -139,4 +141,31 @@ func BenchmarkReadStringEscaped(b *testing.B) {
 	for b.Loop() {
 		_, _, _, _ = ReadString(data, 0, buf)
 	}
+}
+
+// FuzzReadString checks ReadString against encoding/json on valid UTF-8, where the two must agree
+// (encoding/json also turns a lone surrogate into U+FFFD), and that no input makes it panic.
+func FuzzReadString(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ude00\ud83d\ude00"`, `"\u00e9\n\/"`, `"\x"`, `"\u12"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 || data[0] != '"' {
+			return
+		}
+		s, end, _, err := ReadString(data, 0, nil)
+		if !utf8.Valid(data) {
+			return
+		}
+		var want string
+		if err != nil {
+			if json.Unmarshal(data, &want) == nil {
+				t.Fatalf("ReadString(%q) failed (%v) where encoding/json read %q", data, err, want)
+			}
+			return
+		}
+		if jsonErr := json.Unmarshal(data[:end], &want); jsonErr != nil || string(s) != want {
+			t.Fatalf("ReadString(%q) = %q; encoding/json: %q, %v", data[:end], s, want, jsonErr)
+		}
+	})
 }
