@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/connectd/connectd/connect/api/relational"
 )
 
 // The configuration property names the lists come from.
@@ -97,28 +99,6 @@ func (l List) Matches(s string) bool {
 	return false
 }
 
-// TableID names a table by its parts; empty parts are left out of its string form, as
-// Debezium's TableId.toString. MySQL uses Catalog (the database) and Table; PostgreSQL and Db2
-// use Schema and Table; SQL Server uses Schema and Table for filters as well.
-type TableID struct {
-	Catalog, Schema, Table string
-}
-
-// String returns the parts joined by dots, empty parts left out: the form the table lists match.
-func (id TableID) String() string {
-	var b strings.Builder
-	for _, p := range [...]string{id.Catalog, id.Schema, id.Table} {
-		if p == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
 // Config holds the raw list values, as given in the connector configuration.
 type Config struct {
 	DatabaseInclude, DatabaseExclude string
@@ -130,12 +110,12 @@ type Config struct {
 	SignalDataCollection string
 	// Builtin, when set, reports the database's own system tables, which are never captured
 	// (Debezium's table.ignore.builtin, on by default): MySQLBuiltin or PostgresBuiltin.
-	Builtin func(TableID) bool
+	Builtin func(relational.TableID) bool
 }
 
 // MySQLBuiltin reports tables of MySQL's and MariaDB's system databases (mysql,
 // performance_schema, sys, information_schema), as Debezium's BinlogConnectorConfig.
-func MySQLBuiltin(id TableID) bool {
+func MySQLBuiltin(id relational.TableID) bool {
 	switch strings.ToLower(id.Catalog) {
 	case "mysql", "performance_schema", "sys", "information_schema":
 		return true
@@ -146,7 +126,7 @@ func MySQLBuiltin(id TableID) bool {
 // PostgresBuiltin reports PostgreSQL system tables, as Debezium's SystemTablesPredicate: the
 // pg_catalog and information_schema schemas, temporary schemas (pg_temp*), and PostGIS's
 // spatial_ref_sys in any schema.
-func PostgresBuiltin(id TableID) bool {
+func PostgresBuiltin(id relational.TableID) bool {
 	switch strings.ToLower(id.Schema) {
 	case "pg_catalog", "information_schema":
 		return true
@@ -173,7 +153,7 @@ var ErrIncludeAndExclude = errors.New("include and exclude lists are mutually ex
 type Filters struct {
 	dbInc, dbExc, schInc, schExc, tblInc, tblExc, colInc, colExc List
 	signal                                                       string // lower-cased signal table id
-	builtin                                                      func(TableID) bool
+	builtin                                                      func(relational.TableID) bool
 }
 
 // New parses and checks the lists. Every problem is reported, joined, each naming its property.
@@ -230,7 +210,7 @@ func (f *Filters) IncludeSchema(schema string) bool { return allowed(f.schInc, f
 
 // Eligible reports whether a table's database and schema are captured and it is not a built-in
 // table, ignoring the table lists: the tables whose structure the schema history must know.
-func (f *Filters) Eligible(id TableID) bool {
+func (f *Filters) Eligible(id relational.TableID) bool {
 	if f.builtin != nil && f.builtin(id) {
 		return false
 	}
@@ -245,7 +225,7 @@ func (f *Filters) Eligible(id TableID) bool {
 
 // IncludeTable reports whether a table's changes are captured: its database and schema pass
 // their lists and its identifier passes table.include/exclude.list; the signal table always is.
-func (f *Filters) IncludeTable(id TableID) bool {
+func (f *Filters) IncludeTable(id relational.TableID) bool {
 	s := id.String()
 	if f.IsSignalTable(id) {
 		return true
@@ -254,13 +234,13 @@ func (f *Filters) IncludeTable(id TableID) bool {
 }
 
 // IsSignalTable reports whether id is the configured signal.data.collection.
-func (f *Filters) IsSignalTable(id TableID) bool {
+func (f *Filters) IsSignalTable(id relational.TableID) bool {
 	return f.signal != "" && strings.EqualFold(id.String(), f.signal)
 }
 
 // IncludeColumn reports whether a column of a captured table is emitted, matching
 // "<table id>.<column>" against column.include/exclude.list.
-func (f *Filters) IncludeColumn(id TableID, column string) bool {
+func (f *Filters) IncludeColumn(id relational.TableID, column string) bool {
 	if f.colInc.Empty() && f.colExc.Empty() {
 		return true // the common case: no string building
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/connectd/connectd/connect/api/relational"
 )
 
 func TestSplitList(t *testing.T) {
@@ -56,30 +58,13 @@ func TestListMatches(t *testing.T) {
 	}
 }
 
-func TestTableIDString(t *testing.T) {
-	tests := []struct {
-		id   TableID
-		want string
-	}{
-		{TableID{Catalog: "db", Table: "t"}, "db.t"},
-		{TableID{Schema: "public", Table: "t"}, "public.t"},
-		{TableID{Catalog: "db", Schema: "dbo", Table: "t"}, "db.dbo.t"},
-		{TableID{Table: "t"}, "t"},
-	}
-	for _, tt := range tests {
-		if got := tt.id.String(); got != tt.want {
-			t.Errorf("%#v.String() = %q, want %q", tt.id, got, tt.want)
-		}
-	}
-}
-
 func TestFilters(t *testing.T) {
-	my := func(db, tbl string) TableID { return TableID{Catalog: db, Table: tbl} }
-	pg := func(sch, tbl string) TableID { return TableID{Schema: sch, Table: tbl} }
+	my := func(db, tbl string) relational.TableID { return relational.TableID{Catalog: db, Table: tbl} }
+	pg := func(sch, tbl string) relational.TableID { return relational.TableID{Schema: sch, Table: tbl} }
 	tests := []struct {
 		name string
 		cfg  Config
-		id   TableID
+		id   relational.TableID
 		want bool
 	}{
 		{"no lists", Config{}, my("db", "t"), true},
@@ -109,7 +94,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestColumns(t *testing.T) {
-	id := TableID{Catalog: "inventory", Table: "customers"}
+	id := relational.TableID{Catalog: "inventory", Table: "customers"}
 	tests := []struct {
 		cfg  Config
 		col  string
@@ -173,7 +158,7 @@ func TestConfigFrom(t *testing.T) {
 
 func BenchmarkIncludeTable(b *testing.B) {
 	f, _ := New(Config{TableInclude: `inventory\.orders,inventory\.customers,app\..*`})
-	id := TableID{Catalog: "app", Table: "events"}
+	id := relational.TableID{Catalog: "app", Table: "events"}
 	for b.Loop() {
 		f.IncludeTable(id)
 	}
@@ -182,19 +167,19 @@ func BenchmarkIncludeTable(b *testing.B) {
 func TestBuiltin(t *testing.T) {
 	tests := []struct {
 		cfg  Config
-		id   TableID
+		id   relational.TableID
 		want bool
 	}{
-		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "mysql", Table: "user"}, false},
-		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "Performance_Schema", Table: "x"}, false},
-		{Config{Builtin: MySQLBuiltin}, TableID{Catalog: "inventory", Table: "x"}, true},
-		{Config{}, TableID{Catalog: "mysql", Table: "user"}, true},
-		{Config{Builtin: MySQLBuiltin, DatabaseInclude: "mysql"}, TableID{Catalog: "mysql", Table: "user"}, false},
-		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "pg_catalog", Table: "pg_class"}, false},
-		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "pg_temp_3", Table: "t"}, false},
-		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "public", Table: "spatial_ref_sys"}, false},
-		{Config{Builtin: PostgresBuiltin}, TableID{Schema: "public", Table: "orders"}, true},
-		{Config{Builtin: MySQLBuiltin, SignalDataCollection: "mysql.signal"}, TableID{Catalog: "mysql", Table: "signal"}, true},
+		{Config{Builtin: MySQLBuiltin}, relational.TableID{Catalog: "mysql", Table: "user"}, false},
+		{Config{Builtin: MySQLBuiltin}, relational.TableID{Catalog: "Performance_Schema", Table: "x"}, false},
+		{Config{Builtin: MySQLBuiltin}, relational.TableID{Catalog: "inventory", Table: "x"}, true},
+		{Config{}, relational.TableID{Catalog: "mysql", Table: "user"}, true},
+		{Config{Builtin: MySQLBuiltin, DatabaseInclude: "mysql"}, relational.TableID{Catalog: "mysql", Table: "user"}, false},
+		{Config{Builtin: PostgresBuiltin}, relational.TableID{Schema: "pg_catalog", Table: "pg_class"}, false},
+		{Config{Builtin: PostgresBuiltin}, relational.TableID{Schema: "pg_temp_3", Table: "t"}, false},
+		{Config{Builtin: PostgresBuiltin}, relational.TableID{Schema: "public", Table: "spatial_ref_sys"}, false},
+		{Config{Builtin: PostgresBuiltin}, relational.TableID{Schema: "public", Table: "orders"}, true},
+		{Config{Builtin: MySQLBuiltin, SignalDataCollection: "mysql.signal"}, relational.TableID{Catalog: "mysql", Table: "signal"}, true},
 	}
 	for _, tt := range tests {
 		f, err := New(tt.cfg)

@@ -8,7 +8,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/mysql/ddl"
 	"github.com/connectd/connectd/schemahistory"
 )
@@ -46,7 +45,7 @@ func (s *schemaModel) captured(id relational.TableID) bool {
 	if systemDatabases[strings.ToLower(id.Catalog)] {
 		return false
 	}
-	return s.cfg.Filters.IncludeTable(filters.TableID{Catalog: id.Catalog, Table: id.Table})
+	return s.cfg.Filters.IncludeTable(id)
 }
 
 // databaseCaptured reports whether a database's schema is tracked.
@@ -70,7 +69,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		cols[i] = columnMapping(c, s.cfg.Modes)
-		if !s.cfg.Filters.IncludeColumn(filters.TableID{Catalog: id.Catalog, Table: id.Table}, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
+		if !s.cfg.Filters.IncludeColumn(id, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
 			cols[i].Schema = nil
 		}
 	}

@@ -7,8 +7,6 @@ import (
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/connectd/connectd/connectors/filters"
 )
 
 // slotState is a replication slot as pg_replication_slots shows it.
@@ -196,7 +194,7 @@ func (t *Task) capturedTables(ctx context.Context) ([]*catalogTable, error) {
 	}
 	out := all[:0]
 	for _, ct := range all {
-		if t.cfg.Filters.IncludeTable(filters.TableID{Schema: ct.ID.Schema, Table: ct.ID.Table}) {
+		if t.cfg.Filters.IncludeTable(ct.ID) {
 			out = append(out, ct)
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/queue"
 )
 
@@ -503,7 +502,7 @@ func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Tim
 // ALTER TABLE reaches the events.
 func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	id := relational.TableID{Schema: m.Namespace, Table: m.RelationName}
-	if !t.cfg.Filters.IncludeTable(filters.TableID{Schema: id.Schema, Table: id.Table}) {
+	if !t.cfg.Filters.IncludeTable(id) {
 		t.ignored[m.RelationID] = id.String()
 		delete(t.tables, m.RelationID)
 		return nil

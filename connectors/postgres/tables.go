@@ -8,7 +8,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 )
 
@@ -132,7 +131,6 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		isKey[k] = true
 	}
 
-	fid := filters.TableID{Schema: id.Schema, Table: id.Table}
 	tb := &table{oid: oid, id: id, ident: id.String(), replIdent: replIdent, cols: make([]column, len(rel))}
 	relCols := make([]relational.Column, len(rel))
 	specCols := make([]envelope.Column, len(rel))
@@ -152,7 +150,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			t.refreshType(rc.oid)
 		}
 		c.mapping = t.cfg.Values.Map(t.registry, rc.oid, rc.typmod)
-		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Filters.IncludeColumn(fid, rc.name))
+		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Filters.IncludeColumn(id, rc.name))
 		if c.key && c.mapping.Schema == nil {
 			return nil, fmt.Errorf("primary key column %s.%s has type %s, which connectd cannot map; set include.unknown.datatypes=true to emit it as bytes",
 				id, rc.name, c.mapping.TypeName)
