@@ -44,6 +44,8 @@ func OpenMariaDB(ctx context.Context, cfg DBConfig, ns string) (Source, error) {
 	return &mariaDB{cfg: cfg, schema: SchemaName(ns), conn: conn}, nil
 }
 
+// The exported methods below implement Source, which documents them.
+
 func (m *mariaDB) Name() string { return "mariadb" }
 
 func (m *mariaDB) exec(q string) error {

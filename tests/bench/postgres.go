@@ -41,6 +41,8 @@ func OpenPostgres(ctx context.Context, cfg DBConfig, ns string) (Source, error) 
 	return &postgres{cfg: cfg, schema: SchemaName(ns), conn: conn}, nil
 }
 
+// The exported methods below implement Source, which documents them.
+
 func (p *postgres) Name() string { return "postgres" }
 
 func (p *postgres) exec(ctx context.Context, q string) error {
