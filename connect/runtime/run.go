@@ -269,25 +269,22 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 	if v, ok := p["compression.type"]; ok {
 		compression = v
 	}
-	{
-		v := compression
-		var c kgo.CompressionCodec
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "none":
-			c = kgo.NoCompression()
-		case "gzip":
-			c = kgo.GzipCompression()
-		case "snappy":
-			c = kgo.SnappyCompression()
-		case "lz4":
-			c = kgo.Lz4Compression()
-		case "zstd":
-			c = kgo.ZstdCompression()
-		default:
-			return nil, fmt.Errorf("%scompression.type=%s: use none, gzip, snappy, lz4 or zstd", prefix, v)
-		}
-		opts = append(opts, kgo.ProducerBatchCompression(c))
+	var c kgo.CompressionCodec
+	switch strings.ToLower(strings.TrimSpace(compression)) {
+	case "none":
+		c = kgo.NoCompression()
+	case "gzip":
+		c = kgo.GzipCompression()
+	case "snappy":
+		c = kgo.SnappyCompression()
+	case "lz4":
+		c = kgo.Lz4Compression()
+	case "zstd":
+		c = kgo.ZstdCompression()
+	default:
+		return nil, fmt.Errorf("%scompression.type=%s: use none, gzip, snappy, lz4 or zstd", prefix, compression)
 	}
+	opts = append(opts, kgo.ProducerBatchCompression(c))
 	idempotent := !strings.EqualFold(strings.TrimSpace(p["enable.idempotence"]), "false")
 	if v, ok := p["acks"]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
