@@ -17,7 +17,10 @@ import (
 
 func kafkaAdmin(t *testing.T, broker string) (*kgo.Client, *kadm.Client) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	// A topic this test just created can be unknown to the partition leader for a moment; keep
+	// retrying instead of franz-go's default of failing after a few unknown-topic answers.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.UnknownTopicRetries(-1), kgo.MetadataMinAge(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
