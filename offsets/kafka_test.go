@@ -70,7 +70,7 @@ type kafkaFixture struct {
 func newKafkaFixture(t testing.TB) *kafkaFixture {
 	t.Helper()
 	addr := testbed.Kafka(t)
-	raw, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	raw, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.UnknownTopicRetries(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestKafkaStoreTransactions(t *testing.T) {
 	f := newKafkaFixture(t)
 	s := f.store(t)
 	ctx := testCtx(t)
-	txn, err := kgo.NewClient(kgo.SeedBrokers(f.brokers...), kgo.TransactionalID(f.topic+"-txn"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	txn, err := kgo.NewClient(kgo.SeedBrokers(f.brokers...), kgo.TransactionalID(f.topic+"-txn"), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.UnknownTopicRetries(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestKafkaProduceConsume(t *testing.T) {
 	defer cancel()
 	createTopic(t, ctx, bootstrap, topic)
 
-	prod, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.DefaultProduceTopic(topic))
+	prod, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.DefaultProduceTopic(topic), kgo.UnknownTopicRetries(-1))
 	if err != nil {
 		t.Fatalf("create producer: %v", err)
 	}

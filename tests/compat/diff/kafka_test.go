@@ -25,7 +25,7 @@ func TestReadKafka(t *testing.T) {
 	prefix := "compatdiff_" + run
 	data, history, offsets := prefix+".db.t", "history-"+run, "offsets-"+run
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.UnknownTopicRetries(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
