@@ -324,33 +324,27 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pauseConnector(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	if err := s.herder.PauseConnector(ctx, r.PathValue("connector")); err != nil {
-		s.failOrForward(w, r, nil, err)
-		return
-	}
-	w.WriteHeader(http.StatusAccepted)
+	s.changeTargetState(w, r, s.herder.PauseConnector, http.StatusAccepted)
 }
 
 func (s *Server) resumeConnector(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.ctx(r)
-	defer cancel()
-	if err := s.herder.ResumeConnector(ctx, r.PathValue("connector")); err != nil {
-		s.failOrForward(w, r, nil, err)
-		return
-	}
-	w.WriteHeader(http.StatusAccepted)
+	s.changeTargetState(w, r, s.herder.ResumeConnector, http.StatusAccepted)
 }
 
 func (s *Server) stopConnector(w http.ResponseWriter, r *http.Request) {
+	s.changeTargetState(w, r, s.herder.StopConnector, http.StatusNoContent)
+}
+
+// changeTargetState serves PUT /connectors/{c}/pause|resume|stop: one herder call, then a
+// bodiless answer (Kafka Connect's 202 for pause and resume, 204 for stop).
+func (s *Server) changeTargetState(w http.ResponseWriter, r *http.Request, change func(context.Context, string) error, status int) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	if err := s.herder.StopConnector(ctx, r.PathValue("connector")); err != nil {
+	if err := change(ctx, r.PathValue("connector")); err != nil {
 		s.failOrForward(w, r, nil, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(status)
 }
 
 // ---- tasks ----
