@@ -1,9 +1,7 @@
 package mysql
 
 import (
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
@@ -786,38 +784,20 @@ func binaryMapping(mode string, pad int) (*api.Schema, func(any) (any, error)) {
 		}
 		return b, nil
 	}
-	switch mode {
-	case "base64":
-		return api.StringSchema, func(raw any) (any, error) {
-			b, err := toBytes(raw)
-			if err != nil {
-				return nil, err
-			}
-			return base64.StdEncoding.EncodeToString(b), nil
-		}
-	case "base64-url-safe":
-		return api.StringSchema, func(raw any) (any, error) {
-			b, err := toBytes(raw)
-			if err != nil {
-				return nil, err
-			}
-			return base64.URLEncoding.EncodeToString(b), nil
-		}
-	case "hex":
-		return api.StringSchema, func(raw any) (any, error) {
-			b, err := toBytes(raw)
-			if err != nil {
-				return nil, err
-			}
-			return hex.EncodeToString(b), nil
-		}
+	m, err := envelope.ParseBinaryMode(mode)
+	if err != nil {
+		m = envelope.BinaryBytes // the mode was validated with the configuration
 	}
-	return api.BytesSchema, func(raw any) (any, error) {
+	schema := api.BytesSchema
+	if m != envelope.BinaryBytes {
+		schema = api.StringSchema
+	}
+	return schema, func(raw any) (any, error) {
 		b, err := toBytes(raw)
 		if err != nil {
 			return nil, err
 		}
-		return b, nil
+		return envelope.BinaryFieldValue(m, b), nil
 	}
 }
 
