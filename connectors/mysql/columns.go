@@ -46,9 +46,11 @@ func relColumn(c *ddl.Column) relational.Column {
 		CharsetName:     c.Charset,
 		Optional:        c.Nullable,
 		AutoIncremented: c.AutoIncrement,
-		Generated:       c.AutoIncrement || c.Generated,
-		EnumValues:      append([]string(nil), c.RawValues...),
-		Comment:         c.Comment,
+		// Debezium's MariaDB parser marks only AUTO_INCREMENT columns as generated; a
+		// GENERATED ALWAYS AS column stays generated=false in its history and schema changes.
+		Generated:  c.AutoIncrement,
+		EnumValues: append([]string(nil), c.RawValues...),
+		Comment:    c.Comment,
 	}
 	if c.Length >= 0 {
 		rc.Length = relational.Int(c.Length)
@@ -129,6 +131,70 @@ func enumValues(c *relational.Column) []string {
 			v = strings.ReplaceAll(v, "\\"+q, q)
 		}
 		out[i] = v
+	}
+	return out
+}
+
+// escapeEnumAllowed joins ENUM or SET members into the "allowed" parameter of
+// io.debezium.data.Enum / EnumSet the way Debezium's EnumeratedValues does (since 3.7,
+// dbz#2102): a backslash becomes two and a comma is preceded by a backslash, so a member
+// containing a comma can be told apart from two members.
+func escapeEnumAllowed(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		if strings.ContainsAny(v, ",\\") {
+			v = strings.ReplaceAll(v, "\\", "\\\\")
+			v = strings.ReplaceAll(v, ",", "\\,")
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// keyColumns chooses the key of a new table as Debezium's MariaDB DDL parser does: the primary
+// key when there is one; otherwise the first column with an inline UNIQUE attribute (whatever its
+// nullability: Debezium takes it while reading the column definition); otherwise the first UNIQUE
+// constraint whose columns all exist and are NOT NULL. Column names take the table's spelling.
+func keyColumns(st *ddl.CreateTable, cols []relational.Column) []string {
+	if len(st.PrimaryKey) > 0 {
+		return st.PrimaryKey
+	}
+	for _, c := range st.Columns {
+		if c.Unique {
+			return []string{c.Name}
+		}
+	}
+	for _, uk := range st.UniqueKeys {
+		if k := notNullKey(uk, cols); k != nil {
+			return k
+		}
+	}
+	return nil
+}
+
+// notNullKey returns names with the columns' own spelling when every one of them is a NOT NULL
+// column of cols, and nil otherwise (Debezium never keys on a unique index with a nullable or
+// unknown column).
+func notNullKey(names []string, cols []relational.Column) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		found := false
+		for i := range cols {
+			if strings.EqualFold(cols[i].Name, n) {
+				if cols[i].Optional {
+					return nil
+				}
+				out = append(out, cols[i].Name)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
 	}
 	return out
 }

@@ -168,11 +168,12 @@ func (s *schemaModel) applyDDL(tables *relational.Tables, db, sql string) (ddlRe
 			if st.IfNotExists && tables.Get(id) != nil {
 				break
 			}
-			t = &relational.Table{ID: id, PrimaryKeyColumnNames: st.PrimaryKey, Comment: st.Comment}
+			t = &relational.Table{ID: id, Comment: st.Comment}
 			t.DefaultCharsetName = s.tableCharset(id.Catalog, st.Charset)
 			for _, c := range st.Columns {
 				t.Columns = append(t.Columns, relColumn(c))
 			}
+			t.PrimaryKeyColumnNames = keyColumns(st, t.Columns)
 		}
 		if err := t.Build(); err != nil {
 			return res, err
@@ -241,9 +242,14 @@ func (s *schemaModel) applyDDL(tables *relational.Tables, db, sql string) (ddlRe
 		if t == nil || !st.Unique || len(t.PrimaryKeyColumnNames) > 0 {
 			break
 		}
-		// Debezium takes a unique index as the key of a table without a primary key.
+		// Debezium takes a unique index whose columns are all NOT NULL as the key of a table
+		// without a primary key.
+		key := notNullKey(st.Columns, t.Columns)
+		if key == nil {
+			break
+		}
 		nt := t.Clone()
-		nt.PrimaryKeyColumnNames = st.Columns
+		nt.PrimaryKeyColumnNames = key
 		if err := nt.Build(); err != nil {
 			return res, err
 		}
@@ -325,7 +331,8 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			if err := place(col, sp.First, sp.After, -1); err != nil {
 				return nil, newID, err
 			}
-			if sp.Column.PrimaryKey {
+			if sp.Column.PrimaryKey || (sp.Column.Unique && len(nt.PrimaryKeyColumnNames) == 0) {
+				// An inline UNIQUE keys a table without a primary key, as in CREATE TABLE.
 				nt.PrimaryKeyColumnNames = []string{col.Name}
 			}
 		case ddl.DropColumn:
@@ -383,6 +390,13 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			for _, k := range sp.Columns {
 				if i := find(k); i >= 0 {
 					nt.Columns[i].Optional = false
+				}
+			}
+		case ddl.AddUnique:
+			// This may later be replaced by a real primary key, as in Debezium.
+			if len(nt.PrimaryKeyColumnNames) == 0 {
+				if key := notNullKey(sp.Columns, nt.Columns); key != nil {
+					nt.PrimaryKeyColumnNames = key
 				}
 			}
 		case ddl.DropPrimaryKey:

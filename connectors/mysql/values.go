@@ -77,6 +77,14 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema, col.Convert = api.Int64Schema, intConverter(64, unsigned, 64)
 		}
 	case "FLOAT":
+		if c.Scale.Valid || length > 24 {
+			// FLOAT(M,D), and FLOAT(p) with p > 24 (which the server stores as DOUBLE), are a
+			// double in Debezium (BinlogValueConverters: float32 only without a scale and with a
+			// length of at most 24). The binlog value is still single precision, widened as
+			// Java's Float.doubleValue does, and so is the text the snapshot reads.
+			col.Schema, col.Convert = api.Float64Schema, convertFloatAsDouble
+			break
+		}
 		// FLOAT is single precision: Debezium's MariaDB connector gives it a float32 schema.
 		col.Schema = api.Float32Schema
 		col.Convert = func(raw any) (any, error) {
@@ -107,7 +115,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema = api.DateSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				d, err := convertDate(raw)
-				if err != nil {
+				if err != nil || d == nil {
 					return nil, err
 				}
 				return api.DateValue(d.(int32)), nil
@@ -120,10 +128,16 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema = api.TimeSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				us, err := convertTime(raw)
-				if err != nil {
+				if err != nil || us == nil {
 					return nil, err
 				}
-				return api.TimeValue(int32(us.(int64) / 1000)), nil
+				ms := us.(int64) / 1000
+				// Kafka Connect's Time holds milliseconds within one day; MySQL's TIME range
+				// (-838:59:59 to 838:59:59) does not fit it, as in Debezium's connect mode.
+				if ms < 0 || ms >= 86_400_000 {
+					return nil, fmt.Errorf("TIME value %v is outside one day, which time.precision.mode=connect cannot represent: use adaptive_time_microseconds", raw)
+				}
+				return api.TimeValue(int32(ms)), nil
 			}
 		} else {
 			col.Schema, col.Convert = api.MicroTimeSchema().Build(), convertTime
@@ -134,16 +148,16 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema = api.TimestampSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				us, err := convertDatetimeMicros(raw)
-				if err != nil {
+				if err != nil || us == nil {
 					return nil, err
 				}
-				return time.UnixMicro(us.(int64) / 1000 * 1000).UTC(), nil
+				return time.UnixMicro(floorDiv(us.(int64), 1000) * 1000).UTC(), nil
 			}
 		case length <= 3:
 			col.Schema = api.DebeziumTimestampSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				us, err := convertDatetimeMicros(raw)
-				if err != nil {
+				if err != nil || us == nil {
 					return nil, err
 				}
 				return floorDiv(us.(int64), 1000), nil
@@ -164,11 +178,11 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		col.Convert = func(raw any) (any, error) { return convertString(raw, nil) }
 	case "ENUM":
 		values := enumValues(c)
-		col.Schema = api.EnumSchema(values).Build()
+		col.Schema = api.EnumSchema(escapeEnumAllowed(values)).Build()
 		col.Convert = func(raw any) (any, error) { return convertEnum(raw, values) }
 	case "SET":
 		values := enumValues(c)
-		col.Schema = api.EnumSetSchema(values).Build()
+		col.Schema = api.EnumSetSchema(escapeEnumAllowed(values)).Build()
 		col.Convert = func(raw any) (any, error) { return convertSet(raw, values) }
 	case "BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
 		pad := 0
@@ -190,6 +204,9 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		// A type without a mapping is left out of the row, as Debezium drops columns its
 		// converters do not know.
 		col.Schema = nil
+	}
+	if col.Schema != nil && !c.Optional && isTemporal(typ) {
+		col.Convert = zeroFallback(col.Convert, col.Schema)
 	}
 	if col.Schema != nil && c.HasDefaultValue && c.DefaultValueExpression.Valid {
 		if d, ok := defaultValue(typ, c, col); ok {
@@ -233,6 +250,48 @@ func defaultValue(typ string, c *relational.Column, col envelope.Column) (any, b
 		return nil, false
 	}
 	return v, true
+}
+
+func isTemporal(typ string) bool {
+	switch typ {
+	case "DATE", "TIME", "DATETIME", "TIMESTAMP":
+		return true
+	}
+	return false
+}
+
+// zeroFallback wraps the converter of a NOT NULL temporal column so that a zero or partial-zero
+// date (which reads as nothing) becomes what Debezium's JdbcValueConverters fall back to for a
+// required field: the column's default when it has one (the envelope substitutes it for nil),
+// otherwise the epoch of the field's type. Converting the column's own DEFAULT runs through it
+// too, so a zero DEFAULT is the epoch, like Debezium's default value converter makes it.
+func zeroFallback(conv func(any) (any, error), s *api.Schema) func(any) (any, error) {
+	fallback := epochValue(s)
+	return func(raw any) (any, error) {
+		v, err := conv(raw)
+		if err != nil || v != nil {
+			return v, err
+		}
+		return fallback, nil
+	}
+}
+
+// epochValue is the zero of a temporal field schema: 0 days, microseconds or milliseconds, the
+// epoch instant, or the epoch as an ISO string for io.debezium.time.ZonedTimestamp.
+func epochValue(s *api.Schema) any {
+	switch s.Name {
+	case api.DateName, api.TimeName, api.TimestampName:
+		return time.Unix(0, 0).UTC()
+	}
+	switch s.Type {
+	case api.TypeInt32:
+		return int32(0)
+	case api.TypeInt64:
+		return int64(0)
+	case api.TypeString:
+		return "1970-01-01T00:00:00Z"
+	}
+	return nil
 }
 
 func floorDiv(a, b int64) int64 {
@@ -374,6 +433,32 @@ func convertUnsignedBigDecimal(raw any) (any, error) {
 		u = uint64(n)
 	}
 	return api.Decimal{Unscaled: new(big.Int).SetUint64(u), Scale: 0}, nil
+}
+
+// convertFloatAsDouble reads a single-precision value into a double the way Java widens a
+// Float: a text value is first rounded to float32.
+func convertFloatAsDouble(raw any) (any, error) {
+	switch v := raw.(type) {
+	case float32:
+		return float64(v), nil
+	case float64:
+		return float64(float32(v)), nil
+	case string, []byte, textValue:
+		s, _ := rawText(raw)
+		if tv, ok := raw.(textValue); ok {
+			s = string(tv)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 32)
+		if err != nil {
+			return nil, errValue("a float", raw)
+		}
+		return float64(float32(f)), nil
+	}
+	f, err := convertFloat(raw)
+	if err != nil {
+		return nil, err
+	}
+	return float64(float32(f.(float64))), nil
 }
 
 func convertFloat(raw any) (any, error) {
