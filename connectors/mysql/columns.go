@@ -74,6 +74,11 @@ func relColumn(c *ddl.Column) relational.Column {
 		if !c.Default.Null {
 			rc.DefaultValueExpression = relational.String(c.Default.Value)
 		}
+	} else if c.Nullable {
+		// A nullable column without a DEFAULT clause defaults to NULL: Debezium's column editor
+		// records it as hasDefaultValue=true with no expression (SHOW CREATE TABLE spells the
+		// DEFAULT NULL out; a CREATE TABLE from the binlog often does not).
+		rc.HasDefaultValue = true
 	}
 	if !isCharType(c.Type) {
 		rc.CharsetName = ""

@@ -389,7 +389,13 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			nt.PrimaryKeyColumnNames = sp.Columns
 			for _, k := range sp.Columns {
 				if i := find(k); i >= 0 {
-					nt.Columns[i].Optional = false
+					c := &nt.Columns[i]
+					c.Optional = false
+					// The implicit NULL default of a nullable column goes with its
+					// nullability, as in Debezium's parser.
+					if c.HasDefaultValue && !c.DefaultValueExpression.Valid {
+						c.HasDefaultValue = false
+					}
 				}
 			}
 		case ddl.AddUnique:

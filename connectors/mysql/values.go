@@ -205,13 +205,18 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		// converters do not know.
 		col.Schema = nil
 	}
+	plain := col.Convert
 	if col.Schema != nil && !c.Optional && isTemporal(typ) {
-		col.Convert = zeroFallback(col.Convert, col.Schema)
+		col.Convert = zeroFallback(plain, epochValue(col.Schema))
 	}
 	if col.Schema != nil && c.HasDefaultValue && c.DefaultValueExpression.Valid {
 		if d, ok := defaultValue(typ, c, col); ok {
 			col.Default = d
 		}
+	}
+	if col.Default != nil && !c.Optional && isTemporal(typ) {
+		// A zero date in a NOT NULL column with a DEFAULT becomes the default, not the epoch.
+		col.Convert = zeroFallback(plain, col.Default)
 	}
 	return col
 }
@@ -262,11 +267,10 @@ func isTemporal(typ string) bool {
 
 // zeroFallback wraps the converter of a NOT NULL temporal column so that a zero or partial-zero
 // date (which reads as nothing) becomes what Debezium's JdbcValueConverters fall back to for a
-// required field: the column's default when it has one (the envelope substitutes it for nil),
-// otherwise the epoch of the field's type. Converting the column's own DEFAULT runs through it
-// too, so a zero DEFAULT is the epoch, like Debezium's default value converter makes it.
-func zeroFallback(conv func(any) (any, error), s *api.Schema) func(any) (any, error) {
-	fallback := epochValue(s)
+// required field: the column's default when it has one, otherwise the epoch of the field's type.
+// Converting the column's own DEFAULT runs through the epoch fallback, so a zero DEFAULT is the
+// epoch, as Debezium's default value converter makes it.
+func zeroFallback(conv func(any) (any, error), fallback any) func(any) (any, error) {
 	return func(raw any) (any, error) {
 		v, err := conv(raw)
 		if err != nil || v != nil {

@@ -246,6 +246,7 @@ CREATE TABLE types_string (
   c_longblob  LONGBLOB,
   c_json      JSON,
   c_enum      ENUM('plain', 'with,comma', 'it''s', 'dq"x', ' lead', '') NOT NULL DEFAULT 'plain',
+  -- Only ever 'x,y' or NULL: the allowed difference mariadb-enum-comma-value covers this column.
   c_enum_n    ENUM('x,y', 'z'),
   c_set       SET('it''s', 'dq"x', 'sp ace', 'r'),
   c_set_nn    SET('a', 'b', 'c') NOT NULL DEFAULT 'a,c'
@@ -258,11 +259,11 @@ INSERT INTO types_string VALUES
 (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
  NULL, NULL, NULL, NULL, NULL, NULL, NULL, DEFAULT, NULL, NULL, DEFAULT),
 (3, '', '', '', '', '', '', '', '', '', '', '', '',
- X'', X'', X'', X'', X'', X'', '{}', 'it''s', 'z', '', ''),
+ X'', X'', X'', X'', X'', X'', '{}', 'it''s', NULL, '', ''),
 (4, 'zzzzz', REPEAT('é', 100), REPEAT('t', 255), REPEAT('x', 2000), REPEAT('m', 70000), REPEAT('L', 100000),
  REPEAT('ÿ', 30), REPEAT('€', 30), REPEAT('Ж', 30), REPEAT('ß', 30), REPEAT('😀', 30), REPEAT('~', 10),
  X'FFFFFFFFFFFF', REPEAT(X'FF', 20), REPEAT(X'AB', 255), REPEAT(X'CD', 5000), REPEAT(X'EF', 70000), REPEAT(X'01', 100000),
- '[1.5, -2e-3, true, false, null, "x"]', 'dq"x', 'z', 'it''s,dq"x,sp ace,r', 'a,b,c'),
+ '[1.5, -2e-3, true, false, null, "x"]', 'dq"x', 'x,y', 'it''s,dq"x,sp ace,r', 'a,b,c'),
 (5, ' ', ' lead', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
  X'00', X'00', X'00', X'00', X'00', X'00', '"str"', ' lead', NULL, 'sp ace', ''),
 (6, 'a', 'q', 'q', 'q', 'q', 'q', 'q', 'q', 'q', 'q', 'q', 'q',
