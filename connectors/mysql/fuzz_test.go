@@ -122,7 +122,9 @@ var binlogCases = []binlogCase{
 				fmt.Sprintf("VARCHAR(%d) CHARACTER SET cp1251", n), fmt.Sprintf("VARBINARY(%d)", n)}
 		}},
 	{gomysql.MYSQL_TYPE_STRING, func(m uint16) []byte { return []byte{gomysql.MYSQL_TYPE_STRING, byte(m%255 + 1)} },
-		func(m uint16) []string { return []string{fmt.Sprintf("CHAR(%d)", m%255+1), fmt.Sprintf("BINARY(%d)", m%255+1)} }},
+		func(m uint16) []string {
+			return []string{fmt.Sprintf("CHAR(%d)", m%255+1), fmt.Sprintf("BINARY(%d)", m%255+1)}
+		}},
 	{gomysql.MYSQL_TYPE_STRING, func(m uint16) []byte { return []byte{gomysql.MYSQL_TYPE_ENUM, byte(m%2 + 1)} },
 		defs("ENUM('a','b,c','d''e')")},
 	{gomysql.MYSQL_TYPE_STRING, func(m uint16) []byte { return []byte{gomysql.MYSQL_TYPE_SET, byte(m%8 + 1)} },

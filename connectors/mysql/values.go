@@ -514,6 +514,11 @@ func convertDecimal(raw any, scale int32) (any, error) {
 		return nil, err
 	}
 	if d.Scale < scale {
+		// MySQL's decimals have at most 65 digits: a value needing more padding than that is
+		// not one (an exponent the server never writes), and would make the padding huge.
+		if int64(scale)-int64(d.Scale) > 130 {
+			return nil, errValue("a decimal", raw)
+		}
 		d.Unscaled = new(big.Int).Mul(d.Unscaled, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale-d.Scale)), nil))
 		d.Scale = scale
 	}
