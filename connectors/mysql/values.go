@@ -636,7 +636,8 @@ func convertTime(raw any) (any, error) {
 		s = s[:i]
 	}
 	parts := strings.Split(s, ":")
-	if len(parts) != 3 {
+	// MySQL's TIME has at most 838 hours; more digits than that could only overflow.
+	if len(parts) != 3 || len(parts[0]) > 4 || len(parts[1]) > 2 || len(parts[2]) > 2 {
 		return nil, errValue("a time", raw)
 	}
 	h, ok1 := parseDigits(parts[0])
