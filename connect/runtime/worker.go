@@ -60,9 +60,10 @@ type Producer interface {
 // connProducer is the producer of a connector with producer.override.* settings, shared by its
 // tasks and closed with the last of them.
 type connProducer struct {
-	cl          *kgo.Client
-	refs        int
-	maxInflight int64
+	cl             *kgo.Client
+	refs           int
+	maxInflight    int64
+	maxRequestSize int64
 }
 
 // WorkerOptions configures a Worker.
@@ -90,6 +91,7 @@ type Worker struct {
 	keyConv, valueConv converter.Converter // the worker's defaults
 
 	maxInflight     int64
+	maxRequestSize  int64 // producer.max.request.size of the worker's producer
 	flushInterval   time.Duration
 	flushTimeout    time.Duration
 	shutdownTimeout time.Duration
@@ -128,6 +130,13 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 			return nil, fmt.Errorf("producer.buffer.memory=%s: expected a positive number of bytes", v)
 		}
 		w.maxInflight = n
+	}
+	if v, ok := o.Config.Props["producer.max.request.size"]; ok {
+		if w.maxRequestSize, err = maxRequestSize(map[string]string{"max.request.size": v}, "producer."); err != nil {
+			return nil, err
+		}
+	} else {
+		w.maxRequestSize = DefaultMaxRequestSize
 	}
 	w.flushInterval = millis(o.Config.FlushIntervalMs, 60000)
 	w.flushTimeout = millis(o.Config.FlushTimeoutMs, 5000)
@@ -248,23 +257,27 @@ func (w *Worker) StartTask(id rest.TaskID, connConfig, taskConfig map[string]str
 		w.mu.Unlock()
 		return fmt.Errorf("task %s is already running on this worker", id)
 	}
-	producer, maxInflight := Producer(w.producer), w.maxInflight
+	producer, maxInflight, maxReq, ownProducer := Producer(w.producer), w.maxInflight, w.maxRequestSize, false
 	if setupErr == nil {
 		if overrides := converter.Settings(connConfig, "producer.override."); len(overrides) > 0 {
 			cp, err := w.acquireProducerLocked(id.Connector, overrides)
 			if err != nil {
 				setupErr = err
 			} else {
-				producer, maxInflight = cp.cl, cp.maxInflight
+				producer, maxInflight, maxReq, ownProducer = cp.cl, cp.maxInflight, cp.maxRequestSize, true
 			}
 		}
 	}
 	var task api.SourceTask
 	if setupErr == nil {
-		task = p.New().NewTask()
+		setupErr = safely(func() error {
+			task = p.New().NewTask()
+			return nil
+		})
 	}
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
 	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
+	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
 	w.tasks[id] = t
 	w.mu.Unlock()
 	if setupErr != nil {
@@ -295,7 +308,12 @@ func (w *Worker) acquireProducerLocked(connector string, overrides map[string]st
 	if err != nil {
 		return nil, err
 	}
-	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight}
+	maxReq, err := maxRequestSize(settings, "producer.override.")
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight, maxRequestSize: maxReq}
 	if v, ok := settings["buffer.memory"]; ok {
 		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
 			cp.maxInflight = n
