@@ -367,7 +367,7 @@ func (t *taskRunner) produceError(kr *kgo.Record, err error) error {
 	}
 	// franz-go refuses a record that cannot fit in a batch of max.request.size bytes with its
 	// batch and record headers (about 80 bytes); a smaller one was refused by the broker.
-	who := fmt.Sprintf("the broker refused it: it is larger than the broker's message.max.bytes or the topic's max.message.bytes (the producer allows up to max.request.size=%d bytes)", t.maxRequestSize)
+	who := fmt.Sprintf("the broker refused it, or the batch holding it: the broker's message.max.bytes or the topic's max.message.bytes is smaller (the producer batches records up to max.request.size=%d bytes, so a topic with a lower max.message.bytes also needs max.request.size lowered to it)", t.maxRequestSize)
 	if int64(size)+100 > t.maxRequestSize {
 		who = fmt.Sprintf("the producer refused it before sending: with its batch headers it is larger than max.request.size=%d bytes", t.maxRequestSize)
 	}
