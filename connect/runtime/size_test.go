@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,22 @@ func TestWorkerMaxRequestSize(t *testing.T) {
 	bad.Props = map[string]string{"producer.max.request.size": "lots"}
 	if _, err := NewWorker(WorkerOptions{Config: &bad}); err == nil || !strings.Contains(err.Error(), "producer.max.request.size=lots") {
 		t.Errorf("a bad producer.max.request.size: %v", err)
+	}
+}
+
+func TestQuoteKey(t *testing.T) {
+	long := `{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"prefix.db.table.Key"` + strings.Repeat(" ", 100) + `},"payload":{"id":1}}`
+	for _, c := range []struct{ in, want string }{
+		{"", `""`},
+		{`{"id":1}`, `"{\"id\":1}"`},
+		{long, `…"\"payload\":{\"id\":1}}"… (` + strconv.Itoa(len(long)) + ` bytes in all)`},
+		{strings.Repeat("k", 300), `"` + strings.Repeat("k", maxKeyInError) + `"… (300 bytes in all)`},
+	} {
+		if got := quoteKey([]byte(c.in)); got != c.want {
+			t.Errorf("quoteKey(%.40q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+	if got := quoteKey(nil); got != "null" {
+		t.Errorf("quoteKey(nil) = %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -372,20 +373,29 @@ func (t *taskRunner) produceError(kr *kgo.Record, err error) error {
 		who = fmt.Sprintf("the producer refused it before sending: with its batch headers it is larger than max.request.size=%d bytes", t.maxRequestSize)
 	}
 	return fmt.Errorf("Kafka did not accept a record for topic %s with key %s: the record is %d bytes (key %d, value %d) and %s (%w). "+
-		"Nothing after it was produced, and offsets are committed only up to the records acknowledged before it, so nothing is lost or skipped. "+
+		"The task stopped producing; offsets are committed only up to the records acknowledged before it, so nothing is lost or skipped (records after it may be delivered again after the restart). "+
 		"To deliver it, raise %s and the broker's message.max.bytes or the topic's max.message.bytes (kafka-configs --alter --entity-type topics --entity-name %s --add-config max.message.bytes=<bytes>) above the record's size, then restart the task",
 		kr.Topic, quoteKey(kr.Key), size, len(kr.Key), len(kr.Value), who, err, setting, kr.Topic)
 }
 
-// quoteKey quotes a record key for a message, truncated to maxKeyInError bytes.
+// quoteKey quotes a record key for a message, at most maxKeyInError bytes of it. A long key in
+// the JSON converter's schema envelope is quoted from its "payload", the part that tells which
+// row it is.
 func quoteKey(k []byte) string {
 	if k == nil {
 		return "null"
 	}
-	if len(k) > maxKeyInError {
-		return fmt.Sprintf("%q… (%d bytes in all)", k[:maxKeyInError], len(k))
+	if len(k) <= maxKeyInError {
+		return fmt.Sprintf("%q", k)
 	}
-	return fmt.Sprintf("%q", k)
+	part, prefix := k, ""
+	if i := bytes.Index(k, []byte(`"payload":`)); i > 0 {
+		part, prefix = k[i:], "…"
+	}
+	if len(part) > maxKeyInError {
+		part = part[:maxKeyInError]
+	}
+	return fmt.Sprintf("%s%q… (%d bytes in all)", prefix, part, len(k))
 }
 
 func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
