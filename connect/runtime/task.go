@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -378,24 +380,46 @@ func (t *taskRunner) produceError(kr *kgo.Record, err error) error {
 		kr.Topic, quoteKey(kr.Key), size, len(kr.Key), len(kr.Value), who, err, setting, kr.Topic)
 }
 
-// quoteKey quotes a record key for a message, at most maxKeyInError bytes of it. A long key in
-// the JSON converter's schema envelope is quoted from its "payload", the part that tells which
-// row it is.
+// quoteKey shows a record key in a message, at most maxKeyInError bytes of it: as it is when it is
+// text (a JSON key reads best unescaped), quoted otherwise. A long key in the JSON converter's
+// schema envelope is shown from its "payload", the part that tells which row it is.
 func quoteKey(k []byte) string {
 	if k == nil {
 		return "null"
 	}
-	if len(k) <= maxKeyInError {
-		return fmt.Sprintf("%q", k)
+	if len(k) == 0 {
+		return `""`
 	}
-	part, prefix := k, ""
-	if i := bytes.Index(k, []byte(`"payload":`)); i > 0 {
-		part, prefix = k[i:], "…"
+	part, head, tail := k, "", ""
+	if len(k) > maxKeyInError {
+		if i := bytes.Index(k, []byte(`"payload":`)); i > 0 {
+			part, head = k[i:], "…"
+		}
+		if len(part) > maxKeyInError {
+			part, tail = part[:maxKeyInError], "…"
+		}
 	}
-	if len(part) > maxKeyInError {
-		part = part[:maxKeyInError]
+	q := string(part)
+	if !printable(part) {
+		q = fmt.Sprintf("%q", part)
 	}
-	return fmt.Sprintf("%s%q… (%d bytes in all)", prefix, part, len(k))
+	if head != "" || tail != "" {
+		return fmt.Sprintf("%s%s%s (%d bytes in all)", head, q, tail, len(k))
+	}
+	return q
+}
+
+// printable reports whether b is UTF-8 text without control characters.
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
