@@ -192,7 +192,8 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 
 // ProducerSettings are the Java producer settings connectd honours, under producer. in the worker
 // properties and under producer.override. in a connector's configuration. buffer.memory bounds
-// each task's unacknowledged bytes.
+// each task's unacknowledged bytes; max.request.size (default 1048576) is the largest record, and
+// batch, sent; batch.size is validated but franz-go batches up to max.request.size.
 var ProducerSettings = []string{"acks", "batch.size", "buffer.memory", "client.id", "compression.type",
 	"delivery.timeout.ms", "enable.idempotence", "linger.ms", "max.request.size"}
 
