@@ -265,7 +265,9 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, kgo.ProducerBatchMaxBytes(int32(maxReq)))
+	// A produce request holds batches of several partitions; franz-go refuses a batch limit above
+	// its request limit (100 MiB, Kafka's socket.request.max.bytes default).
+	opts = append(opts, kgo.ProducerBatchMaxBytes(int32(maxReq)), kgo.BrokerMaxWriteBytes(int32(max(100<<20, min(maxReq+1<<20, 1<<30)))))
 	if _, _, err := num("buffer.memory", 1); err != nil {
 		return nil, err
 	}
@@ -323,16 +325,16 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 // room for the 12 bytes of log overhead, so a batch of this size is accepted by a default broker.
 const DefaultMaxRequestSize = 1 << 20
 
-// maxRequestSize is max.request.size from Java producer settings (without their prefix), at most
-// 1 GiB (franz-go's limit); prefix names the setting in errors.
+// maxRequestSize is max.request.size from Java producer settings (without their prefix), within
+// franz-go's batch limits (512 B to 1 GiB); prefix names the setting in errors.
 func maxRequestSize(p map[string]string, prefix string) (int64, error) {
 	v, ok := p["max.request.size"]
 	if !ok {
 		return DefaultMaxRequestSize, nil
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n < 1 || n > 1<<30 {
-		return 0, fmt.Errorf("%smax.request.size=%s: expected a number of bytes from 1 to 1073741824", prefix, v)
+	if err != nil || n < 512 || n > 1<<30 {
+		return 0, fmt.Errorf("%smax.request.size=%s: expected a number of bytes from 512 to 1073741824 (franz-go's limits)", prefix, v)
 	}
 	return n, nil
 }

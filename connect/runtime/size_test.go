@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
 )
@@ -160,5 +161,28 @@ func TestQuoteKey(t *testing.T) {
 	}
 	if got := quoteKey(nil); got != "null" {
 		t.Errorf("quoteKey(nil) = %s", got)
+	}
+}
+
+// Every max.request.size in range builds a producer (franz-go checks its batch limit against its
+// request limit); out of range is refused with the setting named.
+func TestMaxRequestSizeRange(t *testing.T) {
+	base := map[string]string{"bootstrap.servers": "127.0.0.1:1", "offset.storage.file.filename": "unused"}
+	cfg, _, err := workerconfig.Parse(base, workerconfig.Standalone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"512", "1048576", "200000000", "1073741824"} {
+		cl, err := newProducer(cfg, map[string]string{"max.request.size": v}, "producer.")
+		if err != nil {
+			t.Errorf("max.request.size=%s: %v", v, err)
+			continue
+		}
+		cl.Close()
+	}
+	for _, v := range []string{"0", "511", "1073741825", "big"} {
+		if _, err := newProducer(cfg, map[string]string{"max.request.size": v}, "producer.override."); err == nil || !strings.Contains(err.Error(), "producer.override.max.request.size="+v) {
+			t.Errorf("max.request.size=%s: %v", v, err)
+		}
 	}
 }
