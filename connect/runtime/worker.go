@@ -164,12 +164,16 @@ func (w *Worker) StartConnector(name string, config map[string]string, target re
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", config["connector.class"])
 	}
+	var conn api.SourceConnector
+	if err := safely(func() error { conn = p.New(); return nil }); err != nil {
+		return fmt.Errorf("could not create connector %s with plugin %s: %w", name, p.Class, err)
+	}
 	w.mu.Lock()
 	if _, exists := w.connectors[name]; exists {
 		w.mu.Unlock()
 		return fmt.Errorf("connector %s is already running on this worker", name)
 	}
-	c := &connectorRunner{name: name, w: w, config: config, conn: p.New(), reconfigure: reconfigure,
+	c := &connectorRunner{name: name, w: w, config: config, conn: conn, reconfigure: reconfigure,
 		log: w.log.With("connector", name)}
 	w.connectors[name] = c
 	w.mu.Unlock()
