@@ -2,11 +2,15 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"hash/fnv"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
@@ -94,6 +98,28 @@ func mariadbConfig(t *testing.T, d *mariadb.DB, prefix string, extra ...string) 
 	return m
 }
 
+// alterTopic sets one config of topic.
+func alterTopic(t *testing.T, topic, key, value string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(testbed.Kafka(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: key, Value: &value}}, topic)
+	if err == nil {
+		var r kadm.AlterConfigsResponse
+		if r, err = resp.On(topic, nil); err == nil {
+			err = r.Err
+		}
+	}
+	if err != nil {
+		t.Fatalf("alter %s of topic %s: %v", key, topic, err)
+	}
+}
+
 // A panic in one connector's reader goroutine fails that task, with the panic and its stack in
 // the REST trace, while a real MariaDB connector on the same worker goes on streaming changes into
 // Kafka and the worker keeps serving.
@@ -134,21 +160,22 @@ func TestMariaDBStreamsWhileAnotherConnectorPanics(t *testing.T) {
 // the size and the settings — never a silent drop, never a retry loop.
 func TestMariaDBLargeRow(t *testing.T) {
 	d := mariadb.New(t, "bigrow")
-	d.Exec("CREATE TABLE big (id INT PRIMARY KEY, n INT, doc LONGTEXT)")
+	d.Exec("CREATE TABLE big (id INT PRIMARY KEY, n INT, doc LONGTEXT)", "INSERT INTO big VALUES (0, 0, 'small')")
 	c := startWorker(t, nil)
 	prefix := testbed.Topic(t, "bigrow")
 	topic := prefix + "." + d.Name + ".big"
 	consumer := e2e.NewConsumer(t, topic)
-	c.Create("big", mariadbConfig(t, d, prefix))
+	cfg := mariadbConfig(t, d, prefix)
+	c.Create("big", cfg)
 	c.WaitStatus("big", "RUNNING", "RUNNING")
-	// Streaming starts once the (empty) snapshot is done; the insert is a change event either way.
+	consumer.WaitFor(topic, 1) // the snapshot's read of row 0: the streaming position is taken
 	d.Exec("INSERT INTO big VALUES (1, 0, REPEAT('x', 1000000))")
-	recs := consumer.WaitFor(topic, 1)
-	if n := len(recs[0].Value); n < 1000000 || n > 1048576 {
+	recs := consumer.WaitFor(topic, 2)
+	if n := len(recs[1].Value); n < 1000000 || n > 1048576 {
 		t.Fatalf("the insert's event has %d bytes", n)
 	}
-	if !strings.Contains(string(recs[0].Value), `"op":"c"`) {
-		t.Fatalf("the first event is not the insert: %.300s", recs[0].Value)
+	if !strings.Contains(string(recs[1].Value), `"op":"c"`) {
+		t.Fatalf("the second event is not the insert: %.300s", recs[1].Value)
 	}
 
 	d.Exec("UPDATE big SET n = 1 WHERE id = 1")
@@ -162,10 +189,25 @@ func TestMariaDBLargeRow(t *testing.T) {
 		}
 	}
 	consumer.Settle(2 * time.Second)
-	if n := len(consumer.Records(topic)); n != 1 {
-		t.Errorf("%d records in %s after the refused update, want the insert's only", n, topic)
+	if n := len(consumer.Records(topic)); n != 2 {
+		t.Errorf("%d records in %s after the refused update, want the read and the insert only", n, topic)
 	}
 	if s := c.WaitStatus("big", "RUNNING", "FAILED"); s.Tasks[0].Trace != tr {
 		t.Errorf("the task's trace changed: no retry was expected")
+	}
+
+	// Doing what the message says delivers the update: nothing was committed past it.
+	alterTopic(t, topic, "max.message.bytes", "3000000")
+	cfg["producer.override.max.request.size"] = "3000000"
+	body, _ := json.Marshal(cfg)
+	c.Expect(200, "PUT", "/connectors/big/config", string(body))
+	c.WaitStatus("big", "RUNNING", "RUNNING")
+	recs = consumer.WaitFor(topic, 3)
+	if v := string(recs[2].Value); len(v) < 2000000 || !strings.Contains(v, `"op":"u"`) {
+		t.Errorf("the third event is not the update: %.300s", v)
+	}
+	consumer.Settle(time.Second)
+	if n := len(consumer.Records(topic)); n != 3 {
+		t.Errorf("%d records in %s after the restart, want the read, the insert and the update", n, topic)
 	}
 }
