@@ -14,6 +14,11 @@
 // which is taken before the Worker's and a connector's own lock, never after; task goroutines and
 // connector callbacks never take the herder's lock synchronously (reconfiguration requests run on
 // their own goroutine). Memory is bounded per task by producer.buffer.memory bytes in flight.
+//
+// Fault containment: every call into connector code, and the task's own conversion, produce and
+// commit path, runs through safely (api.Guard), so a panic fails that task or connector with the
+// panic and its stack as the trace instead of ending the worker; connectors run the goroutines
+// they start through api.Guard too.
 package runtime
 
 import (
