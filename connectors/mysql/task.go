@@ -189,8 +189,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		err := t.run(rctx, plan, off)
-		if err != nil && rctx.Err() == nil {
+		// Guard: a panic in the reader fails this task through Poll instead of the worker.
+		err := api.Guard(func() error { return t.run(rctx, plan, off) })
+		if err != nil && (rctx.Err() == nil || api.IsPanic(err)) {
 			t.log.Error("connector task failed", "error", err)
 			t.queue.Close(err)
 			return

@@ -36,7 +36,11 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 		}
 	}
 	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
-		go t.runHeartbeatAction(ctx)
+		go func() {
+			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
+				t.queue.Close(err) // a panic fails the task through Poll, not the worker
+			}
+		}()
 	}
 	backoff := time.Second
 	for {

@@ -248,8 +248,9 @@ func (t *Task) run(ctx context.Context, captured []*catalogTable) {
 	defer close(t.done)
 	defer t.dropSpools()
 	defer t.phase.Store(phaseDone)
-	err := t.runSteps(ctx, captured)
-	if err != nil && ctx.Err() == nil {
+	// Guard: a panic in the reader fails this task through Poll instead of the worker.
+	err := api.Guard(func() error { return t.runSteps(ctx, captured) })
+	if err != nil && (ctx.Err() == nil || api.IsPanic(err)) {
 		t.log.Error("PostgreSQL reader stopped", "error", err)
 		t.queue.Close(err)
 	}
