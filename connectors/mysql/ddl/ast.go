@@ -48,6 +48,11 @@ type Column struct {
 	// Unique is an inline UNIQUE [KEY] attribute.
 	Unique    bool
 	Generated bool
+	// RowStart and RowEnd mark MariaDB's system-versioning columns (GENERATED ALWAYS AS ROW
+	// START / ROW END).
+	RowStart, RowEnd bool
+	// Versioned is a column-level WITH SYSTEM VERSIONING, which makes the table system-versioned.
+	Versioned bool
 	// TypeExpression is the type as written, e.g. "DECIMAL(10,2) UNSIGNED".
 	TypeExpression string
 }
@@ -69,6 +74,8 @@ type CreateTable struct {
 	// Charset and Collation are the table's defaults.
 	Charset, Collation string
 	Comment            string
+	// SystemVersioned is MariaDB's WITH SYSTEM VERSIONING, at table level or on a column.
+	SystemVersioned bool
 }
 
 // AlterTable is ALTER TABLE with its specifications in order.
@@ -96,6 +103,9 @@ const (
 	ConvertCharset
 	TableCharset
 	TableComment
+	// AddSystemVersioning and DropSystemVersioning are MariaDB's ADD / DROP SYSTEM VERSIONING.
+	AddSystemVersioning
+	DropSystemVersioning
 )
 
 // AlterSpec is one specification of ALTER TABLE.
@@ -111,7 +121,7 @@ type AlterSpec struct {
 	// First and After place an added or changed column.
 	First bool
 	After string
-	// IfExists / IfNotExists are MariaDB's guards on column operations.
+	// IfExists / IfNotExists are MariaDB's guards on column and key operations.
 	IfExists, IfNotExists bool
 	// Default is the new default (SetDefault).
 	Default *Default

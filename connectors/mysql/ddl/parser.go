@@ -15,7 +15,23 @@ var ErrSyntax = errors.New("cannot parse DDL statement")
 // structures (DML, GRANT, CREATE VIEW, FLUSH, ...), a Statement for one that does, and an error
 // wrapping ErrSyntax for a schema-changing statement it cannot read.
 func Parse(sql string) (Statement, error) {
-	toks, err := lex(sql)
+	return ParseWith(sql, Options{})
+}
+
+// Options say which server ran the statements, which decides the executable comments whose
+// content counts as part of a statement.
+type Options struct {
+	// MySQL is true for a MySQL server, which ignores MariaDB's /*M!...*/ comments.
+	MySQL bool
+	// ServerVersion is the server's version as in executable comments (MariaDB 10.11.6 is
+	// 101106, MySQL 8.0.36 is 80036). Zero runs every versioned comment, which is right for the
+	// comments a current server writes itself (mysqldump, SHOW CREATE TABLE).
+	ServerVersion int
+}
+
+// ParseWith is Parse for statements run by the server described by opts.
+func ParseWith(sql string, opts Options) (Statement, error) {
+	toks, err := lex(sql, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
 	}
@@ -230,8 +246,8 @@ func (p *parser) create() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		cs, _ := p.databaseOptions()
-		return &CreateDatabase{Name: n, IfNotExists: ifNot, Charset: cs}, nil
+		cs, coll := p.databaseOptions()
+		return &CreateDatabase{Name: n, IfNotExists: ifNot, Charset: charsetOf(cs, coll)}, nil
 	case p.is("UNIQUE") || p.is("INDEX") || p.is("FULLTEXT") || p.is("SPATIAL") || p.is("ONLINE") || p.is("OFFLINE"):
 		p.accept("ONLINE")
 		p.accept("OFFLINE")
@@ -269,7 +285,7 @@ func (p *parser) databaseOptions() (charset, collation string) {
 	for !p.atEnd() {
 		p.accept("DEFAULT")
 		switch {
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
 			charset, _ = p.word()
 		case p.accept("COLLATE"):
@@ -320,10 +336,14 @@ func (p *parser) createTable(orReplace, temporary bool) (Statement, error) {
 			break
 		}
 	}
-	if err := p.tableOptions(&ct.Charset, &ct.Collation, &ct.Comment); err != nil {
+	if err := p.tableOptions(ct); err != nil {
 		return nil, err
 	}
+	ct.Charset = charsetOf(ct.Charset, ct.Collation)
 	for _, c := range ct.Columns {
+		if c.Versioned {
+			ct.SystemVersioned = true
+		}
 		if c.PrimaryKey && len(ct.PrimaryKey) == 0 {
 			ct.PrimaryKey = []string{c.Name}
 		}
@@ -343,31 +363,33 @@ func (p *parser) createTable(orReplace, temporary bool) (Statement, error) {
 
 // tableOptions reads the options after the column list (ENGINE=..., DEFAULT CHARSET=...), and
 // stops at partitioning or AS SELECT, which do not change columns.
-func (p *parser) tableOptions(charset, collation, comment *string) error {
+func (p *parser) tableOptions(ct *CreateTable) error {
 	for !p.atEnd() {
 		switch {
 		case p.acceptPunct(","):
 		case p.is("PARTITION") || p.is("AS") || p.is("SELECT") || p.is("IGNORE") || p.is("REPLACE"):
 			return nil
 		case p.accept("DEFAULT"):
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
 			v, err := p.word()
 			if err != nil {
 				return err
 			}
-			*charset = v
+			ct.Charset = v
 		case p.accept("COLLATE"):
 			p.acceptPunct("=")
 			v, err := p.word()
 			if err != nil {
 				return err
 			}
-			*collation = v
+			ct.Collation = v
 		case p.accept("COMMENT"):
 			p.acceptPunct("=")
 			t := p.next()
-			*comment = t.text
+			ct.Comment = t.text
+		case p.accept("WITH", "SYSTEM", "VERSIONING"):
+			ct.SystemVersioned = true
 		default:
 			// NAME [=] value, value possibly parenthesised (UNION=(a,b)).
 			p.next()
@@ -536,11 +558,71 @@ func (p *parser) columnDef() (*Column, error) {
 	if err := p.dataType(col); err != nil {
 		return nil, err
 	}
-	return col, p.columnAttributes(col)
+	if err := p.columnAttributes(col); err != nil {
+		return nil, err
+	}
+	finishColumn(col)
+	return col, nil
+}
+
+// finishColumn applies what the server derives from a column's written attributes: the charset
+// of a collation given alone, and the binary types that CHARACTER SET binary turns character
+// types into.
+func finishColumn(col *Column) {
+	if strings.EqualFold(col.Charset, "DEFAULT") {
+		col.Charset = ""
+	}
+	col.Charset = charsetOf(col.Charset, col.Collation)
+	if strings.EqualFold(col.Charset, "binary") {
+		if b, ok := binaryTypes[col.Type]; ok {
+			col.Type, col.Charset, col.Collation = b, "", ""
+		}
+	}
+	if col.Type == "BLOB" && col.Length >= 0 {
+		// BLOB(M) is the smallest BLOB type that holds M bytes.
+		col.Type, col.Length = BlobType(int64(col.Length), "BLOB"), -1
+	}
+}
+
+// binaryTypes are the types that a character type with CHARACTER SET binary becomes.
+var binaryTypes = map[string]string{
+	"CHAR": "BINARY", "VARCHAR": "VARBINARY", "TINYTEXT": "TINYBLOB", "TEXT": "BLOB",
+	"MEDIUMTEXT": "MEDIUMBLOB", "LONGTEXT": "LONGBLOB",
+}
+
+// BlobType returns the smallest of the TEXT (kind "TEXT") or BLOB (kind "BLOB") types that
+// holds n bytes, as the server picks it for TEXT(M), BLOB(M) and charset conversions.
+func BlobType(n int64, kind string) string {
+	switch {
+	case n <= 255:
+		return "TINY" + kind
+	case n <= 65535:
+		return kind
+	case n <= 16777215:
+		return "MEDIUM" + kind
+	}
+	return "LONG" + kind
+}
+
+// charsetOf returns charset, or when it is empty the charset that collation belongs to (every
+// collation's name starts with its charset's: latin1_swedish_ci, utf8mb4_general_ci, binary).
+// DEFAULT, which means "inherit", is returned as empty.
+func charsetOf(charset, collation string) string {
+	if strings.EqualFold(charset, "DEFAULT") {
+		charset = ""
+	}
+	if charset != "" || collation == "" || strings.EqualFold(collation, "DEFAULT") {
+		return charset
+	}
+	if i := strings.IndexByte(collation, '_'); i > 0 {
+		return strings.ToLower(collation[:i])
+	}
+	return strings.ToLower(collation)
 }
 
 // dataType reads a data type into col.
 func (p *parser) dataType(col *Column) error {
+	var err error
 	start := p.i
 	t := p.peek()
 	if t.kind != tokIdent {
@@ -613,13 +695,19 @@ func (p *parser) dataType(col *Column) error {
 			if n.kind != tokNumber {
 				return p.errorf("expected a length")
 			}
-			col.Length, _ = strconv.Atoi(n.text)
+			// The server reads a decimal length such as DECIMAL(19.5) as its integer part.
+			l, _, _ := strings.Cut(n.text, ".")
+			if col.Length, err = strconv.Atoi(l); err != nil || col.Length < 0 {
+				return p.errorf("invalid length %s", n.raw)
+			}
 			if p.acceptPunct(",") {
 				s := p.next()
 				if s.kind != tokNumber {
 					return p.errorf("expected a scale")
 				}
-				col.Scale, _ = strconv.Atoi(s.text)
+				if col.Scale, err = strconv.Atoi(s.text); err != nil {
+					return p.errorf("invalid scale %s", s.raw)
+				}
 			}
 			if err := p.expectPunct(")"); err != nil {
 				return err
@@ -640,7 +728,7 @@ func (p *parser) dataType(col *Column) error {
 			col.Charset = "latin1"
 		case p.accept("UNICODE"):
 			col.Charset = "ucs2"
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			cs, err := p.word()
 			if err != nil {
 				return err
@@ -657,7 +745,8 @@ func (p *parser) dataType(col *Column) error {
 			if bool1 {
 				col.TypeExpression = "TINYINT(1)"
 			}
-			if col.Type == "VARCHAR" && col.Charset == "" && strings.HasPrefix(strings.ToUpper(t.text), "N") {
+			if (col.Type == "VARCHAR" || col.Type == "CHAR") && col.Charset == "" && strings.HasPrefix(strings.ToUpper(t.text), "N") {
+				// NCHAR, NVARCHAR and NATIONAL ... are utf8mb3, whatever the table's charset.
 				col.Charset = "utf8mb3"
 			}
 			return nil
@@ -694,6 +783,10 @@ func (p *parser) columnAttributes(col *Column) error {
 			if _, err := p.expression(); err != nil {
 				return err
 			}
+		case p.accept("GENERATED", "ALWAYS", "AS", "ROW", "START") || p.accept("AS", "ROW", "START"):
+			col.RowStart, col.Generated, col.Nullable = true, true, false
+		case p.accept("GENERATED", "ALWAYS", "AS", "ROW", "END") || p.accept("AS", "ROW", "END"):
+			col.RowEnd, col.Generated, col.Nullable = true, true, false
 		case p.accept("GENERATED", "ALWAYS", "AS") || p.is("AS") && p.peekN(1).kind == tokPunct && p.peekN(1).text == "(":
 			p.accept("AS")
 			if err := p.skipBalanced(); err != nil {
@@ -704,11 +797,14 @@ func (p *parser) columnAttributes(col *Column) error {
 		case p.accept("COLUMN_FORMAT") || p.accept("STORAGE") || p.accept("SRID") || p.accept("ENGINE_ATTRIBUTE") || p.accept("SECONDARY_ENGINE_ATTRIBUTE"):
 			p.acceptPunct("=")
 			p.next()
-		case p.accept("INVISIBLE") || p.accept("VISIBLE") || p.accept("COMPRESSED") || p.accept("SERIAL", "DEFAULT", "VALUE"):
+		case p.accept("SERIAL", "DEFAULT", "VALUE"):
+			// An alias of NOT NULL AUTO_INCREMENT UNIQUE.
+			col.Nullable, col.AutoIncrement, col.Unique = false, true, true
+		case p.accept("INVISIBLE") || p.accept("VISIBLE") || p.accept("COMPRESSED"):
 			if p.acceptPunct("=") {
 				p.next()
 			}
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			cs, err := p.word()
 			if err != nil {
 				return err
@@ -742,7 +838,9 @@ func (p *parser) columnAttributes(col *Column) error {
 					p.next()
 				}
 			}
-		case p.accept("WITH", "SYSTEM", "VERSIONING") || p.accept("WITHOUT", "SYSTEM", "VERSIONING"):
+		case p.accept("WITH", "SYSTEM", "VERSIONING"):
+			col.Versioned = true
+		case p.accept("WITHOUT", "SYSTEM", "VERSIONING"):
 		case p.is("FIRST") || p.is("AFTER"):
 			return nil // position, read by ALTER TABLE
 		default:
@@ -824,8 +922,8 @@ func (p *parser) alter() (Statement, error) {
 			}
 			name = n
 		}
-		cs, _ := p.databaseOptions()
-		return &AlterDatabase{Name: name, Charset: cs}, nil
+		cs, coll := p.databaseOptions()
+		return &AlterDatabase{Name: name, Charset: charsetOf(cs, coll)}, nil
 	default:
 		return nil, nil
 	}
@@ -866,71 +964,32 @@ func (p *parser) position(s *AlterSpec) error {
 func (p *parser) alterSpec(at *AlterTable) error {
 	switch {
 	case p.accept("ADD"):
-		if p.accept("CONSTRAINT") {
-			if !p.is("PRIMARY") && !p.is("UNIQUE") && !p.is("FOREIGN") && !p.is("CHECK") {
-				if _, err := p.ident(); err != nil {
-					return err
-				}
-			}
-		}
-		switch {
-		case p.accept("PRIMARY", "KEY"):
-			cols, err := p.indexTail()
-			if err != nil {
-				return err
-			}
-			at.Specs = append(at.Specs, AlterSpec{Kind: AddPrimaryKey, Columns: cols})
+		if p.accept("SYSTEM", "VERSIONING") {
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddSystemVersioning})
 			return nil
-		case p.accept("UNIQUE"):
-			if !p.accept("KEY") {
-				p.accept("INDEX")
-			}
-			p.accept("IF", "NOT", "EXISTS")
-			cols, err := p.indexTail()
-			if err != nil {
-				return err
-			}
-			at.Specs = append(at.Specs, AlterSpec{Kind: AddUnique, Columns: cols})
-			return nil
-		case p.is("INDEX") || p.is("KEY") || p.is("FULLTEXT") || p.is("SPATIAL"):
-			p.next()
-			p.accept("INDEX")
-			p.accept("KEY")
-			p.accept("IF", "NOT", "EXISTS")
-			_, err := p.indexTail()
-			return err
-		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION") || p.is("PERIOD") || p.is("SYSTEM"):
-			return p.skipUntilElementEnd()
 		}
-		p.accept("COLUMN")
+		column := p.accept("COLUMN")
 		ifNot := p.accept("IF", "NOT", "EXISTS")
 		if p.acceptPunct("(") {
+			// ADD [COLUMN] (element, ...): columns and, as MariaDB allows, keys.
 			for {
-				col, err := p.columnDef()
-				if err != nil {
+				if err := p.addElement(at, ifNot, column, true); err != nil {
 					return err
 				}
-				at.Specs = append(at.Specs, AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot})
 				if p.acceptPunct(",") {
 					continue
 				}
 				return p.expectPunct(")")
 			}
 		}
-		col, err := p.columnDef()
-		if err != nil {
-			return err
-		}
-		s := AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot}
-		if err := p.position(&s); err != nil {
-			return err
-		}
-		at.Specs = append(at.Specs, s)
-		return nil
+		return p.addElement(at, ifNot, column, false)
 	case p.accept("DROP"):
 		switch {
 		case p.accept("PRIMARY", "KEY"):
 			at.Specs = append(at.Specs, AlterSpec{Kind: DropPrimaryKey})
+			return nil
+		case p.accept("SYSTEM", "VERSIONING"):
+			at.Specs = append(at.Specs, AlterSpec{Kind: DropSystemVersioning})
 			return nil
 		case p.is("INDEX") || p.is("KEY") || p.is("FOREIGN") || p.is("CONSTRAINT") || p.is("CHECK") || p.is("PARTITION") || p.is("SYSTEM") || p.is("PERIOD"):
 			return p.skipUntilElementEnd()
@@ -1041,11 +1100,12 @@ func (p *parser) alterSpec(at *AlterTable) error {
 		}
 		at.Specs = append(at.Specs, s)
 		return nil
-	case p.is("DEFAULT") || p.is("CHARACTER") || p.is("CHARSET") || p.is("COLLATE"):
+	case p.is("DEFAULT") || p.is("CHARACTER") || p.is("CHAR") || p.is("CHARSET") || p.is("COLLATE"):
 		p.accept("DEFAULT")
 		s := AlterSpec{Kind: TableCharset}
 		for {
-			if p.accept("CHARACTER", "SET") || p.accept("CHARSET") {
+			p.accept("DEFAULT")
+			if p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET") {
 				p.acceptPunct("=")
 				s.Charset, _ = p.word()
 			} else if p.accept("COLLATE") {
@@ -1054,6 +1114,12 @@ func (p *parser) alterSpec(at *AlterTable) error {
 			} else {
 				break
 			}
+		}
+		if strings.EqualFold(s.Charset, "DEFAULT") {
+			// The database's default; the model resolves it.
+			s.Charset = "DEFAULT"
+		} else {
+			s.Charset = charsetOf(s.Charset, s.Collation)
 		}
 		at.Specs = append(at.Specs, s)
 		return nil
@@ -1066,6 +1132,64 @@ func (p *parser) alterSpec(at *AlterTable) error {
 	// Everything else (ENGINE=, ALGORITHM=, LOCK=, FORCE, ORDER BY, partition maintenance, ...)
 	// leaves the columns alone.
 	return p.skipUntilSpecEnd()
+}
+
+// addElement reads what follows ADD [COLUMN] [IF NOT EXISTS], or one element of its
+// parenthesised list: a column definition, or (unless column is set outside a list) a key or
+// constraint. In a list, columns take no FIRST/AFTER.
+func (p *parser) addElement(at *AlterTable, ifNot, column, inList bool) error {
+	if !column || inList {
+		if p.accept("CONSTRAINT") {
+			p.accept("IF", "NOT", "EXISTS")
+			if !p.is("PRIMARY") && !p.is("UNIQUE") && !p.is("FOREIGN") && !p.is("CHECK") {
+				if _, err := p.ident(); err != nil {
+					return err
+				}
+			}
+		}
+		switch {
+		case p.accept("PRIMARY", "KEY"):
+			ifNotPK := p.accept("IF", "NOT", "EXISTS") || ifNot
+			cols, err := p.indexTail()
+			if err != nil {
+				return err
+			}
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddPrimaryKey, Columns: cols, IfNotExists: ifNotPK})
+			return nil
+		case p.accept("UNIQUE"):
+			if !p.accept("KEY") {
+				p.accept("INDEX")
+			}
+			p.accept("IF", "NOT", "EXISTS")
+			cols, err := p.indexTail()
+			if err != nil {
+				return err
+			}
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddUnique, Columns: cols})
+			return nil
+		case p.is("INDEX") || p.is("KEY") || p.is("FULLTEXT") || p.is("SPATIAL"):
+			p.next()
+			p.accept("INDEX")
+			p.accept("KEY")
+			p.accept("IF", "NOT", "EXISTS")
+			_, err := p.indexTail()
+			return err
+		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION") || p.is("PERIOD"):
+			return p.skipUntilElementEnd()
+		}
+	}
+	col, err := p.columnDef()
+	if err != nil {
+		return err
+	}
+	s := AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot}
+	if !inList {
+		if err := p.position(&s); err != nil {
+			return err
+		}
+	}
+	at.Specs = append(at.Specs, s)
+	return nil
 }
 
 // skipUntilSpecEnd skips to the "," that ends an ALTER specification, or the statement's end.
@@ -1125,6 +1249,8 @@ func (p *parser) drop() (Statement, error) {
 
 func (p *parser) renameTable() (Statement, error) {
 	rt := &RenameTable{}
+	// MariaDB's IF EXISTS: a missing table is skipped, which the model does anyway.
+	p.accept("IF", "EXISTS")
 	for {
 		from, err := p.name()
 		if err != nil {
