@@ -1,0 +1,182 @@
+package mysql
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/mysql/ddl"
+)
+
+// What the server derives from a table definition beyond what the statement spells out: the
+// types that a charset turns columns into, and MariaDB's system-versioning columns.
+
+// Names MariaDB gives the row start and end columns of a table that is system-versioned without
+// declaring them (CREATE TABLE ... WITH SYSTEM VERSIONING). They are hidden from SELECT * and
+// information_schema but are fields of every row image in the binlog, after the declared
+// columns (checked on MariaDB 10.11: TABLE_MAP lists them, as TIMESTAMP(6) NOT NULL).
+const (
+	hiddenRowStart = "row_start"
+	hiddenRowEnd   = "row_end"
+)
+
+// charsetMaxLen is the longest character of a charset in bytes (its mbmaxlen); unlisted
+// charsets are single-byte.
+var charsetMaxLen = map[string]int{
+	"utf8": 3, "utf8mb3": 3, "utf8mb4": 4, "ucs2": 2, "utf16": 4, "utf16le": 4, "utf32": 4,
+	"big5": 2, "gbk": 2, "gb2312": 2, "sjis": 2, "cp932": 2, "euckr": 2, "ujis": 3, "eucjpms": 3,
+	"gb18030": 4,
+}
+
+func mbMaxLen(charset string) int {
+	if n := charsetMaxLen[strings.ToLower(charset)]; n > 0 {
+		return n
+	}
+	return 1
+}
+
+// textCapacity is the size in bytes of each TEXT type.
+var textCapacity = map[string]int64{"TINYTEXT": 255, "TEXT": 65535, "MEDIUMTEXT": 16777215, "LONGTEXT": 4294967295}
+
+// retype gives c another MySQL type, as the server does when a charset or length decides it.
+func retype(c *relational.Column, typ string) {
+	c.TypeName, c.TypeExpression, c.JDBCType = typ, typ, jdbcTypes[typ]
+	if !isCharType(typ) {
+		c.CharsetName = ""
+	}
+}
+
+// deriveTypes resolves what a column's type depends on its charset: the charset itself (the
+// table's when the column has none), CHARACTER SET binary turning character types into binary
+// ones, and TEXT(M), which is the smallest TEXT type holding M characters of the charset. It is
+// idempotent, so it runs over all columns after every change.
+func deriveTypes(t *relational.Table) {
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if !c.UsesCharset() {
+			continue
+		}
+		if c.CharsetName == "" || strings.EqualFold(c.CharsetName, "DEFAULT") {
+			c.CharsetName = t.DefaultCharsetName
+		}
+		base, _ := baseType(c)
+		if strings.EqualFold(c.CharsetName, "binary") {
+			switch base {
+			case "CHAR":
+				retype(c, "BINARY")
+			case "VARCHAR":
+				retype(c, "VARBINARY")
+			case "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT":
+				retype(c, strings.TrimSuffix(base, "TEXT")+"BLOB")
+			}
+			base, _ = baseType(c)
+		}
+		if base == "TEXT" && c.Length.Valid {
+			retype(c, ddl.BlobType(int64(c.Length.V)*int64(mbMaxLen(c.CharsetName)), "TEXT"))
+			c.Length.V, c.Length.Valid = 0, false
+		}
+		if base == "BLOB" && c.Length.Valid {
+			retype(c, ddl.BlobType(int64(c.Length.V), "BLOB"))
+			c.Length.V, c.Length.Valid = 0, false
+		}
+	}
+}
+
+// convertColumnCharset is CONVERT TO CHARACTER SET for one column: the new charset, and for a
+// TEXT column the smallest TEXT type that still holds as many characters as before (MariaDB
+// turns a latin1 TEXT into a utf8mb4 MEDIUMTEXT).
+func convertColumnCharset(c *relational.Column, charset string) {
+	base, _ := baseType(c)
+	if capacity, ok := textCapacity[base]; ok {
+		chars := capacity / int64(mbMaxLen(c.CharsetName))
+		retype(c, ddl.BlobType(chars*int64(mbMaxLen(charset)), "TEXT"))
+	}
+	c.CharsetName = charset
+}
+
+// hasHiddenVersioning reports whether t ends with the hidden row start and end columns of an
+// implicitly system-versioned table. A table whose declared columns happen to be named so and
+// come last is indistinguishable, and columns added later go before them.
+func hasHiddenVersioning(t *relational.Table) bool {
+	n := len(t.Columns)
+	return n >= 2 && t.Columns[n-2].Generated && t.Columns[n-1].Generated &&
+		strings.EqualFold(t.Columns[n-2].Name, hiddenRowStart) && strings.EqualFold(t.Columns[n-1].Name, hiddenRowEnd)
+}
+
+// addHiddenVersioning appends the hidden row start and end columns.
+func addHiddenVersioning(t *relational.Table) {
+	if hasHiddenVersioning(t) {
+		return
+	}
+	for _, name := range []string{hiddenRowStart, hiddenRowEnd} {
+		t.Columns = append(t.Columns, relational.Column{
+			Name: name, JDBCType: jdbcTypes["TIMESTAMP"], TypeName: "TIMESTAMP", TypeExpression: "TIMESTAMP",
+			Length: relational.Int(6), Generated: true,
+		})
+	}
+}
+
+// dropHiddenVersioning removes the hidden row start and end columns, if t has them.
+func dropHiddenVersioning(t *relational.Table) {
+	if hasHiddenVersioning(t) {
+		t.Columns = t.Columns[:len(t.Columns)-2]
+	}
+}
+
+// versionTable makes t system-versioned as MariaDB does: with declared ROW START and ROW END
+// columns, the row end column joins the primary key (SHOW CREATE TABLE and STATISTICS list it);
+// without them, the hidden columns are appended.
+func versionTable(t *relational.Table, rowEnd string) {
+	if rowEnd == "" {
+		addHiddenVersioning(t)
+		return
+	}
+	if len(t.PrimaryKeyColumnNames) == 0 {
+		return
+	}
+	for _, k := range t.PrimaryKeyColumnNames {
+		if strings.EqualFold(k, rowEnd) {
+			return
+		}
+	}
+	t.PrimaryKeyColumnNames = append(append([]string(nil), t.PrimaryKeyColumnNames...), rowEnd)
+}
+
+// rowEndColumn returns the name of the ROW END column among cols, or "".
+func rowEndColumn(cols []*ddl.Column) string {
+	for _, c := range cols {
+		if c.RowEnd {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// hiddenVersioningColumn reports whether column i of t is a hidden row start or end column,
+// which the model keeps to read row images but events leave out, as Debezium (which does not
+// know them) does.
+func hiddenVersioningColumn(t *relational.Table, i int) bool {
+	return i >= len(t.Columns)-2 && hasHiddenVersioning(t)
+}
+
+// ddlOptions are the parser options for statements run by a server of flavor and version
+// (VERSION()'s text): MariaDB 10.11.6 runs /*!101106 ...*/ but not /*!110000 ...*/, MySQL runs
+// no /*M! ...*/. An unreadable version runs every versioned comment.
+func ddlOptions(flavor Flavor, version string) ddl.Options {
+	o := ddl.Options{MySQL: flavor == FlavorMySQL}
+	num, _, _ := strings.Cut(version, "-")
+	parts := strings.SplitN(num, ".", 3)
+	if len(parts) < 3 {
+		return o
+	}
+	v := 0
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 99 && i > 0 {
+			return o
+		}
+		v = v*100 + n
+	}
+	o.ServerVersion = v
+	return o
+}
