@@ -180,3 +180,30 @@ func ddlOptions(flavor Flavor, version string) ddl.Options {
 	o.ServerVersion = v
 	return o
 }
+
+// unparseableMatters reports whether a statement the parser cannot read, run with default
+// database db, may change a captured database: decided by the tables and databases the
+// statement names (USE tools; ALTER TABLE app.orders ... targets app), and by db for
+// unqualified names or when no name can be made out. It errs towards true.
+func (s *schemaModel) unparseableMatters(db, sql string) bool {
+	inScope := func(d string) bool { return d == "" || s.databaseCaptured(d) }
+	tables, databases := ddl.Targets(sql, s.ddlOptions)
+	if len(tables) == 0 && len(databases) == 0 {
+		return inScope(db)
+	}
+	for _, n := range tables {
+		d := n.DB
+		if d == "" {
+			d = db
+		}
+		if inScope(d) {
+			return true
+		}
+	}
+	for _, d := range databases {
+		if inScope(d) {
+			return true
+		}
+	}
+	return false
+}

@@ -545,9 +545,9 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 	res, err := t.schema.applyDDL(t.schema.tables, db, sql)
 	if err != nil {
 		if errors.Is(err, errUnparseable) {
-			if db != "" && !t.schema.databaseCaptured(db) {
-				// DDL of a database this connector does not capture cannot change a table it
-				// emits; an unreadable one is no reason to stop.
+			if !t.schema.unparseableMatters(db, sql) {
+				// DDL that names only databases this connector does not capture cannot change
+				// a table it emits; an unreadable one is no reason to stop.
 				t.log.Warn("ignoring a DDL statement of an uncaptured database that cannot be parsed", "database", db, "statement", sql, "error", err)
 				return nil
 			}
