@@ -762,6 +762,9 @@ func (p *parser) columnAttributes(col *Column) error {
 			col.Nullable = false
 		case p.accept("NULL"):
 			col.Nullable = true
+		case p.is("DEFAULT") && p.isAt(1, "VALUE"):
+			// The tail of SERIAL DEFAULT VALUE after a SERIAL type, which servers refuse.
+			return p.errorf("SERIAL DEFAULT VALUE needs a data type before it")
 		case p.accept("DEFAULT"):
 			d, err := p.defaultValue()
 			if err != nil {
