@@ -145,6 +145,15 @@ var ddlCases = []ddlCase{
 	{name: "decimal_fractional_length", stmts: []string{
 		"CREATE TABLE t (a DECIMAL(19.5), b DECIMAL(7,2), c DECIMAL)",
 	}},
+	{name: "float_precision", stmts: []string{
+		"CREATE TABLE t (a FLOAT(7), b FLOAT(30), c FLOAT(7,3), d DOUBLE(10,2), e REAL, f FLOAT(24), g FLOAT(53))",
+	}},
+	{name: "misc_types", stmts: []string{
+		"CREATE TABLE t (a TIMESTAMP, b TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), c DATETIME(6), d YEAR, " +
+			"e BIT, f CHAR, g BINARY, h BOOL, i INT1 UNSIGNED ZEROFILL, j MIDDLEINT, k INT8, l LONG VARBINARY, m LONG, " +
+			"n ENUM('x','y') CHARACTER SET latin1, o SET('p','q'), p VARCHAR(5) BINARY, q TEXT BINARY CHARSET latin1, " +
+			"r NUMERIC(5), s FIXED(6,1), t DEC, u CHAR(4) BYTE, v CHARACTER VARYING(7), w NATIONAL CHARACTER VARYING(8))",
+	}},
 	// Forms MariaDB refuses: never in its binlog, but they must not build a wrong model silently.
 	{name: "rejected_serial_type_default_value", stmts: []string{
 		"CREATE TABLE t (a SERIAL DEFAULT VALUE)",

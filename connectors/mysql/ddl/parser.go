@@ -367,8 +367,12 @@ func (p *parser) tableOptions(ct *CreateTable) error {
 	for !p.atEnd() {
 		switch {
 		case p.acceptPunct(","):
-		case p.is("PARTITION") || p.is("AS") || p.is("SELECT") || p.is("IGNORE") || p.is("REPLACE"):
+		case p.is("PARTITION"):
 			return nil
+		case p.is("AS") || p.is("SELECT") || p.is("IGNORE") || p.is("REPLACE") || p.isPunct("("):
+			// CREATE TABLE ... SELECT: the columns come from the query, which a row-based
+			// binlog never carries (it logs the table's full definition instead).
+			return p.errorf("CREATE TABLE ... SELECT cannot be read without the query's result columns")
 		case p.accept("DEFAULT"):
 		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
@@ -578,6 +582,13 @@ func finishColumn(col *Column) {
 			col.Type, col.Charset, col.Collation = b, "", ""
 		}
 	}
+	if col.Type == "FLOAT" && col.Length >= 0 && col.Scale < 0 {
+		// FLOAT(p) is a precision in bits: FLOAT up to 24, DOUBLE above.
+		if col.Length > 24 {
+			col.Type = "DOUBLE"
+		}
+		col.Length = -1
+	}
 	if col.Type == "BLOB" && col.Length >= 0 {
 		// BLOB(M) is the smallest BLOB type that holds M bytes.
 		col.Type, col.Length = BlobType(int64(col.Length), "BLOB"), -1
@@ -724,6 +735,8 @@ func (p *parser) dataType(col *Column) error {
 		case p.is("BINARY") && (col.Type == "CHAR" || col.Type == "VARCHAR" || strings.HasSuffix(col.Type, "TEXT")):
 			p.next() // a binary collation of the column's charset
 		case p.accept("BYTE"):
+			// CHAR(n) BYTE is BINARY(n).
+			col.Charset = "binary"
 		case p.accept("ASCII"):
 			col.Charset = "latin1"
 		case p.accept("UNICODE"):

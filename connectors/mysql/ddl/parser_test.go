@@ -326,3 +326,20 @@ func TestTruncatedIssue21Forms(t *testing.T) {
 		}
 	}
 }
+
+// CREATE TABLE ... SELECT as written has columns only the query knows; the row-based binlog
+// logs the full definition instead, so the written form is an error rather than a table
+// without the selected columns.
+func TestCreateTableSelectIsAnError(t *testing.T) {
+	for _, s := range []string{
+		"CREATE TABLE t (c INT) SELECT a, b FROM s",
+		"CREATE TABLE t AS SELECT 1 AS a",
+		"CREATE TABLE t (c INT) ENGINE=InnoDB IGNORE SELECT * FROM s",
+		"CREATE TABLE t (SELECT 1 AS a)",
+		"CREATE TABLE t (c INT) (SELECT 1 AS a)",
+	} {
+		if _, err := Parse(s); !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: got %v, want a syntax error", s, err)
+		}
+	}
+}
