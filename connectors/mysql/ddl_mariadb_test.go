@@ -154,6 +154,19 @@ var ddlCases = []ddlCase{
 			"n ENUM('x','y') CHARACTER SET latin1, o SET('p','q'), p VARCHAR(5) BINARY, q TEXT BINARY CHARSET latin1, " +
 			"r NUMERIC(5), s FIXED(6,1), t DEC, u CHAR(4) BYTE, v CHARACTER VARYING(7), w NATIONAL CHARACTER VARYING(8))",
 	}},
+	{name: "alter_mix", stmts: []string{
+		"CREATE TABLE t (a INT NOT NULL, b VARCHAR(3), c INT, d TEXT, PRIMARY KEY (a, c)) CHARSET latin1",
+		"ALTER TABLE t MODIFY b VARCHAR(5) COLLATE utf8mb4_bin FIRST, CHANGE c cc BIGINT AFTER d, DROP COLUMN IF EXISTS zz, " +
+			"ADD COLUMN IF NOT EXISTS a INT, ADD COLUMN (e INT, f CHAR(2)), ADD g INT FIRST, ALGORITHM=COPY, LOCK=SHARED",
+		"ALTER TABLE t RENAME COLUMN e TO e2, ALTER COLUMN g SET DEFAULT 3, ENGINE=InnoDB, ADD COLUMN h DATE AFTER g",
+		"ALTER TABLE t DROP COLUMN d",
+		"ALTER TABLE t DROP PRIMARY KEY, ADD CONSTRAINT pk PRIMARY KEY (e2, a)",
+		"ALTER TABLE t RENAME TO t2",
+		"RENAME TABLE t2 TO t3, t3 TO t4",
+		"CREATE OR REPLACE TABLE x (i INT)",
+		"CREATE OR REPLACE TABLE x (j VARCHAR(2) NOT NULL PRIMARY KEY)",
+		"CREATE TABLE IF NOT EXISTS x (k INT)",
+	}},
 	// Forms MariaDB refuses: never in its binlog, but they must not build a wrong model silently.
 	{name: "rejected_serial_type_default_value", stmts: []string{
 		"CREATE TABLE t (a SERIAL DEFAULT VALUE)",
