@@ -48,6 +48,7 @@ var ddlCases = []ddlCase{
 	// System versioning.
 	{name: "versioning_implicit", stmts: []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING",
+		"CREATE TABLE l LIKE t",
 	}},
 	{name: "versioning_implicit_add_column", stmts: []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING",
@@ -57,6 +58,9 @@ var ddlCases = []ddlCase{
 	{name: "versioning_explicit_invisible", stmts: []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, rs TIMESTAMP(6) GENERATED ALWAYS AS ROW START INVISIBLE, " +
 			"re TIMESTAMP(6) GENERATED ALWAYS AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME(rs, re)) WITH SYSTEM VERSIONING",
+		"CREATE TABLE l LIKE t",
+		"SET @@system_versioning_alter_history = KEEP",
+		"ALTER TABLE l DROP PRIMARY KEY, ADD COLUMN k INT NOT NULL FIRST, ADD PRIMARY KEY (k)",
 	}},
 	{name: "versioning_explicit_trx_id", stmts: []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, v INT, rs BIGINT UNSIGNED AS ROW START, re BIGINT UNSIGNED AS ROW END, " +
@@ -76,6 +80,13 @@ var ddlCases = []ddlCase{
 		"CREATE TABLE t (id INT PRIMARY KEY, v INT)",
 		"ALTER TABLE t ADD COLUMN rs TIMESTAMP(6) GENERATED ALWAYS AS ROW START, ADD COLUMN re TIMESTAMP(6) GENERATED ALWAYS AS ROW END, " +
 			"ADD PERIOD FOR SYSTEM_TIME(rs, re), ADD SYSTEM VERSIONING",
+	}},
+	{name: "versioning_key_added_later", stmts: []string{
+		"CREATE TABLE t (id INT NOT NULL, rs TIMESTAMP(6) AS ROW START, re TIMESTAMP(6) AS ROW END, PERIOD FOR SYSTEM_TIME(rs, re)) WITH SYSTEM VERSIONING",
+		"CREATE TABLE u (id INT NOT NULL, v INT) WITH SYSTEM VERSIONING",
+		"SET @@system_versioning_alter_history = KEEP",
+		"ALTER TABLE t ADD PRIMARY KEY (id)",
+		"ALTER TABLE u ADD PRIMARY KEY (id), ADD COLUMN w INT FIRST",
 	}},
 	// ADD lists, IF [NOT] EXISTS.
 	{name: "add_list_with_primary_key", stmts: []string{

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,13 +95,45 @@ func convertColumnCharset(c *relational.Column, charset string) {
 	c.CharsetName = charset
 }
 
+// Table attributes that remember how a table is system-versioned, which no column says:
+// attrVersioning is "hidden" (row start and end are the hidden last two columns) or "declared"
+// (attrRowEnd names the declared ROW END column, which MariaDB adds to the primary key). They
+// are written to the schema history with the table, so a replay keeps them.
+const (
+	attrVersioning = "mariadb.systemVersioning"
+	attrRowEnd     = "mariadb.systemVersioningRowEnd"
+)
+
+func setAttribute(t *relational.Table, name, value string) {
+	for i := range t.Attributes {
+		if t.Attributes[i].Name == name {
+			if value == "" {
+				t.Attributes = slices.Delete(t.Attributes, i, i+1)
+			} else {
+				t.Attributes[i].Value = value
+			}
+			return
+		}
+	}
+	if value != "" {
+		t.Attributes = append(t.Attributes, relational.Attribute{Name: name, Value: value})
+	}
+}
+
 // hasHiddenVersioning reports whether t ends with the hidden row start and end columns of an
-// implicitly system-versioned table. A table whose declared columns happen to be named so and
-// come last is indistinguishable, and columns added later go before them.
+// implicitly system-versioned table.
 func hasHiddenVersioning(t *relational.Table) bool {
+	if v, _ := t.Attribute(attrVersioning); v != "hidden" {
+		return false
+	}
 	n := len(t.Columns)
-	return n >= 2 && t.Columns[n-2].Generated && t.Columns[n-1].Generated &&
-		strings.EqualFold(t.Columns[n-2].Name, hiddenRowStart) && strings.EqualFold(t.Columns[n-1].Name, hiddenRowEnd)
+	return n >= 2 && strings.EqualFold(t.Columns[n-2].Name, hiddenRowStart) && strings.EqualFold(t.Columns[n-1].Name, hiddenRowEnd)
+}
+
+// declaredRowEnd returns the declared ROW END column of t, or "".
+func declaredRowEnd(t *relational.Table) string {
+	v, _ := t.Attribute(attrRowEnd)
+	return v
 }
 
 // addHiddenVersioning appends the hidden row start and end columns.
@@ -114,13 +147,17 @@ func addHiddenVersioning(t *relational.Table) {
 			Length: relational.Int(6), Generated: true,
 		})
 	}
+	setAttribute(t, attrVersioning, "hidden")
 }
 
-// dropHiddenVersioning removes the hidden row start and end columns, if t has them.
-func dropHiddenVersioning(t *relational.Table) {
+// dropVersioning is DROP SYSTEM VERSIONING: the hidden columns go (declared ones are dropped by
+// the statement's own DROP COLUMN, which MariaDB requires).
+func dropVersioning(t *relational.Table) {
 	if hasHiddenVersioning(t) {
 		t.Columns = t.Columns[:len(t.Columns)-2]
 	}
+	setAttribute(t, attrVersioning, "")
+	setAttribute(t, attrRowEnd, "")
 }
 
 // versionTable makes t system-versioned as MariaDB does: with declared ROW START and ROW END
@@ -131,7 +168,16 @@ func versionTable(t *relational.Table, rowEnd string) {
 		addHiddenVersioning(t)
 		return
 	}
-	if len(t.PrimaryKeyColumnNames) == 0 {
+	setAttribute(t, attrVersioning, "declared")
+	setAttribute(t, attrRowEnd, rowEnd)
+	keyWithRowEnd(t)
+}
+
+// keyWithRowEnd appends the declared row end column to a versioned table's primary key, as
+// MariaDB does whenever the key is set.
+func keyWithRowEnd(t *relational.Table) {
+	rowEnd := declaredRowEnd(t)
+	if rowEnd == "" || len(t.PrimaryKeyColumnNames) == 0 {
 		return
 	}
 	for _, k := range t.PrimaryKeyColumnNames {
@@ -139,7 +185,20 @@ func versionTable(t *relational.Table, rowEnd string) {
 			return
 		}
 	}
-	t.PrimaryKeyColumnNames = append(append([]string(nil), t.PrimaryKeyColumnNames...), rowEnd)
+	t.PrimaryKeyColumnNames = append(slices.Clone(t.PrimaryKeyColumnNames), rowEnd)
+}
+
+// columnRenamed follows a rename of the declared row end column; columnDropped forgets it.
+func columnRenamed(t *relational.Table, old, nw string) {
+	if r := declaredRowEnd(t); r != "" && strings.EqualFold(r, old) {
+		setAttribute(t, attrRowEnd, nw)
+	}
+}
+
+func columnDropped(t *relational.Table, name string) {
+	if r := declaredRowEnd(t); r != "" && strings.EqualFold(r, name) {
+		setAttribute(t, attrRowEnd, "")
+	}
 }
 
 // rowEndColumn returns the name of the ROW END column among cols, or "".

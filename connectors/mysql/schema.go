@@ -344,6 +344,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				continue // already gone: a replayed DDL, or IF EXISTS
 			}
 			nt.Columns = append(nt.Columns[:i], nt.Columns[i+1:]...)
+			columnDropped(nt, sp.Old)
 			var pk []string
 			for _, k := range nt.PrimaryKeyColumnNames {
 				if !strings.EqualFold(k, sp.Old) {
@@ -367,6 +368,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				return nil, newID, err
 			}
 			renamePK(sp.Old, col.Name)
+			columnRenamed(nt, sp.Old, col.Name)
 		case ddl.RenameColumn:
 			i := find(sp.Old)
 			if i < 0 {
@@ -374,6 +376,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			}
 			nt.Columns[i].Name = sp.New
 			renamePK(sp.Old, sp.New)
+			columnRenamed(nt, sp.Old, sp.New)
 		case ddl.SetDefault:
 			if i := find(sp.Old); i >= 0 {
 				c := &nt.Columns[i]
@@ -393,7 +396,8 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				continue
 			}
 			nt.PrimaryKeyColumnNames = sp.Columns
-			for _, k := range sp.Columns {
+			keyWithRowEnd(nt)
+			for _, k := range nt.PrimaryKeyColumnNames {
 				if i := find(k); i >= 0 {
 					nt.Columns[i].Optional = false
 				}
@@ -434,7 +438,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			}
 			versionTable(nt, rowEndColumn(added))
 		case ddl.DropSystemVersioning:
-			dropHiddenVersioning(nt)
+			dropVersioning(nt)
 		case ddl.TableComment:
 			nt.Comment = sp.Comment
 		}
