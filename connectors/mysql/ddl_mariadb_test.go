@@ -88,6 +88,14 @@ var ddlCases = []ddlCase{
 		"ALTER TABLE t ADD PRIMARY KEY (id)",
 		"ALTER TABLE u ADD PRIMARY KEY (id), ADD COLUMN w INT FIRST",
 	}},
+	{name: "application_time_period", stmts: []string{
+		"CREATE TABLE t (id INT, s DATE NOT NULL, e DATE NOT NULL, PERIOD FOR p(s, e), PRIMARY KEY (id, p WITHOUT OVERLAPS))",
+		"CREATE TABLE u (id INT, s DATE, e DATE, PERIOD FOR p(s, e))",
+		"ALTER TABLE u ADD PRIMARY KEY (id, p WITHOUT OVERLAPS)",
+		"CREATE TABLE v (id INT, s DATE NOT NULL, e DATE NOT NULL)",
+		"ALTER TABLE v ADD PERIOD FOR q(s, e), ADD UNIQUE KEY (id, q WITHOUT OVERLAPS)",
+		"ALTER TABLE v ADD PRIMARY KEY (id, q WITHOUT OVERLAPS)",
+	}},
 	// ADD lists, IF [NOT] EXISTS.
 	{name: "add_list_with_primary_key", stmts: []string{
 		"CREATE TABLE t (a INT)",

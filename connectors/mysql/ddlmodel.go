@@ -266,3 +266,27 @@ func (s *schemaModel) unparseableMatters(db, sql string) bool {
 	}
 	return false
 }
+
+// attrPeriod prefixes the attributes that remember application-time periods ("start,end"), for
+// a primary key added later with "period WITHOUT OVERLAPS".
+const attrPeriod = "mariadb.period."
+
+// setPeriods records periods on t.
+func setPeriods(t *relational.Table, periods []ddl.Period) {
+	for _, per := range periods {
+		setAttribute(t, attrPeriod+strings.ToLower(per.Name), per.Start+","+per.End)
+	}
+}
+
+// periodsOf returns the periods recorded on t.
+func periodsOf(t *relational.Table) []ddl.Period {
+	var out []ddl.Period
+	for _, a := range t.Attributes {
+		if name, ok := strings.CutPrefix(a.Name, attrPeriod); ok {
+			if start, end, ok := strings.Cut(a.Value, ","); ok {
+				out = append(out, ddl.Period{Name: name, Start: start, End: end})
+			}
+		}
+	}
+	return out
+}

@@ -179,6 +179,7 @@ func (s *schemaModel) applyDDL(tables *relational.Tables, db, sql string) (ddlRe
 			if st.SystemVersioned {
 				versionTable(t, rowEndColumn(st.Columns))
 			}
+			setPeriods(t, st.Periods)
 			deriveTypes(t)
 		}
 		if err := t.Build(); err != nil {
@@ -395,7 +396,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			if sp.IfNotExists && len(nt.PrimaryKeyColumnNames) > 0 {
 				continue
 			}
-			nt.PrimaryKeyColumnNames = sp.Columns
+			nt.PrimaryKeyColumnNames = ddl.ExpandPeriods(sp.Columns, periodsOf(nt))
 			keyWithRowEnd(nt)
 			for _, k := range nt.PrimaryKeyColumnNames {
 				if i := find(k); i >= 0 {
@@ -439,6 +440,8 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			versionTable(nt, rowEndColumn(added))
 		case ddl.DropSystemVersioning:
 			dropVersioning(nt)
+		case ddl.AddPeriod:
+			setPeriods(nt, []ddl.Period{sp.Period})
 		case ddl.TableComment:
 			nt.Comment = sp.Comment
 		}

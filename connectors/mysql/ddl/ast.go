@@ -76,6 +76,14 @@ type CreateTable struct {
 	Comment            string
 	// SystemVersioned is MariaDB's WITH SYSTEM VERSIONING, at table level or on a column.
 	SystemVersioned bool
+	// Periods are MariaDB's application-time periods (PERIOD FOR name(start, end)); a key
+	// naming one WITHOUT OVERLAPS has its end and start columns in the key.
+	Periods []Period
+}
+
+// Period is an application-time period.
+type Period struct {
+	Name, Start, End string
 }
 
 // AlterTable is ALTER TABLE with its specifications in order.
@@ -106,6 +114,8 @@ const (
 	// AddSystemVersioning and DropSystemVersioning are MariaDB's ADD / DROP SYSTEM VERSIONING.
 	AddSystemVersioning
 	DropSystemVersioning
+	// AddPeriod is ADD PERIOD FOR name(start, end), in Period (SYSTEM_TIME is left out).
+	AddPeriod
 )
 
 // AlterSpec is one specification of ALTER TABLE.
@@ -133,6 +143,8 @@ type AlterSpec struct {
 	Charset, Collation string
 	// Comment is the new table comment (TableComment).
 	Comment string
+	// Period is the period added (AddPeriod).
+	Period Period
 }
 
 // DropTable is DROP [TEMPORARY] TABLE.

@@ -3,6 +3,7 @@ package ddl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -340,6 +341,12 @@ func (p *parser) createTable(orReplace, temporary bool) (Statement, error) {
 		return nil, err
 	}
 	ct.Charset = charsetOf(ct.Charset, ct.Collation)
+	if len(ct.Periods) > 0 {
+		ct.PrimaryKey = ExpandPeriods(ct.PrimaryKey, ct.Periods)
+		for i := range ct.UniqueKeys {
+			ct.UniqueKeys[i] = ExpandPeriods(ct.UniqueKeys[i], ct.Periods)
+		}
+	}
 	for _, c := range ct.Columns {
 		if c.Versioned {
 			ct.SystemVersioned = true
@@ -450,8 +457,15 @@ func (p *parser) tableElement(ct *CreateTable) error {
 		return p.skipUntilElementEnd()
 	case p.is("CHECK") && p.peekN(1).kind == tokPunct && p.peekN(1).text == "(":
 		return p.skipUntilElementEnd()
-	case p.is("PERIOD") && p.isAt(1, "FOR"):
-		return p.skipUntilElementEnd()
+	case p.accept("PERIOD", "FOR"):
+		per, err := p.period()
+		if err != nil {
+			return err
+		}
+		if per != nil {
+			ct.Periods = append(ct.Periods, *per)
+		}
+		return nil
 	}
 	col, err := p.columnDef()
 	if err != nil {
@@ -459,6 +473,42 @@ func (p *parser) tableElement(ct *CreateTable) error {
 	}
 	ct.Columns = append(ct.Columns, col)
 	return nil
+}
+
+// period reads [IF NOT EXISTS] name (start, end) after PERIOD FOR; nil for SYSTEM_TIME, whose
+// columns are known by their ROW START and ROW END attributes.
+func (p *parser) period() (*Period, error) {
+	p.accept("IF", "NOT", "EXISTS")
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	cols, err := p.keyColumns()
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) != 2 {
+		return nil, p.errorf("expected the start and end columns of period %s", name)
+	}
+	if strings.EqualFold(name, "SYSTEM_TIME") {
+		return nil, nil
+	}
+	return &Period{Name: name, Start: cols[0], End: cols[1]}, nil
+}
+
+// ExpandPeriods returns key with each period name replaced by the period's end and start
+// columns, which is how MariaDB stores a key part "period WITHOUT OVERLAPS".
+func ExpandPeriods(key []string, periods []Period) []string {
+	var out []string
+	for _, k := range key {
+		i := slices.IndexFunc(periods, func(per Period) bool { return strings.EqualFold(per.Name, k) })
+		if i < 0 {
+			out = append(out, k)
+			continue
+		}
+		out = append(out, periods[i].End, periods[i].Start)
+	}
+	return out
 }
 
 // skipUntilElementEnd skips to the "," or ")" that ends the current element.
@@ -524,6 +574,7 @@ func (p *parser) keyColumns() ([]string, error) {
 		}
 		p.accept("ASC")
 		p.accept("DESC")
+		p.accept("WITHOUT", "OVERLAPS")
 		if p.acceptPunct(",") {
 			continue
 		}
@@ -1190,7 +1241,16 @@ func (p *parser) addElement(at *AlterTable, ifNot, column, inList bool) error {
 			p.accept("IF", "NOT", "EXISTS")
 			_, err := p.indexTail()
 			return err
-		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION") || p.is("PERIOD"):
+		case p.accept("PERIOD", "FOR"):
+			per, err := p.period()
+			if err != nil {
+				return err
+			}
+			if per != nil {
+				at.Specs = append(at.Specs, AlterSpec{Kind: AddPeriod, Period: *per})
+			}
+			return nil
+		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION"):
 			return p.skipUntilElementEnd()
 		}
 	}
