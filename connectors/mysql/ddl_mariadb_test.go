@@ -186,6 +186,17 @@ var ddlCases = []ddlCase{
 		"CREATE OR REPLACE TABLE x (j VARCHAR(2) NOT NULL PRIMARY KEY)",
 		"CREATE TABLE IF NOT EXISTS x (k INT)",
 	}},
+	{name: "alter_wait_nowait", stmts: []string{
+		"CREATE TABLE t (a INT)",
+		"ALTER TABLE t WAIT 5 ADD COLUMN b INT, ADD COLUMN c INT",
+		"ALTER TABLE t NOWAIT ADD COLUMN d INT",
+		"ALTER TABLE IF EXISTS t WAIT 1 DROP COLUMN a",
+	}},
+	{name: "mariadb_column_extras", stmts: []string{
+		"CREATE SEQUENCE s",
+		"CREATE TABLE t (id INT NOT NULL DEFAULT NEXT VALUE FOR s, g POINT REF_SYSTEM_ID=4326 NOT NULL, " +
+			"n INT DEFAULT (NEXTVAL(s)), p INT DEFAULT PREVIOUS VALUE FOR s)",
+	}},
 	// Forms MariaDB refuses: never in its binlog, but they must not build a wrong model silently.
 	{name: "rejected_serial_type_default_value", stmts: []string{
 		"CREATE TABLE t (a SERIAL DEFAULT VALUE)",
@@ -293,7 +304,8 @@ func testSchemaModel(t *testing.T) *schemaModel {
 func describeServer(t *testing.T, d *mariadb.DB) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, tr := range d.Query("SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()") {
+	for _, tr := range d.Query("SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() " +
+		"AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')") {
 		name, typ, collation := tr[0], tr[1], tr[2]
 		var lines []string
 		cols := d.Query("SELECT COLUMN_NAME, COLUMN_TYPE, IFNULL(CHARACTER_SET_NAME, ''), IS_NULLABLE FROM information_schema.COLUMNS " +

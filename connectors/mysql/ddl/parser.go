@@ -861,7 +861,7 @@ func (p *parser) columnAttributes(col *Column) error {
 			}
 			col.Generated = true
 		case p.accept("VIRTUAL") || p.accept("STORED") || p.accept("PERSISTENT"):
-		case p.accept("COLUMN_FORMAT") || p.accept("STORAGE") || p.accept("SRID") || p.accept("ENGINE_ATTRIBUTE") || p.accept("SECONDARY_ENGINE_ATTRIBUTE"):
+		case p.accept("COLUMN_FORMAT") || p.accept("STORAGE") || p.accept("SRID") || p.accept("REF_SYSTEM_ID") || p.accept("ENGINE_ATTRIBUTE") || p.accept("SECONDARY_ENGINE_ATTRIBUTE"):
 			p.acceptPunct("=")
 			p.next()
 		case p.accept("SERIAL", "DEFAULT", "VALUE"):
@@ -944,6 +944,17 @@ func (p *parser) defaultValue() (*Default, error) {
 	case p.is("FALSE"):
 		p.next()
 		return &Default{Literal: true, Value: "0"}, nil
+	case p.is("NEXT") && p.isAt(1, "VALUE") || p.is("PREVIOUS") && p.isAt(1, "VALUE"):
+		// MariaDB's NEXT / PREVIOUS VALUE FOR sequence.
+		start := p.i
+		p.i += 2
+		if err := p.expect("FOR"); err != nil {
+			return nil, err
+		}
+		if _, err := p.name(); err != nil {
+			return nil, err
+		}
+		return &Default{Value: p.textFrom(start)}, nil
 	}
 	expr, err := p.expression()
 	if err != nil {
@@ -1000,6 +1011,7 @@ func (p *parser) alter() (Statement, error) {
 		return nil, err
 	}
 	at := &AlterTable{Name: n}
+	p.waitClause()
 	for !p.atEnd() {
 		if err := p.alterSpec(at); err != nil {
 			return nil, err
@@ -1012,6 +1024,15 @@ func (p *parser) alter() (Statement, error) {
 		return nil, p.errorf("unexpected text after ALTER TABLE specification")
 	}
 	return at, nil
+}
+
+// waitClause skips MariaDB's WAIT n / NOWAIT lock timeout after a table name.
+func (p *parser) waitClause() {
+	if p.is("WAIT") && p.peekN(1).kind == tokNumber {
+		p.i += 2
+	} else {
+		p.accept("NOWAIT")
+	}
 }
 
 // position reads FIRST or AFTER col into s.
@@ -1332,11 +1353,7 @@ func (p *parser) renameTable() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.accept("WAIT")
-		if p.peek().kind == tokNumber {
-			p.next()
-		}
-		p.accept("NOWAIT")
+		p.waitClause()
 		if err := p.expect("TO"); err != nil {
 			return nil, err
 		}
