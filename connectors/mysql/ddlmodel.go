@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/mysql/ddl"
 )
@@ -289,4 +292,37 @@ func periodsOf(t *relational.Table) []ddl.Period {
 		}
 	}
 	return out
+}
+
+// sequenceColumns are the columns of a MariaDB sequence, which the server stores as a table and
+// whose NEXTVAL/SETVAL refills reach the binlog as rows events.
+var sequenceColumns = []string{"next_not_cached_value", "minimum_value", "maximum_value", "start_value",
+	"increment", "cache_size", "cycle_option", "cycle_count"}
+
+// isSequenceTableMap reports whether a table map describes a MariaDB sequence: its eight
+// columns by name (binlog_row_metadata=FULL), or by type without names. The connector does not
+// model sequences (Debezium emits nothing for them), so their rows are skipped rather than
+// failing as rows of an unknown table.
+func isSequenceTableMap(tm *replication.TableMapEvent) bool {
+	if tm == nil || len(tm.ColumnType) != len(sequenceColumns) {
+		return false
+	}
+	if len(tm.ColumnName) == len(sequenceColumns) {
+		for i, n := range tm.ColumnName {
+			if string(n) != sequenceColumns[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i, typ := range tm.ColumnType {
+		want := byte(gomysql.MYSQL_TYPE_LONGLONG)
+		if i == 6 {
+			want = gomysql.MYSQL_TYPE_TINY
+		}
+		if typ != want {
+			return false
+		}
+	}
+	return len(tm.ColumnName) == 0
 }

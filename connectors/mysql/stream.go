@@ -479,6 +479,10 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	if err != nil {
 		return errPermanent{err}
 	}
+	if enc == nil && t.schema.tables.Get(id) == nil && isSequenceTableMap(e.Table) {
+		s.skipRows = 0
+		return nil
+	}
 	if enc == nil {
 		return errPermanent{fmt.Errorf("binlog event at %s:%d changes table %s, whose structure is unknown to the connector "+
 			"(its schema history does not describe it); take a new snapshot (snapshot.mode=when_needed after deleting the offset) "+

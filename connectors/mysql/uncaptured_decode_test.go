@@ -26,3 +26,21 @@ func TestUncapturedCompressedColumns(t *testing.T) {
 		t.Fatalf("ops %v", got)
 	}
 }
+
+// TestSequencesInCapturedDatabase checks that a MariaDB sequence, whose refills are rows events
+// of a table the connector does not model, does not stop the stream (it used to fail as rows
+// of an unknown table), and that a column defaulting to NEXT VALUE FOR it streams.
+func TestSequencesInCapturedDatabase(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE SEQUENCE s1", "CREATE TABLE t (id INT PRIMARY KEY DEFAULT NEXT VALUE FOR s1, v INT)")
+	r, err := startTask(t, d.config("srvseq"), &memHistory{}, &memOffsets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	d.exec("CREATE SEQUENCE s2 START WITH 10", "SELECT NEXTVAL(s2)", "INSERT INTO t (v) VALUES (5)", "SELECT SETVAL(s1, 100)",
+		"INSERT INTO t (v) VALUES (6)")
+	if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"c:1", "c:101"}) {
+		t.Fatalf("ops %v", got)
+	}
+}
