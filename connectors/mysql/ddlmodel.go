@@ -4,11 +4,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/mysql/ddl"
 )
 
@@ -325,4 +327,41 @@ func isSequenceTableMap(tm *replication.TableMapEvent) bool {
 		}
 	}
 	return len(tm.ColumnName) == 0
+}
+
+// versionedChange turns a row change of an implicitly system-versioned table into the change
+// of its current data, which is what its key (without the hidden row end) identifies. MariaDB
+// logs an UPDATE as the update of the current row plus the insert of the old version as a
+// history row, and a DELETE as an update that closes the row's row_end; emitted as logged, the
+// history row would overwrite the update under the same key and the delete would never show.
+// So history rows are dropped and closing a row is a delete. keep is false for rows to drop.
+func versionedChange(op envelope.Op, before, after []any) (envelope.Op, []any, []any, bool) {
+	switch op {
+	case envelope.OpCreate:
+		return op, before, after, currentRow(after)
+	case envelope.OpUpdate:
+		switch {
+		case currentRow(before) && !currentRow(after):
+			return envelope.OpDelete, before, nil, true
+		case !currentRow(before) && !currentRow(after):
+			return op, before, after, false
+		}
+	case envelope.OpDelete:
+		// DELETE HISTORY purges history rows; a current row is only deleted outright when
+		// versioning is bypassed.
+		return op, before, after, currentRow(before)
+	}
+	return op, before, after, true
+}
+
+// currentRow reports whether a row image of an implicitly versioned table is a current row: its
+// hidden row_end (the last column) holds the maximum TIMESTAMP, 2038-01-19 03:14:07.999999 UTC
+// (or later, on servers with a wider TIMESTAMP range). Anything else, including a value the
+// decoder did not produce as a time, counts as current, so no row is dropped by mistake.
+func currentRow(row []any) bool {
+	if len(row) == 0 {
+		return true
+	}
+	end, ok := row[len(row)-1].(time.Time)
+	return !ok || end.Unix() >= 2147483647
 }

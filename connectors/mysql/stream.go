@@ -495,6 +495,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	n := len(e.Rows) / step
 	ts := time.Unix(int64(h.Timestamp), 0)
+	versioned := hasHiddenVersioning(tbl)
 	for i := s.skipRows; i < n; i++ {
 		var before, after []any
 		switch op {
@@ -510,6 +511,13 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 				"the schema history does not match the binlog: restart with snapshot.mode=recovery",
 				t.pos.file, t.pos.eventPos, id, max(len(before), len(after)), len(tbl.Columns))}
 		}
+		rowOp := op
+		if versioned {
+			var keep bool
+			if rowOp, before, after, keep = versionedChange(op, before, after); !keep {
+				continue
+			}
+		}
 		t.pos.setRow(i, n)
 		src := t.source(id, ts, envelope.SnapshotFalse)
 		recs := s.records[:0]
@@ -521,7 +529,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 			txs = t.tx
 		}
 		off := t.offset()
-		recs, err = enc.Records(recs, &envelope.Event{Op: op, Before: before, After: after, Source: src, Tx: txs,
+		recs, err = enc.Records(recs, &envelope.Event{Op: rowOp, Before: before, After: after, Source: src, Tx: txs,
 			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
 		if err != nil {
 			return errPermanent{fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err)}

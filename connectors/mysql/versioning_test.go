@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -57,5 +58,18 @@ func TestSystemVersionedTables(t *testing.T) {
 	check("u", decode(t, evs[2]), map[string]any{"id": float64(2), "v": float64(22)}, 4)
 	if k := decode(t, evs[2]).Key; len(k) != 2 || k["id"] != float64(2) || k["re"] == nil {
 		t.Errorf("key of u is %v, want id and re (MariaDB adds the row end column to the primary key)", k)
+	}
+
+	// MariaDB logs an UPDATE of t as an update plus the insert of a history row, and a DELETE
+	// as an update closing row_end: the events are those of the current data.
+	d.exec("UPDATE t SET v = 21 WHERE id = 2", "DELETE FROM t WHERE id = 2", "DELETE HISTORY FROM t",
+		"INSERT INTO t VALUES (3, 30, 'y')")
+	evs = r.pollUntil(4)
+	if got := ops(t, evs, "id"); !reflect.DeepEqual(got, []string{"u:2", "d:2", "tomb:2", "c:3"}) {
+		t.Fatalf("ops on the versioned table %v, want u:2 d:2 tomb:2 c:3", got)
+	}
+	check("update", decode(t, evs[0]), map[string]any{"id": float64(2), "v": float64(21), "w": "x"}, 3)
+	if b := decode(t, evs[1]).Value["before"].(map[string]any); b["v"] != float64(21) || len(b) != 3 {
+		t.Errorf("delete's before is %v", b)
 	}
 }
