@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
@@ -42,6 +43,11 @@ type streamer struct {
 	lastHeartbeat time.Time
 	records       []*api.SourceRecord // reused per event
 	txStart       time.Time           // begin time of the current transaction
+
+	// undecodable holds, per rows event of a captured table, why its rows could not be
+	// decoded (the syncer's goroutine decodes, rows reports): the same bytes fail on every
+	// reconnect, so it is a permanent error with the event's position, not a retry loop.
+	undecodable sync.Map // *replication.RowsEvent → error
 }
 
 // errPermanent marks a streaming error that reconnecting cannot fix.
@@ -125,7 +131,11 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		if e.Table != nil && !t.schema.captured(relational.TableID{Catalog: string(e.Table.Schema), Table: string(e.Table.Table)}) {
 			return nil
 		}
-		return e.DecodeData(pos, data)
+		if err := e.DecodeData(pos, data); err != nil {
+			e.Rows = nil
+			s.undecodable.Store(e, err)
+		}
+		return nil
 	}
 	syncer := replication.NewBinlogSyncer(sc)
 	defer syncer.Close()
@@ -440,6 +450,7 @@ func (t *Task) historyOffset() map[string]any {
 // rows emits the change events of one rows event.
 func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
 	t := s.t
+	decodeErr, bad := s.undecodable.LoadAndDelete(e)
 	if s.skipping {
 		return nil
 	}
@@ -451,6 +462,11 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	if !t.schema.captured(id) {
 		s.skipRows = 0
 		return nil
+	}
+	if bad {
+		return errPermanent{fmt.Errorf("cannot decode the rows event at %s:%d for table %s: %v; "+
+			"a column type the binlog decoder does not support (such as MariaDB's COMPRESSED columns) cannot be captured: "+
+			"exclude the table from capture (table.exclude.list)", t.pos.file, t.pos.eventPos, id, decodeErr)}
 	}
 	var op envelope.Op
 	switch h.EventType {

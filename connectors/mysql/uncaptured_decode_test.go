@@ -1,8 +1,11 @@
 package mysql
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/connectd/connectd/tests/mariadb"
 )
@@ -43,4 +46,30 @@ func TestSequencesInCapturedDatabase(t *testing.T) {
 	if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"c:1", "c:101"}) {
 		t.Fatalf("ops %v", got)
 	}
+}
+
+// TestCapturedCompressedColumns checks that rows the binlog decoder cannot read in a captured
+// table (MariaDB's COMPRESSED columns) stop the task with an error naming the event and the
+// table, instead of reconnecting forever on the same event.
+func TestCapturedCompressedColumns(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE z (id INT PRIMARY KEY, b TEXT COMPRESSED)")
+	r, err := startTask(t, d.config("srvzipc"), &memHistory{}, &memOffsets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	d.exec("INSERT INTO z VALUES (1, 'abc')")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err := r.task.Poll(context.Background())
+		if err == nil {
+			continue
+		}
+		if !strings.Contains(err.Error(), "cannot decode the rows event") || !strings.Contains(err.Error(), ".z") {
+			t.Fatalf("got %v, want an error about decoding the rows event of table z", err)
+		}
+		return
+	}
+	t.Fatal("no error within 30 s: the task keeps retrying an event it cannot decode")
 }
