@@ -76,6 +76,9 @@ var unsupportedArrays = map[uint32]bool{
 	1561: true, // bit[]
 }
 
+// TsvectorName is Debezium's logical name for tsvector values (io.debezium.data.TsVector).
+const TsvectorName = "io.debezium.data.Tsvector"
+
 // LtreeName is Debezium's logical name for ltree values.
 const LtreeName = "io.debezium.data.Ltree"
 
@@ -214,7 +217,8 @@ var builtinNames = map[uint32]string{
 	oidVarchar: "character varying", oidDate: "date", oidTime: "time", oidTimestamp: "timestamp",
 	oidTimestamptz: "timestamptz", oidInterval: "interval", oidTimetz: "timetz", oidBit: "bit",
 	oidVarbit: "bit varying", oidNumeric: "numeric", oidUUID: "uuid", oidTSVector: "tsvector",
-	oidJSONB: "jsonb",
+	oidJSONB: "jsonb", oidPoint: "point", oidLseg: "lseg", oidPath: "path", oidBox: "box",
+	oidPolygon: "polygon", oidLine: "line", oidCircle: "circle",
 }
 
 // mapBuiltin maps the scalar built-in types; a zero Mapping means "not a built-in scalar".
@@ -233,8 +237,10 @@ func (o *Options) mapBuiltin(oid uint32, typmod int32) Mapping {
 	case oidFloat8:
 		return Mapping{Schema: api.Float64Schema, Zero: float64(0), decode: decodeFloat64}
 	case oidText, oidVarchar, oidBPChar, oidName, oidChar, oidInet, oidCIDR, oidMacaddr, oidMacaddr8,
-		oidTSVector, oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
+		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return stringMapping(api.StringSchema, o)
+	case oidTSVector:
+		return stringMapping(api.NewSchema(api.TypeString).Name(TsvectorName).Version(1).Build(), o)
 	case oidJSON, oidJSONB:
 		return stringMapping(api.JSONSchema().Build(), o)
 	case oidXML:
@@ -263,6 +269,9 @@ func (o *Options) mapBuiltin(oid uint32, typmod int32) Mapping {
 		return o.intervalMapping()
 	case oidBit, oidVarbit:
 		return bitMapping(oid, typmod)
+	}
+	if m, ok := geometricMapping(oid); ok {
+		return m
 	}
 	return Mapping{}
 }
