@@ -201,23 +201,29 @@ func TestDefaultValue(t *testing.T) {
 	reg := pgtypes.NewRegistry()
 	o := pgtypes.DefaultOptions()
 	text, i4, num, b := o.Map(reg, 25, -1), o.Map(reg, 23, -1), o.Map(reg, 1700, (10<<16|2)+4), o.Map(reg, 16, -1)
+	i2, i8 := o.Map(reg, 21, -1), o.Map(reg, 20, -1)
 	for _, tc := range []struct {
 		m    *pgtypes.Mapping
+		oid  uint32
 		expr string
 		want any
 	}{
-		{&text, `'it''s'::text`, "it's"},
-		{&text, `'x'::character varying`, "x"},
-		{&i4, `42`, int32(42)},
-		{&i4, `nextval('s_id_seq'::regclass)`, nil},
-		{&b, `true`, true},
-		{&text, `now()`, nil},
+		{&text, 25, `'it''s'::text`, "it's"},
+		{&text, 25, `'x'::character varying`, "x"},
+		{&i4, 23, `42`, int32(42)},
+		// serial, bigserial, smallserial: Debezium's default is 0 (tests/compat reference, type_zoo).
+		{&i4, 23, `nextval('s_id_seq'::regclass)`, int32(0)},
+		{&i8, 20, `nextval('s_id_seq'::regclass)`, int64(0)},
+		{&i2, 21, `nextval('s_id_seq'::regclass)`, int16(0)},
+		{&text, 25, `nextval('s_id_seq'::regclass)`, nil},
+		{&b, 16, `true`, true},
+		{&text, 25, `now()`, nil},
 	} {
-		if got := defaultValue(tc.m, tc.expr); got != tc.want {
+		if got := defaultValue(tc.m, tc.oid, tc.expr); got != tc.want {
 			t.Errorf("defaultValue(%s) = %#v, want %#v", tc.expr, got, tc.want)
 		}
 	}
-	if got := defaultValue(&num, `1.5`); got == nil {
+	if got := defaultValue(&num, 1700, `1.5`); got == nil {
 		t.Errorf("numeric default not read")
 	}
 }
