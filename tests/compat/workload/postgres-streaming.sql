@@ -96,11 +96,13 @@ SELECT c_point, c_line, c_lseg, c_box, c_path, c_polygon, c_circle,
 FROM compat.type_zoo ORDER BY id;
 UPDATE compat.type_zoo SET c_point = '(-1,1)', c_int_arr2 = '{{5,6,7}}', c_color = 'red' WHERE id = 1;
 
--- 13. An enum value added mid-stream, then used (by a table already streamed and a new row).
+-- 13. Enum values added mid-stream, then used by a table already streamed. Both are added before
+-- either is used: a connector reads the labels from the catalog when it meets an unknown one, so
+-- this way what it reads does not depend on how far behind the workload it is.
 ALTER TYPE compat.color ADD VALUE 'blue';
+ALTER TYPE compat.color ADD VALUE 'amber' BEFORE 'green';
 INSERT INTO compat.type_zoo (c_color, c_posint) VALUES ('blue', 3);
 UPDATE compat.type_zoo SET c_color = 'blue' WHERE id = 2;
-ALTER TYPE compat.color ADD VALUE 'amber' BEFORE 'green';
 INSERT INTO compat.type_zoo (c_color) VALUES ('amber');
 
 -- 14. Keyless tables keyed by a unique index: update and delete.
