@@ -25,6 +25,7 @@ import (
 func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	cfg := t.cfg
 	t.seq.lastCommit, t.seq.safe = start, start
+	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
 	if t.start.HasTxID && t.start.MsgType != msgCommit && t.start.LSNCommit != 0 {
 		r := t.start
 		t.seq.resume = &r
@@ -480,7 +481,7 @@ func (t *Task) beginTx(ctx context.Context, xid uint32, commitTime time.Time, ls
 func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Time) error {
 	sq := &t.seq
 	sq.inTx, sq.skipping, sq.resume = false, false, nil
-	sq.lastCommit = end
+	sq.lastCommit, sq.commitKnown = end, true
 	if end > sq.safe {
 		sq.safe = end
 	}
@@ -619,6 +620,14 @@ func (t *Task) nextEvent(lsn pglogrepl.LSN) (skip bool) {
 	return false
 }
 
+// sequenceCommit is the last commit LSN source.sequence names, 0 (null) while none is known.
+func (sq *seqState) sequenceCommit() pglogrepl.LSN {
+	if !sq.commitKnown {
+		return 0
+	}
+	return sq.lastCommit
+}
+
 // changePosition is the offset of a change event at lsn.
 func (t *Task) changePosition(lsn pglogrepl.LSN, msgType string) position {
 	sq := &t.seq
@@ -631,7 +640,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	p := t.changePosition(lsn, msgType)
 	off := p.toMap()
 	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
-		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.lastCommit, int64(t.seq.xid), true)}
+		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}
