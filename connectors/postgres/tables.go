@@ -122,6 +122,20 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		}
 	}
 	pk = keep
+	if cat != nil && cat.UniqueKey && len(pk) > 0 {
+		// A unique index is only a stand-in key: one on a column connectd cannot map leaves the
+		// table keyless rather than failing it.
+		byName := make(map[string]relColumn, len(rel))
+		for _, c := range rel {
+			byName[c.name] = c
+		}
+		for _, k := range pk {
+			if c := byName[k]; t.cfg.Values.Map(t.registry, c.oid, c.typmod).Schema == nil {
+				pk = nil
+				break
+			}
+		}
+	}
 	if len(pk) == 0 {
 		if old := t.tables[oid]; old != nil && old.schema != nil && old.schema.KeySchema() != nil {
 			for _, c := range old.cols {
