@@ -84,20 +84,21 @@ type Task struct {
 // seqState is the reader's place in the stream.
 type seqState struct {
 	lastCommit pglogrepl.LSN // end of the last transaction fully processed
+	safe       pglogrepl.LSN // highest position a restart may resume from (commits and idle keepalives)
+	inTx       bool
+	xid        uint32
+	commitTime time.Time
+	lsn        pglogrepl.LSN // LSN of the event being processed
+	sameLSN    int64         // events processed at lsn in this transaction
+	origin     string
+	originLSN  pglogrepl.LSN
+	resume     *position // skip the events of a replayed transaction already emitted
+	skipping   bool
+
 	// commitKnown is set once lastCommit is a commit this run processed or a stored offset's
 	// lsn_commit; until then source.sequence starts with null, as Debezium's does for the first
 	// transaction streamed after a snapshot.
 	commitKnown bool
-	safe        pglogrepl.LSN // highest position a restart may resume from (commits and idle keepalives)
-	inTx        bool
-	xid         uint32
-	commitTime  time.Time
-	lsn         pglogrepl.LSN // LSN of the event being processed
-	sameLSN     int64         // events processed at lsn in this transaction
-	origin      string
-	originLSN   pglogrepl.LSN
-	resume      *position // skip the events of a replayed transaction already emitted
-	skipping    bool
 }
 
 // NewTask returns an unstarted task.
