@@ -57,7 +57,7 @@ const (
 // builtinArrays maps the built-in array types to their element types, so a column of one needs no
 // registry entry.
 var builtinArrays = map[uint32]uint32{
-	1000: oidBool, 1001: oidBytea, 1002: oidChar, 1003: oidName, 1005: oidInt2, 1007: oidInt4,
+	1000: oidBool, 1001: oidBytea, 1002: oidChar, 1005: oidInt2, 1007: oidInt4,
 	1009: oidText, 1014: oidBPChar, 1015: oidVarchar, 1016: oidInt8, 1021: oidFloat4, 1022: oidFloat8,
 	1028: oidOID, 1040: oidMacaddr, 1041: oidInet, 651: oidCIDR, 775: oidMacaddr8, 199: oidJSON,
 	3807: oidJSONB, 1182: oidDate, 1183: oidTime, 1115: oidTimestamp, 1185: oidTimestamptz,
@@ -69,6 +69,7 @@ var builtinArrays = map[uint32]uint32{
 // no schema for them), so they are left out as there unless include.unknown.datatypes is set.
 var unsupportedArrays = map[uint32]bool{
 	791:  true, // money[]
+	1003: true, // name[]
 	1187: true, // interval[]
 	1563: true, // varbit[]
 	143:  true, // xml[]
