@@ -123,5 +123,9 @@ DELETE FROM compat.measurements WHERE id = 2;
 INSERT INTO compat.big_text
 SELECT 1, string_agg(md5(i::text), '' ORDER BY i) FROM generate_series(1, 28125) AS i;
 
--- 17. The end marker again, so the end of the stream is recognisable.
+-- 17. Unmapped array types while streaming.
+INSERT INTO compat.unmapped_arrays VALUES
+(2, '{c}', '{0}', '{"2 hours"}', '{1}', '{<b/>}', '{"(0,0)"}', 'kept too');
+
+-- 18. The end marker again, so the end of the stream is recognisable.
 INSERT INTO compat.orders (id, customer, amount, status, created) VALUES (9, 'very last', 90.00, 'ok', '2024-01-09 07:00:00.000');
