@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/binary"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -236,4 +237,31 @@ func TestLSNString(t *testing.T) {
 
 func tableID(schema, name string) relational.TableID {
 	return relational.TableID{Schema: schema, Table: name}
+}
+
+// TestPickUniqueKeys: the first unique index by name wins; an index with an expression column
+// is skipped whole, wherever the expression is; tables with a primary key keep it.
+func TestPickUniqueKeys(t *testing.T) {
+	row := func(oid, index string, col any) [][]byte {
+		r := [][]byte{[]byte(oid), []byte(index), nil}
+		if s, ok := col.(string); ok {
+			r[2] = []byte(s)
+		}
+		return r
+	}
+	byOID := map[uint32]*catalogTable{1: {OID: 1}, 2: {OID: 2}, 3: {OID: 3, PK: []string{"id"}}, 4: {OID: 4}}
+	pickUniqueKeys(byOID, [][][]byte{
+		row("1", "a_expr", "x"), row("1", "a_expr", nil), row("1", "b_ok", "y"), row("1", "b_ok", "x"), row("1", "c_later", "z"),
+		row("2", "only_expr", nil),
+		row("3", "u", "other"),
+		row("4", "a", "p"), row("4", "b", "q"),
+	})
+	for oid, want := range map[uint32][]string{1: {"y", "x"}, 2: nil, 3: {"id"}, 4: {"p"}} {
+		if got := byOID[oid].PK; !reflect.DeepEqual(got, want) {
+			t.Errorf("table %d key %v, want %v", oid, got, want)
+		}
+	}
+	if !byOID[1].UniqueKey || byOID[2].UniqueKey || byOID[3].UniqueKey {
+		t.Errorf("UniqueKey flags: %v %v %v", byOID[1].UniqueKey, byOID[2].UniqueKey, byOID[3].UniqueKey)
+	}
 }
