@@ -94,6 +94,11 @@ type seqState struct {
 	originLSN  pglogrepl.LSN
 	resume     *position // skip the events of a replayed transaction already emitted
 	skipping   bool
+
+	// commitKnown is set once lastCommit is a commit this run processed or a stored offset's
+	// lsn_commit; until then source.sequence starts with null, as Debezium's does for the first
+	// transaction streamed after a snapshot.
+	commitKnown bool
 }
 
 // NewTask returns an unstarted task.
