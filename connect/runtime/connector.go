@@ -60,8 +60,12 @@ func (c *connectorRunner) failLocked(what string, err error) {
 	c.failed = true
 	c.stopInstanceLocked()
 	msg := what + ": " + err.Error()
-	c.log.Error("connector failed", "error", msg)
-	c.report(rest.StateFailed, msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name))
+	if st := api.PanicStack(err); st != nil {
+		c.log.Error("connector failed", "error", msg, "stack", string(st))
+	} else {
+		c.log.Error("connector failed", "error", msg)
+	}
+	c.report(rest.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name), err))
 }
 
 // transition moves the instance towards target and reports the resulting state.

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/workerconfig"
@@ -34,7 +35,8 @@ type harness struct {
 	ctx     context.Context
 }
 
-func newHarness(t testing.TB, extra map[string]string) *harness {
+// newHarness starts the herder with the generator and the more plugins registered.
+func newHarness(t testing.TB, extra map[string]string, more ...api.Plugin) *harness {
 	t.Helper()
 	brokers := testbed.Kafka(t)
 	props := map[string]string{
@@ -49,7 +51,7 @@ func newHarness(t testing.TB, extra map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.New(generator.Plugin())
+	reg, err := plugins.New(append([]api.Plugin{generator.Plugin()}, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

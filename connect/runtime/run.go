@@ -192,7 +192,8 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 
 // ProducerSettings are the Java producer settings connectd honours, under producer. in the worker
 // properties and under producer.override. in a connector's configuration. buffer.memory bounds
-// each task's unacknowledged bytes.
+// each task's unacknowledged bytes; max.request.size (default 1048576) is the largest record, and
+// batch, sent; batch.size is validated but franz-go batches up to max.request.size.
 var ProducerSettings = []string{"acks", "batch.size", "buffer.memory", "client.id", "compression.type",
 	"delivery.timeout.ms", "enable.idempotence", "linger.ms", "max.request.size"}
 
@@ -253,13 +254,20 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 	} else if ok {
 		opts = append(opts, kgo.RecordDeliveryTimeout(time.Duration(n)*time.Millisecond))
 	}
-	for _, key := range []string{"batch.size", "max.request.size"} {
-		if n, ok, err := num(key, 1); err != nil {
-			return nil, err
-		} else if ok {
-			opts = append(opts, kgo.ProducerBatchMaxBytes(int32(min(n, 1<<30))))
-		}
+	// max.request.size is the largest record the producer accepts, as in Java; franz-go fails a
+	// record that does not fit in one batch, so its batch limit is max.request.size. batch.size is
+	// only validated: Java's is a batching target that a larger record exceeds, and lowering
+	// franz-go's limit to it would refuse every record above 16 KiB.
+	if _, _, err := num("batch.size", 0); err != nil {
+		return nil, err
 	}
+	maxReq, err := maxRequestSize(p, prefix)
+	if err != nil {
+		return nil, err
+	}
+	// A produce request holds batches of several partitions; franz-go refuses a batch limit above
+	// its request limit (100 MiB, Kafka's socket.request.max.bytes default).
+	opts = append(opts, kgo.ProducerBatchMaxBytes(int32(maxReq)), kgo.BrokerMaxWriteBytes(int32(max(100<<20, min(maxReq+1<<20, 1<<30)))))
 	if _, _, err := num("buffer.memory", 1); err != nil {
 		return nil, err
 	}
@@ -310,6 +318,25 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 		return nil, fmt.Errorf("could not create the Kafka producer: %w", err)
 	}
 	return cl, nil
+}
+
+// DefaultMaxRequestSize is the Java producer's max.request.size default (1 MiB): the largest
+// record, and batch, the producer sends. The broker's message.max.bytes default (1048588) leaves
+// room for the 12 bytes of log overhead, so a batch of this size is accepted by a default broker.
+const DefaultMaxRequestSize = 1 << 20
+
+// maxRequestSize is max.request.size from Java producer settings (without their prefix), within
+// franz-go's batch limits (512 B to 1 GiB); prefix names the setting in errors.
+func maxRequestSize(p map[string]string, prefix string) (int64, error) {
+	v, ok := p["max.request.size"]
+	if !ok {
+		return DefaultMaxRequestSize, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 512 || n > 1<<30 {
+		return 0, fmt.Errorf("%smax.request.size=%s: expected a number of bytes from 512 to 1073741824 (franz-go's limits)", prefix, v)
+	}
+	return n, nil
 }
 
 // unsupportedProducerSettings lists the settings of p connectd ignores, for a warning.

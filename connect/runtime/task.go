@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
@@ -35,9 +39,13 @@ type taskRunner struct {
 	keyConv   converter.Converter
 	valueConv converter.Converter
 	// producer is the worker's, or the connector's own when it has producer overrides.
-	producer      Producer
-	maxInflight   int64
-	topicCreation *topicCreation // nil: topics are not created by the worker
+	producer    Producer
+	maxInflight int64
+	// maxRequestSize is the producer's max.request.size; ownProducer says it came from the
+	// connector's producer.override.* settings. Both only word the error of a too large record.
+	maxRequestSize int64
+	ownProducer    bool
+	topicCreation  *topicCreation // nil: topics are not created by the worker
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -55,7 +63,8 @@ type taskRunner struct {
 	inflightRecs  atomic.Int64
 	space         chan struct{} // an acknowledgement freed in-flight room
 
-	failure  atomic.Pointer[error] // first produce failure
+	failure  atomic.Pointer[error] // first failure outside the poll goroutine (produce, commit)
+	failed   atomic.Bool           // FAILED was reported: later errors are only logged
 	stopping atomic.Bool           // stop() was called: the end is not a failure
 	silenced atomic.Bool           // abandoned: its late reports must not resurrect a status
 	done     chan struct{}         // run returned
@@ -71,7 +80,7 @@ func (w *Worker) newTaskRunner(id rest.TaskID, task api.SourceTask, config map[s
 	t := &taskRunner{
 		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv,
 		log:      w.log.With("connector", id.Connector, "task", id.Task),
-		producer: w.producer, maxInflight: w.maxInflight,
+		producer: w.producer, maxInflight: w.maxInflight, maxRequestSize: w.maxRequestSize,
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
@@ -128,7 +137,7 @@ func (t *taskRunner) run() {
 		return
 	}
 	if err := safely(func() error { return t.task.Start(t.pollCtx, t, t.config) }); err != nil {
-		if t.pollCtx.Err() == nil {
+		if t.pollCtx.Err() == nil || api.IsPanic(err) {
 			t.fail("the task failed to start", err)
 		}
 		t.stopTask()
@@ -141,23 +150,31 @@ func (t *taskRunner) run() {
 	close(stopFlush)
 	<-flushDone
 	if err != nil {
-		t.fail("", err)
+		var pe pollError
+		if api.IsPanic(err) && !errors.As(err, &pe) {
+			// Poll's own panics are pollErrors; this one is the runtime's conversion or produce path.
+			t.fail("the task panicked while converting or producing a record", err)
+		} else {
+			t.fail("", err)
+		}
 	}
 	t.finish()
-	if err == nil && t.stopping.Load() {
+	if err == nil && t.stopping.Load() && !t.failed.Load() {
 		t.report(rest.StateUnassigned, "")
 	}
 }
 
-// safely runs fn, turning a panic into an error so one broken connector cannot bring the worker
-// down.
-func safely(fn func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("panic: %v (a bug in the connector or in connectd; please report it with the worker log)", v)
-		}
-	}()
-	return fn()
+// safely runs fn, turning a panic into an *api.PanicError (value and stack) so one broken
+// connector cannot bring the worker down.
+func safely(fn func() error) error { return api.Guard(fn) }
+
+// withStack appends the stack of the panic err carries, if any, to msg: the trace of a task or
+// connector that panicked must show where.
+func withStack(msg string, err error) string {
+	if st := api.PanicStack(err); st != nil {
+		return msg + "\n\nStack of the panic:\n" + string(st)
+	}
+	return msg
 }
 
 // pollError is an error the connector's Poll returned, told apart from the runtime's own
@@ -167,7 +184,13 @@ type pollError struct{ err error }
 func (e pollError) Error() string { return e.err.Error() }
 func (e pollError) Unwrap() error { return e.err }
 
+// fail reports the task FAILED with err (and what the task was doing) as its trace; only the
+// first failure is reported, so a later error while stopping does not hide the cause.
 func (t *taskRunner) fail(what string, err error) {
+	if !t.failed.CompareAndSwap(false, true) {
+		t.log.Warn("task error after it failed", "what", what, "error", err)
+		return
+	}
 	var msg string
 	var pe pollError
 	switch {
@@ -178,8 +201,20 @@ func (t *taskRunner) fail(what string, err error) {
 	default:
 		msg = err.Error()
 	}
-	t.log.Error("task failed", "error", msg)
-	t.report(rest.StateFailed, msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector))
+	if st := api.PanicStack(err); st != nil {
+		t.log.Error("task failed", "error", msg, "stack", string(st))
+	} else {
+		t.log.Error("task failed", "error", msg)
+	}
+	t.report(rest.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector), err))
+}
+
+// setFailure records the first failure found outside the poll goroutine (a producer callback, the
+// committer) and interrupts polling; the poll goroutine then fails the task with it.
+func (t *taskRunner) setFailure(err error) {
+	if t.failure.CompareAndSwap(nil, &err) {
+		t.stopPoll() // interrupt a blocked Poll: the task must stop producing
+	}
 }
 
 // pollLoop polls until stopped (nil) or failed (the error).
@@ -216,9 +251,14 @@ func (t *taskRunner) pollLoop() error {
 			}
 			continue
 		}
-		recs, err := t.task.Poll(t.pollCtx)
+		var recs []*api.SourceRecord
+		err := safely(func() error {
+			var err error
+			recs, err = t.task.Poll(t.pollCtx)
+			return err
+		})
 		if err != nil {
-			if t.pollCtx.Err() != nil {
+			if t.pollCtx.Err() != nil && !api.IsPanic(err) {
 				continue // stopping (or a produce failure): the loop head decides
 			}
 			return pollError{err}
@@ -296,10 +336,7 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err error) {
 	if err != nil {
 		if t.hardCtx.Err() == nil {
-			ferr := fmt.Errorf("Kafka did not accept a record for topic %s: %w. Offsets are committed only up to the records Kafka acknowledged before it, so nothing is lost or skipped; fix the cause (topic exists and is writable, ACLs, record size against max.message.bytes) before restarting", kr.Topic, err)
-			if t.failure.CompareAndSwap(nil, &ferr) {
-				t.stopPoll() // interrupt a blocked Poll: the task must stop producing
-			}
+			t.setFailure(t.produceError(kr, err))
 		}
 	} else if p != nil {
 		p.acked.Store(true)
@@ -312,6 +349,79 @@ func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err err
 	}
 }
 
+// maxKeyInError bounds how much of a record's key an error message quotes.
+const maxKeyInError = 200
+
+// produceError explains why Kafka refused a record. A record too large for the producer's
+// max.request.size (franz-go refuses it before sending) or for the broker's message.max.bytes /
+// the topic's max.message.bytes (the broker answers MESSAGE_TOO_LARGE) is retried by neither, so
+// the message names the record and every setting that decides its fate.
+func (t *taskRunner) produceError(kr *kgo.Record, err error) error {
+	if !errors.Is(err, kerr.MessageTooLarge) {
+		return fmt.Errorf("Kafka did not accept a record for topic %s: %w. Offsets are committed only up to the records Kafka acknowledged before it, so nothing is lost or skipped; fix the cause (topic exists and is writable, ACLs, record size against max.message.bytes) before restarting", kr.Topic, err)
+	}
+	size := len(kr.Key) + len(kr.Value)
+	for _, h := range kr.Headers {
+		size += len(h.Key) + len(h.Value)
+	}
+	setting := "producer.max.request.size in the worker configuration (or producer.override.max.request.size in the connector configuration)"
+	if t.ownProducer {
+		setting = "producer.override.max.request.size in the connector configuration"
+	}
+	// franz-go refuses a record that cannot fit in a batch of max.request.size bytes with its
+	// batch and record headers (about 80 bytes); a smaller one was refused by the broker.
+	who := fmt.Sprintf("the broker refused it, or the batch holding it: the broker's message.max.bytes or the topic's max.message.bytes is smaller (the producer batches records up to max.request.size=%d bytes, so a topic with a lower max.message.bytes also needs max.request.size lowered to it)", t.maxRequestSize)
+	if int64(size)+100 > t.maxRequestSize {
+		who = fmt.Sprintf("the producer refused it before sending: with its batch headers it is larger than max.request.size=%d bytes", t.maxRequestSize)
+	}
+	return fmt.Errorf("Kafka did not accept a record for topic %s with key %s: the record is %d bytes (key %d, value %d) and %s (%w). "+
+		"The task stopped producing; offsets are committed only up to the records acknowledged before it, so nothing is lost or skipped (records after it may be delivered again after the restart). "+
+		"To deliver it, raise %s and the broker's message.max.bytes or the topic's max.message.bytes (kafka-configs --alter --entity-type topics --entity-name %s --add-config max.message.bytes=<bytes>) above the record's size, then restart the task",
+		kr.Topic, quoteKey(kr.Key), size, len(kr.Key), len(kr.Value), who, err, setting, kr.Topic)
+}
+
+// quoteKey shows a record key in a message, at most maxKeyInError bytes of it: as it is when it is
+// text (a JSON key reads best unescaped), quoted otherwise. A long key in the JSON converter's
+// schema envelope is shown from its "payload", the part that tells which row it is.
+func quoteKey(k []byte) string {
+	if k == nil {
+		return "null"
+	}
+	if len(k) == 0 {
+		return `""`
+	}
+	part, head, tail := k, "", ""
+	if len(k) > maxKeyInError {
+		if i := bytes.Index(k, []byte(`"payload":`)); i > 0 {
+			part, head = k[i:], "…"
+		}
+		if len(part) > maxKeyInError {
+			part, tail = part[:maxKeyInError], "…"
+		}
+	}
+	q := string(part)
+	if !printable(part) {
+		q = fmt.Sprintf("%q", part)
+	}
+	if head != "" || tail != "" {
+		return fmt.Sprintf("%s%s%s (%d bytes in all)", head, q, tail, len(k))
+	}
+	return q
+}
+
+// printable reports whether b is UTF-8 text without control characters.
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	tick := time.NewTicker(t.w.flushInterval)
@@ -319,7 +429,9 @@ func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	for {
 		select {
 		case <-tick.C:
-			t.commit()
+			if err := safely(t.commit); err != nil {
+				t.setFailure(fmt.Errorf("the offset commit failed: %w", err))
+			}
 		case <-stop:
 			return
 		}
@@ -328,13 +440,15 @@ func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 
 // commit writes the offsets of acknowledged records to the offset store and then tells the task
 // (api.SourceTask.Commit), never the other way round: a connector confirms a position to its
-// database only once a restart would resume after it.
-func (t *taskRunner) commit() {
+// database only once a restart would resume after it. An offset store error is retried at the
+// next flush and Commit's error is logged, as Kafka Connect does; a panic in Commit is returned,
+// because it fails the task.
+func (t *taskRunner) commit() error {
 	t.commitMu.Lock()
 	defer t.commitMu.Unlock()
 	offs := t.subs.collect()
 	if len(offs) == 0 {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(t.hardCtx, t.w.flushTimeout)
 	defer cancel()
@@ -344,11 +458,15 @@ func (t *taskRunner) commit() {
 			k, _ := offsets.EncodeKey(t.id.Connector, p)
 			return string(k)
 		})
-		return
+		return nil
 	}
 	if err := safely(func() error { return t.task.Commit(ctx, offs) }); err != nil {
+		if api.IsPanic(err) {
+			return fmt.Errorf("the task's Commit panicked after the offsets were stored: %w", err)
+		}
 		t.log.Warn("the task's commit callback failed", "error", err)
 	}
+	return nil
 }
 
 // finish waits (bounded by offset.flush.timeout.ms) for Kafka to acknowledge the records in
@@ -370,14 +488,20 @@ func (t *taskRunner) finish() {
 		}
 		timer.Stop()
 	}
-	t.commit()
+	if err := safely(t.commit); err != nil {
+		t.fail("the final offset commit failed", err)
+	}
 	t.stopTask()
 }
 
 func (t *taskRunner) stopTask() {
 	t.stopOnce.Do(func() {
 		if err := safely(t.task.Stop); err != nil {
-			t.log.Warn("the task's Stop returned an error", "error", err)
+			if api.IsPanic(err) {
+				t.fail("the task panicked while stopping", err)
+			} else {
+				t.log.Warn("the task's Stop returned an error", "error", err)
+			}
 		}
 	})
 }

@@ -131,7 +131,13 @@ func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos
 		}
 	}
 	spec = append(spec, p.Spec...)
-	values, errCount := spec.Validate(config)
+	// A plugin's validators are connector code; their panic must not end a distributed herder's
+	// loop, which validates too.
+	var values []api.ConfigValue
+	var errCount int
+	if err := safely(func() error { values, errCount = spec.Validate(config); return nil }); err != nil {
+		return rest.ConfigInfos{}, fmt.Errorf("could not validate the configuration with %s's validators: %w", p.Class, err)
+	}
 	out := rest.ConfigInfos{Name: p.Class, ErrorCount: errCount, Groups: []string{}, Configs: make([]rest.ConfigInfo, 0, len(spec))}
 	seenGroup := map[string]int{}
 	for _, g := range []string{groupCommon, groupTransforms, groupPredicates, groupErrors} {

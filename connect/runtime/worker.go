@@ -14,6 +14,11 @@
 // which is taken before the Worker's and a connector's own lock, never after; task goroutines and
 // connector callbacks never take the herder's lock synchronously (reconfiguration requests run on
 // their own goroutine). Memory is bounded per task by producer.buffer.memory bytes in flight.
+//
+// Fault containment: every call into connector code, and the task's own conversion, produce and
+// commit path, runs through safely (api.Guard), so a panic fails that task or connector with the
+// panic and its stack as the trace instead of ending the worker; connectors run the goroutines
+// they start through api.Guard too.
 package runtime
 
 import (
@@ -60,9 +65,10 @@ type Producer interface {
 // connProducer is the producer of a connector with producer.override.* settings, shared by its
 // tasks and closed with the last of them.
 type connProducer struct {
-	cl          *kgo.Client
-	refs        int
-	maxInflight int64
+	cl             *kgo.Client
+	refs           int
+	maxInflight    int64
+	maxRequestSize int64
 }
 
 // WorkerOptions configures a Worker.
@@ -90,6 +96,7 @@ type Worker struct {
 	keyConv, valueConv converter.Converter // the worker's defaults
 
 	maxInflight     int64
+	maxRequestSize  int64 // producer.max.request.size of the worker's producer
 	flushInterval   time.Duration
 	flushTimeout    time.Duration
 	shutdownTimeout time.Duration
@@ -129,6 +136,13 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		}
 		w.maxInflight = n
 	}
+	if v, ok := o.Config.Props["producer.max.request.size"]; ok {
+		if w.maxRequestSize, err = maxRequestSize(map[string]string{"max.request.size": v}, "producer."); err != nil {
+			return nil, err
+		}
+	} else {
+		w.maxRequestSize = DefaultMaxRequestSize
+	}
 	w.flushInterval = millis(o.Config.FlushIntervalMs, 60000)
 	w.flushTimeout = millis(o.Config.FlushTimeoutMs, 5000)
 	w.shutdownTimeout = millis(o.Config.ShutdownMs, 5000)
@@ -155,12 +169,16 @@ func (w *Worker) StartConnector(name string, config map[string]string, target re
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", config["connector.class"])
 	}
+	var conn api.SourceConnector
+	if err := safely(func() error { conn = p.New(); return nil }); err != nil {
+		return fmt.Errorf("could not create connector %s with plugin %s: %w", name, p.Class, err)
+	}
 	w.mu.Lock()
 	if _, exists := w.connectors[name]; exists {
 		w.mu.Unlock()
 		return fmt.Errorf("connector %s is already running on this worker", name)
 	}
-	c := &connectorRunner{name: name, w: w, config: config, conn: p.New(), reconfigure: reconfigure,
+	c := &connectorRunner{name: name, w: w, config: config, conn: conn, reconfigure: reconfigure,
 		log: w.log.With("connector", name)}
 	w.connectors[name] = c
 	w.mu.Unlock()
@@ -248,23 +266,27 @@ func (w *Worker) StartTask(id rest.TaskID, connConfig, taskConfig map[string]str
 		w.mu.Unlock()
 		return fmt.Errorf("task %s is already running on this worker", id)
 	}
-	producer, maxInflight := Producer(w.producer), w.maxInflight
+	producer, maxInflight, maxReq, ownProducer := Producer(w.producer), w.maxInflight, w.maxRequestSize, false
 	if setupErr == nil {
 		if overrides := converter.Settings(connConfig, "producer.override."); len(overrides) > 0 {
 			cp, err := w.acquireProducerLocked(id.Connector, overrides)
 			if err != nil {
 				setupErr = err
 			} else {
-				producer, maxInflight = cp.cl, cp.maxInflight
+				producer, maxInflight, maxReq, ownProducer = cp.cl, cp.maxInflight, cp.maxRequestSize, true
 			}
 		}
 	}
 	var task api.SourceTask
 	if setupErr == nil {
-		task = p.New().NewTask()
+		setupErr = safely(func() error {
+			task = p.New().NewTask()
+			return nil
+		})
 	}
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
 	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
+	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
 	w.tasks[id] = t
 	w.mu.Unlock()
 	if setupErr != nil {
@@ -295,7 +317,12 @@ func (w *Worker) acquireProducerLocked(connector string, overrides map[string]st
 	if err != nil {
 		return nil, err
 	}
-	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight}
+	maxReq, err := maxRequestSize(settings, "producer.override.")
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight, maxRequestSize: maxReq}
 	if v, ok := settings["buffer.memory"]; ok {
 		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
 			cp.maxInflight = n

@@ -66,6 +66,9 @@ type Task struct {
 	scKey     *api.Schema
 	scValue   *api.Schema
 
+	// serverVersion is what VERSION() returned, e.g. 10.11.6-MariaDB-log.
+	serverVersion string
+
 	// pos is owned by the reader goroutine.
 	pos position
 
@@ -119,6 +122,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: newRunID()},
 	}
 	t.schema = newSchemaModel(cfg, t.srcSchema)
+	t.schema.ddlOptions = ddlOptions(t.flavor, t.serverVersion)
 	t.buildSchemaChangeSchemas()
 	t.queue = queue.New(cfg.MaxQueue, cfg.MaxQueueBytes)
 	if cfg.TxMetadata {
@@ -189,8 +193,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		err := t.run(rctx, plan, off)
-		if err != nil && rctx.Err() == nil {
+		// Guard: a panic in the reader fails this task through Poll instead of the worker.
+		err := api.Guard(func() error { return t.run(rctx, plan, off) })
+		if err != nil && (rctx.Err() == nil || api.IsPanic(err)) {
 			t.log.Error("connector task failed", "error", err)
 			t.queue.Close(err)
 			return
@@ -327,7 +332,7 @@ func (t *Task) checkServer(conn *client.Conn) error {
 	case t.Flavor == FlavorMySQL && detected != FlavorMySQL:
 		return fmt.Errorf("the server is MariaDB (%s), not MySQL: use connector.class=io.debezium.connector.mariadb.MariaDbConnector", version)
 	}
-	t.flavor = detected
+	t.flavor, t.serverVersion = detected, version
 	if logBin != "1" && !strings.EqualFold(logBin, "ON") {
 		return fmt.Errorf("the server's binary log is off (log_bin=%s): start it with log_bin and binlog_format=ROW", logBin)
 	}

@@ -31,8 +31,15 @@ type catalogTable struct {
 	ID  relational.TableID
 	// ReplIdent is relreplident: 'd' default, 'f' full, 'i' index, 'n' nothing.
 	ReplIdent byte
-	Columns   []catalogColumn
+	// Partitioned marks a partitioned table (relkind 'p'): it holds no rows of its own, its
+	// partitions' changes are streamed under their own names, but the snapshot reads it (all its
+	// partitions' rows) into its own topic, as Debezium does.
+	Partitioned bool
+	Columns     []catalogColumn
+	// PK is the primary key, or for a table without one the columns of its first unique index
+	// (see uniqueIndexesSQL); UniqueKey tells the latter.
 	PK        []string
+	UniqueKey bool
 }
 
 const typesSQL = `SELECT t.oid, t.typname, n.nspname, t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typtypmod,
@@ -76,11 +83,12 @@ func loadTypes(ctx context.Context, conn *pgconn.PgConn, reg *pgtypes.Registry, 
 	return nil
 }
 
-// userTablesSQL lists ordinary tables outside the system schemas (the partitions of a
-// partitioned table are listed; the partitioned parent, which holds no rows, is not).
-const userTablesSQL = `SELECT c.oid, n.nspname, c.relname, c.relreplident
+// userTablesSQL lists ordinary and partitioned tables outside the system schemas (both a
+// partitioned table and its partitions, as Debezium's PostgresConnection lists TABLE and
+// PARTITIONED TABLE).
+const userTablesSQL = `SELECT c.oid, n.nspname, c.relname, c.relreplident, c.relkind
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'`
 
 // listTables returns the user tables, without their columns.
@@ -101,6 +109,7 @@ func listTables(ctx context.Context, conn *pgconn.PgConn, oid uint32) ([]*catalo
 		if len(r[3]) > 0 {
 			t.ReplIdent = r[3][0]
 		}
+		t.Partitioned = string(r[4]) == "p"
 		out = append(out, t)
 	}
 	return out, nil
@@ -120,6 +129,19 @@ CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 WHERE i.indisprimary AND i.indrelid = ANY($1::oid[])
 ORDER BY i.indrelid, k.ord`
+
+// uniqueIndexesSQL lists the columns of the unique indexes of tables, in the order pgjdbc's
+// DatabaseMetaData.getIndexInfo returns them (index name, then position), which is where
+// Debezium looks for a key when a table has no primary key (JdbcConnection.readTableUniqueIndices):
+// the first index by name whose columns are all plain columns, nullable or not, whatever the
+// replica identity. An expression column has no attname.
+const uniqueIndexesSQL = `SELECT i.indrelid, ic.relname, a.attname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+WHERE i.indisunique AND NOT i.indisprimary AND i.indrelid = ANY($1::oid[])
+ORDER BY i.indrelid, ic.relname, k.ord`
 
 // loadColumns fills the columns and primary keys of tables. Generated columns are left out:
 // pgoutput never sends them, so the snapshot leaves them out too and both phases agree.
@@ -159,7 +181,69 @@ func loadColumns(ctx context.Context, conn *pgconn.PgConn, tables []*catalogTabl
 			t.PK = append(t.PK, string(r[1]))
 		}
 	}
+	var keyless []string
+	for _, t := range tables {
+		if len(t.PK) == 0 {
+			keyless = append(keyless, strconv.FormatUint(uint64(t.OID), 10))
+		}
+	}
+	if len(keyless) == 0 {
+		return nil
+	}
+	rows, err = query(ctx, conn, uniqueIndexesSQL, "{"+strings.Join(keyless, ",")+"}")
+	if err != nil {
+		return fmt.Errorf("cannot read the unique indexes of the captured tables without a primary key: %w", err)
+	}
+	pickUniqueKeys(byOID, rows)
 	return nil
+}
+
+// pickUniqueKeys sets the key of each table without a primary key to the columns of its first
+// unique index (rows of uniqueIndexesSQL) that has no expression column.
+func pickUniqueKeys(byOID map[uint32]*catalogTable, rows [][][]byte) {
+	type pick struct {
+		index    string
+		cols     []string
+		excluded bool
+		done     bool
+	}
+	picks := map[uint32]*pick{}
+	for _, r := range rows {
+		oid := uint32(atoi64(r[0]))
+		t := byOID[oid]
+		if t == nil || len(t.PK) > 0 {
+			continue
+		}
+		p := picks[oid]
+		if p == nil {
+			p = &pick{}
+			picks[oid] = p
+		}
+		if p.done {
+			continue
+		}
+		index := string(r[1])
+		if index != p.index {
+			if p.index != "" && !p.excluded && len(p.cols) > 0 {
+				p.done = true // the first complete index wins
+				continue
+			}
+			p.index, p.cols, p.excluded = index, nil, false
+		}
+		if r[2] == nil {
+			p.excluded, p.cols = true, nil // an expression: the whole index is skipped
+			continue
+		}
+		if !p.excluded {
+			p.cols = append(p.cols, string(r[2]))
+		}
+	}
+	for oid, p := range picks {
+		if !p.excluded && len(p.cols) > 0 {
+			t := byOID[oid]
+			t.PK, t.UniqueKey = p.cols, true
+		}
+	}
 }
 
 // readTable reads one table's current structure by OID; nil when it no longer exists.

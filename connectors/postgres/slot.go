@@ -173,7 +173,8 @@ func (t *Task) warnUnpublished(ctx context.Context, captured []*catalogTable, al
 	}
 	var missing []string
 	for _, ct := range captured {
-		if !published[ct.ID.String()] {
+		// A partitioned table is published through its partitions.
+		if !ct.Partitioned && !published[ct.ID.String()] {
 			missing = append(missing, ct.ID.String())
 		}
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	cfg := t.cfg
 	t.seq.lastCommit, t.seq.safe = start, start
+	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
 	if t.start.HasTxID && t.start.MsgType != msgCommit && t.start.LSNCommit != 0 {
 		r := t.start
 		t.seq.resume = &r
@@ -36,7 +38,11 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 		}
 	}
 	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
-		go t.runHeartbeatAction(ctx)
+		go func() {
+			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
+				t.queue.Close(err) // a panic fails the task through Poll, not the worker
+			}
+		}()
 	}
 	backoff := time.Second
 	for {
@@ -479,7 +485,7 @@ func (t *Task) beginTx(ctx context.Context, xid uint32, commitTime time.Time, ls
 func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Time) error {
 	sq := &t.seq
 	sq.inTx, sq.skipping, sq.resume = false, false, nil
-	sq.lastCommit = end
+	sq.lastCommit, sq.commitKnown = end, true
 	if end > sq.safe {
 		sq.safe = end
 	}
@@ -531,6 +537,53 @@ func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) err
 	return nil
 }
 
+// staleEnum reports whether tuple data td holds an enum label the table's schema does not list.
+func staleEnum(tb *table, td []byte) bool {
+	if len(td) < 2 {
+		return false
+	}
+	n := int(binary.BigEndian.Uint16(td)) // parseChange checked the layout
+	off := 2
+	for i := 0; i < n && i < len(tb.cols); i++ {
+		kind := td[off]
+		off++
+		if kind != 't' && kind != 'b' {
+			continue
+		}
+		l := int(binary.BigEndian.Uint32(td[off:]))
+		data := td[off+4 : off+4+l]
+		off += 4 + l
+		if c := &tb.cols[i]; c.enum != nil && kind == 't' && !c.enum[string(data)] {
+			return true
+		}
+	}
+	return false
+}
+
+// refreshEnums reloads the enum types of a table after a change carried a label its schema does
+// not know (added by ALTER TYPE ... ADD VALUE), and rebuilds the table's schemas with the labels
+// the catalog has now, as Debezium's PostgresChangeRecordEmitter does.
+func (t *Task) refreshEnums(ctx context.Context, tb *table) (*table, error) {
+	rel := make([]relColumn, len(tb.cols))
+	for i, c := range tb.cols {
+		rel[i] = relColumn{name: c.name, oid: c.oid, typmod: c.typmod}
+		if c.enum != nil {
+			t.refreshType(c.oid)
+		}
+	}
+	cat, err := readTable(ctx, t.meta, tb.oid)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the structure of table %s after a new enum value: %w", tb.id, err)
+	}
+	nt, err := t.buildTable(tb.oid, tb.id, tb.replIdent, rel, cat)
+	if err != nil {
+		return nil, err
+	}
+	t.logf("table %s: enum values changed, schema rebuilt", tb.id)
+	t.tables[tb.oid] = nt
+	return nt, nil
+}
+
 // refreshType reloads one type from pg_type (a new enum, domain or extension type).
 func (t *Task) refreshType(oid uint32) {
 	if t.meta == nil {
@@ -571,6 +624,14 @@ func (t *Task) nextEvent(lsn pglogrepl.LSN) (skip bool) {
 	return false
 }
 
+// sequenceCommit is the last commit LSN source.sequence names, 0 (null) while none is known.
+func (sq *seqState) sequenceCommit() pglogrepl.LSN {
+	if !sq.commitKnown {
+		return 0
+	}
+	return sq.lastCommit
+}
+
 // changePosition is the offset of a change event at lsn.
 func (t *Task) changePosition(lsn pglogrepl.LSN, msgType string) position {
 	sq := &t.seq
@@ -583,7 +644,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	p := t.changePosition(lsn, msgType)
 	off := p.toMap()
 	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
-		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.lastCommit, int64(t.seq.xid), true)}
+		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}
@@ -605,6 +666,11 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 	}
 	if t.nextEvent(lsn) {
 		return nil
+	}
+	if tb.hasEnum && (staleEnum(tb, c.new) || staleEnum(tb, c.old)) {
+		if tb, err = t.refreshEnums(ctx, tb); err != nil {
+			return err
+		}
 	}
 	switch c.kind {
 	case 'I':

@@ -54,6 +54,9 @@ type column struct {
 	// emit is false for a column left out of events: a type without mapping, or excluded by
 	// column.include/exclude.list.
 	emit bool
+	// enum holds an enum column's labels as the schema was built with them, to notice a label
+	// added since (ALTER TYPE ... ADD VALUE changes no table, so no Relation message says so).
+	enum map[string]bool
 }
 
 // table is one version of a captured table: its columns as the stream or the snapshot sends them,
@@ -68,6 +71,8 @@ type table struct {
 	// sig identifies the column layout (names, types, modifiers) a Relation message describes, so
 	// a repeated Relation message for an unchanged table keeps the schemas already built.
 	sig string
+	// hasEnum is set when a column has enum labels to check.
+	hasEnum bool
 }
 
 // columnSig is a table layout's signature.
@@ -117,6 +122,20 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		}
 	}
 	pk = keep
+	if cat != nil && cat.UniqueKey && len(pk) > 0 {
+		// A unique index is only a stand-in key: one on a column connectd cannot map leaves the
+		// table keyless rather than failing it.
+		byName := make(map[string]relColumn, len(rel))
+		for _, c := range rel {
+			byName[c.name] = c
+		}
+		for _, k := range pk {
+			if c := byName[k]; t.cfg.Values.Map(t.registry, c.oid, c.typmod).Schema == nil {
+				pk = nil
+				break
+			}
+		}
+	}
 	if len(pk) == 0 {
 		if old := t.tables[oid]; old != nil && old.schema != nil && old.schema.KeySchema() != nil {
 			for _, c := range old.cols {
@@ -143,7 +162,9 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			c.optional = !cc.NotNull
 		}
 		c.key = isKey[rc.name]
-		if c.key {
+		if c.key && (cat == nil || !cat.UniqueKey) {
+			// A primary key column is NOT NULL; a unique index's column keeps its nullability
+			// in the key schema, as Debezium's.
 			c.optional = false
 		}
 		if t.registry.Get(rc.oid) == nil && rc.oid >= firstNormalOID {
@@ -151,6 +172,13 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		}
 		c.mapping = t.cfg.Values.Map(t.registry, rc.oid, rc.typmod)
 		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Filters.IncludeColumn(id, rc.name))
+		if et := t.registry.Get(rc.oid); c.emit && et != nil && et.Kind == 'e' {
+			c.enum = make(map[string]bool, len(et.EnumLabels))
+			for _, l := range et.EnumLabels {
+				c.enum[l] = true
+			}
+			tb.hasEnum = true
+		}
 		if c.key && c.mapping.Schema == nil {
 			return nil, fmt.Errorf("primary key column %s.%s has type %s, which connectd cannot map; set include.unknown.datatypes=true to emit it as bytes",
 				id, rc.name, c.mapping.TypeName)
@@ -171,7 +199,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		if c.emit {
 			specCols[i] = envelope.Column{Name: rc.name, Schema: c.mapping.Schema}
 			if cc != nil && cc.HasDefault && c.mapping.Schema.Type != api.TypeStruct {
-				specCols[i].Default = defaultValue(&c.mapping, cc.Default)
+				specCols[i].Default = defaultValue(&c.mapping, rc.oid, cc.Default)
 				c.hasDefault = specCols[i].Default != nil
 			}
 		} else {
@@ -213,8 +241,21 @@ const firstNormalOID = 16384
 var defaultLiteral = regexp.MustCompile(`^(?:'((?:[^']|'')*)'(?:::[a-zA-Z_ ."]+(?:\(\d+(?:,\d+)?\))?(?:\[\])?)*|(-?\d+(?:\.\d+)?)(?:::[a-zA-Z_ ]+)?|(true|false))$`)
 
 // defaultValue converts a column's default expression into the schema default Debezium puts on
-// the field, for constants; expressions (nextval(), now()) have none.
-func defaultValue(m *pgtypes.Mapping, expr string) any {
+// the field, for constants; expressions (now()) have none, except a sequence's nextval() on an
+// integer column: pgjdbc names those serial, bigserial and smallserial, and Debezium's default
+// for them is 0.
+func defaultValue(m *pgtypes.Mapping, oid uint32, expr string) any {
+	if strings.Contains(expr, "nextval(") {
+		switch {
+		case oid == 21 && m.Schema.Type == api.TypeInt16:
+			return int16(0)
+		case oid == 23 && m.Schema.Type == api.TypeInt32:
+			return int32(0)
+		case oid == 20 && m.Schema.Type == api.TypeInt64:
+			return int64(0)
+		}
+		return nil
+	}
 	sm := defaultLiteral.FindStringSubmatch(strings.TrimSpace(expr))
 	if sm == nil {
 		return nil

@@ -94,6 +94,11 @@ type seqState struct {
 	originLSN  pglogrepl.LSN
 	resume     *position // skip the events of a replayed transaction already emitted
 	skipping   bool
+
+	// commitKnown is set once lastCommit is a commit this run processed or a stored offset's
+	// lsn_commit; until then source.sequence starts with null, as Debezium's does for the first
+	// transaction streamed after a snapshot.
+	commitKnown bool
 }
 
 // NewTask returns an unstarted task.
@@ -248,8 +253,9 @@ func (t *Task) run(ctx context.Context, captured []*catalogTable) {
 	defer close(t.done)
 	defer t.dropSpools()
 	defer t.phase.Store(phaseDone)
-	err := t.runSteps(ctx, captured)
-	if err != nil && ctx.Err() == nil {
+	// Guard: a panic in the reader fails this task through Poll instead of the worker.
+	err := api.Guard(func() error { return t.runSteps(ctx, captured) })
+	if err != nil && (ctx.Err() == nil || api.IsPanic(err)) {
 		t.log.Error("PostgreSQL reader stopped", "error", err)
 		t.queue.Close(err)
 	}

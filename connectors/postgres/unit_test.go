@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/binary"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -201,23 +202,29 @@ func TestDefaultValue(t *testing.T) {
 	reg := pgtypes.NewRegistry()
 	o := pgtypes.DefaultOptions()
 	text, i4, num, b := o.Map(reg, 25, -1), o.Map(reg, 23, -1), o.Map(reg, 1700, (10<<16|2)+4), o.Map(reg, 16, -1)
+	i2, i8 := o.Map(reg, 21, -1), o.Map(reg, 20, -1)
 	for _, tc := range []struct {
 		m    *pgtypes.Mapping
+		oid  uint32
 		expr string
 		want any
 	}{
-		{&text, `'it''s'::text`, "it's"},
-		{&text, `'x'::character varying`, "x"},
-		{&i4, `42`, int32(42)},
-		{&i4, `nextval('s_id_seq'::regclass)`, nil},
-		{&b, `true`, true},
-		{&text, `now()`, nil},
+		{&text, 25, `'it''s'::text`, "it's"},
+		{&text, 25, `'x'::character varying`, "x"},
+		{&i4, 23, `42`, int32(42)},
+		// serial, bigserial, smallserial: Debezium's default is 0 (tests/compat reference, type_zoo).
+		{&i4, 23, `nextval('s_id_seq'::regclass)`, int32(0)},
+		{&i8, 20, `nextval('s_id_seq'::regclass)`, int64(0)},
+		{&i2, 21, `nextval('s_id_seq'::regclass)`, int16(0)},
+		{&text, 25, `nextval('s_id_seq'::regclass)`, nil},
+		{&b, 16, `true`, true},
+		{&text, 25, `now()`, nil},
 	} {
-		if got := defaultValue(tc.m, tc.expr); got != tc.want {
+		if got := defaultValue(tc.m, tc.oid, tc.expr); got != tc.want {
 			t.Errorf("defaultValue(%s) = %#v, want %#v", tc.expr, got, tc.want)
 		}
 	}
-	if got := defaultValue(&num, `1.5`); got == nil {
+	if got := defaultValue(&num, 1700, `1.5`); got == nil {
 		t.Errorf("numeric default not read")
 	}
 }
@@ -230,4 +237,31 @@ func TestLSNString(t *testing.T) {
 
 func tableID(schema, name string) relational.TableID {
 	return relational.TableID{Schema: schema, Table: name}
+}
+
+// TestPickUniqueKeys: the first unique index by name wins; an index with an expression column
+// is skipped whole, wherever the expression is; tables with a primary key keep it.
+func TestPickUniqueKeys(t *testing.T) {
+	row := func(oid, index string, col any) [][]byte {
+		r := [][]byte{[]byte(oid), []byte(index), nil}
+		if s, ok := col.(string); ok {
+			r[2] = []byte(s)
+		}
+		return r
+	}
+	byOID := map[uint32]*catalogTable{1: {OID: 1}, 2: {OID: 2}, 3: {OID: 3, PK: []string{"id"}}, 4: {OID: 4}}
+	pickUniqueKeys(byOID, [][][]byte{
+		row("1", "a_expr", "x"), row("1", "a_expr", nil), row("1", "b_ok", "y"), row("1", "b_ok", "x"), row("1", "c_later", "z"),
+		row("2", "only_expr", nil),
+		row("3", "u", "other"),
+		row("4", "a", "p"), row("4", "b", "q"),
+	})
+	for oid, want := range map[uint32][]string{1: {"y", "x"}, 2: nil, 3: {"id"}, 4: {"p"}} {
+		if got := byOID[oid].PK; !reflect.DeepEqual(got, want) {
+			t.Errorf("table %d key %v, want %v", oid, got, want)
+		}
+	}
+	if !byOID[1].UniqueKey || byOID[2].UniqueKey || byOID[3].UniqueKey {
+		t.Errorf("UniqueKey flags: %v %v %v", byOID[1].UniqueKey, byOID[2].UniqueKey, byOID[3].UniqueKey)
+	}
 }

@@ -57,7 +57,7 @@ const (
 // builtinArrays maps the built-in array types to their element types, so a column of one needs no
 // registry entry.
 var builtinArrays = map[uint32]uint32{
-	1000: oidBool, 1001: oidBytea, 1002: oidChar, 1003: oidName, 1005: oidInt2, 1007: oidInt4,
+	1000: oidBool, 1001: oidBytea, 1002: oidChar, 1005: oidInt2, 1007: oidInt4,
 	1009: oidText, 1014: oidBPChar, 1015: oidVarchar, 1016: oidInt8, 1021: oidFloat4, 1022: oidFloat8,
 	1028: oidOID, 1040: oidMacaddr, 1041: oidInet, 651: oidCIDR, 775: oidMacaddr8, 199: oidJSON,
 	3807: oidJSONB, 1182: oidDate, 1183: oidTime, 1115: oidTimestamp, 1185: oidTimestamptz,
@@ -69,12 +69,16 @@ var builtinArrays = map[uint32]uint32{
 // no schema for them), so they are left out as there unless include.unknown.datatypes is set.
 var unsupportedArrays = map[uint32]bool{
 	791:  true, // money[]
+	1003: true, // name[]
 	1187: true, // interval[]
 	1563: true, // varbit[]
 	143:  true, // xml[]
 	1017: true, // point[]
 	1561: true, // bit[]
 }
+
+// TsvectorName is Debezium's logical name for tsvector values (io.debezium.data.TsVector).
+const TsvectorName = "io.debezium.data.Tsvector"
 
 // LtreeName is Debezium's logical name for ltree values.
 const LtreeName = "io.debezium.data.Ltree"
@@ -214,7 +218,8 @@ var builtinNames = map[uint32]string{
 	oidVarchar: "character varying", oidDate: "date", oidTime: "time", oidTimestamp: "timestamp",
 	oidTimestamptz: "timestamptz", oidInterval: "interval", oidTimetz: "timetz", oidBit: "bit",
 	oidVarbit: "bit varying", oidNumeric: "numeric", oidUUID: "uuid", oidTSVector: "tsvector",
-	oidJSONB: "jsonb",
+	oidJSONB: "jsonb", oidPoint: "point", oidLseg: "lseg", oidPath: "path", oidBox: "box",
+	oidPolygon: "polygon", oidLine: "line", oidCircle: "circle",
 }
 
 // mapBuiltin maps the scalar built-in types; a zero Mapping means "not a built-in scalar".
@@ -233,8 +238,10 @@ func (o *Options) mapBuiltin(oid uint32, typmod int32) Mapping {
 	case oidFloat8:
 		return Mapping{Schema: api.Float64Schema, Zero: float64(0), decode: decodeFloat64}
 	case oidText, oidVarchar, oidBPChar, oidName, oidChar, oidInet, oidCIDR, oidMacaddr, oidMacaddr8,
-		oidTSVector, oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
+		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return stringMapping(api.StringSchema, o)
+	case oidTSVector:
+		return stringMapping(api.NewSchema(api.TypeString).Name(TsvectorName).Version(1).Build(), o)
 	case oidJSON, oidJSONB:
 		return stringMapping(api.JSONSchema().Build(), o)
 	case oidXML:
@@ -263,6 +270,9 @@ func (o *Options) mapBuiltin(oid uint32, typmod int32) Mapping {
 		return o.intervalMapping()
 	case oidBit, oidVarbit:
 		return bitMapping(oid, typmod)
+	}
+	if m, ok := geometricMapping(oid); ok {
+		return m
 	}
 	return Mapping{}
 }

@@ -2,6 +2,7 @@ package pgtypes
 
 import (
 	"bytes"
+	"math"
 	"math/big"
 	"reflect"
 	"strings"
@@ -50,8 +51,22 @@ func TestDecodeDefaults(t *testing.T) {
 		{"timestamp(3)", oidTimestamp, 3, "2016-11-04 13:51:30.123", micros(2016, 11, 4, 13, 51, 30, 123000) / 1000, api.DebeziumTimestampName},
 		{"timestamp neg", oidTimestamp, -1, "1936-10-25 22:10:12.608", micros(1936, 10, 25, 22, 10, 12, 608000), api.MicroTimestampName},
 		{"timestamp max", oidTimestamp, -1, "294247-01-01 23:59:59.999999", int64(9223371331200000000 - 1), api.MicroTimestampName},
-		{"timestamp inf", oidTimestamp, -1, "infinity", PositiveInfinityTimestamp, api.MicroTimestampName},
-		{"timestamp -inf", oidTimestamp, -1, "-infinity", NegativeInfinityTimestamp, api.MicroTimestampName},
+		{"timestamp inf", oidTimestamp, -1, "infinity", int64(math.MaxInt64), api.MicroTimestampName},
+		{"timestamp -inf", oidTimestamp, -1, "-infinity", int64(math.MinInt64), api.MicroTimestampName},
+		{"timestamp(3) inf", oidTimestamp, 3, "infinity", PositiveInfinityTimestamp, api.DebeziumTimestampName},
+		{"timestamp(3) -inf", oidTimestamp, 3, "-infinity", NegativeInfinityTimestamp, api.DebeziumTimestampName},
+		{"timestamp max saturates", oidTimestamp, -1, "294276-12-31 23:59:59.999999", int64(math.MaxInt64), api.MicroTimestampName},
+		{"timestamp(3) max", oidTimestamp, 3, "294276-12-31 23:59:59.999", int64(9224318015999999), api.DebeziumTimestampName},
+		{"timestamp min", oidTimestamp, -1, "4714-11-24 00:00:00 BC", int64(-210866803200000000), api.MicroTimestampName},
+		{"timestamptz max", oidTimestamptz, -1, "294276-12-31 23:59:59.999999+00", "+294276-12-31T23:59:59.999999Z", api.ZonedTimestampName},
+		{"timestamptz BC", oidTimestamptz, -1, "4713-01-01 00:00:00+00 BC", "-4712-01-01T00:00:00.000000Z", api.ZonedTimestampName},
+		{"timestamptz year 0", oidTimestamptz, -1, "0001-12-31 23:59:59.999999+00 BC", "0000-12-31T23:59:59.999999Z", api.ZonedTimestampName},
+		{"date inf", oidDate, -1, "infinity", int32(2146033979), api.DebeziumDateName},
+		{"date -inf", oidDate, -1, "-infinity", int32(-2147472691), api.DebeziumDateName},
+		{"date BC", oidDate, -1, "4713-01-01 BC", int32(-2440550), api.DebeziumDateName},
+		{"date year 1", oidDate, -1, "0001-01-01", int32(-719162), api.DebeziumDateName},
+		{"date max", oidDate, -1, "5874897-12-31", int32(2145042905), api.DebeziumDateName},
+		{"tsvector", oidTSVector, -1, "'a':1 'b':2", "'a':1 'b':2", TsvectorName},
 		{"timestamptz", oidTimestamptz, -1, "2016-11-04 11:51:30.123456+00", "2016-11-04T11:51:30.123456Z", api.ZonedTimestampName},
 		{"timestamptz zero fraction", oidTimestamptz, -1, "2020-04-01 11:51:02+00", "2020-04-01T11:51:02.000000Z", api.ZonedTimestampName},
 		{"timestamptz offset", oidTimestamptz, -1, "2016-11-04 13:51:30.123456+02", "2016-11-04T11:51:30.123456Z", api.ZonedTimestampName},
@@ -244,12 +259,18 @@ func TestEnumDomainAndHStore(t *testing.T) {
 
 func TestUnknownTypes(t *testing.T) {
 	o := DefaultOptions()
-	if m := o.Map(NewRegistry(), 600, -1); m.Schema != nil { // point
-		t.Errorf("point mapped to %+v without include.unknown.datatypes", m.Schema)
+	if m := o.Map(NewRegistry(), 2970, -1); m.Schema != nil { // txid_snapshot
+		t.Errorf("txid_snapshot mapped to %+v without include.unknown.datatypes", m.Schema)
+	}
+	// The arrays Debezium 3.7's PostgresValueConverter leaves unmapped.
+	for _, oid := range []uint32{791, 1003, 1187, 1563, 143, 1017} {
+		if m := o.Map(NewRegistry(), oid, -1); m.Schema != nil {
+			t.Errorf("array type %d mapped to %+v without include.unknown.datatypes", oid, m.Schema)
+		}
 	}
 	o.IncludeUnknown = true
-	m := o.Map(NewRegistry(), 600, -1)
-	if v, err := m.Decode([]byte("(1,2)")); err != nil || !bytes.Equal(v.([]byte), []byte("(1,2)")) {
+	m := o.Map(NewRegistry(), 2970, -1)
+	if v, err := m.Decode([]byte("10:20:")); err != nil || !bytes.Equal(v.([]byte), []byte("10:20:")) {
 		t.Errorf("unknown as bytes = %v, %v", v, err)
 	}
 }

@@ -2,6 +2,7 @@ package pgtypes
 
 import (
 	"errors"
+	"math"
 	"strconv"
 
 	"github.com/connectd/connectd/connect/api"
@@ -172,17 +173,19 @@ func bcSuffix(b []byte) ([]byte, bool) {
 	return b, false
 }
 
-// epochDay reads a DATE's text; infinite dates give Debezium's infinity days.
+// epochDay reads a DATE's text. Infinite dates give the days Debezium's streaming emits for
+// them: PostgreSQL's sentinels just past its own range, 5877611-06-21 and -5877611-06-22 (its
+// snapshot emits other, wrapped-around values; see tests/compat/allowed-differences.json).
 func epochDay(b []byte) (int64, error) {
 	switch string(b) {
 	case "infinity":
-		return daysFromCivil(-5877611, 6, 21), nil
+		return daysFromCivil(5877611, 6, 21), nil
 	case "-infinity":
 		return daysFromCivil(-5877611, 6, 22), nil
 	}
 	b, bc := bcSuffix(b)
 	y, m, d, rest, ok := parseDate(b)
-	if !ok || len(rest) != 0 {
+	if !ok || len(rest) != 0 || y > maxYear {
 		return 0, errTemporal
 	}
 	if bc {
@@ -191,37 +194,75 @@ func epochDay(b []byte) (int64, error) {
 	return daysFromCivil(y, m, d), nil
 }
 
-// epochMicros reads a TIMESTAMP's text "YYYY-MM-DD HH:MM:SS[.f][ BC]" as microseconds since the
-// epoch; with tz, a UTC offset follows the clock and is applied. inf reports an infinity.
-func epochMicros(b []byte, tz bool) (us int64, inf int, err error) {
+// epochMicros reads a TIMESTAMP's text "YYYY-MM-DD HH:MM:SS[.f][ BC]" as days since the epoch
+// and microseconds into that day (negative or past midnight once a UTC offset is applied); with
+// tz, a UTC offset follows the clock and is applied. inf reports an infinity. Days and
+// microseconds stay apart so that PostgreSQL's whole range (up to year 294276) is read without
+// overflowing: the caller combines them at the precision it needs.
+func epochMicros(b []byte, tz bool) (days, us int64, inf int, err error) {
 	switch string(b) {
 	case "infinity":
-		return 0, 1, nil
+		return 0, 0, 1, nil
 	case "-infinity":
-		return 0, -1, nil
+		return 0, 0, -1, nil
 	}
 	b, bc := bcSuffix(b)
 	y, m, d, rest, ok := parseDate(b)
-	if !ok || len(rest) < 9 || rest[0] != ' ' {
-		return 0, 0, errTemporal
+	if !ok || len(rest) < 9 || rest[0] != ' ' || y > maxYear {
+		return 0, 0, 0, errTemporal
 	}
 	clock, rest, ok := parseClock(rest[1:])
 	if !ok {
-		return 0, 0, errTemporal
+		return 0, 0, 0, errTemporal
 	}
 	var off int64
 	if tz {
 		if off, rest, ok = parseOffset(rest); !ok {
-			return 0, 0, errTemporal
+			return 0, 0, 0, errTemporal
 		}
 	}
 	if len(rest) != 0 {
-		return 0, 0, errTemporal
+		return 0, 0, 0, errTemporal
 	}
 	if bc {
 		y = 1 - y
 	}
-	return daysFromCivil(y, m, d)*microsPerDay + clock - off*microsPerSecond, 0, nil
+	return daysFromCivil(y, m, d), clock - off*microsPerSecond, 0, nil
+}
+
+// maxYear bounds the years read, far beyond PostgreSQL's (5874897 for dates), so the day
+// arithmetic cannot overflow on hostile input.
+const maxYear = 100_000_000
+
+// saturatingMicros combines days and microseconds into microseconds since the epoch, clamped to
+// the int64 range: PostgreSQL's largest timestamps (year 294276) do not fit, and a clamped value
+// is the nearest one that does, where wrapping around would put them in year -290278.
+func saturatingMicros(days, us int64) int64 {
+	carry := floorDiv(us, microsPerDay)
+	days += carry
+	us -= carry * microsPerDay // now 0 <= us < microsPerDay
+	const maxDays = math.MaxInt64 / microsPerDay
+	const minDays = math.MinInt64 / microsPerDay // rounded toward zero: minDays*microsPerDay fits
+	switch {
+	case days > maxDays, days == maxDays && us > math.MaxInt64-maxDays*microsPerDay:
+		return math.MaxInt64
+	case days < minDays-1:
+		return math.MinInt64
+	case days == minDays-1:
+		// (minDays-1)*microsPerDay itself does not fit; add the part of the day first.
+		rest := us - microsPerDay
+		if rest < math.MinInt64-minDays*microsPerDay {
+			return math.MinInt64
+		}
+		return minDays*microsPerDay + rest
+	}
+	return days*microsPerDay + us
+}
+
+// epochMillis combines days and microseconds into milliseconds since the epoch (always in range
+// for PostgreSQL's timestamps), rounding down as Java's Instant.toEpochMilli.
+func epochMillis(days, us int64) int64 {
+	return days*86_400_000 + floorDiv(us, 1000)
 }
 
 // floorDiv divides rounding toward negative infinity, as Java's Math.floorDiv.
@@ -292,40 +333,45 @@ func (o *Options) timestampMapping(precision int) Mapping {
 	switch {
 	case o.Time == TimeConnect:
 		return Mapping{Schema: api.TimestampSchema().Build(), Zero: api.TimestampValue(0), decode: func(b []byte) (any, error) {
-			us, inf, err := epochMicros(b, false)
+			days, us, inf, err := epochMicros(b, false)
 			if err != nil {
 				return nil, err
 			}
 			if inf != 0 {
-				us = infinityMicros(inf)
+				return api.TimestampValue(floorDiv(infinityMillis(inf), 1000)), nil
 			}
-			return api.TimestampValue(floorDiv(us, 1000)), nil
+			return api.TimestampValue(epochMillis(days, us)), nil
 		}}
 	case precision <= 3:
 		return Mapping{Schema: api.DebeziumTimestampSchema().Build(), Zero: int64(0), decode: func(b []byte) (any, error) {
-			us, inf, err := epochMicros(b, false)
+			days, us, inf, err := epochMicros(b, false)
 			if err != nil {
 				return nil, err
 			}
 			if inf != 0 {
-				return infinityMicros(inf), nil
+				return infinityMillis(inf), nil
 			}
-			return floorDiv(us, 1000), nil
+			return epochMillis(days, us), nil
 		}}
 	}
 	return Mapping{Schema: api.MicroTimestampSchema().Build(), Zero: int64(0), decode: func(b []byte) (any, error) {
-		us, inf, err := epochMicros(b, false)
+		days, us, inf, err := epochMicros(b, false)
 		if err != nil {
 			return nil, err
 		}
-		if inf != 0 {
-			return infinityMicros(inf), nil
+		switch inf {
+		case 1:
+			return int64(math.MaxInt64), nil
+		case -1:
+			return int64(math.MinInt64), nil
 		}
-		return us, nil
+		return saturatingMicros(days, us), nil
 	}}
 }
 
-func infinityMicros(inf int) int64 {
+// infinityMillis is Debezium's millisecond value of an infinite timestamp (its microsecond
+// columns get Long.MAX_VALUE and Long.MIN_VALUE instead).
+func infinityMillis(inf int) int64 {
 	if inf > 0 {
 		return PositiveInfinityTimestamp
 	}
@@ -337,7 +383,7 @@ func infinityMicros(inf int) int64 {
 // column's fractional width ("2020-04-01T11:51:02.000000Z").
 func timestamptzMapping(precision int) Mapping {
 	return Mapping{Schema: api.ZonedTimestampSchema().Build(), Zero: "1970-01-01T00:00:00Z", decode: func(b []byte) (any, error) {
-		us, inf, err := epochMicros(b, true)
+		days, us, inf, err := epochMicros(b, true)
 		if err != nil {
 			return nil, err
 		}
@@ -347,7 +393,7 @@ func timestamptzMapping(precision int) Mapping {
 		case -1:
 			return "-infinity", nil
 		}
-		return string(appendZonedTimestamp(make([]byte, 0, 32), us, precision)), nil
+		return string(appendZonedTimestamp(make([]byte, 0, 32), days, us, precision)), nil
 	}}
 }
 
@@ -401,10 +447,12 @@ func appendFraction(dst []byte, us int64, width int) []byte {
 	return append(append(dst, '.'), buf[:n]...)
 }
 
-// appendZonedTimestamp writes microseconds since the epoch as "yyyy-MM-ddTHH:mm:ss[.f]Z".
-func appendZonedTimestamp(dst []byte, us int64, width int) []byte {
-	days := floorDiv(us, microsPerDay)
-	clock := us - days*microsPerDay
+// appendZonedTimestamp writes days since the epoch and microseconds into that day (normalised
+// here) as "yyyy-MM-ddTHH:mm:ss[.f]Z".
+func appendZonedTimestamp(dst []byte, days, us int64, width int) []byte {
+	carry := floorDiv(us, microsPerDay)
+	days += carry
+	clock := us - carry*microsPerDay
 	y, m, d := civilFromDays(days)
 	dst = appendYear(dst, y)
 	dst = append(dst, '-')

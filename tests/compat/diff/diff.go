@@ -434,6 +434,12 @@ func same(o, t *Node) bool {
 // compareNode compares o (ours) and t (theirs) at path; logical is the path rules match against.
 // Either may be nil: the member is absent on that side.
 func (c *comparer) compareNode(path string, logical []string, o, t *Node) {
+	if (o == nil) != (t == nil) || (o != nil && !same(o, t)) {
+		if r := c.rules.pairAllowed(c.topic, logical, o, t); r != nil {
+			c.rep.Allowed[r.ID]++
+			return
+		}
+	}
 	if r := c.rules.valueRule(c.topic, logical); r != nil {
 		c.applyRule(r, path, o, t)
 		return

@@ -414,3 +414,35 @@ func TestCompareDropsForeignTransactions(t *testing.T) {
 		t.Errorf("want the missing BEGIN of 0-1-7 reported, got %+v", rep.Differences)
 	}
 }
+
+// TestComparePairsRule: a pairs rule lets through exactly the listed (ours, theirs) values at
+// its paths; another pair at the same path, or the same pair elsewhere, is still a difference.
+func TestComparePairsRule(t *testing.T) {
+	rules := mustRules(t, `{"rules":[
+ {"id":"bc","topics":["${prefix}.db.t"],"paths":["value.after.d"],"check":"pairs","pairs":[[-2440550,1001860],[[1,null],null],["x","(absent)"]],"reason":"decided"}
+]}`)
+	theirs := dump("dbz",
+		rec("dbz.db.t", 0, `{"id":1}`, `{"after":{"id":1,"d":1001860}}`),
+		rec("dbz.db.t", 1, `{"id":2}`, `{"after":{"id":2,"d":5}}`),
+		rec("dbz.db.t", 2, `{"id":3}`, `{"after":{"id":3,"d":null}}`),
+		rec("dbz.db.t", 3, `{"id":4}`, `{"after":{"id":4}}`),
+		rec("dbz.db.u", 0, `{"id":1}`, `{"after":{"id":1,"d":1001860}}`))
+	ours := dump("dbz",
+		rec("dbz.db.t", 0, `{"id":1}`, `{"after":{"id":1,"d":-2440550}}`),
+		rec("dbz.db.t", 1, `{"id":2}`, `{"after":{"id":2,"d":6}}`),
+		rec("dbz.db.t", 2, `{"id":3}`, `{"after":{"id":3,"d":[1,null]}}`),
+		rec("dbz.db.t", 3, `{"id":4}`, `{"after":{"id":4,"d":"x"}}`),
+		rec("dbz.db.u", 0, `{"id":1}`, `{"after":{"id":1,"d":-2440550}}`))
+	rep := Compare(ours, theirs, rules)
+	if len(rep.Differences) != 2 || rep.Allowed["bc"] != 3 {
+		t.Fatalf("want 2 differences and 3 allowed, got %+v allowed %v", rep.Differences, rep.Allowed)
+	}
+	for _, d := range rep.Differences {
+		if !(d.Topic == "${prefix}.db.t" && d.Index == 1) && d.Topic != "${prefix}.db.u" {
+			t.Errorf("unexpected difference %+v", d)
+		}
+	}
+	if _, err := ParseRules([]byte(`{"rules":[{"id":"p","paths":["value.x"],"check":"pairs","reason":"r"}]}`)); err == nil {
+		t.Error("a pairs rule without pairs was accepted")
+	}
+}

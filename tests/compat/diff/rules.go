@@ -36,6 +36,11 @@ const (
 	// server, also those that only touched tables outside its include lists, so what other
 	// clients of a shared server did shows up as such pairs.
 	CheckDropEmptyTx Check = "drop-empty-transactions"
+	// CheckPairs accepts, at its paths, exactly the listed (ours, theirs) value pairs, each a
+	// JSON value (null for a JSON null, the string "(absent)" for a missing member); any other
+	// pair falls through to the later rules and to equality. It records a decision about single
+	// values (Debezium's wrong value for one edge case) without loosening the rest of the column.
+	CheckPairs Check = "pairs"
 )
 
 // Rule is one allowed difference. Every rule carries the reason it is allowed.
@@ -56,11 +61,15 @@ type Rule struct {
 	// of one connector that must not loosen the comparison of the others; empty means every
 	// comparison.
 	References []string `json:"references,omitempty"`
+	// Pairs are the (ours, theirs) values CheckPairs accepts.
+	Pairs [][2]json.RawMessage `json:"pairs,omitempty"`
 	// Reason says why the difference is legitimate.
 	Reason string `json:"reason"`
 
 	re    *regexp.Regexp
 	paths [][]string
+	// pairs holds Pairs as the compact renderings of both sides, "ours\x00theirs".
+	pairs map[string]bool
 }
 
 // Rules is the parsed allowed-differences file.
@@ -132,12 +141,31 @@ func ParseRules(b []byte) (*Rules, error) {
 				return nil, fmt.Errorf("rule %s: bad pattern: %w", name, err)
 			}
 			r.re = re
+		case CheckPairs:
+			if len(r.Paths) == 0 || len(r.Pairs) == 0 {
+				return nil, fmt.Errorf("rule %s: check %q needs paths and pairs", name, r.Check)
+			}
+			r.pairs = make(map[string]bool, len(r.Pairs))
+			for _, pr := range r.Pairs {
+				var side [2]string
+				for i, raw := range pr {
+					n, err := ParseJSON(raw)
+					if err != nil {
+						return nil, fmt.Errorf("rule %s: bad pair value %s: %w", name, raw, err)
+					}
+					side[i] = n.Compact()
+					if n.Kind == String && n.Text == "(absent)" {
+						side[i] = (*Node)(nil).Compact()
+					}
+				}
+				r.pairs[side[0]+"\x00"+side[1]] = true
+			}
 		case CheckNames, CheckLastPerKey, CheckDropEmptyTx:
 			if len(r.Paths) > 0 {
 				return nil, fmt.Errorf("rule %s: check %q applies to whole topics and takes no paths", name, r.Check)
 			}
 		default:
-			return nil, fmt.Errorf("rule %s: unknown check %q (want ignore, type, pattern, any-order, names, last-per-key or drop-empty-transactions)", name, r.Check)
+			return nil, fmt.Errorf("rule %s: unknown check %q (want ignore, type, pattern, pairs, any-order, names, last-per-key or drop-empty-transactions)", name, r.Check)
 		}
 		for _, p := range r.Paths {
 			r.paths = append(r.paths, splitPath(p))
@@ -202,6 +230,32 @@ func (rs *Rules) topicRule(t string, c Check) *Rule {
 	for _, r := range rs.Rules {
 		if r.Check == c && r.appliesTo(t) {
 			return r
+		}
+	}
+	return nil
+}
+
+// pairAllowed returns the first pairs rule covering logical path p in topic t that lists the
+// pair (o, th).
+func (rs *Rules) pairAllowed(t string, p []string, o, th *Node) *Rule {
+	if rs == nil {
+		return nil
+	}
+	var key string
+	for _, r := range rs.Rules {
+		if r.Check != CheckPairs || !r.appliesTo(t) {
+			continue
+		}
+		for _, pat := range r.paths {
+			if !matchSegments(pat, p) {
+				continue
+			}
+			if key == "" {
+				key = o.Compact() + "\x00" + th.Compact()
+			}
+			if r.pairs[key] {
+				return r
+			}
 		}
 	}
 	return nil

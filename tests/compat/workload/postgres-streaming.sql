@@ -71,3 +71,61 @@ TRUNCATE TABLE compat.no_pk;
 
 -- 11. A last autocommit insert, so the end of the stream is recognisable.
 INSERT INTO compat.orders (id, customer, amount, status, created) VALUES (8, 'last', 80.00, 'ok', '2024-01-08 07:00:00.000');
+
+-- 12. Type-heavy tables (issue 22): the snapshot's edge values again, through pgoutput.
+INSERT INTO compat.temporal_edges VALUES
+(101, '2024-02-29', '2024-02-29 12:34:56.123456', '2024-02-29 12:34:56.123', '2024-02-29 12:34:56.123456+00', '12:34:56.5', '12:34:56.5+01'),
+(102, '-infinity', '-infinity', '-infinity', '-infinity', '00:00:00', '00:00:00+15:59'),
+(103, 'infinity', 'infinity', 'infinity', 'infinity', '24:00:00', '24:00:00-15:59'),
+(104, '4713-01-01 BC', '4713-01-01 00:00:00 BC', '4713-01-01 00:00:00 BC', '4713-01-01 00:00:00+00 BC', '23:59:59.999999', '23:59:59.999999+00'),
+(105, '0001-01-01', '0001-01-01 00:00:00', '0001-01-01 00:00:00', '0001-01-01 00:00:00+00', '00:00:00.000001', '00:00:00.000001+00'),
+(106, '0001-12-31 BC', '0001-12-31 23:59:59.999999 BC', '0001-12-31 23:59:59.999 BC', '0001-12-31 23:59:59.999999+00 BC', '01:02:03', '01:02:03+05:45'),
+(107, '5874897-12-31', '294276-12-31 23:59:59.999999', '294276-12-31 23:59:59.999', '294276-12-31 23:59:59.999999+00', '12:00:00', '12:00:00-00:00:30'),
+(108, '1969-12-31', '1969-12-31 23:59:59.999999', '1969-12-31 23:59:59.999', '1969-12-31 23:59:59.999999+00', '00:00:01', '00:00:01+14');
+
+INSERT INTO compat.type_zoo (c_point, c_line, c_lseg, c_box, c_path, c_polygon, c_circle,
+  c_int_arr2, c_text_arr2, c_num_arr, c_num_arr2, c_date_arr, c_bool_arr, c_float_arr, c_uuid_arr,
+  c_color, c_tsv, c_money, c_bit, c_varbit, c_uuid, c_json, c_jsonb, c_inet, c_cidr, c_macaddr,
+  c_macaddr8, c_int4range, c_int8range, c_numrange, c_tsrange, c_tstzrange, c_daterange, c_posint,
+  c_short, c_name, c_xml)
+SELECT c_point, c_line, c_lseg, c_box, c_path, c_polygon, c_circle,
+  c_int_arr2, c_text_arr2, c_num_arr, c_num_arr2, c_date_arr, c_bool_arr, c_float_arr, c_uuid_arr,
+  c_color, c_tsv, c_money, c_bit, c_varbit, c_uuid, c_json, c_jsonb, c_inet, c_cidr, c_macaddr,
+  c_macaddr8, c_int4range, c_int8range, c_numrange, c_tsrange, c_tstzrange, c_daterange, c_posint,
+  c_short, c_name, c_xml
+FROM compat.type_zoo ORDER BY id;
+UPDATE compat.type_zoo SET c_point = '(-1,1)', c_int_arr2 = '{{5,6,7}}', c_color = 'red' WHERE id = 1;
+
+-- 13. Enum values added mid-stream, then used by a table already streamed. Both are added before
+-- either is used: a connector reads the labels from the catalog when it meets an unknown one, so
+-- this way what it reads does not depend on how far behind the workload it is.
+ALTER TYPE compat.color ADD VALUE 'blue';
+ALTER TYPE compat.color ADD VALUE 'amber' BEFORE 'green';
+INSERT INTO compat.type_zoo (c_color, c_posint) VALUES ('blue', 3);
+UPDATE compat.type_zoo SET c_color = 'blue' WHERE id = 2;
+INSERT INTO compat.type_zoo (c_color) VALUES ('amber');
+
+-- 14. Keyless tables keyed by a unique index: update and delete.
+INSERT INTO compat.keyless_unique VALUES ('c', 3);
+UPDATE compat.keyless_unique SET qty = 20 WHERE code = 'b';
+UPDATE compat.keyless_unique SET code = 'aa' WHERE code = 'a';
+DELETE FROM compat.keyless_unique WHERE code = 'c';
+INSERT INTO compat.keyless_ri VALUES (2, 1, 'y');
+UPDATE compat.keyless_ri SET note = 'changed' WHERE a = 1 AND b = 1;
+DELETE FROM compat.keyless_ri WHERE a = 1 AND b = 2;
+
+-- 15. The partitioned table: rows land in the partitions.
+INSERT INTO compat.measurements VALUES (3, 'eu', 30), (4, 'us', 40);
+UPDATE compat.measurements SET v = 11 WHERE id = 1;
+DELETE FROM compat.measurements WHERE id = 2;
+
+-- 16. A 900,000-byte text value (md5 hex, which compresses poorly).
+INSERT INTO compat.big_text
+SELECT 1, string_agg(md5(i::text), '' ORDER BY i) FROM generate_series(1, 28125) AS i;
+
+-- 17. Unmapped array types while streaming.
+INSERT INTO compat.unmapped_arrays VALUES
+(2, '{c}', '{0}', '{"2 hours"}', '{1}', '{<b/>}', '{"(0,0)"}', 'kept too');
+
+-- 18. The end marker again, so the end of the stream is recognisable.
+INSERT INTO compat.orders (id, customer, amount, status, created) VALUES (9, 'very last', 90.00, 'ok', '2024-01-09 07:00:00.000');
