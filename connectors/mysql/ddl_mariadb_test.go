@@ -299,6 +299,32 @@ func testSchemaModel(t *testing.T) *schemaModel {
 	return newSchemaModel(cfg, nil)
 }
 
+// serverKey returns the columns Debezium keys a table on, as the server describes its indexes:
+// the primary key, or else the first unique index (in the server's key order, which SHOW CREATE
+// TABLE and SHOW INDEX share) whose columns are all NOT NULL.
+func serverKey(t *testing.T, d *mariadb.DB, table string) []string {
+	t.Helper()
+	var key []string
+	name, usable := "", false
+	// SHOW INDEX: Table, Non_unique, Key_name, Seq_in_index, Column_name, ..., Null (10th).
+	for _, r := range d.Query("SHOW INDEX FROM `" + table + "`") {
+		if r[2] != name {
+			if usable && len(key) > 0 {
+				return key
+			}
+			name, usable, key = r[2], r[1] == "0", nil
+		}
+		if r[9] == "YES" {
+			usable = false
+		}
+		key = append(key, r[4])
+	}
+	if usable {
+		return key
+	}
+	return nil
+}
+
 // describeServer returns each table of the database as MariaDB describes it: one line per
 // column, then the primary key and the default charset.
 func describeServer(t *testing.T, d *mariadb.DB) map[string][]string {
@@ -321,11 +347,7 @@ func describeServer(t *testing.T, d *mariadb.DB) map[string][]string {
 				lines = append(lines, columnLine(hiddenRowStart, "timestamp(6)", "", false), columnLine(hiddenRowEnd, "timestamp(6)", "", false))
 			}
 		}
-		var pk []string
-		for _, k := range d.Query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() " +
-			"AND TABLE_NAME = '" + name + "' AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX") {
-			pk = append(pk, k[0])
-		}
+		pk := serverKey(t, d, name)
 		cs, _, _ := strings.Cut(collation, "_")
 		lines = append(lines, "primary key ("+strings.Join(pk, ",")+")", "default charset "+normCharset(cs))
 		out[name] = lines
