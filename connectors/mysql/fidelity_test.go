@@ -80,7 +80,7 @@ func TestFloatPrecision(t *testing.T) {
 		{"FLOAT(24)", api.TypeFloat32, float32(3.14), float32(3.14)},
 		{"FLOAT(7,3)", api.TypeFloat64, float32(3.14), float64(float32(3.14))},
 		{"FLOAT(7,3)", api.TypeFloat64, []byte("3.140"), float64(float32(3.14))},
-		{"FLOAT(30)", api.TypeFloat64, 2.5, 2.5},
+		{"FLOAT(30)", api.TypeFloat64, 1.000000001, 1.000000001},
 		{"FLOAT(10,2) UNSIGNED", api.TypeFloat64, textValue("12345678.91"), float64(float32(12345678.91))},
 	} {
 		col := columnMapping(column(t, "c "+tc.def), defaultModes)

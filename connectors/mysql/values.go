@@ -77,11 +77,16 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema, col.Convert = api.Int64Schema, intConverter(64, unsigned, 64)
 		}
 	case "FLOAT":
-		if c.Scale.Valid || length > 24 {
-			// FLOAT(M,D), and FLOAT(p) with p > 24 (which the server stores as DOUBLE), are a
-			// double in Debezium (BinlogValueConverters: float32 only without a scale and with a
-			// length of at most 24). The binlog value is still single precision, widened as
-			// Java's Float.doubleValue does, and so is the text the snapshot reads.
+		if length > 24 && !c.Scale.Valid {
+			// FLOAT(p) with p > 24 is a DOUBLE column on the server: a double, read as one.
+			col.Schema, col.Convert = api.Float64Schema, convertFloat
+			break
+		}
+		if c.Scale.Valid {
+			// FLOAT(M,D) is a double in Debezium (BinlogValueConverters: float32 only without a
+			// scale and with a length of at most 24), but the column stays single precision:
+			// the binlog's float32 is widened as Java's Float.doubleValue does, and so is the
+			// text the snapshot reads.
 			col.Schema, col.Convert = api.Float64Schema, convertFloatAsDouble
 			break
 		}

@@ -160,7 +160,7 @@ CREATE TABLE types_late (
 INSERT INTO types_late (id, f, f_p30, f_m_d, dt2, dt2_nn, d_nn, ts_nn, e, s) VALUES
 (1, 1.25, 2.5, 3.125, '0000-00-00 00:00:00.00', '0000-00-00 00:00:00.00', '0000-00-00', '0000-00-00 00:00:00.000', 'a,b', 'p,q''r'),
 (2, -1.25, -2.5, -3.125, '2020-00-01 00:00:00.50', '2020-01-00 00:00:00.50', '2020-00-00', '2020-01-01 00:00:00.123', 'a,b', ''),
-(3, NULL, NULL, NULL, '1999-12-31 23:59:59.99', '1999-12-31 23:59:59.99', DEFAULT, DEFAULT, 'a,b', NULL);
+(3, NULL, 1.000000001, 0.001, '1999-12-31 23:59:59.99', '1999-12-31 23:59:59.99', DEFAULT, DEFAULT, 'a,b', NULL);
 
 -- 10. A last autocommit insert, so the end of the stream is recognisable.
 INSERT INTO orders (id, customer, amount, status, created) VALUES (8, 'last', 80.00, 'new', '2024-01-08 07:00:00.000');
