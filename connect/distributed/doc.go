@@ -37,7 +37,7 @@
 //     arrive as events.
 //   - REST handlers: reads answer from snapshots after reading the topics to their end (a read
 //     after a write on any worker sees it); changes go through the loop. Only the leader writes
-//     configurations; a follower returns rest.NotLeaderError and the REST layer forwards the
+//     configurations; a follower returns herder.NotLeaderError and the REST layer forwards the
 //     request with forward=true. Target states (pause, resume) are written by any worker, as in
 //     Kafka Connect.
 //

@@ -23,6 +23,7 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -30,7 +31,7 @@ import (
 // Herder runs a worker of a distributed cluster, as Kafka Connect's DistributedHerder: it keeps the
 // worker in the Kafka group named by group.id, runs the connectors and tasks the leader assigns to
 // it, reads the config topic for changes and answers the REST API. Configuration changes are
-// written by the leader only (a follower answers rest.NotLeaderError and the REST layer forwards
+// written by the leader only (a follower answers herder.NotLeaderError and the REST layer forwards
 // the request); target states may be written by any worker, as in Kafka Connect.
 //
 // One goroutine, the herder loop, applies assignments, reacts to config changes and performs
@@ -45,7 +46,7 @@ type Herder struct {
 	member   *Member
 	workerID string
 	url      string
-	info     rest.ServerInfo
+	info     herder.ServerInfo
 	log      *slog.Logger
 	client   *http.Client
 
@@ -94,7 +95,7 @@ type HerderOptions struct {
 	WorkerID string
 	// URL is this worker's advertised REST URL, which other workers forward requests to.
 	URL    string
-	Info   rest.ServerInfo
+	Info   herder.ServerInfo
 	Logger *slog.Logger
 	// WorkerLogger receives the worker's (connector and task) logs.
 	WorkerLogger *slog.Logger
@@ -204,7 +205,7 @@ func (h *Herder) awaitStable(ctx context.Context) {
 func (h *Herder) do(ctx context.Context, fn func() error) error {
 	h.awaitStable(ctx)
 	if h.stopping.Load() {
-		return rest.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes; send the request to another worker")
+		return herder.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes; send the request to another worker")
 	}
 	done := make(chan error, 1)
 	select {
@@ -212,7 +213,7 @@ func (h *Herder) do(ctx context.Context, fn func() error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-h.loopDone:
-		return rest.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes; send the request to another worker")
+		return herder.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes; send the request to another worker")
 	}
 	select {
 	case err := <-done:
@@ -352,7 +353,7 @@ func (h *Herder) onRevoked() {
 
 func (h *Herder) connectorUnassigned(c string) {
 	if h.configs.Contains(c) {
-		h.status.PutConnector(runtime.ConnectorStatus{Name: c, State: rest.StateUnassigned, WorkerID: h.workerID})
+		h.status.PutConnector(runtime.ConnectorStatus{Name: c, State: herder.StateUnassigned, WorkerID: h.workerID})
 	} else {
 		h.status.DeleteConnector(c)
 	}
@@ -365,11 +366,11 @@ func (h *Herder) startConnector(name string, snap ClusterConfig) {
 	}
 	target := snap.Target(name)
 	if err := h.worker.StartConnector(name, cfg, target, h.reconfigureFunc(name)); err != nil {
-		h.status.PutConnector(runtime.ConnectorStatus{Name: name, State: rest.StateFailed, WorkerID: h.workerID,
+		h.status.PutConnector(runtime.ConnectorStatus{Name: name, State: herder.StateFailed, WorkerID: h.workerID,
 			Trace: "could not start the connector: " + err.Error()})
 		return
 	}
-	if target == rest.TargetStarted {
+	if target == herder.TargetStarted {
 		h.requestReconfigure(name)
 	}
 }
@@ -381,23 +382,23 @@ func (h *Herder) startTask(t TaskID, snap ClusterConfig) {
 		h.log.Warn("assigned a task without a configuration; it starts after the next rebalance", "task", t.String())
 		return
 	}
-	id := rest.TaskID{Connector: t.Connector, Task: int(t.Task)}
+	id := herder.TaskID{Connector: t.Connector, Task: int(t.Task)}
 	if err := h.worker.StartTask(id, cfg, tasks[t.Task], snap.Target(t.Connector)); err != nil {
-		h.status.PutTask(runtime.TaskStatus{ID: id, State: rest.StateFailed, WorkerID: h.workerID, Trace: "could not start the task: " + err.Error()})
+		h.status.PutTask(runtime.TaskStatus{ID: id, State: herder.StateFailed, WorkerID: h.workerID, Trace: "could not start the task: " + err.Error()})
 	}
 }
 
 // ---- status listener (the worker reports here) ----
 
 // OnConnectorState implements runtime.StatusListener.
-func (h *Herder) OnConnectorState(name string, s rest.State, trace string) {
+func (h *Herder) OnConnectorState(name string, s herder.State, trace string) {
 	h.status.PutConnector(runtime.ConnectorStatus{Name: name, State: s, Trace: trace, WorkerID: h.workerID})
 }
 
 // OnTaskState implements runtime.StatusListener. A task stopped because its connector was deleted,
 // or because the connector now has fewer tasks, leaves no status behind.
-func (h *Herder) OnTaskState(id rest.TaskID, s rest.State, trace string) {
-	if s == rest.StateUnassigned && id.Task >= h.configs.TaskCount(id.Connector) {
+func (h *Herder) OnTaskState(id herder.TaskID, s herder.State, trace string) {
+	if s == herder.StateUnassigned && id.Task >= h.configs.TaskCount(id.Connector) {
 		h.status.DeleteTask(id)
 		return
 	}
@@ -454,7 +455,7 @@ func (h *Herder) onConfigEvents() {
 		case TargetStateChanged:
 			t := snap.Target(c)
 			h.worker.SetTargetState(c, t)
-			if t == rest.TargetStarted && h.runs(c) {
+			if t == herder.TargetStarted && h.runs(c) {
 				h.requestReconfigure(c)
 			}
 		case TasksCommitted:
@@ -477,7 +478,7 @@ func (h *Herder) onConfigEvents() {
 
 // restart restarts what this worker runs of a connector, as a restart request read from the
 // config topic asks (every worker processes it for its own instances).
-func (h *Herder) restart(req rest.RestartRequest, snap ClusterConfig) {
+func (h *Herder) restart(req herder.RestartRequest, snap ClusterConfig) {
 	if !snap.Contains(req.Connector) {
 		return
 	}
@@ -490,7 +491,7 @@ func (h *Herder) restart(req rest.RestartRequest, snap ClusterConfig) {
 		st, _ := h.status.Connector(c)
 		restartConn = req.ShouldRestartConnector(st.State)
 	}
-	var ids []rest.TaskID
+	var ids []herder.TaskID
 	for _, id := range h.worker.Tasks(c) {
 		st, _ := h.status.Task(id)
 		if req.ShouldRestartTask(st.State) {
@@ -502,12 +503,12 @@ func (h *Herder) restart(req rest.RestartRequest, snap ClusterConfig) {
 	}
 	if restartConn {
 		h.worker.StopConnector(c)
-		h.status.PutConnector(runtime.ConnectorStatus{Name: c, State: rest.StateRestarting, WorkerID: h.workerID})
+		h.status.PutConnector(runtime.ConnectorStatus{Name: c, State: herder.StateRestarting, WorkerID: h.workerID})
 	}
 	if len(ids) > 0 {
 		h.worker.StopTasks(ids)
 		for _, id := range ids {
-			h.status.PutTask(runtime.TaskStatus{ID: id, State: rest.StateRestarting, WorkerID: h.workerID})
+			h.status.PutTask(runtime.TaskStatus{ID: id, State: herder.StateRestarting, WorkerID: h.workerID})
 		}
 	}
 	if restartConn {
@@ -550,7 +551,7 @@ func (h *Herder) onReconfigure() {
 // from the committed ones, has the leader write them (Kafka's reconfigureConnectorTasksWithRetry).
 func (h *Herder) reconfigure(name string) {
 	snap := h.configs.Snapshot()
-	if !snap.Contains(name) || snap.Target(name) != rest.TargetStarted || !h.worker.ConnectorRunning(name) {
+	if !snap.Contains(name) || snap.Target(name) != herder.TargetStarted || !h.worker.ConnectorRunning(name) {
 		return
 	}
 	maxTasks, _ := strconv.Atoi(strings.TrimSpace(snap.Connectors[name]["tasks.max"]))
@@ -656,7 +657,7 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, cfgs []map[str
 			return err
 		}
 		if !h.configs.Contains(name) {
-			return rest.ConnectorNotFound(name)
+			return herder.ConnectorNotFound(name)
 		}
 		if err := h.configs.PutTaskConfigs(ctx, name, cfgs); err != nil {
 			return err
@@ -675,9 +676,9 @@ func (h *Herder) leaderOnly(msg string) error {
 	defer h.mu.Unlock()
 	switch {
 	case !h.assigned:
-		return rest.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance); retry in a moment")
+		return herder.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance); retry in a moment")
 	case !h.leader:
-		return &rest.NotLeaderError{Message: msg, LeaderURL: h.leaderURL}
+		return &herder.NotLeaderError{Message: msg, LeaderURL: h.leaderURL}
 	}
 	return nil
 }
@@ -698,7 +699,7 @@ func (h *Herder) Ready() bool { return h.ready.Load() }
 func (h *Herder) Plugins() *plugins.Registry { return h.plugins }
 
 // ServerInfo implements rest.Herder.
-func (h *Herder) ServerInfo(context.Context) (rest.ServerInfo, error) { return h.info, nil }
+func (h *Herder) ServerInfo(context.Context) (herder.ServerInfo, error) { return h.info, nil }
 
 // Connectors implements rest.Herder.
 func (h *Herder) Connectors(ctx context.Context) ([]string, error) {
@@ -709,85 +710,85 @@ func (h *Herder) Connectors(ctx context.Context) ([]string, error) {
 	return slices.Sorted(maps.Keys(snap.Connectors)), nil
 }
 
-func infoOf(name string, snap ClusterConfig) rest.ConnectorInfo {
-	info := rest.ConnectorInfo{Name: name, Config: maps.Clone(snap.Connectors[name]), Tasks: []rest.TaskID{}, Type: rest.ConnectorTypeSource}
+func infoOf(name string, snap ClusterConfig) herder.ConnectorInfo {
+	info := herder.ConnectorInfo{Name: name, Config: maps.Clone(snap.Connectors[name]), Tasks: []herder.TaskID{}, Type: herder.ConnectorTypeSource}
 	for i := range snap.Tasks[name] {
-		info.Tasks = append(info.Tasks, rest.TaskID{Connector: name, Task: i})
+		info.Tasks = append(info.Tasks, herder.TaskID{Connector: name, Task: i})
 	}
 	return info
 }
 
 // ConnectorInfo implements rest.Herder.
-func (h *Herder) ConnectorInfo(ctx context.Context, name string) (rest.ConnectorInfo, error) {
+func (h *Herder) ConnectorInfo(ctx context.Context, name string) (herder.ConnectorInfo, error) {
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	if !snap.Contains(name) {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorInfo{}, herder.ConnectorNotFound(name)
 	}
 	return infoOf(name, snap), nil
 }
 
 // ConnectorStatus implements rest.Herder: read from the status topic, which every worker follows.
-func (h *Herder) ConnectorStatus(ctx context.Context, name string) (rest.ConnectorStateInfo, error) {
+func (h *Herder) ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error) {
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.ConnectorStateInfo{}, err
+		return herder.ConnectorStateInfo{}, err
 	}
 	if err := h.status.Sync(ctx); err != nil {
-		return rest.ConnectorStateInfo{}, err
+		return herder.ConnectorStateInfo{}, err
 	}
 	cs, ok := h.status.Connector(name)
 	if !ok || !snap.Contains(name) {
-		return rest.ConnectorStateInfo{}, rest.NotFound("No status found for connector %s", name)
+		return herder.ConnectorStateInfo{}, herder.NotFound("No status found for connector %s", name)
 	}
-	out := rest.ConnectorStateInfo{Name: name, Type: rest.ConnectorTypeSource,
-		Connector: rest.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []rest.TaskState{}}
+	out := herder.ConnectorStateInfo{Name: name, Type: herder.ConnectorTypeSource,
+		Connector: herder.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []herder.TaskState{}}
 	n := len(snap.Tasks[name])
 	for _, ts := range h.status.Tasks(name) {
 		if ts.ID.Task < n {
-			out.Tasks = append(out.Tasks, rest.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
+			out.Tasks = append(out.Tasks, herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
 		}
 	}
 	return out, nil
 }
 
 // TaskStatus implements rest.Herder.
-func (h *Herder) TaskStatus(ctx context.Context, id rest.TaskID) (rest.TaskState, error) {
+func (h *Herder) TaskStatus(ctx context.Context, id herder.TaskID) (herder.TaskState, error) {
 	if err := h.status.Sync(ctx); err != nil {
-		return rest.TaskState{}, err
+		return herder.TaskState{}, err
 	}
 	ts, ok := h.status.Task(id)
 	if !ok {
-		return rest.TaskState{}, rest.NotFound("No status found for task %s", id)
+		return herder.TaskState{}, herder.NotFound("No status found for task %s", id)
 	}
-	return rest.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
+	return herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
 }
 
 // TaskConfigs implements rest.Herder.
-func (h *Herder) TaskConfigs(ctx context.Context, name string) ([]rest.TaskInfo, error) {
+func (h *Herder) TaskConfigs(ctx context.Context, name string) ([]herder.TaskInfo, error) {
 	snap, err := h.fresh(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !snap.Contains(name) {
-		return nil, rest.ConnectorNotFound(name)
+		return nil, herder.ConnectorNotFound(name)
 	}
-	out := make([]rest.TaskInfo, 0, len(snap.Tasks[name]))
+	out := make([]herder.TaskInfo, 0, len(snap.Tasks[name]))
 	for i, tc := range snap.Tasks[name] {
-		out = append(out, rest.TaskInfo{ID: rest.TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)})
+		out = append(out, herder.TaskInfo{ID: herder.TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)})
 	}
 	return out, nil
 }
 
 // ValidateConnectorConfig implements rest.Herder.
-func (h *Herder) ValidateConnectorConfig(_ context.Context, config map[string]string) (rest.ConfigInfos, error) {
+func (h *Herder) ValidateConnectorConfig(_ context.Context, config map[string]string) (herder.ConfigInfos, error) {
 	return runtime.Validate(h.plugins, config)
 }
 
 // ConnectorPluginConfig implements rest.Herder.
-func (h *Herder) ConnectorPluginConfig(_ context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
+func (h *Herder) ConnectorPluginConfig(_ context.Context, plugin string) ([]herder.ConfigKeyInfo, error) {
 	return runtime.PluginConfig(h.plugins, plugin)
 }
 
@@ -798,7 +799,7 @@ func (h *Herder) ConnectorActiveTopics(ctx context.Context, name string) ([]stri
 		return nil, err
 	}
 	if !snap.Contains(name) {
-		return nil, rest.ConnectorNotFound(name)
+		return nil, herder.ConnectorNotFound(name)
 	}
 	if err := h.status.Sync(ctx); err != nil {
 		return nil, err
@@ -813,7 +814,7 @@ func (h *Herder) ResetConnectorActiveTopics(ctx context.Context, name string) er
 		return err
 	}
 	if !snap.Contains(name) {
-		return rest.ConnectorNotFound(name)
+		return herder.ConnectorNotFound(name)
 	}
 	if err := h.status.Sync(ctx); err != nil {
 		return err
@@ -825,25 +826,25 @@ func (h *Herder) ResetConnectorActiveTopics(ctx context.Context, name string) er
 // ---- REST: changes ----
 
 // PutConnectorConfig implements rest.Herder (leader only).
-func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, initial rest.TargetState, allowReplace bool) (rest.ConnectorInfo, bool, error) {
+func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, initial herder.TargetState, allowReplace bool) (herder.ConnectorInfo, bool, error) {
 	h.awaitStable(ctx)
 	if err := h.leaderOnly("Only the leader can set connector configs."); err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	config = h.plugins.Unmask(config, snap.Connectors[name])
 	// Validation may take time (a connector may reach its database); it runs outside the loop.
 	infos, err := runtime.Validate(h.plugins, config)
 	if err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	if infos.ErrorCount > 0 {
-		return rest.ConnectorInfo{}, false, runtime.InvalidConfigError(infos)
+		return herder.ConnectorInfo{}, false, runtime.InvalidConfigError(infos)
 	}
-	var info rest.ConnectorInfo
+	var info herder.ConnectorInfo
 	var created bool
 	err = h.do(ctx, func() error {
 		if err := h.leaderOnly("Only the leader can set connector configs."); err != nil {
@@ -852,10 +853,10 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 		snap := h.configs.Snapshot()
 		exists := snap.Contains(name)
 		if exists && !allowReplace {
-			return rest.Conflict("Connector %s already exists", name)
+			return herder.Conflict("Connector %s already exists", name)
 		}
-		var target rest.TargetState
-		if !exists && initial != "" && initial != rest.TargetStarted {
+		var target herder.TargetState
+		if !exists && initial != "" && initial != herder.TargetStarted {
 			target = initial
 		}
 		if err := h.configs.PutConnectorConfig(ctx, name, config, target); err != nil {
@@ -867,24 +868,24 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 		return nil
 	})
 	if err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	return info, created, nil
 }
 
 // PatchConnectorConfig implements rest.Herder (leader only).
-func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
+func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
 	h.awaitStable(ctx)
 	if err := h.leaderOnly("Only the leader can set connector configs."); err != nil {
-		return rest.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	old, ok := snap.Connectors[name]
 	if !ok {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorInfo{}, herder.ConnectorNotFound(name)
 	}
 	cfg := maps.Clone(old)
 	for k, v := range patch {
@@ -895,7 +896,7 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 		}
 	}
 	if n, ok := cfg["name"]; ok && n != name {
-		return rest.ConnectorInfo{}, rest.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+		return herder.ConnectorInfo{}, herder.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
 	}
 	cfg["name"] = name
 	info, _, err := h.PutConnectorConfig(ctx, name, cfg, "", true)
@@ -910,7 +911,7 @@ func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
 			return err
 		}
 		if !h.configs.Contains(name) {
-			return rest.ConnectorNotFound(name)
+			return herder.ConnectorNotFound(name)
 		}
 		if err := h.configs.RemoveConnector(ctx, name); err != nil {
 			return err
@@ -920,13 +921,13 @@ func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
 	})
 }
 
-func (h *Herder) putTarget(ctx context.Context, name string, target rest.TargetState) error {
+func (h *Herder) putTarget(ctx context.Context, name string, target herder.TargetState) error {
 	snap, err := h.fresh(ctx)
 	if err != nil {
 		return err
 	}
 	if !snap.Contains(name) {
-		return rest.NotFound("Unknown connector %s", name)
+		return herder.NotFound("Unknown connector %s", name)
 	}
 	if err := h.configs.PutTargetState(ctx, name, target); err != nil {
 		return err
@@ -937,12 +938,12 @@ func (h *Herder) putTarget(ctx context.Context, name string, target rest.TargetS
 
 // PauseConnector implements rest.Herder; any worker writes the target state, as in Kafka Connect.
 func (h *Herder) PauseConnector(ctx context.Context, name string) error {
-	return h.putTarget(ctx, name, rest.TargetPaused)
+	return h.putTarget(ctx, name, herder.TargetPaused)
 }
 
 // ResumeConnector implements rest.Herder; any worker writes the target state, as in Kafka Connect.
 func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
-	return h.putTarget(ctx, name, rest.TargetStarted)
+	return h.putTarget(ctx, name, herder.TargetStarted)
 }
 
 // StopConnector implements rest.Herder (leader only): the task configurations are emptied first,
@@ -951,7 +952,7 @@ func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
 func (h *Herder) StopConnector(ctx context.Context, name string) error {
 	return h.do(ctx, func() error {
 		if !h.configs.Contains(name) {
-			return rest.ConnectorNotFound(name)
+			return herder.ConnectorNotFound(name)
 		}
 		if err := h.leaderOnly("Only the leader can transition connectors to the STOPPED state."); err != nil {
 			return err
@@ -959,10 +960,10 @@ func (h *Herder) StopConnector(ctx context.Context, name string) error {
 		if err := h.configs.PutTaskConfigs(ctx, name, nil); err != nil {
 			return err
 		}
-		if err := h.configs.PutTargetState(ctx, name, rest.TargetStopped); err != nil {
+		if err := h.configs.PutTargetState(ctx, name, herder.TargetStopped); err != nil {
 			return err
 		}
-		h.log.Info("connector target state changed", "connector", name, "target", rest.TargetStopped)
+		h.log.Info("connector target state changed", "connector", name, "target", herder.TargetStopped)
 		return nil
 	})
 }
@@ -985,11 +986,11 @@ func (h *Herder) elsewhere(connector string, task int, what string) error {
 	defer h.mu.Unlock()
 	if h.leader && h.assigned {
 		if u := h.ownerURL(connector, task); u != "" && u != h.url {
-			return &rest.NotLeaderError{Message: "Cannot restart " + what + " since it is not assigned to this member", LeaderURL: u}
+			return &herder.NotLeaderError{Message: "Cannot restart " + what + " since it is not assigned to this member", LeaderURL: u}
 		}
-		return rest.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance): %s is not assigned to any worker right now", what)
+		return herder.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance): %s is not assigned to any worker right now", what)
 	}
-	return &rest.NotLeaderError{Message: "Cannot restart " + what + " since it is not assigned to this member", LeaderURL: h.leaderURL}
+	return &herder.NotLeaderError{Message: "Cannot restart " + what + " since it is not assigned to this member", LeaderURL: h.leaderURL}
 }
 
 // RestartConnector implements rest.Herder: the worker running the connector restarts it; others
@@ -998,7 +999,7 @@ func (h *Herder) RestartConnector(ctx context.Context, name string) error {
 	return h.do(ctx, func() error {
 		snap := h.configs.Snapshot()
 		if !snap.Contains(name) {
-			return rest.ConnectorNotFound(name)
+			return herder.ConnectorNotFound(name)
 		}
 		if !h.runs(name) {
 			return h.elsewhere(name, -1, "connector "+name)
@@ -1011,19 +1012,19 @@ func (h *Herder) RestartConnector(ctx context.Context, name string) error {
 
 // RestartTask implements rest.Herder: the worker running the task restarts it; others have the
 // request forwarded there.
-func (h *Herder) RestartTask(ctx context.Context, id rest.TaskID) error {
+func (h *Herder) RestartTask(ctx context.Context, id herder.TaskID) error {
 	return h.do(ctx, func() error {
 		snap := h.configs.Snapshot()
 		if !snap.Contains(id.Connector) {
-			return rest.ConnectorNotFound(id.Connector)
+			return herder.ConnectorNotFound(id.Connector)
 		}
 		if id.Task < 0 || id.Task >= len(snap.Tasks[id.Connector]) {
-			return rest.NotFound("Task %s not found", id)
+			return herder.NotFound("Task %s not found", id)
 		}
 		if !slices.Contains(h.worker.Tasks(id.Connector), id) {
 			return h.elsewhere(id.Connector, id.Task, "task "+id.String())
 		}
-		h.worker.StopTasks([]rest.TaskID{id})
+		h.worker.StopTasks([]herder.TaskID{id})
 		h.startTask(TaskID{Connector: id.Connector, Task: int32(id.Task)}, snap)
 		return nil
 	})
@@ -1032,26 +1033,26 @@ func (h *Herder) RestartTask(ctx context.Context, id rest.TaskID) error {
 // RestartConnectorAndTasks implements rest.Herder (leader only): the request is written to the
 // config topic, every worker restarts what it runs of the connector, and the answer is the
 // status with the instances to be restarted shown as RESTARTING.
-func (h *Herder) RestartConnectorAndTasks(ctx context.Context, req rest.RestartRequest) (rest.ConnectorStateInfo, error) {
-	var plan rest.ConnectorStateInfo
+func (h *Herder) RestartConnectorAndTasks(ctx context.Context, req herder.RestartRequest) (herder.ConnectorStateInfo, error) {
+	var plan herder.ConnectorStateInfo
 	err := h.do(ctx, func() error {
 		if err := h.leaderOnly("Only the leader can process restart requests."); err != nil {
 			return err
 		}
 		if !h.configs.Contains(req.Connector) {
-			return rest.NotFound("Unknown connector: %s", req.Connector)
+			return herder.NotFound("Unknown connector: %s", req.Connector)
 		}
 		var err error
 		plan, err = h.ConnectorStatus(ctx, req.Connector)
 		if err != nil {
-			return rest.NotFound("Status for connector %s not found", req.Connector)
+			return herder.NotFound("Status for connector %s not found", req.Connector)
 		}
 		if req.ShouldRestartConnector(plan.Connector.State) {
-			plan.Connector.State = rest.StateRestarting
+			plan.Connector.State = herder.StateRestarting
 		}
 		for i := range plan.Tasks {
 			if req.ShouldRestartTask(plan.Tasks[i].State) {
-				plan.Tasks[i].State = rest.StateRestarting
+				plan.Tasks[i].State = herder.StateRestarting
 			}
 		}
 		return h.configs.PutRestartRequest(ctx, req)
@@ -1062,19 +1063,19 @@ func (h *Herder) RestartConnectorAndTasks(ctx context.Context, req rest.RestartR
 // ---- REST: offsets ----
 
 // ConnectorOffsets implements rest.Herder; any worker reads the offsets topic.
-func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (rest.ConnectorOffsets, error) {
+func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (herder.ConnectorOffsets, error) {
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.ConnectorOffsets{}, err
+		return herder.ConnectorOffsets{}, err
 	}
 	if !snap.Contains(name) {
-		return rest.ConnectorOffsets{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorOffsets{}, herder.ConnectorNotFound(name)
 	}
 	list, err := h.offsets.List(ctx, name)
 	if err != nil {
-		return rest.ConnectorOffsets{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
+		return herder.ConnectorOffsets{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
 	}
-	return rest.FromPartitionOffsets(list), nil
+	return herder.FromPartitionOffsets(list), nil
 }
 
 // modifiable checks, on the leader, that a connector's offsets may change: it exists, is STOPPED
@@ -1088,17 +1089,17 @@ func (h *Herder) modifiable(ctx context.Context, name string) (map[string]string
 		return nil, err
 	}
 	if !snap.Contains(name) {
-		return nil, rest.ConnectorNotFound(name)
+		return nil, herder.ConnectorNotFound(name)
 	}
-	if snap.Target(name) != rest.TargetStopped || len(snap.Tasks[name]) != 0 || len(h.worker.Tasks(name)) != 0 {
-		return nil, rest.BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	if snap.Target(name) != herder.TargetStopped || len(snap.Tasks[name]) != 0 || len(h.worker.Tasks(name)) != 0 {
+		return nil, herder.BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 	}
 	return snap.Connectors[name], nil
 }
 
 // AlterConnectorOffsets implements rest.Herder (leader only).
-func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, req rest.ConnectorOffsets) (rest.Message, error) {
-	var msg rest.Message
+func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, req herder.ConnectorOffsets) (herder.Message, error) {
+	var msg herder.Message
 	err := h.do(ctx, func() error {
 		cfg, err := h.modifiable(ctx, name)
 		if err != nil {
@@ -1111,7 +1112,7 @@ func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, req res
 		if p, ok := h.plugins.Lookup(cfg["connector.class"]); ok {
 			if alt, ok := p.New().(runtime.OffsetAlterer); ok {
 				if err := runtime.Safely(func() error { return alt.AlterOffsets(maps.Clone(cfg), entries) }); err != nil {
-					return rest.BadRequest("The connector %s refused the offsets: %v", name, err)
+					return herder.BadRequest("The connector %s refused the offsets: %v", name, err)
 				}
 			}
 		}
@@ -1119,15 +1120,15 @@ func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, req res
 			return fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
 		}
 		h.log.Info("offsets altered", "connector", name, "partitions", len(entries))
-		msg = rest.Message{Message: runtime.MsgOffsetsAltered}
+		msg = herder.Message{Message: runtime.MsgOffsetsAltered}
 		return nil
 	})
 	return msg, err
 }
 
 // ResetConnectorOffsets implements rest.Herder (leader only).
-func (h *Herder) ResetConnectorOffsets(ctx context.Context, name string) (rest.Message, error) {
-	var msg rest.Message
+func (h *Herder) ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error) {
+	var msg herder.Message
 	err := h.do(ctx, func() error {
 		if _, err := h.modifiable(ctx, name); err != nil {
 			return err
@@ -1146,20 +1147,20 @@ func (h *Herder) ResetConnectorOffsets(ctx context.Context, name string) (rest.M
 			}
 		}
 		h.log.Info("offsets reset", "connector", name, "partitions", len(parts))
-		msg = rest.Message{Message: runtime.MsgOffsetsReset}
+		msg = herder.Message{Message: runtime.MsgOffsetsReset}
 		return nil
 	})
 	return msg, err
 }
 
 // ConnectorOffsetHistory implements rest.Herder.
-func (h *Herder) ConnectorOffsetHistory(ctx context.Context, name string) (rest.OffsetHistory, error) {
+func (h *Herder) ConnectorOffsetHistory(ctx context.Context, name string) (herder.OffsetHistory, error) {
 	snap, err := h.fresh(ctx)
 	if err != nil {
-		return rest.OffsetHistory{}, err
+		return herder.OffsetHistory{}, err
 	}
 	if !snap.Contains(name) {
-		return rest.OffsetHistory{}, rest.ConnectorNotFound(name)
+		return herder.OffsetHistory{}, herder.ConnectorNotFound(name)
 	}
 	return runtime.OffsetHistory(ctx, h.offsets, name)
 }
@@ -1189,8 +1190,8 @@ func (h *Herder) Handler(api http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), rest.DefaultRequestTimeout)
 		defer cancel()
 		err := h.PutTaskConfigs(ctx, name, cfgs)
-		var re *rest.Error
-		var nl *rest.NotLeaderError
+		var re *herder.Error
+		var nl *herder.NotLeaderError
 		switch {
 		case err == nil:
 			w.WriteHeader(http.StatusNoContent)

@@ -7,7 +7,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
 
@@ -22,7 +22,7 @@ const (
 
 // InvalidConfigError is the 400 error for a configuration that failed validation, listing every
 // error as Kafka Connect does.
-func InvalidConfigError(infos rest.ConfigInfos) error { return invalidConfig(infos) }
+func InvalidConfigError(infos herder.ConfigInfos) error { return invalidConfig(infos) }
 
 // CheckOffsets refuses an offsets PATCH body Kafka Connect refuses (partition and offset maps of
 // primitive values; every entry has a partition).

@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -127,10 +128,10 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	info := rest.ServerInfo{Version: o.Version, Commit: commit(), KafkaClusterID: clusterID}
-	herder := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
+	info := herder.ServerInfo{Version: o.Version, Commit: commit(), KafkaClusterID: clusterID}
+	hd := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
 		Info: info, Logger: o.Loggers.Logger("io.connectd.runtime.standalone.StandaloneHerder")})
-	server := rest.NewServer(rest.Options{Herder: herder, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
 
 	var serving sync.WaitGroup
 	for _, ln := range listeners {
@@ -151,7 +152,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		stopped := make(chan struct{})
 		go func() {
 			defer close(stopped)
-			herder.Stop()
+			hd.Stop()
 			fctx, cancel := context.WithTimeout(context.Background(), worker.flushTimeout)
 			if err := producer.Flush(fctx); err != nil {
 				log.Warn("records were still unacknowledged when the producer closed", "error", err)
@@ -175,12 +176,12 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 
 	for _, c := range o.Connectors {
 		name := c["name"]
-		if _, _, err := herder.PutConnectorConfig(ctx, name, c, "", false); err != nil {
+		if _, _, err := hd.PutConnectorConfig(ctx, name, c, "", false); err != nil {
 			shutdown()
 			return &ConnectorConfigError{Name: name, Err: err}
 		}
 	}
-	herder.SetReady()
+	hd.SetReady()
 	if o.OnReady != nil {
 		o.OnReady(addrs)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -37,7 +37,7 @@ type OffsetAlterer interface {
 // connState is the stored configuration of one connector.
 type connState struct {
 	config map[string]string
-	target rest.TargetState
+	target herder.TargetState
 	tasks  []map[string]string
 }
 
@@ -52,7 +52,7 @@ type StandaloneHerder struct {
 	status   StatusStore
 	log      *slog.Logger
 	workerID string
-	info     rest.ServerInfo
+	info     herder.ServerInfo
 
 	mu sync.Mutex // serialises changes
 
@@ -71,7 +71,7 @@ type HerderOptions struct {
 	Plugins  *plugins.Registry
 	Status   StatusStore
 	WorkerID string
-	Info     rest.ServerInfo
+	Info     herder.ServerInfo
 	Logger   *slog.Logger
 }
 
@@ -100,11 +100,11 @@ type statusRecorder struct {
 	workerID string
 }
 
-func (r statusRecorder) OnConnectorState(name string, s rest.State, trace string) {
+func (r statusRecorder) OnConnectorState(name string, s herder.State, trace string) {
 	r.status.PutConnector(ConnectorStatus{Name: name, State: s, Trace: trace, WorkerID: r.workerID})
 }
 
-func (r statusRecorder) OnTaskState(id rest.TaskID, s rest.State, trace string) {
+func (r statusRecorder) OnTaskState(id herder.TaskID, s herder.State, trace string) {
 	r.status.PutTask(TaskStatus{ID: id, State: s, Trace: trace, WorkerID: r.workerID})
 }
 
@@ -120,7 +120,7 @@ func (h *StandaloneHerder) Ready() bool { return h.ready.Load() }
 func (h *StandaloneHerder) Plugins() *plugins.Registry { return h.plugins }
 
 // ServerInfo implements rest.Herder.
-func (h *StandaloneHerder) ServerInfo(context.Context) (rest.ServerInfo, error) { return h.info, nil }
+func (h *StandaloneHerder) ServerInfo(context.Context) (herder.ServerInfo, error) { return h.info, nil }
 
 // Stop stops every connector and task (tasks first, each bounded by
 // task.shutdown.graceful.timeout.ms, their offsets committed) and refuses later changes.
@@ -160,73 +160,73 @@ func (h *StandaloneHerder) Connectors(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func infoOf(name string, c connState) rest.ConnectorInfo {
-	info := rest.ConnectorInfo{Name: name, Config: maps.Clone(c.config), Tasks: make([]rest.TaskID, 0, len(c.tasks)), Type: rest.ConnectorTypeSource}
+func infoOf(name string, c connState) herder.ConnectorInfo {
+	info := herder.ConnectorInfo{Name: name, Config: maps.Clone(c.config), Tasks: make([]herder.TaskID, 0, len(c.tasks)), Type: herder.ConnectorTypeSource}
 	for i := range c.tasks {
-		info.Tasks = append(info.Tasks, rest.TaskID{Connector: name, Task: i})
+		info.Tasks = append(info.Tasks, herder.TaskID{Connector: name, Task: i})
 	}
 	return info
 }
 
 // ConnectorInfo implements rest.Herder.
-func (h *StandaloneHerder) ConnectorInfo(_ context.Context, name string) (rest.ConnectorInfo, error) {
+func (h *StandaloneHerder) ConnectorInfo(_ context.Context, name string) (herder.ConnectorInfo, error) {
 	c, ok := h.snapshot(name)
 	if !ok {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorInfo{}, herder.ConnectorNotFound(name)
 	}
 	return infoOf(name, c), nil
 }
 
 // ConnectorStatus implements rest.Herder.
-func (h *StandaloneHerder) ConnectorStatus(_ context.Context, name string) (rest.ConnectorStateInfo, error) {
+func (h *StandaloneHerder) ConnectorStatus(_ context.Context, name string) (herder.ConnectorStateInfo, error) {
 	cs, ok := h.status.Connector(name)
 	if !ok {
-		return rest.ConnectorStateInfo{}, rest.NotFound("No status found for connector %s", name)
+		return herder.ConnectorStateInfo{}, herder.NotFound("No status found for connector %s", name)
 	}
-	out := rest.ConnectorStateInfo{Name: name, Type: rest.ConnectorTypeSource,
-		Connector: rest.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []rest.TaskState{}}
+	out := herder.ConnectorStateInfo{Name: name, Type: herder.ConnectorTypeSource,
+		Connector: herder.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []herder.TaskState{}}
 	for _, ts := range h.status.Tasks(name) {
-		out.Tasks = append(out.Tasks, rest.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
+		out.Tasks = append(out.Tasks, herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
 	}
 	return out, nil
 }
 
 // TaskStatus implements rest.Herder.
-func (h *StandaloneHerder) TaskStatus(_ context.Context, id rest.TaskID) (rest.TaskState, error) {
+func (h *StandaloneHerder) TaskStatus(_ context.Context, id herder.TaskID) (herder.TaskState, error) {
 	ts, ok := h.status.Task(id)
 	if !ok {
-		return rest.TaskState{}, rest.NotFound("No status found for task %s", id)
+		return herder.TaskState{}, herder.NotFound("No status found for task %s", id)
 	}
-	return rest.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
+	return herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
 }
 
 // TaskConfigs implements rest.Herder.
-func (h *StandaloneHerder) TaskConfigs(_ context.Context, name string) ([]rest.TaskInfo, error) {
+func (h *StandaloneHerder) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo, error) {
 	c, ok := h.snapshot(name)
 	if !ok {
-		return nil, rest.ConnectorNotFound(name)
+		return nil, herder.ConnectorNotFound(name)
 	}
-	out := make([]rest.TaskInfo, 0, len(c.tasks))
+	out := make([]herder.TaskInfo, 0, len(c.tasks))
 	for i, tc := range c.tasks {
-		out = append(out, rest.TaskInfo{ID: rest.TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)})
+		out = append(out, herder.TaskInfo{ID: herder.TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)})
 	}
 	return out, nil
 }
 
 // ValidateConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) ValidateConnectorConfig(_ context.Context, config map[string]string) (rest.ConfigInfos, error) {
+func (h *StandaloneHerder) ValidateConnectorConfig(_ context.Context, config map[string]string) (herder.ConfigInfos, error) {
 	return Validate(h.plugins, config)
 }
 
 // ConnectorPluginConfig implements rest.Herder.
-func (h *StandaloneHerder) ConnectorPluginConfig(_ context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
+func (h *StandaloneHerder) ConnectorPluginConfig(_ context.Context, plugin string) ([]herder.ConfigKeyInfo, error) {
 	return PluginConfig(h.plugins, plugin)
 }
 
 // ConnectorActiveTopics implements rest.Herder.
 func (h *StandaloneHerder) ConnectorActiveTopics(_ context.Context, name string) ([]string, error) {
 	if _, ok := h.snapshot(name); !ok {
-		return nil, rest.ConnectorNotFound(name)
+		return nil, herder.ConnectorNotFound(name)
 	}
 	return h.status.Topics(name), nil
 }
@@ -234,7 +234,7 @@ func (h *StandaloneHerder) ConnectorActiveTopics(_ context.Context, name string)
 // ResetConnectorActiveTopics implements rest.Herder.
 func (h *StandaloneHerder) ResetConnectorActiveTopics(_ context.Context, name string) error {
 	if _, ok := h.snapshot(name); !ok {
-		return rest.ConnectorNotFound(name)
+		return herder.ConnectorNotFound(name)
 	}
 	h.status.ResetTopics(name)
 	return nil
@@ -247,15 +247,15 @@ func (h *StandaloneHerder) lock() error {
 	h.mu.Lock()
 	if h.stopped.Load() {
 		h.mu.Unlock()
-		return rest.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes")
+		return herder.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes")
 	}
 	return nil
 }
 
 // PutConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, config map[string]string, initial rest.TargetState, allowReplace bool) (rest.ConnectorInfo, bool, error) {
+func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, config map[string]string, initial herder.TargetState, allowReplace bool) (herder.ConnectorInfo, bool, error) {
 	if err := h.lock(); err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	defer h.mu.Unlock()
 	old, exists := h.snapshot(name)
@@ -266,15 +266,15 @@ func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, co
 	}
 	infos, err := Validate(h.plugins, config)
 	if err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	if infos.ErrorCount > 0 {
-		return rest.ConnectorInfo{}, false, invalidConfig(infos)
+		return herder.ConnectorInfo{}, false, invalidConfig(infos)
 	}
 	if exists && !allowReplace {
-		return rest.ConnectorInfo{}, false, rest.Conflict("Connector %s already exists", name)
+		return herder.ConnectorInfo{}, false, herder.Conflict("Connector %s already exists", name)
 	}
-	target := rest.TargetStarted
+	target := herder.TargetStarted
 	if exists {
 		// A new configuration restarts the connector and its tasks, in the target state it had.
 		target = old.target
@@ -286,7 +286,7 @@ func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, co
 	h.setConfig(name, &connState{config: config, target: target})
 	h.log.Info("connector configuration stored", "connector", name, "created", !exists, "target", target, "config", h.plugins.Mask(config))
 	if err := h.worker.StartConnector(name, config, target, h.reconfigureFunc(name)); err != nil {
-		return rest.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	h.updateTasksLocked(name)
 	c, _ := h.snapshot(name)
@@ -294,10 +294,10 @@ func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, co
 }
 
 // PatchConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
+func (h *StandaloneHerder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
 	c, ok := h.snapshot(name)
 	if !ok {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorInfo{}, herder.ConnectorNotFound(name)
 	}
 	cfg := maps.Clone(c.config)
 	for k, v := range patch {
@@ -308,7 +308,7 @@ func (h *StandaloneHerder) PatchConnectorConfig(ctx context.Context, name string
 		}
 	}
 	if n, ok := cfg["name"]; ok && n != name {
-		return rest.ConnectorInfo{}, rest.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+		return herder.ConnectorInfo{}, herder.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
 	}
 	cfg["name"] = name
 	info, _, err := h.PutConnectorConfig(ctx, name, cfg, "", true)
@@ -329,7 +329,7 @@ func (h *StandaloneHerder) DeleteConnector(_ context.Context, name string) error
 	defer h.mu.Unlock()
 	c, ok := h.snapshot(name)
 	if !ok {
-		return rest.ConnectorNotFound(name)
+		return herder.ConnectorNotFound(name)
 	}
 	h.stopTasksLocked(name, c)
 	h.worker.StopConnector(name)
@@ -342,10 +342,10 @@ func (h *StandaloneHerder) DeleteConnector(_ context.Context, name string) error
 	return nil
 }
 
-func (h *StandaloneHerder) taskIDs(name string, n int) []rest.TaskID {
-	ids := make([]rest.TaskID, n)
+func (h *StandaloneHerder) taskIDs(name string, n int) []herder.TaskID {
+	ids := make([]herder.TaskID, n)
 	for i := range ids {
-		ids[i] = rest.TaskID{Connector: name, Task: i}
+		ids[i] = herder.TaskID{Connector: name, Task: i}
 	}
 	return ids
 }
@@ -389,7 +389,7 @@ func (h *StandaloneHerder) reconfigureFunc(name string) func() {
 // differ from the stored ones, replaces its tasks (Kafka's updateConnectorTasks).
 func (h *StandaloneHerder) updateTasksLocked(name string) {
 	c, ok := h.snapshot(name)
-	if !ok || c.target != rest.TargetStarted || !h.worker.ConnectorRunning(name) {
+	if !ok || c.target != herder.TargetStarted || !h.worker.ConnectorRunning(name) {
 		return
 	}
 	maxTasks, _ := strconv.Atoi(strings.TrimSpace(c.config["tasks.max"]))
@@ -408,13 +408,13 @@ func (h *StandaloneHerder) updateTasksLocked(name string) {
 	h.startTasksLocked(name, c.config, cfgs, h.taskIDs(name, len(cfgs)), c.target)
 }
 
-func (h *StandaloneHerder) startTasksLocked(name string, config map[string]string, cfgs []map[string]string, ids []rest.TaskID, target rest.TargetState) {
+func (h *StandaloneHerder) startTasksLocked(name string, config map[string]string, cfgs []map[string]string, ids []herder.TaskID, target herder.TargetState) {
 	for _, id := range ids {
 		if id.Task >= len(cfgs) {
 			continue
 		}
 		if err := h.worker.StartTask(id, config, cfgs[id.Task], target); err != nil {
-			h.status.PutTask(TaskStatus{ID: id, State: rest.StateFailed, WorkerID: h.workerID, Trace: "could not start the task: " + err.Error()})
+			h.status.PutTask(TaskStatus{ID: id, State: herder.StateFailed, WorkerID: h.workerID, Trace: "could not start the task: " + err.Error()})
 		}
 	}
 }
@@ -423,7 +423,7 @@ func tasksEqual(a, b []map[string]string) bool {
 	return slices.EqualFunc(a, b, func(x, y map[string]string) bool { return maps.Equal(x, y) })
 }
 
-func (h *StandaloneHerder) setTarget(name string, target rest.TargetState, notFound func(string) error) error {
+func (h *StandaloneHerder) setTarget(name string, target herder.TargetState, notFound func(string) error) error {
 	if err := h.lock(); err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ func (h *StandaloneHerder) setTarget(name string, target rest.TargetState, notFo
 	if !ok {
 		return notFound(name)
 	}
-	if target == rest.TargetStopped {
+	if target == herder.TargetStopped {
 		// STOPPED shuts the tasks down and drops their configurations: the connector has none
 		// until it is resumed, which is what lets its offsets be changed safely.
 		h.stopTasksLocked(name, c)
@@ -441,28 +441,28 @@ func (h *StandaloneHerder) setTarget(name string, target rest.TargetState, notFo
 	c.target = target
 	h.setConfig(name, &connState{config: c.config, target: target, tasks: c.tasks})
 	h.worker.SetTargetState(name, target)
-	if target == rest.TargetStarted {
+	if target == herder.TargetStarted {
 		h.updateTasksLocked(name)
 	}
 	h.log.Info("connector target state changed", "connector", name, "target", target)
 	return nil
 }
 
-func unknownConnector(name string) error { return rest.NotFound("Unknown connector %s", name) }
+func unknownConnector(name string) error { return herder.NotFound("Unknown connector %s", name) }
 
 // PauseConnector implements rest.Herder.
 func (h *StandaloneHerder) PauseConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetPaused, unknownConnector)
+	return h.setTarget(name, herder.TargetPaused, unknownConnector)
 }
 
 // ResumeConnector implements rest.Herder.
 func (h *StandaloneHerder) ResumeConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetStarted, unknownConnector)
+	return h.setTarget(name, herder.TargetStarted, unknownConnector)
 }
 
 // StopConnector implements rest.Herder.
 func (h *StandaloneHerder) StopConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetStopped, func(n string) error { return rest.ConnectorNotFound(n) })
+	return h.setTarget(name, herder.TargetStopped, func(n string) error { return herder.ConnectorNotFound(n) })
 }
 
 // RestartConnector implements rest.Herder: the connector instance only, then its task configs
@@ -474,7 +474,7 @@ func (h *StandaloneHerder) RestartConnector(_ context.Context, name string) erro
 	defer h.mu.Unlock()
 	c, ok := h.snapshot(name)
 	if !ok {
-		return rest.ConnectorNotFound(name)
+		return herder.ConnectorNotFound(name)
 	}
 	h.worker.StopConnector(name)
 	if err := h.worker.StartConnector(name, c.config, c.target, h.reconfigureFunc(name)); err != nil {
@@ -485,43 +485,43 @@ func (h *StandaloneHerder) RestartConnector(_ context.Context, name string) erro
 }
 
 // RestartConnectorAndTasks implements rest.Herder.
-func (h *StandaloneHerder) RestartConnectorAndTasks(ctx context.Context, req rest.RestartRequest) (rest.ConnectorStateInfo, error) {
+func (h *StandaloneHerder) RestartConnectorAndTasks(ctx context.Context, req herder.RestartRequest) (herder.ConnectorStateInfo, error) {
 	if err := h.lock(); err != nil {
-		return rest.ConnectorStateInfo{}, err
+		return herder.ConnectorStateInfo{}, err
 	}
 	defer h.mu.Unlock()
 	c, ok := h.snapshot(req.Connector)
 	if !ok {
-		return rest.ConnectorStateInfo{}, rest.NotFound("Unknown connector: %s", req.Connector)
+		return herder.ConnectorStateInfo{}, herder.NotFound("Unknown connector: %s", req.Connector)
 	}
 	plan, err := h.ConnectorStatus(ctx, req.Connector)
 	if err != nil {
-		return rest.ConnectorStateInfo{}, rest.NotFound("Status for connector %s not found", req.Connector)
+		return herder.ConnectorStateInfo{}, herder.NotFound("Status for connector %s not found", req.Connector)
 	}
 	restartConnector := req.ShouldRestartConnector(plan.Connector.State)
 	if restartConnector {
-		plan.Connector.State = rest.StateRestarting
+		plan.Connector.State = herder.StateRestarting
 	}
-	var ids []rest.TaskID
+	var ids []herder.TaskID
 	for i := range plan.Tasks {
 		if req.ShouldRestartTask(plan.Tasks[i].State) {
-			plan.Tasks[i].State = rest.StateRestarting
-			ids = append(ids, rest.TaskID{Connector: req.Connector, Task: plan.Tasks[i].ID})
+			plan.Tasks[i].State = herder.StateRestarting
+			ids = append(ids, herder.TaskID{Connector: req.Connector, Task: plan.Tasks[i].ID})
 		}
 	}
 	if restartConnector {
 		h.worker.StopConnector(req.Connector)
-		h.status.PutConnector(ConnectorStatus{Name: req.Connector, State: rest.StateRestarting, WorkerID: h.workerID})
+		h.status.PutConnector(ConnectorStatus{Name: req.Connector, State: herder.StateRestarting, WorkerID: h.workerID})
 	}
 	if len(ids) > 0 {
 		h.worker.StopTasks(ids)
 		for _, id := range ids {
-			h.status.PutTask(TaskStatus{ID: id, State: rest.StateRestarting, WorkerID: h.workerID})
+			h.status.PutTask(TaskStatus{ID: id, State: herder.StateRestarting, WorkerID: h.workerID})
 		}
 	}
 	if restartConnector {
 		if err := h.worker.StartConnector(req.Connector, c.config, c.target, h.reconfigureFunc(req.Connector)); err != nil {
-			return rest.ConnectorStateInfo{}, err
+			return herder.ConnectorStateInfo{}, err
 		}
 	}
 	h.startTasksLocked(req.Connector, c.config, c.tasks, ids, c.target)
@@ -530,35 +530,35 @@ func (h *StandaloneHerder) RestartConnectorAndTasks(ctx context.Context, req res
 }
 
 // RestartTask implements rest.Herder.
-func (h *StandaloneHerder) RestartTask(_ context.Context, id rest.TaskID) error {
+func (h *StandaloneHerder) RestartTask(_ context.Context, id herder.TaskID) error {
 	if err := h.lock(); err != nil {
 		return err
 	}
 	defer h.mu.Unlock()
 	c, ok := h.snapshot(id.Connector)
 	if !ok {
-		return rest.ConnectorNotFound(id.Connector)
+		return herder.ConnectorNotFound(id.Connector)
 	}
 	if id.Task < 0 || id.Task >= len(c.tasks) {
-		return rest.NotFound("Task %s not found", id)
+		return herder.NotFound("Task %s not found", id)
 	}
-	h.worker.StopTasks([]rest.TaskID{id})
-	h.startTasksLocked(id.Connector, c.config, c.tasks, []rest.TaskID{id}, c.target)
+	h.worker.StopTasks([]herder.TaskID{id})
+	h.startTasksLocked(id.Connector, c.config, c.tasks, []herder.TaskID{id}, c.target)
 	return nil
 }
 
 // ---- offsets ----
 
 // ConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) ConnectorOffsets(ctx context.Context, name string) (rest.ConnectorOffsets, error) {
+func (h *StandaloneHerder) ConnectorOffsets(ctx context.Context, name string) (herder.ConnectorOffsets, error) {
 	if _, ok := h.snapshot(name); !ok {
-		return rest.ConnectorOffsets{}, rest.ConnectorNotFound(name)
+		return herder.ConnectorOffsets{}, herder.ConnectorNotFound(name)
 	}
 	list, err := h.worker.offsets.List(ctx, name)
 	if err != nil {
-		return rest.ConnectorOffsets{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
+		return herder.ConnectorOffsets{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
 	}
-	return rest.FromPartitionOffsets(list), nil
+	return herder.FromPartitionOffsets(list), nil
 }
 
 // modifiable returns the connector's state when its offsets may be changed: it exists and is
@@ -566,40 +566,40 @@ func (h *StandaloneHerder) ConnectorOffsets(ctx context.Context, name string) (r
 func (h *StandaloneHerder) modifiable(name string) (connState, error) {
 	c, ok := h.snapshot(name)
 	if !ok {
-		return c, rest.ConnectorNotFound(name)
+		return c, herder.ConnectorNotFound(name)
 	}
-	if c.target != rest.TargetStopped || len(c.tasks) != 0 || len(h.worker.Tasks(name)) != 0 {
-		return c, rest.BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	if c.target != herder.TargetStopped || len(c.tasks) != 0 || len(h.worker.Tasks(name)) != 0 {
+		return c, herder.BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 	}
 	return c, nil
 }
 
 // AlterConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name string, req rest.ConnectorOffsets) (rest.Message, error) {
+func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name string, req herder.ConnectorOffsets) (herder.Message, error) {
 	if err := h.lock(); err != nil {
-		return rest.Message{}, err
+		return herder.Message{}, err
 	}
 	defer h.mu.Unlock()
 	c, err := h.modifiable(name)
 	if err != nil {
-		return rest.Message{}, err
+		return herder.Message{}, err
 	}
 	entries := req.PartitionOffsets()
 	if err := checkOffsets(entries); err != nil {
-		return rest.Message{}, err
+		return herder.Message{}, err
 	}
 	if p, ok := h.plugins.Lookup(c.config["connector.class"]); ok {
 		if alt, ok := p.New().(OffsetAlterer); ok {
 			if err := safely(func() error { return alt.AlterOffsets(maps.Clone(c.config), entries) }); err != nil {
-				return rest.Message{}, rest.BadRequest("The connector %s refused the offsets: %v", name, err)
+				return herder.Message{}, herder.BadRequest("The connector %s refused the offsets: %v", name, err)
 			}
 		}
 	}
 	if err := h.worker.offsets.Set(ctx, name, entries); err != nil {
-		return rest.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
+		return herder.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
 	}
 	h.log.Info("offsets altered", "connector", name, "partitions", len(entries))
-	return rest.Message{Message: msgAltered}, nil
+	return herder.Message{Message: msgAltered}, nil
 }
 
 // checkOffsets refuses what Kafka Connect's OffsetUtils.validateFormat refuses, plus entries
@@ -607,30 +607,30 @@ func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name strin
 func checkOffsets(entries []api.PartitionOffset) error {
 	for i, e := range entries {
 		if e.Partition == nil {
-			return rest.BadRequest("offsets[%d] has no partition; every entry is {\"partition\":{...},\"offset\":{...}} (a null offset deletes the partition's offset)", i)
+			return herder.BadRequest("offsets[%d] has no partition; every entry is {\"partition\":{...},\"offset\":{...}} (a null offset deletes the partition's offset)", i)
 		}
 		if err := offsets.ValidateOffsetMap("partition", e.Partition); err != nil {
-			return rest.BadRequest("offsets[%d]: %v", i, err)
+			return herder.BadRequest("offsets[%d]: %v", i, err)
 		}
 		if err := offsets.ValidateOffsetMap("offset", e.Offset); err != nil {
-			return rest.BadRequest("offsets[%d]: %v", i, err)
+			return herder.BadRequest("offsets[%d]: %v", i, err)
 		}
 	}
 	return nil
 }
 
 // ResetConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) ResetConnectorOffsets(ctx context.Context, name string) (rest.Message, error) {
+func (h *StandaloneHerder) ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error) {
 	if err := h.lock(); err != nil {
-		return rest.Message{}, err
+		return herder.Message{}, err
 	}
 	defer h.mu.Unlock()
 	if _, err := h.modifiable(name); err != nil {
-		return rest.Message{}, err
+		return herder.Message{}, err
 	}
 	list, err := h.worker.offsets.List(ctx, name)
 	if err != nil {
-		return rest.Message{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
+		return herder.Message{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
 	}
 	parts := make([]map[string]any, 0, len(list))
 	for _, po := range list {
@@ -638,17 +638,17 @@ func (h *StandaloneHerder) ResetConnectorOffsets(ctx context.Context, name strin
 	}
 	if len(parts) > 0 {
 		if err := h.worker.offsets.Delete(ctx, name, parts); err != nil {
-			return rest.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
+			return herder.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
 		}
 	}
 	h.log.Info("offsets reset", "connector", name, "partitions", len(parts))
-	return rest.Message{Message: msgReset}, nil
+	return herder.Message{Message: msgReset}, nil
 }
 
 // ConnectorOffsetHistory implements rest.Herder.
-func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name string) (rest.OffsetHistory, error) {
+func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name string) (herder.OffsetHistory, error) {
 	if _, ok := h.snapshot(name); !ok {
-		return rest.OffsetHistory{}, rest.ConnectorNotFound(name)
+		return herder.OffsetHistory{}, herder.ConnectorNotFound(name)
 	}
 	return OffsetHistory(ctx, h.worker.offsets, name)
 }
@@ -658,10 +658,10 @@ func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name stri
 // been deleted is listed with a null offset; one not yet known is left out). Each entry is a valid
 // offsets PATCH body that puts the whole connector back where it was then ("rewind to where we
 // were at 10:00").
-func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.OffsetHistory, error) {
+func OffsetHistory(ctx context.Context, store offsets.Store, name string) (herder.OffsetHistory, error) {
 	hist, err := store.History(ctx, name)
 	if err != nil {
-		return rest.OffsetHistory{}, fmt.Errorf("could not read the offset history of connector %s: %w", name, err)
+		return herder.OffsetHistory{}, fmt.Errorf("could not read the offset history of connector %s: %w", name, err)
 	}
 	// History lists each partition's entries oldest first. Merge them by time, keeping each
 	// partition's order; entries with the same time and distinct partitions are one commit.
@@ -689,12 +689,12 @@ func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.
 
 	state := make([]map[string]any, len(partitions))
 	known := make([]bool, len(partitions))
-	var out []rest.OffsetHistoryEntry
+	var out []herder.OffsetHistoryEntry
 	emit := func(t time.Time) {
-		he := rest.OffsetHistoryEntry{Time: t.UTC().Truncate(time.Millisecond), TimestampMs: t.UnixMilli(), Offsets: []rest.ConnectorOffset{}}
+		he := herder.OffsetHistoryEntry{Time: t.UTC().Truncate(time.Millisecond), TimestampMs: t.UnixMilli(), Offsets: []herder.ConnectorOffset{}}
 		for i, p := range partitions {
 			if known[i] {
-				he.Offsets = append(he.Offsets, rest.ConnectorOffset{Partition: p, Offset: state[i]})
+				he.Offsets = append(he.Offsets, herder.ConnectorOffset{Partition: p, Offset: state[i]})
 			}
 		}
 		out = append(out, he)
@@ -714,5 +714,5 @@ func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.
 		emit(groupTime)
 	}
 	slices.Reverse(out)
-	return rest.OffsetHistory{History: out}, nil
+	return herder.OffsetHistory{History: out}, nil
 }
