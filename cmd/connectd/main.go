@@ -14,11 +14,9 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
 
 const usage = `usage:
   connectd standalone worker.properties connector.properties [connector.properties ...]
@@ -47,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "connectd %s\n", version)
+		fmt.Fprintf(stdout, "connectd %s\n", version.String())
 		return 0
 	case "help", "--help", "-h":
 		fmt.Fprintln(stdout, usage)

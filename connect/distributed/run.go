@@ -23,6 +23,7 @@ import (
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -148,7 +149,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer group.Close()
 
-	info := herder.ServerInfo{Version: o.Version, Commit: runtime.BuildCommit(), KafkaClusterID: clusterID}
+	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
 		Producer: producer, Admin: kadm.NewClient(producer), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
 		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})

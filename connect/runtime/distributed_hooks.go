@@ -32,9 +32,6 @@ func CheckOffsets(entries []api.PartitionOffset) error { return checkOffsets(ent
 // down.
 func Safely(fn func() error) error { return safely(fn) }
 
-// BuildCommit is the VCS revision the binary was built from ("unknown" when Go did not record it).
-func BuildCommit() string { return commit() }
-
 // ClusterID asks Kafka for its cluster id, retrying for up to 60 s while the brokers start.
 func ClusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (string, error) {
 	return clusterID(ctx, cl, cfg)

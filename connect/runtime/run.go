@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -128,7 +128,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	info := herder.ServerInfo{Version: o.Version, Commit: commit(), KafkaClusterID: clusterID}
+	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
 		Info: info, Logger: o.Loggers.Logger("io.connectd.runtime.standalone.StandaloneHerder")})
 	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
@@ -388,16 +388,4 @@ func WorkerID(cfg *workerconfig.Worker, listeners []net.Listener) string {
 		}
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
-}
-
-// commit is the VCS revision the binary was built from, when Go recorded it.
-func commit() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
-		}
-	}
-	return "unknown"
 }
