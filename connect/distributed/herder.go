@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
@@ -1110,7 +1111,7 @@ func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, req her
 			return err
 		}
 		if p, ok := h.plugins.Lookup(cfg["connector.class"]); ok {
-			if alt, ok := p.New().(runtime.OffsetAlterer); ok {
+			if alt, ok := p.New().(api.OffsetAlterer); ok {
 				if err := runtime.Safely(func() error { return alt.AlterOffsets(maps.Clone(cfg), entries) }); err != nil {
 					return herder.BadRequest("The connector %s refused the offsets: %v", name, err)
 				}

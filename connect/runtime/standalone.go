@@ -26,14 +26,6 @@ const (
 	msgReset   = "The offsets for this connector have been reset successfully"
 )
 
-// OffsetAlterer is implemented by connectors that check an offsets PATCH before it is written
-// (the shape of the partition and offset, and that the position still exists on the server).
-// Returning an error refuses the request with 400 and the error as message. Connectors without it
-// accept any offset maps of primitive values, as Kafka Connect's default does.
-type OffsetAlterer interface {
-	AlterOffsets(config map[string]string, offsets []api.PartitionOffset) error
-}
-
 // connState is the stored configuration of one connector.
 type connState struct {
 	config map[string]string
@@ -589,7 +581,7 @@ func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name strin
 		return herder.Message{}, err
 	}
 	if p, ok := h.plugins.Lookup(c.config["connector.class"]); ok {
-		if alt, ok := p.New().(OffsetAlterer); ok {
+		if alt, ok := p.New().(api.OffsetAlterer); ok {
 			if err := safely(func() error { return alt.AlterOffsets(maps.Clone(c.config), entries) }); err != nil {
 				return herder.Message{}, herder.BadRequest("The connector %s refused the offsets: %v", name, err)
 			}
