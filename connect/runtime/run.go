@@ -100,7 +100,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	if ignored := unsupportedProducerSettings(cfg.Props, "producer."); len(ignored) > 0 {
 		log.Warn("producer settings connectd does not support are ignored", "settings", ignored, "supported", ProducerSettings)
 	}
-	clusterID, err := clusterID(ctx, producer, cfg)
+	clusterID, err := ClusterID(ctx, producer, cfg)
 	if err != nil {
 		return err
 	}
@@ -352,8 +352,9 @@ func unsupportedProducerSettings(props map[string]string, prefix string) []strin
 	return out
 }
 
-// clusterID asks Kafka for its cluster id, which also checks that bootstrap.servers answers.
-func clusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (string, error) {
+// ClusterID asks Kafka for its cluster id, which also checks that bootstrap.servers answers; it
+// retries for up to 60 s while the brokers start. Both worker modes report it in GET /.
+func ClusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {

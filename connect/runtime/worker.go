@@ -159,6 +159,10 @@ func millis(ms, def int64) time.Duration {
 // ShutdownTimeout is task.shutdown.graceful.timeout.ms.
 func (w *Worker) ShutdownTimeout() time.Duration { return w.shutdownTimeout }
 
+// FlushTimeout is offset.flush.timeout.ms: how long the worker waits for Kafka to acknowledge what
+// is in flight when tasks stop.
+func (w *Worker) FlushTimeout() time.Duration { return w.flushTimeout }
+
 // Offsets is the worker's offset store.
 func (w *Worker) Offsets() offsets.Store { return w.offsets }
 
