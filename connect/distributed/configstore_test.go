@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -160,7 +161,7 @@ func TestConfigStoreIncompleteCommit(t *testing.T) {
 // What connectd writes reads back the same, through the real broker, and the raw records carry
 // Kafka Connect's keys.
 func TestConfigStoreRoundTrip(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	topic := testbed.Topic(t, "configs")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

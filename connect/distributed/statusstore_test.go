@@ -7,13 +7,14 @@ import (
 
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
 // A worker giving an instance up late (UNASSIGNED) must not hide that another worker of a newer
 // generation runs it; its own statuses it may overwrite. Deleting leaves no status behind.
 func TestStatusStoreSafeWritesAndTombstones(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	topic := testbed.Topic(t, "status")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -20,6 +20,7 @@ import (
 	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -38,7 +39,7 @@ type harness struct {
 // newHarness starts the herder with the generator and the more plugins registered.
 func newHarness(t testing.TB, extra map[string]string, more ...api.Plugin) *harness {
 	t.Helper()
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	props := map[string]string{
 		"bootstrap.servers":              brokers,
 		"offset.storage.file.filename":   "unused",
