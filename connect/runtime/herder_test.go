@@ -354,6 +354,7 @@ func TestFailedTaskRestart(t *testing.T) {
 }
 
 func TestProduceFailureFailsTaskWithKafkasReason(t *testing.T) {
+	broker.Real(t, "kfake accepts any topic name; Kafka refuses this one with INVALID_TOPIC_EXCEPTION")
 	h := newHarness(t, nil)
 	h.create(genConfig("genbad", "not a valid topic!", "count", "5"))
 	st := h.waitStates("genbad", herder.StateRunning, herder.StateFailed)

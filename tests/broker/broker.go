@@ -40,6 +40,17 @@ func Kafka(t testing.TB) string {
 	return addr
 }
 
+// Real returns the test bed's Kafka for a test that needs what kfake does not do as Kafka does;
+// reason says what. Without a configured test bed the test is skipped with the reason (under
+// CI=true, where the test bed must be up, testbed.Kafka fails it instead).
+func Real(t testing.TB, reason string) string {
+	t.Helper()
+	if !testbed.KafkaConfigured() && os.Getenv("CI") != "true" {
+		t.Skipf("broker: needs a real Kafka (%s) and no test bed Kafka is configured; start it with deploy/testbed/up", reason)
+	}
+	return testbed.Kafka(t)
+}
+
 // Fake reports whether Kafka hands out kfake rather than a real broker.
 func Fake() bool { return !testbed.KafkaConfigured() && os.Getenv("CI") != "true" }
 
