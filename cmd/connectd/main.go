@@ -3,6 +3,7 @@
 //	connectd standalone worker.properties connector1.properties [connector2.properties ...]
 //	connectd distributed worker.properties
 //	connectd version
+//	connectd docs properties [-out docs/]
 //
 // main only parses arguments and wires the runtime together.
 package main
@@ -21,7 +22,8 @@ import (
 const usage = `usage:
   connectd standalone worker.properties connector.properties [connector.properties ...]
   connectd distributed worker.properties
-  connectd version`
+  connectd version
+  connectd docs properties [-out docs/]`
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT is not set. The
 // runtime bounds what it buffers in bytes (change-event queues, unacknowledged records); without a
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "connectd %s\n", version.String())
 		return 0
+	case "docs":
+		return docsCommand(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprintln(stdout, usage)
 		return 0
