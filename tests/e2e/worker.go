@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/tests/testbed"

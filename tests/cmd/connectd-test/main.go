@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/tests/generator"
 )
