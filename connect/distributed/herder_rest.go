@@ -15,6 +15,7 @@ import (
 // instances restarted by the worker running them.
 type clusterBackend struct{ h *Herder }
 
+// Lookup implements runtime.HerderBackend from the config topic read to its end.
 func (b clusterBackend) Lookup(ctx context.Context, name string) (runtime.StoredConnector, bool, error) {
 	snap, err := b.h.fresh(ctx)
 	if err != nil {
@@ -24,6 +25,7 @@ func (b clusterBackend) Lookup(ctx context.Context, name string) (runtime.Stored
 	return s, ok, nil
 }
 
+// Names implements runtime.HerderBackend from the config topic read to its end.
 func (b clusterBackend) Names(ctx context.Context) ([]string, error) {
 	snap, err := b.h.fresh(ctx)
 	if err != nil {
@@ -32,13 +34,17 @@ func (b clusterBackend) Names(ctx context.Context) ([]string, error) {
 	return slices.Sorted(maps.Keys(snap.Connectors)), nil
 }
 
+// Writable implements runtime.HerderBackend: it waits for the group to settle, then refuses on a
+// follower.
 func (b clusterBackend) Writable(ctx context.Context, msg string) error {
 	b.h.awaitStable(ctx)
 	return b.h.leaderOnly(msg)
 }
 
+// Exclusive implements runtime.HerderBackend: on the herder loop.
 func (b clusterBackend) Exclusive(ctx context.Context, fn func() error) error { return b.h.do(ctx, fn) }
 
+// LeaderOnly implements runtime.HerderBackend.
 func (b clusterBackend) LeaderOnly(msg string) error { return b.h.leaderOnly(msg) }
 
 // StoreConfig writes the configuration (and the target state of a new connector that does not
@@ -63,6 +69,8 @@ func (b clusterBackend) Restart(ctx context.Context, req herder.RestartRequest, 
 	return b.h.configs.PutRestartRequest(ctx, req)
 }
 
+// Elsewhere implements runtime.HerderBackend: a connector or task another worker runs is
+// restarted there.
 func (b clusterBackend) Elsewhere(connector string, task int) error {
 	if task < 0 {
 		if b.h.runs(connector) {
@@ -77,6 +85,7 @@ func (b clusterBackend) Elsewhere(connector string, task int) error {
 	return b.h.elsewhere(connector, task, "task "+id.String())
 }
 
+// StartConnector implements runtime.HerderBackend; a connector that cannot start is reported FAILED.
 func (b clusterBackend) StartConnector(name string, s runtime.StoredConnector) error {
 	b.h.startStored(name, s)
 	return nil

@@ -223,21 +223,26 @@ func (h *StandaloneHerder) StopConnector(_ context.Context, name string) error {
 // under its lock, and every connector and task on this worker, which is always its own leader.
 type standaloneBackend struct{ h *StandaloneHerder }
 
+// Lookup implements HerderBackend.
 func (b standaloneBackend) Lookup(_ context.Context, name string) (StoredConnector, bool, error) {
 	c, ok := b.h.snapshot(name)
 	return c, ok, nil
 }
 
+// Names implements HerderBackend.
 func (b standaloneBackend) Names(context.Context) ([]string, error) {
 	b.h.cfgMu.RLock()
 	defer b.h.cfgMu.RUnlock()
 	return slices.Sorted(maps.Keys(b.h.configs)), nil
 }
 
+// Writable implements HerderBackend: a standalone worker may always write.
 func (b standaloneBackend) Writable(context.Context, string) error { return nil }
 
+// LeaderOnly implements HerderBackend: a standalone worker is its own leader.
 func (b standaloneBackend) LeaderOnly(string) error { return nil }
 
+// Exclusive implements HerderBackend: under the change lock.
 func (b standaloneBackend) Exclusive(_ context.Context, fn func() error) error {
 	if err := b.h.lock(); err != nil {
 		return err
@@ -246,6 +251,7 @@ func (b standaloneBackend) Exclusive(_ context.Context, fn func() error) error {
 	return fn()
 }
 
+// Elsewhere implements HerderBackend: every instance runs on this worker.
 func (b standaloneBackend) Elsewhere(string, int) error { return nil }
 
 // StoreConfig stores the configuration and (re)starts the connector; a new configuration
@@ -264,6 +270,7 @@ func (b standaloneBackend) StoreConfig(_ context.Context, name string, config ma
 	return b.StartConnector(name, c)
 }
 
+// RemoveConfig implements HerderBackend: the connector and its tasks stop, their statuses go.
 func (b standaloneBackend) RemoveConfig(_ context.Context, name string, old StoredConnector) error {
 	b.h.stopTasksLocked(name, old)
 	b.h.worker.StopConnector(name)
@@ -274,6 +281,8 @@ func (b standaloneBackend) RemoveConfig(_ context.Context, name string, old Stor
 	return nil
 }
 
+// StartConnector implements HerderBackend: it starts the connector, then regenerates its task
+// configurations.
 func (b standaloneBackend) StartConnector(name string, c StoredConnector) error {
 	if err := b.h.worker.StartConnector(name, c.Config, c.Target, b.h.reconfigureFunc(name)); err != nil {
 		return err
@@ -282,6 +291,7 @@ func (b standaloneBackend) StartConnector(name string, c StoredConnector) error 
 	return nil
 }
 
+// Restart implements HerderBackend: this worker runs every instance, so it restarts them itself.
 func (b standaloneBackend) Restart(_ context.Context, req herder.RestartRequest, restartConnector bool, ids []herder.TaskID, c StoredConnector) error {
 	return b.h.RestartInstances(req.Connector, restartConnector, ids, c)
 }
