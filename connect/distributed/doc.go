@@ -2,7 +2,8 @@
 // worker.properties`): membership of the Kafka group named by group.id through Kafka's own group
 // coordinator, speaking Kafka Connect's "connect" protocol (ConnectProtocol V0, eager); the
 // leader's assignment of connectors and tasks to the live workers; the config and status topics
-// in Kafka Connect's record format; and the Herder that implements the REST API over them.
+// in Kafka Connect's record format; and the Herder that implements the REST API over them
+// (runtime.HerderCore, shared with the standalone herder, over this package's clusterBackend).
 //
 // # Topics
 //

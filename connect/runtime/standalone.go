@@ -21,8 +21,8 @@ import (
 // the command line and the REST API, as Kafka Connect's standalone mode), statuses in a
 // MemoryStatusStore, offsets in the worker's offset store. Changes are serialised by one lock, as
 // Kafka's StandaloneHerder is synchronized; reads take a snapshot and never wait for a change
-// in progress. What it shares with the distributed herder is in the embedded HerderCore; the
-// herder itself is that core's backend (standaloneBackend).
+// in progress. What it shares with the distributed herder is in the embedded HerderCore, whose
+// backend (standaloneBackend) is this map and this lock.
 type StandaloneHerder struct {
 	*HerderCore
 

@@ -1,7 +1,9 @@
 // Package runtime runs connectors and their tasks: the Worker owns the instances on this process
 // (connector state machines, source task poll loops, the shared producer, offset commits), and a
 // herder decides what runs (StandaloneHerder here; a distributed herder elsewhere uses the same
-// Worker). The herders implement rest.Herder, so the REST API serves either.
+// Worker). Both implement rest.Herder through one HerderCore, each with its own HerderBackend
+// (where configurations live, how changes are serialised), so the REST API serves either with the
+// same checks and messages.
 //
 // The path of one record: a task's Poll returns it; the task's goroutine converts key and value
 // with the configured converters and hands it to the worker's franz-go producer (idempotent,
