@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -69,7 +70,7 @@ type kafkaFixture struct {
 
 func newKafkaFixture(t testing.TB) *kafkaFixture {
 	t.Helper()
-	addr := testbed.Kafka(t)
+	addr := broker.Kafka(t)
 	raw, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.UnknownTopicRetries(-1))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@
 //	connectd standalone worker.properties connector1.properties [connector2.properties ...]
 //	connectd distributed worker.properties
 //	connectd version
+//	connectd docs properties [-out docs/]
 //
 // main only parses arguments and wires the runtime together.
 package main
@@ -14,16 +15,15 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
 
 const usage = `usage:
   connectd standalone worker.properties connector.properties [connector.properties ...]
   connectd distributed worker.properties
-  connectd version`
+  connectd version
+  connectd docs properties [-out docs/]`
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT is not set. The
 // runtime bounds what it buffers in bytes (change-event queues, unacknowledged records); without a
@@ -47,8 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "connectd %s\n", version)
+		fmt.Fprintf(stdout, "connectd %s\n", version.String())
 		return 0
+	case "docs":
+		return docsCommand(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprintln(stdout, usage)
 		return 0

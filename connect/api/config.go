@@ -34,7 +34,8 @@ const (
 )
 
 // ConfigKey is the spec of one configuration property, written once in code; it drives
-// validation, the validate endpoint and the generated docs.
+// validation, the validate endpoint and the property reference in docs/properties (written by
+// `connectd docs properties -out docs/`; a test fails when the committed pages are stale).
 type ConfigKey struct {
 	Name        string
 	Type        ConfigType

@@ -25,6 +25,17 @@ type SourceConnector interface {
 	Stop() error
 }
 
+// OffsetAlterer is implemented by a SourceConnector that checks an offsets PATCH
+// (PATCH /connectors/{name}/offsets, Kafka Connect's SourceConnector.alterOffsets) before the
+// runtime writes it: the shape of the partition and offset, and that the position still exists on
+// the server. It is called on a fresh, unstarted instance with the connector's stored
+// configuration; a nil Offset in an entry deletes that partition's offset. Returning an error
+// refuses the request with 400 and the error as message. Connectors without it accept any offset
+// maps of primitive values, as Kafka Connect's default does.
+type OffsetAlterer interface {
+	AlterOffsets(config map[string]string, offsets []PartitionOffset) error
+}
+
 // ConnectorContext is what the runtime offers a running connector.
 type ConnectorContext interface {
 	// Offsets reads the connector's committed offsets.

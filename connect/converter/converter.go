@@ -33,15 +33,11 @@ type Converter interface {
 // `value.converter.` prefix with the prefix removed (e.g. "schemas.enable").
 type Factory func(config map[string]string, isKey bool) (Converter, error)
 
+// factories is the fixed list of converter classes; a new converter is added here.
 var factories = map[string]Factory{
+	JSONClass:      newJSON,
 	StringClass:    newString,
 	ByteArrayClass: newByteArray,
-}
-
-// Register adds a converter class. It is meant for package init functions (the JSON converter
-// registers itself so this package does not import it).
-func Register(class string, f Factory) {
-	factories[class] = f
 }
 
 // Classes lists the converter class names that can be configured.

@@ -5,10 +5,6 @@ import (
 	"github.com/connectd/connectd/connect/jsonconv"
 )
 
-func init() {
-	factories[JSONClass] = newJSON
-}
-
 // jsonConverter adapts jsonconv (Kafka's JsonConverter, byte for byte) to Converter.
 type jsonConverter struct {
 	c *jsonconv.Converter

@@ -16,7 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets/topiclog"
 )
 
@@ -59,7 +59,7 @@ type ConfigEvent struct {
 	Kind      ConfigEventKind
 	Connector string
 	// Restart is set for RestartRequested.
-	Restart rest.RestartRequest
+	Restart herder.RestartRequest
 	// Offset is the record's offset in the config topic.
 	Offset int64
 }
@@ -69,7 +69,7 @@ type ConfigEvent struct {
 type ClusterConfig struct {
 	Offset     int64
 	Connectors map[string]map[string]string
-	Targets    map[string]rest.TargetState
+	Targets    map[string]herder.TargetState
 	// Tasks holds the committed task configurations of each connector, by task number.
 	Tasks map[string][]map[string]string
 	// Inconsistent names connectors whose last commit did not have all its task configurations
@@ -84,11 +84,11 @@ func (c ClusterConfig) Contains(name string) bool {
 }
 
 // Target returns the connector's target state (STARTED when none was written).
-func (c ClusterConfig) Target(name string) rest.TargetState {
+func (c ClusterConfig) Target(name string) herder.TargetState {
 	if t, ok := c.Targets[name]; ok {
 		return t
 	}
-	return rest.TargetStarted
+	return herder.TargetStarted
 }
 
 // ConfigStore keeps connector configurations, task configurations and target states in the config
@@ -110,7 +110,7 @@ type ConfigStore struct {
 	started      bool
 	offset       int64
 	connectors   map[string]map[string]string
-	targets      map[string]rest.TargetState
+	targets      map[string]herder.TargetState
 	taskCounts   map[string]int
 	tasks        map[string][]map[string]string
 	deferred     map[string]map[int]map[string]string
@@ -139,7 +139,7 @@ func NewConfigStore(o ConfigStoreOptions) *ConfigStore {
 		o.Logger = slog.Default()
 	}
 	return &ConfigStore{topic: o.Topic, brokers: o.Brokers, rf: o.ReplicationFactor, logger: o.Logger,
-		connectors: map[string]map[string]string{}, targets: map[string]rest.TargetState{}, taskCounts: map[string]int{},
+		connectors: map[string]map[string]string{}, targets: map[string]herder.TargetState{}, taskCounts: map[string]int{},
 		tasks: map[string][]map[string]string{}, deferred: map[string]map[int]map[string]string{},
 		inconsistent: map[string]bool{}, notify: make(chan struct{}, 1)}
 }
@@ -257,7 +257,7 @@ func (s *ConfigStore) TakeEvents() []ConfigEvent {
 
 // PutConnectorConfig writes a connector's configuration, preceded by its target state when target
 // is not empty (a connector created PAUSED or STOPPED), and reads it back.
-func (s *ConfigStore) PutConnectorConfig(ctx context.Context, name string, config map[string]string, target rest.TargetState) error {
+func (s *ConfigStore) PutConnectorConfig(ctx context.Context, name string, config map[string]string, target herder.TargetState) error {
 	var recs []*kgo.Record
 	if target != "" {
 		recs = append(recs, s.record(keyTargetState+name, encodeTargetState(target)))
@@ -288,12 +288,12 @@ func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, configs [
 }
 
 // PutTargetState writes a connector's target state.
-func (s *ConfigStore) PutTargetState(ctx context.Context, name string, target rest.TargetState) error {
+func (s *ConfigStore) PutTargetState(ctx context.Context, name string, target herder.TargetState) error {
 	return s.write(ctx, "the target state of connector "+name, s.record(keyTargetState+name, encodeTargetState(target)))
 }
 
 // PutRestartRequest writes a restart request; every worker restarts what it runs of the connector.
-func (s *ConfigStore) PutRestartRequest(ctx context.Context, req rest.RestartRequest) error {
+func (s *ConfigStore) PutRestartRequest(ctx context.Context, req herder.RestartRequest) error {
 	v := fmt.Sprintf(`{"include-tasks":%t,"only-failed":%t}`, req.IncludeTasks, req.OnlyFailed)
 	return s.write(ctx, "a restart request for connector "+req.Connector, s.record(keyRestart+req.Connector, []byte(v)))
 }
@@ -332,10 +332,10 @@ func encodeProperties(props map[string]string) []byte {
 
 // encodeTargetState writes Kafka Connect's TARGET_STATE_V1: workers that predate STOPPED read
 // "state" and see PAUSED.
-func encodeTargetState(t rest.TargetState) []byte {
+func encodeTargetState(t herder.TargetState) []byte {
 	old := t
-	if t == rest.TargetStopped {
-		old = rest.TargetPaused
+	if t == herder.TargetStopped {
+		old = herder.TargetPaused
 	}
 	return []byte(`{"state":"` + string(old) + `","state.v2":"` + string(t) + `"}`)
 }
@@ -369,7 +369,7 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 		if v == nil {
 			return
 		}
-		req := rest.RestartRequest{Connector: strings.TrimPrefix(key, keyRestart)}
+		req := herder.RestartRequest{Connector: strings.TrimPrefix(key, keyRestart)}
 		_ = json.Unmarshal(v["include-tasks"], &req.IncludeTasks)
 		_ = json.Unmarshal(v["only-failed"], &req.OnlyFailed)
 		s.emit(ConfigEvent{Kind: RestartRequested, Connector: req.Connector, Restart: req})
@@ -399,7 +399,7 @@ func (s *ConfigStore) applyTargetState(name string, v map[string]json.RawMessage
 	if v == nil {
 		delete(s.targets, name)
 		if _, ok := s.connectors[name]; ok {
-			s.targets[name] = rest.TargetStarted
+			s.targets[name] = herder.TargetStarted
 		}
 		return
 	}
@@ -410,9 +410,9 @@ func (s *ConfigStore) applyTargetState(name string, v map[string]json.RawMessage
 		s.logger.Error("ignoring a target state record without a state", "topic", s.topic, "offset", r.Offset, "connector", name)
 		return
 	}
-	t := rest.TargetState(state)
+	t := herder.TargetState(state)
 	switch t {
-	case rest.TargetStarted, rest.TargetPaused, rest.TargetStopped:
+	case herder.TargetStarted, herder.TargetPaused, herder.TargetStopped:
 	default:
 		s.logger.Error("ignoring an unknown target state", "topic", s.topic, "offset", r.Offset, "connector", name, "state", state)
 		return
@@ -451,7 +451,7 @@ func (s *ConfigStore) applyConnector(name string, v map[string]json.RawMessage, 
 	}
 	s.connectors[name] = props
 	if _, ok := s.targets[name]; !ok {
-		s.targets[name] = rest.TargetStarted
+		s.targets[name] = herder.TargetStarted
 	}
 	s.emit(ConfigEvent{Kind: ConnectorUpdated, Connector: name})
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -21,12 +22,12 @@ func TestConfigValueEncodings(t *testing.T) {
 		got, want string
 	}{
 		{string(encodeProperties(map[string]string{"name": "c", "topic": "a<b>&c"})), `{"properties":{"name":"c","topic":"a<b>&c"}}`},
-		{string(encodeTargetState(rest.TargetStarted)), `{"state":"STARTED","state.v2":"STARTED"}`},
-		{string(encodeTargetState(rest.TargetPaused)), `{"state":"PAUSED","state.v2":"PAUSED"}`},
+		{string(encodeTargetState(herder.TargetStarted)), `{"state":"STARTED","state.v2":"STARTED"}`},
+		{string(encodeTargetState(herder.TargetPaused)), `{"state":"PAUSED","state.v2":"PAUSED"}`},
 		// Workers older than KIP-875 read "state" and see PAUSED.
-		{string(encodeTargetState(rest.TargetStopped)), `{"state":"PAUSED","state.v2":"STOPPED"}`},
-		{string(encodeStatus(rest.StateRunning, "", "127.0.0.1:8083", 7)), `{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":7}`},
-		{string(encodeStatus(rest.StateFailed, "boom\n\"why\"", "w:1", 0)), `{"state":"FAILED","trace":"boom\n\"why\"","worker_id":"w:1","generation":0}`},
+		{string(encodeTargetState(herder.TargetStopped)), `{"state":"PAUSED","state.v2":"STOPPED"}`},
+		{string(encodeStatus(herder.StateRunning, "", "127.0.0.1:8083", 7)), `{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":7}`},
+		{string(encodeStatus(herder.StateFailed, "boom\n\"why\"", "w:1", 0)), `{"state":"FAILED","trace":"boom\n\"why\"","worker_id":"w:1","generation":0}`},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got  %s\nwant %s", tc.got, tc.want)
@@ -92,14 +93,14 @@ func TestConfigStoreReadsKafkaConnectRecords(t *testing.T) {
 	if len(snap.Tasks["a-b"]) != 2 || snap.Tasks["a-b"][1]["task.id"] != "1" {
 		t.Errorf("tasks %v", snap.Tasks["a-b"])
 	}
-	if snap.Target("a-b") != rest.TargetPaused || snap.Target("z") != rest.TargetStopped {
+	if snap.Target("a-b") != herder.TargetPaused || snap.Target("z") != herder.TargetStopped {
 		t.Errorf("targets %v", snap.Targets)
 	}
 	if s.Offset() != 12 {
 		t.Errorf("offset %d, want 12 (next record)", s.Offset())
 	}
 	var kinds []ConfigEventKind
-	var restart rest.RestartRequest
+	var restart herder.RestartRequest
 	for _, ev := range s.TakeEvents() {
 		kinds = append(kinds, ev.Kind)
 		if ev.Kind == RestartRequested {
@@ -113,7 +114,7 @@ func TestConfigStoreReadsKafkaConnectRecords(t *testing.T) {
 	if !reflect.DeepEqual(kinds, want) {
 		t.Errorf("events %v, want %v", kinds, want)
 	}
-	if restart != (rest.RestartRequest{Connector: "a-b", IncludeTasks: true}) {
+	if restart != (herder.RestartRequest{Connector: "a-b", IncludeTasks: true}) {
 		t.Errorf("restart %+v", restart)
 	}
 
@@ -160,7 +161,7 @@ func TestConfigStoreIncompleteCommit(t *testing.T) {
 // What connectd writes reads back the same, through the real broker, and the raw records carry
 // Kafka Connect's keys.
 func TestConfigStoreRoundTrip(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	topic := testbed.Topic(t, "configs")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -169,16 +170,16 @@ func TestConfigStoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := w.PutConnectorConfig(ctx, "c", map[string]string{"name": "c", "x": "1"}, rest.TargetPaused); err != nil {
+	if err := w.PutConnectorConfig(ctx, "c", map[string]string{"name": "c", "x": "1"}, herder.TargetPaused); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.PutTaskConfigs(ctx, "c", []map[string]string{{"t": "0"}, {"t": "1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.PutTargetState(ctx, "c", rest.TargetStopped); err != nil {
+	if err := w.PutTargetState(ctx, "c", herder.TargetStopped); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.PutRestartRequest(ctx, rest.RestartRequest{Connector: "c", OnlyFailed: true}); err != nil {
+	if err := w.PutRestartRequest(ctx, herder.RestartRequest{Connector: "c", OnlyFailed: true}); err != nil {
 		t.Fatal(err)
 	}
 	r := NewConfigStore(ConfigStoreOptions{Brokers: []string{brokers}, Topic: topic, ReplicationFactor: 1})
@@ -187,7 +188,7 @@ func TestConfigStoreRoundTrip(t *testing.T) {
 	}
 	defer r.Close()
 	snap := r.Snapshot()
-	if snap.Connectors["c"]["x"] != "1" || len(snap.Tasks["c"]) != 2 || snap.Target("c") != rest.TargetStopped || snap.Offset != 7 {
+	if snap.Connectors["c"]["x"] != "1" || len(snap.Tasks["c"]) != 2 || snap.Target("c") != herder.TargetStopped || snap.Offset != 7 {
 		t.Fatalf("read back %+v", snap)
 	}
 

@@ -2,7 +2,8 @@
 // worker.properties`): membership of the Kafka group named by group.id through Kafka's own group
 // coordinator, speaking Kafka Connect's "connect" protocol (ConnectProtocol V0, eager); the
 // leader's assignment of connectors and tasks to the live workers; the config and status topics
-// in Kafka Connect's record format; and the Herder that implements the REST API over them.
+// in Kafka Connect's record format; and the Herder that implements the REST API over them
+// (runtime.HerderCore, shared with the standalone herder, over this package's clusterBackend).
 //
 // # Topics
 //
@@ -37,7 +38,7 @@
 //     arrive as events.
 //   - REST handlers: reads answer from snapshots after reading the topics to their end (a read
 //     after a write on any worker sees it); changes go through the loop. Only the leader writes
-//     configurations; a follower returns rest.NotLeaderError and the REST layer forwards the
+//     configurations; a follower returns herder.NotLeaderError and the REST layer forwards the
 //     request with forward=true. Target states (pause, resume) are written by any worker, as in
 //     Kafka Connect.
 //

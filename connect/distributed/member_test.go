@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/tests/testbed"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/tests/broker"
+	"github.com/connectd/connectd/tests/testbed"
 )
 
 // worker is one group member in the test with the last assignment it was given.
@@ -26,7 +28,7 @@ func (w *worker) get() (int32, int) {
 }
 
 func TestMembersShareWorkAndRebalanceOnLeave(t *testing.T) {
-	addr := testbed.Kafka(t)
+	addr := broker.Kafka(t)
 	group := testbed.Topic(t, "group")
 	work := Work{ConfigOffset: 1, Connectors: map[string]int{"c1": 2, "c2": 3}} // 7 units
 	start := func(i int) (*worker, context.CancelFunc) {

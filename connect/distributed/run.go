@@ -22,6 +22,8 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -147,15 +149,15 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer group.Close()
 
-	info := rest.ServerInfo{Version: o.Version, Commit: runtime.BuildCommit(), KafkaClusterID: clusterID}
-	herder, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
+	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
+	hd, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
 		Producer: producer, Admin: kadm.NewClient(producer), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
 		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})
 	if err != nil {
 		return err
 	}
-	server := rest.NewServer(rest.Options{Herder: herder, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
-	handler := herder.Handler(server)
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
+	handler := hd.Handler(server)
 
 	var serving sync.WaitGroup
 	servers := make([]*http.Server, 0, len(listeners))
@@ -188,9 +190,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		case <-runCtx.Done():
 		}
 	}()
-	runErr := herder.Run(runCtx)
+	runErr := hd.Run(runCtx)
 	start := time.Now()
-	fctx, cancel := context.WithTimeout(context.Background(), herder.Worker().FlushTimeout())
+	fctx, cancel := context.WithTimeout(context.Background(), hd.Worker().FlushTimeout())
 	if err := producer.Flush(fctx); err != nil {
 		log.Warn("records were still unacknowledged when the producer closed", "error", err)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/offsets/topiclog"
 )
@@ -164,7 +164,7 @@ func (s *StatusStore) send(key string, value []byte) {
 	})
 }
 
-func encodeStatus(state rest.State, trace, workerID string, generation int) []byte {
+func encodeStatus(state herder.State, trace, workerID string, generation int) []byte {
 	b := make([]byte, 0, 96+len(trace))
 	b = append(b, `{"state":`...)
 	b = strconv.AppendQuote(b, string(state))
@@ -200,7 +200,7 @@ func (s *StatusStore) PutConnector(st runtime.ConnectorStatus) {
 	if st.WorkerID == "" {
 		st.WorkerID = s.workerID
 	}
-	if st.State == rest.StateUnassigned {
+	if st.State == herder.StateUnassigned {
 		s.mu.RLock()
 		cur, ok := s.connectors[st.Name]
 		s.mu.RUnlock()
@@ -217,7 +217,7 @@ func (s *StatusStore) PutTask(st runtime.TaskStatus) {
 	if st.WorkerID == "" {
 		st.WorkerID = s.workerID
 	}
-	if st.State == rest.StateUnassigned {
+	if st.State == herder.StateUnassigned {
 		s.mu.RLock()
 		cur, ok := s.tasks[st.ID.Connector][st.ID.Task]
 		s.mu.RUnlock()
@@ -228,7 +228,7 @@ func (s *StatusStore) PutTask(st runtime.TaskStatus) {
 	s.send(taskStatusKey(st.ID), encodeStatus(st.State, st.Trace, st.WorkerID, st.Generation))
 }
 
-func taskStatusKey(id rest.TaskID) string {
+func taskStatusKey(id herder.TaskID) string {
 	return keyTaskStatus + id.Connector + "-" + strconv.Itoa(id.Task)
 }
 
@@ -247,7 +247,7 @@ func (s *StatusStore) DeleteConnector(name string) {
 		s.send(keyConnectorStatus+name, nil)
 	}
 	for _, n := range tasks {
-		s.send(taskStatusKey(rest.TaskID{Connector: name, Task: n}), nil)
+		s.send(taskStatusKey(herder.TaskID{Connector: name, Task: n}), nil)
 	}
 	for _, t := range topics {
 		s.send(keyTopicStatus+t+topicSeparator+name, nil)
@@ -255,7 +255,7 @@ func (s *StatusStore) DeleteConnector(name string) {
 }
 
 // DeleteTask implements runtime.StatusStore.
-func (s *StatusStore) DeleteTask(id rest.TaskID) {
+func (s *StatusStore) DeleteTask(id herder.TaskID) {
 	s.send(taskStatusKey(id), nil)
 }
 
@@ -291,7 +291,7 @@ func (s *StatusStore) Connector(name string) (runtime.ConnectorStatus, bool) {
 }
 
 // Task implements runtime.StatusStore.
-func (s *StatusStore) Task(id rest.TaskID) (runtime.TaskStatus, bool) {
+func (s *StatusStore) Task(id herder.TaskID) (runtime.TaskStatus, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	st, ok := s.tasks[id.Connector][id.Task]
@@ -343,7 +343,7 @@ func (s *StatusStore) apply(r *kgo.Record) {
 			return
 		}
 		s.mu.Lock()
-		s.connectors[name] = runtime.ConnectorStatus{Name: name, State: rest.State(v.State), Trace: deref(v.Trace), WorkerID: v.WorkerID, Generation: v.Generation}
+		s.connectors[name] = runtime.ConnectorStatus{Name: name, State: herder.State(v.State), Trace: deref(v.Trace), WorkerID: v.WorkerID, Generation: v.Generation}
 		s.mu.Unlock()
 	case strings.HasPrefix(key, keyTaskStatus):
 		name, n, ok := parseTaskKey(keyTask + strings.TrimPrefix(key, keyTaskStatus))
@@ -370,7 +370,7 @@ func (s *StatusStore) apply(r *kgo.Record) {
 			ts = map[int]runtime.TaskStatus{}
 			s.tasks[name] = ts
 		}
-		ts[n] = runtime.TaskStatus{ID: rest.TaskID{Connector: name, Task: n}, State: rest.State(v.State), Trace: deref(v.Trace), WorkerID: v.WorkerID, Generation: v.Generation}
+		ts[n] = runtime.TaskStatus{ID: herder.TaskID{Connector: name, Task: n}, State: herder.State(v.State), Trace: deref(v.Trace), WorkerID: v.WorkerID, Generation: v.Generation}
 		s.mu.Unlock()
 	case strings.HasPrefix(key, keyTopicStatus):
 		topic, connector, ok := strings.Cut(strings.TrimPrefix(key, keyTopicStatus), topicSeparator)

@@ -5,15 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
 // A worker giving an instance up late (UNASSIGNED) must not hide that another worker of a newer
 // generation runs it; its own statuses it may overwrite. Deleting leaves no status behind.
 func TestStatusStoreSafeWritesAndTombstones(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	topic := testbed.Topic(t, "status")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -26,7 +27,7 @@ func TestStatusStoreSafeWritesAndTombstones(t *testing.T) {
 		return s
 	}
 	a, b := open("a:1"), open("b:1")
-	task := rest.TaskID{Connector: "c-1", Task: 3}
+	task := herder.TaskID{Connector: "c-1", Task: 3}
 	sync := func(ss ...*StatusStore) {
 		for _, s := range ss {
 			if err := s.Sync(ctx); err != nil {
@@ -36,11 +37,11 @@ func TestStatusStoreSafeWritesAndTombstones(t *testing.T) {
 	}
 
 	a.SetGeneration(5)
-	a.PutConnector(runtime.ConnectorStatus{Name: "c-1", State: rest.StateRunning})
-	a.PutTask(runtime.TaskStatus{ID: task, State: rest.StateRunning})
+	a.PutConnector(runtime.ConnectorStatus{Name: "c-1", State: herder.StateRunning})
+	a.PutTask(runtime.TaskStatus{ID: task, State: herder.StateRunning})
 	a.AddTopic("c-1", "out.topic")
 	sync(a, b)
-	if st, ok := b.Task(task); !ok || st.State != rest.StateRunning || st.WorkerID != "a:1" || st.Generation != 5 {
+	if st, ok := b.Task(task); !ok || st.State != herder.StateRunning || st.WorkerID != "a:1" || st.Generation != 5 {
 		t.Fatalf("b reads %+v %v", st, ok)
 	}
 	if got := b.Topics("c-1"); len(got) != 1 || got[0] != "out.topic" {
@@ -48,16 +49,16 @@ func TestStatusStoreSafeWritesAndTombstones(t *testing.T) {
 	}
 
 	b.SetGeneration(6)
-	b.PutTask(runtime.TaskStatus{ID: task, State: rest.StateRunning})
+	b.PutTask(runtime.TaskStatus{ID: task, State: herder.StateRunning})
 	sync(b, a)
-	a.PutTask(runtime.TaskStatus{ID: task, State: rest.StateUnassigned}) // late, generation 5
+	a.PutTask(runtime.TaskStatus{ID: task, State: herder.StateUnassigned}) // late, generation 5
 	sync(a, b)
-	if st, _ := b.Task(task); st.WorkerID != "b:1" || st.State != rest.StateRunning {
+	if st, _ := b.Task(task); st.WorkerID != "b:1" || st.State != herder.StateRunning {
 		t.Fatalf("a late UNASSIGNED from an older generation replaced b's status: %+v", st)
 	}
-	b.PutTask(runtime.TaskStatus{ID: task, State: rest.StateUnassigned}) // b's own: allowed
+	b.PutTask(runtime.TaskStatus{ID: task, State: herder.StateUnassigned}) // b's own: allowed
 	sync(b)
-	if st, _ := b.Task(task); st.State != rest.StateUnassigned {
+	if st, _ := b.Task(task); st.State != herder.StateUnassigned {
 		t.Fatalf("b could not mark its own task UNASSIGNED: %+v", st)
 	}
 

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // maxBody bounds a request body; connector configurations are a few kilobytes.
@@ -22,10 +24,10 @@ const msgNoOffsets = "Partitions / offsets need to be provided for an alter offs
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, BadRequest("could not read the request body: %v", err)
+		return nil, herder.BadRequest("could not read the request body: %v", err)
 	}
 	if len(b) > maxBody {
-		return nil, Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", maxBody)
+		return nil, herder.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", maxBody)
 	}
 	return b, nil
 }
@@ -56,18 +58,18 @@ func jsonKind(raw json.RawMessage) string {
 // decodeObject parses body as a JSON object, keeping each member raw.
 func decodeObject(body []byte, what string) (map[string]json.RawMessage, error) {
 	if isBlank(body) {
-		return nil, BadRequest("the request body is empty; expected %s", what)
+		return nil, herder.BadRequest("the request body is empty; expected %s", what)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		var raw json.RawMessage
 		if json.Unmarshal(body, &raw) == nil {
-			return nil, BadRequest("Cannot deserialize the request body: it is %s, expected %s", jsonKind(raw), what)
+			return nil, herder.BadRequest("Cannot deserialize the request body: it is %s, expected %s", jsonKind(raw), what)
 		}
-		return nil, BadRequest("the request body is not valid JSON (%v); expected %s", err, what)
+		return nil, herder.BadRequest("the request body is not valid JSON (%v); expected %s", err, what)
 	}
 	if m == nil {
-		return nil, BadRequest("Cannot deserialize the request body: it is null, expected %s", what)
+		return nil, herder.BadRequest("Cannot deserialize the request body: it is null, expected %s", what)
 	}
 	return m, nil
 }
@@ -81,7 +83,7 @@ func decodeStringMap(raw map[string]json.RawMessage) (map[string]string, []strin
 	for k, v := range raw {
 		s, isNull, err := scalarText(v)
 		if err != nil {
-			return nil, nil, BadRequest("Cannot deserialize value of type String from %s for property %q; configuration values are strings", jsonKind(v), k)
+			return nil, nil, herder.BadRequest("Cannot deserialize value of type String from %s for property %q; configuration values are strings", jsonKind(v), k)
 		}
 		if isNull {
 			nulls = append(nulls, k)
@@ -124,7 +126,7 @@ func parseConfig(body []byte) (map[string]string, error) {
 		return nil, err
 	}
 	if len(nulls) > 0 {
-		return nil, BadRequest("Null value can not be supplied as the configuration value (property %s); remove the property instead", strings.Join(nulls, ", "))
+		return nil, herder.BadRequest("Null value can not be supplied as the configuration value (property %s); remove the property instead", strings.Join(nulls, ", "))
 	}
 	return cfg, nil
 }
@@ -142,7 +144,7 @@ func parseCreate(body []byte) (CreateConnectorRequest, error) {
 		case "name":
 			s, isNull, err := scalarText(v)
 			if err != nil || (len(bytes.TrimSpace(v)) > 0 && bytes.TrimSpace(v)[0] != '"' && !isNull) {
-				return req, BadRequest("Cannot deserialize the connector name from %s; expected %s", jsonKind(v), want)
+				return req, herder.BadRequest("Cannot deserialize the connector name from %s; expected %s", jsonKind(v), want)
 			}
 			req.Name = s
 		case "config":
@@ -151,30 +153,30 @@ func parseCreate(body []byte) (CreateConnectorRequest, error) {
 			}
 			obj, err := decodeObject(v, "the connector configuration as a JSON object")
 			if err != nil {
-				return req, BadRequest("Cannot deserialize the connector config from %s; expected %s", jsonKind(v), want)
+				return req, herder.BadRequest("Cannot deserialize the connector config from %s; expected %s", jsonKind(v), want)
 			}
 			cfg, nulls, err := decodeStringMap(obj)
 			if err != nil {
 				return req, err
 			}
 			if len(nulls) > 0 {
-				return req, BadRequest("Null value can not be supplied as the configuration value (property %s); remove the property instead", strings.Join(nulls, ", "))
+				return req, herder.BadRequest("Null value can not be supplied as the configuration value (property %s); remove the property instead", strings.Join(nulls, ", "))
 			}
 			req.Config = cfg
 		case "initial_state":
 			s, isNull, err := scalarText(v)
 			if err != nil {
-				return req, BadRequest("Cannot deserialize initial_state from %s; expected one of RUNNING, PAUSED, STOPPED", jsonKind(v))
+				return req, herder.BadRequest("Cannot deserialize initial_state from %s; expected one of RUNNING, PAUSED, STOPPED", jsonKind(v))
 			}
 			if !isNull {
 				req.InitialState = s
 			}
 		default:
-			return req, BadRequest("Unrecognized field %q in the request body; expected %s", k, want)
+			return req, herder.BadRequest("Unrecognized field %q in the request body; expected %s", k, want)
 		}
 	}
 	if req.Config == nil {
-		return req, BadRequest("the request body has no connector config; expected %s", want)
+		return req, herder.BadRequest("the request body has no connector config; expected %s", want)
 	}
 	return req, nil
 }
@@ -189,7 +191,7 @@ func parsePatch(body []byte) (map[string]*string, error) {
 	for k, v := range raw {
 		s, isNull, err := scalarText(v)
 		if err != nil {
-			return nil, BadRequest("Cannot deserialize value of type String from %s for property %q; configuration values are strings", jsonKind(v), k)
+			return nil, herder.BadRequest("Cannot deserialize value of type String from %s for property %q; configuration values are strings", jsonKind(v), k)
 		}
 		if isNull {
 			out[k] = nil
@@ -203,11 +205,11 @@ func parsePatch(body []byte) (map[string]*string, error) {
 // parseOffsets reads a PATCH /connectors/{c}/offsets body:
 // {"offsets":[{"partition":{...},"offset":{...}}]}. JSON integers become int64, other numbers
 // float64, as the offsets Kafka Connect's JsonConverter reads back.
-func parseOffsets(body []byte) (ConnectorOffsets, error) {
+func parseOffsets(body []byte) (herder.ConnectorOffsets, error) {
 	const want = `{"offsets":[{"partition":{...},"offset":{...}}]}`
-	var out ConnectorOffsets
+	var out herder.ConnectorOffsets
 	if isBlank(body) {
-		return out, BadRequest(msgNoOffsets)
+		return out, herder.BadRequest(msgNoOffsets)
 	}
 	raw, err := decodeObject(body, want)
 	if err != nil {
@@ -215,7 +217,7 @@ func parseOffsets(body []byte) (ConnectorOffsets, error) {
 	}
 	for k := range raw {
 		if k != "offsets" {
-			return out, BadRequest("Unrecognized field %q in the request body; expected %s", k, want)
+			return out, herder.BadRequest("Unrecognized field %q in the request body; expected %s", k, want)
 		}
 	}
 	list, ok := raw["offsets"]
@@ -224,28 +226,28 @@ func parseOffsets(body []byte) (ConnectorOffsets, error) {
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(list, &items); err != nil {
-		return out, BadRequest("Cannot deserialize \"offsets\" from %s; expected %s", jsonKind(list), want)
+		return out, herder.BadRequest("Cannot deserialize \"offsets\" from %s; expected %s", jsonKind(list), want)
 	}
 	for i, item := range items {
 		obj := map[string]json.RawMessage{}
 		if jsonKind(item) != "an object" || json.Unmarshal(item, &obj) != nil {
-			return out, BadRequest("Cannot construct offsets[%d] from %s; each entry is {\"partition\":{...},\"offset\":{...}}", i, jsonKind(item))
+			return out, herder.BadRequest("Cannot construct offsets[%d] from %s; each entry is {\"partition\":{...},\"offset\":{...}}", i, jsonKind(item))
 		}
-		var co ConnectorOffset
+		var co herder.ConnectorOffset
 		for k, v := range obj {
 			var m map[string]any
 			switch k {
 			case "partition", "offset":
 				if jsonKind(v) != "null" {
 					if jsonKind(v) != "an object" {
-						return out, BadRequest("Cannot deserialize offsets[%d].%s from %s; it must be a JSON object (or null)", i, k, jsonKind(v))
+						return out, herder.BadRequest("Cannot deserialize offsets[%d].%s from %s; it must be a JSON object (or null)", i, k, jsonKind(v))
 					}
 					if m, err = decodeNumbers(v); err != nil {
-						return out, BadRequest("Cannot deserialize offsets[%d].%s: %v", i, k, err)
+						return out, herder.BadRequest("Cannot deserialize offsets[%d].%s: %v", i, k, err)
 					}
 				}
 			default:
-				return out, BadRequest("Unrecognized field %q in offsets[%d]; each entry is {\"partition\":{...},\"offset\":{...}}", k, i)
+				return out, herder.BadRequest("Unrecognized field %q in offsets[%d]; each entry is {\"partition\":{...},\"offset\":{...}}", k, i)
 			}
 			if k == "partition" {
 				co.Partition = m

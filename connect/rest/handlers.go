@@ -13,6 +13,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // ---- root ----
@@ -100,14 +101,14 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 }
 
 func isNotFound(err error) bool {
-	var re *Error
+	var re *herder.Error
 	return errors.As(err, &re) && re.Status == http.StatusNotFound
 }
 
-func (s *Server) maskInfo(info ConnectorInfo) ConnectorInfo {
+func (s *Server) maskInfo(info herder.ConnectorInfo) herder.ConnectorInfo {
 	info.Config = s.herder.Plugins().Mask(info.Config)
 	if info.Tasks == nil {
-		info.Tasks = []TaskID{}
+		info.Tasks = []herder.TaskID{}
 	}
 	return info
 }
@@ -144,18 +145,18 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s.maskInfo(info))
 }
 
-func initialState(s string) (TargetState, error) {
+func initialState(s string) (herder.TargetState, error) {
 	switch strings.ToUpper(strings.TrimSpace(s)) {
 	case "":
 		return "", nil
 	case "RUNNING":
-		return TargetStarted, nil
+		return herder.TargetStarted, nil
 	case "PAUSED":
-		return TargetPaused, nil
+		return herder.TargetPaused, nil
 	case "STOPPED":
-		return TargetStopped, nil
+		return herder.TargetStopped, nil
 	}
-	return "", BadRequest("Invalid initial_state %q: must be one of RUNNING, PAUSED, STOPPED", s)
+	return "", herder.BadRequest("Invalid initial_state %q: must be one of RUNNING, PAUSED, STOPPED", s)
 }
 
 // checkName puts the connector name into its config, refusing a config that names another
@@ -163,7 +164,7 @@ func initialState(s string) (TargetState, error) {
 func checkName(name string, config map[string]string) error {
 	if included, ok := config["name"]; ok {
 		if included != name {
-			return BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", included, name)
+			return herder.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", included, name)
 		}
 		return nil
 	}
@@ -272,7 +273,7 @@ func (s *Server) getConnectorStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.Tasks == nil {
-		st.Tasks = []TaskState{}
+		st.Tasks = []herder.TaskState{}
 	}
 	writeJSON(w, http.StatusOK, st)
 }
@@ -284,7 +285,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, Errorf(http.StatusNotFound, "HTTP 404 Not Found")
+		return false, herder.Errorf(http.StatusNotFound, "HTTP 404 Not Found")
 	}
 	return b, nil
 }
@@ -300,7 +301,7 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	req := RestartRequest{Connector: r.PathValue("connector"), OnlyFailed: onlyFailed, IncludeTasks: includeTasks}
+	req := herder.RestartRequest{Connector: r.PathValue("connector"), OnlyFailed: onlyFailed, IncludeTasks: includeTasks}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	if req.ForceRestartConnectorOnly() {
@@ -318,7 +319,7 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.Tasks == nil {
-		st.Tasks = []TaskState{}
+		st.Tasks = []herder.TaskState{}
 	}
 	writeJSON(w, http.StatusAccepted, st)
 }
@@ -358,7 +359,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]TaskInfo, 0, len(tasks))
+	out := make([]herder.TaskInfo, 0, len(tasks))
 	for _, t := range tasks {
 		// Task configs usually carry the connector's settings, secrets included.
 		t.Config = s.maskTaskConfig(ctx, name, t.Config)
@@ -379,13 +380,13 @@ func (s *Server) maskTaskConfig(ctx context.Context, connector string, cfg map[s
 	return plugins.MaskWith(spec, cfg)
 }
 
-func taskParam(r *http.Request) (TaskID, error) {
+func taskParam(r *http.Request) (herder.TaskID, error) {
 	n, err := strconv.Atoi(r.PathValue("task"))
 	if err != nil || n < 0 {
 		// Jersey does not match a non-integer path parameter: 404.
-		return TaskID{}, NotFound("HTTP 404 Not Found")
+		return herder.TaskID{}, herder.NotFound("HTTP 404 Not Found")
 	}
-	return TaskID{Connector: r.PathValue("connector"), Task: n}, nil
+	return herder.TaskID{Connector: r.PathValue("connector"), Task: n}, nil
 }
 
 func (s *Server) getTaskStatus(w http.ResponseWriter, r *http.Request) {
@@ -430,7 +431,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if offs.Offsets == nil {
-		offs.Offsets = []ConnectorOffset{}
+		offs.Offsets = []herder.ConnectorOffset{}
 	}
 	writeJSON(w, http.StatusOK, wireOffsets(offs))
 }
@@ -447,7 +448,7 @@ func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(offs.Offsets) == 0 {
-		s.fail(w, r, BadRequest(msgNoOffsets))
+		s.fail(w, r, herder.BadRequest(msgNoOffsets))
 		return
 	}
 	ctx, cancel := s.ctx(r)
@@ -480,7 +481,7 @@ func (s *Server) getOffsetHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.History == nil {
-		h.History = []OffsetHistoryEntry{}
+		h.History = []herder.OffsetHistoryEntry{}
 	}
 	writeJSON(w, http.StatusOK, h)
 }
@@ -519,14 +520,14 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("connectorsOnly"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.fail(w, r, NotFound("HTTP 404 Not Found"))
+			s.fail(w, r, herder.NotFound("HTTP 404 Not Found"))
 			return
 		}
 		connectorsOnly = b
 	}
 	var out []PluginInfo
 	for _, p := range s.herder.Plugins().List() {
-		out = append(out, PluginInfo{Class: p.Class, Type: ConnectorTypeSource, Version: p.Version})
+		out = append(out, PluginInfo{Class: p.Class, Type: herder.ConnectorTypeSource, Version: p.Version})
 	}
 	if !connectorsOnly {
 		for _, c := range converterClasses {
@@ -555,7 +556,7 @@ func (s *Server) getPluginConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if defs == nil {
-		defs = []ConfigKeyInfo{}
+		defs = []herder.ConfigKeyInfo{}
 	}
 	writeJSON(w, http.StatusOK, defs)
 }
@@ -582,7 +583,7 @@ func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	if included, ok := cfg["connector.class"]; ok {
 		if !strings.HasSuffix(normalizedPluginName(included), normalizedPluginName(plugin)) {
-			s.fail(w, r, BadRequest("Included connector type %s does not match request type %s", included, plugin))
+			s.fail(w, r, herder.BadRequest("Included connector type %s does not match request type %s", included, plugin))
 			return
 		}
 	} else {
@@ -610,7 +611,7 @@ func (s *Server) getLogger(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("logger")
 	lvl, ok := s.loggers.Level(name)
 	if !ok {
-		s.fail(w, r, NotFound("Logger %s not found.", name))
+		s.fail(w, r, herder.NotFound("Logger %s not found.", name))
 		return
 	}
 	writeJSON(w, http.StatusOK, lvl)
@@ -630,7 +631,7 @@ func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 	}
 	level, ok := m["level"]
 	if !ok {
-		s.fail(w, r, BadRequest("Desired 'level' parameter was not specified in request."))
+		s.fail(w, r, herder.BadRequest("Desired 'level' parameter was not specified in request."))
 		return
 	}
 	affected, err := s.loggers.SetLevel(name, level)
@@ -656,7 +657,7 @@ func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 // serve it, as Kafka Connect's HerderRequestHandler does: the first worker forwards with
 // forward=true (one more hop allowed), the second with forward=false; a third refusal is a 409.
 func (s *Server) failOrForward(w http.ResponseWriter, r *http.Request, body []byte, err error) {
-	var nl *NotLeaderError
+	var nl *herder.NotLeaderError
 	if !errors.As(err, &nl) {
 		s.fail(w, r, err)
 		return

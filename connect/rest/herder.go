@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // Herder is what the REST API needs from the runtime: the standalone herder implements it, and so
@@ -13,7 +14,7 @@ import (
 // layer hides secrets before anything leaves the process.
 type Herder interface {
 	// ServerInfo returns the worker's version, commit and Kafka cluster id.
-	ServerInfo(ctx context.Context) (ServerInfo, error)
+	ServerInfo(ctx context.Context) (herder.ServerInfo, error)
 	// Ready reports whether start-up has finished (GET /health).
 	Ready() bool
 	// Plugins returns the connector plugins the worker can run.
@@ -22,21 +23,21 @@ type Herder interface {
 	// Connectors lists connector names, sorted.
 	Connectors(ctx context.Context) ([]string, error)
 	// ConnectorInfo returns a connector's configuration and tasks.
-	ConnectorInfo(ctx context.Context, name string) (ConnectorInfo, error)
+	ConnectorInfo(ctx context.Context, name string) (herder.ConnectorInfo, error)
 	// ConnectorStatus returns the state of a connector and its tasks.
-	ConnectorStatus(ctx context.Context, name string) (ConnectorStateInfo, error)
+	ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error)
 	// TaskStatus returns the state of one task.
-	TaskStatus(ctx context.Context, id TaskID) (TaskState, error)
+	TaskStatus(ctx context.Context, id herder.TaskID) (herder.TaskState, error)
 	// TaskConfigs returns the configurations of a connector's tasks.
-	TaskConfigs(ctx context.Context, name string) ([]TaskInfo, error)
+	TaskConfigs(ctx context.Context, name string) ([]herder.TaskInfo, error)
 
 	// PutConnectorConfig creates a connector (or replaces its configuration when allowReplace),
 	// reporting whether it was created. initial is the target state of a new connector; empty
 	// means STARTED. Secrets given as plugins.Hidden keep their stored value.
-	PutConnectorConfig(ctx context.Context, name string, config map[string]string, initial TargetState, allowReplace bool) (ConnectorInfo, bool, error)
+	PutConnectorConfig(ctx context.Context, name string, config map[string]string, initial herder.TargetState, allowReplace bool) (herder.ConnectorInfo, bool, error)
 	// PatchConnectorConfig merges patch into a connector's configuration; a nil value removes
 	// the key.
-	PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (ConnectorInfo, error)
+	PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error)
 	// DeleteConnector stops a connector and removes its configuration and status; its offsets
 	// stay, as in Kafka Connect.
 	DeleteConnector(ctx context.Context, name string) error
@@ -44,9 +45,9 @@ type Herder interface {
 	RestartConnector(ctx context.Context, name string) error
 	// RestartConnectorAndTasks restarts what req selects and returns the status with the
 	// restarted instances shown as RESTARTING.
-	RestartConnectorAndTasks(ctx context.Context, req RestartRequest) (ConnectorStateInfo, error)
+	RestartConnectorAndTasks(ctx context.Context, req herder.RestartRequest) (herder.ConnectorStateInfo, error)
 	// RestartTask restarts one task.
-	RestartTask(ctx context.Context, id TaskID) error
+	RestartTask(ctx context.Context, id herder.TaskID) error
 	// PauseConnector sets the PAUSED target state.
 	PauseConnector(ctx context.Context, name string) error
 	// ResumeConnector sets the STARTED target state.
@@ -55,20 +56,20 @@ type Herder interface {
 	StopConnector(ctx context.Context, name string) error
 
 	// ConnectorOffsets returns the committed offsets of a connector.
-	ConnectorOffsets(ctx context.Context, name string) (ConnectorOffsets, error)
+	ConnectorOffsets(ctx context.Context, name string) (herder.ConnectorOffsets, error)
 	// AlterConnectorOffsets writes offsets (a nil offset deletes a partition's offset); the
 	// connector must be STOPPED.
-	AlterConnectorOffsets(ctx context.Context, name string, offsets ConnectorOffsets) (Message, error)
+	AlterConnectorOffsets(ctx context.Context, name string, offsets herder.ConnectorOffsets) (herder.Message, error)
 	// ResetConnectorOffsets deletes all offsets of a STOPPED connector.
-	ResetConnectorOffsets(ctx context.Context, name string) (Message, error)
+	ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error)
 	// ConnectorOffsetHistory returns the last committed offsets of a connector, newest first.
-	ConnectorOffsetHistory(ctx context.Context, name string) (OffsetHistory, error)
+	ConnectorOffsetHistory(ctx context.Context, name string) (herder.OffsetHistory, error)
 
 	// ValidateConnectorConfig validates a configuration against its plugin's spec and the common
 	// connector settings. Secret values in the result are already hidden.
-	ValidateConnectorConfig(ctx context.Context, config map[string]string) (ConfigInfos, error)
+	ValidateConnectorConfig(ctx context.Context, config map[string]string) (herder.ConfigInfos, error)
 	// ConnectorPluginConfig returns the configuration definitions of a plugin.
-	ConnectorPluginConfig(ctx context.Context, plugin string) ([]ConfigKeyInfo, error)
+	ConnectorPluginConfig(ctx context.Context, plugin string) ([]herder.ConfigKeyInfo, error)
 
 	// ConnectorActiveTopics lists the topics a connector has produced to since it was created or
 	// its topics were last reset.
@@ -80,9 +81,9 @@ type Herder interface {
 // Loggers is what the /admin/loggers endpoints need.
 type Loggers interface {
 	// Levels returns every logger whose level was set explicitly, plus "root".
-	Levels() map[string]LoggerLevel
+	Levels() map[string]herder.LoggerLevel
 	// Level returns the effective level of a logger, or false when the name is not known.
-	Level(name string) (LoggerLevel, bool)
+	Level(name string) (herder.LoggerLevel, bool)
 	// SetLevel sets the level of namespace and everything under it, returning the loggers whose
 	// level changed.
 	SetLevel(namespace, level string) ([]string, error)

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // OpenAPI is the OpenAPI 3 document of the API, kept in the repository next to this file.
@@ -218,7 +220,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // fail writes err as Kafka Connect would: *Error with its status, a timeout as 500 "Request timed
 // out", anything else as 500 with its message.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var re *Error
+	var re *herder.Error
 	switch {
 	case errors.As(err, &re):
 		writeError(w, re.Status, re.Message)
@@ -236,15 +238,15 @@ func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 
 type noLoggers struct{}
 
-func (noLoggers) Levels() map[string]LoggerLevel {
-	return map[string]LoggerLevel{"root": {Level: "INFO"}}
+func (noLoggers) Levels() map[string]herder.LoggerLevel {
+	return map[string]herder.LoggerLevel{"root": {Level: "INFO"}}
 }
-func (noLoggers) Level(name string) (LoggerLevel, bool) {
+func (noLoggers) Level(name string) (herder.LoggerLevel, bool) {
 	if name == "root" {
-		return LoggerLevel{Level: "INFO"}, true
+		return herder.LoggerLevel{Level: "INFO"}, true
 	}
-	return LoggerLevel{}, false
+	return herder.LoggerLevel{}, false
 }
 func (noLoggers) SetLevel(string, string) ([]string, error) {
-	return nil, BadRequest("this worker does not support changing log levels")
+	return nil, herder.BadRequest("this worker does not support changing log levels")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // stubHerder is a Herder for the REST layer's own tests (routing, parsing, forwarding): methods
@@ -18,26 +19,26 @@ import (
 type stubHerder struct {
 	Herder
 	reg    *plugins.Registry
-	alter  func(name string, o ConnectorOffsets) (Message, error)
-	put    func(name string, cfg map[string]string, initial TargetState, replace bool) (ConnectorInfo, bool, error)
-	info   func(name string) (ConnectorInfo, error)
+	alter  func(name string, o herder.ConnectorOffsets) (herder.Message, error)
+	put    func(name string, cfg map[string]string, initial herder.TargetState, replace bool) (herder.ConnectorInfo, bool, error)
+	info   func(name string) (herder.ConnectorInfo, error)
 	pause  func(name string) error
-	status func(name string) (ConnectorStateInfo, error)
+	status func(name string) (herder.ConnectorStateInfo, error)
 }
 
 func (s *stubHerder) Plugins() *plugins.Registry { return s.reg }
 func (s *stubHerder) Ready() bool                { return true }
-func (s *stubHerder) AlterConnectorOffsets(_ context.Context, n string, o ConnectorOffsets) (Message, error) {
+func (s *stubHerder) AlterConnectorOffsets(_ context.Context, n string, o herder.ConnectorOffsets) (herder.Message, error) {
 	return s.alter(n, o)
 }
-func (s *stubHerder) PutConnectorConfig(_ context.Context, n string, c map[string]string, i TargetState, r bool) (ConnectorInfo, bool, error) {
+func (s *stubHerder) PutConnectorConfig(_ context.Context, n string, c map[string]string, i herder.TargetState, r bool) (herder.ConnectorInfo, bool, error) {
 	return s.put(n, c, i, r)
 }
-func (s *stubHerder) ConnectorInfo(_ context.Context, n string) (ConnectorInfo, error) {
+func (s *stubHerder) ConnectorInfo(_ context.Context, n string) (herder.ConnectorInfo, error) {
 	return s.info(n)
 }
 func (s *stubHerder) PauseConnector(_ context.Context, n string) error { return s.pause(n) }
-func (s *stubHerder) ConnectorStatus(_ context.Context, n string) (ConnectorStateInfo, error) {
+func (s *stubHerder) ConnectorStatus(_ context.Context, n string) (herder.ConnectorStateInfo, error) {
 	return s.status(n)
 }
 func (s *stubHerder) Connectors(context.Context) ([]string, error) { return []string{"a", "gone"}, nil }
@@ -75,9 +76,9 @@ func errorOf(t *testing.T, body string) ErrorMessage {
 // asked; connectd answers 400 where Kafka answers Jackson's 500.
 func TestAlterOffsetsMalformedBodies(t *testing.T) {
 	called := false
-	h := &stubHerder{reg: testRegistry(t), alter: func(string, ConnectorOffsets) (Message, error) {
+	h := &stubHerder{reg: testRegistry(t), alter: func(string, herder.ConnectorOffsets) (herder.Message, error) {
 		called = true
-		return Message{}, nil
+		return herder.Message{}, nil
 	}}
 	s := NewServer(Options{Herder: h})
 	cases := []struct{ body, want string }{
@@ -107,10 +108,10 @@ func TestAlterOffsetsMalformedBodies(t *testing.T) {
 }
 
 func TestAlterOffsetsParsesIntegersAsInt64(t *testing.T) {
-	var got ConnectorOffsets
-	h := &stubHerder{reg: testRegistry(t), alter: func(_ string, o ConnectorOffsets) (Message, error) {
+	var got herder.ConnectorOffsets
+	h := &stubHerder{reg: testRegistry(t), alter: func(_ string, o herder.ConnectorOffsets) (herder.Message, error) {
 		got = o
-		return Message{Message: "ok"}, nil
+		return herder.Message{Message: "ok"}, nil
 	}}
 	code, body, _ := do(t, NewServer(Options{Herder: h}), "PATCH", "/connectors/c/offsets",
 		`{"offsets":[{"partition":{"server":"s","n":3},"offset":{"pos":9007199254740993,"f":1.5,"gtids":null}},{"partition":{"server":"t"},"offset":null}]}`)
@@ -137,13 +138,13 @@ func TestAlterOffsetsParsesIntegersAsInt64(t *testing.T) {
 
 func TestCreateConnectorBodies(t *testing.T) {
 	var gotCfg map[string]string
-	var gotInitial TargetState
-	h := &stubHerder{reg: testRegistry(t), put: func(name string, cfg map[string]string, initial TargetState, replace bool) (ConnectorInfo, bool, error) {
+	var gotInitial herder.TargetState
+	h := &stubHerder{reg: testRegistry(t), put: func(name string, cfg map[string]string, initial herder.TargetState, replace bool) (herder.ConnectorInfo, bool, error) {
 		if replace {
 			t.Error("POST /connectors must not replace")
 		}
 		gotCfg, gotInitial = cfg, initial
-		return ConnectorInfo{Name: name, Config: cfg, Type: "source"}, true, nil
+		return herder.ConnectorInfo{Name: name, Config: cfg, Type: "source"}, true, nil
 	}}
 	s := NewServer(Options{Herder: h})
 	code, body, hdr := do(t, s, "POST", "/connectors",
@@ -151,7 +152,7 @@ func TestCreateConnectorBodies(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("got %d %s", code, body)
 	}
-	if gotCfg["name"] != "demo" || gotCfg["tasks.max"] != "2" || gotCfg["snapshot"] != "true" || gotInitial != TargetPaused {
+	if gotCfg["name"] != "demo" || gotCfg["tasks.max"] != "2" || gotCfg["snapshot"] != "true" || gotInitial != herder.TargetPaused {
 		t.Errorf("herder got config %v initial %q", gotCfg, gotInitial)
 	}
 	if loc := hdr.Get("Location"); !strings.HasSuffix(loc, "/connectors/demo") {
@@ -196,14 +197,14 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 
 func TestExpandLeavesOutDeletedConnectors(t *testing.T) {
 	h := &stubHerder{reg: testRegistry(t),
-		status: func(n string) (ConnectorStateInfo, error) {
+		status: func(n string) (herder.ConnectorStateInfo, error) {
 			if n == "gone" {
-				return ConnectorStateInfo{}, NotFound("No status found for connector gone")
+				return herder.ConnectorStateInfo{}, herder.NotFound("No status found for connector gone")
 			}
-			return ConnectorStateInfo{Name: n, Connector: ConnectorState{State: StateRunning}, Type: "source"}, nil
+			return herder.ConnectorStateInfo{Name: n, Connector: herder.ConnectorState{State: herder.StateRunning}, Type: "source"}, nil
 		},
-		info: func(n string) (ConnectorInfo, error) {
-			return ConnectorInfo{Name: n, Config: map[string]string{"connector.class": "io.example.DemoConnector", "database.password": "pw"}, Type: "source"}, nil
+		info: func(n string) (herder.ConnectorInfo, error) {
+			return herder.ConnectorInfo{Name: n, Config: map[string]string{"connector.class": "io.example.DemoConnector", "database.password": "pw"}, Type: "source"}, nil
 		}}
 	code, body, _ := do(t, NewServer(Options{Herder: h}), "GET", "/connectors?expand=status&expand=info", "")
 	var out map[string]map[string]json.RawMessage
@@ -248,7 +249,7 @@ func TestForwardToLeader(t *testing.T) {
 	}))
 	defer leader.Close()
 	h := &stubHerder{reg: testRegistry(t), pause: func(string) error {
-		return &NotLeaderError{LeaderURL: leader.URL}
+		return &herder.NotLeaderError{LeaderURL: leader.URL}
 	}}
 	s := NewServer(Options{Herder: h})
 	if code, body, _ := do(t, s, "PUT", "/connectors/a/pause", ""); code != 202 {
@@ -265,7 +266,7 @@ func TestForwardToLeader(t *testing.T) {
 	if code != 409 || !strings.Contains(errorOf(t, body).Message, "conflicting operation") {
 		t.Errorf("third hop: %d %s, want 409", code, body)
 	}
-	h.pause = func(string) error { return &NotLeaderError{} }
+	h.pause = func(string) error { return &herder.NotLeaderError{} }
 	code, body, _ = do(t, s, "PUT", "/connectors/a/pause", "")
 	if code != 409 || !strings.Contains(errorOf(t, body).Message, "no known leader URL") {
 		t.Errorf("no leader: %d %s, want 409", code, body)
@@ -273,7 +274,7 @@ func TestForwardToLeader(t *testing.T) {
 }
 
 func TestConnectorOffsetJSONUsesKafkaConnectFieldOrder(t *testing.T) {
-	b, err := json.Marshal(wireOffsets{Offsets: []ConnectorOffset{{
+	b, err := json.Marshal(wireOffsets{Offsets: []herder.ConnectorOffset{{
 		Partition: map[string]any{"server": "dbserver1"},
 		Offset:    map[string]any{"file": "mysql-bin.000003", "pos": int64(154), "row": int64(1), "server_id": int64(223344), "event": int64(2), "ts_sec": int64(1700000000)},
 	}, {Partition: map[string]any{"server": "x"}}}})

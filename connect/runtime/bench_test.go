@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -38,7 +38,7 @@ func BenchmarkSourcePipeline(b *testing.B) {
 			b.StopTimer()
 			recs := float64(perTask * tasks)
 			b.ReportMetric(recs/b.Elapsed().Seconds(), "records/s")
-			if st := h.status("bench"); st.Tasks[0].State != rest.StateRunning {
+			if st := h.status("bench"); st.Tasks[0].State != herder.StateRunning {
 				b.Fatalf("status %+v", st)
 			}
 		})

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -23,7 +23,7 @@ type connectorRunner struct {
 	reconfigure func() // asks the herder to recompute task configs; must not block
 
 	mu      sync.Mutex
-	target  rest.TargetState
+	target  herder.TargetState
 	started bool // conn.Start succeeded and conn.Stop was not called since
 	failed  bool
 }
@@ -49,7 +49,7 @@ func (c *connectorRunner) RaiseError(err error) {
 	}()
 }
 
-func (c *connectorRunner) report(s rest.State, trace string) {
+func (c *connectorRunner) report(s herder.State, trace string) {
 	c.w.listener.OnConnectorState(c.name, s, trace)
 }
 
@@ -65,11 +65,11 @@ func (c *connectorRunner) failLocked(what string, err error) {
 	} else {
 		c.log.Error("connector failed", "error", msg)
 	}
-	c.report(rest.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name), err))
+	c.report(herder.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name), err))
 }
 
 // transition moves the instance towards target and reports the resulting state.
-func (c *connectorRunner) transition(target rest.TargetState) {
+func (c *connectorRunner) transition(target herder.TargetState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.target = target
@@ -78,7 +78,7 @@ func (c *connectorRunner) transition(target rest.TargetState) {
 		return
 	}
 	switch target {
-	case rest.TargetStarted:
+	case herder.TargetStarted:
 		if !c.started {
 			if err := safely(func() error { return c.conn.Start(c, c.config) }); err != nil {
 				c.failLocked("the connector failed to start", err)
@@ -86,13 +86,13 @@ func (c *connectorRunner) transition(target rest.TargetState) {
 			}
 			c.started = true
 		}
-		c.report(rest.StateRunning, "")
-	case rest.TargetPaused:
+		c.report(herder.StateRunning, "")
+	case herder.TargetPaused:
 		c.stopInstanceLocked()
-		c.report(rest.StatePaused, "")
-	case rest.TargetStopped:
+		c.report(herder.StatePaused, "")
+	case herder.TargetStopped:
 		c.stopInstanceLocked()
-		c.report(rest.StateStopped, "")
+		c.report(herder.StateStopped, "")
 	}
 }
 

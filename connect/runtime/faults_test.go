@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/tests/panicking"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -77,7 +78,7 @@ func TestPanicFailsOnlyItsTaskWithStackInTrace(t *testing.T) {
 	defer srv.Close()
 	genTopic := testbed.Topic(t, "gen")
 	h.create(genConfig("steady", genTopic, "rate", "200", "batch.size", "10"))
-	h.waitStates("steady", rest.StateRunning, rest.StateRunning)
+	h.waitStates("steady", herder.StateRunning, herder.StateRunning)
 
 	type want struct {
 		connState, taskState string // taskState "" means no task is reported
@@ -127,7 +128,7 @@ func TestPanicFailsOnlyItsTaskWithStackInTrace(t *testing.T) {
 
 	// A panic in Stop while the task is being stopped is contained as well.
 	h.create(map[string]string{"name": "p-stop", "connector.class": panicking.Class, "topic": testbed.Topic(t, "panic"), "panic.in": "stop"})
-	h.waitStates("p-stop", rest.StateRunning, rest.StateRunning)
+	h.waitStates("p-stop", herder.StateRunning, herder.StateRunning)
 	if err := h.herder.DeleteConnector(h.ctx, "p-stop"); err != nil {
 		t.Fatal(err)
 	}

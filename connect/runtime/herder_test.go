@@ -17,9 +17,10 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -38,7 +39,7 @@ type harness struct {
 // newHarness starts the herder with the generator and the more plugins registered.
 func newHarness(t testing.TB, extra map[string]string, more ...api.Plugin) *harness {
 	t.Helper()
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	props := map[string]string{
 		"bootstrap.servers":              brokers,
 		"offset.storage.file.filename":   "unused",
@@ -88,7 +89,7 @@ func (h *harness) create(cfg map[string]string) {
 	}
 }
 
-func (h *harness) status(name string) rest.ConnectorStateInfo {
+func (h *harness) status(name string) herder.ConnectorStateInfo {
 	h.t.Helper()
 	st, err := h.herder.ConnectorStatus(h.ctx, name)
 	if err != nil {
@@ -98,9 +99,9 @@ func (h *harness) status(name string) rest.ConnectorStateInfo {
 }
 
 // waitStates waits until the connector and exactly len(tasks) tasks are in the given states.
-func (h *harness) waitStates(name string, conn rest.State, tasks ...rest.State) rest.ConnectorStateInfo {
+func (h *harness) waitStates(name string, conn herder.State, tasks ...herder.State) herder.ConnectorStateInfo {
 	h.t.Helper()
-	var st rest.ConnectorStateInfo
+	var st herder.ConnectorStateInfo
 	defer func() {
 		if h.t.Failed() {
 			h.t.Logf("last status of %s: %+v", name, st)
@@ -121,7 +122,7 @@ func (h *harness) waitStates(name string, conn rest.State, tasks ...rest.State) 
 	return st
 }
 
-func fmtStates(s []rest.State) string {
+func fmtStates(s []herder.State) string {
 	out := make([]string, len(s))
 	for i, x := range s {
 		out[i] = string(x)
@@ -201,7 +202,7 @@ func TestCreateStreamsAndCommitsOffsets(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("gen", topic, "count", "50", "tasks.max", "2"))
-	h.waitStates("gen", rest.StateRunning, rest.StateRunning, rest.StateRunning)
+	h.waitStates("gen", herder.StateRunning, herder.StateRunning, herder.StateRunning)
 	wait.Until(t, "both tasks committed seq 49", func() bool {
 		c := h.committed("gen")
 		return c["0"] == 49 && c["1"] == 49
@@ -228,12 +229,12 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("gen", topic, "rate", "500", "tasks.max", "1"))
-	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
+	h.waitStates("gen", herder.StateRunning, herder.StateRunning)
 	wait.Until(t, "some records are committed", func() bool { return h.committed("gen")["0"] > 10 })
 
 	// Offsets cannot change while the connector runs.
-	_, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", rest.ConnectorOffsets{Offsets: []rest.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": int64(5)}}}})
-	var re *rest.Error
+	_, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": int64(5)}}}})
+	var re *herder.Error
 	if !errors.As(err, &re) || re.Status != http.StatusBadRequest || re.Message != "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/gen/stop' endpoint" {
 		t.Fatalf("PATCH while running: %v", err)
 	}
@@ -242,7 +243,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	if err := h.herder.PauseConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitStates("gen", rest.StatePaused, rest.StatePaused)
+	h.waitStates("gen", herder.StatePaused, herder.StatePaused)
 	var stable int64
 	wait.Until(t, "the committed offset settles while paused", func() bool {
 		a := h.committed("gen")["0"]
@@ -257,14 +258,14 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	if err := h.herder.ResumeConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
+	h.waitStates("gen", herder.StateRunning, herder.StateRunning)
 	wait.Until(t, "the resumed task moves on", func() bool { return h.committed("gen")["0"] > stable+20 })
 
 	// STOPPED: no tasks; offsets can be altered; resuming starts after the new offset.
 	if err := h.herder.StopConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
-	st := h.waitStates("gen", rest.StateStopped)
+	st := h.waitStates("gen", herder.StateStopped)
 	if len(st.Tasks) != 0 {
 		t.Fatalf("a stopped connector has tasks: %+v", st)
 	}
@@ -272,11 +273,11 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 		t.Fatalf("a stopped connector lists tasks: %+v", info)
 	}
 	stoppedAt := h.committed("gen")["0"]
-	msg, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", rest.ConnectorOffsets{Offsets: []rest.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": int64(5)}}}})
+	msg, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": int64(5)}}}})
 	if err != nil || msg.Message != "The offsets for this connector have been altered successfully" {
 		t.Fatalf("PATCH while stopped: %v %v", msg, err)
 	}
-	if _, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", rest.ConnectorOffsets{Offsets: []rest.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": "x"}}}}); !errors.As(err, &re) || re.Status != 400 {
+	if _, err := h.herder.AlterConnectorOffsets(h.ctx, "gen", herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{{Partition: map[string]any{"task": "0"}, Offset: map[string]any{"seq": "x"}}}}); !errors.As(err, &re) || re.Status != 400 {
 		t.Fatalf("the generator accepted a string seq: %v", err)
 	}
 	if c := h.committed("gen")["0"]; c != 5 {
@@ -293,7 +294,7 @@ func TestPauseResumeStopAndOffsetsPatch(t *testing.T) {
 	if err := h.herder.ResumeConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitStates("gen", rest.StateRunning, rest.StateRunning)
+	h.waitStates("gen", herder.StateRunning, herder.StateRunning)
 	wait.Until(t, "the task resumed after seq 5", func() bool { c := h.committed("gen")["0"]; return c > 5 && c < stoppedAt })
 	recs := readTopic(t, h.brokers, topic, func(m map[int][]int64) bool { return seqSet(m[0])[6] >= 2 })
 	if n := seqSet(recs[0])[6]; n < 2 {
@@ -316,7 +317,7 @@ func TestFailedTaskRestart(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
 	h.create(genConfig("genfail", topic, "count", "30", "fail.at.seq", "10", "batch.size", "3", "tasks.max", "2"))
-	st := h.waitStates("genfail", rest.StateRunning, rest.StateFailed, rest.StateFailed)
+	st := h.waitStates("genfail", herder.StateRunning, herder.StateFailed, herder.StateFailed)
 	for _, ts := range st.Tasks {
 		if !strings.Contains(ts.Trace, "fail.at.seq") || !strings.Contains(ts.Trace, "/restart") {
 			t.Errorf("task %d trace %q does not say what happened and what to do", ts.ID, ts.Trace)
@@ -327,35 +328,36 @@ func TestFailedTaskRestart(t *testing.T) {
 		return c["0"] == 9 && c["1"] == 9
 	})
 	// Restarting only the connector leaves the failed tasks alone.
-	plan, err := h.herder.RestartConnectorAndTasks(h.ctx, rest.RestartRequest{Connector: "genfail", OnlyFailed: true})
-	if err != nil || plan.Connector.State != rest.StateRunning || plan.Tasks[0].State != rest.StateFailed {
+	plan, err := h.herder.RestartConnectorAndTasks(h.ctx, herder.RestartRequest{Connector: "genfail", OnlyFailed: true})
+	if err != nil || plan.Connector.State != herder.StateRunning || plan.Tasks[0].State != herder.StateFailed {
 		t.Fatalf("onlyFailed without includeTasks: %+v %v", plan, err)
 	}
-	plan, err = h.herder.RestartConnectorAndTasks(h.ctx, rest.RestartRequest{Connector: "genfail", OnlyFailed: true, IncludeTasks: true})
+	plan, err = h.herder.RestartConnectorAndTasks(h.ctx, herder.RestartRequest{Connector: "genfail", OnlyFailed: true, IncludeTasks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Connector.State != rest.StateRunning || plan.Tasks[0].State != rest.StateRestarting || plan.Tasks[1].State != rest.StateRestarting {
+	if plan.Connector.State != herder.StateRunning || plan.Tasks[0].State != herder.StateRestarting || plan.Tasks[1].State != herder.StateRestarting {
 		t.Fatalf("restart plan = %+v", plan)
 	}
-	h.waitStates("genfail", rest.StateRunning, rest.StateRunning, rest.StateRunning)
+	h.waitStates("genfail", herder.StateRunning, herder.StateRunning, herder.StateRunning)
 	wait.Until(t, "the restarted tasks finish at seq 29", func() bool {
 		c := h.committed("genfail")
 		return c["0"] == 29 && c["1"] == 29
 	})
 	// Restarting a single task by id.
-	if err := h.herder.RestartTask(h.ctx, rest.TaskID{Connector: "genfail", Task: 1}); err != nil {
+	if err := h.herder.RestartTask(h.ctx, herder.TaskID{Connector: "genfail", Task: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.herder.RestartTask(h.ctx, rest.TaskID{Connector: "genfail", Task: 7}); err == nil || err.Error() != "Task genfail-7 not found" {
+	if err := h.herder.RestartTask(h.ctx, herder.TaskID{Connector: "genfail", Task: 7}); err == nil || err.Error() != "Task genfail-7 not found" {
 		t.Fatalf("restart of an unknown task: %v", err)
 	}
 }
 
 func TestProduceFailureFailsTaskWithKafkasReason(t *testing.T) {
+	broker.Real(t, "kfake accepts any topic name; Kafka refuses this one with INVALID_TOPIC_EXCEPTION")
 	h := newHarness(t, nil)
 	h.create(genConfig("genbad", "not a valid topic!", "count", "5"))
-	st := h.waitStates("genbad", rest.StateRunning, rest.StateFailed)
+	st := h.waitStates("genbad", herder.StateRunning, herder.StateFailed)
 	if tr := st.Tasks[0].Trace; !strings.Contains(tr, "Kafka did not accept a record for topic not a valid topic!") || !strings.Contains(tr, "INVALID_TOPIC") {
 		t.Fatalf("trace = %q", tr)
 	}
@@ -372,7 +374,7 @@ func TestDeleteKeepsOffsetsAndRecreateResumes(t *testing.T) {
 	if err := h.herder.DeleteConnector(h.ctx, "gen"); err != nil {
 		t.Fatal(err)
 	}
-	var re *rest.Error
+	var re *herder.Error
 	if _, err := h.herder.ConnectorStatus(h.ctx, "gen"); !errors.As(err, &re) || re.Status != 404 {
 		t.Fatalf("status after delete: %v", err)
 	}
@@ -397,7 +399,7 @@ func TestConfigValidationAndSecrets(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
 	_, _, err := h.herder.PutConnectorConfig(h.ctx, "bad", map[string]string{"name": "bad", "connector.class": "GeneratorConnector", "tasks.max": "0", "rate": "-1"}, "", false)
-	var re *rest.Error
+	var re *herder.Error
 	if !errors.As(err, &re) || re.Status != 400 {
 		t.Fatalf("invalid config: %v", err)
 	}
@@ -453,17 +455,17 @@ func TestConfigValidationAndSecrets(t *testing.T) {
 func TestCreatedPausedOrStoppedHasNoTasksUntilResumed(t *testing.T) {
 	h := newHarness(t, nil)
 	topic := testbed.Topic(t, "gen")
-	for _, initial := range []rest.TargetState{rest.TargetPaused, rest.TargetStopped} {
+	for _, initial := range []herder.TargetState{herder.TargetPaused, herder.TargetStopped} {
 		name := "gen-" + strings.ToLower(string(initial))
 		if _, _, err := h.herder.PutConnectorConfig(h.ctx, name, genConfig(name, topic, "count", "3"), initial, false); err != nil {
 			t.Fatal(err)
 		}
-		want := map[rest.TargetState]rest.State{rest.TargetPaused: rest.StatePaused, rest.TargetStopped: rest.StateStopped}[initial]
+		want := map[herder.TargetState]herder.State{herder.TargetPaused: herder.StatePaused, herder.TargetStopped: herder.StateStopped}[initial]
 		h.waitStates(name, want)
 		if err := h.herder.ResumeConnector(h.ctx, name); err != nil {
 			t.Fatal(err)
 		}
-		h.waitStates(name, rest.StateRunning, rest.StateRunning)
+		h.waitStates(name, herder.StateRunning, herder.StateRunning)
 		wait.Until(t, name+" produced its records", func() bool { return h.committed(name)["0"] == 2 })
 	}
 }
@@ -505,7 +507,7 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 	var tr *taskRunner
 	wait.Until(t, "the task is running", func() bool {
 		w.mu.Lock()
-		tr = w.tasks[rest.TaskID{Connector: "bp", Task: 0}]
+		tr = w.tasks[herder.TaskID{Connector: "bp", Task: 0}]
 		w.mu.Unlock()
 		return tr != nil && tr.inflightBytes.Load() > 0
 	})
@@ -605,7 +607,7 @@ func TestProducerOverrides(t *testing.T) {
 		"producer.override.linger.ms", "1", "producer.override.buffer.memory", "100000"))
 	wait.Until(t, "the connector with overrides produced its records", func() bool { return h.committed("po")["0"] == 4 })
 	h.worker.mu.Lock()
-	tr := h.worker.tasks[rest.TaskID{Connector: "po", Task: 0}]
+	tr := h.worker.tasks[herder.TaskID{Connector: "po", Task: 0}]
 	cp := h.worker.producers["po"]
 	h.worker.mu.Unlock()
 	if cp == nil || tr.producer != Producer(cp.cl) || tr.maxInflight != 100000 {
@@ -644,7 +646,7 @@ func TestProducerOverrides(t *testing.T) {
 	}
 
 	h.create(genConfig("badacks", topic, "count", "5", "producer.override.acks", "7"))
-	st := h.waitStates("badacks", rest.StateRunning, rest.StateFailed)
+	st := h.waitStates("badacks", herder.StateRunning, herder.StateFailed)
 	if !strings.Contains(st.Tasks[0].Trace, "producer.override.acks=7") {
 		t.Errorf("trace %q does not name the bad setting", st.Tasks[0].Trace)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // Loggers holds the worker's named loggers and their levels, adjustable at run time through
@@ -63,34 +63,34 @@ func (l *Loggers) effective(name string) setLevel {
 }
 
 // Levels implements rest.Loggers.
-func (l *Loggers) Levels() map[string]rest.LoggerLevel {
+func (l *Loggers) Levels() map[string]herder.LoggerLevel {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	out := make(map[string]rest.LoggerLevel, len(l.set))
+	out := make(map[string]herder.LoggerLevel, len(l.set))
 	for n, s := range l.set {
-		out[n] = rest.LoggerLevel{Level: s.name, LastModified: s.modified}
+		out[n] = herder.LoggerLevel{Level: s.name, LastModified: s.modified}
 	}
 	return out
 }
 
 // Level implements rest.Loggers.
-func (l *Loggers) Level(name string) (rest.LoggerLevel, bool) {
+func (l *Loggers) Level(name string) (herder.LoggerLevel, bool) {
 	l.mu.RLock()
 	_, created := l.created[name]
 	_, set := l.set[name]
 	l.mu.RUnlock()
 	if !created && !set {
-		return rest.LoggerLevel{}, false
+		return herder.LoggerLevel{}, false
 	}
 	s := l.effective(name)
-	return rest.LoggerLevel{Level: s.name, LastModified: s.modified}, true
+	return herder.LoggerLevel{Level: s.name, LastModified: s.modified}, true
 }
 
 // SetLevel implements rest.Loggers.
 func (l *Loggers) SetLevel(namespace, level string) ([]string, error) {
 	lvl, ok := parseLevel(level)
 	if !ok {
-		return nil, rest.NotFound("invalid log level '%s'.", level)
+		return nil, herder.NotFound("invalid log level '%s'.", level)
 	}
 	now := time.Now().UnixMilli()
 	l.mu.Lock()

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -99,7 +100,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	if ignored := unsupportedProducerSettings(cfg.Props, "producer."); len(ignored) > 0 {
 		log.Warn("producer settings connectd does not support are ignored", "settings", ignored, "supported", ProducerSettings)
 	}
-	clusterID, err := clusterID(ctx, producer, cfg)
+	clusterID, err := ClusterID(ctx, producer, cfg)
 	if err != nil {
 		return err
 	}
@@ -127,10 +128,10 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	info := rest.ServerInfo{Version: o.Version, Commit: commit(), KafkaClusterID: clusterID}
-	herder := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
+	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
+	hd := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
 		Info: info, Logger: o.Loggers.Logger("io.connectd.runtime.standalone.StandaloneHerder")})
-	server := rest.NewServer(rest.Options{Herder: herder, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer")})
 
 	var serving sync.WaitGroup
 	for _, ln := range listeners {
@@ -151,7 +152,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		stopped := make(chan struct{})
 		go func() {
 			defer close(stopped)
-			herder.Stop()
+			hd.Stop()
 			fctx, cancel := context.WithTimeout(context.Background(), worker.flushTimeout)
 			if err := producer.Flush(fctx); err != nil {
 				log.Warn("records were still unacknowledged when the producer closed", "error", err)
@@ -175,12 +176,12 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 
 	for _, c := range o.Connectors {
 		name := c["name"]
-		if _, _, err := herder.PutConnectorConfig(ctx, name, c, "", false); err != nil {
+		if _, _, err := hd.PutConnectorConfig(ctx, name, c, "", false); err != nil {
 			shutdown()
 			return &ConnectorConfigError{Name: name, Err: err}
 		}
 	}
-	herder.SetReady()
+	hd.SetReady()
 	if o.OnReady != nil {
 		o.OnReady(addrs)
 	}
@@ -351,8 +352,9 @@ func unsupportedProducerSettings(props map[string]string, prefix string) []strin
 	return out
 }
 
-// clusterID asks Kafka for its cluster id, which also checks that bootstrap.servers answers.
-func clusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (string, error) {
+// ClusterID asks Kafka for its cluster id, which also checks that bootstrap.servers answers; it
+// retries for up to 60 s while the brokers start. Both worker modes report it in GET /.
+func ClusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
@@ -387,16 +389,4 @@ func WorkerID(cfg *workerconfig.Worker, listeners []net.Listener) string {
 		}
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
-}
-
-// commit is the VCS revision the binary was built from, when Go recorded it.
-func commit() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
-		}
-	}
-	return "unknown"
 }

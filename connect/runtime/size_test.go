@@ -10,7 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -61,7 +61,7 @@ func valueSizes(t *testing.T, brokers, topic string, n int) []int {
 // trace names the record and the settings, that nothing was produced and nothing committed.
 func checkTooLarge(t *testing.T, h *harness, name, topic string, want ...string) {
 	t.Helper()
-	st := h.waitStates(name, rest.StateRunning, rest.StateFailed)
+	st := h.waitStates(name, herder.StateRunning, herder.StateFailed)
 	tr := st.Tasks[0].Trace
 	for _, s := range append([]string{"Kafka did not accept a record for topic " + topic + ` with key {"seq":0}:`,
 		"MESSAGE_TOO_LARGE", "message.max.bytes", "max.message.bytes", "max.request.size", "restart"}, want...) {
@@ -72,7 +72,7 @@ func checkTooLarge(t *testing.T, h *harness, name, topic string, want ...string)
 	// No retry loop and no silent drop: the task stays FAILED, nothing reached the topic and no
 	// offset was committed for the refused records.
 	time.Sleep(time.Second)
-	if st := h.status(name); st.Tasks[0].State != rest.StateFailed {
+	if st := h.status(name); st.Tasks[0].State != herder.StateFailed {
 		t.Errorf("%s: the task left FAILED: %+v", name, st)
 	}
 	if c := h.committed(name); len(c) != 0 {
@@ -123,7 +123,7 @@ func TestRecordSizeLimits(t *testing.T) {
 	// The same connector's producer refuses what is over its own limit, and says which setting.
 	h.create(genConfig("override2", testbed.Topic(t, "ovr"), "count", "1", "payload.size", "2100000",
 		"producer.override.max.request.size", "2000000"))
-	st := h.waitStates("override2", rest.StateRunning, rest.StateFailed)
+	st := h.waitStates("override2", herder.StateRunning, herder.StateFailed)
 	if tr := st.Tasks[0].Trace; !strings.Contains(tr, "max.request.size=2000000") || !strings.Contains(tr, "raise producer.override.max.request.size in the connector configuration") {
 		t.Errorf("the override's trace does not name it:\n%s", tr)
 	}

@@ -8,84 +8,52 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 )
-
-// Messages Kafka Connect answers offset changes with.
-const (
-	msgAltered = "The offsets for this connector have been altered successfully"
-	msgReset   = "The offsets for this connector have been reset successfully"
-)
-
-// OffsetAlterer is implemented by connectors that check an offsets PATCH before it is written
-// (the shape of the partition and offset, and that the position still exists on the server).
-// Returning an error refuses the request with 400 and the error as message. Connectors without it
-// accept any offset maps of primitive values, as Kafka Connect's default does.
-type OffsetAlterer interface {
-	AlterOffsets(config map[string]string, offsets []api.PartitionOffset) error
-}
-
-// connState is the stored configuration of one connector.
-type connState struct {
-	config map[string]string
-	target rest.TargetState
-	tasks  []map[string]string
-}
 
 // StandaloneHerder runs the connectors of a single worker: configurations live in memory (from
 // the command line and the REST API, as Kafka Connect's standalone mode), statuses in a
 // MemoryStatusStore, offsets in the worker's offset store. Changes are serialised by one lock, as
 // Kafka's StandaloneHerder is synchronized; reads take a snapshot and never wait for a change
-// in progress.
+// in progress. What it shares with the distributed herder is in the embedded HerderCore, whose
+// backend (standaloneBackend) is this map and this lock.
 type StandaloneHerder struct {
-	worker   *Worker
-	plugins  *plugins.Registry
-	status   StatusStore
-	log      *slog.Logger
-	workerID string
-	info     rest.ServerInfo
+	*HerderCore
 
 	mu sync.Mutex // serialises changes
 
 	cfgMu   sync.RWMutex // guards configs for readers
-	configs map[string]*connState
+	configs map[string]StoredConnector
 
-	ready    atomic.Bool
 	stopped  atomic.Bool
 	reconfMu sync.Mutex // orders reconfWG.Add against Stop's Wait
 	reconfWG sync.WaitGroup
 }
 
-// HerderOptions configures a StandaloneHerder.
+// HerderOptions configures a StandaloneHerder, or the HerderCore of another herder.
 type HerderOptions struct {
 	Worker   *Worker
 	Plugins  *plugins.Registry
 	Status   StatusStore
 	WorkerID string
-	Info     rest.ServerInfo
+	Info     herder.ServerInfo
 	Logger   *slog.Logger
 }
 
-// NewStandaloneHerder returns a herder over a worker. The worker's StatusListener must be the
-// herder (see HerderListener) so states reach the status store.
+// NewStandaloneHerder returns a herder over a worker. The worker's StatusListener must write to
+// the same status store (see StatusRecorder) so states reach GET /connectors/{c}/status.
 func NewStandaloneHerder(o HerderOptions) *StandaloneHerder {
-	h := &StandaloneHerder{worker: o.Worker, plugins: o.Plugins, status: o.Status, workerID: o.WorkerID,
-		info: o.Info, log: o.Logger, configs: map[string]*connState{}}
-	if h.log == nil {
-		h.log = slog.Default()
+	h := &StandaloneHerder{configs: map[string]StoredConnector{}}
+	if o.Status == nil {
+		o.Status = NewMemoryStatusStore()
 	}
-	if h.status == nil {
-		h.status = NewMemoryStatusStore()
-	}
+	h.HerderCore = NewHerderCore(standaloneBackend{h}, o)
 	return h
 }
 
@@ -100,27 +68,15 @@ type statusRecorder struct {
 	workerID string
 }
 
-func (r statusRecorder) OnConnectorState(name string, s rest.State, trace string) {
+func (r statusRecorder) OnConnectorState(name string, s herder.State, trace string) {
 	r.status.PutConnector(ConnectorStatus{Name: name, State: s, Trace: trace, WorkerID: r.workerID})
 }
 
-func (r statusRecorder) OnTaskState(id rest.TaskID, s rest.State, trace string) {
+func (r statusRecorder) OnTaskState(id herder.TaskID, s herder.State, trace string) {
 	r.status.PutTask(TaskStatus{ID: id, State: s, Trace: trace, WorkerID: r.workerID})
 }
 
 func (r statusRecorder) OnTopicUsed(connector, topic string) { r.status.AddTopic(connector, topic) }
-
-// SetReady marks start-up as finished (GET /health answers 200 from then on).
-func (h *StandaloneHerder) SetReady() { h.ready.Store(true) }
-
-// Ready implements rest.Herder.
-func (h *StandaloneHerder) Ready() bool { return h.ready.Load() }
-
-// Plugins implements rest.Herder.
-func (h *StandaloneHerder) Plugins() *plugins.Registry { return h.plugins }
-
-// ServerInfo implements rest.Herder.
-func (h *StandaloneHerder) ServerInfo(context.Context) (rest.ServerInfo, error) { return h.info, nil }
 
 // Stop stops every connector and task (tasks first, each bounded by
 // task.shutdown.graceful.timeout.ms, their offsets committed) and refuses later changes.
@@ -136,223 +92,40 @@ func (h *StandaloneHerder) Stop() {
 	h.reconfWG.Wait()
 }
 
-// ---- reads ----
-
-func (h *StandaloneHerder) snapshot(name string) (connState, bool) {
+func (h *StandaloneHerder) snapshot(name string) (StoredConnector, bool) {
 	h.cfgMu.RLock()
 	defer h.cfgMu.RUnlock()
 	c, ok := h.configs[name]
-	if !ok {
-		return connState{}, false
-	}
-	return connState{config: c.config, target: c.target, tasks: c.tasks}, true
+	return c, ok
 }
 
-// Connectors implements rest.Herder.
-func (h *StandaloneHerder) Connectors(context.Context) ([]string, error) {
-	h.cfgMu.RLock()
-	defer h.cfgMu.RUnlock()
-	out := make([]string, 0, len(h.configs))
-	for n := range h.configs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out, nil
+func (h *StandaloneHerder) setConfig(name string, c StoredConnector) {
+	h.cfgMu.Lock()
+	h.configs[name] = c
+	h.cfgMu.Unlock()
 }
-
-func infoOf(name string, c connState) rest.ConnectorInfo {
-	info := rest.ConnectorInfo{Name: name, Config: maps.Clone(c.config), Tasks: make([]rest.TaskID, 0, len(c.tasks)), Type: rest.ConnectorTypeSource}
-	for i := range c.tasks {
-		info.Tasks = append(info.Tasks, rest.TaskID{Connector: name, Task: i})
-	}
-	return info
-}
-
-// ConnectorInfo implements rest.Herder.
-func (h *StandaloneHerder) ConnectorInfo(_ context.Context, name string) (rest.ConnectorInfo, error) {
-	c, ok := h.snapshot(name)
-	if !ok {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
-	}
-	return infoOf(name, c), nil
-}
-
-// ConnectorStatus implements rest.Herder.
-func (h *StandaloneHerder) ConnectorStatus(_ context.Context, name string) (rest.ConnectorStateInfo, error) {
-	cs, ok := h.status.Connector(name)
-	if !ok {
-		return rest.ConnectorStateInfo{}, rest.NotFound("No status found for connector %s", name)
-	}
-	out := rest.ConnectorStateInfo{Name: name, Type: rest.ConnectorTypeSource,
-		Connector: rest.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []rest.TaskState{}}
-	for _, ts := range h.status.Tasks(name) {
-		out.Tasks = append(out.Tasks, rest.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
-	}
-	return out, nil
-}
-
-// TaskStatus implements rest.Herder.
-func (h *StandaloneHerder) TaskStatus(_ context.Context, id rest.TaskID) (rest.TaskState, error) {
-	ts, ok := h.status.Task(id)
-	if !ok {
-		return rest.TaskState{}, rest.NotFound("No status found for task %s", id)
-	}
-	return rest.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
-}
-
-// TaskConfigs implements rest.Herder.
-func (h *StandaloneHerder) TaskConfigs(_ context.Context, name string) ([]rest.TaskInfo, error) {
-	c, ok := h.snapshot(name)
-	if !ok {
-		return nil, rest.ConnectorNotFound(name)
-	}
-	out := make([]rest.TaskInfo, 0, len(c.tasks))
-	for i, tc := range c.tasks {
-		out = append(out, rest.TaskInfo{ID: rest.TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)})
-	}
-	return out, nil
-}
-
-// ValidateConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) ValidateConnectorConfig(_ context.Context, config map[string]string) (rest.ConfigInfos, error) {
-	return Validate(h.plugins, config)
-}
-
-// ConnectorPluginConfig implements rest.Herder.
-func (h *StandaloneHerder) ConnectorPluginConfig(_ context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
-	return PluginConfig(h.plugins, plugin)
-}
-
-// ConnectorActiveTopics implements rest.Herder.
-func (h *StandaloneHerder) ConnectorActiveTopics(_ context.Context, name string) ([]string, error) {
-	if _, ok := h.snapshot(name); !ok {
-		return nil, rest.ConnectorNotFound(name)
-	}
-	return h.status.Topics(name), nil
-}
-
-// ResetConnectorActiveTopics implements rest.Herder.
-func (h *StandaloneHerder) ResetConnectorActiveTopics(_ context.Context, name string) error {
-	if _, ok := h.snapshot(name); !ok {
-		return rest.ConnectorNotFound(name)
-	}
-	h.status.ResetTopics(name)
-	return nil
-}
-
-// ---- changes ----
 
 // lock takes the change lock, refusing once the herder is stopping.
 func (h *StandaloneHerder) lock() error {
 	h.mu.Lock()
 	if h.stopped.Load() {
 		h.mu.Unlock()
-		return rest.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes")
+		return herder.Errorf(http.StatusServiceUnavailable, "The worker is shutting down and no longer accepts changes")
 	}
 	return nil
 }
 
-// PutConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) PutConnectorConfig(_ context.Context, name string, config map[string]string, initial rest.TargetState, allowReplace bool) (rest.ConnectorInfo, bool, error) {
-	if err := h.lock(); err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	defer h.mu.Unlock()
-	old, exists := h.snapshot(name)
-	if exists {
-		config = h.plugins.Unmask(config, old.config)
-	} else {
-		config = h.plugins.Unmask(config, nil)
-	}
-	infos, err := Validate(h.plugins, config)
-	if err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	if infos.ErrorCount > 0 {
-		return rest.ConnectorInfo{}, false, invalidConfig(infos)
-	}
-	if exists && !allowReplace {
-		return rest.ConnectorInfo{}, false, rest.Conflict("Connector %s already exists", name)
-	}
-	target := rest.TargetStarted
-	if exists {
-		// A new configuration restarts the connector and its tasks, in the target state it had.
-		target = old.target
-		h.stopTasksLocked(name, old)
-		h.worker.StopConnector(name)
-	} else if initial != "" {
-		target = initial
-	}
-	h.setConfig(name, &connState{config: config, target: target})
-	h.log.Info("connector configuration stored", "connector", name, "created", !exists, "target", target, "config", h.plugins.Mask(config))
-	if err := h.worker.StartConnector(name, config, target, h.reconfigureFunc(name)); err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	h.updateTasksLocked(name)
-	c, _ := h.snapshot(name)
-	return infoOf(name, c), !exists, nil
-}
-
-// PatchConnectorConfig implements rest.Herder.
-func (h *StandaloneHerder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
-	c, ok := h.snapshot(name)
-	if !ok {
-		return rest.ConnectorInfo{}, rest.ConnectorNotFound(name)
-	}
-	cfg := maps.Clone(c.config)
-	for k, v := range patch {
-		if v == nil {
-			delete(cfg, k)
-		} else {
-			cfg[k] = *v
-		}
-	}
-	if n, ok := cfg["name"]; ok && n != name {
-		return rest.ConnectorInfo{}, rest.BadRequest("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
-	}
-	cfg["name"] = name
-	info, _, err := h.PutConnectorConfig(ctx, name, cfg, "", true)
-	return info, err
-}
-
-func (h *StandaloneHerder) setConfig(name string, c *connState) {
-	h.cfgMu.Lock()
-	h.configs[name] = c
-	h.cfgMu.Unlock()
-}
-
-// DeleteConnector implements rest.Herder.
-func (h *StandaloneHerder) DeleteConnector(_ context.Context, name string) error {
-	if err := h.lock(); err != nil {
-		return err
-	}
-	defer h.mu.Unlock()
-	c, ok := h.snapshot(name)
-	if !ok {
-		return rest.ConnectorNotFound(name)
-	}
-	h.stopTasksLocked(name, c)
-	h.worker.StopConnector(name)
-	h.cfgMu.Lock()
-	delete(h.configs, name)
-	h.cfgMu.Unlock()
-	// Offsets stay, as in Kafka Connect: a connector created again under the same name resumes.
-	h.status.DeleteConnector(name)
-	h.log.Info("connector deleted", "connector", name)
-	return nil
-}
-
-func (h *StandaloneHerder) taskIDs(name string, n int) []rest.TaskID {
-	ids := make([]rest.TaskID, n)
+func taskIDs(name string, n int) []herder.TaskID {
+	ids := make([]herder.TaskID, n)
 	for i := range ids {
-		ids[i] = rest.TaskID{Connector: name, Task: i}
+		ids[i] = herder.TaskID{Connector: name, Task: i}
 	}
 	return ids
 }
 
 // stopTasksLocked stops a connector's tasks and forgets their statuses.
-func (h *StandaloneHerder) stopTasksLocked(name string, c connState) {
-	ids := h.taskIDs(name, len(c.tasks))
+func (h *StandaloneHerder) stopTasksLocked(name string, c StoredConnector) {
+	ids := taskIDs(name, len(c.Tasks))
 	// Tasks may run that the stored configs no longer list (a failed reconfiguration).
 	for _, id := range h.worker.Tasks(name) {
 		if !slices.Contains(ids, id) {
@@ -385,45 +158,26 @@ func (h *StandaloneHerder) reconfigureFunc(name string) func() {
 	}
 }
 
-// updateTasksLocked asks a running, STARTED connector for its task configurations and, when they
-// differ from the stored ones, replaces its tasks (Kafka's updateConnectorTasks).
+// updateTasksLocked replaces a running, STARTED connector's tasks when the task configurations it
+// generates differ from the stored ones (or fewer tasks run than are stored).
 func (h *StandaloneHerder) updateTasksLocked(name string) {
 	c, ok := h.snapshot(name)
-	if !ok || c.target != rest.TargetStarted || !h.worker.ConnectorRunning(name) {
+	if !ok {
 		return
 	}
-	maxTasks, _ := strconv.Atoi(strings.TrimSpace(c.config["tasks.max"]))
-	if maxTasks < 1 {
-		maxTasks = 1
-	}
-	cfgs, err := h.worker.ConnectorTaskConfigs(name, maxTasks)
-	if err != nil {
-		return // the connector is FAILED with the reason
-	}
-	if tasksEqual(cfgs, c.tasks) && len(h.worker.Tasks(name)) == len(c.tasks) {
+	cfgs, changed := h.NewTaskConfigs(name, c, len(h.worker.Tasks(name)) != len(c.Tasks))
+	if !changed {
 		return
 	}
 	h.stopTasksLocked(name, c)
-	h.setConfig(name, &connState{config: c.config, target: c.target, tasks: cfgs})
-	h.startTasksLocked(name, c.config, cfgs, h.taskIDs(name, len(cfgs)), c.target)
-}
-
-func (h *StandaloneHerder) startTasksLocked(name string, config map[string]string, cfgs []map[string]string, ids []rest.TaskID, target rest.TargetState) {
-	for _, id := range ids {
-		if id.Task >= len(cfgs) {
-			continue
-		}
-		if err := h.worker.StartTask(id, config, cfgs[id.Task], target); err != nil {
-			h.status.PutTask(TaskStatus{ID: id, State: rest.StateFailed, WorkerID: h.workerID, Trace: "could not start the task: " + err.Error()})
-		}
+	c.Tasks = cfgs
+	h.setConfig(name, c)
+	for _, id := range taskIDs(name, len(cfgs)) {
+		h.StartTask(id, c)
 	}
 }
 
-func tasksEqual(a, b []map[string]string) bool {
-	return slices.EqualFunc(a, b, func(x, y map[string]string) bool { return maps.Equal(x, y) })
-}
-
-func (h *StandaloneHerder) setTarget(name string, target rest.TargetState, notFound func(string) error) error {
+func (h *StandaloneHerder) setTarget(name string, target herder.TargetState, notFound func(string) error) error {
 	if err := h.lock(); err != nil {
 		return err
 	}
@@ -432,225 +186,114 @@ func (h *StandaloneHerder) setTarget(name string, target rest.TargetState, notFo
 	if !ok {
 		return notFound(name)
 	}
-	if target == rest.TargetStopped {
+	if target == herder.TargetStopped {
 		// STOPPED shuts the tasks down and drops their configurations: the connector has none
 		// until it is resumed, which is what lets its offsets be changed safely.
 		h.stopTasksLocked(name, c)
-		c.tasks = nil
+		c.Tasks = nil
 	}
-	c.target = target
-	h.setConfig(name, &connState{config: c.config, target: target, tasks: c.tasks})
+	c.Target = target
+	h.setConfig(name, c)
 	h.worker.SetTargetState(name, target)
-	if target == rest.TargetStarted {
+	if target == herder.TargetStarted {
 		h.updateTasksLocked(name)
 	}
 	h.log.Info("connector target state changed", "connector", name, "target", target)
 	return nil
 }
 
-func unknownConnector(name string) error { return rest.NotFound("Unknown connector %s", name) }
+func unknownConnector(name string) error { return herder.NotFound("Unknown connector %s", name) }
 
 // PauseConnector implements rest.Herder.
 func (h *StandaloneHerder) PauseConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetPaused, unknownConnector)
+	return h.setTarget(name, herder.TargetPaused, unknownConnector)
 }
 
 // ResumeConnector implements rest.Herder.
 func (h *StandaloneHerder) ResumeConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetStarted, unknownConnector)
+	return h.setTarget(name, herder.TargetStarted, unknownConnector)
 }
 
 // StopConnector implements rest.Herder.
 func (h *StandaloneHerder) StopConnector(_ context.Context, name string) error {
-	return h.setTarget(name, rest.TargetStopped, func(n string) error { return rest.ConnectorNotFound(n) })
+	return h.setTarget(name, herder.TargetStopped, func(n string) error { return herder.ConnectorNotFound(n) })
 }
 
-// RestartConnector implements rest.Herder: the connector instance only, then its task configs
-// are recomputed (tasks restart only if those changed), as Kafka Connect.
-func (h *StandaloneHerder) RestartConnector(_ context.Context, name string) error {
-	if err := h.lock(); err != nil {
+// standaloneBackend is the HerderBackend of a StandaloneHerder: configurations in its map, changes
+// under its lock, and every connector and task on this worker, which is always its own leader.
+type standaloneBackend struct{ h *StandaloneHerder }
+
+// Lookup implements HerderBackend.
+func (b standaloneBackend) Lookup(_ context.Context, name string) (StoredConnector, bool, error) {
+	c, ok := b.h.snapshot(name)
+	return c, ok, nil
+}
+
+// Names implements HerderBackend.
+func (b standaloneBackend) Names(context.Context) ([]string, error) {
+	b.h.cfgMu.RLock()
+	defer b.h.cfgMu.RUnlock()
+	return slices.Sorted(maps.Keys(b.h.configs)), nil
+}
+
+// Writable implements HerderBackend: a standalone worker may always write.
+func (b standaloneBackend) Writable(context.Context, string) error { return nil }
+
+// LeaderOnly implements HerderBackend: a standalone worker is its own leader.
+func (b standaloneBackend) LeaderOnly(string) error { return nil }
+
+// Exclusive implements HerderBackend: under the change lock.
+func (b standaloneBackend) Exclusive(_ context.Context, fn func() error) error {
+	if err := b.h.lock(); err != nil {
 		return err
 	}
-	defer h.mu.Unlock()
-	c, ok := h.snapshot(name)
-	if !ok {
-		return rest.ConnectorNotFound(name)
+	defer b.h.mu.Unlock()
+	return fn()
+}
+
+// Elsewhere implements HerderBackend: every instance runs on this worker.
+func (b standaloneBackend) Elsewhere(string, int) error { return nil }
+
+// StoreConfig stores the configuration and (re)starts the connector; a new configuration
+// restarts it and its tasks in the target state it had.
+func (b standaloneBackend) StoreConfig(_ context.Context, name string, config map[string]string, initial herder.TargetState, old *StoredConnector) error {
+	target := herder.TargetStarted
+	if old != nil {
+		target = old.Target
+		b.h.stopTasksLocked(name, *old)
+		b.h.worker.StopConnector(name)
+	} else if initial != "" {
+		target = initial
 	}
-	h.worker.StopConnector(name)
-	if err := h.worker.StartConnector(name, c.config, c.target, h.reconfigureFunc(name)); err != nil {
-		return err
-	}
-	h.updateTasksLocked(name)
+	c := StoredConnector{Config: config, Target: target}
+	b.h.setConfig(name, c)
+	return b.StartConnector(name, c)
+}
+
+// RemoveConfig implements HerderBackend: the connector and its tasks stop, their statuses go.
+func (b standaloneBackend) RemoveConfig(_ context.Context, name string, old StoredConnector) error {
+	b.h.stopTasksLocked(name, old)
+	b.h.worker.StopConnector(name)
+	b.h.cfgMu.Lock()
+	delete(b.h.configs, name)
+	b.h.cfgMu.Unlock()
+	b.h.status.DeleteConnector(name)
 	return nil
 }
 
-// RestartConnectorAndTasks implements rest.Herder.
-func (h *StandaloneHerder) RestartConnectorAndTasks(ctx context.Context, req rest.RestartRequest) (rest.ConnectorStateInfo, error) {
-	if err := h.lock(); err != nil {
-		return rest.ConnectorStateInfo{}, err
-	}
-	defer h.mu.Unlock()
-	c, ok := h.snapshot(req.Connector)
-	if !ok {
-		return rest.ConnectorStateInfo{}, rest.NotFound("Unknown connector: %s", req.Connector)
-	}
-	plan, err := h.ConnectorStatus(ctx, req.Connector)
-	if err != nil {
-		return rest.ConnectorStateInfo{}, rest.NotFound("Status for connector %s not found", req.Connector)
-	}
-	restartConnector := req.ShouldRestartConnector(plan.Connector.State)
-	if restartConnector {
-		plan.Connector.State = rest.StateRestarting
-	}
-	var ids []rest.TaskID
-	for i := range plan.Tasks {
-		if req.ShouldRestartTask(plan.Tasks[i].State) {
-			plan.Tasks[i].State = rest.StateRestarting
-			ids = append(ids, rest.TaskID{Connector: req.Connector, Task: plan.Tasks[i].ID})
-		}
-	}
-	if restartConnector {
-		h.worker.StopConnector(req.Connector)
-		h.status.PutConnector(ConnectorStatus{Name: req.Connector, State: rest.StateRestarting, WorkerID: h.workerID})
-	}
-	if len(ids) > 0 {
-		h.worker.StopTasks(ids)
-		for _, id := range ids {
-			h.status.PutTask(TaskStatus{ID: id, State: rest.StateRestarting, WorkerID: h.workerID})
-		}
-	}
-	if restartConnector {
-		if err := h.worker.StartConnector(req.Connector, c.config, c.target, h.reconfigureFunc(req.Connector)); err != nil {
-			return rest.ConnectorStateInfo{}, err
-		}
-	}
-	h.startTasksLocked(req.Connector, c.config, c.tasks, ids, c.target)
-	h.log.Info("restarted", "connector", req.Connector, "connectorRestarted", restartConnector, "tasks", len(ids))
-	return plan, nil
-}
-
-// RestartTask implements rest.Herder.
-func (h *StandaloneHerder) RestartTask(_ context.Context, id rest.TaskID) error {
-	if err := h.lock(); err != nil {
+// StartConnector implements HerderBackend: it starts the connector, then regenerates its task
+// configurations.
+func (b standaloneBackend) StartConnector(name string, c StoredConnector) error {
+	if err := b.h.worker.StartConnector(name, c.Config, c.Target, b.h.reconfigureFunc(name)); err != nil {
 		return err
 	}
-	defer h.mu.Unlock()
-	c, ok := h.snapshot(id.Connector)
-	if !ok {
-		return rest.ConnectorNotFound(id.Connector)
-	}
-	if id.Task < 0 || id.Task >= len(c.tasks) {
-		return rest.NotFound("Task %s not found", id)
-	}
-	h.worker.StopTasks([]rest.TaskID{id})
-	h.startTasksLocked(id.Connector, c.config, c.tasks, []rest.TaskID{id}, c.target)
+	b.h.updateTasksLocked(name)
 	return nil
 }
 
-// ---- offsets ----
-
-// ConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) ConnectorOffsets(ctx context.Context, name string) (rest.ConnectorOffsets, error) {
-	if _, ok := h.snapshot(name); !ok {
-		return rest.ConnectorOffsets{}, rest.ConnectorNotFound(name)
-	}
-	list, err := h.worker.offsets.List(ctx, name)
-	if err != nil {
-		return rest.ConnectorOffsets{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
-	}
-	return rest.FromPartitionOffsets(list), nil
-}
-
-// modifiable returns the connector's state when its offsets may be changed: it exists and is
-// STOPPED with no tasks (Kafka Connect's check, with its message).
-func (h *StandaloneHerder) modifiable(name string) (connState, error) {
-	c, ok := h.snapshot(name)
-	if !ok {
-		return c, rest.ConnectorNotFound(name)
-	}
-	if c.target != rest.TargetStopped || len(c.tasks) != 0 || len(h.worker.Tasks(name)) != 0 {
-		return c, rest.BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
-	}
-	return c, nil
-}
-
-// AlterConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name string, req rest.ConnectorOffsets) (rest.Message, error) {
-	if err := h.lock(); err != nil {
-		return rest.Message{}, err
-	}
-	defer h.mu.Unlock()
-	c, err := h.modifiable(name)
-	if err != nil {
-		return rest.Message{}, err
-	}
-	entries := req.PartitionOffsets()
-	if err := checkOffsets(entries); err != nil {
-		return rest.Message{}, err
-	}
-	if p, ok := h.plugins.Lookup(c.config["connector.class"]); ok {
-		if alt, ok := p.New().(OffsetAlterer); ok {
-			if err := safely(func() error { return alt.AlterOffsets(maps.Clone(c.config), entries) }); err != nil {
-				return rest.Message{}, rest.BadRequest("The connector %s refused the offsets: %v", name, err)
-			}
-		}
-	}
-	if err := h.worker.offsets.Set(ctx, name, entries); err != nil {
-		return rest.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
-	}
-	h.log.Info("offsets altered", "connector", name, "partitions", len(entries))
-	return rest.Message{Message: msgAltered}, nil
-}
-
-// checkOffsets refuses what Kafka Connect's OffsetUtils.validateFormat refuses, plus entries
-// without a partition.
-func checkOffsets(entries []api.PartitionOffset) error {
-	for i, e := range entries {
-		if e.Partition == nil {
-			return rest.BadRequest("offsets[%d] has no partition; every entry is {\"partition\":{...},\"offset\":{...}} (a null offset deletes the partition's offset)", i)
-		}
-		if err := offsets.ValidateOffsetMap("partition", e.Partition); err != nil {
-			return rest.BadRequest("offsets[%d]: %v", i, err)
-		}
-		if err := offsets.ValidateOffsetMap("offset", e.Offset); err != nil {
-			return rest.BadRequest("offsets[%d]: %v", i, err)
-		}
-	}
-	return nil
-}
-
-// ResetConnectorOffsets implements rest.Herder.
-func (h *StandaloneHerder) ResetConnectorOffsets(ctx context.Context, name string) (rest.Message, error) {
-	if err := h.lock(); err != nil {
-		return rest.Message{}, err
-	}
-	defer h.mu.Unlock()
-	if _, err := h.modifiable(name); err != nil {
-		return rest.Message{}, err
-	}
-	list, err := h.worker.offsets.List(ctx, name)
-	if err != nil {
-		return rest.Message{}, fmt.Errorf("could not read the offsets of connector %s: %w", name, err)
-	}
-	parts := make([]map[string]any, 0, len(list))
-	for _, po := range list {
-		parts = append(parts, po.Partition)
-	}
-	if len(parts) > 0 {
-		if err := h.worker.offsets.Delete(ctx, name, parts); err != nil {
-			return rest.Message{}, fmt.Errorf("Failed to modify offsets for source connector %s: %w", name, err)
-		}
-	}
-	h.log.Info("offsets reset", "connector", name, "partitions", len(parts))
-	return rest.Message{Message: msgReset}, nil
-}
-
-// ConnectorOffsetHistory implements rest.Herder.
-func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name string) (rest.OffsetHistory, error) {
-	if _, ok := h.snapshot(name); !ok {
-		return rest.OffsetHistory{}, rest.ConnectorNotFound(name)
-	}
-	return OffsetHistory(ctx, h.worker.offsets, name)
+// Restart implements HerderBackend: this worker runs every instance, so it restarts them itself.
+func (b standaloneBackend) Restart(_ context.Context, req herder.RestartRequest, restartConnector bool, ids []herder.TaskID, c StoredConnector) error {
+	return b.h.RestartInstances(req.Connector, restartConnector, ids, c)
 }
 
 // OffsetHistory reads a connector's offset history as a list of states, newest first: one entry
@@ -658,10 +301,10 @@ func (h *StandaloneHerder) ConnectorOffsetHistory(ctx context.Context, name stri
 // been deleted is listed with a null offset; one not yet known is left out). Each entry is a valid
 // offsets PATCH body that puts the whole connector back where it was then ("rewind to where we
 // were at 10:00").
-func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.OffsetHistory, error) {
+func OffsetHistory(ctx context.Context, store offsets.Store, name string) (herder.OffsetHistory, error) {
 	hist, err := store.History(ctx, name)
 	if err != nil {
-		return rest.OffsetHistory{}, fmt.Errorf("could not read the offset history of connector %s: %w", name, err)
+		return herder.OffsetHistory{}, fmt.Errorf("could not read the offset history of connector %s: %w", name, err)
 	}
 	// History lists each partition's entries oldest first. Merge them by time, keeping each
 	// partition's order; entries with the same time and distinct partitions are one commit.
@@ -689,12 +332,12 @@ func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.
 
 	state := make([]map[string]any, len(partitions))
 	known := make([]bool, len(partitions))
-	var out []rest.OffsetHistoryEntry
+	var out []herder.OffsetHistoryEntry
 	emit := func(t time.Time) {
-		he := rest.OffsetHistoryEntry{Time: t.UTC().Truncate(time.Millisecond), TimestampMs: t.UnixMilli(), Offsets: []rest.ConnectorOffset{}}
+		he := herder.OffsetHistoryEntry{Time: t.UTC().Truncate(time.Millisecond), TimestampMs: t.UnixMilli(), Offsets: []herder.ConnectorOffset{}}
 		for i, p := range partitions {
 			if known[i] {
-				he.Offsets = append(he.Offsets, rest.ConnectorOffset{Partition: p, Offset: state[i]})
+				he.Offsets = append(he.Offsets, herder.ConnectorOffset{Partition: p, Offset: state[i]})
 			}
 		}
 		out = append(out, he)
@@ -714,5 +357,5 @@ func OffsetHistory(ctx context.Context, store offsets.Store, name string) (rest.
 		emit(groupTime)
 	}
 	slices.Reverse(out)
-	return rest.OffsetHistory{History: out}, nil
+	return herder.OffsetHistory{History: out}, nil
 }

@@ -5,13 +5,13 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // ConnectorStatus is the last reported state of a connector.
 type ConnectorStatus struct {
 	Name       string
-	State      rest.State
+	State      herder.State
 	Trace      string
 	WorkerID   string
 	Generation int
@@ -19,8 +19,8 @@ type ConnectorStatus struct {
 
 // TaskStatus is the last reported state of a task.
 type TaskStatus struct {
-	ID         rest.TaskID
-	State      rest.State
+	ID         herder.TaskID
+	State      herder.State
 	Trace      string
 	WorkerID   string
 	Generation int
@@ -33,12 +33,12 @@ type StatusStore interface {
 	PutConnector(ConnectorStatus)
 	PutTask(TaskStatus)
 	Connector(name string) (ConnectorStatus, bool)
-	Task(id rest.TaskID) (TaskStatus, bool)
+	Task(id herder.TaskID) (TaskStatus, bool)
 	// Tasks returns the statuses of a connector's tasks, sorted by task number.
 	Tasks(connector string) []TaskStatus
 	// DeleteConnector forgets a connector's status, its tasks' statuses and its topics.
 	DeleteConnector(name string)
-	DeleteTask(id rest.TaskID)
+	DeleteTask(id herder.TaskID)
 	// AddTopic records that a connector produced to topic.
 	AddTopic(connector, topic string)
 	// Topics lists the topics a connector produced to, sorted.
@@ -92,7 +92,7 @@ func (m *MemoryStatusStore) Connector(name string) (ConnectorStatus, bool) {
 }
 
 // Task returns a task's status.
-func (m *MemoryStatusStore) Task(id rest.TaskID) (TaskStatus, bool) {
+func (m *MemoryStatusStore) Task(id herder.TaskID) (TaskStatus, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	s, ok := m.tasks[id.Connector][id.Task]
@@ -121,7 +121,7 @@ func (m *MemoryStatusStore) DeleteConnector(name string) {
 }
 
 // DeleteTask forgets a task's status.
-func (m *MemoryStatusStore) DeleteTask(id rest.TaskID) {
+func (m *MemoryStatusStore) DeleteTask(id herder.TaskID) {
 	m.mu.Lock()
 	delete(m.tasks[id.Connector], id.Task)
 	m.mu.Unlock()

@@ -17,7 +17,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -31,7 +31,7 @@ const recordOverhead = 64
 // bounded: Poll is not called while the task has more than maxInflight bytes unacknowledged, which
 // is the backpressure a slow Kafka exerts on the connector.
 type taskRunner struct {
-	id        rest.TaskID
+	id        herder.TaskID
 	w         *Worker
 	log       *slog.Logger
 	task      api.SourceTask
@@ -55,7 +55,7 @@ type taskRunner struct {
 	abandon  context.CancelFunc
 
 	targetMu sync.Mutex
-	target   rest.TargetState
+	target   herder.TargetState
 	wake     chan struct{} // a target state change
 
 	subs          *submitted
@@ -76,7 +76,7 @@ type taskRunner struct {
 	topicsSeen map[string]struct{}
 }
 
-func (w *Worker) newTaskRunner(id rest.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target rest.TargetState) *taskRunner {
+func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target herder.TargetState) *taskRunner {
 	t := &taskRunner{
 		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv,
 		log:      w.log.With("connector", id.Connector, "task", id.Task),
@@ -101,7 +101,7 @@ func (t *taskRunner) Offsets() api.OffsetReader {
 	return offsets.ReaderFor(t.w.offsets, t.id.Connector)
 }
 
-func (t *taskRunner) setTarget(s rest.TargetState) {
+func (t *taskRunner) setTarget(s herder.TargetState) {
 	t.targetMu.Lock()
 	t.target = s
 	t.targetMu.Unlock()
@@ -111,13 +111,13 @@ func (t *taskRunner) setTarget(s rest.TargetState) {
 	}
 }
 
-func (t *taskRunner) currentTarget() rest.TargetState {
+func (t *taskRunner) currentTarget() herder.TargetState {
 	t.targetMu.Lock()
 	defer t.targetMu.Unlock()
 	return t.target
 }
 
-func (t *taskRunner) report(s rest.State, trace string) {
+func (t *taskRunner) report(s herder.State, trace string) {
 	if t.silenced.Load() {
 		return
 	}
@@ -160,7 +160,7 @@ func (t *taskRunner) run() {
 	}
 	t.finish()
 	if err == nil && t.stopping.Load() && !t.failed.Load() {
-		t.report(rest.StateUnassigned, "")
+		t.report(herder.StateUnassigned, "")
 	}
 }
 
@@ -206,7 +206,7 @@ func (t *taskRunner) fail(what string, err error) {
 	} else {
 		t.log.Error("task failed", "error", msg)
 	}
-	t.report(rest.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector), err))
+	t.report(herder.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector), err))
 }
 
 // setFailure records the first failure found outside the poll goroutine (a producer callback, the
@@ -219,7 +219,7 @@ func (t *taskRunner) setFailure(err error) {
 
 // pollLoop polls until stopped (nil) or failed (the error).
 func (t *taskRunner) pollLoop() error {
-	reported := rest.State("")
+	reported := herder.State("")
 	for {
 		if f := t.failure.Load(); f != nil {
 			return *f
@@ -227,11 +227,11 @@ func (t *taskRunner) pollLoop() error {
 		if t.pollCtx.Err() != nil {
 			return nil
 		}
-		if t.currentTarget() != rest.TargetStarted {
+		if t.currentTarget() != herder.TargetStarted {
 			// PAUSED keeps the task started but idle; acknowledgements and offset commits go on.
-			if reported != rest.StatePaused {
-				t.report(rest.StatePaused, "")
-				reported = rest.StatePaused
+			if reported != herder.StatePaused {
+				t.report(herder.StatePaused, "")
+				reported = herder.StatePaused
 			}
 			select {
 			case <-t.wake:
@@ -239,9 +239,9 @@ func (t *taskRunner) pollLoop() error {
 			}
 			continue
 		}
-		if reported != rest.StateRunning {
-			t.report(rest.StateRunning, "")
-			reported = rest.StateRunning
+		if reported != herder.StateRunning {
+			t.report(herder.StateRunning, "")
+			reported = herder.StateRunning
 		}
 		if t.inflightBytes.Load() >= t.maxInflight {
 			select {

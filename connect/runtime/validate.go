@@ -11,7 +11,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 )
 
 // Groups of the common connector settings, as Kafka Connect's ConnectorConfig names them.
@@ -114,14 +114,14 @@ func onlyNone(v string) error {
 // Validate checks a connector configuration against the common settings and its plugin's spec
 // and returns Kafka Connect's validation result, with secret values hidden. It fails (400) only
 // when the configuration names no plugin or an unknown one, as Kafka Connect does.
-func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos, error) {
+func Validate(reg *plugins.Registry, config map[string]string) (herder.ConfigInfos, error) {
 	class, ok := config["connector.class"]
 	if !ok || strings.TrimSpace(class) == "" {
-		return rest.ConfigInfos{}, rest.BadRequest("Connector config %s contains no connector type", javaMap(reg.Mask(config)))
+		return herder.ConfigInfos{}, herder.BadRequest("Connector config %s contains no connector type", javaMap(reg.Mask(config)))
 	}
 	p, ok := reg.Lookup(class)
 	if !ok {
-		return rest.ConfigInfos{}, rest.BadRequest("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s", class, pluginList(reg))
+		return herder.ConfigInfos{}, herder.BadRequest("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s", class, pluginList(reg))
 	}
 	// The plugin's definition of a key wins over the common one, as in Kafka Connect.
 	spec := make(api.ConfigSpec, 0, len(CommonSpec)+len(p.Spec))
@@ -136,9 +136,9 @@ func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos
 	var values []api.ConfigValue
 	var errCount int
 	if err := safely(func() error { values, errCount = spec.Validate(config); return nil }); err != nil {
-		return rest.ConfigInfos{}, fmt.Errorf("could not validate the configuration with %s's validators: %w", p.Class, err)
+		return herder.ConfigInfos{}, fmt.Errorf("could not validate the configuration with %s's validators: %w", p.Class, err)
 	}
-	out := rest.ConfigInfos{Name: p.Class, ErrorCount: errCount, Groups: []string{}, Configs: make([]rest.ConfigInfo, 0, len(spec))}
+	out := herder.ConfigInfos{Name: p.Class, ErrorCount: errCount, Groups: []string{}, Configs: make([]herder.ConfigInfo, 0, len(spec))}
 	seenGroup := map[string]int{}
 	for _, g := range []string{groupCommon, groupTransforms, groupPredicates, groupErrors} {
 		seenGroup[g] = 0
@@ -155,20 +155,20 @@ func Validate(reg *plugins.Registry, config map[string]string) (rest.ConfigInfos
 			out.Groups = append(out.Groups, g)
 		}
 		seenGroup[g]++
-		out.Configs = append(out.Configs, rest.ConfigInfo{Definition: keyInfo(k, seenGroup[g]), Value: valueInfo(k, v)})
+		out.Configs = append(out.Configs, herder.ConfigInfo{Definition: keyInfo(k, seenGroup[g]), Value: valueInfo(k, v)})
 	}
 	return out, nil
 }
 
 // PluginConfig returns the definitions of a plugin's own settings (GET
 // /connector-plugins/{p}/config).
-func PluginConfig(reg *plugins.Registry, name string) ([]rest.ConfigKeyInfo, error) {
+func PluginConfig(reg *plugins.Registry, name string) ([]herder.ConfigKeyInfo, error) {
 	p, ok := reg.Lookup(name)
 	if !ok {
-		return nil, rest.NotFound("Unknown plugin %s.", name)
+		return nil, herder.NotFound("Unknown plugin %s.", name)
 	}
 	order := map[string]int{}
-	out := make([]rest.ConfigKeyInfo, 0, len(p.Spec))
+	out := make([]herder.ConfigKeyInfo, 0, len(p.Spec))
 	for i := range p.Spec {
 		k := &p.Spec[i]
 		order[k.Group]++
@@ -177,8 +177,8 @@ func PluginConfig(reg *plugins.Registry, name string) ([]rest.ConfigKeyInfo, err
 	return out, nil
 }
 
-func keyInfo(k *api.ConfigKey, order int) *rest.ConfigKeyInfo {
-	ki := &rest.ConfigKeyInfo{
+func keyInfo(k *api.ConfigKey, order int) *herder.ConfigKeyInfo {
+	ki := &herder.ConfigKeyInfo{
 		Name: k.Name, Type: string(k.Type), Required: k.Required, Importance: string(k.Importance),
 		Documentation: k.Doc, Order: order, Width: "NONE", DisplayName: k.DisplayName, Dependents: []string{},
 	}
@@ -202,8 +202,8 @@ func keyInfo(k *api.ConfigKey, order int) *rest.ConfigKeyInfo {
 	return ki
 }
 
-func valueInfo(k *api.ConfigKey, v api.ConfigValue) *rest.ConfigValueInfo {
-	vi := &rest.ConfigValueInfo{Name: v.Name, RecommendedValues: v.RecommendedValues, Errors: v.Errors, Visible: v.Visible}
+func valueInfo(k *api.ConfigKey, v api.ConfigValue) *herder.ConfigValueInfo {
+	vi := &herder.ConfigValueInfo{Name: v.Name, RecommendedValues: v.RecommendedValues, Errors: v.Errors, Visible: v.Visible}
 	if vi.RecommendedValues == nil {
 		vi.RecommendedValues = []string{}
 	}
@@ -222,7 +222,7 @@ func valueInfo(k *api.ConfigKey, v api.ConfigValue) *rest.ConfigValueInfo {
 
 // invalidConfig is Kafka Connect's 400 answer to creating or updating a connector with an invalid
 // configuration.
-func invalidConfig(infos rest.ConfigInfos) error {
+func invalidConfig(infos herder.ConfigInfos) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):", infos.ErrorCount)
 	for _, c := range infos.Configs {
@@ -235,7 +235,7 @@ func invalidConfig(infos rest.ConfigInfos) error {
 		}
 	}
 	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
-	return rest.BadRequest("%s", b.String())
+	return herder.BadRequest("%s", b.String())
 }
 
 // javaMap prints a map as Java's AbstractMap.toString, keys sorted for stable messages.
@@ -273,17 +273,17 @@ func pluginList(reg *plugins.Registry) string {
 // extraChecks validates the settings no spec lists because their names vary: producer overrides,
 // admin overrides and KIP-158 topic creation groups. Each problem is reported as Kafka Connect
 // reports a value without a definition.
-func extraChecks(config map[string]string) []rest.ConfigInfo {
-	var out []rest.ConfigInfo
+func extraChecks(config map[string]string) []herder.ConfigInfo {
+	var out []herder.ConfigInfo
 	add := func(key, msg string) {
-		vi := &rest.ConfigValueInfo{Name: key, RecommendedValues: []string{}, Errors: []string{msg}, Visible: true}
+		vi := &herder.ConfigValueInfo{Name: key, RecommendedValues: []string{}, Errors: []string{msg}, Visible: true}
 		if v, ok := config[key]; ok {
 			if plugins.IsSecret(nil, key) && v != "" {
 				v = plugins.Hidden
 			}
 			vi.Value = &v
 		}
-		out = append(out, rest.ConfigInfo{Value: vi})
+		out = append(out, herder.ConfigInfo{Value: vi})
 	}
 	keys := make([]string, 0, len(config))
 	for k := range config {

@@ -1,7 +1,9 @@
 // Package runtime runs connectors and their tasks: the Worker owns the instances on this process
 // (connector state machines, source task poll loops, the shared producer, offset commits), and a
 // herder decides what runs (StandaloneHerder here; a distributed herder elsewhere uses the same
-// Worker). The herders implement rest.Herder, so the REST API serves either.
+// Worker). Both implement rest.Herder through one HerderCore, each with its own HerderBackend
+// (where configurations live, how changes are serialised), so the REST API serves either with the
+// same checks and messages.
 //
 // The path of one record: a task's Poll returns it; the task's goroutine converts key and value
 // with the configured converters and hands it to the worker's franz-go producer (idempotent,
@@ -39,7 +41,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -51,8 +53,8 @@ const DefaultMaxInflightBytes = 32 << 20
 // StatusListener receives the state changes of the instances a Worker runs; a herder records them
 // in its status store.
 type StatusListener interface {
-	OnConnectorState(name string, state rest.State, trace string)
-	OnTaskState(id rest.TaskID, state rest.State, trace string)
+	OnConnectorState(name string, state herder.State, trace string)
+	OnTaskState(id herder.TaskID, state herder.State, trace string)
 	// OnTopicUsed is called the first time a task of the connector produces to topic.
 	OnTopicUsed(connector, topic string)
 }
@@ -106,7 +108,7 @@ type Worker struct {
 
 	mu         sync.Mutex
 	connectors map[string]*connectorRunner
-	tasks      map[rest.TaskID]*taskRunner
+	tasks      map[herder.TaskID]*taskRunner
 	producers  map[string]*connProducer // connectors with producer overrides
 }
 
@@ -116,7 +118,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		cfg: o.Config, producers: map[string]*connProducer{}, topics: topicCreator{admin: o.Admin},
 		topicCreationEnabled: !strings.EqualFold(strings.TrimSpace(o.Config.Props["topic.creation.enable"]), "false"),
 		plugins:              o.Plugins, offsets: o.Offsets, producer: o.Producer, listener: o.Listener, log: o.Logger,
-		props: o.Config.Props, connectors: map[string]*connectorRunner{}, tasks: map[rest.TaskID]*taskRunner{},
+		props: o.Config.Props, connectors: map[string]*connectorRunner{}, tasks: map[herder.TaskID]*taskRunner{},
 	}
 	if w.log == nil {
 		w.log = slog.Default()
@@ -159,12 +161,16 @@ func millis(ms, def int64) time.Duration {
 // ShutdownTimeout is task.shutdown.graceful.timeout.ms.
 func (w *Worker) ShutdownTimeout() time.Duration { return w.shutdownTimeout }
 
+// FlushTimeout is offset.flush.timeout.ms: how long the worker waits for Kafka to acknowledge what
+// is in flight when tasks stop.
+func (w *Worker) FlushTimeout() time.Duration { return w.flushTimeout }
+
 // Offsets is the worker's offset store.
 func (w *Worker) Offsets() offsets.Store { return w.offsets }
 
 // StartConnector creates a connector instance and moves it to target. reconfigure is called
 // (from any goroutine, without blocking) when the connector asks for new task configurations.
-func (w *Worker) StartConnector(name string, config map[string]string, target rest.TargetState, reconfigure func()) error {
+func (w *Worker) StartConnector(name string, config map[string]string, target herder.TargetState, reconfigure func()) error {
 	p, ok := w.plugins.Lookup(config["connector.class"])
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", config["connector.class"])
@@ -221,7 +227,7 @@ func (w *Worker) StopConnector(name string) {
 }
 
 // SetTargetState moves a connector and its tasks to target.
-func (w *Worker) SetTargetState(name string, target rest.TargetState) {
+func (w *Worker) SetTargetState(name string, target herder.TargetState) {
 	if c := w.connector(name); c != nil {
 		c.transition(target)
 	}
@@ -241,7 +247,7 @@ func (w *Worker) SetTargetState(name string, target rest.TargetState) {
 // StartTask creates and starts a task of a connector. connConfig is the connector's
 // configuration (converter and producer overrides, topic creation), taskConfig what the
 // connector generated.
-func (w *Worker) StartTask(id rest.TaskID, connConfig, taskConfig map[string]string, target rest.TargetState) error {
+func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]string, target herder.TargetState) error {
 	p, ok := w.plugins.Lookup(connConfig["connector.class"])
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", connConfig["connector.class"])
@@ -356,7 +362,7 @@ func (w *Worker) releaseProducer(t *taskRunner) {
 
 // StopTasks stops tasks in parallel, each bounded by task.shutdown.graceful.timeout.ms, and
 // forgets them.
-func (w *Worker) StopTasks(ids []rest.TaskID) {
+func (w *Worker) StopTasks(ids []herder.TaskID) {
 	w.mu.Lock()
 	var ts []*taskRunner
 	for _, id := range ids {
@@ -381,10 +387,10 @@ func (w *Worker) StopTasks(ids []rest.TaskID) {
 }
 
 // Tasks lists the tasks of a connector running on this worker.
-func (w *Worker) Tasks(connector string) []rest.TaskID {
+func (w *Worker) Tasks(connector string) []herder.TaskID {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []rest.TaskID
+	var out []herder.TaskID
 	for id := range w.tasks {
 		if id.Connector == connector {
 			out = append(out, id)
@@ -409,7 +415,7 @@ func (w *Worker) Connectors() []string {
 // Stop stops every task, then every connector.
 func (w *Worker) Stop() {
 	w.mu.Lock()
-	ids := make([]rest.TaskID, 0, len(w.tasks))
+	ids := make([]herder.TaskID, 0, len(w.tasks))
 	for id := range w.tasks {
 		ids = append(ids, id)
 	}

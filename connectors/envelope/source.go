@@ -97,7 +97,7 @@ func SourceSchemaBuilder(name string) *api.SchemaBuilder {
 
 // SourceInfo holds the common source fields of one event.
 type SourceInfo struct {
-	Version   string // connectd's Debezium-compatible version string, e.g. "3.4.0.Final"
+	Version   string // connectd's own version (connect/version), so a consumer can tell who wrote the event
 	Connector string // "mysql", "mariadb", "postgresql", "sqlserver", "db2"
 	Name      string // topic.prefix
 	// Time is when the change happened in the database (commit or event time); the zero time

@@ -34,6 +34,7 @@ import (
 	"strconv"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/version"
 )
 
 // The connector classes.
@@ -45,8 +46,8 @@ const (
 // Plugins returns the MySQL and MariaDB connector plugins.
 func Plugins() []api.Plugin {
 	return []api.Plugin{
-		{Class: MySQLClass, Version: Version, Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMySQL} }},
-		{Class: MariaDBClass, Version: Version, Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMariaDB} }},
+		{Class: MySQLClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMySQL} }},
+		{Class: MariaDBClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMariaDB} }},
 	}
 }
 

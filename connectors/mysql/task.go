@@ -12,8 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/client"
+
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/heartbeat"
@@ -21,20 +24,10 @@ import (
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/txmeta"
 	"github.com/connectd/connectd/schemahistory"
-	"github.com/go-mysql-org/go-mysql/client"
 )
 
-// Version is the Debezium version this connector's events and offsets are compatible with; it
-// is written in every event's source.version.
-const Version = "3.4.0.Final"
-
-// HistoryOpener opens the schema history store a configuration names. The runtime wiring sets
-// it (Kafka or file store); tests may set their own.
+// HistoryOpener opens the schema history store a configuration names; tests may set their own.
 type HistoryOpener func(ctx context.Context, cfg *Config, props map[string]string) (schemahistory.Store, error)
-
-// DefaultHistoryOpener, when set, is used by tasks whose OpenHistory is nil; otherwise the store
-// the schema.history.internal.* properties name is opened.
-var DefaultHistoryOpener HistoryOpener
 
 // openConfiguredHistory opens the Kafka, file or memory store the configuration names.
 func openConfiguredHistory(ctx context.Context, _ *Config, props map[string]string) (schemahistory.Store, error) {
@@ -50,7 +43,8 @@ func openConfiguredHistory(ctx context.Context, _ *Config, props map[string]stri
 type Task struct {
 	// Flavor is the server family the connector class expects; 0 accepts either.
 	Flavor Flavor
-	// OpenHistory overrides DefaultHistoryOpener.
+	// OpenHistory, when set, replaces opening the store the schema.history.internal.*
+	// properties name.
 	OpenHistory HistoryOpener
 
 	cfg       *Config
@@ -133,9 +127,6 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	}
 
 	open := t.OpenHistory
-	if open == nil {
-		open = DefaultHistoryOpener
-	}
 	if open == nil && cfg.SnapshotMode != snapshotmode.InitialOnly {
 		open = openConfiguredHistory
 	}
@@ -292,7 +283,7 @@ func (t *Task) offset() map[string]any {
 // source builds the source block of an event of table id.
 func (t *Task) source(id relational.TableID, ts time.Time, snap envelope.Snapshot) *api.Struct {
 	src := envelope.NewSource(t.srcSchema, &envelope.SourceInfo{
-		Version: Version, Connector: t.flavor.connectorName(), Name: t.cfg.TopicPrefix,
+		Version: version.String(), Connector: t.flavor.connectorName(), Name: t.cfg.TopicPrefix,
 		Time: ts, Snapshot: snap, DB: id.Catalog,
 	})
 	i := envelope.SourceCommonFields

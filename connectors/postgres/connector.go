@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pglogrepl"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/version"
 )
 
 // ClassName is the Debezium connector class this connector stands in for.
@@ -19,7 +20,7 @@ func Plugin() api.Plugin {
 	return api.Plugin{
 		Class:   ClassName,
 		Aliases: []string{"postgres", "postgresql"},
-		Version: Version,
+		Version: version.String(),
 		Spec:    spec,
 		New:     func() api.SourceConnector { return &Connector{} },
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pglogrepl"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -189,7 +190,7 @@ func (t *Task) source(tb *table, ts time.Time, snap envelope.Snapshot, lsn, last
 	seq = strconv.AppendInt(seq, int64(lsn), 10)
 	seq = append(seq, '"', ']')
 	st := envelope.NewSource(sourceSchema, &envelope.SourceInfo{
-		Version: Version, Connector: connectorName, Name: t.cfg.TopicPrefix, Time: ts,
+		Version: version.String(), Connector: connectorName, Name: t.cfg.TopicPrefix, Time: ts,
 		Snapshot: snap, DB: t.cfg.Database, Sequence: string(seq),
 	})
 	st.PutIndex(srcSchema, tb.id.Schema)

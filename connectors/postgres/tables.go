@@ -11,10 +11,6 @@ import (
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 )
 
-// Version is the Debezium version connectd's PostgreSQL events claim in source.version and the
-// plugin lists: the release whose formats they follow.
-const Version = "3.6.1.Final"
-
 // connectorName is source.connector.
 const connectorName = "postgresql"
 

@@ -9,11 +9,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/tests/broker"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
 func TestEnsureCompactedCreatesChecksAndCounts(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.MetadataMinAge(250*time.Millisecond))
@@ -44,7 +45,7 @@ func TestEnsureCompactedCreatesChecksAndCounts(t *testing.T) {
 }
 
 func TestLogReadsToEndAndFollows(t *testing.T) {
-	brokers := testbed.Kafka(t)
+	brokers := broker.Kafka(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.MetadataMinAge(250*time.Millisecond), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.UnknownTopicRetries(-1))

@@ -15,7 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/distributed"
-	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -48,7 +48,7 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer configs.Close()
-	if err := configs.PutConnectorConfig(ctx, "fs", cfg, rest.TargetPaused); err != nil {
+	if err := configs.PutConnectorConfig(ctx, "fs", cfg, herder.TargetPaused); err != nil {
 		t.Fatal(err)
 	}
 	if err := configs.PutTaskConfigs(ctx, "fs", []map[string]string{task}); err != nil {
@@ -112,14 +112,14 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := configs.Snapshot()
-	if snap.Target("fs") != rest.TargetStopped || len(snap.Tasks["fs"]) != 0 || !maps.Equal(snap.Connectors["fs"], cfg) {
+	if snap.Target("fs") != herder.TargetStopped || len(snap.Tasks["fs"]) != 0 || !maps.Equal(snap.Connectors["fs"], cfg) {
 		t.Errorf("after Kafka Connect stopped the connector, connectd reads target %s, %d tasks, config %v",
 			snap.Target("fs"), len(snap.Tasks["fs"]), snap.Connectors["fs"])
 	}
 	if err := statuses.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if cs, _ := statuses.Connector("fs"); cs.State != rest.StateStopped {
+	if cs, _ := statuses.Connector("fs"); cs.State != herder.StateStopped {
 		t.Errorf("connectd reads connector status %s, want STOPPED", cs.State)
 	}
 

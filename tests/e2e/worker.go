@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/connect/runtime/builtin"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/tests/testbed"
@@ -49,7 +49,7 @@ func StartWorker(t *testing.T, offsetsTopic string) *Worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.New(builtin.Plugins()...)
+	reg, err := plugins.New(bundle.Plugins()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,16 @@ func TestBinary(t *testing.T) {
 	if code != 200 || !strings.Contains(string(b), "io.debezium.connector.mariadb.MariaDbConnector") || !strings.Contains(string(b), "io.debezium.connector.mysql.MySqlConnector") {
 		t.Fatalf("GET /connector-plugins: %d %s", code, b)
 	}
+	var plugins []struct{ Class, Version string }
+	if err := json.Unmarshal(b, &plugins); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plugins {
+		// The test binary adds a test-only plugin of its own version; the shipped ones are Debezium's classes.
+		if strings.HasPrefix(p.Class, "io.debezium.") && p.Version != binaryVersion {
+			t.Errorf("plugin %s has version %q, want the binary's %q", p.Class, p.Version, binaryVersion)
+		}
+	}
 	prefix := testbed.Topic(t, "bin")
 	cfg := connectorConfig(d, prefix, prefix+"-history")
 
@@ -55,11 +65,25 @@ func TestBinary(t *testing.T) {
 	c := e2e.NewConsumer(t, topic)
 	c.WaitFor(topic, 1)
 	d.Exec("UPDATE t SET v = 'b' WHERE id = 1")
-	evs := e2e.Events(t, c.WaitFor(topic, 2))
+	recs := c.WaitFor(topic, 2)
+	evs := e2e.Events(t, recs)
 	if evs[0].Op != "r" || evs[1].Op != "u" || evs[1].After != `{"id":1,"v":"b"}` {
 		t.Fatalf("events %v", evs)
 	}
+	// source.version says connectd wrote the events: the binary's own version, in the snapshot
+	// and while streaming.
+	for i, r := range recs {
+		var v struct {
+			Source struct{ Version string } `json:"source"`
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil || v.Source.Version != binaryVersion {
+			t.Errorf("event %d: source.version = %q (%v), want %q", i, v.Source.Version, err, binaryVersion)
+		}
+	}
 }
+
+// binaryVersion is the version startBinaryWorker builds the worker with.
+const binaryVersion = "7.7.7-binary-test"
 
 // startBinaryWorker builds tests/cmd/connectd-test and runs it as a standalone worker (file
 // offsets) until the test ends; it returns the worker and its process id.
@@ -68,7 +92,10 @@ func startBinaryWorker(t *testing.T) (*e2e.Worker, int) {
 	kafka := testbed.Kafka(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "connectd-test")
-	build := exec.Command("go", "build", "-o", bin, "./tests/cmd/connectd-test")
+	// Built with a version of its own, so the test sees that the one set at build time is what the
+	// plugins list and the events carry.
+	build := exec.Command("go", "build", "-ldflags", "-X github.com/connectd/connectd/connect/version.Version="+binaryVersion,
+		"-o", bin, "./tests/cmd/connectd-test")
 	build.Dir = testbed.RepoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

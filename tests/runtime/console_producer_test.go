@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/plugins"
-	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 	"github.com/connectd/connectd/tests/e2e"
@@ -99,7 +99,7 @@ func TestConsoleProducerRewriteIsWhereItResumes(t *testing.T) {
 	}
 
 	// The offset history (kept in Kafka too) shows the rewrite among the states it went through.
-	var hist rest.OffsetHistory
+	var hist herder.OffsetHistory
 	wait.Until(t, "the history shows the rewritten offset", func() bool {
 		c.Expect(200, "GET", "/connectors/gen/offsets/history", "").JSON(t, &hist)
 		for _, e := range hist.History {

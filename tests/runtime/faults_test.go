@@ -12,9 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/connect/runtime/builtin"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/mariadb"
@@ -43,7 +43,7 @@ func startWorker(t *testing.T, extra map[string]string) client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := plugins.New(append(builtin.Plugins(), panicking.Plugin())...)
+	reg, err := plugins.New(append(bundle.Plugins(), panicking.Plugin())...)
 	if err != nil {
 		t.Fatal(err)
 	}

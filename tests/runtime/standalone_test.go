@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/rest"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
@@ -68,7 +69,7 @@ func TestStandaloneWorkerSession(t *testing.T) {
 		return err == nil && r == 200
 	})
 
-	var info rest.ServerInfo
+	var info herder.ServerInfo
 	c.Expect(200, "GET", "/", "").JSON(t, &info)
 	if info.KafkaClusterID == "" || info.Version == "" {
 		t.Errorf("GET / = %+v", info)
@@ -113,7 +114,7 @@ func TestStandaloneWorkerSession(t *testing.T) {
 	if loc := r.Header.Get("Location"); !strings.HasSuffix(loc, "/connectors/gen") {
 		t.Errorf("Location = %q", loc)
 	}
-	var ci rest.ConnectorInfo
+	var ci herder.ConnectorInfo
 	r.JSON(t, &ci)
 	if ci.Name != "gen" || len(ci.Tasks) != 2 || ci.Type != "source" || ci.Config["password"] != "[hidden]" {
 		t.Errorf("POST /connectors answered %s", r.Body)
@@ -157,7 +158,7 @@ func TestStandaloneWorkerSession(t *testing.T) {
 	if len(st.Tasks) != 0 {
 		t.Fatalf("stopped connector has tasks %+v", st.Tasks)
 	}
-	var msg rest.Message
+	var msg herder.Message
 	c.Expect(200, "PATCH", "/connectors/gen/offsets", patch).JSON(t, &msg)
 	if msg.Message != "The offsets for this connector have been altered successfully" {
 		t.Errorf("PATCH answer %q", msg.Message)
@@ -165,7 +166,7 @@ func TestStandaloneWorkerSession(t *testing.T) {
 	if got := c.committed("gen")["0"]; got != 5 {
 		t.Fatalf("GET offsets after PATCH: task 0 at %d, want 5", got)
 	}
-	var hist rest.OffsetHistory
+	var hist herder.OffsetHistory
 	c.Expect(200, "GET", "/connectors/gen/offsets/history", "").JSON(t, &hist)
 	if len(hist.History) < 2 {
 		t.Fatalf("history %+v", hist)
@@ -214,7 +215,7 @@ func TestStandaloneWorkerSession(t *testing.T) {
 	}
 
 	// Validation of a bad value, over the plugin endpoint.
-	var infos rest.ConfigInfos
+	var infos herder.ConfigInfos
 	c.Expect(200, "PUT", "/connector-plugins/GeneratorConnector/config/validate", `{"connector.class":"io.connectd.tests.GeneratorConnector","name":"v","topic":"t","tasks.max":"zero"}`).JSON(t, &infos)
 	if infos.ErrorCount != 1 {
 		t.Errorf("validate error_count %d: %+v", infos.ErrorCount, infos)

@@ -57,6 +57,16 @@ func Kafka(t testing.TB) string {
 	return addr
 }
 
+// KafkaConfigured reports whether a test bed Kafka is configured (CONNECTD_TEST_KAFKA in the
+// environment or the env file), whether or not it answers. tests/broker uses it to choose
+// between the test bed and an in-process fake.
+func KafkaConfigured() bool {
+	if os.Getenv("CONNECTD_TEST_KAFKA") != "" {
+		return true
+	}
+	return loadEnvFile().values["CONNECTD_TEST_KAFKA"] != ""
+}
+
 // KafkaLibs returns the directory of Kafka's jars (broker, tools, Kafka Connect); `dir/*` is a
 // Java classpath that runs any Kafka main class.
 func KafkaLibs(t testing.TB) string {

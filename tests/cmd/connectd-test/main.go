@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/connect/runtime/builtin"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/tests/generator"
 )
@@ -51,7 +51,7 @@ func run(args []string) int {
 		}
 		connectors = append(connectors, c)
 	}
-	reg, err := plugins.New(append(builtin.Plugins(), generator.Plugin())...)
+	reg, err := plugins.New(append(bundle.Plugins(), generator.Plugin())...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		return 1

@@ -16,9 +16,9 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
-	"github.com/connectd/connectd/connect/runtime/builtin"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
 
@@ -75,7 +75,7 @@ func run(args []string) int {
 		}
 		connectors = append(connectors, c)
 	}
-	reg, err := plugins.New(builtin.Plugins()...)
+	reg, err := plugins.New(bundle.Plugins()...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: the built-in connector plugins are inconsistent: %v\n", err)
 		return 1

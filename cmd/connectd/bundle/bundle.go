@@ -1,7 +1,7 @@
-// Package builtin lists the connector plugins shipped in the connectd binary. Each connector
+// Package bundle lists the connector plugins shipped in the connectd binary. Each connector
 // package adds its plugin here; test-only connectors never do (they are registered by test
 // binaries).
-package builtin
+package bundle
 
 import (
 	"github.com/connectd/connectd/connect/api"
