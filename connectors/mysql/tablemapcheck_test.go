@@ -1,0 +1,266 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/connectd/connectd/connect/api/relational"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+)
+
+// tmCol is one column of a constructed TABLE_MAP event.
+type tmCol struct {
+	name      string
+	typ       byte
+	meta      uint16
+	unsigned  bool
+	collation uint64 // for character, binary-string, ENUM and SET columns
+	enum, set []string
+	nullable  bool
+}
+
+// tableMap builds a TABLE_MAP event as go-mysql decodes one with binlog_row_metadata=FULL
+// (column charsets in the COLUMN_CHARSET form, as MariaDB sends for ENUM/SET).
+func tableMap(pk []uint64, cols ...tmCol) *replication.TableMapEvent {
+	e := &replication.TableMapEvent{TableID: 42, Schema: []byte("db"), Table: []byte("t"), ColumnCount: uint64(len(cols)),
+		NullBitmap: make([]byte, (len(cols)+7)/8), PrimaryKey: pk}
+	var signBits []bool
+	for i, c := range cols {
+		e.ColumnType = append(e.ColumnType, c.typ)
+		e.ColumnMeta = append(e.ColumnMeta, c.meta)
+		e.ColumnName = append(e.ColumnName, []byte(c.name))
+		if c.nullable {
+			e.NullBitmap[i/8] |= 1 << (i % 8)
+		}
+	}
+	for i, c := range cols {
+		if e.IsNumericColumn(i) {
+			signBits = append(signBits, c.unsigned)
+		}
+		switch {
+		case e.IsEnumOrSetColumn(i):
+			e.EnumSetColumnCharset = append(e.EnumSetColumnCharset, c.collation)
+			if c.enum != nil {
+				e.EnumStrValue = append(e.EnumStrValue, bytesOf(c.enum))
+			}
+			if c.set != nil {
+				e.SetStrValue = append(e.SetStrValue, bytesOf(c.set))
+			}
+		case e.IsCharacterColumn(i):
+			e.ColumnCharset = append(e.ColumnCharset, c.collation)
+		}
+	}
+	if len(signBits) > 0 {
+		e.SignednessBitmap = make([]byte, (len(signBits)+7)/8)
+		for i, u := range signBits {
+			if u {
+				e.SignednessBitmap[i/8] |= 0x80 >> (i % 8)
+			}
+		}
+	}
+	return e
+}
+
+func bytesOf(vs []string) [][]byte {
+	out := make([][]byte, len(vs))
+	for i, v := range vs {
+		out[i] = []byte(v)
+	}
+	return out
+}
+
+// modelOf builds the connector's model of a CREATE TABLE statement, as streaming would.
+func modelOf(t *testing.T, create string) *relational.Table {
+	t.Helper()
+	s := newSchemaModel(&Config{}, nil)
+	if _, err := s.applyDDL(s.tables, "db", create); err != nil {
+		t.Fatal(err)
+	}
+	tbl := s.tables.Get(relational.TableID{Catalog: "db", Table: "t"})
+	if tbl == nil {
+		t.Fatalf("no model for %s", create)
+	}
+	return tbl
+}
+
+const tmCreate = "CREATE TABLE t (id INT UNSIGNED NOT NULL PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1, " +
+	"d DECIMAL(6,2), e ENUM('a','b') , s SET('x','y','z'), b VARBINARY(8), tx TEXT, ts DATETIME(3), f BIT(3), y YEAR) DEFAULT CHARSET=utf8mb4"
+
+// tmColumns are what MariaDB sends for tmCreate.
+func tmColumns() []tmCol {
+	return []tmCol{
+		{name: "id", typ: gomysql.MYSQL_TYPE_LONG, unsigned: true},
+		{name: "name", typ: gomysql.MYSQL_TYPE_VARCHAR, meta: 20, collation: 8, nullable: true},
+		{name: "d", typ: gomysql.MYSQL_TYPE_NEWDECIMAL, meta: 6<<8 | 2, nullable: true},
+		{name: "e", typ: gomysql.MYSQL_TYPE_STRING, meta: uint16(gomysql.MYSQL_TYPE_ENUM)<<8 | 1, collation: 45, enum: []string{"a", "b"}, nullable: true},
+		{name: "s", typ: gomysql.MYSQL_TYPE_STRING, meta: uint16(gomysql.MYSQL_TYPE_SET)<<8 | 1, collation: 45, set: []string{"x", "y", "z"}, nullable: true},
+		{name: "b", typ: gomysql.MYSQL_TYPE_VARCHAR, meta: 8, collation: 63, nullable: true},
+		{name: "tx", typ: gomysql.MYSQL_TYPE_BLOB, meta: 2, collation: 45, nullable: true},
+		{name: "ts", typ: gomysql.MYSQL_TYPE_DATETIME2, meta: 3, nullable: true},
+		{name: "f", typ: gomysql.MYSQL_TYPE_BIT, meta: 3, nullable: true},
+		{name: "y", typ: gomysql.MYSQL_TYPE_YEAR, unsigned: true, nullable: true},
+	}
+}
+
+func TestTableMapMatchesModel(t *testing.T) {
+	m := modelOf(t, tmCreate)
+	bt, ok := describeTableMap(tableMap([]uint64{0}, tmColumns()...), builtinCollations)
+	if !ok {
+		t.Fatal("full metadata not recognised")
+	}
+	if d := compareTable(m, bt); len(d) != 0 {
+		t.Fatalf("a correct model is reported as different: %v", d)
+	}
+	if bt.Columns[1].Charset != "latin1" || bt.Columns[3].Charset != "utf8mb4" || bt.Columns[5].Collation != 63 {
+		t.Errorf("charsets: %+v", bt.Columns)
+	}
+	if got := strings.Join(bt.PrimaryKey, ","); got != "id" {
+		t.Errorf("primary key %q", got)
+	}
+}
+
+func TestTableMapMismatches(t *testing.T) {
+	cases := []struct {
+		name   string
+		create string
+		edit   func([]tmCol) []tmCol
+		want   string
+	}{
+		{"latin1 modelled as utf8mb4", strings.Replace(tmCreate, " CHARACTER SET latin1", "", 1), nil,
+			`column "name" has charset utf8mb4 in the model but latin1 in the binlog`},
+		{"column order", strings.Replace(tmCreate, "d DECIMAL(6,2), e ENUM('a','b') ,", "e ENUM('a','b'), d DECIMAL(6,2),", 1), nil,
+			`column 3 is "e" in the model but "d" in the binlog`},
+		{"type", strings.Replace(tmCreate, "tx TEXT", "tx INT", 1), nil, `column "tx" is INT in the model but TEXT in the binlog`},
+		{"signedness", strings.Replace(tmCreate, "INT UNSIGNED", "INT", 1), nil, `column "id" is signed in the model but unsigned in the binlog`},
+		{"enum members", strings.Replace(tmCreate, "ENUM('a','b')", "ENUM('a','c')", 1), nil,
+			`column "e" has members ('a','c') in the model but ('a','b') in the binlog`},
+		{"set members", tmCreate, func(c []tmCol) []tmCol { c[4].set = []string{"x", "y"}; return c },
+			`column "s" has members ('x','y','z') in the model but ('x','y') in the binlog`},
+		{"text modelled as binary", strings.Replace(tmCreate, "tx TEXT", "tx BLOB", 1), nil,
+			`column "tx" is a binary string (BLOB) in the model but has charset utf8mb4 in the binlog`},
+		{"binary modelled as text", strings.Replace(tmCreate, "b VARBINARY(8)", "b VARCHAR(8)", 1), nil,
+			`column "b" is a character column (VARCHAR) in the model but a binary string in the binlog`},
+		{"decimal scale", strings.Replace(tmCreate, "DECIMAL(6,2)", "DECIMAL(6,3)", 1), nil,
+			`column "d" is DECIMAL(6,3) in the model but DECIMAL(6,2) in the binlog`},
+		{"fractional seconds", strings.Replace(tmCreate, "DATETIME(3)", "DATETIME", 1), nil,
+			`column "ts" has 0 fractional digits in the model but 3 in the binlog`},
+		{"bit length", strings.Replace(tmCreate, "BIT(3)", "BIT(1)", 1), nil, `column "f" is BIT(1) in the model but BIT(3) in the binlog`},
+		{"column count", strings.Replace(tmCreate, ", y YEAR", "", 1), nil, "the model has 9 columns, the binlog 10"},
+		{"name case", strings.Replace(tmCreate, "name VARCHAR", "Name VARCHAR", 1), nil, `column 2 is "Name" in the model but "name" in the binlog`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols := tmColumns()
+			if c.edit != nil {
+				cols = c.edit(cols)
+			}
+			bt, _ := describeTableMap(tableMap([]uint64{0}, cols...), builtinCollations)
+			d := compareTable(modelOf(t, c.create), bt)
+			if !strings.Contains(strings.Join(d, "\n"), c.want) {
+				t.Fatalf("differences %q do not include %q", d, c.want)
+			}
+		})
+	}
+}
+
+func TestTableMapMinimalMetadata(t *testing.T) {
+	e := tableMap(nil, tmColumns()...)
+	e.ColumnName, e.SignednessBitmap, e.ColumnCharset, e.EnumSetColumnCharset, e.EnumStrValue, e.SetStrValue = nil, nil, nil, nil, nil, nil
+	if _, ok := describeTableMap(e, builtinCollations); ok {
+		t.Fatal("an event without column names must not be checked")
+	}
+}
+
+func TestTableMapLongChar(t *testing.T) {
+	// CHAR(200) in utf8mb4 is 800 bytes: the length's high bits ride in the real-type byte
+	// (MariaDB sends meta 0xce20).
+	bt, _ := describeTableMap(tableMap(nil, tmCol{name: "c", typ: gomysql.MYSQL_TYPE_STRING, meta: 0xce20, collation: 45}), builtinCollations)
+	c := bt.Columns[0]
+	if c.Type != gomysql.MYSQL_TYPE_STRING || c.Length != 800 || c.Charset != "utf8mb4" {
+		t.Fatalf("got %+v", c)
+	}
+	rc := columnFromBinlog(&c, builtinCollations)
+	if rc.TypeName != "CHAR" || rc.Length.V != 200 || rc.CharsetName != "utf8mb4" {
+		t.Fatalf("rebuilt %+v", rc)
+	}
+	if d := compareTable(modelOf(t, "CREATE TABLE t (c CHAR(200)) CHARSET utf8mb4"), bt); len(d) != 0 {
+		t.Fatal(d)
+	}
+}
+
+func TestTableMapRebuild(t *testing.T) {
+	// The model has the columns in the wrong order, name's charset wrong and lacks y; the
+	// rebuilt model follows the binlog and keeps what the old one knew of agreeing columns.
+	old := modelOf(t, "CREATE TABLE t (id INT UNSIGNED NOT NULL PRIMARY KEY COMMENT 'key', name VARCHAR(20), "+
+		"e ENUM('a','b') DEFAULT 'a', d DECIMAL(6,2), s SET('x','y','z'), b VARBINARY(8), tx TEXT, ts DATETIME(3), f BIT(3)) DEFAULT CHARSET=utf8mb4")
+	bt, _ := describeTableMap(tableMap([]uint64{0}, tmColumns()...), builtinCollations)
+	if len(compareTable(old, bt)) == 0 {
+		t.Fatal("the corrupted model was not caught")
+	}
+	nt, err := rebuildTable(old, bt, builtinCollations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := compareTable(nt, bt); len(d) != 0 {
+		t.Fatalf("the rebuilt model still differs: %v", d)
+	}
+	if got := strings.Join(nt.ColumnNames(), ","); got != "id,name,d,e,s,b,tx,ts,f,y" {
+		t.Errorf("columns %s", got)
+	}
+	if c := nt.Column("id"); c.Comment != "key" || c.Optional {
+		t.Errorf("id lost what the old model knew: %+v", c)
+	}
+	if c := nt.Column("e"); !c.HasDefaultValue || c.DefaultValueExpression.V != "a" {
+		t.Errorf("e lost its default: %+v", c)
+	}
+	if c := nt.Column("name"); c.CharsetName != "latin1" || c.TypeName != "VARCHAR" || c.Length.V != 20 || !c.Optional {
+		t.Errorf("name rebuilt as %+v", c)
+	}
+	if c := nt.Column("y"); c.TypeName != "YEAR" || c.JDBCType != relational.TypeInteger {
+		t.Errorf("y rebuilt as %+v", c)
+	}
+	if strings.Join(nt.PrimaryKeyColumnNames, ",") != "id" {
+		t.Errorf("key %v", nt.PrimaryKeyColumnNames)
+	}
+}
+
+func TestTableMapDescriptions(t *testing.T) {
+	bt, _ := describeTableMap(tableMap([]uint64{0}, tmColumns()...), builtinCollations)
+	got := describeBinlogColumns(bt)
+	for _, want := range []string{"`id` INT UNSIGNED", "`name` VARCHAR(20 bytes) CHARSET latin1", "`d` DECIMAL(6,2)",
+		"`e` ENUM('a','b') CHARSET utf8mb4", "`b` VARBINARY(8 bytes)", "`tx` TEXT CHARSET utf8mb4", "PRIMARY KEY (id)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("binlog description %q lacks %q", got, want)
+		}
+	}
+	m := describeModel(modelOf(t, tmCreate))
+	for _, want := range []string{"`name` VARCHAR(20) CHARSET latin1", "`e` ENUM(1)('a','b')"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("model description %q lacks %q", m, want)
+		}
+	}
+}
+
+func TestSchemaMismatchConfig(t *testing.T) {
+	base := map[string]string{"topic.prefix": "p", "database.hostname": "h", "database.user": "u",
+		"schema.history.internal.kafka.topic": "h", "schema.history.internal.kafka.bootstrap.servers": "k"}
+	c, err := parseConfig(base, FlavorMariaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SchemaMismatch != mismatchFail {
+		t.Errorf("default %q, want fail", c.SchemaMismatch)
+	}
+	base[propSchemaMismatchMode] = "REBUILD"
+	if c, err = parseConfig(base, FlavorMariaDB); err != nil || c.SchemaMismatch != mismatchRebuild {
+		t.Errorf("rebuild: %v %v", c, err)
+	}
+	base[propSchemaMismatchMode] = "ignore"
+	if _, err := parseConfig(base, FlavorMariaDB); err == nil {
+		t.Error("an unknown mode was accepted")
+	}
+	if k := configSpec().Key(propSchemaMismatchMode); k == nil || k.Doc == "" || k.Default != "fail" {
+		t.Errorf("spec entry %+v", k)
+	}
+}
