@@ -444,20 +444,22 @@ func describeBinlogColumns(b *binlogTable) string {
 	return s
 }
 
-// describeModelColumn renders one model column for messages.
+// describeModelColumn renders one model column for messages, as a column definition would
+// read: "INT(10) UNSIGNED", "DECIMAL(6,2)", "ENUM('a','b')".
 func describeModelColumn(c *relational.Column) string {
-	s := c.TypeName
-	if c.Length.Valid {
-		if c.Scale.Valid {
-			s += fmt.Sprintf("(%d,%d)", c.Length.V, c.Scale.V)
-		} else {
-			s += fmt.Sprintf("(%d)", c.Length.V)
-		}
+	name, suffix, _ := strings.Cut(c.TypeName, " ")
+	if suffix != "" {
+		suffix = " " + suffix
 	}
-	if len(c.EnumValues) > 0 {
-		s += "(" + strings.Join(c.EnumValues, ",") + ")"
+	switch {
+	case len(c.EnumValues) > 0:
+		return name + "(" + strings.Join(c.EnumValues, ",") + ")" + suffix
+	case c.Length.Valid && c.Scale.Valid:
+		return fmt.Sprintf("%s(%d,%d)%s", name, c.Length.V, c.Scale.V, suffix)
+	case c.Length.Valid:
+		return fmt.Sprintf("%s(%d)%s", name, c.Length.V, suffix)
 	}
-	return s
+	return c.TypeName
 }
 
 // describeModel renders the model's view of a table for messages.

@@ -1,8 +1,14 @@
 package mysql
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/schemahistory"
 
 	"github.com/connectd/connectd/connect/api/relational"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -235,7 +241,7 @@ func TestTableMapDescriptions(t *testing.T) {
 		}
 	}
 	m := describeModel(modelOf(t, tmCreate))
-	for _, want := range []string{"`name` VARCHAR(20) CHARSET latin1", "`e` ENUM(1)('a','b')"} {
+	for _, want := range []string{"`name` VARCHAR(20) CHARSET latin1", "`e` ENUM('a','b') CHARSET utf8mb4"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("model description %q lacks %q", m, want)
 		}
@@ -262,5 +268,141 @@ func TestSchemaMismatchConfig(t *testing.T) {
 	}
 	if k := configSpec().Key(propSchemaMismatchMode); k == nil || k.Doc == "" || k.Default != "fail" {
 		t.Errorf("spec entry %+v", k)
+	}
+}
+
+// tamperHistory replaces, in every history record describing table id, the model with edit's
+// version of it: a schema history corrupted while the connector was stopped.
+func tamperHistory(t *testing.T, hist *memHistory, id relational.TableID, edit func(*relational.Table)) {
+	t.Helper()
+	hist.mu.Lock()
+	defer hist.mu.Unlock()
+	n := 0
+	for _, r := range hist.recs {
+		for i := range r.TableChanges {
+			ch := &r.TableChanges[i]
+			if ch.ID != id || ch.Table == nil {
+				continue
+			}
+			nt := ch.Table.Clone()
+			edit(nt)
+			if err := nt.Build(); err != nil {
+				t.Fatal(err)
+			}
+			ch.Table = nt
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no history record describes %s", id)
+	}
+}
+
+// TestTableMapCheckStreaming runs the check against the real server with FULL metadata: a
+// correct model streams untouched; a history tampered with (latin1 column claimed utf8mb4, two
+// columns swapped) stops the task with both descriptions and the DDL; in rebuild mode the
+// events decode right and the history holds the rebuilt model.
+func TestTableMapCheckStreaming(t *testing.T) {
+	d := newDB(t)
+	if meta := d.m.Query("SELECT @@binlog_row_metadata"); meta[0][0] != "FULL" {
+		t.Fatalf("the test bed must run with binlog_row_metadata=FULL, has %q", meta[0][0])
+	}
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(10) CHARACTER SET latin1, n INT UNSIGNED, e ENUM('x','y')) DEFAULT CHARSET=utf8mb4",
+		"INSERT INTO t VALUES (1,'café',7,'x')")
+	id := relational.TableID{Catalog: d.name, Table: "t"}
+	hist := &memHistory{}
+	offs := &memOffsets{}
+	r, err := startTask(t, d.config("srvtm"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.pollUntil(1)
+	d.exec("INSERT INTO t VALUES (2,'crème',8,'y')")
+	a := decode(t, r.pollUntil(1)[0]).Value["after"].(map[string]any)
+	if a["name"] != "crème" || a["n"] != 8.0 {
+		t.Fatalf("a correct model streamed %v", a)
+	}
+	r.task.Stop()
+
+	tamperHistory(t, hist, id, func(tb *relational.Table) {
+		tb.Columns[1].CharsetName = "utf8mb4"
+		tb.Columns[2], tb.Columns[3] = tb.Columns[3], tb.Columns[2]
+	})
+	d.exec("INSERT INTO t VALUES (3,'señor',9,'x')")
+	r2, err := startTask(t, d.config("srvtm"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failure error
+	deadline := time.Now().Add(60 * time.Second)
+	for failure == nil && time.Now().Before(deadline) {
+		recs, err := r2.task.Poll(context.Background())
+		failure = err
+		for _, rec := range recs {
+			if strings.Count(rec.Topic, ".") == 2 && rec.Value != nil {
+				t.Fatalf("a row decoded with the tampered model was emitted: %s", describe([]*api.SourceRecord{rec}))
+			}
+		}
+	}
+	if failure == nil {
+		t.Fatal("the tampered model was not caught")
+	}
+	msg := failure.Error()
+	for _, want := range []string{
+		"the table model of " + id.String() + " does not match the binlog's table map",
+		`column "name" has charset utf8mb4 in the model but latin1 in the binlog`,
+		`column 3 is "e" in the model but "n" in the binlog`,
+		"Model: `id` INT(11), `name` VARCHAR(10) CHARSET utf8mb4, `e` ENUM('x','y') CHARSET utf8mb4, `n` INT(10) UNSIGNED",
+		"Binlog: `id` INT, `name` VARCHAR(10 bytes) CHARSET latin1, `n` INT UNSIGNED, `e` ENUM('x','y')",
+		"The model was produced by: CREATE TABLE `t`",
+		"schema.mismatch.handling.mode=rebuild", "schema_only_recovery",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error lacks %q:\n%s", want, msg)
+		}
+	}
+	r2.task.Stop()
+
+	// Rebuild mode: the same tampered history, the same rows, decoded as the server has them.
+	r3, err := startTask(t, d.config("srvtm", propSchemaMismatchMode, "rebuild"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = decode(t, r3.pollUntil(1)[0]).Value["after"].(map[string]any)
+	want := map[string]any{"id": 3.0, "name": "señor", "n": 9.0, "e": "x"}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("rebuild mode decoded %v, want %v", a, want)
+	}
+	hist.mu.Lock()
+	last := hist.recs[len(hist.recs)-1]
+	hist.mu.Unlock()
+	if !strings.Contains(last.DDL, "rebuilt from binlog TABLE_MAP metadata") || !strings.HasPrefix(last.DDL, "/*") ||
+		len(last.TableChanges) != 1 || last.TableChanges[0].Type != schemahistory.Alter || last.TableChanges[0].ID != id {
+		t.Fatalf("the last history record is not the rebuild: %+v", last)
+	}
+	if got := strings.Join(last.TableChanges[0].Table.ColumnNames(), ","); got != "id,name,n,e" {
+		t.Errorf("rebuilt columns %s", got)
+	}
+	if cs := last.TableChanges[0].Table.Column("name").CharsetName; cs != "latin1" {
+		t.Errorf("rebuilt charset %s", cs)
+	}
+	d.exec("INSERT INTO t VALUES (4,'über',10,'y')")
+	a = decode(t, r3.pollUntil(1)[0]).Value["after"].(map[string]any)
+	if a["name"] != "über" || a["n"] != 10.0 {
+		t.Errorf("after the rebuild %v", a)
+	}
+	r3.task.Stop()
+
+	// The rebuild record is part of the history: a restart replays it and streams without a
+	// second rebuild.
+	n := len(hist.recs)
+	d.exec("INSERT INTO t VALUES (5,'à',11,'x')")
+	r4, err := startTask(t, d.config("srvtm"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = decode(t, r4.pollUntil(1)[0]).Value["after"].(map[string]any)
+	if a["name"] != "à" || a["n"] != 11.0 || len(hist.recs) != n {
+		t.Errorf("after a restart over the rebuilt history: %v, %d records (had %d)", a, len(hist.recs), n)
 	}
 }
