@@ -198,6 +198,17 @@ func describeTableMap(e *replication.TableMapEvent, collations map[uint64]charse
 		} else if v, ok := sets[i]; ok {
 			c.Values = v
 		}
+		if dec := charsetDecoder(c.Charset); dec != nil && c.Values != nil {
+			// Members are sent in the column's charset; the model holds them as UTF-8.
+			vals := make([]string, len(c.Values))
+			for k, v := range c.Values {
+				if u, err := dec.String(v); err == nil {
+					v = u
+				}
+				vals[k] = v
+			}
+			c.Values = vals
+		}
 		c.Geometry = geo[i]
 		_, c.Nullable = e.Nullable(i)
 		bt.Columns[i] = c

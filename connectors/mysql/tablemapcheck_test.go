@@ -170,6 +170,15 @@ func TestTableMapMismatches(t *testing.T) {
 	}
 }
 
+func TestTableMapLatin1EnumMembers(t *testing.T) {
+	// ENUM members arrive in the column's charset: 'é' in latin1 is the byte 0xe9.
+	bt, _ := describeTableMap(tableMap(nil, tmCol{name: "d", typ: gomysql.MYSQL_TYPE_STRING, meta: uint16(gomysql.MYSQL_TYPE_ENUM)<<8 | 1,
+		collation: 8, enum: []string{"\xe9", "x"}}), builtinCollations)
+	if d := compareTable(modelOf(t, "CREATE TABLE t (d ENUM('é','x')) CHARSET latin1"), bt); len(d) != 0 {
+		t.Fatal(d)
+	}
+}
+
 func TestTableMapMinimalMetadata(t *testing.T) {
 	e := tableMap(nil, tmColumns()...)
 	e.ColumnName, e.SignednessBitmap, e.ColumnCharset, e.EnumSetColumnCharset, e.EnumStrValue, e.SetStrValue = nil, nil, nil, nil, nil, nil
