@@ -99,8 +99,6 @@ var ddlCorpus = []ddlCase{
 	{name: "executable comment columns", ddl: []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, h INT /*!80000 INVISIBLE */, a INT /*!100301 COMMENT 'new' */, c INT /*!999999 UNSIGNED */, d INT /*M!100000 UNSIGNED */)"},
 		insert: []string{"INSERT INTO t (id, h, a, c, d) VALUES (1, 9, 2, -3, 4)"}},
-	{name: "compressed column", ddl: []string{"CREATE TABLE t (id INT PRIMARY KEY, b VARCHAR(50) /*M!100301 COMPRESSED */, c TEXT COMPRESSED)"},
-		insert: []string{"INSERT INTO t VALUES (1, 'squeeze me', 'and me')"}},
 	{name: "comments everywhere", ddl: []string{"CREATE /* a */ TABLE -- line comment\n t # hash comment\n (id INT PRIMARY KEY, /* inline */ a VARCHAR(3) -- trailing\n)"},
 		insert: []string{"INSERT INTO t VALUES (1, 'abc')"}},
 	{name: "system versioning", ddl: []string{"CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10)) WITH SYSTEM VERSIONING"},
