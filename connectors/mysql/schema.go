@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/connectd/connectd/connect/api"
@@ -27,6 +28,8 @@ type schemaModel struct {
 	// dbCharsets are the default charsets of databases seen in CREATE/ALTER DATABASE.
 	dbCharsets    map[string]string
 	serverCharset string
+	// ddlOptions say which executable comments the server ran.
+	ddlOptions ddl.Options
 }
 
 func newSchemaModel(cfg *Config, source *api.Schema) *schemaModel {
@@ -69,7 +72,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		cols[i] = columnMapping(c, s.cfg.Modes)
-		if !s.cfg.Filters.IncludeColumn(id, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
+		if !s.cfg.Filters.IncludeColumn(id, c.Name) && !t.IsPrimaryKeyColumn(c.Name) || hiddenVersioningColumn(t, i) {
 			cols[i].Schema = nil
 		}
 	}
@@ -103,7 +106,7 @@ var errUnparseable = errors.New("unparseable DDL")
 
 // applyDDL parses sql (run with default database db) and applies it to tables.
 func (s *schemaModel) applyDDL(tables *relational.Tables, db, sql string) (ddlResult, error) {
-	st, err := ddl.Parse(sql)
+	st, err := ddl.ParseWith(sql, s.ddlOptions)
 	if err != nil {
 		return ddlResult{}, fmt.Errorf("%w: %w", errUnparseable, err)
 	}
@@ -173,6 +176,11 @@ func (s *schemaModel) applyDDL(tables *relational.Tables, db, sql string) (ddlRe
 			for _, c := range st.Columns {
 				t.Columns = append(t.Columns, relColumn(c))
 			}
+			if st.SystemVersioned {
+				versionTable(t, rowEndColumn(st.Columns))
+			}
+			setPeriods(t, st.Periods)
+			deriveTypes(t)
 		}
 		if err := t.Build(); err != nil {
 			return res, err
@@ -322,7 +330,10 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				continue
 			}
 			col := relColumn(sp.Column)
-			if err := place(col, sp.First, sp.After, -1); err != nil {
+			if !sp.First && sp.After == "" && hasHiddenVersioning(nt) {
+				// New columns go before the hidden row start and end columns.
+				nt.Columns = slices.Insert(nt.Columns, len(nt.Columns)-2, col)
+			} else if err := place(col, sp.First, sp.After, -1); err != nil {
 				return nil, newID, err
 			}
 			if sp.Column.PrimaryKey {
@@ -334,6 +345,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				continue // already gone: a replayed DDL, or IF EXISTS
 			}
 			nt.Columns = append(nt.Columns[:i], nt.Columns[i+1:]...)
+			columnDropped(nt, sp.Old)
 			var pk []string
 			for _, k := range nt.PrimaryKeyColumnNames {
 				if !strings.EqualFold(k, sp.Old) {
@@ -357,6 +369,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				return nil, newID, err
 			}
 			renamePK(sp.Old, col.Name)
+			columnRenamed(nt, sp.Old, col.Name)
 		case ddl.RenameColumn:
 			i := find(sp.Old)
 			if i < 0 {
@@ -364,6 +377,7 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			}
 			nt.Columns[i].Name = sp.New
 			renamePK(sp.Old, sp.New)
+			columnRenamed(nt, sp.Old, sp.New)
 		case ddl.SetDefault:
 			if i := find(sp.Old); i >= 0 {
 				c := &nt.Columns[i]
@@ -379,8 +393,12 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 				nt.Columns[i].DefaultValueExpression.Valid = false
 			}
 		case ddl.AddPrimaryKey:
-			nt.PrimaryKeyColumnNames = sp.Columns
-			for _, k := range sp.Columns {
+			if sp.IfNotExists && len(nt.PrimaryKeyColumnNames) > 0 {
+				continue
+			}
+			nt.PrimaryKeyColumnNames = ddl.ExpandPeriods(sp.Columns, periodsOf(nt))
+			keyWithRowEnd(nt)
+			for _, k := range nt.PrimaryKeyColumnNames {
 				if i := find(k); i >= 0 {
 					nt.Columns[i].Optional = false
 				}
@@ -395,20 +413,40 @@ func (s *schemaModel) alter(t *relational.Table, st *ddl.AlterTable, db string) 
 			newID = relational.TableID{Catalog: d, Table: sp.NewName.Table}
 			nt.ID = newID
 		case ddl.ConvertCharset:
-			nt.DefaultCharsetName = sp.Charset
+			cs := sp.Charset
+			if strings.EqualFold(cs, "DEFAULT") {
+				cs = s.tableCharset(nt.ID.Catalog, "")
+			}
+			deriveTypes(nt) // columns added earlier in this statement take the old default first
+			nt.DefaultCharsetName = cs
 			for i := range nt.Columns {
 				if nt.Columns[i].UsesCharset() {
-					nt.Columns[i].CharsetName = sp.Charset
+					convertColumnCharset(&nt.Columns[i], cs)
 				}
 			}
 		case ddl.TableCharset:
-			if sp.Charset != "" {
+			if strings.EqualFold(sp.Charset, "DEFAULT") {
+				nt.DefaultCharsetName = s.tableCharset(nt.ID.Catalog, "")
+			} else if sp.Charset != "" {
 				nt.DefaultCharsetName = sp.Charset
 			}
+		case ddl.AddSystemVersioning:
+			var added []*ddl.Column
+			for _, o := range st.Specs {
+				if o.Kind == ddl.AddColumn {
+					added = append(added, o.Column)
+				}
+			}
+			versionTable(nt, rowEndColumn(added))
+		case ddl.DropSystemVersioning:
+			dropVersioning(nt)
+		case ddl.AddPeriod:
+			setPeriods(nt, []ddl.Period{sp.Period})
 		case ddl.TableComment:
 			nt.Comment = sp.Comment
 		}
 	}
+	deriveTypes(nt)
 	if err := nt.Build(); err != nil {
 		return nil, newID, err
 	}

@@ -339,9 +339,15 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 		row := make([]any, len(tbl.Columns))
 		var result gomysql.Result
 		var recs []*api.SourceRecord
-		err = conn.ExecuteSelectStreaming("SELECT * FROM "+quoteID(st.id), &result, func(vals []gomysql.FieldValue) error {
+		// The columns by name: SELECT * leaves out INVISIBLE columns and the hidden row start
+		// and end of system-versioned tables, which the model has as the row images do.
+		names := make([]string, len(tbl.Columns))
+		for i := range tbl.Columns {
+			names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
+		}
+		err = conn.ExecuteSelectStreaming("SELECT "+strings.Join(names, ", ")+" FROM "+quoteID(st.id), &result, func(vals []gomysql.FieldValue) error {
 			if len(vals) != len(row) {
-				return fmt.Errorf("SELECT * FROM %s returned %d columns, the table has %d", st.id, len(vals), len(row))
+				return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", st.id, len(vals), len(row))
 			}
 			for i := range vals {
 				fv := &vals[i]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
@@ -42,6 +43,11 @@ type streamer struct {
 	lastHeartbeat time.Time
 	records       []*api.SourceRecord // reused per event
 	txStart       time.Time           // begin time of the current transaction
+
+	// undecodable holds, per rows event of a captured table, why its rows could not be
+	// decoded (the syncer's goroutine decodes, rows reports): the same bytes fail on every
+	// reconnect, so it is a permanent error with the event's position, not a retry loop.
+	undecodable sync.Map // *replication.RowsEvent → error
 }
 
 // errPermanent marks a streaming error that reconnecting cannot fix.
@@ -113,6 +119,23 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	sc.ReadTimeout = sc.HeartbeatPeriod*3 + 5*time.Second
 	if cfg.IncludeQuery && t.flavor == FlavorMariaDB {
 		sc.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
+	}
+	// Rows of tables the connector does not capture are not decoded: a column type the decoder
+	// does not know (MariaDB's compressed columns, binlog types 140 and 141) in a table of
+	// another database must not stop the stream. rows skips those events without their rows.
+	sc.RowsEventDecodeFunc = func(e *replication.RowsEvent, data []byte) error {
+		pos, err := e.DecodeHeader(data)
+		if err != nil {
+			return err
+		}
+		if e.Table != nil && !t.schema.captured(relational.TableID{Catalog: string(e.Table.Schema), Table: string(e.Table.Table)}) {
+			return nil
+		}
+		if err := e.DecodeData(pos, data); err != nil {
+			e.Rows = nil
+			s.undecodable.Store(e, err)
+		}
+		return nil
 	}
 	syncer := replication.NewBinlogSyncer(sc)
 	defer syncer.Close()
@@ -430,6 +453,7 @@ func (t *Task) historyOffset() map[string]any {
 // rows emits the change events of one rows event.
 func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
 	t := s.t
+	decodeErr, bad := s.undecodable.LoadAndDelete(e)
 	if s.skipping {
 		return nil
 	}
@@ -441,6 +465,11 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	if !t.schema.captured(id) {
 		s.skipRows = 0
 		return nil
+	}
+	if bad {
+		return errPermanent{fmt.Errorf("cannot decode the rows event at %s:%d for table %s: %v; "+
+			"a column type the binlog decoder does not support (such as MariaDB's COMPRESSED columns) cannot be captured: "+
+			"exclude the table from capture (table.exclude.list)", t.pos.file, t.pos.eventPos, id, decodeErr)}
 	}
 	var op envelope.Op
 	switch h.EventType {
@@ -469,6 +498,10 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	if err != nil {
 		return errPermanent{err}
 	}
+	if enc == nil && t.schema.tables.Get(id) == nil && isSequenceTableMap(e.Table) {
+		s.skipRows = 0
+		return nil
+	}
 	if enc == nil {
 		return errPermanent{fmt.Errorf("binlog event at %s:%d changes table %s, whose structure is unknown to the connector "+
 			"(its schema history does not describe it); take a new snapshot (snapshot.mode=when_needed after deleting the offset) "+
@@ -481,6 +514,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	n := len(e.Rows) / step
 	ts := time.Unix(int64(h.Timestamp), 0)
+	versioned := hasHiddenVersioning(tbl)
 	for i := s.skipRows; i < n; i++ {
 		var before, after []any
 		switch op {
@@ -496,6 +530,13 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 				"the schema history does not match the binlog: restart with snapshot.mode=recovery",
 				t.pos.file, t.pos.eventPos, id, max(len(before), len(after)), len(tbl.Columns))}
 		}
+		rowOp := op
+		if versioned {
+			var keep bool
+			if rowOp, before, after, keep = versionedChange(op, before, after); !keep {
+				continue
+			}
+		}
 		t.pos.setRow(i, n)
 		src := t.source(id, ts, envelope.SnapshotFalse)
 		recs := s.records[:0]
@@ -507,7 +548,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 			txs = t.tx
 		}
 		off := t.offset()
-		recs, err = enc.Records(recs, &envelope.Event{Op: op, Before: before, After: after, Source: src, Tx: txs,
+		recs, err = enc.Records(recs, &envelope.Event{Op: rowOp, Before: before, After: after, Source: src, Tx: txs,
 			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
 		if err != nil {
 			return errPermanent{fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err)}
@@ -548,9 +589,9 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 	res, err := t.schema.applyDDL(t.schema.tables, db, sql)
 	if err != nil {
 		if errors.Is(err, errUnparseable) {
-			if db != "" && !t.schema.databaseCaptured(db) {
-				// DDL of a database this connector does not capture cannot change a table it
-				// emits; an unreadable one is no reason to stop.
+			if !t.schema.unparseableMatters(db, sql) {
+				// DDL that names only databases this connector does not capture cannot change
+				// a table it emits; an unreadable one is no reason to stop.
 				t.log.Warn("ignoring a DDL statement of an uncaptured database that cannot be parsed", "database", db, "statement", sql, "error", err)
 				return nil
 			}

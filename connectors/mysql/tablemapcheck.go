@@ -473,8 +473,8 @@ func describeModelColumn(c *relational.Column) string {
 	return c.TypeName
 }
 
-// describeModel renders the model's view of a table for messages.
-func describeModel(t *relational.Table) string {
+// describeTableModel renders the model's view of a table for messages.
+func describeTableModel(t *relational.Table) string {
 	parts := make([]string, len(t.Columns))
 	for i := range t.Columns {
 		c := &t.Columns[i]
@@ -614,7 +614,7 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 			"Model: %s. Binlog: %s. The model was produced by: %s. "+
 			"Set %s=%s to rebuild the model from the binlog's metadata and continue, "+
 			"or restart with snapshot.mode=schema_only_recovery (recovery) to rebuild the schema history from the database",
-			id, t.pos.describeEvent(), strings.Join(diffs, "; "), describeModel(tbl), describeBinlogColumns(bt), ddl,
+			id, t.pos.describeEvent(), strings.Join(diffs, "; "), describeTableModel(tbl), describeBinlogColumns(bt), ddl,
 			propSchemaMismatchMode, mismatchRebuild)}
 	}
 	nt, err := rebuildTable(tbl, bt, c.collations)
@@ -644,6 +644,6 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 	c.checked[e.TableID] = nt
 	t.log.Warn("the table model did not match the binlog's table map; rebuilt it from the binlog's metadata",
 		"table", id.String(), "position", t.pos.describeEvent(), "differences", strings.Join(diffs, "; "),
-		"model", describeModel(tbl), "binlog", describeBinlogColumns(bt), "rebuilt", describeModel(nt))
+		"model", describeTableModel(tbl), "binlog", describeBinlogColumns(bt), "rebuilt", describeTableModel(nt))
 	return nil
 }

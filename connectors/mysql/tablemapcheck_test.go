@@ -249,7 +249,7 @@ func TestTableMapDescriptions(t *testing.T) {
 			t.Errorf("binlog description %q lacks %q", got, want)
 		}
 	}
-	m := describeModel(modelOf(t, tmCreate))
+	m := describeTableModel(modelOf(t, tmCreate))
 	for _, want := range []string{"`name` VARCHAR(20) CHARSET latin1", "`e` ENUM('a','b') CHARSET utf8mb4"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("model description %q lacks %q", m, want)

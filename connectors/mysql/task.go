@@ -68,6 +68,9 @@ type Task struct {
 	// tableMaps checks the table model against TABLE_MAP metadata (tablemapcheck.go).
 	tableMaps *tableMapChecker
 
+	// serverVersion is what VERSION() returned, e.g. 10.11.6-MariaDB-log.
+	serverVersion string
+
 	// pos is owned by the reader goroutine.
 	pos position
 
@@ -121,6 +124,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: newRunID()},
 	}
 	t.schema = newSchemaModel(cfg, t.srcSchema)
+	t.schema.ddlOptions = ddlOptions(t.flavor, t.serverVersion)
 	t.tableMaps = newTableMapChecker(cfg.SchemaMismatch, t.log)
 	t.tableMaps.loadCollations(conn)
 	t.buildSchemaChangeSchemas()
@@ -331,7 +335,7 @@ func (t *Task) checkServer(conn *client.Conn) error {
 	case t.Flavor == FlavorMySQL && detected != FlavorMySQL:
 		return fmt.Errorf("the server is MariaDB (%s), not MySQL: use connector.class=io.debezium.connector.mariadb.MariaDbConnector", version)
 	}
-	t.flavor = detected
+	t.flavor, t.serverVersion = detected, version
 	if logBin != "1" && !strings.EqualFold(logBin, "ON") {
 		return fmt.Errorf("the server's binary log is off (log_bin=%s): start it with log_bin and binlog_format=ROW", logBin)
 	}

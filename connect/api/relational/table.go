@@ -8,8 +8,8 @@ import (
 )
 
 // Attribute is a connector-specific name/value pair attached to a table (Debezium's Attribute;
-// Oracle stores its object id this way). Relational connectors of this project set none, but a
-// history written by Debezium may carry them and they survive a replay.
+// Oracle stores its object id this way). The MySQL connector records MariaDB's system versioning
+// so; a history written by Debezium may carry others, and they survive a replay.
 type Attribute struct {
 	Name  string
 	Value string

@@ -48,6 +48,11 @@ type Column struct {
 	// Unique is an inline UNIQUE [KEY] attribute.
 	Unique    bool
 	Generated bool
+	// RowStart and RowEnd mark MariaDB's system-versioning columns (GENERATED ALWAYS AS ROW
+	// START / ROW END).
+	RowStart, RowEnd bool
+	// Versioned is a column-level WITH SYSTEM VERSIONING, which makes the table system-versioned.
+	Versioned bool
 	// TypeExpression is the type as written, e.g. "DECIMAL(10,2) UNSIGNED".
 	TypeExpression string
 }
@@ -69,6 +74,16 @@ type CreateTable struct {
 	// Charset and Collation are the table's defaults.
 	Charset, Collation string
 	Comment            string
+	// SystemVersioned is MariaDB's WITH SYSTEM VERSIONING, at table level or on a column.
+	SystemVersioned bool
+	// Periods are MariaDB's application-time periods (PERIOD FOR name(start, end)); a key
+	// naming one WITHOUT OVERLAPS has its end and start columns in the key.
+	Periods []Period
+}
+
+// Period is an application-time period.
+type Period struct {
+	Name, Start, End string
 }
 
 // AlterTable is ALTER TABLE with its specifications in order.
@@ -96,6 +111,11 @@ const (
 	ConvertCharset
 	TableCharset
 	TableComment
+	// AddSystemVersioning and DropSystemVersioning are MariaDB's ADD / DROP SYSTEM VERSIONING.
+	AddSystemVersioning
+	DropSystemVersioning
+	// AddPeriod is ADD PERIOD FOR name(start, end), in Period (SYSTEM_TIME is left out).
+	AddPeriod
 )
 
 // AlterSpec is one specification of ALTER TABLE.
@@ -111,7 +131,7 @@ type AlterSpec struct {
 	// First and After place an added or changed column.
 	First bool
 	After string
-	// IfExists / IfNotExists are MariaDB's guards on column operations.
+	// IfExists / IfNotExists are MariaDB's guards on column and key operations.
 	IfExists, IfNotExists bool
 	// Default is the new default (SetDefault).
 	Default *Default
@@ -123,6 +143,8 @@ type AlterSpec struct {
 	Charset, Collation string
 	// Comment is the new table comment (TableComment).
 	Comment string
+	// Period is the period added (AddPeriod).
+	Period Period
 }
 
 // DropTable is DROP [TEMPORARY] TABLE.

@@ -40,7 +40,7 @@ func (t token) upper() string { return strings.ToUpper(t.text) }
 
 // lex splits sql into tokens. Comments are dropped, except MySQL's executable comments
 // (/*!50100 ... */ and MariaDB's /*M!100100 ... */) whose content the server executed.
-func lex(sql string) ([]token, error) {
+func lex(sql string, opts Options) ([]token, error) {
 	var toks []token
 	i := 0
 	n := len(sql)
@@ -63,19 +63,17 @@ func lex(sql string) ([]token, error) {
 				return nil, fmt.Errorf("unterminated comment at offset %d", i)
 			}
 			body := sql[i+2 : i+2+end]
-			if strings.HasPrefix(body, "!") || strings.HasPrefix(body, "M!") {
-				// Executable comment: its content is part of the statement.
-				body = strings.TrimPrefix(strings.TrimPrefix(body, "M"), "!")
-				j := 0
-				for j < len(body) && body[j] >= '0' && body[j] <= '9' {
-					j++
-				}
-				inner, err := lex(body[j:])
+			if rest, off, ok := executable(body, opts); ok {
+				// Executable comment: its content is part of the statement, as the server
+				// executed it. The inner tokens keep their offsets in sql, so that textFrom
+				// can cut type expressions and default values out of the statement.
+				inner, err := lex(rest, opts)
 				if err != nil {
 					return nil, err
 				}
+				inner = inner[:len(inner)-1] // the inner text's own end-of-input token
 				for k := range inner {
-					inner[k].pos += i
+					inner[k].pos += i + 2 + off
 				}
 				toks = append(toks, inner...)
 			}
@@ -234,4 +232,41 @@ func isIdentStart(c byte) bool {
 
 func isIdentChar(c byte) bool {
 	return isIdentStart(c) || c >= '0' && c <= '9'
+}
+
+// executable reports whether the comment body (the text between /* and */) is an executable
+// comment the server ran, and returns its content and that content's offset in body. /*!...*/
+// runs on every server, /*!NNNNN ...*/ on a server of version NNNNN or later, /*M!...*/ only on
+// MariaDB; anything else is an ordinary comment.
+func executable(body string, opts Options) (string, int, bool) {
+	off := 0
+	mariadbOnly := false
+	switch {
+	case strings.HasPrefix(body, "!"):
+		off = 1
+	case strings.HasPrefix(body, "M!"):
+		off, mariadbOnly = 2, true
+	default:
+		return "", 0, false
+	}
+	if mariadbOnly && opts.MySQL {
+		return "", 0, false
+	}
+	j := off
+	for j < len(body) && j-off < 6 && body[j] >= '0' && body[j] <= '9' {
+		j++
+	}
+	if digits := j - off; digits >= 5 && opts.ServerVersion > 0 {
+		v := 0
+		for _, c := range body[off:j] {
+			v = v*10 + int(c-'0')
+		}
+		if v > opts.ServerVersion {
+			return "", 0, false
+		}
+	} else if digits > 0 && digits < 5 {
+		// Not a version: the digits belong to the content (/*!1 ...*/ is unusual but legal).
+		j = off
+	}
+	return body[j:], j, true
 }

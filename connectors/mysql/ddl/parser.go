@@ -3,6 +3,7 @@ package ddl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,7 +16,23 @@ var ErrSyntax = errors.New("cannot parse DDL statement")
 // structures (DML, GRANT, CREATE VIEW, FLUSH, ...), a Statement for one that does, and an error
 // wrapping ErrSyntax for a schema-changing statement it cannot read.
 func Parse(sql string) (Statement, error) {
-	toks, err := lex(sql)
+	return ParseWith(sql, Options{})
+}
+
+// Options say which server ran the statements, which decides the executable comments whose
+// content counts as part of a statement.
+type Options struct {
+	// MySQL is true for a MySQL server, which ignores MariaDB's /*M!...*/ comments.
+	MySQL bool
+	// ServerVersion is the server's version as in executable comments (MariaDB 10.11.6 is
+	// 101106, MySQL 8.0.36 is 80036). Zero runs every versioned comment, which is right for the
+	// comments a current server writes itself (mysqldump, SHOW CREATE TABLE).
+	ServerVersion int
+}
+
+// ParseWith is Parse for statements run by the server described by opts.
+func ParseWith(sql string, opts Options) (Statement, error) {
+	toks, err := lex(sql, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
 	}
@@ -230,8 +247,8 @@ func (p *parser) create() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		cs, _ := p.databaseOptions()
-		return &CreateDatabase{Name: n, IfNotExists: ifNot, Charset: cs}, nil
+		cs, coll := p.databaseOptions()
+		return &CreateDatabase{Name: n, IfNotExists: ifNot, Charset: charsetOf(cs, coll)}, nil
 	case p.is("UNIQUE") || p.is("INDEX") || p.is("FULLTEXT") || p.is("SPATIAL") || p.is("ONLINE") || p.is("OFFLINE"):
 		p.accept("ONLINE")
 		p.accept("OFFLINE")
@@ -269,7 +286,7 @@ func (p *parser) databaseOptions() (charset, collation string) {
 	for !p.atEnd() {
 		p.accept("DEFAULT")
 		switch {
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
 			charset, _ = p.word()
 		case p.accept("COLLATE"):
@@ -320,10 +337,20 @@ func (p *parser) createTable(orReplace, temporary bool) (Statement, error) {
 			break
 		}
 	}
-	if err := p.tableOptions(&ct.Charset, &ct.Collation, &ct.Comment); err != nil {
+	if err := p.tableOptions(ct); err != nil {
 		return nil, err
 	}
+	ct.Charset = charsetOf(ct.Charset, ct.Collation)
+	if len(ct.Periods) > 0 {
+		ct.PrimaryKey = ExpandPeriods(ct.PrimaryKey, ct.Periods)
+		for i := range ct.UniqueKeys {
+			ct.UniqueKeys[i] = ExpandPeriods(ct.UniqueKeys[i], ct.Periods)
+		}
+	}
 	for _, c := range ct.Columns {
+		if c.Versioned {
+			ct.SystemVersioned = true
+		}
 		if c.PrimaryKey && len(ct.PrimaryKey) == 0 {
 			ct.PrimaryKey = []string{c.Name}
 		}
@@ -343,31 +370,37 @@ func (p *parser) createTable(orReplace, temporary bool) (Statement, error) {
 
 // tableOptions reads the options after the column list (ENGINE=..., DEFAULT CHARSET=...), and
 // stops at partitioning or AS SELECT, which do not change columns.
-func (p *parser) tableOptions(charset, collation, comment *string) error {
+func (p *parser) tableOptions(ct *CreateTable) error {
 	for !p.atEnd() {
 		switch {
 		case p.acceptPunct(","):
-		case p.is("PARTITION") || p.is("AS") || p.is("SELECT") || p.is("IGNORE") || p.is("REPLACE"):
+		case p.is("PARTITION"):
 			return nil
+		case p.is("AS") || p.is("SELECT") || p.is("IGNORE") || p.is("REPLACE") || p.isPunct("("):
+			// CREATE TABLE ... SELECT: the columns come from the query, which a row-based
+			// binlog never carries (it logs the table's full definition instead).
+			return p.errorf("CREATE TABLE ... SELECT cannot be read without the query's result columns")
 		case p.accept("DEFAULT"):
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			p.acceptPunct("=")
 			v, err := p.word()
 			if err != nil {
 				return err
 			}
-			*charset = v
+			ct.Charset = v
 		case p.accept("COLLATE"):
 			p.acceptPunct("=")
 			v, err := p.word()
 			if err != nil {
 				return err
 			}
-			*collation = v
+			ct.Collation = v
 		case p.accept("COMMENT"):
 			p.acceptPunct("=")
 			t := p.next()
-			*comment = t.text
+			ct.Comment = t.text
+		case p.accept("WITH", "SYSTEM", "VERSIONING"):
+			ct.SystemVersioned = true
 		default:
 			// NAME [=] value, value possibly parenthesised (UNION=(a,b)).
 			p.next()
@@ -424,8 +457,15 @@ func (p *parser) tableElement(ct *CreateTable) error {
 		return p.skipUntilElementEnd()
 	case p.is("CHECK") && p.peekN(1).kind == tokPunct && p.peekN(1).text == "(":
 		return p.skipUntilElementEnd()
-	case p.is("PERIOD") && p.isAt(1, "FOR"):
-		return p.skipUntilElementEnd()
+	case p.accept("PERIOD", "FOR"):
+		per, err := p.period()
+		if err != nil {
+			return err
+		}
+		if per != nil {
+			ct.Periods = append(ct.Periods, *per)
+		}
+		return nil
 	}
 	col, err := p.columnDef()
 	if err != nil {
@@ -433,6 +473,42 @@ func (p *parser) tableElement(ct *CreateTable) error {
 	}
 	ct.Columns = append(ct.Columns, col)
 	return nil
+}
+
+// period reads [IF NOT EXISTS] name (start, end) after PERIOD FOR; nil for SYSTEM_TIME, whose
+// columns are known by their ROW START and ROW END attributes.
+func (p *parser) period() (*Period, error) {
+	p.accept("IF", "NOT", "EXISTS")
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	cols, err := p.keyColumns()
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) != 2 {
+		return nil, p.errorf("expected the start and end columns of period %s", name)
+	}
+	if strings.EqualFold(name, "SYSTEM_TIME") {
+		return nil, nil
+	}
+	return &Period{Name: name, Start: cols[0], End: cols[1]}, nil
+}
+
+// ExpandPeriods returns key with each period name replaced by the period's end and start
+// columns, which is how MariaDB stores a key part "period WITHOUT OVERLAPS".
+func ExpandPeriods(key []string, periods []Period) []string {
+	var out []string
+	for _, k := range key {
+		i := slices.IndexFunc(periods, func(per Period) bool { return strings.EqualFold(per.Name, k) })
+		if i < 0 {
+			out = append(out, k)
+			continue
+		}
+		out = append(out, periods[i].End, periods[i].Start)
+	}
+	return out
 }
 
 // skipUntilElementEnd skips to the "," or ")" that ends the current element.
@@ -498,6 +574,7 @@ func (p *parser) keyColumns() ([]string, error) {
 		}
 		p.accept("ASC")
 		p.accept("DESC")
+		p.accept("WITHOUT", "OVERLAPS")
 		if p.acceptPunct(",") {
 			continue
 		}
@@ -536,11 +613,78 @@ func (p *parser) columnDef() (*Column, error) {
 	if err := p.dataType(col); err != nil {
 		return nil, err
 	}
-	return col, p.columnAttributes(col)
+	if err := p.columnAttributes(col); err != nil {
+		return nil, err
+	}
+	finishColumn(col)
+	return col, nil
+}
+
+// finishColumn applies what the server derives from a column's written attributes: the charset
+// of a collation given alone, and the binary types that CHARACTER SET binary turns character
+// types into.
+func finishColumn(col *Column) {
+	if strings.EqualFold(col.Charset, "DEFAULT") {
+		col.Charset = ""
+	}
+	col.Charset = charsetOf(col.Charset, col.Collation)
+	if strings.EqualFold(col.Charset, "binary") {
+		if b, ok := binaryTypes[col.Type]; ok {
+			col.Type, col.Charset, col.Collation = b, "", ""
+		}
+	}
+	if col.Type == "FLOAT" && col.Length >= 0 && col.Scale < 0 {
+		// FLOAT(p) is a precision in bits: FLOAT up to 24, DOUBLE above.
+		if col.Length > 24 {
+			col.Type = "DOUBLE"
+		}
+		col.Length = -1
+	}
+	if col.Type == "BLOB" && col.Length >= 0 {
+		// BLOB(M) is the smallest BLOB type that holds M bytes.
+		col.Type, col.Length = BlobType(int64(col.Length), "BLOB"), -1
+	}
+}
+
+// binaryTypes are the types that a character type with CHARACTER SET binary becomes.
+var binaryTypes = map[string]string{
+	"CHAR": "BINARY", "VARCHAR": "VARBINARY", "TINYTEXT": "TINYBLOB", "TEXT": "BLOB",
+	"MEDIUMTEXT": "MEDIUMBLOB", "LONGTEXT": "LONGBLOB",
+}
+
+// BlobType returns the smallest of the TEXT (kind "TEXT") or BLOB (kind "BLOB") types that
+// holds n bytes, as the server picks it for TEXT(M), BLOB(M) and charset conversions.
+func BlobType(n int64, kind string) string {
+	switch {
+	case n <= 255:
+		return "TINY" + kind
+	case n <= 65535:
+		return kind
+	case n <= 16777215:
+		return "MEDIUM" + kind
+	}
+	return "LONG" + kind
+}
+
+// charsetOf returns charset, or when it is empty the charset that collation belongs to (every
+// collation's name starts with its charset's: latin1_swedish_ci, utf8mb4_general_ci, binary).
+// DEFAULT, which means "inherit", is returned as empty.
+func charsetOf(charset, collation string) string {
+	if strings.EqualFold(charset, "DEFAULT") {
+		charset = ""
+	}
+	if charset != "" || collation == "" || strings.EqualFold(collation, "DEFAULT") {
+		return charset
+	}
+	if i := strings.IndexByte(collation, '_'); i > 0 {
+		return strings.ToLower(collation[:i])
+	}
+	return strings.ToLower(collation)
 }
 
 // dataType reads a data type into col.
 func (p *parser) dataType(col *Column) error {
+	var err error
 	start := p.i
 	t := p.peek()
 	if t.kind != tokIdent {
@@ -613,13 +757,19 @@ func (p *parser) dataType(col *Column) error {
 			if n.kind != tokNumber {
 				return p.errorf("expected a length")
 			}
-			col.Length, _ = strconv.Atoi(n.text)
+			// The server reads a decimal length such as DECIMAL(19.5) as its integer part.
+			l, _, _ := strings.Cut(n.text, ".")
+			if col.Length, err = strconv.Atoi(l); err != nil || col.Length < 0 {
+				return p.errorf("invalid length %s", n.raw)
+			}
 			if p.acceptPunct(",") {
 				s := p.next()
 				if s.kind != tokNumber {
 					return p.errorf("expected a scale")
 				}
-				col.Scale, _ = strconv.Atoi(s.text)
+				if col.Scale, err = strconv.Atoi(s.text); err != nil {
+					return p.errorf("invalid scale %s", s.raw)
+				}
 			}
 			if err := p.expectPunct(")"); err != nil {
 				return err
@@ -636,11 +786,13 @@ func (p *parser) dataType(col *Column) error {
 		case p.is("BINARY") && (col.Type == "CHAR" || col.Type == "VARCHAR" || strings.HasSuffix(col.Type, "TEXT")):
 			p.next() // a binary collation of the column's charset
 		case p.accept("BYTE"):
+			// CHAR(n) BYTE is BINARY(n).
+			col.Charset = "binary"
 		case p.accept("ASCII"):
 			col.Charset = "latin1"
 		case p.accept("UNICODE"):
 			col.Charset = "ucs2"
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			cs, err := p.word()
 			if err != nil {
 				return err
@@ -657,7 +809,8 @@ func (p *parser) dataType(col *Column) error {
 			if bool1 {
 				col.TypeExpression = "TINYINT(1)"
 			}
-			if col.Type == "VARCHAR" && col.Charset == "" && strings.HasPrefix(strings.ToUpper(t.text), "N") {
+			if (col.Type == "VARCHAR" || col.Type == "CHAR") && col.Charset == "" && strings.HasPrefix(strings.ToUpper(t.text), "N") {
+				// NCHAR, NVARCHAR and NATIONAL ... are utf8mb3, whatever the table's charset.
 				col.Charset = "utf8mb3"
 			}
 			return nil
@@ -673,6 +826,9 @@ func (p *parser) columnAttributes(col *Column) error {
 			col.Nullable = false
 		case p.accept("NULL"):
 			col.Nullable = true
+		case p.is("DEFAULT") && p.isAt(1, "VALUE"):
+			// The tail of SERIAL DEFAULT VALUE after a SERIAL type, which servers refuse.
+			return p.errorf("SERIAL DEFAULT VALUE needs a data type before it")
 		case p.accept("DEFAULT"):
 			d, err := p.defaultValue()
 			if err != nil {
@@ -694,6 +850,10 @@ func (p *parser) columnAttributes(col *Column) error {
 			if _, err := p.expression(); err != nil {
 				return err
 			}
+		case p.accept("GENERATED", "ALWAYS", "AS", "ROW", "START") || p.accept("AS", "ROW", "START"):
+			col.RowStart, col.Generated, col.Nullable = true, true, false
+		case p.accept("GENERATED", "ALWAYS", "AS", "ROW", "END") || p.accept("AS", "ROW", "END"):
+			col.RowEnd, col.Generated, col.Nullable = true, true, false
 		case p.accept("GENERATED", "ALWAYS", "AS") || p.is("AS") && p.peekN(1).kind == tokPunct && p.peekN(1).text == "(":
 			p.accept("AS")
 			if err := p.skipBalanced(); err != nil {
@@ -701,14 +861,17 @@ func (p *parser) columnAttributes(col *Column) error {
 			}
 			col.Generated = true
 		case p.accept("VIRTUAL") || p.accept("STORED") || p.accept("PERSISTENT"):
-		case p.accept("COLUMN_FORMAT") || p.accept("STORAGE") || p.accept("SRID") || p.accept("ENGINE_ATTRIBUTE") || p.accept("SECONDARY_ENGINE_ATTRIBUTE"):
+		case p.accept("COLUMN_FORMAT") || p.accept("STORAGE") || p.accept("SRID") || p.accept("REF_SYSTEM_ID") || p.accept("ENGINE_ATTRIBUTE") || p.accept("SECONDARY_ENGINE_ATTRIBUTE"):
 			p.acceptPunct("=")
 			p.next()
-		case p.accept("INVISIBLE") || p.accept("VISIBLE") || p.accept("COMPRESSED") || p.accept("SERIAL", "DEFAULT", "VALUE"):
+		case p.accept("SERIAL", "DEFAULT", "VALUE"):
+			// An alias of NOT NULL AUTO_INCREMENT UNIQUE.
+			col.Nullable, col.AutoIncrement, col.Unique = false, true, true
+		case p.accept("INVISIBLE") || p.accept("VISIBLE") || p.accept("COMPRESSED"):
 			if p.acceptPunct("=") {
 				p.next()
 			}
-		case p.accept("CHARACTER", "SET") || p.accept("CHARSET"):
+		case p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET"):
 			cs, err := p.word()
 			if err != nil {
 				return err
@@ -742,7 +905,9 @@ func (p *parser) columnAttributes(col *Column) error {
 					p.next()
 				}
 			}
-		case p.accept("WITH", "SYSTEM", "VERSIONING") || p.accept("WITHOUT", "SYSTEM", "VERSIONING"):
+		case p.accept("WITH", "SYSTEM", "VERSIONING"):
+			col.Versioned = true
+		case p.accept("WITHOUT", "SYSTEM", "VERSIONING"):
 		case p.is("FIRST") || p.is("AFTER"):
 			return nil // position, read by ALTER TABLE
 		default:
@@ -779,6 +944,17 @@ func (p *parser) defaultValue() (*Default, error) {
 	case p.is("FALSE"):
 		p.next()
 		return &Default{Literal: true, Value: "0"}, nil
+	case p.is("NEXT") && p.isAt(1, "VALUE") || p.is("PREVIOUS") && p.isAt(1, "VALUE"):
+		// MariaDB's NEXT / PREVIOUS VALUE FOR sequence.
+		start := p.i
+		p.i += 2
+		if err := p.expect("FOR"); err != nil {
+			return nil, err
+		}
+		if _, err := p.name(); err != nil {
+			return nil, err
+		}
+		return &Default{Value: p.textFrom(start)}, nil
 	}
 	expr, err := p.expression()
 	if err != nil {
@@ -824,8 +1000,8 @@ func (p *parser) alter() (Statement, error) {
 			}
 			name = n
 		}
-		cs, _ := p.databaseOptions()
-		return &AlterDatabase{Name: name, Charset: cs}, nil
+		cs, coll := p.databaseOptions()
+		return &AlterDatabase{Name: name, Charset: charsetOf(cs, coll)}, nil
 	default:
 		return nil, nil
 	}
@@ -835,6 +1011,7 @@ func (p *parser) alter() (Statement, error) {
 		return nil, err
 	}
 	at := &AlterTable{Name: n}
+	p.waitClause()
 	for !p.atEnd() {
 		if err := p.alterSpec(at); err != nil {
 			return nil, err
@@ -847,6 +1024,15 @@ func (p *parser) alter() (Statement, error) {
 		return nil, p.errorf("unexpected text after ALTER TABLE specification")
 	}
 	return at, nil
+}
+
+// waitClause skips MariaDB's WAIT n / NOWAIT lock timeout after a table name.
+func (p *parser) waitClause() {
+	if p.is("WAIT") && p.peekN(1).kind == tokNumber {
+		p.i += 2
+	} else {
+		p.accept("NOWAIT")
+	}
 }
 
 // position reads FIRST or AFTER col into s.
@@ -866,71 +1052,32 @@ func (p *parser) position(s *AlterSpec) error {
 func (p *parser) alterSpec(at *AlterTable) error {
 	switch {
 	case p.accept("ADD"):
-		if p.accept("CONSTRAINT") {
-			if !p.is("PRIMARY") && !p.is("UNIQUE") && !p.is("FOREIGN") && !p.is("CHECK") {
-				if _, err := p.ident(); err != nil {
-					return err
-				}
-			}
-		}
-		switch {
-		case p.accept("PRIMARY", "KEY"):
-			cols, err := p.indexTail()
-			if err != nil {
-				return err
-			}
-			at.Specs = append(at.Specs, AlterSpec{Kind: AddPrimaryKey, Columns: cols})
+		if p.accept("SYSTEM", "VERSIONING") {
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddSystemVersioning})
 			return nil
-		case p.accept("UNIQUE"):
-			if !p.accept("KEY") {
-				p.accept("INDEX")
-			}
-			p.accept("IF", "NOT", "EXISTS")
-			cols, err := p.indexTail()
-			if err != nil {
-				return err
-			}
-			at.Specs = append(at.Specs, AlterSpec{Kind: AddUnique, Columns: cols})
-			return nil
-		case p.is("INDEX") || p.is("KEY") || p.is("FULLTEXT") || p.is("SPATIAL"):
-			p.next()
-			p.accept("INDEX")
-			p.accept("KEY")
-			p.accept("IF", "NOT", "EXISTS")
-			_, err := p.indexTail()
-			return err
-		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION") || p.is("PERIOD") || p.is("SYSTEM"):
-			return p.skipUntilElementEnd()
 		}
-		p.accept("COLUMN")
+		column := p.accept("COLUMN")
 		ifNot := p.accept("IF", "NOT", "EXISTS")
 		if p.acceptPunct("(") {
+			// ADD [COLUMN] (element, ...): columns and, as MariaDB allows, keys.
 			for {
-				col, err := p.columnDef()
-				if err != nil {
+				if err := p.addElement(at, ifNot, column, true); err != nil {
 					return err
 				}
-				at.Specs = append(at.Specs, AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot})
 				if p.acceptPunct(",") {
 					continue
 				}
 				return p.expectPunct(")")
 			}
 		}
-		col, err := p.columnDef()
-		if err != nil {
-			return err
-		}
-		s := AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot}
-		if err := p.position(&s); err != nil {
-			return err
-		}
-		at.Specs = append(at.Specs, s)
-		return nil
+		return p.addElement(at, ifNot, column, false)
 	case p.accept("DROP"):
 		switch {
 		case p.accept("PRIMARY", "KEY"):
 			at.Specs = append(at.Specs, AlterSpec{Kind: DropPrimaryKey})
+			return nil
+		case p.accept("SYSTEM", "VERSIONING"):
+			at.Specs = append(at.Specs, AlterSpec{Kind: DropSystemVersioning})
 			return nil
 		case p.is("INDEX") || p.is("KEY") || p.is("FOREIGN") || p.is("CONSTRAINT") || p.is("CHECK") || p.is("PARTITION") || p.is("SYSTEM") || p.is("PERIOD"):
 			return p.skipUntilElementEnd()
@@ -1041,11 +1188,12 @@ func (p *parser) alterSpec(at *AlterTable) error {
 		}
 		at.Specs = append(at.Specs, s)
 		return nil
-	case p.is("DEFAULT") || p.is("CHARACTER") || p.is("CHARSET") || p.is("COLLATE"):
+	case p.is("DEFAULT") || p.is("CHARACTER") || p.is("CHAR") || p.is("CHARSET") || p.is("COLLATE"):
 		p.accept("DEFAULT")
 		s := AlterSpec{Kind: TableCharset}
 		for {
-			if p.accept("CHARACTER", "SET") || p.accept("CHARSET") {
+			p.accept("DEFAULT")
+			if p.accept("CHARACTER", "SET") || p.accept("CHAR", "SET") || p.accept("CHARSET") {
 				p.acceptPunct("=")
 				s.Charset, _ = p.word()
 			} else if p.accept("COLLATE") {
@@ -1054,6 +1202,12 @@ func (p *parser) alterSpec(at *AlterTable) error {
 			} else {
 				break
 			}
+		}
+		if strings.EqualFold(s.Charset, "DEFAULT") {
+			// The database's default; the model resolves it.
+			s.Charset = "DEFAULT"
+		} else {
+			s.Charset = charsetOf(s.Charset, s.Collation)
 		}
 		at.Specs = append(at.Specs, s)
 		return nil
@@ -1066,6 +1220,73 @@ func (p *parser) alterSpec(at *AlterTable) error {
 	// Everything else (ENGINE=, ALGORITHM=, LOCK=, FORCE, ORDER BY, partition maintenance, ...)
 	// leaves the columns alone.
 	return p.skipUntilSpecEnd()
+}
+
+// addElement reads what follows ADD [COLUMN] [IF NOT EXISTS], or one element of its
+// parenthesised list: a column definition, or (unless column is set outside a list) a key or
+// constraint. In a list, columns take no FIRST/AFTER.
+func (p *parser) addElement(at *AlterTable, ifNot, column, inList bool) error {
+	if !column || inList {
+		if p.accept("CONSTRAINT") {
+			p.accept("IF", "NOT", "EXISTS")
+			if !p.is("PRIMARY") && !p.is("UNIQUE") && !p.is("FOREIGN") && !p.is("CHECK") {
+				if _, err := p.ident(); err != nil {
+					return err
+				}
+			}
+		}
+		switch {
+		case p.accept("PRIMARY", "KEY"):
+			ifNotPK := p.accept("IF", "NOT", "EXISTS") || ifNot
+			cols, err := p.indexTail()
+			if err != nil {
+				return err
+			}
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddPrimaryKey, Columns: cols, IfNotExists: ifNotPK})
+			return nil
+		case p.accept("UNIQUE"):
+			if !p.accept("KEY") {
+				p.accept("INDEX")
+			}
+			p.accept("IF", "NOT", "EXISTS")
+			cols, err := p.indexTail()
+			if err != nil {
+				return err
+			}
+			at.Specs = append(at.Specs, AlterSpec{Kind: AddUnique, Columns: cols})
+			return nil
+		case p.is("INDEX") || p.is("KEY") || p.is("FULLTEXT") || p.is("SPATIAL"):
+			p.next()
+			p.accept("INDEX")
+			p.accept("KEY")
+			p.accept("IF", "NOT", "EXISTS")
+			_, err := p.indexTail()
+			return err
+		case p.accept("PERIOD", "FOR"):
+			per, err := p.period()
+			if err != nil {
+				return err
+			}
+			if per != nil {
+				at.Specs = append(at.Specs, AlterSpec{Kind: AddPeriod, Period: *per})
+			}
+			return nil
+		case p.is("FOREIGN") || p.is("CHECK") || p.is("PARTITION"):
+			return p.skipUntilElementEnd()
+		}
+	}
+	col, err := p.columnDef()
+	if err != nil {
+		return err
+	}
+	s := AlterSpec{Kind: AddColumn, Column: col, IfNotExists: ifNot}
+	if !inList {
+		if err := p.position(&s); err != nil {
+			return err
+		}
+	}
+	at.Specs = append(at.Specs, s)
+	return nil
 }
 
 // skipUntilSpecEnd skips to the "," that ends an ALTER specification, or the statement's end.
@@ -1125,16 +1346,14 @@ func (p *parser) drop() (Statement, error) {
 
 func (p *parser) renameTable() (Statement, error) {
 	rt := &RenameTable{}
+	// MariaDB's IF EXISTS: a missing table is skipped, which the model does anyway.
+	p.accept("IF", "EXISTS")
 	for {
 		from, err := p.name()
 		if err != nil {
 			return nil, err
 		}
-		p.accept("WAIT")
-		if p.peek().kind == tokNumber {
-			p.next()
-		}
-		p.accept("NOWAIT")
+		p.waitClause()
 		if err := p.expect("TO"); err != nil {
 			return nil, err
 		}

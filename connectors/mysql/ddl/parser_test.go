@@ -253,7 +253,93 @@ func FuzzParse(f *testing.F) {
 		"/*!40101 SET NAMES utf8 */", "CREATE TABLE t (a INT) PARTITION BY HASH(a)", "ALTER TABLE t ADD (a INT, b TEXT)"} {
 		f.Add(s)
 	}
+	for _, s := range issue21Statements {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, sql string) {
 		_, _ = Parse(sql)
+		_, _ = Targets(sql, Options{ServerVersion: 101106})
 	})
+}
+
+// issue21Statements are forms that once built a wrong model silently (issue 21).
+var issue21Statements = []string{
+	"ALTER TABLE c ADD COLUMN a INT /*!100301 COMMENT 'x' */, ADD COLUMN b INT",
+	"CREATE DATABASE /*!32312 IF NOT EXISTS*/ `x` /*!40100 DEFAULT CHARACTER SET latin1 */",
+	"CREATE TABLE t (a int, b text /*M!100301 COMPRESSED*/, c blob(45), d decimal(19.5), e INT SERIAL DEFAULT VALUE)",
+	"CREATE TABLE t (id INT PRIMARY KEY, rs TIMESTAMP(6) GENERATED ALWAYS AS ROW START INVISIBLE, " +
+		"re TIMESTAMP(6) GENERATED ALWAYS AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME(rs, re)) WITH SYSTEM VERSIONING",
+	"ALTER TABLE t ADD (PRIMARY KEY (a), b int), ADD COLUMN (c int, UNIQUE KEY (c)), ADD PRIMARY KEY IF NOT EXISTS (a)",
+	"RENAME TABLE IF EXISTS a TO b, c TO d",
+	"CREATE TABLE t (a NATIONAL CHAR(2), b VARCHAR(3) CHARACTER SET binary, c VARCHAR(2) COLLATE latin1_bin) DEFAULT CHAR SET=latin1",
+	"ALTER TABLE t CHARACTER SET = DEFAULT, ADD SYSTEM VERSIONING, DROP SYSTEM VERSIONING",
+}
+
+// TestIssue21Forms checks what the parser reads from the issue 21 forms (the model built from
+// them is checked against MariaDB in the connector's TestDDLModelMatchesMariaDB).
+func TestIssue21Forms(t *testing.T) {
+	st, err := Parse(issue21Statements[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at := st.(*AlterTable); len(at.Specs) != 2 || at.Specs[1].Column.Name != "b" || at.Specs[0].Column.Comment != "x" {
+		t.Errorf("ALTER with an executable comment between specifications: %+v", at.Specs)
+	}
+	st, err = Parse(issue21Statements[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd := st.(*CreateDatabase); cd.Name != "x" || !cd.IfNotExists || cd.Charset != "latin1" {
+		t.Errorf("mysqldump's CREATE DATABASE: %+v", cd)
+	}
+	for _, c := range []struct {
+		sql  string
+		opts Options
+		cols int
+	}{
+		{"CREATE TABLE t (a INT /*!100301 , b INT */)", Options{ServerVersion: 101106}, 2},
+		{"CREATE TABLE t (a INT /*!110401 , b INT */)", Options{ServerVersion: 101106}, 1},
+		{"CREATE TABLE t (a INT /*!110401 , b INT */)", Options{}, 2},
+		{"CREATE TABLE t (a INT /*M!100301 , b INT */)", Options{MySQL: true}, 1},
+		{"CREATE TABLE t (a INT /*M!100301 , b INT */)", Options{}, 2},
+		{"CREATE TABLE t (a INT /*! , b INT */)", Options{MySQL: true, ServerVersion: 80036}, 2},
+		{"CREATE TABLE t (a INT /* , b INT */)", Options{}, 1},
+	} {
+		st, err := ParseWith(c.sql, c.opts)
+		if err != nil {
+			t.Errorf("%s with %+v: %v", c.sql, c.opts, err)
+			continue
+		}
+		if n := len(st.(*CreateTable).Columns); n != c.cols {
+			t.Errorf("%s with %+v: %d columns, want %d", c.sql, c.opts, n, c.cols)
+		}
+	}
+}
+
+// TestTruncatedIssue21Forms parses every prefix of the issue 21 forms, and lists their targets:
+// an error is fine, a panic is not.
+func TestTruncatedIssue21Forms(t *testing.T) {
+	for _, s := range issue21Statements {
+		for i := range len(s) + 1 {
+			_, _ = Parse(s[:i])
+			_, _ = Targets(s[:i], Options{})
+		}
+	}
+}
+
+// CREATE TABLE ... SELECT as written has columns only the query knows; the row-based binlog
+// logs the full definition instead, so the written form is an error rather than a table
+// without the selected columns.
+func TestCreateTableSelectIsAnError(t *testing.T) {
+	for _, s := range []string{
+		"CREATE TABLE t (c INT) SELECT a, b FROM s",
+		"CREATE TABLE t AS SELECT 1 AS a",
+		"CREATE TABLE t (c INT) ENGINE=InnoDB IGNORE SELECT * FROM s",
+		"CREATE TABLE t (SELECT 1 AS a)",
+		"CREATE TABLE t (c INT) (SELECT 1 AS a)",
+	} {
+		if _, err := Parse(s); !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: got %v, want a syntax error", s, err)
+		}
+	}
 }
