@@ -231,10 +231,17 @@ type typeFamily struct {
 	signed bool
 }
 
+// MariaDB's COMPRESSED columns have types of their own in the binlog (go-mysql has no names
+// for them, and cannot decode their rows: the rows event reports that).
+const (
+	typeBlobCompressed    = 140
+	typeVarcharCompressed = 141
+)
+
 var (
 	famString  = []byte{gomysql.MYSQL_TYPE_STRING}
-	famVarchar = []byte{gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING}
-	famBlob    = []byte{gomysql.MYSQL_TYPE_BLOB}
+	famVarchar = []byte{gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING, typeVarcharCompressed, typeBlobCompressed}
+	famBlob    = []byte{gomysql.MYSQL_TYPE_BLOB, typeBlobCompressed, typeVarcharCompressed}
 )
 
 // modelTypes maps the model's base type names to what the binlog sends for them. MariaDB's
@@ -386,7 +393,7 @@ var binlogTypeNames = map[byte]string{
 	gomysql.MYSQL_TYPE_TIME2: "TIME", gomysql.MYSQL_TYPE_DATETIME: "DATETIME", gomysql.MYSQL_TYPE_DATETIME2: "DATETIME",
 	gomysql.MYSQL_TYPE_TIMESTAMP: "TIMESTAMP", gomysql.MYSQL_TYPE_TIMESTAMP2: "TIMESTAMP", gomysql.MYSQL_TYPE_BIT: "BIT",
 	gomysql.MYSQL_TYPE_ENUM: "ENUM", gomysql.MYSQL_TYPE_SET: "SET", gomysql.MYSQL_TYPE_JSON: "JSON",
-	gomysql.MYSQL_TYPE_VECTOR: "VECTOR",
+	gomysql.MYSQL_TYPE_VECTOR: "VECTOR", typeBlobCompressed: "compressed BLOB/TEXT", typeVarcharCompressed: "compressed VARCHAR",
 }
 
 var geometryNames = []string{"GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"}
