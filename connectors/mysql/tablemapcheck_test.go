@@ -179,6 +179,19 @@ func TestTableMapLatin1EnumMembers(t *testing.T) {
 	}
 }
 
+func TestTableMapYearSignedness(t *testing.T) {
+	cols := []tmCol{{name: "y", typ: gomysql.MYSQL_TYPE_YEAR, unsigned: true}, {name: "n", typ: gomysql.MYSQL_TYPE_LONG, unsigned: true}}
+	m := modelOf(t, "CREATE TABLE t (y YEAR, n INT)")
+	bt, _ := describeTableMapOf(tableMap(nil, cols...), builtinCollations, true)
+	if d := compareTable(m, bt); len(d) != 1 || !strings.Contains(d[0], `column "n" is signed in the model but unsigned`) {
+		t.Errorf("MariaDB: %v", d)
+	}
+	bt, _ = describeTableMapOf(tableMap(nil, cols...), builtinCollations, false)
+	if d := compareTable(m, bt); len(d) != 0 {
+		t.Errorf("MySQL with a YEAR column must leave signedness unchecked: %v", d)
+	}
+}
+
 func TestTableMapMinimalMetadata(t *testing.T) {
 	e := tableMap(nil, tmColumns()...)
 	e.ColumnName, e.SignednessBitmap, e.ColumnCharset, e.EnumSetColumnCharset, e.EnumStrValue, e.SetStrValue = nil, nil, nil, nil, nil, nil
