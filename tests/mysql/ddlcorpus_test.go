@@ -26,6 +26,9 @@ type ddlCase struct {
 	name   string
 	ddl    []string
 	insert []string
+	// showCreate, when set, creates table zz_src before the connector starts; the case's DDL is
+	// then the server's own SHOW CREATE TABLE output for it, renamed to t.
+	showCreate string
 }
 
 // ddlCorpus is written for this project: hand-written DDL, mysqldump-style output with executable
@@ -146,6 +149,25 @@ var ddlCorpus = []ddlCase{
 	{name: "defaults and checks", ddl: []string{"CREATE TABLE t (id INT PRIMARY KEY, a INT DEFAULT (1 + 1), b VARCHAR(10) DEFAULT 'x' CHECK (b <> ''), " +
 		"c DATETIME DEFAULT CURRENT_TIMESTAMP, d DOUBLE DEFAULT -1.5e3, CONSTRAINT ck CHECK (a > 0))"},
 		insert: []string{"INSERT INTO t (id, c) VALUES (1, '2020-02-02 02:02:02')"}},
+	{name: "server show create every type", showCreate: "CREATE TABLE zz_src (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT DEFAULT -1, tu TINYINT UNSIGNED ZEROFILL, " +
+		"si SMALLINT NOT NULL DEFAULT 0, mi MEDIUMINT, bi BIGINT COMMENT 'c''s', de DECIMAL(12,4) DEFAULT 1.5, fl FLOAT(7,3), db DOUBLE, da DATE DEFAULT '2000-01-01', " +
+		"tm TIME(2), dt DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6), ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, yr YEAR, " +
+		"ch CHAR(5) CHARSET latin1, vc VARCHAR(30) COLLATE utf8mb4_unicode_ci UNIQUE, tx TEXT, mt MEDIUMTEXT CHARSET utf8, lt LONGTEXT, bn BINARY(2), vb VARBINARY(8), " +
+		"bl BLOB, lb LONGBLOB, en ENUM('a','b','c''d') DEFAULT 'a', st SET('x','y'), bt BIT(3) DEFAULT b'101', js JSON, uu UUID, i6 INET6, i4 INET4, pt POINT, " +
+		"ls LINESTRING, gm GEOMETRY, KEY (ti), FULLTEXT KEY (tx)) DEFAULT CHARSET=utf8mb4 COMMENT='every type'",
+		insert: []string{"INSERT INTO t (id, ti, tu, si, mi, bi, de, fl, db, da, tm, dt, yr, ch, vc, tx, mt, lt, bn, vb, bl, lb, en, st, bt, js, pt) VALUES " +
+			"(3, -2, 7, 2, 3, 4, 5.1234, 6.5, 7.25, '2020-02-02', '10:11:12.13', '2021-03-04 05:06:07.080910', 2023, " +
+			"'café', 'v', 't', 'm', 'l', x'0a0b', x'0c', x'0d', x'0e', 'c''d', 'x,y', b'110', '[1]', ST_GeomFromText('POINT(5 6)'))"}},
+	{name: "server show create system versioned", showCreate: "CREATE TABLE zz_src (id INT PRIMARY KEY, v VARCHAR(10) CHARSET latin1) WITH SYSTEM VERSIONING",
+		insert: []string{"INSERT INTO t (id, v) VALUES (1, 'vé')"}},
+	{name: "server show create versioned columns", showCreate: "CREATE TABLE zz_src (id INT PRIMARY KEY, a INT WITHOUT SYSTEM VERSIONING, b INT WITH SYSTEM VERSIONING)",
+		insert: []string{"INSERT INTO t (id, a, b) VALUES (1, 2, 3)"}},
+	{name: "server show create latin1 table", showCreate: "CREATE TABLE zz_src (id INT PRIMARY KEY, a VARCHAR(10), b TEXT CHARSET utf8mb4, c ENUM('é','x'), " +
+		"d CHAR(3) COLLATE latin1_bin, e VARCHAR(4) CHARSET ascii) CHARSET latin1 COLLATE latin1_german2_ci",
+		insert: []string{"INSERT INTO t VALUES (1, 'àé', 'ü', 'é', 'ÿ', 'asc')"}},
+	{name: "server show create generated and invisible", showCreate: "CREATE TABLE zz_src (id INT PRIMARY KEY, a INT, b INT AS (a + 1) VIRTUAL, " +
+		"c VARCHAR(8) AS (CONCAT(a, 'x')) STORED, d INT INVISIBLE DEFAULT 4)",
+		insert: []string{"INSERT INTO t (id, a) VALUES (1, 9)"}},
 	{name: "partitioned", ddl: []string{"CREATE TABLE t (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id, d)) PARTITION BY RANGE (YEAR(d)) " +
 		"(PARTITION p0 VALUES LESS THAN (2000), PARTITION p1 VALUES LESS THAN MAXVALUE)", "ALTER TABLE t ADD COLUMN v VARCHAR(3)"},
 		insert: []string{"INSERT INTO t VALUES (1, '2024-01-01', 'v')"}},
@@ -175,6 +197,15 @@ func TestDDLCorpusDifferential(t *testing.T) {
 func runDDLCase(t *testing.T, c ddlCase, i int) {
 	d := mariadb.New(t, "dc")
 	d.Exec("CREATE TABLE zz_marker (id INT PRIMARY KEY)")
+	ddl := c.ddl
+	if c.showCreate != "" {
+		d.Exec(c.showCreate)
+		out := d.Query("SHOW CREATE TABLE zz_src")[0][1]
+		if !strings.HasPrefix(out, "CREATE TABLE `zz_src`") {
+			t.Fatalf("SHOW CREATE TABLE returned %q", out)
+		}
+		ddl = append([]string{"CREATE TABLE `t`" + strings.TrimPrefix(out, "CREATE TABLE `zz_src`")}, ddl...)
+	}
 	prefix := fmt.Sprintf("dc%d", i)
 	cfg := connectorConfig(d, prefix, "unused", "database.server.id", strconv.Itoa(7400+i),
 		"snapshot.mode", "no_data", "decimal.handling.mode", "string", "binary.handling.mode", "hex")
@@ -199,10 +230,10 @@ func runDDLCase(t *testing.T, c ddlCase, i int) {
 			break
 		}
 	}
-	d.Exec(c.ddl...)
+	d.Exec(ddl...)
 	d.Exec(c.insert...)
 	d.Exec("SET character_set_client = utf8mb4")
-	rec := waitRecord(t, task, prefix+"."+d.Name+".t", c.ddl)
+	rec := waitRecord(t, task, prefix+"."+d.Name+".t", ddl)
 
 	// Names: the event's after fields against the server's columns, in order.
 	after := rec.ValueSchema.Field("after")
