@@ -635,10 +635,6 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 	if err != nil {
 		return errPermanent{err}
 	}
-	if _, err := t.schema.tables.Overwrite(nt); err != nil {
-		return errPermanent{fmt.Errorf("cannot replace the model of table %s: %w", id, err)}
-	}
-	delete(t.schema.encoders, id)
 	comment := fmt.Sprintf("/* connectd: table %s rebuilt from binlog TABLE_MAP metadata at %s because the model differed: %s */",
 		id, t.pos.describeEvent(), strings.ReplaceAll(strings.Join(diffs, "; "), "*/", "* /"))
 	rec := &schemahistory.Record{
@@ -649,11 +645,17 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 		DDL:          comment,
 		TableChanges: []schemahistory.TableChange{{Type: schemahistory.Alter, ID: id, Table: nt}},
 	}
+	// Recorded before the model changes: should the write fail, the reconnection meets the old
+	// model again and rebuilds (and records) anew.
 	if t.history != nil {
 		if err := t.history.Record(ctx, rec); err != nil {
 			return fmt.Errorf("cannot record the rebuilt model of table %s in the schema history: %w", id, err)
 		}
 	}
+	if _, err := t.schema.tables.Overwrite(nt); err != nil {
+		return errPermanent{fmt.Errorf("cannot replace the model of table %s: %w", id, err)}
+	}
+	delete(t.schema.encoders, id)
 	c.lastDDL[id] = comment
 	c.checked[e.TableID] = nt
 	t.log.Warn("the table model did not match the binlog's table map; rebuilt it from the binlog's metadata",
