@@ -168,6 +168,9 @@ var ddlCorpus = []ddlCase{
 	{name: "server show create generated and invisible", showCreate: "CREATE TABLE zz_src (id INT PRIMARY KEY, a INT, b INT AS (a + 1) VIRTUAL, " +
 		"c VARCHAR(8) AS (CONCAT(a, 'x')) STORED, d INT INVISIBLE DEFAULT 4)",
 		insert: []string{"INSERT INTO t (id, a) VALUES (1, 9)"}},
+	{name: "case of names", ddl: []string{"CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, c INT)",
+		"ALTER TABLE t MODIFY A BIGINT, CHANGE b B INT, ALTER C SET DEFAULT 3"},
+		insert: []string{"INSERT INTO t (id, a, b) VALUES (1, 2, 3)"}},
 	{name: "partitioned", ddl: []string{"CREATE TABLE t (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id, d)) PARTITION BY RANGE (YEAR(d)) " +
 		"(PARTITION p0 VALUES LESS THAN (2000), PARTITION p1 VALUES LESS THAN MAXVALUE)", "ALTER TABLE t ADD COLUMN v VARCHAR(3)"},
 		insert: []string{"INSERT INTO t VALUES (1, '2024-01-01', 'v')"}},
