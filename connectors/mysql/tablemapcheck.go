@@ -597,7 +597,8 @@ func columnFromBinlog(bc *binlogColumn, collations map[uint64]charsetInfo) relat
 
 // checkTableMap compares the model of a captured table with a TABLE_MAP event, once per
 // table-map id and model version. On a mismatch it fails or, in rebuild mode, replaces the model
-// with one built from the metadata and records it in the schema history.
+// with one built from the metadata and records it in the schema history (an ALTER; a CREATE for
+// a captured table the model lacks, which otherwise fails at its rows event).
 func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEvent, id relational.TableID) error {
 	t := s.t
 	c := t.tableMaps
@@ -605,17 +606,30 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 		return nil
 	}
 	tbl := t.schema.tables.Get(id)
-	if tbl == nil || c.checked[e.TableID] == tbl {
+	if tbl != nil && c.checked[e.TableID] == tbl {
+		return nil
+	}
+	if tbl == nil && c.mode != mismatchRebuild {
+		// The rows event reports the unknown table, with what to do.
 		return nil
 	}
 	bt, ok := describeTableMapOf(e, c.collations, t.flavor != FlavorMySQL)
 	if !ok {
 		// binlog_row_metadata=MINIMAL: nothing to compare with.
-		c.checked[e.TableID] = tbl
+		if tbl != nil {
+			c.checked[e.TableID] = tbl
+		}
 		return nil
 	}
-	diffs := compareTable(tbl, bt)
-	if len(diffs) == 0 {
+	change := schemahistory.Alter
+	var diffs []string
+	if tbl == nil {
+		// A captured table the history does not describe: in rebuild mode the metadata is
+		// enough to stream it.
+		change = schemahistory.Create
+		tbl = &relational.Table{ID: id, DefaultCharsetName: t.schema.tableCharset(id.Catalog, "")}
+		diffs = []string{"the schema history does not describe the table"}
+	} else if diffs = compareTable(tbl, bt); len(diffs) == 0 {
 		c.checked[e.TableID] = tbl
 		return nil
 	}
@@ -643,7 +657,7 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 		TsMs:         time.Now().UnixMilli(),
 		DatabaseName: id.Catalog,
 		DDL:          comment,
-		TableChanges: []schemahistory.TableChange{{Type: schemahistory.Alter, ID: id, Table: nt}},
+		TableChanges: []schemahistory.TableChange{{Type: change, ID: id, Table: nt}},
 	}
 	// Recorded before the model changes: should the write fail, the reconnection meets the old
 	// model again and rebuilds (and records) anew.

@@ -523,3 +523,62 @@ func TestTableMapRecordedMariaDB(t *testing.T) {
 		}
 	}
 }
+
+// TestTableMapRebuildUnknownTable: a captured table the schema history lost fails at its rows
+// event by default; in rebuild mode the table map's metadata is enough to stream it, and the
+// history gets a CREATE for it.
+func TestTableMapRebuildUnknownTable(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(10) CHARACTER SET latin1, s SET('a','b'))", "INSERT INTO t VALUES (1,'à','a')")
+	id := relational.TableID{Catalog: d.name, Table: "t"}
+	hist := &memHistory{}
+	offs := &memOffsets{}
+	r, err := startTask(t, d.config("srvtu"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.pollUntil(1)
+	d.exec("INSERT INTO t VALUES (2,'b','b')")
+	r.pollUntil(1)
+	r.task.Stop()
+	hist.mu.Lock()
+	kept := hist.recs[:0]
+	for _, rec := range hist.recs {
+		if len(rec.TableChanges) == 1 && rec.TableChanges[0].ID == id {
+			continue
+		}
+		kept = append(kept, rec)
+	}
+	hist.recs = kept
+	hist.mu.Unlock()
+	d.exec("INSERT INTO t VALUES (3,'ñ','a,b')")
+
+	r2, err := startTask(t, d.config("srvtu"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failure error
+	for deadline := time.Now().Add(60 * time.Second); failure == nil && time.Now().Before(deadline); {
+		_, failure = r2.task.Poll(context.Background())
+	}
+	if failure == nil || !strings.Contains(failure.Error(), "whose structure is unknown to the connector") {
+		t.Fatalf("default mode: %v", failure)
+	}
+	r2.task.Stop()
+
+	r3, err := startTask(t, d.config("srvtu", propSchemaMismatchMode, "rebuild"), hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := decode(t, r3.pollUntil(1)[0]).Value["after"].(map[string]any)
+	if want := map[string]any{"id": 3.0, "name": "ñ", "s": "a,b"}; !reflect.DeepEqual(a, want) {
+		t.Errorf("rebuild mode decoded %v, want %v", a, want)
+	}
+	hist.mu.Lock()
+	last := hist.recs[len(hist.recs)-1]
+	hist.mu.Unlock()
+	if len(last.TableChanges) != 1 || last.TableChanges[0].Type != schemahistory.Create || last.TableChanges[0].ID != id ||
+		!strings.Contains(last.DDL, "the schema history does not describe the table") {
+		t.Fatalf("the last history record is not the CREATE from metadata: %+v", last)
+	}
+}
