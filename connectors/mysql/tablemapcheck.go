@@ -320,6 +320,7 @@ func compareTable(m *relational.Table, b *binlogTable) []string {
 			continue
 		}
 		base, unsigned := baseType(mc)
+		unsigned = unsigned || base == "SERIAL" // BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
 		fam, known := modelTypes[base]
 		if !known {
 			continue
