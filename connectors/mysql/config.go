@@ -26,6 +26,9 @@ const (
 	propReconnectBackoffMax = "connect.backoff.max.delay.ms"
 	propSnapshotNewTables   = "snapshot.new.tables"
 	propSSLMode             = "database.ssl.mode"
+	// propSchemaMismatchMode says what to do when a TABLE_MAP event's metadata contradicts the
+	// table model (see tablemapcheck.go).
+	propSchemaMismatchMode = "schema.mismatch.handling.mode"
 )
 
 // Config is a parsed connector configuration.
@@ -65,6 +68,8 @@ type Config struct {
 	SkipDelete           bool
 	BackoffMax           time.Duration
 	Filters              *filters.Filters
+	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
+	SchemaMismatch string
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -99,6 +104,11 @@ func configSpec() api.ConfigSpec {
 		api.ConfigKey{Name: propHistoryClass, Type: api.ConfigString, Default: "io.debezium.storage.kafka.history.KafkaSchemaHistory", Importance: api.Low, Doc: "Schema history store: KafkaSchemaHistory or FileSchemaHistory."},
 		api.ConfigKey{Name: propConnectTimeout, Type: api.ConfigInt, Default: "30000", Importance: api.Low, Doc: "Milliseconds to wait for a database connection."},
 		api.ConfigKey{Name: propReconnectBackoffMax, Type: api.ConfigInt, Default: "10000", Importance: api.Low, Doc: "Longest wait between binlog reconnection attempts, in milliseconds."},
+		api.ConfigKey{Name: propSchemaMismatchMode, Type: api.ConfigString, Default: mismatchFail, Allowed: []string{mismatchFail, mismatchRebuild}, Importance: api.Medium,
+			Doc: "With binlog_row_metadata=FULL each table map event describes the table (column names, types, signedness, charsets, ENUM/SET members), and the table model built from DDL is checked against it once per table version. " +
+				"'fail' (default) stops the task with both descriptions and the DDL that produced the model; 'rebuild' replaces the table's model with one built from the metadata, records it in the schema history (an ALTER table change whose ddl is a comment), logs a warning and continues; it also builds a captured table the history does not describe (a CREATE) instead of failing at its rows. " +
+				"The metadata has no defaults, comments or declared character lengths (VARCHAR/CHAR lengths are max bytes, divided by the charset's longest character), and shows MariaDB's UUID/INET4/INET6 as BINARY: rebuilt columns keep the old model's column where it agrees. " +
+				"With binlog_row_metadata=MINIMAL nothing is checked."},
 		api.ConfigKey{Name: propIncludeQuery, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Put the SQL statement of each row event in source.query (needs binlog_annotate_row_events / binlog_rows_query_log_events)."},
 	)
 	// Debezium properties this connector does not implement yet: validation reports them
@@ -201,6 +211,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
 		SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
 		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
+		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
 	}
 	if c.Modes.Time == "adaptive" {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

@@ -255,6 +255,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 				}
 				return sp, fmt.Errorf("cannot read the structure of table %s during the snapshot: %w; statement: %s", id, err, create)
 			}
+			t.tableMaps.noteDDL(res.Changes, create)
 			schemaRecords = append(schemaRecords, record(dt.name, create, res.Changes))
 			if t.schema.captured(id) {
 				captured = append(captured, snapshotTable{id: id, ddl: create})

@@ -230,6 +230,7 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 			t.pos.inTx = false
 		}
 		clear(s.tableIDs)
+		t.tableMaps.forget()
 		return nil
 	}
 	if h.LogPos == 0 {
@@ -301,7 +302,9 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 	case *replication.XIDEvent:
 		err = s.commit(ctx, h)
 	case *replication.TableMapEvent:
-		s.tableIDs[e.TableID] = relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
+		id := relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
+		s.tableIDs[e.TableID] = id
+		err = s.checkTableMap(ctx, e, id)
 	case *replication.RowsEvent:
 		err = s.rows(ctx, h, e)
 	case *replication.MariadbAnnotateRowsEvent:
@@ -655,6 +658,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 		DDL:          sql,
 		TableChanges: res.Changes,
 	}
+	t.tableMaps.noteDDL(res.Changes, sql)
 	if t.history != nil {
 		if err := t.history.Record(ctx, rec); err != nil {
 			return fmt.Errorf("cannot record the schema change at %s in the schema history: %w", t.pos.describeEvent(), err)

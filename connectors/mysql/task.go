@@ -59,6 +59,8 @@ type Task struct {
 	srcSchema *api.Schema
 	scKey     *api.Schema
 	scValue   *api.Schema
+	// tableMaps checks the table model against TABLE_MAP metadata (tablemapcheck.go).
+	tableMaps *tableMapChecker
 
 	// serverVersion is what VERSION() returned, e.g. 10.11.6-MariaDB-log.
 	serverVersion string
@@ -117,6 +119,8 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	}
 	t.schema = newSchemaModel(cfg, t.srcSchema)
 	t.schema.ddlOptions = ddlOptions(t.flavor, t.serverVersion)
+	t.tableMaps = newTableMapChecker(cfg.SchemaMismatch, t.log)
+	t.tableMaps.loadCollations(conn)
 	t.buildSchemaChangeSchemas()
 	t.queue = queue.New(cfg.MaxQueue, cfg.MaxQueueBytes)
 	if cfg.TxMetadata {
@@ -463,13 +467,15 @@ func (t *Task) replayHistory(ctx context.Context, off *storedOffset) error {
 				return false
 			}
 			ro, err := parseOffset(rec.Position)
-			if err != nil || ro == nil {
+			if err != nil || ro == nil || positionAfter(t.flavor, ro, off) {
 				return false
 			}
-			return !positionAfter(t.flavor, ro, off)
+			t.tableMaps.noteDDL(rec.TableChanges, rec.DDL)
+			return true
 		},
 		ParseDDL: func(rec *schemahistory.Record, tables *relational.Tables) error {
-			_, err := t.schema.applyDDL(tables, rec.DatabaseName, rec.DDL)
+			res, err := t.schema.applyDDL(tables, rec.DatabaseName, rec.DDL)
+			t.tableMaps.noteDDL(res.Changes, rec.DDL)
 			if errors.Is(err, errUnparseable) && t.cfg.SkipUnparseable {
 				return nil
 			}
