@@ -331,7 +331,7 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 		for i := range tbl.Columns {
 			c := &tbl.Columns[i]
 			typ, _ := baseType(c)
-			textCols[i] = (isCharType(typ) || typ == "INET4" || typ == "INET6" || typ == "UUID") && charsetDecoder(c.CharsetName) != nil
+			textCols[i] = isCharType(typ) && charsetDecoder(c.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID"
 		}
 		firstTable, lastTable := ti == 0, ti == len(tables)-1
 		rowInTable := 0

@@ -174,7 +174,11 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		fsp := max(length, 0)
 		col.Schema = api.ZonedTimestampSchema().Build()
 		col.Convert = func(raw any) (any, error) { return convertZonedTimestamp(raw, fsp) }
-	case "CHAR", "VARCHAR", "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT", "INET4", "INET6", "UUID":
+	case "UUID":
+		col.Schema, col.Convert = api.UUIDSchema().Build(), convertMariaDBBinaryText(typ)
+	case "INET4", "INET6":
+		col.Schema, col.Convert = api.StringSchema, convertMariaDBBinaryText(typ)
+	case "CHAR", "VARCHAR", "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT":
 		dec := charsetDecoder(c.CharsetName)
 		col.Schema = api.StringSchema
 		col.Convert = func(raw any) (any, error) { return convertString(raw, dec) }
