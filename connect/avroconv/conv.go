@@ -137,7 +137,7 @@ func compileSchema(schema *api.Schema, metaData bool) (*compiledSchema, error) {
 	}
 	codec, err := goavro.NewCodec(js)
 	if err != nil {
-		return nil, fmt.Errorf("the Avro schema mapped from Connect schema %s is not valid Avro (%w); Avro names allow only letters, digits and _ (Debezium's schema.name.adjustment.mode=avro and field.name.adjustment.mode=avro make names valid)", schemaLabel(schema), err)
+		return nil, fmt.Errorf("the Avro schema mapped from Connect schema %s is not valid Avro (%w); Avro names allow only letters, digits and _, so topic.prefix, database, table and column names must too (connectd's connectors do not implement schema.name.adjustment.mode=avro yet)", schemaLabel(schema), err)
 	}
 	enc, err := compile(schema, "")
 	if err != nil {
@@ -251,8 +251,12 @@ func (c *Converter) registryErr(what, subject string, err error, hint string) er
 		case http.StatusConflict:
 			hint = "the new schema is incompatible with the subject's earlier versions under its compatibility level; " + hint
 		}
-		return fmt.Errorf("could not %s subject %s at schema registry %s: the registry answered HTTP %d (error code %d): %w; %s",
-			what, subject, urls, re.StatusCode, re.ErrorCode, re, hint)
+		code := ""
+		if re.ErrorCode != 0 {
+			code = fmt.Sprintf(" (error code %d)", re.ErrorCode)
+		}
+		return fmt.Errorf("could not %s subject %s at schema registry %s: the registry answered HTTP %d%s: %w; %s",
+			what, subject, urls, re.StatusCode, code, re, hint)
 	}
 	return fmt.Errorf("could not %s subject %s at schema registry %s: %w; check that the registry runs and schema.registry.url points at its Confluent-compatible API", what, subject, urls, err)
 }
