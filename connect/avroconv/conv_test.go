@@ -228,3 +228,26 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimalLengths(t *testing.T) {
+	s := api.DecimalSchema(0, 200).Build()
+	enc, err := compile(s, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := goavro.NewCodec(`{"type":"bytes","logicalType":"decimal","precision":200,"scale":0}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, digits := range []int{1, 150, 160, 190} {
+		n, _ := new(big.Int).SetString("-"+strings.Repeat("9", digits), 10)
+		b, err := enc(nil, api.Decimal{Unscaled: n, Scale: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, rest, err := codec.NativeFromBinary(b)
+		if err != nil || len(rest) != 0 || got.(*big.Rat).Num().Cmp(n) != 0 {
+			t.Errorf("%d digits: %v %v %d bytes left", digits, got, err, len(rest))
+		}
+	}
+}

@@ -63,9 +63,16 @@ func compileBase(s *api.Schema, path string) (encodeFn, error) {
 			if int(d.Scale) != scale {
 				return nil, fmt.Errorf("field %s: decimal %s has scale %d but its schema has scale %d", orTop(path), d, d.Scale, scale)
 			}
-			// Length prefix first: the two's complement form is at most BitLen/8+1 bytes.
+			// The length prefix of anything under 64 bytes is one byte: write the bytes after a
+			// placeholder and fill it in, which saves a buffer per value.
+			start := len(dst)
+			dst = api.AppendTwosComplement(append(dst, 0), decimalUnscaled(d))
+			if n := len(dst) - start - 1; n < 64 {
+				dst[start] = byte(n << 1)
+				return dst, nil
+			}
 			b := api.AppendTwosComplement(nil, decimalUnscaled(d))
-			dst = binary.AppendVarint(dst, int64(len(b)))
+			dst = binary.AppendVarint(dst[:start], int64(len(b)))
 			return append(dst, b...), nil
 		}, nil
 	case "date":
