@@ -213,6 +213,20 @@ func TestMariaDBAvro(t *testing.T) {
 		t.Errorf("old record re-read: %v", a)
 	}
 
+	// A Java consumer with a real Avro deserializer reads the same records, old and new.
+	java := javaDecode(t, reg, topic, [][]byte{recs[0].Value, recs[1].Value, recs[2].Value})
+	for i, want := range [][]string{
+		{`"op": "r"`, `"id": 1,`, `"name": "alice"`},
+		{`"op": "c"`, `"id": 2,`, `"name": null`},
+		{`"op": "c"`, `"id": 3,`, `"email": "c@x"`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(java[i], w) {
+				t.Errorf("Java deserializer, record %d: no %s in\n%s", i, w, java[i])
+			}
+		}
+	}
+
 	// A column whose type changes from string to int breaks BACKWARD: the registry refuses the
 	// schema and the task fails saying so.
 	d.Exec("UPDATE t SET name = '5'", "ALTER TABLE t MODIFY name INT", "INSERT INTO t (id, s, name) VALUES (4, 1, 4)")
