@@ -153,6 +153,16 @@ func parseApicurio(cfg Config, props map[string]string, boolProp func(*bool, ...
 		u = u[:i]
 	}
 	cfg.URLs = []string{u + apicurioCompatPath}
+	// Apicurio's converter writes an 8-byte global id by default; connectd writes the Confluent
+	// format only, which Apicurio's converter writes with these two settings.
+	asConfluent := false
+	if err := boolProp(&asConfluent, "apicurio.registry.as-confluent"); err != nil {
+		return cfg, err
+	}
+	if !asConfluent && !strings.HasSuffix(strings.TrimSpace(props["apicurio.registry.id-handler"]), "Legacy4ByteIdHandler") ||
+		strings.TrimSpace(props["apicurio.registry.use-id"]) != "contentId" {
+		return cfg, fmt.Errorf("connectd writes Apicurio's converter format only in its Confluent-compatible form (magic byte, 4-byte content id): set apicurio.registry.as-confluent=true and apicurio.registry.use-id=contentId")
+	}
 	if err := boolProp(&cfg.AutoRegister, "apicurio.registry.auto-register"); err != nil {
 		return cfg, err
 	}

@@ -213,7 +213,9 @@ func TestConfig(t *testing.T) {
 			func(c Config) bool { return c.User == "u" && c.Password == "p:q" }},
 		{ConfluentClass, map[string]string{"schema.registry.url": "http://a", "basic.auth.user.info": "u:p"}, false, "credentials.source is not", nil},
 		{ConfluentClass, map[string]string{"schema.registry.url": "http://a", "auto.register.schemas": "yes"}, false, "not a boolean", nil},
-		{ApicurioClass, map[string]string{"apicurio.registry.url": "http://r:8080/apis/registry/v2", "apicurio.registry.auto-register": "true"}, false, "",
+		{ApicurioClass, map[string]string{"apicurio.registry.url": "http://r:8080/apis/registry/v2"}, false, "as-confluent=true", nil},
+		{ApicurioClass, map[string]string{"apicurio.registry.url": "http://r:8080/apis/registry/v2", "apicurio.registry.auto-register": "true",
+			"apicurio.registry.as-confluent": "true", "apicurio.registry.use-id": "contentId"}, false, "",
 			func(c Config) bool { return c.URLs[0] == "http://r:8080/apis/ccompat/v7" && c.AutoRegister }},
 	} {
 		c, err := ParseConfig(tc.class, tc.props, tc.key)

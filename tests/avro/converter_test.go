@@ -75,7 +75,8 @@ func TestConverterRegistryModes(t *testing.T) {
 
 	// Apicurio's converter class with the native API URL writes the same bytes.
 	apicurioURL := strings.TrimSuffix(reg.url, "/apis/ccompat/v7") + "/apis/registry/v2"
-	ap := build(converter.ApicurioAvroClass, "apicurio.registry.url", apicurioURL, "apicurio.registry.auto-register", "true")
+	ap := build(converter.ApicurioAvroClass, "apicurio.registry.url", apicurioURL, "apicurio.registry.auto-register", "true",
+		"apicurio.registry.as-confluent", "true", "apicurio.registry.use-id", "contentId")
 	b, err := ap.FromConnectData(topic, v2, val(v2))
 	if err != nil {
 		t.Fatal(err)
