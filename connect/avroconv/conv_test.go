@@ -201,7 +201,9 @@ func TestConfig(t *testing.T) {
 	}{
 		{ConfluentClass, map[string]string{}, false, "schema.registry.url is not set", nil},
 		{ConfluentClass, map[string]string{"schema.registry.url": "http://a:1/, http://b:2"}, false, "",
-			func(c Config) bool { return reflect.DeepEqual(c.URLs, []string{"http://a:1", "http://b:2"}) && c.AutoRegister && !c.UseLatestVersion }},
+			func(c Config) bool {
+				return reflect.DeepEqual(c.URLs, []string{"http://a:1", "http://b:2"}) && c.AutoRegister && !c.UseLatestVersion
+			}},
 		{ConfluentClass, map[string]string{"schema.registry.url": "http://a", "key.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"}, true, "",
 			func(c Config) bool { return c.Strategy == StrategyRecord && c.subject("t", "a.B", true) == "a.B" }},
 		{ConfluentClass, map[string]string{"schema.registry.url": "http://a", "value.subject.name.strategy": "TopicRecordNameStrategy"}, false, "",

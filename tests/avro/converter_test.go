@@ -15,8 +15,8 @@ import (
 func TestConverterRegistryModes(t *testing.T) {
 	reg := newRegistry(t)
 	topic := avroName(testbed.Topic(t, "conv"))
-	v1 := api.StructSchema().Name(topic + ".Value").Field("id", api.NewSchema(api.TypeInt64).Build()).Build()
-	v2 := api.StructSchema().Name(topic + ".Value").Field("id", api.NewSchema(api.TypeInt64).Build()).
+	v1 := api.StructSchema().Name(topic+".Value").Field("id", api.NewSchema(api.TypeInt64).Build()).Build()
+	v2 := api.StructSchema().Name(topic+".Value").Field("id", api.NewSchema(api.TypeInt64).Build()).
 		Field("note", api.NewSchema(api.TypeString).Optional().Build()).Build()
 	val := func(s *api.Schema) *api.Struct {
 		st := api.NewStruct(s)
