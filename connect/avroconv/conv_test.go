@@ -33,6 +33,7 @@ func newEnvelope(t testing.TB) envelope {
 		Field("blob", api.NewSchema(api.TypeBytes).Optional().Build()).
 		Field("ratio", api.NewSchema(api.TypeFloat64).Optional().Build()).
 		Field("tags", api.ArraySchema(api.NewSchema(api.TypeString).Build()).Optional().Build()).
+		Field("flag", api.NewSchema(api.TypeInt16).Default(int16(1)).Build()).
 		Build()
 	e.source = api.StructSchema().Name("io.debezium.connector.mysql.Source").
 		Field("version", api.NewSchema(api.TypeString).Build()).
@@ -93,7 +94,8 @@ func TestSchemaJSON(t *testing.T) {
 		`{"name":"name","type":[{"type":"string","connect.default":"none"},"null"],"default":"none"},` +
 		`{"name":"blob","type":["null","bytes"],"default":null},` +
 		`{"name":"ratio","type":["null","double"],"default":null},` +
-		`{"name":"tags","type":["null",{"type":"array","items":"string"}],"default":null}` +
+		`{"name":"tags","type":["null",{"type":"array","items":"string"}],"default":null},` +
+		`{"name":"flag","type":{"type":"int","connect.default":1,"connect.type":"int16"},"default":1}` +
 		`],"connect.name":"srv.db.items.Value"}],"default":null},` +
 		`{"name":"after","type":["null","Value"],"default":null},` +
 		`{"name":"source","type":{"type":"record","name":"Source","namespace":"io.debezium.connector.mysql","fields":[` +
@@ -157,7 +159,7 @@ func TestEncodeDecodesWithGoavro(t *testing.T) {
 	}
 	want := map[string]any{"id": int32(7), "ts": int64(1709210096789123), "name": map[string]any{"string": "none"},
 		"blob": map[string]any{"bytes": []byte{0, 0xff}}, "ratio": map[string]any{"double": 0.25},
-		"small": map[string]any{"int": int32(-3)}, "tags": map[string]any{"array": []any{"a", "b"}}}
+		"small": map[string]any{"int": int32(-3)}, "tags": map[string]any{"array": []any{"a", "b"}}, "flag": int32(1)}
 	for k, v := range want {
 		if !reflect.DeepEqual(after[k], v) {
 			t.Errorf("after.%s = %#v, want %#v", k, after[k], v)

@@ -199,17 +199,13 @@ func (w *schemaWriter) base(s *api.Schema, ns, path string) error {
 	case api.TypeInt16:
 		typeProp = "int16"
 	}
-	hasProps := typeProp != "" || lt != "" || (w.metaData && (s.Doc != "" || s.Version != 0 || len(s.Parameters) > 0 || s.Default != nil || s.Name != ""))
+	hasProps := lt != "" || (w.metaData && (typeProp != "" || s.Doc != "" || s.Version != 0 || len(s.Parameters) > 0 || s.Default != nil || s.Name != ""))
 	if !hasProps {
 		w.str(prim)
 		return nil
 	}
 	w.b.WriteString(`{"type":`)
 	w.str(prim)
-	if typeProp != "" {
-		w.b.WriteString(`,"connect.type":`)
-		w.str(typeProp)
-	}
 	if lt == "decimal" {
 		scale, precision, err := decimalParams(s)
 		if err != nil {
@@ -219,6 +215,12 @@ func (w *schemaWriter) base(s *api.Schema, ns, path string) error {
 	}
 	if err := w.metaWithDefault(s, path); err != nil {
 		return err
+	}
+	// AvroData adds connect.type (what tells int8/int16 from int) after the other connect.*
+	// properties.
+	if typeProp != "" && w.metaData {
+		w.b.WriteString(`,"connect.type":`)
+		w.str(typeProp)
 	}
 	if lt != "" {
 		w.b.WriteString(`,"logicalType":`)
@@ -327,9 +329,11 @@ func (w *schemaWriter) record(s *api.Schema, ns, path string) error {
 		w.b.WriteString(`,"namespace":`)
 		w.str(rns)
 	}
-	if s.Doc != "" {
+	// The struct's doc is not the record's doc in AvroData (that comes from the
+	// io.confluent.connect.avro.record.doc parameter); it is kept in connect.doc.
+	if doc, ok := s.Param("io.confluent.connect.avro.record.doc"); ok {
 		w.b.WriteString(`,"doc":`)
-		w.str(s.Doc)
+		w.str(doc)
 	}
 	w.b.WriteString(`,"fields":[`)
 	for i, f := range s.Fields {

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/linkedin/goavro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/mariadb"
@@ -118,7 +122,107 @@ func TestDebeziumAvroCompat(t *testing.T) {
 
 	dbzTopic, ourTopic := dbzPrefix+"."+d.Name+".t", ourPrefix+"."+d.Name+".t"
 	c := e2e.NewConsumer(t, dbzTopic, ourTopic)
-	dbz, ours := c.WaitFor(dbzTopic, 2), c.WaitFor(ourTopic, 2)
+	compareAvro(t, reg, dbzPrefix, ourPrefix, dbzTopic, ourTopic, c.WaitFor(dbzTopic, 2), c.WaitFor(ourTopic, 2))
+}
+
+// TestDebeziumAvroCompatPostgres is TestDebeziumAvroCompat for PostgreSQL: a snapshot row, a
+// streamed insert and update, through Debezium and connectd, each with its own slot.
+func TestDebeziumAvroCompatPostgres(t *testing.T) {
+	reg := newRegistry(t)
+	ref := startAvroReference(t)
+	p := newPGSchema(t)
+	p.exec(fmt.Sprintf(`CREATE TABLE %s.t (id int PRIMARY KEY, label text NOT NULL, qty numeric(8,3), price numeric, at timestamptz,
+		d date, flag boolean DEFAULT true, tags text[], j jsonb, u uuid, b bytea)`, p.name))
+	p.exec(fmt.Sprintf(`ALTER TABLE %s.t REPLICA IDENTITY FULL`, p.name))
+	p.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (1, 'one', 2.500, 12.3456, '2024-02-29 12:00:00.123456+00', '1990-05-17', false, '{a,b}', '{"k": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\x00ff')`, p.name))
+	base := avroName(testbed.Topic(t, "cmppg"))
+	dbzPrefix, ourPrefix := base+"_dbz", base+"_cd"
+	cfg := func(prefix, slot string) map[string]string {
+		m := map[string]string{
+			"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
+			"topic.prefix": prefix, "database.hostname": p.tb.Host, "database.port": strconv.Itoa(p.tb.Port),
+			"database.user": p.tb.User, "database.password": p.tb.Password, "database.dbname": p.tb.Database,
+			"plugin.name": "pgoutput", "slot.name": slot, "publication.name": slot + "_pub",
+			"publication.autocreate.mode": "filtered", "table.include.list": p.name + ".t", "poll.interval.ms": "100",
+		}
+		p.slots = append(p.slots, slot)
+		for _, side := range []string{"key", "value"} {
+			m[side+".converter"] = "io.apicurio.registry.utils.converter.AvroConverter"
+			m[side+".converter.apicurio.registry.url"] = strings.TrimSuffix(reg.url, "/apis/ccompat/v7") + "/apis/registry/v2"
+			m[side+".converter.apicurio.registry.auto-register"] = "true"
+			m[side+".converter.apicurio.registry.as-confluent"] = "true"
+			m[side+".converter.apicurio.registry.use-id"] = "contentId"
+		}
+		return m
+	}
+	name := "avrocmp-" + base
+	if code, b := ref.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg(dbzPrefix, p.name+"_dbz")}); code != 201 {
+		t.Fatalf("Debezium: POST /connectors: %d %s", code, b)
+	}
+	t.Cleanup(func() { ref.Call("DELETE", "/connectors/"+name, nil) })
+	w := e2e.StartWorker(t, ourPrefix+"-offsets")
+	w.Create(name, cfg(ourPrefix, p.name+"_cd"))
+	w.WaitState(name, "RUNNING")
+	dbzTopic, ourTopic := dbzPrefix+"."+p.name+".t", ourPrefix+"."+p.name+".t"
+	c := e2e.NewConsumer(t, dbzTopic, ourTopic)
+	c.WaitFor(dbzTopic, 1)
+	c.WaitFor(ourTopic, 1)
+	p.exec(fmt.Sprintf(`INSERT INTO %s.t (id, label) VALUES (2, 'two')`, p.name),
+		fmt.Sprintf(`UPDATE %s.t SET label = 'uno', qty = NULL WHERE id = 1`, p.name))
+	compareAvro(t, reg, dbzPrefix, ourPrefix, dbzTopic, ourTopic, c.WaitFor(dbzTopic, 3), c.WaitFor(ourTopic, 3))
+}
+
+// pgSchema is a test's schema on the test bed's PostgreSQL, dropped with its slots and
+// publications at cleanup.
+type pgSchema struct {
+	t     *testing.T
+	tb    testbed.DB
+	conn  *pgconn.PgConn
+	name  string
+	slots []string
+}
+
+func newPGSchema(t *testing.T) *pgSchema {
+	t.Helper()
+	tb := testbed.Postgres(t)
+	dsn := fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable", tb.Host, tb.Port, tb.User, tb.Password, tb.Database)
+	conn, err := pgconn.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pgSchema{t: t, tb: tb, conn: conn, name: fmt.Sprintf("avrocmp_%d_%d", os.Getpid()%100000, time.Now().UnixNano()%1_000_000_000)}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		for _, slot := range p.slots {
+			conn.Exec(ctx, fmt.Sprintf(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '%s' AND active`, slot)).ReadAll()
+			for i := 0; i < 40; i++ {
+				if _, err := conn.Exec(ctx, fmt.Sprintf(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '%s'`, slot)).ReadAll(); err == nil {
+					break
+				}
+				time.Sleep(250 * time.Millisecond)
+			}
+			conn.Exec(ctx, `DROP PUBLICATION IF EXISTS "`+slot+`_pub"`).ReadAll()
+		}
+		conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+p.name+" CASCADE").ReadAll()
+		conn.Close(ctx)
+	})
+	p.exec("CREATE SCHEMA " + p.name)
+	return p
+}
+
+func (p *pgSchema) exec(sqls ...string) {
+	p.t.Helper()
+	for _, s := range sqls {
+		if _, err := p.conn.Exec(context.Background(), s).ReadAll(); err != nil {
+			p.t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// compareAvro checks that Debezium's and connectd's records of one table match: the registered
+// key and value schemas, the key bytes and the before/after bytes of each value.
+func compareAvro(t *testing.T, reg *registry, dbzPrefix, ourPrefix, dbzTopic, ourTopic string, dbz, ours []*kgo.Record) {
+	t.Helper()
 
 	// The registered schemas: the same once the prefix (part of the record names) is renamed.
 	for _, part := range []string{"key", "value"} {
@@ -131,8 +235,8 @@ func TestDebeziumAvroCompat(t *testing.T) {
 		if canonical(t, renamed) != canonical(t, ourSchema) {
 			t.Errorf("%s schema, canonical form:\nDebezium %s\nconnectd %s", part, canonical(t, renamed), canonical(t, ourSchema))
 		}
-		if !sameJSON(t, renamed, ourSchema) {
-			t.Errorf("%s schema JSON differs (beyond the canonical form):\nDebezium %s\nconnectd %s", part, renamed, ourSchema)
+		if d := jsonDiff(t, renamed, ourSchema); d != "" {
+			t.Errorf("%s schema JSON differs (beyond the canonical form) at %s\nDebezium %s\nconnectd %s", part, d, renamed, ourSchema)
 		}
 	}
 
@@ -169,15 +273,57 @@ func latestSchema(t *testing.T, reg *registry, subject string) string {
 	return s
 }
 
-// sameJSON compares two JSON texts as values (key order aside, which json.Marshal of a map
-// changes in the dereferenced schema).
-func sameJSON(t *testing.T, a, b string) bool {
+// jsonDiff compares two JSON texts as values (key order aside, which differs between Avro
+// libraries and json.Marshal) and returns where they first differ, or "".
+func jsonDiff(t *testing.T, a, b string) string {
 	t.Helper()
 	var va, vb any
 	if json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
 		t.Fatalf("not JSON: %s / %s", a, b)
 	}
-	return reflect.DeepEqual(va, vb)
+	var walk func(path string, x, y any) string
+	walk = func(path string, x, y any) string {
+		switch xv := x.(type) {
+		case map[string]any:
+			yv, ok := y.(map[string]any)
+			if !ok {
+				return path
+			}
+			keys := map[string]bool{}
+			for k := range xv {
+				keys[k] = true
+			}
+			for k := range yv {
+				keys[k] = true
+			}
+			for k := range keys {
+				label := k
+				if n, ok := xv["name"].(string); ok {
+					label = n + "." + k
+				}
+				if d := walk(path+"/"+label, xv[k], yv[k]); d != "" {
+					return d
+				}
+			}
+			return ""
+		case []any:
+			yv, ok := y.([]any)
+			if !ok || len(xv) != len(yv) {
+				return fmt.Sprintf("%s (Debezium %v, connectd %v)", path, x, y)
+			}
+			for i := range xv {
+				if d := walk(fmt.Sprintf("%s[%d]", path, i), xv[i], yv[i]); d != "" {
+					return d
+				}
+			}
+			return ""
+		}
+		if !reflect.DeepEqual(x, y) {
+			return fmt.Sprintf("%s (Debezium %v, connectd %v)", path, x, y)
+		}
+		return ""
+	}
+	return walk("", va, vb)
 }
 
 // dereference returns a subject's latest schema with the schemas it refers to inlined where
