@@ -66,14 +66,26 @@ func startAvroReference(t *testing.T) *e2e.Client {
 	if out, err := cmd.CombinedOutput(); err != nil || !ready() {
 		t.Fatalf("the Debezium Avro reference worker could not be started: %v\n%s", err, out)
 	}
-	t.Cleanup(func() {
-		down := exec.Command("bash", filepath.Join(dir, "debezium-down"))
+	// Stopped by TestMain once every test has run, so the tests share one start (~20 s).
+	avroRefDown = filepath.Join(dir, "debezium-down")
+	return c
+}
+
+// avroRefDown is debezium-down's path once startAvroReference started the Avro reference worker.
+var avroRefDown string
+
+// TestMain stops the Avro reference worker if a test started it, so its JVM does not hold memory
+// while other packages' tests run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if avroRefDown != "" {
+		down := exec.Command("bash", avroRefDown)
 		down.Env = avroRefEnv()
 		if out, err := down.CombinedOutput(); err != nil {
-			t.Logf("could not stop the Avro reference worker: %v\n%s", err, out)
+			fmt.Fprintf(os.Stderr, "could not stop the Avro reference worker: %v\n%s", err, out)
 		}
-	})
-	return c
+	}
+	os.Exit(code)
 }
 
 // TestDebeziumAvroCompat runs the same MariaDB table through Debezium (with Apicurio's Avro
