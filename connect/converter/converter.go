@@ -1,7 +1,8 @@
 // Package converter turns Connect data (a schema and a value) into the bytes of a Kafka record key
 // or value, as Kafka Connect's Converter plugins do, under the same class names:
 // org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter and
-// org.apache.kafka.connect.converters.ByteArrayConverter.
+// org.apache.kafka.connect.converters.ByteArrayConverter, and the Avro converters with a schema
+// registry (io.confluent.connect.avro.AvroConverter, io.apicurio.registry.utils.converter.AvroConverter).
 package converter
 
 import (
@@ -35,9 +36,11 @@ type Factory func(config map[string]string, isKey bool) (Converter, error)
 
 // factories is the fixed list of converter classes; a new converter is added here.
 var factories = map[string]Factory{
-	JSONClass:      newJSON,
-	StringClass:    newString,
-	ByteArrayClass: newByteArray,
+	JSONClass:         newJSON,
+	StringClass:       newString,
+	ByteArrayClass:    newByteArray,
+	AvroClass:         newAvroFactory(AvroClass),
+	ApicurioAvroClass: newAvroFactory(ApicurioAvroClass),
 }
 
 // Classes lists the converter class names that can be configured.
@@ -50,16 +53,34 @@ func Classes() []string {
 	return out
 }
 
+// Known reports whether class (or its simple name) names a converter connectd provides, without
+// configuring one (a converter may need settings, such as a registry URL, to be built).
+func Known(class string) bool {
+	class = strings.TrimSpace(class)
+	if _, ok := factories[class]; ok {
+		return true
+	}
+	if strings.Contains(class, ".") {
+		return false
+	}
+	for c := range factories {
+		if simpleName(c) == class {
+			return true
+		}
+	}
+	return false
+}
+
 // New builds the converter of class with its settings.
 func New(class string, config map[string]string, isKey bool) (Converter, error) {
 	class = strings.TrimSpace(class)
 	f, ok := factories[class]
-	if !ok {
-		// Kafka Connect also accepts a plugin's simple class name.
-		s := simpleName(class)
-		for c, cf := range factories {
-			if simpleName(c) == s {
-				f, ok = cf, true
+	if !ok && !strings.Contains(class, ".") {
+		// Kafka Connect also accepts a plugin's simple class name. Sorted order makes an ambiguous
+		// one (AvroConverter) resolve the same way every time: to Confluent's.
+		for _, c := range Classes() {
+			if simpleName(c) == class {
+				f, ok = factories[c], true
 			}
 		}
 	}

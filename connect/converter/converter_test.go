@@ -60,3 +60,20 @@ func TestJSONConverterAdapter(t *testing.T) {
 		t.Errorf("unknown class: %v", err)
 	}
 }
+
+func TestAvroClasses(t *testing.T) {
+	for _, c := range []string{AvroClass, ApicurioAvroClass, "AvroConverter"} {
+		if !Known(c) {
+			t.Errorf("%s is not known", c)
+		}
+	}
+	if Known("io.example.AvroConverter") {
+		t.Error("a class of another package was taken for its simple name")
+	}
+	if _, err := New("AvroConverter", map[string]string{"schema.registry.url": "http://127.0.0.1:1"}, false); err != nil {
+		t.Errorf("the simple name should resolve to Confluent's converter: %v", err)
+	}
+	if _, err := New(AvroClass, nil, false); err == nil || !strings.Contains(err.Error(), "schema.registry.url is not set") {
+		t.Errorf("no registry URL: %v", err)
+	}
+}

@@ -81,7 +81,7 @@ func validConverter(v string) error {
 	if strings.TrimSpace(v) == "" {
 		return nil
 	}
-	if _, err := converter.New(v, nil, false); err != nil {
+	if !converter.Known(v) {
 		return fmt.Errorf("Class %s could not be found; connectd provides %s", v, strings.Join(converter.Classes(), ", "))
 	}
 	return nil

@@ -108,11 +108,15 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 		"other work on the machine shows in the load average.\n\n", m.CPUs, dbName)
 
 	p("## Workload\n\n")
+	converter := "JsonConverter with `schemas.enable=false`"
+	if cfg.Converter == "avro" {
+		converter = "Apicurio's AvroConverter in its Confluent-compatible mode, schemas registered with " + cfg.SchemaRegistry
+	}
 	p("Table `%s.%s`: id BIGINT primary key, three integers, VARCHAR(200)×2 and VARCHAR(150) filled with 180, 180 and 140 characters, "+
 		"DECIMAL(12,2), DATETIME(6)/TIMESTAMP(6), commit_us BIGINT (~600 bytes of column data per row). "+
-		"Both systems use the same connector properties (JsonConverter with `schemas.enable=false`, `snapshot.mode=initial`, "+
+		"Both systems use the same connector properties (%s, `snapshot.mode=initial`, "+
 		"everything else at its default) and the same Kafka topic, created beforehand with one partition and "+
-		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", r.Schema, benchTable)
+		"`message.timestamp.type=LogAppendTime`; tables, topics, slots and offsets are reset between systems.\n\n", r.Schema, benchTable, converter)
 	p("- **snapshot**: %d preloaded rows; rows/s from `POST /connectors` to the broker's append time of the last snapshot record.\n", cfg.Rows)
 	p("- **streaming**: %d events: INSERT transactions of %d rows alternating with UPDATE statements of %d rows, one writer, as fast as the database takes them; events/s from the first write to the append time of the last event.\n", cfg.Events, txnRows, txnRows)
 	if cfg.CatchUp {

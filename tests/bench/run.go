@@ -57,6 +57,12 @@ type Config struct {
 	Stall time.Duration
 	// Log receives progress lines.
 	Log io.Writer
+	// Converter is "json" (JsonConverter without schemas, the default) or "avro": Apicurio's Avro
+	// converter class in its Confluent-compatible mode for both systems, registering with
+	// SchemaRegistry (the registry's Confluent API URL; the Debezium worker must have the
+	// converter in its plugin path, as deploy/testbed/debezium-up's plugin path does).
+	Converter      string
+	SchemaRegistry string
 }
 
 // DefaultConfig returns the workload: 200,000 rows, 200,000 events, 1,000 events/s for
@@ -384,8 +390,19 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		conn["schema.history.internal.kafka.bootstrap.servers"] = cfg.Kafka
 	}
 	for _, c := range []string{"key", "value"} {
+		if cfg.Converter == "avro" {
+			conn[c+".converter"] = "io.apicurio.registry.utils.converter.AvroConverter"
+			conn[c+".converter.apicurio.registry.url"] = strings.TrimSuffix(cfg.SchemaRegistry, "/apis/ccompat/v7") + "/apis/registry/v2"
+			conn[c+".converter.apicurio.registry.auto-register"] = "true"
+			conn[c+".converter.apicurio.registry.as-confluent"] = "true"
+			conn[c+".converter.apicurio.registry.use-id"] = "contentId"
+			continue
+		}
 		conn[c+".converter"] = "org.apache.kafka.connect.json.JsonConverter"
 		conn[c+".converter.schemas.enable"] = "false"
+	}
+	if cfg.Converter == "avro" {
+		r.Notes = append(r.Notes, "Avro values and keys (Apicurio's converter class, Confluent wire format) registered with "+cfg.SchemaRegistry)
 	}
 	r.Version = sys.rest.pluginVersion(ctx, conn["connector.class"])
 	check := func(ctx context.Context) error { return sys.rest.failed(ctx, name) }

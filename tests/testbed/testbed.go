@@ -67,6 +67,19 @@ func KafkaConfigured() bool {
 	return loadEnvFile().values["CONNECTD_TEST_KAFKA"] != ""
 }
 
+// SchemaRegistry returns the Confluent-compatible base URL of the test bed's schema registry
+// (Apicurio Registry's /apis/ccompat/v7), checking that it answers.
+func SchemaRegistry(t testing.TB) string {
+	t.Helper()
+	u := setting(t, "CONNECTD_TEST_SCHEMA_REGISTRY", "the schema registry")
+	host := strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	reachable(t, "the schema registry", host)
+	return u
+}
+
 // KafkaLibs returns the directory of Kafka's jars (broker, tools, Kafka Connect); `dir/*` is a
 // Java classpath that runs any Kafka main class.
 func KafkaLibs(t testing.TB) string {

@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	results := fs.String("results", "", "folder for the Markdown reports (default <repo>/tests/bench/results; - for none)")
 	work := fs.String("work", "", "folder for logs, offsets and profiles (default a new temporary folder)")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail a phase whose topic does not grow for this long")
+	fs.StringVar(&cfg.Converter, "converter", "json", "json (JsonConverter without schemas) or avro (Apicurio's Avro converter with $CONNECTD_TEST_SCHEMA_REGISTRY)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -65,6 +66,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Rows < 0 || cfg.Events < 0 || cfg.LatencyRate < 0 || cfg.Repeat < 1 {
 		fmt.Fprintln(stderr, "--rows, --events and --latency-rate must not be negative, --repeat at least 1")
+		return 2
+	}
+	switch cfg.Converter {
+	case "json":
+	case "avro":
+		if cfg.SchemaRegistry = os.Getenv("CONNECTD_TEST_SCHEMA_REGISTRY"); cfg.SchemaRegistry == "" {
+			fmt.Fprintln(stderr, "--converter avro needs CONNECTD_TEST_SCHEMA_REGISTRY (deploy/testbed/up writes it to the test bed's env file)")
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "--converter %s: use json or avro\n", cfg.Converter)
 		return 2
 	}
 	cfg.Ours, cfg.Debezium, cfg.Ceiling = !*noOurs, !*noDbz, !*noCeil && !*noOurs
