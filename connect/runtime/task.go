@@ -46,6 +46,8 @@ type taskRunner struct {
 	maxRequestSize int64
 	ownProducer    bool
 	topicCreation  *topicCreation // nil: topics are not created by the worker
+	// ddls is touched only by the poll goroutine (send).
+	ddls ddlContext
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -78,7 +80,7 @@ type taskRunner struct {
 
 func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target herder.TargetState) *taskRunner {
 	t := &taskRunner{
-		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv,
+		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv, ddls: ddlContext{},
 		log:      w.log.With("connector", id.Connector, "task", id.Task),
 		producer: w.producer, maxInflight: w.maxInflight, maxRequestSize: w.maxRequestSize,
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
@@ -288,8 +290,12 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	}
 	value, err := t.valueConv.FromConnectData(r.Topic, r.ValueSchema, r.Value)
 	if err != nil {
+		if ddl := t.ddls.about(r.Topic); ddl != "" {
+			return fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; the table's schema last changed with this DDL: %s; check value.converter and its settings (with a schema registry: the subject's compatibility level, or undo the change)", r.Topic, err, ddl)
+		}
 		return fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; check value.converter and its settings", r.Topic, err)
 	}
+	t.ddls.note(r)
 	kr := &kgo.Record{Topic: r.Topic, Key: key, Value: value, Partition: -1, Timestamp: r.Timestamp}
 	if r.Partition >= 0 {
 		kr.Partition = r.Partition

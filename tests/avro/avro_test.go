@@ -228,10 +228,10 @@ func TestMariaDBAvro(t *testing.T) {
 	}
 
 	// A column whose type changes from string to int breaks BACKWARD: the registry refuses the
-	// schema and the task fails saying so.
+	// schema and the task fails saying so, quoting the DDL that changed the table.
 	d.Exec("UPDATE t SET name = '5'", "ALTER TABLE t MODIFY name INT", "INSERT INTO t (id, s, name) VALUES (4, 1, 4)")
 	trace := w.WaitState(name, "FAILED")
-	for _, want := range []string{"subject " + subject, "HTTP 409", "incompatible"} {
+	for _, want := range []string{"subject " + subject, "HTTP 409", "incompatible", "ALTER TABLE t MODIFY name INT"} {
 		if !strings.Contains(trace, want) {
 			t.Errorf("task trace does not say %q:\n%.2000s", want, trace)
 		}
