@@ -17,7 +17,6 @@ import (
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/queue"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
@@ -41,7 +40,6 @@ type Task struct {
 	log       *slog.Logger
 	partition map[string]any
 	history   *source.History
-	queue     *queue.Queue
 	schema    *schemaModel
 	tx        *txmeta.Tracker
 	heartbeat *heartbeat.Heartbeat
@@ -106,7 +104,6 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	t.tableMaps.loadCollations(conn)
 	t.buildSchemaChangeSchemas()
 	t.reader = source.NewReader(cfg.MaxQueue, cfg.MaxQueueBytes, cfg.MaxBatch, cfg.PollInterval)
-	t.queue = t.reader.Queue
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
 	}
@@ -224,7 +221,7 @@ func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 			// Debezium's context headers, on every record but the transaction topic's.
 			source.AddHeaders(r, t.headers)
 		}
-		if err := t.queue.Put(ctx, r, queue.EstimateSize(r)); err != nil {
+		if err := t.reader.Put(ctx, r, nil, 0); err != nil {
 			return err
 		}
 	}

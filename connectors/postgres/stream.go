@@ -15,7 +15,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/queue"
 	"github.com/connectd/connectd/connectors/source"
 )
 
@@ -39,7 +38,7 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
 		go func() {
 			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
-				t.queue.Close(err) // a panic fails the task through Poll, not the worker
+				t.reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
 			}
 		}()
 	}
@@ -373,25 +372,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
-	size := queue.EstimateSize(r)
-	// With room in the queue (this goroutine is its only producer) Put cannot block.
-	if q := t.queue; q.Len() < q.Cap() && (q.MaxBytes() <= 0 || q.Len() == 0 || q.Bytes()+size <= q.MaxBytes()) {
-		return q.Put(ctx, r, size)
-	}
-	for {
-		pctx, cancel := context.WithTimeout(ctx, t.cfg.StatusInterval)
-		err := t.queue.Put(pctx, r, size)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		if err := t.sendStatusNow(); err != nil {
-			return fmt.Errorf("while waiting for room in the queue: %w", err)
-		}
-	}
+	return t.reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
-	"github.com/connectd/connectd/connectors/queue"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
@@ -33,7 +32,6 @@ type Task struct {
 	cfg      *Config
 	log      *slog.Logger
 	registry *pgtypes.Registry
-	queue    *queue.Queue
 
 	// Owned by the reader goroutine once Start returns.
 	meta    *pgconn.PgConn
@@ -189,7 +187,6 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	}
 
 	t.reader = source.NewReader(cfg.MaxQueueSize, cfg.MaxQueueBytes, cfg.MaxBatchSize, cfg.PollInterval)
-	t.queue = t.reader.Queue
 	ok = true
 	t.reader.Start(t.log, func(ctx context.Context) error { return t.runSteps(ctx, captured) }, func() {
 		t.dropSpools()

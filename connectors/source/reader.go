@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -51,6 +52,29 @@ func (r *Reader) Start(log *slog.Logger, run func(ctx context.Context) error, af
 			r.Queue.Close(err)
 		}
 	}()
+}
+
+// Put queues a record, blocking while the queue is full. A reader that must keep its connection
+// alive meanwhile (PostgreSQL confirms its position to the server on every status interval)
+// passes idle, which runs every interval while Put waits; an error from it ends the wait.
+func (r *Reader) Put(ctx context.Context, rec *api.SourceRecord, idle func() error, interval time.Duration) error {
+	q := r.Queue
+	size := queue.EstimateSize(rec)
+	// The reader is the queue's only producer: with room now, Put cannot block.
+	if idle == nil || q.Len() < q.Cap() && (q.MaxBytes() <= 0 || q.Len() == 0 || q.Bytes()+size <= q.MaxBytes()) {
+		return q.Put(ctx, rec, size)
+	}
+	for {
+		pctx, cancel := context.WithTimeout(ctx, interval)
+		err := q.Put(pctx, rec, size)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		if err := idle(); err != nil {
+			return fmt.Errorf("while waiting for room in the queue: %w", err)
+		}
+	}
 }
 
 // Poll returns the next batch of records; an ended wait is no error, the runtime polls again.
