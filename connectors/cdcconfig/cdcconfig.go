@@ -70,6 +70,8 @@ const (
 	FieldNameAdjustmentMode       = "field.name.adjustment.mode"
 	ErrorsMaxRetries              = "errors.max.retries"
 	RetriableRestartWaitMs        = "retriable.restart.connector.wait.ms"
+	ErrorsRetryDelayInitialMs     = "errors.retry.delay.initial.ms"
+	ErrorsRetryDelayMaxMs         = "errors.retry.delay.max.ms"
 	MessageKeyColumns             = "message.key.columns"
 	Converters                    = "converters"
 	TopicNamingStrategy           = "topic.naming.strategy"
@@ -100,8 +102,18 @@ const (
 )
 
 func validTopic(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("is required: it names the topics and the source partition")
+	}
 	if !envelope.ValidTopicPrefix(strings.TrimSpace(v)) {
 		return errors.New("has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)")
+	}
+	return nil
+}
+
+func nonEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("is required")
 	}
 	return nil
 }
@@ -165,11 +177,11 @@ func Spec() api.ConfigSpec {
 			Doc: "Logical name of the database server; it prefixes every topic name and names the server in the offsets and source block. " +
 				"Only letters, digits, '.', '_' and '-'. Never change it on a running connector.", Validate: validTopic},
 		{Name: Hostname, Type: api.ConfigString, Required: true, Importance: api.High, Group: groupConnection, DisplayName: "Hostname",
-			Doc: "Resolvable hostname or IP address of the database server."},
+			Doc: "Resolvable hostname or IP address of the database server.", Validate: nonEmpty},
 		{Name: Port, Type: api.ConfigInt, Importance: api.High, Group: groupConnection, DisplayName: "Port",
 			Doc: "Port of the database server; the connector's default when unset.", Validate: validPort},
 		{Name: User, Type: api.ConfigString, Required: true, Importance: api.High, Group: groupConnection, DisplayName: "User",
-			Doc: "Name of the database user for the connection."},
+			Doc: "Name of the database user for the connection.", Validate: nonEmpty},
 		{Name: Password, Type: api.ConfigPassword, Importance: api.High, Group: groupConnection, DisplayName: "Password",
 			Doc: "Password of the database user; never shown."},
 
@@ -265,7 +277,11 @@ func Spec() api.ConfigSpec {
 			Doc:     "What to do with an event that cannot be processed: 'fail' (stop with its position), 'warn' (log and skip), 'skip' / 'ignore' (skip).",
 			Allowed: []string{"fail", "warn", "skip", "ignore"}},
 		{Name: ErrorsMaxRetries, Type: api.ConfigInt, Default: "-1", Importance: api.Low, Group: groupAdvanced, DisplayName: "Max retries on error",
-			Doc: "Retries after a retriable error before failing; -1 retries forever, 0 never."},
+			Doc: "Reconnections in a row after retriable errors (a broken connection) before the task fails; -1 retries forever, 0 never. A reconnection that receives events starts the count again."},
+		{Name: ErrorsRetryDelayInitialMs, Type: api.ConfigInt, Default: "300", Importance: api.Low, Group: groupAdvanced, DisplayName: "Initial delay for retries",
+			Doc: "Milliseconds to wait before the first reconnection after a retriable error; each further attempt waits twice as long, up to errors.retry.delay.max.ms.", Validate: positive},
+		{Name: ErrorsRetryDelayMaxMs, Type: api.ConfigLong, Default: "10000", Importance: api.Low, Group: groupAdvanced, DisplayName: "Maximum delay for retries",
+			Doc: "Longest wait in milliseconds between reconnections after retriable errors.", Validate: positive},
 		{Name: RetriableRestartWaitMs, Type: api.ConfigLong, Default: "10000", Importance: api.Low, Group: groupAdvanced, DisplayName: "Retriable restart wait (ms)",
 			Doc: "Milliseconds to wait before restarting after a retriable error.", Validate: nonNegative},
 		{Name: TopicNamingStrategy, Type: api.ConfigClass, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Importance: api.Low, Group: groupAdvanced,
@@ -390,6 +406,9 @@ type Common struct {
 	EventProcessingFailureMode string // fail, warn, skip, ignore
 	ErrorsMaxRetries           int
 	RetriableRestartWait       time.Duration
+	// RetryDelayInitial and RetryDelayMax bound the waits between reconnections.
+	RetryDelayInitial time.Duration
+	RetryDelayMax     time.Duration
 }
 
 // Parse validates config against Spec() and reads the common settings, applying defaults.
@@ -409,24 +428,9 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 			}
 		}
 	}
-	get := func(name string) string {
-		if v, ok := config[name]; ok {
-			return strings.TrimSpace(v)
-		}
-		if k := spec.Key(name); k != nil {
-			return k.Default
-		}
-		return ""
-	}
-	atoi := func(name string) int64 {
-		v := get(name)
-		if v == "" {
-			return 0
-		}
-		n, _ := strconv.ParseInt(v, 10, 64) // type errors were reported by Validate
-		return n
-	}
-	b := func(name string) bool { return strings.EqualFold(get(name), "true") }
+	get := func(name string) string { return Value(spec, config, name) }
+	atoi := func(name string) int64 { return Int(spec, config, name) }
+	b := func(name string) bool { return Bool(spec, config, name) }
 
 	c := &Common{
 		Name: get(Name), ConnectorClass: get(ConnectorClass), TasksMax: int(atoi(TasksMax)),
@@ -456,6 +460,8 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 		EventProcessingFailureMode:   strings.ToLower(get(EventProcessingFailureMode)),
 		ErrorsMaxRetries:             int(atoi(ErrorsMaxRetries)),
 		RetriableRestartWait:         time.Duration(atoi(RetriableRestartWaitMs)) * time.Millisecond,
+		RetryDelayInitial:            time.Duration(atoi(ErrorsRetryDelayInitialMs)) * time.Millisecond,
+		RetryDelayMax:                time.Duration(atoi(ErrorsRetryDelayMaxMs)) * time.Millisecond,
 	}
 	c.TransactionTopic = envelope.TopicName(c.TopicPrefix, get(TopicTransaction))
 	c.HeartbeatTopic = get(TopicHeartbeatPrefix) + "." + c.TopicPrefix
@@ -481,6 +487,30 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 		return nil, fmt.Errorf("invalid connector configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// Value returns a property's value, trimmed, or its default in spec when config does not set it;
+// a connector reads its own keys with it, after ParseWith validated them.
+func Value(spec api.ConfigSpec, config map[string]string, name string) string {
+	if v, ok := config[name]; ok {
+		return strings.TrimSpace(v)
+	}
+	if k := spec.Key(name); k != nil {
+		return k.Default
+	}
+	return ""
+}
+
+// Int returns a whole-number property (see Value); 0 when empty. A value that is not a number
+// was reported by ParseWith's validation.
+func Int(spec api.ConfigSpec, config map[string]string, name string) int64 {
+	n, _ := strconv.ParseInt(Value(spec, config, name), 10, 64)
+	return n
+}
+
+// Bool returns a boolean property (see Value).
+func Bool(spec api.ConfigSpec, config map[string]string, name string) bool {
+	return strings.EqualFold(Value(spec, config, name), "true")
 }
 
 // secretSuffixes are name endings that mark a secret even when no spec declares the key (a

@@ -57,6 +57,8 @@ func TestDefaults(t *testing.T) {
 		{"schema changes", c.IncludeSchemaChanges, true},
 		{"port", c.Port, 0},
 		{"retries", c.ErrorsMaxRetries, -1},
+		{"retry delay", c.RetryDelayInitial, 300 * time.Millisecond},
+		{"retry delay max", c.RetryDelayMax, 10 * time.Second},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {

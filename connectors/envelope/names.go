@@ -108,3 +108,17 @@ func ValidTopicPrefix(s string) bool {
 	}
 	return true
 }
+
+// UUIDString formats 16 bytes as a UUID in its canonical 8-4-4-4-12 lower-case form, as Java's
+// UUID.toString (run ids, MySQL server uuids in GTIDs, Debezium's name-based UUIDs).
+func UUIDString(b [16]byte) string {
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out)
+}

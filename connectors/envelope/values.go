@@ -373,10 +373,11 @@ func wallUTC(t time.Time) (sec int64, nsec int64) {
 	return sec, int64(t.Nanosecond())
 }
 
-// floorDiv is Java's Math.floorDiv for positive divisors.
-func floorDiv(a, b int64) int64 {
+// FloorDiv divides rounding toward negative infinity, as Java's Math.floorDiv: epoch arithmetic
+// on instants before 1970 must round down, where Go's / truncates toward zero.
+func FloorDiv(a, b int64) int64 {
 	q := a / b
-	if (a%b != 0) && (a < 0) {
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
 		q--
 	}
 	return q
@@ -392,9 +393,9 @@ func TimestampFieldValue(mode TimePrecisionMode, precision int, t time.Time) any
 	}
 	switch {
 	case precision <= 3:
-		return sec*1000 + floorDiv(ns, 1_000_000)
+		return sec*1000 + FloorDiv(ns, 1_000_000)
 	case precision <= 6:
-		return sec*1_000_000 + floorDiv(ns, 1000)
+		return sec*1_000_000 + FloorDiv(ns, 1000)
 	}
 	return sec*1_000_000_000 + ns
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/snapshotmode"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names; the common ones are cdcconfig's.
@@ -66,8 +67,9 @@ type Config struct {
 	SkipCreate           bool
 	SkipUpdate           bool
 	SkipDelete           bool
-	BackoffMax           time.Duration
-	Filters              *filters.Filters
+	// Retry is how the binlog connection is re-established after retriable errors.
+	Retry   source.RetryPolicy
+	Filters *filters.Filters
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
 }
@@ -79,7 +81,7 @@ func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
 		filters.SchemaIncludeList, filters.SchemaExcludeList, cdcconfig.SnapshotDelayMs,
 		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.ErrorsMaxRetries, cdcconfig.RetriableRestartWaitMs, cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
+		cdcconfig.RetriableRestartWaitMs, cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
 	)
 	// Where MySQL's default or meaning differs from the common one.
 	spec.Key(cdcconfig.Port).Default = "3306"
@@ -162,16 +164,9 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	get := func(name string) string {
-		if v, ok := props[name]; ok {
-			return strings.TrimSpace(v)
-		}
-		if k := spec.Key(name); k != nil {
-			return k.Default
-		}
-		return ""
-	}
-	atoi := func(name string) int { n, _ := strconv.Atoi(get(name)); return n }
+	get := func(name string) string { return cdcconfig.Value(spec, props, name) }
+	atoi := func(name string) int { return int(cdcconfig.Int(spec, props, name)) }
+	bigint, _ := envelope.ParseBigintUnsignedMode(get(propBigintMode)) // validated by ParseWith
 	c := &Config{
 		Flavor:          flavor,
 		TopicPrefix:     common.TopicPrefix,
@@ -183,10 +178,10 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SnapshotLocking: strings.ToLower(get(propSnapshotLocking)),
 		FetchSize:       common.SnapshotFetchSize,
 		Modes: valueModes{
-			Decimal:        common.DecimalMode.String(),
-			Time:           common.TimePrecisionMode.String(),
-			Binary:         common.BinaryMode.String(),
-			BigintUnsigned: strings.ToLower(get(propBigintMode)),
+			Decimal:        common.DecimalMode,
+			Time:           common.TimePrecisionMode,
+			Binary:         common.BinaryMode,
+			BigintUnsigned: bigint,
 		},
 		SchemaChanges:        common.IncludeSchemaChanges,
 		Tombstones:           common.TombstonesOnDelete,
@@ -201,21 +196,25 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		StoreOnlyCaptured:    common.StoreOnlyCapturedTablesDDL,
 		StoreOnlyCapturedDBs: common.StoreOnlyCapturedDBsDDL,
 		ConnectTimeout:       time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
-		BackoffMax:           time.Duration(atoi(propReconnectBackoffMax)) * time.Millisecond,
+		Retry:                source.RetryPolicyFrom(common),
 		MaxBatch:             common.MaxBatchSize,
 		MaxQueue:             common.MaxQueueSize,
 		MaxQueueBytes:        common.MaxQueueSizeInBytes,
 		PollInterval:         common.PollInterval,
-		IncludeQuery:         strings.EqualFold(get(propIncludeQuery), "true"),
+		IncludeQuery:         cdcconfig.Bool(spec, props, propIncludeQuery),
 		SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
 		SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
 		SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
 		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
 		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
 	}
-	if c.Modes.Time == "adaptive" {
+	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.
-		c.Modes.Time = "adaptive_time_microseconds"
+		c.Modes.Time = envelope.TimeAdaptiveMicroseconds
+	}
+	if _, ok := props[propReconnectBackoffMax]; ok {
+		// Debezium's MySQL-only name for the longest wait, still honoured when given.
+		c.Retry.Max = time.Duration(atoi(propReconnectBackoffMax)) * time.Millisecond
 	}
 	if sid := get(propServerID); sid != "" {
 		n, _ := strconv.ParseUint(sid, 10, 32)

@@ -3,6 +3,8 @@ package mysql
 import (
 	"strings"
 	"testing"
+
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // TestConfigDefaults: the common keys come from cdcconfig with MySQL's own defaults where they
@@ -14,8 +16,8 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 3306 || c.MaxQueueBytes != 8<<20 || c.MaxBatch != 2048 || c.MaxQueue != 8192 || c.Modes.Time != "adaptive_time_microseconds" ||
-		c.Modes.Decimal != "precise" || c.Modes.Binary != "bytes" || c.SnapshotLocking != "minimal" || !c.SkipTruncate || c.SkipCreate ||
+	if c.Port != 3306 || c.MaxQueueBytes != 8<<20 || c.MaxBatch != 2048 || c.MaxQueue != 8192 || c.Modes.Time != envelope.TimeAdaptiveMicroseconds ||
+		c.Modes.Decimal != envelope.DecimalPrecise || c.Modes.Binary != envelope.BinaryBytes || c.SnapshotLocking != "minimal" || !c.SkipTruncate || c.SkipCreate ||
 		!c.Tombstones || !c.SchemaChanges || c.TxTopic != "transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
 		t.Errorf("defaults: %+v", c)
 	}

@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
-	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
-var defaultModes = valueModes{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"}
+var defaultModes = valueModes{Decimal: envelope.DecimalPrecise, Time: envelope.TimeAdaptiveMicroseconds, Binary: envelope.BinaryBytes, BigintUnsigned: envelope.BigintLong}
 
 // TestZeroDates converts MySQL's zero and partial-zero dates, as the binlog decoder and the text
 // protocol deliver them, for every temporal type, precision and mode: null in a nullable column;
@@ -19,7 +21,7 @@ var defaultModes = valueModes{Decimal: "precise", Time: "adaptive_time_microseco
 func TestZeroDates(t *testing.T) {
 	modes := map[string]valueModes{"adaptive_time_microseconds": defaultModes, "connect": defaultModes}
 	c := modes["connect"]
-	c.Time = "connect"
+	c.Time = envelope.TimeConnect
 	modes["connect"] = c
 	epoch := time.Unix(0, 0).UTC()
 	for _, tc := range []struct {

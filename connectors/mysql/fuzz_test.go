@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/api/relational"
-	"github.com/connectd/connectd/connectors/mysql/ddl"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/mysql/ddl"
 )
 
 // The fuzz targets below feed random input through every value converter of the connector:
@@ -21,9 +23,9 @@ import (
 // `go test` runs their seeds (the edge values of every type) in well under a second.
 
 var fuzzModes = []valueModes{
-	{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"},
-	{Decimal: "double", Time: "adaptive", Binary: "base64", BigintUnsigned: "precise"},
-	{Decimal: "string", Time: "connect", Binary: "hex", BigintUnsigned: "long"},
+	{Decimal: envelope.DecimalPrecise, Time: envelope.TimeAdaptiveMicroseconds, Binary: envelope.BinaryBytes, BigintUnsigned: envelope.BigintLong},
+	{Decimal: envelope.DecimalDouble, Time: envelope.TimeAdaptive, Binary: envelope.BinaryBase64, BigintUnsigned: envelope.BigintPrecise},
+	{Decimal: envelope.DecimalString, Time: envelope.TimeConnect, Binary: envelope.BinaryHex, BigintUnsigned: envelope.BigintLong},
 }
 
 // fuzzMapping builds the mapping of a one-column table definition, failing on definitions the

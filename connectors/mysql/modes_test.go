@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"reflect"
 	"strconv"
 	"strings"
@@ -154,6 +155,17 @@ func TestReconnect(t *testing.T) {
 	r.waitStreaming()
 	d.exec("INSERT INTO t VALUES (1)")
 	r.pollUntil(1)
+	killBinlogDumps(t, d)
+	d.exec("INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (3)")
+	if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"c:2", "c:3"}) {
+		t.Fatalf("after reconnect %v", got)
+	}
+	r.quiet(500 * time.Millisecond)
+}
+
+// killBinlogDumps kills the server's binlog dump threads, the connector's among them.
+func killBinlogDumps(t *testing.T, d *db) {
+	t.Helper()
 	killed := 0
 	res, err := d.conn.Execute("SHOW PROCESSLIST")
 	if err != nil {
@@ -172,11 +184,26 @@ func TestReconnect(t *testing.T) {
 	if killed == 0 {
 		t.Fatal("found no binlog dump thread to kill")
 	}
-	d.exec("INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (3)")
-	if got := ops(t, r.pollUntil(2), "id"); !reflect.DeepEqual(got, []string{"c:2", "c:3"}) {
-		t.Fatalf("after reconnect %v", got)
+}
+
+// TestErrorsMaxRetries: with errors.max.retries=0 a lost binlog connection is not re-established:
+// the task fails through Poll, naming the setting, with a permanent error.
+func TestErrorsMaxRetries(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	cfg := d.config("srvr", "snapshot.mode", "no_data", "database.server.id", "6678", "errors.max.retries", "0")
+	r, err := startTask(t, cfg, &memHistory{}, &memOffsets{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	r.quiet(500 * time.Millisecond)
+	r.waitStreaming()
+	killBinlogDumps(t, d)
+	for deadline := time.Now().Add(30 * time.Second); err == nil && time.Now().Before(deadline); {
+		_, err = r.task.Poll(context.Background())
+	}
+	if err == nil || !strings.Contains(err.Error(), "errors.max.retries=0") || !api.IsPermanent(err) {
+		t.Fatalf("Poll = %v, want a permanent error naming errors.max.retries=0", err)
+	}
 }
 
 // TestIncludeQuery checks source.query carries the statement of each row event

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // Offset keys, as Debezium's BinlogOffsetContext and BinlogSourceInfo write them.
@@ -54,27 +56,15 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 		if err != nil {
 			return 0
 		}
-		switch v := m[k].(type) {
-		case nil:
-			return 0
-		case int64:
-			return v
-		case int:
-			return int64(v)
-		case int32:
-			return int64(v)
-		case float64:
-			return int64(v)
-		case string:
-			n, e := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if e != nil {
-				err = fmt.Errorf("offset field %q=%q is not a number", k, v)
-			}
-			return n
-		default:
-			err = fmt.Errorf("offset field %q has unexpected type %T", k, v)
+		v, ok := m[k]
+		if !ok || v == nil {
 			return 0
 		}
+		n, e := source.OffsetInt(v)
+		if e != nil {
+			err = fmt.Errorf("offset field %q: %w", k, e)
+		}
+		return n
 	}
 	o.File = str(offFile)
 	o.Pos = num(offPos)

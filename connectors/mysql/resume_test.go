@@ -10,6 +10,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
 	"github.com/connectd/connectd/schemahistory"
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -49,7 +50,7 @@ func mariaBinlog() []*replication.BinlogEvent {
 func mariaTask(t *testing.T) *Task {
 	task := unitTask(t, FlavorMariaDB, "provide.transaction.metadata", "true")
 	task.tx = txmeta.New(txmeta.Topic("srv"))
-	task.history = schemahistory.NewMemoryStore(false)
+	task.history = source.NewHistory(schemahistory.NewMemoryStore(false), "srv")
 	return task
 }
 
@@ -139,7 +140,7 @@ func TestMariaDBOffsets(t *testing.T) {
 	// The history records the statement where Debezium does: at its GTID event, one event in,
 	// with the GTID set before it.
 	var hist []*schemahistory.Record
-	if err := task.history.Recover(context.Background(), func(r *schemahistory.Record) error {
+	if err := task.history.Store().Recover(context.Background(), func(r *schemahistory.Record) error {
 		hist = append(hist, r)
 		return nil
 	}); err != nil {

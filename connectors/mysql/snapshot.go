@@ -12,6 +12,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/schemahistory"
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -263,10 +264,8 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		}
 	}
 	unlock()
-	if t.history != nil {
-		if err := t.history.Record(ctx, schemaRecords...); err != nil {
-			return sp, fmt.Errorf("cannot write the snapshot's schemas to the schema history: %w", err)
-		}
+	if err := t.history.Record(ctx, schemaRecords...); err != nil {
+		return sp, fmt.Errorf("cannot record the snapshot's schemas: %w", err)
 	}
 	t.pos = position{restartFile: sp.File, restartPos: sp.Pos, file: sp.File, eventPos: sp.Pos, restartGTIDs: sp.GTIDs,
 		currentGTIDs: sp.GTIDs, snapshot: true, thread: -1}
@@ -306,19 +305,22 @@ func quoteID(id relational.TableID) string {
 // offset without the snapshot flag, so committing it marks the snapshot finished.
 func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any) error {
 	slices.SortFunc(tables, func(a, b snapshotTable) int { return strings.Compare(a.id.String(), b.id.String()) })
-	var held *api.SourceRecord // the previous record, emitted once its marker is known
-	var heldSrc *api.Struct
-	flush := func(marker envelope.Snapshot) error {
-		if held == nil {
-			return nil
+	// The snapshot's last record carries an offset without the snapshot flag: committing it
+	// marks the snapshot finished.
+	done := make(map[string]any, len(offset))
+	for k, v := range offset {
+		if k != offSnapshot {
+			done[k] = v
 		}
-		heldSrc.PutIndex(envelope.SourceSnapshotIndex, marker.String())
-		r := held
-		held, heldSrc = nil, nil
-		return t.emit(ctx, []*api.SourceRecord{r})
 	}
-	total := 0
-	for ti, st := range tables {
+	marks := source.NewSnapshotMarks(func(ctx context.Context, r readRecord, m envelope.Snapshot) error {
+		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
+		if m == envelope.SnapshotLast {
+			r.rec.SourceOffset = done
+		}
+		return t.emit(ctx, []*api.SourceRecord{r.rec})
+	})
+	for _, st := range tables {
 		enc, err := t.schema.encoder(st.id)
 		if err != nil {
 			return err
@@ -333,8 +335,6 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 			typ, _ := baseType(c)
 			textCols[i] = isCharType(typ) && charsetDecoder(c.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID"
 		}
-		firstTable, lastTable := ti == 0, ti == len(tables)-1
-		rowInTable := 0
 		now := time.Now()
 		row := make([]any, len(tbl.Columns))
 		var result gomysql.Result
@@ -368,57 +368,28 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 					}
 				}
 			}
-			// The previous record of this table is not the table's last.
-			if held != nil {
-				m := envelope.SnapshotTrue
-				if rowInTable == 1 {
-					if firstTable {
-						m = envelope.SnapshotFirst
-					} else {
-						m = envelope.SnapshotFirstInDataCollection
-					}
-				}
-				if err := flush(m); err != nil {
-					return err
-				}
-			}
 			src := t.source(st.id, now, envelope.SnapshotTrue)
 			recs, err = enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src,
 				Partition: t.partition, Offset: offset}, false)
 			if err != nil {
 				return fmt.Errorf("cannot convert a row of table %s: %w", st.id, err)
 			}
-			held, heldSrc = recs[0], src
-			rowInTable++
-			total++
-			return nil
+			return marks.Add(ctx, readRecord{rec: recs[0], src: src})
 		}, nil)
 		if err != nil {
 			return fmt.Errorf("cannot read table %s during the snapshot: %w", st.id, err)
 		}
-		if held != nil && !lastTable && rowInTable > 0 {
-			// The held record is this table's last; the snapshot's last is kept for the end.
-			m := envelope.SnapshotLastInDataCollection
-			if rowInTable == 1 && firstTable {
-				m = envelope.SnapshotFirst
-			}
-			if err := flush(m); err != nil {
-				return err
-			}
-		}
-		t.log.Info("snapshot read table", "table", st.id.String(), "rows", rowInTable)
+		t.log.Info("snapshot read table", "table", st.id.String(), "rows", marks.EndTable())
 	}
-	if held != nil {
-		// The snapshot's last record: its committed offset means the snapshot is complete.
-		done := make(map[string]any, len(offset))
-		for k, v := range offset {
-			if k != offSnapshot {
-				done[k] = v
-			}
-		}
-		held.SourceOffset = done
-		return flush(envelope.SnapshotLast)
+	if err := marks.Finish(ctx); err != nil {
+		return err
 	}
-	t.log.Info("snapshot finished", "tables", len(tables), "rows", total, "file", sp.File, "pos", sp.Pos)
+	t.log.Info("snapshot finished", "tables", len(tables), "rows", marks.Rows(), "file", sp.File, "pos", sp.Pos)
 	return nil
+}
+
+// readRecord is a snapshot record held back until its marker is known.
+type readRecord struct {
+	rec *api.SourceRecord
+	src *api.Struct
 }

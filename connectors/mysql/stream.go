@@ -13,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/schemahistory"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -50,42 +51,16 @@ type streamer struct {
 	undecodable sync.Map // *replication.RowsEvent → error
 }
 
-// errPermanent marks a streaming error that reconnecting cannot fix.
-type errPermanent struct{ err error }
-
-// Error returns the wrapped error's text.
-func (e errPermanent) Error() string { return e.err.Error() }
-
-// Unwrap returns the wrapped error.
-func (e errPermanent) Unwrap() error { return e.err }
-
-// runStream streams until ctx ends, reconnecting with exponential backoff after connection
-// errors. Each (re)connection resumes from the restart point with the skip counters, so events
-// already queued are not emitted twice and none is lost.
+// runStream streams until ctx ends, reconnecting after retriable errors as the shared
+// supervisor's policy says. Each (re)connection resumes from the restart point with the skip
+// counters, so events already queued are not emitted twice and none is lost.
 func (t *Task) runStream(ctx context.Context) error {
-	backoff := 200 * time.Millisecond
-	for {
+	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
 		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, lastHeartbeat: time.Now()}
-		connected, err := s.run(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		var perm errPermanent
-		if errors.As(err, &perm) {
-			return perm.err
-		}
-		if connected {
-			backoff = 200 * time.Millisecond
-		}
-		t.log.Warn("binlog connection lost; reconnecting", "error", err, "retry_in", backoff,
-			"file", t.pos.restartFile, "pos", t.pos.restartPos, "gtids", t.pos.restartGTIDs)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, max(t.cfg.BackoffMax, time.Second))
-	}
+		return s.run(ctx)
+	}, func() []any {
+		return []any{"file", t.pos.restartFile, "pos", t.pos.restartPos, "gtids", t.pos.restartGTIDs}
+	})
 }
 
 // run connects once and handles events until an error or ctx ends; connected reports whether
@@ -148,24 +123,24 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	if t.pos.restartGTIDs != "" {
 		g, err := newGTIDTracker(t.flavor, t.pos.restartGTIDs)
 		if err != nil {
-			return false, errPermanent{err}
+			return false, api.Permanent(err)
 		}
 		s.gtids = g
 		set, err := g.gtidSet()
 		if err != nil {
-			return false, errPermanent{fmt.Errorf("cannot use the stored gtids %q: %w", t.pos.restartGTIDs, err)}
+			return false, api.Permanent(fmt.Errorf("cannot use the stored gtids %q: %w", t.pos.restartGTIDs, err))
 		}
 		t.pos.setCompletedGTIDs(t.pos.restartGTIDs)
 		streamer, err = syncer.StartSyncGTID(set)
 		if err != nil {
-			return false, fmt.Errorf("cannot start reading the binlog at GTID set %s: %w", t.pos.restartGTIDs, err)
+			return false, api.Retriable(fmt.Errorf("cannot start reading the binlog at GTID set %s: %w", t.pos.restartGTIDs, err))
 		}
 	} else {
 		g, _ := newGTIDTracker(t.flavor, "")
 		s.gtids = g
 		streamer, err = syncer.StartSync(gomysql.Position{Name: t.pos.restartFile, Pos: uint32(t.pos.restartPos)})
 		if err != nil {
-			return false, fmt.Errorf("cannot start reading the binlog at %s:%d: %w", t.pos.restartFile, t.pos.restartPos, err)
+			return false, api.Retriable(fmt.Errorf("cannot start reading the binlog at %s:%d: %w", t.pos.restartFile, t.pos.restartPos, err))
 		}
 	}
 	t.pos.setStart(t.pos.restartFile, t.pos.restartPos)
@@ -187,18 +162,20 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	}
 }
 
-// classifyStreamError turns a server error about purged logs into a permanent, explained error.
+// classifyStreamError turns a server error about purged logs or missing grants into a permanent,
+// explained error. Any other error reading the binlog is the connection's: the stream restarts
+// from the restart point, so it is retriable.
 func classifyStreamError(err error, t *Task) error {
 	var me *gomysql.MyError
 	if errors.As(err, &me) && me.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG {
-		return errPermanent{fmt.Errorf("the server cannot send the binlog from %s: %s; the position was probably purged. "+
+		return api.Permanent(fmt.Errorf("the server cannot send the binlog from %s: %s; the position was probably purged. "+
 			"Use snapshot.mode=when_needed to take a new snapshot, or stop the connector and rewrite its offset to a position the server still has",
-			t.pos.describeRestart(), me.Message)}
+			t.pos.describeRestart(), me.Message))
 	}
 	if errors.As(err, &me) && (me.Code == gomysql.ER_ACCESS_DENIED_ERROR || me.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR) {
-		return errPermanent{fmt.Errorf("the database user cannot read the binlog: %s; grant it REPLICATION SLAVE and REPLICATION CLIENT", me.Message)}
+		return api.Permanent(fmt.Errorf("the database user cannot read the binlog: %s; grant it REPLICATION SLAVE and REPLICATION CLIENT", me.Message))
 	}
-	return fmt.Errorf("binlog stream failed: %w", err)
+	return api.Retriable(fmt.Errorf("binlog stream failed: %w", err))
 }
 
 // describeRestart names the restart point for messages.
@@ -294,7 +271,7 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 	case *replication.GTIDEvent:
 		gtid, gerr := s.addMySQLGTID(e)
 		if gerr != nil {
-			return errPermanent{gerr}
+			return api.Permanent(gerr)
 		}
 		t.pos.startGTID(gtid, s.gtids.String())
 	case *replication.QueryEvent:
@@ -336,15 +313,7 @@ func formatUUID(b []byte) (string, error) {
 	if len(b) != 16 {
 		return "", fmt.Errorf("GTID event has a %d-byte server uuid, want 16", len(b))
 	}
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return string(out), nil
+	return envelope.UUIDString([16]byte(b)), nil
 }
 
 // begin starts a transaction (a MariaDB GTID event or a BEGIN query).
@@ -459,17 +428,17 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	id, ok := s.tableIDs[e.TableID]
 	if !ok {
-		return errPermanent{fmt.Errorf("rows event at %s:%d refers to table number %d without a preceding table map event",
-			t.pos.file, t.pos.eventPos, e.TableID)}
+		return api.Permanent(fmt.Errorf("rows event at %s:%d refers to table number %d without a preceding table map event",
+			t.pos.file, t.pos.eventPos, e.TableID))
 	}
 	if !t.schema.captured(id) {
 		s.skipRows = 0
 		return nil
 	}
 	if bad {
-		return errPermanent{fmt.Errorf("cannot decode the rows event at %s:%d for table %s: %v; "+
+		return api.Permanent(fmt.Errorf("cannot decode the rows event at %s:%d for table %s: %v; "+
 			"a column type the binlog decoder does not support (such as MariaDB's COMPRESSED columns) cannot be captured: "+
-			"exclude the table from capture (table.exclude.list)", t.pos.file, t.pos.eventPos, id, decodeErr)}
+			"exclude the table from capture (table.exclude.list)", t.pos.file, t.pos.eventPos, id, decodeErr))
 	}
 	var op envelope.Op
 	switch h.EventType {
@@ -496,16 +465,16 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	enc, err := t.schema.encoder(id)
 	if err != nil {
-		return errPermanent{err}
+		return api.Permanent(err)
 	}
 	if enc == nil && t.schema.tables.Get(id) == nil && isSequenceTableMap(e.Table) {
 		s.skipRows = 0
 		return nil
 	}
 	if enc == nil {
-		return errPermanent{fmt.Errorf("binlog event at %s:%d changes table %s, whose structure is unknown to the connector "+
+		return api.Permanent(fmt.Errorf("binlog event at %s:%d changes table %s, whose structure is unknown to the connector "+
 			"(its schema history does not describe it); take a new snapshot (snapshot.mode=when_needed after deleting the offset) "+
-			"or use snapshot.mode=recovery to rebuild the history", t.pos.file, t.pos.eventPos, id)}
+			"or use snapshot.mode=recovery to rebuild the history", t.pos.file, t.pos.eventPos, id))
 	}
 	tbl := t.schema.tables.Get(id)
 	step := 1
@@ -526,9 +495,9 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 			before, after = e.Rows[2*i], e.Rows[2*i+1]
 		}
 		if (before != nil && len(before) != len(tbl.Columns)) || (after != nil && len(after) != len(tbl.Columns)) {
-			return errPermanent{fmt.Errorf("rows event at %s:%d for table %s has %d columns but the schema model has %d; "+
+			return api.Permanent(fmt.Errorf("rows event at %s:%d for table %s has %d columns but the schema model has %d; "+
 				"the schema history does not match the binlog: restart with snapshot.mode=recovery",
-				t.pos.file, t.pos.eventPos, id, max(len(before), len(after)), len(tbl.Columns))}
+				t.pos.file, t.pos.eventPos, id, max(len(before), len(after)), len(tbl.Columns)))
 		}
 		rowOp := op
 		if versioned {
@@ -551,7 +520,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 		recs, err = enc.Records(recs, &envelope.Event{Op: rowOp, Before: before, After: after, Source: src, Tx: txs,
 			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
 		if err != nil {
-			return errPermanent{fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err)}
+			return api.Permanent(fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err))
 		}
 		if t.tx != nil && t.tx.Active() {
 			// The transaction counters belong in the offset of every event inside it.
@@ -599,11 +568,11 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 				t.log.Warn("skipping DDL statement that cannot be parsed", "statement", sql, "position", t.pos.describeEvent(), "error", err)
 				return nil
 			}
-			return errPermanent{fmt.Errorf("cannot parse the DDL statement at %s: %w; statement: %s. "+
+			return api.Permanent(fmt.Errorf("cannot parse the DDL statement at %s: %w; statement: %s. "+
 				"Set %s=true to skip statements that cannot be parsed (the table model may then be wrong)",
-				t.pos.describeEvent(), err, sql, cdcconfig.HistorySkipUnparseableDDL)}
+				t.pos.describeEvent(), err, sql, cdcconfig.HistorySkipUnparseableDDL))
 		}
-		return errPermanent{fmt.Errorf("cannot apply the DDL statement at %s: %w; statement: %s", t.pos.describeEvent(), err, sql)}
+		return api.Permanent(fmt.Errorf("cannot apply the DDL statement at %s: %w; statement: %s", t.pos.describeEvent(), err, sql))
 	}
 	if res.Ignored && len(res.Changes) == 0 && res.Truncated == nil {
 		return nil
@@ -612,7 +581,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 		if t.schema.captured(*res.Truncated) && !t.cfg.SkipTruncate {
 			enc, err := t.schema.encoder(*res.Truncated)
 			if err != nil {
-				return errPermanent{err}
+				return api.Permanent(err)
 			}
 			if enc != nil {
 				src := t.source(*res.Truncated, ts, envelope.SnapshotFalse)
@@ -626,7 +595,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 					t.tx.Store(off)
 				}
 				if err != nil {
-					return errPermanent{err}
+					return api.Permanent(err)
 				}
 				if err := t.emit(ctx, recs); err != nil {
 					return err
@@ -659,10 +628,8 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 		TableChanges: res.Changes,
 	}
 	t.tableMaps.noteDDL(res.Changes, sql)
-	if t.history != nil {
-		if err := t.history.Record(ctx, rec); err != nil {
-			return fmt.Errorf("cannot record the schema change at %s in the schema history: %w", t.pos.describeEvent(), err)
-		}
+	if err := t.history.Record(ctx, rec); err != nil {
+		return fmt.Errorf("cannot record the schema change at %s: %w", t.pos.describeEvent(), err)
 	}
 	if t.cfg.SchemaChanges && capturedChange {
 		var tid *relational.TableID

@@ -11,7 +11,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
-	"github.com/connectd/connectd/connectors/queue"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/go-mysql-org/go-mysql/replication"
 )
 
@@ -33,7 +33,7 @@ func unitTask(t *testing.T, flavor Flavor, props ...string) *Task {
 	task.srcSchema = sourceSchema(flavor)
 	task.schema = newSchemaModel(cfg, task.srcSchema)
 	task.buildSchemaChangeSchemas()
-	task.queue = queue.New(1000, 0)
+	task.reader = source.NewReader(1000, 0, 1000, 10*time.Millisecond)
 	if _, err := task.schema.applyDDL(task.schema.tables, "shop", "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (b *binlog) add(typ replication.EventType, size uint32, e replication.Event
 
 func drain(t *testing.T, task *Task) []*api.SourceRecord {
 	t.Helper()
-	recs, err := task.queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
+	recs, err := task.reader.Queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/schemahistory"
 	"github.com/go-mysql-org/go-mysql/client"
@@ -639,16 +640,16 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 		ddl = "(unknown: the model predates this task's history replay)"
 	}
 	if c.mode != mismatchRebuild {
-		return errPermanent{fmt.Errorf("the table model of %s does not match the binlog's table map at %s: %s. "+
+		return api.Permanent(fmt.Errorf("the table model of %s does not match the binlog's table map at %s: %s. "+
 			"Model: %s. Binlog: %s. The model was produced by: %s. "+
 			"Set %s=%s to rebuild the model from the binlog's metadata and continue, "+
 			"or restart with snapshot.mode=schema_only_recovery (recovery) to rebuild the schema history from the database",
 			id, t.pos.describeEvent(), strings.Join(diffs, "; "), describeTableModel(tbl), describeBinlogColumns(bt), ddl,
-			propSchemaMismatchMode, mismatchRebuild)}
+			propSchemaMismatchMode, mismatchRebuild))
 	}
 	nt, err := rebuildTable(tbl, bt, c.collations)
 	if err != nil {
-		return errPermanent{err}
+		return api.Permanent(err)
 	}
 	comment := fmt.Sprintf("/* connectd: table %s rebuilt from binlog TABLE_MAP metadata at %s because the model differed: %s */",
 		id, t.pos.describeEvent(), strings.ReplaceAll(strings.Join(diffs, "; "), "*/", "* /"))
@@ -662,13 +663,11 @@ func (s *streamer) checkTableMap(ctx context.Context, e *replication.TableMapEve
 	}
 	// Recorded before the model changes: should the write fail, the reconnection meets the old
 	// model again and rebuilds (and records) anew.
-	if t.history != nil {
-		if err := t.history.Record(ctx, rec); err != nil {
-			return fmt.Errorf("cannot record the rebuilt model of table %s in the schema history: %w", id, err)
-		}
+	if err := t.history.Record(ctx, rec); err != nil {
+		return fmt.Errorf("cannot record the rebuilt model of table %s: %w", id, err)
 	}
 	if _, err := t.schema.tables.Overwrite(nt); err != nil {
-		return errPermanent{fmt.Errorf("cannot replace the model of table %s: %w", id, err)}
+		return api.Permanent(fmt.Errorf("cannot replace the model of table %s: %w", id, err))
 	}
 	delete(t.schema.encoders, id)
 	c.lastDDL[id] = comment

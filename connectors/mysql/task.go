@@ -2,13 +2,11 @@ package mysql
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,26 +15,16 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connect/version"
-	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/queue"
 	"github.com/connectd/connectd/connectors/snapshotmode"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
 	"github.com/connectd/connectd/schemahistory"
 )
 
 // HistoryOpener opens the schema history store a configuration names; tests may set their own.
 type HistoryOpener func(ctx context.Context, cfg *Config, props map[string]string) (schemahistory.Store, error)
-
-// openConfiguredHistory opens the Kafka, file or memory store the configuration names.
-func openConfiguredHistory(ctx context.Context, _ *Config, props map[string]string) (schemahistory.Store, error) {
-	hc, err := schemahistory.ParseConfig(props)
-	if err != nil {
-		return nil, err
-	}
-	return schemahistory.Open(ctx, hc)
-}
 
 // Task is the MySQL/MariaDB source task: it snapshots and streams on a reader goroutine and
 // hands records to Poll through a bounded queue.
@@ -51,8 +39,7 @@ type Task struct {
 	flavor    Flavor
 	log       *slog.Logger
 	partition map[string]any
-	history   schemahistory.Store
-	queue     *queue.Queue
+	history   *source.History
 	schema    *schemaModel
 	tx        *txmeta.Tracker
 	heartbeat *heartbeat.Heartbeat
@@ -72,8 +59,7 @@ type Task struct {
 	headers []api.Header
 
 	streaming atomic.Bool
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	reader    *source.Reader
 }
 
 // sourceSchema builds the source block schema of the flavour, Debezium 3.x field order.
@@ -111,18 +97,13 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		return err
 	}
 	t.srcSchema = sourceSchema(t.flavor)
-	t.headers = []api.Header{
-		{Key: "__debezium.context.connectorLogicalName", Schema: api.StringSchema, Value: cfg.TopicPrefix},
-		{Key: "__debezium.context.taskId", Schema: api.StringSchema, Value: strconv.Itoa(tc.TaskID())},
-		{Key: "__debezium.context.connectorName", Schema: api.StringSchema, Value: t.flavor.connectorName()},
-		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: newRunID()},
-	}
+	t.headers = source.ContextHeaders(cfg.TopicPrefix, tc.TaskID(), t.flavor.connectorName())
 	t.schema = newSchemaModel(cfg, t.srcSchema)
 	t.schema.ddlOptions = ddlOptions(t.flavor, t.serverVersion)
 	t.tableMaps = newTableMapChecker(cfg.SchemaMismatch, t.log)
 	t.tableMaps.loadCollations(conn)
 	t.buildSchemaChangeSchemas()
-	t.queue = queue.New(cfg.MaxQueue, cfg.MaxQueueBytes)
+	t.reader = source.NewReader(cfg.MaxQueue, cfg.MaxQueueBytes, cfg.MaxBatch, cfg.PollInterval)
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
 	}
@@ -130,16 +111,17 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		t.heartbeat = heartbeat.New(heartbeat.TopicFromConfig(props), cfg.TopicPrefix, cfg.Heartbeat)
 	}
 
-	open := t.OpenHistory
-	if open == nil && cfg.SnapshotMode != snapshotmode.InitialOnly {
-		open = openConfiguredHistory
-	}
-	if open != nil {
-		h, err := open(ctx, cfg, props)
+	switch {
+	case t.OpenHistory != nil:
+		st, err := t.OpenHistory(ctx, cfg, props)
 		if err != nil {
 			return fmt.Errorf("cannot open the schema history: %w", err)
 		}
-		t.history = h
+		t.history = source.NewHistory(st, cfg.TopicPrefix)
+	case cfg.SnapshotMode != snapshotmode.InitialOnly:
+		if t.history, err = source.OpenHistory(ctx, props, cfg.TopicPrefix); err != nil {
+			return err
+		}
 	}
 
 	stored, err := tc.Offsets().Offset(ctx, t.partition)
@@ -183,19 +165,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		t.pos = position{restartFile: logs[0][0], restartPos: 4, file: logs[0][0], eventPos: 4, thread: -1}
 	}
 
-	rctx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	t.wg.Add(1)
-	go func() {
-		defer t.wg.Done()
-		// Guard: a panic in the reader fails this task through Poll instead of the worker.
-		err := api.Guard(func() error { return t.run(rctx, plan, off) })
-		if err != nil && (rctx.Err() == nil || api.IsPanic(err)) {
-			t.log.Error("connector task failed", "error", err)
-			t.queue.Close(err)
-			return
-		}
-	}()
+	t.reader.Start(t.log, func(ctx context.Context) error { return t.run(ctx, plan, off) }, nil)
 	return nil
 }
 
@@ -225,35 +195,23 @@ func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffse
 }
 
 // Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) {
-	recs, err := t.queue.Take(ctx, nil, t.cfg.MaxBatch, t.cfg.PollInterval)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return recs, nil
-	}
-	return recs, err
-}
+func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.reader.Poll(ctx) }
 
 // Commit is a no-op: the binlog needs no acknowledgement.
 func (t *Task) Commit(ctx context.Context, committed []api.PartitionOffset) error { return nil }
 
 // Stop stops the reader and releases the connections.
 func (t *Task) Stop() error {
-	if t.cancel != nil {
-		t.cancel()
+	if t.reader != nil {
+		t.reader.Stop(0)
 	}
-	if t.queue != nil {
-		t.queue.Close(nil)
-	}
-	t.wg.Wait()
 	t.closeHistory()
 	return nil
 }
 
 func (t *Task) closeHistory() {
-	if t.history != nil {
-		_ = t.history.Close()
-		t.history = nil
-	}
+	_ = t.history.Close()
+	t.history = nil
 }
 
 // emit queues records in order, blocking while the queue is full.
@@ -261,14 +219,9 @@ func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 	for _, r := range recs {
 		if t.tx == nil || r.Topic != t.tx.TopicName() {
 			// Debezium's context headers, on every record but the transaction topic's.
-			if len(r.Headers) == 0 {
-				r.Headers = t.headers // shared, read-only
-			} else {
-				h := make([]api.Header, 0, len(r.Headers)+len(t.headers))
-				r.Headers = append(append(h, r.Headers...), t.headers...)
-			}
+			source.AddHeaders(r, t.headers)
 		}
-		if err := t.queue.Put(ctx, r, queue.EstimateSize(r)); err != nil {
+		if err := t.reader.Put(ctx, r, nil, 0); err != nil {
 			return err
 		}
 	}
@@ -352,13 +305,8 @@ func (t *Task) plan(ctx context.Context, conn *client.Conn, off *storedOffset) (
 			return snapshotmode.Plan{}, err
 		}
 		st.LogPositionAvailable, needed, available = ok, n, a
-		st.HistoryAvailable = true
-		if t.history != nil {
-			exists, err := t.history.Exists(ctx)
-			if err != nil {
-				return snapshotmode.Plan{}, fmt.Errorf("cannot read the schema history: %w", err)
-			}
-			st.HistoryAvailable = exists
+		if st.HistoryAvailable, err = t.history.Exists(ctx); err != nil {
+			return snapshotmode.Plan{}, err
 		}
 	}
 	plan, err := snapshotmode.Decide(t.cfg.SnapshotMode, st)
@@ -458,32 +406,23 @@ func (t *Task) oldestMariaGTIDs(conn *client.Conn, file string) (mariaGTIDSet, e
 
 // replayHistory rebuilds the table model from the schema history up to the stored offset.
 func (t *Task) replayHistory(ctx context.Context, off *storedOffset) error {
-	if t.history == nil {
-		return fmt.Errorf("the connector has a stored offset but no schema history store is configured; set %s and %s", cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers)
-	}
-	stats, err := schemahistory.Replay(ctx, t.history, t.schema.tables, schemahistory.ReplayOptions{
-		Include: func(rec *schemahistory.Record) bool {
-			if s, _ := rec.Source["server"].(string); s != t.cfg.TopicPrefix {
-				return false
-			}
-			ro, err := parseOffset(rec.Position)
-			if err != nil || ro == nil || positionAfter(t.flavor, ro, off) {
-				return false
-			}
-			t.tableMaps.noteDDL(rec.TableChanges, rec.DDL)
-			return true
-		},
-		ParseDDL: func(rec *schemahistory.Record, tables *relational.Tables) error {
-			res, err := t.schema.applyDDL(tables, rec.DatabaseName, rec.DDL)
-			t.tableMaps.noteDDL(res.Changes, rec.DDL)
-			if errors.Is(err, errUnparseable) && t.cfg.SkipUnparseable {
-				return nil
-			}
-			return err
-		},
+	stats, err := t.history.Replay(ctx, t.schema.tables, func(rec *schemahistory.Record) bool {
+		ro, err := parseOffset(rec.Position)
+		if err != nil || ro == nil || positionAfter(t.flavor, ro, off) {
+			return false
+		}
+		t.tableMaps.noteDDL(rec.TableChanges, rec.DDL)
+		return true
+	}, func(rec *schemahistory.Record, tables *relational.Tables) error {
+		res, err := t.schema.applyDDL(tables, rec.DatabaseName, rec.DDL)
+		t.tableMaps.noteDDL(res.Changes, rec.DDL)
+		if errors.Is(err, errUnparseable) && t.cfg.SkipUnparseable {
+			return nil
+		}
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("cannot rebuild the table structures from the schema history: %w", err)
+		return err
 	}
 	t.log.Info("schema history replayed", "records", stats.Records, "applied", stats.Applied, "skipped", stats.Skipped, "tables", t.schema.tables.Len())
 	return nil
@@ -545,25 +484,4 @@ func compareBinlogFiles(a, b string) int {
 		}
 	}
 	return strings.Compare(a, b)
-}
-
-// newRunID returns a time-ordered random UUID (version 7 layout), as Debezium's run id header.
-func newRunID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	ms := uint64(time.Now().UnixMilli())
-	for i := 0; i < 6; i++ {
-		b[i] = byte(ms >> (40 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return string(out)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/connectd/connectd/connect/api"
 )
 
 // A DDL statement the parser cannot read is ignored only when everything it names is outside
@@ -29,9 +31,9 @@ func TestUnparseableDDLDecidedByTargets(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := task.schemaChange(context.Background(), c.db, c.sql, time.Now(), true, nil)
-		var perm errPermanent
+		var mark *api.RetriableError
 		switch {
-		case c.fails && !errors.As(err, &perm):
+		case c.fails && !(errors.As(err, &mark) && !mark.Retriable):
 			t.Errorf("USE %s; %s: got %v, want a permanent error (it may change captured database app)", c.db, c.sql, err)
 		case !c.fails && err != nil:
 			t.Errorf("USE %s; %s: got %v, want it ignored (it names no captured database)", c.db, c.sql, err)

@@ -19,10 +19,10 @@ import (
 
 // valueModes are the Debezium settings that choose how column values are represented.
 type valueModes struct {
-	Decimal        string // decimal.handling.mode: precise, double, string
-	Time           string // time.precision.mode: adaptive_time_microseconds, adaptive, connect
-	Binary         string // binary.handling.mode: bytes, base64, base64-url-safe, hex
-	BigintUnsigned string // bigint.unsigned.handling.mode: long, precise
+	Decimal        envelope.DecimalMode
+	Time           envelope.TimePrecisionMode
+	Binary         envelope.BinaryMode
+	BigintUnsigned envelope.BigintUnsignedMode
 }
 
 // columnMapping returns how a column's raw values (from the binlog decoder or the snapshot's text
@@ -70,7 +70,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		}
 	case "BIGINT":
 		switch {
-		case unsigned && m.BigintUnsigned == "precise":
+		case unsigned && m.BigintUnsigned == envelope.BigintPrecise:
 			col.Schema = api.DecimalSchema(0, 20).Build()
 			col.Convert = convertUnsignedBigDecimal
 		default:
@@ -106,9 +106,9 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		col.Schema, col.Convert = api.Float64Schema, convertFloat
 	case "DECIMAL":
 		switch m.Decimal {
-		case "double":
+		case envelope.DecimalDouble:
 			col.Schema, col.Convert = api.Float64Schema, convertFloat
-		case "string":
+		case envelope.DecimalString:
 			col.Schema, col.Convert = api.StringSchema, convertDecimalString
 		default:
 			col.Schema = api.DecimalSchema(scale, length).Build()
@@ -116,7 +116,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Convert = func(raw any) (any, error) { return convertDecimal(raw, sc) }
 		}
 	case "DATE":
-		if m.Time == "connect" {
+		if m.Time == envelope.TimeConnect {
 			col.Schema = api.DateSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				d, err := convertDate(raw)
@@ -129,7 +129,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 			col.Schema, col.Convert = api.DebeziumDateSchema().Build(), convertDate
 		}
 	case "TIME":
-		if m.Time == "connect" {
+		if m.Time == envelope.TimeConnect {
 			col.Schema = api.TimeSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				us, err := convertTime(raw)
@@ -149,14 +149,14 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 		}
 	case "DATETIME":
 		switch {
-		case m.Time == "connect":
+		case m.Time == envelope.TimeConnect:
 			col.Schema = api.TimestampSchema().Build()
 			col.Convert = func(raw any) (any, error) {
 				us, err := convertDatetimeMicros(raw)
 				if err != nil || us == nil {
 					return nil, err
 				}
-				return time.UnixMicro(floorDiv(us.(int64), 1000) * 1000).UTC(), nil
+				return time.UnixMicro(envelope.FloorDiv(us.(int64), 1000) * 1000).UTC(), nil
 			}
 		case length <= 3:
 			col.Schema = api.DebeziumTimestampSchema().Build()
@@ -165,7 +165,7 @@ func columnMapping(c *relational.Column, m valueModes) envelope.Column {
 				if err != nil || us == nil {
 					return nil, err
 				}
-				return floorDiv(us.(int64), 1000), nil
+				return envelope.FloorDiv(us.(int64), 1000), nil
 			}
 		default:
 			col.Schema, col.Convert = api.MicroTimestampSchema().Build(), convertDatetimeMicros
@@ -305,14 +305,6 @@ func epochValue(s *api.Schema) any {
 		return "1970-01-01T00:00:00Z"
 	}
 	return nil
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 // errValue is returned for a raw value the column's mapping cannot read.
@@ -558,23 +550,6 @@ func parseDigits(s string) (int, bool) {
 	return n, true
 }
 
-// daysFromCivil returns days since 1970-01-01 of a proleptic Gregorian date.
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y
-	if era < 0 {
-		era -= 399
-	}
-	era /= 400
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
-}
-
 // parseDate reads YYYY-MM-DD.
 func parseDate(s string) (y, m, d int, ok bool) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
@@ -599,7 +574,7 @@ func rawText(raw any) (string, bool) {
 // convertDate returns days since the epoch; MySQL's zero date becomes nil (null), as in Debezium.
 func convertDate(raw any) (any, error) {
 	if t, ok := raw.(time.Time); ok {
-		return int32(daysFromCivil(t.Year(), int(t.Month()), t.Day())), nil
+		return int32(envelope.EpochDay(t.Year(), t.Month(), t.Day())), nil
 	}
 	s, ok := rawText(raw)
 	if !ok {
@@ -612,7 +587,7 @@ func convertDate(raw any) (any, error) {
 	if y == 0 || m == 0 || d == 0 {
 		return nil, nil
 	}
-	return int32(daysFromCivil(y, m, d)), nil
+	return int32(envelope.EpochDay(y, time.Month(m), d)), nil
 }
 
 // parseFraction reads the digits after a decimal point as microseconds.
@@ -686,7 +661,7 @@ func parseDatetime(s string) (us int64, zero bool, ok bool) {
 			frac = parseFraction(s[20:])
 		}
 	}
-	days := daysFromCivil(y, m, d)
+	days := envelope.EpochDay(y, time.Month(m), d)
 	return (days*86400+int64(hh)*3600+int64(mm)*60+int64(ss))*1_000_000 + frac, false, true
 }
 
@@ -870,7 +845,7 @@ func convertSet(raw any, values []string) (any, error) {
 
 // binaryMapping returns the schema and converter of a binary column under binary.handling.mode.
 // pad is BINARY(n)'s length: the binlog drops its trailing zero bytes, which MySQL returns.
-func binaryMapping(mode string, pad int) (*api.Schema, func(any) (any, error)) {
+func binaryMapping(m envelope.BinaryMode, pad int) (*api.Schema, func(any) (any, error)) {
 	toBytes := func(raw any) ([]byte, error) {
 		var b []byte
 		switch v := raw.(type) {
@@ -888,9 +863,8 @@ func binaryMapping(mode string, pad int) (*api.Schema, func(any) (any, error)) {
 		}
 		return b, nil
 	}
-	m, err := envelope.ParseBinaryMode(mode)
-	if err != nil {
-		m = envelope.BinaryBytes // the mode was validated with the configuration
+	if m == 0 {
+		m = envelope.BinaryBytes // a zero valueModes means Debezium's defaults
 	}
 	schema := api.BytesSchema
 	if m != envelope.BinaryBytes {

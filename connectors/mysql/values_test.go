@@ -7,6 +7,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/mysql/ddl"
 )
 
@@ -23,7 +24,7 @@ func column(t *testing.T, def string) *relational.Column {
 // TestValueModes checks the representations chosen by decimal.handling.mode,
 // time.precision.mode, binary.handling.mode and bigint.unsigned.handling.mode.
 func TestValueModes(t *testing.T) {
-	def := valueModes{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"}
+	def := valueModes{Decimal: envelope.DecimalPrecise, Time: envelope.TimeAdaptiveMicroseconds, Binary: envelope.BinaryBytes, BigintUnsigned: envelope.BigintLong}
 	tests := []struct {
 		def   string
 		modes func(*valueModes)
@@ -32,17 +33,17 @@ func TestValueModes(t *testing.T) {
 		name  string // schema name
 	}{
 		{"d DECIMAL(8,3)", nil, "1.5", api.Decimal{}, api.DecimalName},
-		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = "double" }, "1.5", 1.5, ""},
-		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = "string" }, "1.500", "1.500", ""},
-		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "hex" }, []byte{0xca, 0xfe}, "cafe", ""},
-		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "base64" }, []byte{0xca, 0xfe}, "yv4=", ""},
-		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = "base64-url-safe" }, []byte{0xfb, 0xff}, "-_8=", ""},
-		{"u BIGINT UNSIGNED", func(m *valueModes) { m.BigintUnsigned = "precise" }, uint64(18446744073709551615), api.Decimal{}, api.DecimalName},
+		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = envelope.DecimalDouble }, "1.5", 1.5, ""},
+		{"d DECIMAL(8,3)", func(m *valueModes) { m.Decimal = envelope.DecimalString }, "1.500", "1.500", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = envelope.BinaryHex }, []byte{0xca, 0xfe}, "cafe", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = envelope.BinaryBase64 }, []byte{0xca, 0xfe}, "yv4=", ""},
+		{"b VARBINARY(4)", func(m *valueModes) { m.Binary = envelope.BinaryBase64URLSafe }, []byte{0xfb, 0xff}, "-_8=", ""},
+		{"u BIGINT UNSIGNED", func(m *valueModes) { m.BigintUnsigned = envelope.BigintPrecise }, uint64(18446744073709551615), api.Decimal{}, api.DecimalName},
 		{"u BIGINT UNSIGNED", nil, uint64(18446744073709551615), int64(-1), ""},
-		{"t TIME(6)", func(m *valueModes) { m.Time = "connect" }, "01:00:00.5", time.UnixMilli(3600500).UTC(), api.TimeName},
-		{"t DATETIME(6)", func(m *valueModes) { m.Time = "connect" }, "1970-01-02 00:00:00.123456", time.UnixMilli(86400123).UTC(), api.TimestampName},
+		{"t TIME(6)", func(m *valueModes) { m.Time = envelope.TimeConnect }, "01:00:00.5", time.UnixMilli(3600500).UTC(), api.TimeName},
+		{"t DATETIME(6)", func(m *valueModes) { m.Time = envelope.TimeConnect }, "1970-01-02 00:00:00.123456", time.UnixMilli(86400123).UTC(), api.TimestampName},
 		{"t DATETIME(2)", nil, "1970-01-02 00:00:00.12", int64(86400120), api.DebeziumTimestampName},
-		{"t DATE", func(m *valueModes) { m.Time = "connect" }, "1970-01-03", time.UnixMilli(2 * 86400000).UTC(), api.DateName},
+		{"t DATE", func(m *valueModes) { m.Time = envelope.TimeConnect }, "1970-01-03", time.UnixMilli(2 * 86400000).UTC(), api.DateName},
 		{"t TIMESTAMP", nil, time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("x", 3600)), "2024-01-02T02:04:05Z", api.ZonedTimestampName},
 		{"u INT UNSIGNED", nil, int32(-1), int64(4294967295), ""},
 		{"s SET('a','b','c')", nil, int64(5), "a,c", api.EnumSetName},
@@ -88,7 +89,7 @@ func TestValueModes(t *testing.T) {
 
 // TestDefaults checks that literal column defaults become schema defaults.
 func TestDefaults(t *testing.T) {
-	m := valueModes{Decimal: "precise", Time: "adaptive_time_microseconds", Binary: "bytes", BigintUnsigned: "long"}
+	m := valueModes{Decimal: envelope.DecimalPrecise, Time: envelope.TimeAdaptiveMicroseconds, Binary: envelope.BinaryBytes, BigintUnsigned: envelope.BigintLong}
 	if c := columnMapping(column(t, "v INT NOT NULL DEFAULT 7"), m); c.Default != int32(7) {
 		t.Errorf("int default %#v", c.Default)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 	"github.com/connectd/connectd/connectors/snapshotmode"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names, as Debezium's PostgresConnectorConfig; the common ones are
@@ -86,6 +87,9 @@ type Config struct {
 
 	Values pgtypes.Options
 
+	// Retry is how the replication connection is re-established after retriable errors.
+	Retry source.RetryPolicy
+
 	// Streaming asks pgoutput to stream large in-progress transactions (protocol 2, PostgreSQL
 	// 14+); the connector spools them to disk and emits them at commit.
 	Streaming bool
@@ -108,166 +112,77 @@ type Config struct {
 // record and must not be modified.
 func (c *Config) partition() map[string]any { return c.part }
 
-// ParseConfig reads and checks a configuration; every problem found is reported, joined.
+// ParseConfig reads and checks a configuration: the common keys through cdcconfig.ParseWith,
+// against the connector's spec (which validates its own keys too), then the keys only PostgreSQL
+// has. Every problem found is reported, joined.
 func ParseConfig(raw map[string]string) (*Config, error) {
-	var errs []error
-	get := func(k, def string) string {
-		if v, ok := raw[k]; ok && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-		return def
-	}
-	// def is a key's default in the spec, so each default is written once.
-	def := func(k string) string {
-		if key := spec.Key(k); key != nil {
-			return key.Default
-		}
-		return ""
-	}
-	geti := func(k string) int {
-		s := get(k, def(k))
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q is not a whole number", k, s))
-			n, _ = strconv.Atoi(def(k))
-		}
-		return n
-	}
-	getb := func(k string) bool {
-		s := get(k, def(k))
-		if s == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q is not true or false", k, s))
-			b, _ = strconv.ParseBool(def(k))
-		}
-		return b
-	}
-	c := &Config{Raw: raw}
-	c.TopicPrefix = get(cdcconfig.TopicPrefix, "")
-	c.part = map[string]any{"server": c.TopicPrefix}
-	if c.TopicPrefix == "" {
-		errs = append(errs, fmt.Errorf("%s is required: it names the topics and the source partition", cdcconfig.TopicPrefix))
-	} else if !envelope.ValidTopicPrefix(c.TopicPrefix) {
-		errs = append(errs, fmt.Errorf("%s=%q may only contain letters, digits, '.', '_' and '-'", cdcconfig.TopicPrefix, c.TopicPrefix))
-	}
-	c.Host = get(cdcconfig.Hostname, "")
-	if c.Host == "" {
-		errs = append(errs, fmt.Errorf("%s is required", cdcconfig.Hostname))
-	}
-	c.Port = geti(cdcconfig.Port)
-	c.User = get(cdcconfig.User, "")
-	if c.User == "" {
-		errs = append(errs, fmt.Errorf("%s is required", cdcconfig.User))
-	}
-	c.Password = raw[cdcconfig.Password]
-	c.Database = get(propDBName, "")
-	if c.Database == "" {
-		errs = append(errs, fmt.Errorf("%s is required: logical decoding works on one database", propDBName))
-	}
-	c.SSLMode = get(propSSLMode, def(propSSLMode))
-	switch c.SSLMode {
-	case "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q is not one of disable, allow, prefer, require, verify-ca, verify-full", propSSLMode, c.SSLMode))
-	}
-	c.InitialStatements = get(propInitialStatements, "")
-
-	switch p := strings.ToLower(get(propPluginName, def(propPluginName))); p {
-	case "pgoutput":
-	case "decoderbufs":
-		errs = append(errs, fmt.Errorf("%s=decoderbufs is not supported by connectd; set plugin.name=pgoutput (built into PostgreSQL 10 and later)", propPluginName))
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q is not supported; set plugin.name=pgoutput", propPluginName, p))
-	}
-	c.SlotName = get(propSlotName, def(propSlotName))
-	if !validSlotName(c.SlotName) {
-		errs = append(errs, fmt.Errorf("%s=%q is not a valid replication slot name: use lower-case letters, digits and '_', at most 63 characters", propSlotName, c.SlotName))
-	}
-	c.SlotDropOnStop = getb(propSlotDropOnStop)
-	c.Publication = get(propPublicationName, def(propPublicationName))
-	c.PubMode = strings.ToLower(get(propPublicationAutocreate, def(propPublicationAutocreate)))
-	switch c.PubMode {
-	case pubAllTables, pubDisabled, pubFiltered, pubNoTables:
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q is not one of all_tables, disabled, filtered, no_tables", propPublicationAutocreate, c.PubMode))
-	}
-
-	mode, err := snapshotmode.Parse(get(cdcconfig.SnapshotMode, def(cdcconfig.SnapshotMode)))
+	common, err := cdcconfig.ParseWith(spec, raw)
 	if err != nil {
-		errs = append(errs, err)
+		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", err)
 	}
-	c.SnapshotMode = mode
-	c.SnapshotFetchSize = geti(cdcconfig.SnapshotFetchSize)
-	c.StatusInterval = time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond
+	get := func(k string) string { return cdcconfig.Value(spec, raw, k) }
+	geti := func(k string) int { return int(cdcconfig.Int(spec, raw, k)) }
+	getb := func(k string) bool { return cdcconfig.Bool(spec, raw, k) }
+	c := &Config{
+		Raw:               raw,
+		TopicPrefix:       common.TopicPrefix,
+		Host:              common.Hostname,
+		Port:              common.Port,
+		User:              common.User,
+		Password:          common.Password,
+		Database:          get(propDBName),
+		SSLMode:           get(propSSLMode),
+		InitialStatements: get(propInitialStatements),
+		SlotName:          get(propSlotName),
+		SlotDropOnStop:    getb(propSlotDropOnStop),
+		Publication:       get(propPublicationName),
+		PubMode:           strings.ToLower(get(propPublicationAutocreate)),
+		SnapshotMode:      common.SnapshotMode,
+		SnapshotFetchSize: common.SnapshotFetchSize,
+		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
+		Tombstones:        common.TombstonesOnDelete,
+		TxMetadata:        common.ProvideTransactionMetadata,
+		TxTopic:           common.TransactionTopic,
+		// Debezium skips truncate events unless told otherwise (skipped.operations defaults to "t").
+		SkipCreate:      common.SkippedOperations.Has(envelope.OpCreate),
+		SkipUpdate:      common.SkippedOperations.Has(envelope.OpUpdate),
+		SkipDelete:      common.SkippedOperations.Has(envelope.OpDelete),
+		SkipTruncate:    common.SkippedOperations.Has(envelope.OpTruncate),
+		MaxBatchSize:    common.MaxBatchSize,
+		MaxQueueSize:    common.MaxQueueSize,
+		MaxQueueBytes:   common.MaxQueueSizeInBytes,
+		PollInterval:    common.PollInterval,
+		Retry:           source.RetryPolicyFrom(common),
+		Streaming:       getb(propStreamingProtocol),
+		WorkMemKB:       geti(propWorkMem),
+		HeartbeatAction: common.HeartbeatActionQuery,
+	}
+	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = 10 * time.Second
 	}
-	c.Tombstones = getb(cdcconfig.TombstonesOnDelete)
-	c.TxMetadata = getb(cdcconfig.ProvideTransactionMetadata)
-	c.TxTopic = envelope.TopicName(c.TopicPrefix, get(cdcconfig.TopicTransaction, def(cdcconfig.TopicTransaction)))
-	// Debezium skips truncate events unless told otherwise (skipped.operations defaults to "t").
-	if ops, err := cdcconfig.ParseSkippedOperations(get(cdcconfig.SkippedOperations, def(cdcconfig.SkippedOperations))); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", cdcconfig.SkippedOperations, err))
-	} else {
-		c.SkipCreate, c.SkipUpdate = ops.Has(envelope.OpCreate), ops.Has(envelope.OpUpdate)
-		c.SkipDelete, c.SkipTruncate = ops.Has(envelope.OpDelete), ops.Has(envelope.OpTruncate)
-	}
-	c.MaxBatchSize = geti(cdcconfig.MaxBatchSize)
-	c.MaxQueueSize = geti(cdcconfig.MaxQueueSize)
-	if c.MaxBatchSize <= 0 || c.MaxQueueSize <= 0 {
-		errs = append(errs, fmt.Errorf("%s and %s must be positive", cdcconfig.MaxBatchSize, cdcconfig.MaxQueueSize))
-	}
-	c.MaxQueueBytes = int64(geti(cdcconfig.MaxQueueSizeInBytes))
-	c.PollInterval = time.Duration(geti(cdcconfig.PollIntervalMs)) * time.Millisecond
-
 	c.Values = pgtypes.DefaultOptions()
-	if c.Values.Decimal, err = pgtypes.ParseDecimalMode(get(cdcconfig.DecimalHandlingMode, "")); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Values.Time, err = pgtypes.ParseTimeMode(get(cdcconfig.TimePrecisionMode, "")); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Values.Binary, err = pgtypes.ParseBinaryMode(get(cdcconfig.BinaryHandlingMode, "")); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Values.Interval, err = pgtypes.ParseIntervalMode(get(propIntervalMode, "")); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Values.HStore, err = pgtypes.ParseHStoreMode(get(propHStoreMode, "")); err != nil {
-		errs = append(errs, err)
-	}
+	c.Values.Decimal, c.Values.Time, c.Values.Binary = common.DecimalMode, common.TimePrecisionMode, common.BinaryMode
+	// The spec's allowed values were checked by ParseWith: these parse what it accepted.
+	c.Values.Interval, _ = pgtypes.ParseIntervalMode(get(propIntervalMode))
+	c.Values.HStore, _ = pgtypes.ParseHStoreMode(get(propHStoreMode))
 	c.Values.MoneyFractionDigits = geti(propMoneyFractionDigits)
 	if v, ok := raw[propPlaceholder]; ok {
-		c.Values.Placeholder = v
+		c.Values.Placeholder = v // kept as given: blanks may be meant
 	}
 	c.Values.IncludeUnknown = getb(propIncludeUnknown)
-	c.Streaming = getb(propStreamingProtocol)
-	c.WorkMemKB = geti(propWorkMem)
-	if c.WorkMemKB != 0 && c.WorkMemKB < 64 {
-		errs = append(errs, fmt.Errorf("%s=%d: PostgreSQL's minimum is 64 (kB)", propWorkMem, c.WorkMemKB))
-	}
 
-	fc := filters.ConfigFrom(raw)
+	var errs []error
+	fc := common.Filters
 	if getb(propIgnoreBuiltin) {
 		fc.Builtin = filters.PostgresBuiltin // pg_catalog, information_schema, spatial_ref_sys, ...
 	}
-	if f, err := filters.New(fc); err != nil {
+	if c.Filters, err = filters.New(fc); err != nil {
 		errs = append(errs, err)
-	} else {
-		c.Filters = f
 	}
-	if hb, err := heartbeat.FromConfig(raw); err != nil {
+	if c.Heartbeat, err = heartbeat.FromConfig(raw); err != nil {
 		errs = append(errs, err)
-	} else {
-		c.Heartbeat = hb
 	}
-	c.HeartbeatAction = get(heartbeat.ActionQueryConfig, "")
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", errors.Join(errs...))
 	}
@@ -299,7 +214,7 @@ func buildSpec() api.ConfigSpec {
 		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
-		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode, cdcconfig.ErrorsMaxRetries,
+		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs, cdcconfig.MessageKeyColumns, cdcconfig.Converters,
 		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
 	)
@@ -314,20 +229,26 @@ func buildSpec() api.ConfigSpec {
 	sig.Unsupported = true
 	sig.Doc = "Signal table; not supported by connectd's PostgreSQL connector yet."
 	return append(s, api.ConfigSpec{
-		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture."},
+		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
+			Validate: func(v string) error {
+				if strings.TrimSpace(v) == "" {
+					return errors.New("is required: logical decoding works on one database")
+				}
+				return nil
+			}},
 		{Name: propSSLMode, Type: api.ConfigString, Default: "prefer", Importance: api.Medium, Allowed: []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, Doc: "TLS mode, as libpq's sslmode."},
 		{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements, ';'-separated, run on every regular connection the connector opens."},
 		{Name: propPluginName, Type: api.ConfigString, Default: "pgoutput", Importance: api.Medium, Allowed: []string{"pgoutput", "decoderbufs"}, Doc: "Logical decoding plugin; connectd supports pgoutput only.",
 			Validate: func(v string) error {
 				if !strings.EqualFold(strings.TrimSpace(v), "pgoutput") {
-					return errors.New("connectd supports only pgoutput (built into PostgreSQL 10 and later)")
+					return fmt.Errorf("%s is not supported by connectd; set plugin.name=pgoutput (built into PostgreSQL 10 and later)", strings.TrimSpace(v))
 				}
 				return nil
 			}},
 		{Name: propSlotName, Type: api.ConfigString, Default: "debezium", Importance: api.Medium, Doc: "Logical replication slot the connector streams from; created if missing.",
 			Validate: func(v string) error {
 				if !validSlotName(strings.TrimSpace(v)) {
-					return errors.New("use lower-case letters, digits and '_', at most 63 characters")
+					return errors.New("is not a valid replication slot name: use lower-case letters, digits and '_', at most 63 characters")
 				}
 				return nil
 			}},
@@ -342,7 +263,13 @@ func buildSpec() api.ConfigSpec {
 		{Name: propIncludeUnknown, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Emit columns of unmapped types as their text bytes instead of leaving them out."},
 		{Name: propXminFetchInterval, Type: api.ConfigLong, Default: "0", Importance: api.Low, Unsupported: true, Doc: "How often the slot's xmin is read for the source block; not supported yet (xmin is left out)."},
 		{Name: propStreamingProtocol, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "connectd only: on PostgreSQL 14 and later, let pgoutput (protocol 2) stream transactions larger than logical_decoding_work_mem while they run; they are spooled to disk and emitted at commit, in commit order."},
-		{Name: propWorkMem, Type: api.ConfigInt, Default: "0", Importance: api.Low, Doc: "connectd only: logical_decoding_work_mem (kB) of the replication session, the size at which the server streams (or spills) a transaction; 0 keeps the server's setting."},
+		{Name: propWorkMem, Type: api.ConfigInt, Default: "0", Importance: api.Low, Doc: "connectd only: logical_decoding_work_mem (kB) of the replication session, the size at which the server streams (or spills) a transaction; 0 keeps the server's setting.",
+			Validate: func(v string) error {
+				if n, _ := strconv.Atoi(strings.TrimSpace(v)); n != 0 && n < 64 {
+					return errors.New("PostgreSQL's minimum is 64 (kB); use 0 to keep the server's setting")
+				}
+				return nil
+			}},
 		{Name: propIgnoreBuiltin, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Leave PostgreSQL's own tables (pg_catalog, information_schema, PostGIS's spatial_ref_sys) out."},
 		{Name: "snapshot.select.statement.overrides", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "slot.stream.params", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},

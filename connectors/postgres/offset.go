@@ -1,10 +1,9 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
+
+	"github.com/connectd/connectd/connectors/source"
 
 	"github.com/jackc/pglogrepl"
 )
@@ -120,7 +119,7 @@ func parsePosition(m map[string]any) (position, error) {
 		if !ok || v == nil || err != nil {
 			return 0, false
 		}
-		n, e := toInt64(v)
+		n, e := source.OffsetInt(v)
 		if e != nil {
 			err = fmt.Errorf("offset field %q: %w", k, e)
 			return 0, false
@@ -158,33 +157,4 @@ func parsePosition(m map[string]any) (position, error) {
 		return position{}, fmt.Errorf("offset has no lsn, lsn_proc or lsn_commit: it was not written by a PostgreSQL connector")
 	}
 	return p, nil
-}
-
-// toInt64 converts an offset number.
-func toInt64(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return 0, fmt.Errorf("%d is out of range", x)
-		}
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case float64:
-		if x != math.Trunc(x) {
-			return 0, fmt.Errorf("%v is not a whole number", x)
-		}
-		return int64(x), nil
-	case json.Number:
-		return x.Int64()
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	}
-	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
 }

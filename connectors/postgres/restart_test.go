@@ -161,7 +161,7 @@ func TestReconnectAfterLostConnection(t *testing.T) {
 	const rows = 40000
 	e.exec(fmt.Sprintf(`INSERT INTO %s.t SELECT g, repeat('x', 250) FROM generate_series(1, %d) g`, e.schema, rows))
 	// Let the queue fill, then cut the connection under the reader.
-	waitFor(t, "the queue to fill", func() bool { return task.queue.Len() >= 1000 })
+	waitFor(t, "the queue to fill", func() bool { return task.reader.Queue.Len() >= 1000 })
 	e.exec(fmt.Sprintf(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '%s'`, e.slot))
 	recs := e.poll(task, rows)
 	for i, r := range recs {
@@ -174,6 +174,26 @@ func TestReconnectAfterLostConnection(t *testing.T) {
 		t.Errorf("after reconnect: %+v", d)
 	}
 	e.quiet(task, 500*time.Millisecond)
+}
+
+// TestErrorsMaxRetries: with errors.max.retries=0 a lost replication connection is not
+// re-established: the task fails through Poll, naming the setting, with a permanent error (the
+// shared supervisor's policy; TestReconnectAfterLostConnection shows the default, retrying).
+func TestErrorsMaxRetries(t *testing.T) {
+	e := newEnv(t)
+	task := e.start("errors.max.retries", "0")
+	e.waitStreaming(task)
+	e.exec(fmt.Sprintf(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '%s'`, e.slot))
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); err == nil && time.Now().Before(deadline); {
+		_, err = task.Poll(context.Background())
+	}
+	if err == nil || !strings.Contains(err.Error(), "errors.max.retries=0") || !api.IsPermanent(err) {
+		t.Fatalf("Poll = %v, want a permanent error naming errors.max.retries=0", err)
+	}
+	if task.Status().Phase != "stopped" {
+		t.Errorf("phase %s after the failure, want stopped", task.Status().Phase)
+	}
 }
 
 // TestAlterOffsets: an offsets PATCH is checked against the server before it is accepted.

@@ -12,25 +12,21 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/source"
 )
 
-// pendingRead is a snapshot row held back one row, so its snapshot marker ("last",
-// "last_in_data_collection") and the last record's offset can be set once the next row is known.
-type pendingRead struct {
-	tb         *table
-	row        []any
-	first      bool // first row of its table
-	firstAll   bool // first row of the snapshot
-	endOfTable bool // last row of its table
-	tableTime  time.Time
+// snapshotRow is a row read by the snapshot, held back by the marker driver.
+type snapshotRow struct {
+	tb        *table
+	row       []any
+	tableTime time.Time
 }
 
 // snapshotCtx is the state of one snapshot.
 type snapshotCtx struct {
-	lsn     pglogrepl.LSN
-	txID    int64
-	pending *pendingRead
-	rows    int64
+	lsn   pglogrepl.LSN
+	txID  int64
+	marks *source.SnapshotMarks[snapshotRow]
 }
 
 // snapshot reads every captured table inside one repeatable-read transaction. With snapName, the
@@ -57,6 +53,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 		return fmt.Errorf("cannot read the snapshot transaction's id: %w", err)
 	}
 	sc := &snapshotCtx{lsn: lsn, txID: atoi64(rows[0][0])}
+	sc.marks = source.NewSnapshotMarks(func(ctx context.Context, r snapshotRow, m envelope.Snapshot) error { return t.emitRead(ctx, sc, r, m) })
 	if lsn == 0 {
 		// No slot (initial_only): the position is the WAL insert point at the snapshot.
 		if rows, err := simpleQuery(ctx, conn, "SELECT pg_current_wal_lsn()::text"); err == nil && len(rows) == 1 {
@@ -73,7 +70,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 			return err
 		}
 	}
-	if err := t.flushRead(ctx, sc, true); err != nil {
+	if err := sc.marks.Finish(ctx); err != nil {
 		return err
 	}
 	if _, err := simpleQuery(ctx, conn, "COMMIT"); err != nil {
@@ -81,7 +78,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	}
 	committed = true
 	el := time.Since(started)
-	t.logf("snapshot finished: %d rows from %d tables in %s (%.0f rows/s)", sc.rows, len(captured), el.Round(time.Millisecond), float64(sc.rows)/el.Seconds())
+	t.logf("snapshot finished: %d rows from %d tables in %s (%.0f rows/s)", sc.marks.Rows(), len(captured), el.Round(time.Millisecond), float64(sc.marks.Rows())/el.Seconds())
 	return nil
 }
 
@@ -106,8 +103,6 @@ func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTa
 	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
 	tableTime := time.Now()
 	rr := t.meta.ExecParams(ctx, sql, nil, nil, nil, nil)
-	first := true
-	var n int64
 	for rr.NextRow() {
 		vals := rr.Values()
 		row := make([]any, len(tb.cols))
@@ -123,53 +118,29 @@ func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTa
 			}
 			row[ci] = v
 		}
-		if err := t.flushRead(ctx, sc, false); err != nil {
+		if err := sc.marks.Add(ctx, snapshotRow{tb: tb, row: row, tableTime: tableTime}); err != nil {
 			rr.Close()
 			return err
 		}
-		sc.pending = &pendingRead{tb: tb, row: row, first: first, firstAll: sc.rows == 0, tableTime: tableTime}
-		first = false
-		n++
-		sc.rows++
 	}
 	if _, err := rr.Close(); err != nil {
 		return fmt.Errorf("cannot read table %s for the snapshot: %w", ct.ID, err)
 	}
-	// The table's last row is known now; it waits for the next table's first row (or the end) to
-	// learn whether it is the snapshot's last.
-	if sc.pending != nil && sc.pending.tb == tb {
-		sc.pending.endOfTable = true
-	}
-	t.logf("snapshot of %s: %d rows", ct.ID, n)
+	t.logf("snapshot of %s: %d rows", ct.ID, sc.marks.EndTable())
 	return nil
 }
 
-// flushRead emits the held-back row, if any, with its snapshot marker; last marks the snapshot's
-// last record, which carries the completed-snapshot offset.
-func (t *Task) flushRead(ctx context.Context, sc *snapshotCtx, last bool) error {
-	p := sc.pending
-	if p == nil {
-		return nil
-	}
-	sc.pending = nil
-	marker := envelope.SnapshotTrue
-	switch {
-	case last:
-		marker = envelope.SnapshotLast
-	case p.firstAll:
-		marker = envelope.SnapshotFirst
-	case p.endOfTable:
-		marker = envelope.SnapshotLastInDataCollection
-	case p.first:
-		marker = envelope.SnapshotFirstInDataCollection
-	}
+// emitRead emits a snapshot row with its marker; the snapshot's last record carries the
+// completed-snapshot offset.
+func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, marker envelope.Snapshot) error {
+	last := marker == envelope.SnapshotLast
 	pos := position{LSN: sc.lsn, TxID: sc.txID, HasTxID: true, TsUsec: time.Now().UnixMicro(), Snapshot: true,
 		LastSnapshotRecord: last, SnapshotCompleted: last}
-	src := t.source(p.tb, p.tableTime, marker, sc.lsn, 0, sc.txID, true)
-	ev := envelope.Event{Op: envelope.OpRead, After: p.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
-	recs, err := p.tb.schema.Records(nil, &ev, false)
+	src := t.source(r.tb, r.tableTime, marker, sc.lsn, 0, sc.txID, true)
+	ev := envelope.Event{Op: envelope.OpRead, After: r.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
+	recs, err := r.tb.schema.Records(nil, &ev, false)
 	if err != nil {
-		return fmt.Errorf("snapshot of %s: %w", p.tb.id, err)
+		return fmt.Errorf("snapshot of %s: %w", r.tb.id, err)
 	}
 	return t.putAll(ctx, t.withHeaders(recs))
 }

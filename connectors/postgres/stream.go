@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -17,7 +15,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/queue"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // stream runs the replication protocol from start until ctx ends: it decodes pgoutput messages
@@ -40,43 +38,37 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
 		go func() {
 			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
-				t.queue.Close(err) // a panic fails the task through Poll, not the worker
+				t.reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
 			}
 		}()
 	}
-	backoff := time.Second
-	for {
-		began := time.Now()
-		err := t.streamOnce(ctx, start)
-		if err == nil || ctx.Err() != nil {
-			return nil
-		}
-		if !retriable(err) {
-			return err
-		}
-		// The connection broke (server restart, network, walsender terminated): reconnect and
-		// resume after what was already handed to the queue. The server sends again every
-		// transaction that commits after the last one processed; the events of one in progress
-		// that were already emitted are skipped, as after a restart from an offset.
-		if time.Since(began) > time.Minute {
-			backoff = time.Second
-		}
-		inTx := t.seq.inTx
-		start = t.prepareResume()
-		t.log.Warn("replication connection lost; reconnecting", "error", err, "retry_in", backoff, "resume_at", start, "inside_transaction", inTx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
-		if err := t.reconnect(ctx); err != nil {
-			if !retriable(err) {
-				return err
+	// A broken connection (server restart, network, walsender terminated) is re-opened and
+	// streaming resumes after what was already handed to the queue: the server sends again every
+	// transaction that commits after the last one processed; the events of one in progress that
+	// were already emitted are skipped, as after a restart from an offset.
+	return source.Supervise(ctx, cfg.Retry, t.log, "replication connection", func(ctx context.Context) (bool, error) {
+		if t.repl == nil {
+			if err := t.reconnect(ctx); err != nil {
+				return false, classify(err)
 			}
-			t.log.Warn("cannot reconnect yet", "error", err)
 		}
-	}
+		began := time.Now()
+		err := classify(t.streamOnce(ctx, start))
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if err == nil {
+			err = api.Retriable(errors.New("the server ended the replication stream"))
+		}
+		if !api.IsRetriable(err) {
+			return false, err
+		}
+		start = t.prepareResume()
+		// A connection that lasted a minute was not refused: the next one starts afresh.
+		return time.Since(began) > time.Minute, err
+	}, func() []any {
+		return []any{"resume_at", start, "inside_transaction", t.seq.resume != nil}
+	})
 }
 
 // prepareResume resets the stream state after a broken connection and returns where streaming
@@ -119,20 +111,30 @@ func (t *Task) reconnect(ctx context.Context) error {
 	return nil
 }
 
-// retriable reports whether an error is the connection's rather than the data's or the
-// configuration's: a network error, a closed connection, or the server shutting down or
-// terminating the session (SQLSTATE classes 08 and 57).
-func retriable(err error) bool {
+// classify marks the errors PostgreSQL reports about the connection rather than the data or the
+// configuration as retriable: SQLSTATE classes 08 (connection exception) and 57 (operator
+// intervention: shutdown, terminated backend), 55006 (the slot is still held by the walsender of
+// the broken connection), and what pgconn says is safe to retry. Transport errors are retriable
+// anyway (api.IsRetriable); any other server error is left to the common policy, which fails.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *api.RetriableError
+	if errors.As(err, &re) {
+		return err
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		// 55006: the slot is still held by the walsender of the broken connection.
-		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57") || pe.Code == "55006"
+		if strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57") || pe.Code == "55006" {
+			return api.Retriable(err)
+		}
+		return err
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
-		return true
+	if pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection reset") {
+		return api.Retriable(err)
 	}
-	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection reset")
+	return err
 }
 
 // streamOnce starts replication at start on the current connection and runs the receive loop.
@@ -370,25 +372,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
-	size := queue.EstimateSize(r)
-	// With room in the queue (this goroutine is its only producer) Put cannot block.
-	if q := t.queue; q.Len() < q.Cap() && (q.MaxBytes() <= 0 || q.Len() == 0 || q.Bytes()+size <= q.MaxBytes()) {
-		return q.Put(ctx, r, size)
-	}
-	for {
-		pctx, cancel := context.WithTimeout(ctx, t.cfg.StatusInterval)
-		err := t.queue.Put(pctx, r, size)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		if err := t.sendStatusNow(); err != nil {
-			return fmt.Errorf("while waiting for room in the queue: %w", err)
-		}
-	}
+	return t.reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.

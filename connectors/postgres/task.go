@@ -2,12 +2,9 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,8 +14,8 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
-	"github.com/connectd/connectd/connectors/queue"
 	"github.com/connectd/connectd/connectors/snapshotmode"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
 )
 
@@ -35,7 +32,6 @@ type Task struct {
 	cfg      *Config
 	log      *slog.Logger
 	registry *pgtypes.Registry
-	queue    *queue.Queue
 
 	// Owned by the reader goroutine once Start returns.
 	meta    *pgconn.PgConn
@@ -76,8 +72,7 @@ type Task struct {
 	// change event and tombstone of this run.
 	headers []api.Header
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	reader *source.Reader
 	stopMu sync.Mutex
 }
 
@@ -128,7 +123,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(cfg.TxTopic)
 	}
-	t.headers = contextHeaders(cfg.TopicPrefix, tc.TaskID())
+	t.headers = source.ContextHeaders(cfg.TopicPrefix, tc.TaskID(), connectorName)
 	ok := false
 	defer func() {
 		if !ok {
@@ -191,12 +186,12 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 		return err
 	}
 
-	t.queue = queue.New(cfg.MaxQueueSize, cfg.MaxQueueBytes)
-	rctx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	t.done = make(chan struct{})
+	t.reader = source.NewReader(cfg.MaxQueueSize, cfg.MaxQueueBytes, cfg.MaxBatchSize, cfg.PollInterval)
 	ok = true
-	go t.run(rctx, captured)
+	t.reader.Start(t.log, func(ctx context.Context) error { return t.runSteps(ctx, captured) }, func() {
+		t.dropSpools()
+		t.phase.Store(phaseDone)
+	})
 	return nil
 }
 
@@ -248,19 +243,8 @@ func planReason(st snapshotmode.State) string {
 	return "snapshot.mode asks for a new snapshot"
 }
 
-// run is the reader goroutine: slot, snapshot, stream. Its error fails the task through Poll.
-func (t *Task) run(ctx context.Context, captured []*catalogTable) {
-	defer close(t.done)
-	defer t.dropSpools()
-	defer t.phase.Store(phaseDone)
-	// Guard: a panic in the reader fails this task through Poll instead of the worker.
-	err := api.Guard(func() error { return t.runSteps(ctx, captured) })
-	if err != nil && (ctx.Err() == nil || api.IsPanic(err)) {
-		t.log.Error("PostgreSQL reader stopped", "error", err)
-		t.queue.Close(err)
-	}
-}
-
+// runSteps is the reader goroutine: slot, snapshot, stream. Its error fails the task through
+// Poll.
 func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 	cfg := t.cfg
 	var err error
@@ -318,13 +302,7 @@ func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 }
 
 // Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) {
-	recs, err := t.queue.Take(ctx, nil, t.cfg.MaxBatchSize, t.cfg.PollInterval)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return recs, err
-	}
-	return recs, nil
-}
+func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.reader.Poll(ctx) }
 
 // Commit records the LSN Kafka and the offset store now hold; the reader confirms it to the
 // server in its next status update.
@@ -359,17 +337,8 @@ func (t *Task) Commit(_ context.Context, committed []api.PartitionOffset) error 
 func (t *Task) Stop() error {
 	t.stopMu.Lock()
 	defer t.stopMu.Unlock()
-	if t.cancel != nil {
-		t.cancel()
-		select {
-		case <-t.done:
-		case <-time.After(30 * time.Second):
-			t.log.Warn("PostgreSQL reader did not stop within 30s; closing its connections")
-		}
-		t.cancel = nil
-	}
-	if t.queue != nil {
-		t.queue.Close(nil)
+	if t.reader != nil && !t.reader.Stop(30*time.Second) {
+		t.log.Warn("PostgreSQL reader did not stop within 30s; closing its connections")
 	}
 	var err error
 	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
@@ -400,37 +369,10 @@ func (t *Task) closeConns() {
 	t.repl, t.meta = nil, nil
 }
 
-// contextHeaders are the headers Debezium 3 puts on every change event (DebeziumHeaderProducer):
-// the logical name, the task id, the connector type and a time-ordered UUID for this run.
-func contextHeaders(prefix string, taskID int) []api.Header {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	ms := uint64(time.Now().UnixMilli())
-	for i := 0; i < 6; i++ {
-		u[i] = byte(ms >> (40 - 8*i))
-	}
-	u[6] = u[6]&0x0f | 0x70 // version 7
-	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	h := hex.EncodeToString(u[:])
-	runID := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-	return []api.Header{
-		{Key: "__debezium.context.connectorLogicalName", Schema: api.StringSchema, Value: prefix},
-		{Key: "__debezium.context.taskId", Schema: api.StringSchema, Value: strconv.Itoa(taskID)},
-		{Key: "__debezium.context.connectorName", Schema: api.StringSchema, Value: connectorName},
-		{Key: "__debezium.context.runId", Schema: api.StringSchema, Value: runID},
-	}
-}
-
-// withHeaders adds the context headers to change event records, after any header the event
-// already has (the primary-key-change headers), as Debezium does.
+// withHeaders adds the context headers to change event records.
 func (t *Task) withHeaders(recs []*api.SourceRecord) []*api.SourceRecord {
 	for _, r := range recs {
-		if len(r.Headers) == 0 {
-			r.Headers = t.headers // shared and never modified
-			continue
-		}
-		h := make([]api.Header, 0, len(r.Headers)+len(t.headers))
-		r.Headers = append(append(h, r.Headers...), t.headers...)
+		source.AddHeaders(r, t.headers)
 	}
 	return recs
 }

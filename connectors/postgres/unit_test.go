@@ -42,6 +42,9 @@ func TestParseConfigDefaults(t *testing.T) {
 	if Spec().Key("database.port").Default != "5432" || Spec().Key("name") != nil || Spec().Key("schema.history.internal.kafka.topic") != nil {
 		t.Error("spec: port default, runtime keys or schema history keys wrong")
 	}
+	if c.Retry.MaxRetries != -1 || c.Retry.Initial.Milliseconds() != 300 || c.Retry.Max.Milliseconds() != 10000 {
+		t.Errorf("defaults: retry policy %+v, want Debezium's -1, 300 ms, 10 s", c.Retry)
+	}
 	if c.partition()["server"] != "dbserver1" {
 		t.Errorf("partition %v", c.partition())
 	}
@@ -65,12 +68,15 @@ func TestParseConfigErrors(t *testing.T) {
 		{map[string]string{"plugin.name": "decoderbufs"}, "decoderbufs is not supported"},
 		{map[string]string{"slot.name": "Bad-Slot"}, "not a valid replication slot name"},
 		{map[string]string{"publication.autocreate.mode": "some"}, "publication.autocreate.mode"},
-		{map[string]string{"topic.prefix": ""}, "topic.prefix is required"},
-		{map[string]string{"database.dbname": ""}, "database.dbname is required"},
+		{map[string]string{"topic.prefix": ""}, "topic.prefix: is required"},
+		{map[string]string{"database.dbname": ""}, "database.dbname: is required"},
 		{map[string]string{"snapshot.mode": "sometimes"}, "not a snapshot mode"},
 		{map[string]string{"decimal.handling.mode": "exact"}, "decimal.handling.mode"},
 		{map[string]string{"skipped.operations": "x"}, "skipped.operations"},
 		{map[string]string{"table.include.list": "a", "table.exclude.list": "b"}, "mutually exclusive"},
+		{map[string]string{"database.hostname": " "}, "database.hostname: is required"},
+		{map[string]string{"connectd.pgoutput.logical.decoding.work.mem.kb": "10"}, "minimum is 64"},
+		{map[string]string{"errors.retry.delay.initial.ms": "0"}, "errors.retry.delay.initial.ms"},
 	} {
 		cfg := baseConfig()
 		for k, v := range tc.set {

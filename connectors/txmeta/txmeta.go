@@ -17,9 +17,10 @@ package txmeta
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connectd/connectd/connectors/source"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/javafmt"
@@ -239,7 +240,7 @@ func (t *Tracker) Load(offset map[string]any) error {
 	slices.Sort(t.names)
 	for i, name := range t.names {
 		k := OffsetCountPrefix + name
-		n, err := toInt64(offset[k])
+		n, err := source.OffsetInt(offset[k])
 		if err != nil {
 			t.reset()
 			return fmt.Errorf("offset entry %q: %w; remove it or rewrite the offset through the offsets API", k, err)
@@ -249,24 +250,4 @@ func (t *Tracker) Load(offset map[string]any) error {
 		t.total += n
 	}
 	return nil
-}
-
-func toInt64(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case float64:
-		if x == float64(int64(x)) {
-			return int64(x), nil
-		}
-	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("event count %v (%T) is not an integer", v, v)
 }

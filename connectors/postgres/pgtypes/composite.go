@@ -7,6 +7,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/javafmt"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 var (
@@ -108,7 +109,7 @@ func (o *Options) arrayToast(elem uint32, reg *Registry) any {
 		}
 		return out
 	case oidBytea:
-		if o.Binary == BinaryBytes {
+		if o.Binary == envelope.BinaryBytes {
 			return []any{[]byte(ph)}
 		}
 	case oidUUID:
@@ -316,13 +317,5 @@ func nameUUIDFromBytes(b []byte) string {
 	sum := md5.Sum(b)
 	sum[6] = sum[6]&0x0f | 0x30
 	sum[8] = sum[8]&0x3f | 0x80
-	const hx = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range sum {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hx[c>>4], hx[c&0xf])
-	}
-	return string(out)
+	return envelope.UUIDString(sum)
 }

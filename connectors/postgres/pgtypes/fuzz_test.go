@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // The fuzz targets feed arbitrary text to the decoders of pgoutput's (and the snapshot's) text
@@ -22,11 +23,11 @@ const fuzzHstoreOID = 90001
 // fuzzOptions are the option sets every decoder is tried under.
 func fuzzOptions() []Options {
 	var out []Options
-	for _, d := range []DecimalMode{DecimalPrecise, DecimalDouble, DecimalString} {
-		for _, tm := range []TimeMode{TimeAdaptive, TimeAdaptiveMicroseconds, TimeConnect} {
+	for _, d := range []envelope.DecimalMode{envelope.DecimalPrecise, envelope.DecimalDouble, envelope.DecimalString} {
+		for _, tm := range []envelope.TimePrecisionMode{envelope.TimeAdaptive, envelope.TimeAdaptiveMicroseconds, envelope.TimeConnect} {
 			o := DefaultOptions()
 			o.Decimal, o.Time = d, tm
-			o.Binary = BinaryMode(int(d) % 4)
+			o.Binary = envelope.BinaryMode(int(d))
 			o.Interval = IntervalMode(int(tm) % 2)
 			o.HStore = HStoreMode(int(d) % 2)
 			out = append(out, o)

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // OIDs of the built-in types the mapping knows (src/include/catalog/pg_type.dat); they are the
@@ -293,11 +294,11 @@ func enumMapping(t *Type, o *Options) Mapping {
 func (o *Options) binaryText(oid uint32) Mapping {
 	m := o.byteaMapping()
 	switch o.Binary {
-	case BinaryBytes:
-		m.decode = func(b []byte) (any, error) { return append([]byte(nil), b...), nil }
-	default:
+	case envelope.BinaryBase64, envelope.BinaryBase64URLSafe, envelope.BinaryHex:
 		enc := o.encodeBinary
 		m.decode = func(b []byte) (any, error) { return enc(b), nil }
+	default:
+		m.decode = func(b []byte) (any, error) { return append([]byte(nil), b...), nil }
 	}
 	m.TypeName = "type " + strconv.FormatUint(uint64(oid), 10)
 	return m
@@ -390,7 +391,7 @@ func decodeFloat64(b []byte) (any, error) {
 func (o *Options) byteaMapping() Mapping {
 	ph := []byte(o.Placeholder)
 	switch o.Binary {
-	case BinaryBase64, BinaryBase64URLSafe, BinaryHex:
+	case envelope.BinaryBase64, envelope.BinaryBase64URLSafe, envelope.BinaryHex:
 		enc := o.encodeBinary
 		return Mapping{Schema: api.StringSchema, Zero: "", Toast: o.Placeholder, decode: func(b []byte) (any, error) {
 			raw, err := decodeByteaText(b)
@@ -408,9 +409,9 @@ func (o *Options) byteaMapping() Mapping {
 // encodeBinary renders bytes as binary.handling.mode says.
 func (o *Options) encodeBinary(b []byte) string {
 	switch o.Binary {
-	case BinaryBase64:
+	case envelope.BinaryBase64:
 		return base64.StdEncoding.EncodeToString(b)
-	case BinaryBase64URLSafe:
+	case envelope.BinaryBase64URLSafe:
 		return base64.URLEncoding.EncodeToString(b)
 	default:
 		return hex.EncodeToString(b)

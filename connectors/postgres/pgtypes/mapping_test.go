@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 func micros(y int, mo time.Month, d, h, mi, s, us int) int64 {
@@ -43,7 +44,7 @@ func TestDecodeDefaults(t *testing.T) {
 		{"uuid", oidUUID, -1, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", api.UUIDName},
 		{"bytea", oidBytea, -1, `\x010203`, []byte{1, 2, 3}, ""},
 		{"date", oidDate, -1, "2016-11-04", int32(17109), api.DebeziumDateName},
-		{"date BC", oidDate, -1, "0044-03-15 BC", int32(daysFromCivil(-43, 3, 15)), api.DebeziumDateName},
+		{"date BC", oidDate, -1, "0044-03-15 BC", int32(envelope.EpochDay(-43, 3, 15)), api.DebeziumDateName},
 		{"time", oidTime, -1, "13:51:30", int64(49890000000), api.MicroTimeName},
 		{"time(3)", oidTime, 3, "13:51:30.123", int32(49890123), api.DebeziumTimeName},
 		{"time 24:00", oidTime, -1, "24:00:00", int64(86400000000), api.MicroTimeName},
@@ -177,9 +178,9 @@ func TestIntervalString(t *testing.T) {
 func TestModes(t *testing.T) {
 	reg := NewRegistry()
 	o := DefaultOptions()
-	o.Decimal = DecimalString
-	o.Binary = BinaryBase64
-	o.Time = TimeConnect
+	o.Decimal = envelope.DecimalString
+	o.Binary = envelope.BinaryBase64
+	o.Time = envelope.TimeConnect
 	num := o.Map(reg, oidNumeric, (10<<16|3)+4)
 	if v, _ := num.Decode([]byte("1.5")); v != "1.500" {
 		t.Errorf("numeric string = %v", v)
@@ -195,7 +196,7 @@ func TestModes(t *testing.T) {
 	if v, _ := m.Decode([]byte("2016-11-04 13:51:30.123456")); !v.(time.Time).Equal(time.UnixMilli(micros(2016, 11, 4, 13, 51, 30, 123000) / 1000)) {
 		t.Errorf("connect timestamp = %v", v)
 	}
-	o.Decimal = DecimalDouble
+	o.Decimal = envelope.DecimalDouble
 	dbl := o.Map(reg, oidNumeric, -1)
 	if v, _ := dbl.Decode([]byte("2.25")); v != 2.25 {
 		t.Errorf("numeric double = %v", v)

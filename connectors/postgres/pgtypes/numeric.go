@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // numericTypmod splits NUMERIC's type modifier into precision and scale; ok is false for a
@@ -25,9 +26,9 @@ func numericTypmod(typmod int32) (precision, scale int, ok bool) {
 func (o *Options) numericMapping(typmod int32) Mapping {
 	precision, scale, fixed := numericTypmod(typmod)
 	switch o.Decimal {
-	case DecimalDouble:
+	case envelope.DecimalDouble:
 		return Mapping{Schema: api.Float64Schema, Zero: float64(0), decode: decodeFloat64}
-	case DecimalString:
+	case envelope.DecimalString:
 		return Mapping{Schema: api.StringSchema, Zero: "0", decode: func(b []byte) (any, error) {
 			if isNaN(b) {
 				return "NaN", nil
@@ -190,7 +191,7 @@ func (o *Options) moneyMapping() Mapping {
 	fd := int32(o.MoneyFractionDigits)
 	parse := func(b []byte) (api.Decimal, error) { return parseMoney(b, fd) }
 	switch o.Decimal {
-	case DecimalDouble:
+	case envelope.DecimalDouble:
 		return Mapping{Schema: api.Float64Schema, Zero: float64(0), decode: func(b []byte) (any, error) {
 			d, err := parse(b)
 			if err != nil {
@@ -199,7 +200,7 @@ func (o *Options) moneyMapping() Mapping {
 			f, _ := strconv.ParseFloat(d.String(), 64)
 			return f, nil
 		}}
-	case DecimalString:
+	case envelope.DecimalString:
 		return Mapping{Schema: api.StringSchema, Zero: setScale(api.NewDecimal(0, 0), fd).String(), decode: func(b []byte) (any, error) {
 			d, err := parse(b)
 			if err != nil {

@@ -3,49 +3,8 @@ package pgtypes
 import (
 	"fmt"
 	"strings"
-)
 
-// DecimalMode is decimal.handling.mode: how NUMERIC and MONEY values are represented.
-type DecimalMode uint8
-
-// The decimal handling modes.
-const (
-	// DecimalPrecise emits Kafka's Decimal logical type (VariableScaleDecimal for NUMERIC without a
-	// declared scale). The default.
-	DecimalPrecise DecimalMode = iota
-	// DecimalDouble emits float64.
-	DecimalDouble
-	// DecimalString emits the plain decimal string.
-	DecimalString
-)
-
-// TimeMode is time.precision.mode: how temporal values are represented.
-type TimeMode uint8
-
-// The time precision modes.
-const (
-	// TimeAdaptive picks io.debezium.time.{Time,MicroTime,Timestamp,MicroTimestamp} by the column's
-	// precision. The default.
-	TimeAdaptive TimeMode = iota
-	// TimeAdaptiveMicroseconds is adaptive, except that TIME is always io.debezium.time.MicroTime.
-	TimeAdaptiveMicroseconds
-	// TimeConnect uses Kafka Connect's Date, Time and Timestamp logical types (millisecond precision).
-	TimeConnect
-)
-
-// BinaryMode is binary.handling.mode: how BYTEA values are represented.
-type BinaryMode uint8
-
-// The binary handling modes.
-const (
-	// BinaryBytes emits bytes. The default.
-	BinaryBytes BinaryMode = iota
-	// BinaryBase64 emits a standard base64 string.
-	BinaryBase64
-	// BinaryBase64URLSafe emits a URL-safe base64 string.
-	BinaryBase64URLSafe
-	// BinaryHex emits a hexadecimal string.
-	BinaryHex
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // IntervalMode is interval.handling.mode.
@@ -74,10 +33,11 @@ const (
 const DefaultPlaceholder = "__debezium_unavailable_value"
 
 // Options selects the value representations, from the connector configuration.
+// The decimal, time and binary modes are envelope's, shared with every connector.
 type Options struct {
-	Decimal  DecimalMode
-	Time     TimeMode
-	Binary   BinaryMode
+	Decimal  envelope.DecimalMode
+	Time     envelope.TimePrecisionMode
+	Binary   envelope.BinaryMode
 	Interval IntervalMode
 	HStore   HStoreMode
 	// MoneyFractionDigits is money.fraction.digits, the scale of MONEY values (default 2).
@@ -91,48 +51,8 @@ type Options struct {
 
 // DefaultOptions returns Debezium's defaults.
 func DefaultOptions() Options {
-	return Options{MoneyFractionDigits: 2, Placeholder: DefaultPlaceholder}
-}
-
-// ParseDecimalMode reads decimal.handling.mode.
-func ParseDecimalMode(s string) (DecimalMode, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "precise":
-		return DecimalPrecise, nil
-	case "double":
-		return DecimalDouble, nil
-	case "string":
-		return DecimalString, nil
-	}
-	return 0, fmt.Errorf("decimal.handling.mode=%q is not supported; use precise, double or string", s)
-}
-
-// ParseTimeMode reads time.precision.mode.
-func ParseTimeMode(s string) (TimeMode, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "adaptive":
-		return TimeAdaptive, nil
-	case "adaptive_time_microseconds":
-		return TimeAdaptiveMicroseconds, nil
-	case "connect":
-		return TimeConnect, nil
-	}
-	return 0, fmt.Errorf("time.precision.mode=%q is not supported by connectd's PostgreSQL connector; use adaptive, adaptive_time_microseconds or connect", s)
-}
-
-// ParseBinaryMode reads binary.handling.mode.
-func ParseBinaryMode(s string) (BinaryMode, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "bytes":
-		return BinaryBytes, nil
-	case "base64":
-		return BinaryBase64, nil
-	case "base64-url-safe":
-		return BinaryBase64URLSafe, nil
-	case "hex":
-		return BinaryHex, nil
-	}
-	return 0, fmt.Errorf("binary.handling.mode=%q is not supported; use bytes, base64, base64-url-safe or hex", s)
+	return Options{Decimal: envelope.DecimalPrecise, Time: envelope.TimeAdaptive, Binary: envelope.BinaryBytes,
+		MoneyFractionDigits: 2, Placeholder: DefaultPlaceholder}
 }
 
 // ParseIntervalMode reads interval.handling.mode.

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // Debezium's values for PostgreSQL's infinite timestamps: pgjdbc's PGStatement.DATE_POSITIVE_INFINITY
@@ -30,24 +32,7 @@ func timePrecision(typmod int32) int {
 	return int(typmod)
 }
 
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian date with an
-// astronomical year (1 BC is year 0), as java.time.LocalDate.toEpochDay.
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// civilFromDays is the inverse of daysFromCivil.
+// civilFromDays is the inverse of envelope.EpochDay, on an astronomical year (1 BC is year 0).
 func civilFromDays(z int64) (y, m, d int64) {
 	z += 719468
 	era := z / 146097
@@ -179,9 +164,9 @@ func bcSuffix(b []byte) ([]byte, bool) {
 func epochDay(b []byte) (int64, error) {
 	switch string(b) {
 	case "infinity":
-		return daysFromCivil(5877611, 6, 21), nil
+		return envelope.EpochDay(5877611, 6, 21), nil
 	case "-infinity":
-		return daysFromCivil(-5877611, 6, 22), nil
+		return envelope.EpochDay(-5877611, 6, 22), nil
 	}
 	b, bc := bcSuffix(b)
 	y, m, d, rest, ok := parseDate(b)
@@ -191,7 +176,7 @@ func epochDay(b []byte) (int64, error) {
 	if bc {
 		y = 1 - y
 	}
-	return daysFromCivil(y, m, d), nil
+	return envelope.EpochDay(int(y), time.Month(m), int(d)), nil
 }
 
 // epochMicros reads a TIMESTAMP's text "YYYY-MM-DD HH:MM:SS[.f][ BC]" as days since the epoch
@@ -227,7 +212,7 @@ func epochMicros(b []byte, tz bool) (days, us int64, inf int, err error) {
 	if bc {
 		y = 1 - y
 	}
-	return daysFromCivil(y, m, d), clock - off*microsPerSecond, 0, nil
+	return envelope.EpochDay(int(y), time.Month(m), int(d)), clock - off*microsPerSecond, 0, nil
 }
 
 // maxYear bounds the years read, far beyond PostgreSQL's (5874897 for dates), so the day
@@ -238,7 +223,7 @@ const maxYear = 100_000_000
 // the int64 range: PostgreSQL's largest timestamps (year 294276) do not fit, and a clamped value
 // is the nearest one that does, where wrapping around would put them in year -290278.
 func saturatingMicros(days, us int64) int64 {
-	carry := floorDiv(us, microsPerDay)
+	carry := envelope.FloorDiv(us, microsPerDay)
 	days += carry
 	us -= carry * microsPerDay // now 0 <= us < microsPerDay
 	const maxDays = math.MaxInt64 / microsPerDay
@@ -262,20 +247,11 @@ func saturatingMicros(days, us int64) int64 {
 // epochMillis combines days and microseconds into milliseconds since the epoch (always in range
 // for PostgreSQL's timestamps), rounding down as Java's Instant.toEpochMilli.
 func epochMillis(days, us int64) int64 {
-	return days*86_400_000 + floorDiv(us, 1000)
-}
-
-// floorDiv divides rounding toward negative infinity, as Java's Math.floorDiv.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
+	return days*86_400_000 + envelope.FloorDiv(us, 1000)
 }
 
 func (o *Options) dateMapping() Mapping {
-	if o.Time == TimeConnect {
+	if o.Time == envelope.TimeConnect {
 		return Mapping{Schema: api.DateSchema().Build(), Zero: api.DateValue(0), decode: func(b []byte) (any, error) {
 			d, err := epochDay(b)
 			if err != nil {
@@ -303,7 +279,7 @@ func decodeClock(b []byte) (int64, error) {
 
 func (o *Options) timeMapping(precision int) Mapping {
 	switch {
-	case o.Time == TimeConnect:
+	case o.Time == envelope.TimeConnect:
 		return Mapping{Schema: api.TimeSchema().Build(), Zero: api.TimeValue(0), decode: func(b []byte) (any, error) {
 			us, err := decodeClock(b)
 			if err != nil {
@@ -311,7 +287,7 @@ func (o *Options) timeMapping(precision int) Mapping {
 			}
 			return api.TimeValue(int32(us / 1000)), nil
 		}}
-	case o.Time == TimeAdaptive && precision <= 3:
+	case o.Time == envelope.TimeAdaptive && precision <= 3:
 		return Mapping{Schema: api.DebeziumTimeSchema().Build(), Zero: int32(0), decode: func(b []byte) (any, error) {
 			us, err := decodeClock(b)
 			if err != nil {
@@ -331,14 +307,14 @@ func (o *Options) timeMapping(precision int) Mapping {
 
 func (o *Options) timestampMapping(precision int) Mapping {
 	switch {
-	case o.Time == TimeConnect:
+	case o.Time == envelope.TimeConnect:
 		return Mapping{Schema: api.TimestampSchema().Build(), Zero: api.TimestampValue(0), decode: func(b []byte) (any, error) {
 			days, us, inf, err := epochMicros(b, false)
 			if err != nil {
 				return nil, err
 			}
 			if inf != 0 {
-				return api.TimestampValue(floorDiv(infinityMillis(inf), 1000)), nil
+				return api.TimestampValue(envelope.FloorDiv(infinityMillis(inf), 1000)), nil
 			}
 			return api.TimestampValue(epochMillis(days, us)), nil
 		}}
@@ -450,7 +426,7 @@ func appendFraction(dst []byte, us int64, width int) []byte {
 // appendZonedTimestamp writes days since the epoch and microseconds into that day (normalised
 // here) as "yyyy-MM-ddTHH:mm:ss[.f]Z".
 func appendZonedTimestamp(dst []byte, days, us int64, width int) []byte {
-	carry := floorDiv(us, microsPerDay)
+	carry := envelope.FloorDiv(us, microsPerDay)
 	days += carry
 	clock := us - carry*microsPerDay
 	y, m, d := civilFromDays(days)
