@@ -433,13 +433,16 @@ func (c *HerderCore) RestartInstances(name string, restartConnector bool, ids []
 			c.status.PutTask(TaskStatus{ID: id, State: herder.StateRestarting, WorkerID: c.workerID})
 		}
 	}
+	// Tasks first: starting the connector regenerates its task configurations, and a backend
+	// that finds fewer tasks running than stored (the ones just stopped) starts them itself;
+	// starting them here afterwards would find them running and report them FAILED.
+	for _, id := range ids {
+		c.StartTask(id, s)
+	}
 	if restartConnector {
 		if err := c.backend.StartConnector(name, s); err != nil {
 			return err
 		}
-	}
-	for _, id := range ids {
-		c.StartTask(id, s)
 	}
 	c.log.Info("restarted", "connector", name, "connectorRestarted", restartConnector, "tasks", len(ids))
 	return nil

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -103,7 +104,8 @@ func (c *Client) GetStatus(name string) (Status, bool) {
 func (c *Client) WaitStatus(name, conn string, tasks ...string) Status {
 	c.T.Helper()
 	var st Status
-	wait.Until(c.T, name+" is "+conn+" with tasks "+strings.Join(tasks, ","), func() bool {
+	describe := func() string { return fmt.Sprintf("%+v", st) }
+	wait.UntilDescribed(c.T, name+" is "+conn+" with tasks "+strings.Join(tasks, ","), func() bool {
 		var ok bool
 		st, ok = c.GetStatus(name)
 		if !ok || st.Connector.State != conn || len(st.Tasks) != len(tasks) {
@@ -115,7 +117,7 @@ func (c *Client) WaitStatus(name, conn string, tasks ...string) Status {
 			}
 		}
 		return true
-	})
+	}, describe)
 	return st
 }
 
