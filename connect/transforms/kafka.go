@@ -194,7 +194,7 @@ func newHeaderFrom(c Config, key bool) (Transformation, error) {
 func (t *headerFrom) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 	s, v := operand(r, t.key)
 	if v == nil {
-		return r, nil
+		return nil, fmt.Errorf("HeaderFrom cannot take fields from a null %s", which(t.key))
 	}
 	cp := *r
 	cp.Headers = append(make([]api.Header, 0, len(r.Headers)+len(t.fields)), r.Headers...)
@@ -240,9 +240,6 @@ func (t *headerFrom) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 				b.Field(f.Name, f.Schema)
 			}
 		}
-		if s.Optional {
-			b.Optional()
-		}
 		ns = b.Build()
 		t.schemas[s] = ns
 	}
@@ -279,7 +276,7 @@ func newSetSchemaMetadata(c Config, key bool) (Transformation, error) {
 func (t *setSchemaMetadata) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 	s, v := operand(r, t.key)
 	if s == nil {
-		return nil, fmt.Errorf("Schema required for [updating schema metadata]")
+		return r, nil // nothing to rename: a tombstone or schemaless data passes, as in Kafka
 	}
 	ns := t.schemas[s]
 	if ns == nil {
@@ -714,7 +711,7 @@ func (t *maskField) masked(s *api.Schema, v any) (any, error) {
 func (t *maskField) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 	s, v := operand(r, t.key)
 	if v == nil {
-		return r, nil
+		return nil, fmt.Errorf("MaskField cannot mask fields of a null %s", which(t.key))
 	}
 	if s == nil {
 		return nil, fmt.Errorf("MaskField needs a schema: connectd's connectors always write one")
@@ -807,10 +804,10 @@ func (t *flatten) flatMap(m map[string]any, prefix string, out map[string]any) {
 
 func (t *flatten) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 	s, v := operand(r, t.key)
+	if v == nil {
+		return r, nil // a null value passes unchanged, schema included, as in Kafka
+	}
 	if s == nil {
-		if v == nil {
-			return r, nil
-		}
 		m, err := requireMap(v, "flattening")
 		if err != nil {
 			return nil, err
@@ -832,9 +829,6 @@ func (t *flatten) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 			return nil, fmt.Errorf("could not flatten the %s schema: %w", which(t.key), err)
 		}
 		t.schemas[s] = ns
-	}
-	if v == nil {
-		return withOperand(r, t.key, ns, nil), nil
 	}
 	st, err := requireStruct(v, "flattening")
 	if err != nil {

@@ -195,7 +195,7 @@ func (t *timestampConverter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 		}
 		return withOperand(r, t.key, ns, out), nil
 	}
-	if v == nil {
+	if v == nil && s == nil {
 		return r, nil
 	}
 	if s == nil {
@@ -212,10 +212,6 @@ func (t *timestampConverter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 		}
 		return withOperand(r, t.key, nil, nm), nil
 	}
-	st, err := requireStruct(v, "converting timestamp formats")
-	if err != nil {
-		return nil, err
-	}
 	ns := t.schemas[s]
 	if ns == nil {
 		b := copyBasics(s)
@@ -231,6 +227,13 @@ func (t *timestampConverter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 		}
 		ns = b.Build()
 		t.schemas[s] = ns
+	}
+	if v == nil {
+		return withOperand(r, t.key, ns, nil), nil // the schema changes even without a value, as in Kafka
+	}
+	st, err := requireStruct(v, "converting timestamp formats")
+	if err != nil {
+		return nil, err
 	}
 	out := api.NewStruct(ns)
 	for i := range s.Fields {
