@@ -206,3 +206,138 @@ func (t *schemaChangeEventFilter) Apply(r *api.SourceRecord) (*api.SourceRecord,
 	}
 	return r, nil
 }
+
+func init() {
+	register(debeziumPkg+"partitions.PartitionRouting", newPartitionRouting)
+}
+
+// partitionRouting is Debezium's PartitionRouting: the Kafka partition of a change event is the
+// sum of the Java hashCodes of the listed fields, modulo partition.topic.num.
+type partitionRouting struct {
+	fields [][]string
+	num    int32
+}
+
+func newPartitionRouting(c Config) (Transformation, error) {
+	t := &partitionRouting{}
+	for _, f := range c.list("partition.payload.fields") {
+		parts := strings.Split(f, ".")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		t.fields = append(t.fields, parts)
+	}
+	if len(t.fields) == 0 {
+		return nil, fmt.Errorf("Missing required configuration \"partition.payload.fields\" which has no default value.")
+	}
+	n, err := c.integer("partition.topic.num", 0)
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("Invalid value %s for configuration partition.topic.num: a positive number of partitions is required", c["partition.topic.num"])
+	}
+	t.num = int32(n)
+	if fn := strings.ToLower(c.str("partition.hash.function", "java")); fn != "java" {
+		return nil, fmt.Errorf("Invalid value %s for configuration partition.hash.function: only java is supported by connectd", fn)
+	}
+	return t, nil
+}
+
+// javaHashCode is Object.hashCode of the Java value a Connect value stands for.
+func javaHashCode(v any) (int32, error) {
+	switch x := v.(type) {
+	case string:
+		var h int32
+		for _, u := range utf16Units(x) {
+			h = 31*h + int32(u)
+		}
+		return h, nil
+	case int8:
+		return int32(x), nil
+	case int16:
+		return int32(x), nil
+	case int32:
+		return x, nil
+	case int64:
+		return int32(x ^ int64(uint64(x)>>32)), nil
+	case bool:
+		if x {
+			return 1231, nil
+		}
+		return 1237, nil
+	}
+	return 0, fmt.Errorf("PartitionRouting on a %s value is not supported by connectd (Java's hashCode of it is not reproduced)", javaType(v))
+}
+
+func utf16Units(s string) []uint16 {
+	out := make([]uint16, 0, len(s))
+	for _, r := range s {
+		if r >= 0x10000 {
+			r -= 0x10000
+			out = append(out, uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF)))
+		} else {
+			out = append(out, uint16(r))
+		}
+	}
+	return out
+}
+
+func (t *partitionRouting) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
+	env, ok := r.Value.(*api.Struct)
+	if !ok || r.ValueSchema == nil || !strings.HasSuffix(r.ValueSchema.Name, ".Envelope") {
+		return r, nil
+	}
+	op, _ := env.Get("op").(string)
+	if op == "t" || op == "m" || env.Schema().Field("op") == nil {
+		return r, nil // truncate and generic messages keep their partition
+	}
+	var sum int32
+	found := false
+	for _, path := range t.fields {
+		st := env
+		missing := false
+		for _, p := range path[:len(path)-1] {
+			if p == "change" {
+				p = "after"
+				if op == "d" {
+					p = "before"
+				}
+			}
+			f := st.Schema().Field(p)
+			if f == nil {
+				missing = true
+				break
+			}
+			next, ok := get(st, f).(*api.Struct)
+			if !ok {
+				missing = true // a null parent (after of a delete): Debezium 3 skips the field
+				break
+			}
+			st = next
+		}
+		if missing {
+			continue
+		}
+		f := st.Schema().Field(path[len(path)-1])
+		if f == nil {
+			continue
+		}
+		v := get(st, f)
+		if v == nil {
+			continue
+		}
+		h, err := javaHashCode(v)
+		if err != nil {
+			return nil, err
+		}
+		sum += h
+		found = true
+	}
+	if !found {
+		return r, nil
+	}
+	cp := *r
+	cp.Partition = (sum & 0x7fffffff) % t.num
+	return &cp, nil
+}

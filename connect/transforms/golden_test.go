@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,9 @@ func TestGoldenAgainstJava(t *testing.T) {
 					continue
 				}
 				b.WriteString("topic " + out.Topic + "\n")
+				if out.Partition >= 0 {
+					b.WriteString("partition " + strconv.Itoa(int(out.Partition)) + "\n")
+				}
 				var kvLines string
 				convErr := false
 				for _, kv := range []struct {

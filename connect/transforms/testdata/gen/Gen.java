@@ -100,6 +100,7 @@ public class Gen {
                     continue;
                 }
                 b.append("topic ").append(r.topic()).append('\n');
+                if (r.kafkaPartition() != null) b.append("partition ").append(r.kafkaPartition()).append('\n');
                 try {
                     String kb = bytes(jc.fromConnectData(r.topic(), r.keySchema(), r.key()));
                     String vb = bytes(jc.fromConnectData(r.topic(), r.valueSchema(), r.value()));
