@@ -55,6 +55,8 @@ type taskRunner struct {
 	chain *transforms.Chain
 	// errs is the connector's errors.* handling of transform and conversion errors.
 	errs errorPolicy
+	// stats are the task's Kafka Connect metrics (GET /metrics).
+	stats taskStats
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -93,6 +95,7 @@ func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
+	t.stats.started = time.Now()
 	t.hardCtx, t.abandon = context.WithCancel(context.Background())
 	t.pollCtx, t.stopPoll = context.WithCancel(t.hardCtx)
 	return t
@@ -261,11 +264,14 @@ func (t *taskRunner) pollLoop() error {
 			continue
 		}
 		var recs []*api.SourceRecord
+		pollStart := time.Now()
 		err := safely(func() error {
 			var err error
 			recs, err = t.task.Poll(t.pollCtx)
 			return err
 		})
+		t.stats.poll.observe(time.Since(pollStart))
+		t.stats.polled.Add(int64(len(recs)))
 		if err != nil {
 			if t.pollCtx.Err() != nil && !api.IsPanic(err) {
 				continue // stopping (or a produce failure): the loop head decides
@@ -393,6 +399,7 @@ func (t *taskRunner) recordError(r *api.SourceRecord, stage string, err error) e
 	if !t.errs.tolerateAll {
 		return fmt.Errorf("%w (while %s the record of source partition %v at offset %v for topic %s; with errors.tolerance=all such records are skipped instead)", err, stage, r.SourcePartition, r.SourceOffset, r.Topic)
 	}
+	t.stats.skipped.Add(1)
 	if t.errs.log {
 		attrs := []any{"stage", stage, "error", err, "topic", r.Topic, "source_partition", r.SourcePartition, "source_offset", r.SourceOffset}
 		if t.errs.includeMessages {
@@ -420,8 +427,11 @@ func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err err
 		if t.hardCtx.Err() == nil {
 			t.setFailure(t.produceError(kr, err))
 		}
-	} else if p != nil {
-		p.acked.Store(true)
+	} else {
+		t.stats.written.Add(1)
+		if p != nil {
+			p.acked.Store(true)
+		}
 	}
 	t.inflightBytes.Add(-size)
 	t.inflightRecs.Add(-1)
@@ -534,7 +544,11 @@ func (t *taskRunner) commit() error {
 	}
 	ctx, cancel := context.WithTimeout(t.hardCtx, t.w.flushTimeout)
 	defer cancel()
-	if err := t.w.offsets.Set(ctx, t.id.Connector, offs); err != nil {
+	commitStart := time.Now()
+	err := t.w.offsets.Set(ctx, t.id.Connector, offs)
+	t.stats.commit.observe(time.Since(commitStart))
+	if err != nil {
+		t.stats.commitFailures.Add(1)
 		t.log.Warn("could not commit offsets; they are retried at the next flush", "error", err)
 		t.subs.retry(offs, func(p map[string]any) string {
 			k, _ := offsets.EncodeKey(t.id.Connector, p)
