@@ -80,7 +80,7 @@ func (t *headerToValue) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 		if ns, err = b.BuildChecked(); err != nil {
 			return nil, fmt.Errorf("could not add the headers to the value schema: %w", err)
 		}
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	out := api.NewStruct(ns)
 	for i := range s.Fields {

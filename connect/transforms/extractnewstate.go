@@ -266,7 +266,7 @@ func (t *extractNewRecordState) withFields(s *api.Schema, row, env *api.Struct, 
 			}
 		}
 		ns = b.Build()
-		t.schemas[k] = ns
+		remember(t.schemas, k, ns)
 	}
 	out := api.NewStruct(ns)
 	i := 0
@@ -343,7 +343,7 @@ func (t *extractNewRecordState) project(s *api.Schema, v any, names []string) (*
 			}
 		}
 		ns = b.Build()
-		t.drops[k] = ns
+		remember(t.drops, k, ns)
 	}
 	st, ok := v.(*api.Struct)
 	if !ok {

@@ -40,7 +40,7 @@ type goldenCase struct {
 	Config map[string]string `json:"config"`
 }
 
-func readGoldenInputs(t *testing.T, conv *jsonconv.Converter, file string) ([]goldenInput, []*api.SourceRecord) {
+func readGoldenInputs(t testing.TB, conv *jsonconv.Converter, file string) ([]goldenInput, []*api.SourceRecord) {
 	t.Helper()
 	if file == "" {
 		file = "inputs.jsonl"

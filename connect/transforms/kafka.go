@@ -241,7 +241,7 @@ func (t *headerFrom) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 			}
 		}
 		ns = b.Build()
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	return withOperand(&cp, t.key, ns, structCopy(ns, st)), nil
 }
@@ -288,7 +288,7 @@ func (t *setSchemaMetadata) Apply(r *api.SourceRecord) (*api.SourceRecord, error
 			c.Version = t.version
 		}
 		ns = &c
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	if st, ok := v.(*api.Struct); ok {
 		v = structCopy(ns, st)
@@ -339,7 +339,7 @@ func (t *valueToKey) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 			b.Field(name, f.Schema)
 		}
 		ks = b.Build()
-		t.schemas[r.ValueSchema] = ks
+		remember(t.schemas, r.ValueSchema, ks)
 	}
 	k := api.NewStruct(ks)
 	for i, name := range t.fields {
@@ -373,7 +373,7 @@ func (t *hoistField) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 	ns := t.schemas[s]
 	if ns == nil {
 		ns = api.StructSchema().Field(t.field, s).Build()
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	st := api.NewStruct(ns)
 	st.PutIndex(0, v)
@@ -529,7 +529,7 @@ func (t *insertField) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 		if ns, err = b.BuildChecked(); err != nil {
 			return nil, fmt.Errorf("could not add the fields to the %s schema: %w", which(t.key), err)
 		}
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	out := api.NewStruct(ns)
 	for i := range s.Fields {
@@ -632,7 +632,7 @@ func (t *replaceField) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 		if ns, err = b.BuildChecked(); err != nil {
 			return nil, fmt.Errorf("could not rename the fields of the %s: %w", which(t.key), err)
 		}
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	out := api.NewStruct(ns)
 	for i := range ns.Fields {
@@ -828,7 +828,7 @@ func (t *flatten) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 		if ns, err = b.BuildChecked(); err != nil {
 			return nil, fmt.Errorf("could not flatten the %s schema: %w", which(t.key), err)
 		}
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	st, err := requireStruct(v, "flattening")
 	if err != nil {
@@ -929,7 +929,7 @@ func (t *cast) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 			b.Optional()
 		}
 		ns = b.Build()
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	out := api.NewStruct(ns)
 	for i := range s.Fields {

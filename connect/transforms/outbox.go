@@ -276,7 +276,7 @@ func (t *eventRouter) schemaFor(es *api.Schema, after *api.Struct, topic string)
 		return nil, fmt.Errorf("could not build the outbox event schema: %w", err)
 	}
 	if t.fieldVersion != "" {
-		t.versioned[version] = s
+		remember(t.versioned, version, s)
 	} else {
 		t.valueSchema = s
 	}

@@ -124,7 +124,7 @@ func (t *logicalTopicRouter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 			if ks, err = b.BuildChecked(); err != nil {
 				return nil, fmt.Errorf("could not add %s to the key schema: %w", t.keyField, err)
 			}
-			t.keySchemas[old.Schema()] = ks
+			remember(t.keySchemas, old.Schema(), ks)
 		}
 		k := api.NewStruct(ks)
 		os := old.Schema()
@@ -171,7 +171,7 @@ func (t *logicalTopicRouter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 		if es, err = b.BuildChecked(); err != nil {
 			return nil, err
 		}
-		t.envSchemas[vs] = es
+		remember(t.envSchemas, vs, es)
 	}
 	ne := api.NewStruct(es)
 	for i := range vs.Fields {

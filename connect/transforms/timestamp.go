@@ -226,7 +226,7 @@ func (t *timestampConverter) Apply(r *api.SourceRecord) (*api.SourceRecord, erro
 			b.Optional()
 		}
 		ns = b.Build()
-		t.schemas[s] = ns
+		remember(t.schemas, s, ns)
 	}
 	if v == nil {
 		return withOperand(r, t.key, ns, nil), nil // the schema changes even without a value, as in Kafka

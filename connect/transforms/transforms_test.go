@@ -247,3 +247,25 @@ func TestErrorsAreReturned(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// BenchmarkExtractNewRecordState is the per-record cost of the most used SMT (rewrite mode with
+// added fields) on a Debezium change event read from the golden inputs.
+func BenchmarkExtractNewRecordState(b *testing.B) {
+	conv, err := jsonconv.New(map[string]string{}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, recs := readGoldenInputs(b, conv, "")
+	r := recs[1] // an insert into orders
+	c, probs := New(map[string]string{"transforms": "u", "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+		"transforms.u.delete.tombstone.handling.mode": "rewrite", "transforms.u.add.fields": "op,table,source.ts_ms", "transforms.u.add.headers": "op"})
+	if len(probs) > 0 {
+		b.Fatal(probs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Apply(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

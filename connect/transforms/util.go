@@ -102,3 +102,15 @@ func structCopy(s *api.Schema, src *api.Struct) *api.Struct {
 	}
 	return out
 }
+
+// maxCached bounds each derived-schema cache. Schemas are shared per table version, so a cache
+// holds a handful; the bound only protects against a source that builds a schema per record.
+const maxCached = 512
+
+// remember caches v under k, emptying the cache first when it is full.
+func remember[K comparable, V any](m map[K]V, k K, v V) {
+	if len(m) >= maxCached {
+		clear(m)
+	}
+	m[k] = v
+}
