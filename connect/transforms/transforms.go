@@ -193,7 +193,12 @@ func New(config map[string]string) (*Chain, []Problem) {
 			probs = append(probs, Problem{key, fmt.Sprintf("Invalid value %s for configuration %s: Class %s could not be found; connectd provides the transformations %s", class, key, class, strings.Join(Classes(), ", "))})
 			continue
 		}
-		t, err := f(sub(config, prefix))
+		tc := sub(config, prefix)
+		if msg := unsupportedKafkaOption(class, tc); msg != "" {
+			probs = append(probs, Problem{prefix + "type", fmt.Sprintf("Invalid configuration of transformation %s (%s): %s", alias, class, msg)})
+			continue
+		}
+		t, err := f(tc)
 		if err != nil {
 			probs = append(probs, Problem{key, fmt.Sprintf("Invalid configuration of transformation %s (%s): %v", alias, class, err)})
 			continue
@@ -226,6 +231,21 @@ func New(config map[string]string) (*Chain, []Problem) {
 		return nil, probs
 	}
 	return c, nil
+}
+
+// unsupportedKafkaOption refuses the newer Kafka options connectd does not implement rather than
+// ignoring them: nested field paths (KIP-821) and keeping nulls instead of defaults (KIP-1040).
+func unsupportedKafkaOption(class string, c Config) string {
+	if !strings.HasPrefix(class, kafkaPkg) {
+		return ""
+	}
+	if v := c.str("field.syntax.version", "V1"); !strings.EqualFold(v, "V1") {
+		return "field.syntax.version=" + v + " (nested field paths) is not supported by connectd; only V1"
+	}
+	if v := c.str("replace.null.with.default", "true"); !strings.EqualFold(v, "true") {
+		return "replace.null.with.default=" + v + " is not supported by connectd: null fields take their schema default, as by default in Kafka"
+	}
+	return ""
 }
 
 func contains(list []string, s string) bool {

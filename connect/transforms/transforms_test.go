@@ -89,6 +89,9 @@ func TestChainProblems(t *testing.T) {
 		"transforms.c.type": kafkaPkg + "RegexRouter", "transforms.c.regex": "(x",
 		"transforms.d.type": kafkaPkg + "Filter", "transforms.d.predicate": "p",
 	})
+	_, more := New(map[string]string{"transforms": "e", "transforms.e.type": kafkaPkg + "ExtractField$Value",
+		"transforms.e.field": "a.b", "transforms.e.field.syntax.version": "V2"})
+	probs = append(probs, more...)
 	var got []string
 	for _, p := range probs {
 		got = append(got, p.Key+": "+p.Msg)
@@ -99,6 +102,7 @@ func TestChainProblems(t *testing.T) {
 		"transforms.b.type: Invalid value org.example.Nope for configuration transforms.b.type: Class org.example.Nope could not be found",
 		"transforms.c.type: Invalid configuration of transformation c (org.apache.kafka.connect.transforms.RegexRouter): Invalid value (x for configuration regex",
 		"transforms.d.predicate: Invalid value p for configuration transforms.d.predicate: The predicate alias p is not listed in predicates",
+		"transforms.e.type: Invalid configuration of transformation e (org.apache.kafka.connect.transforms.ExtractField$Value): field.syntax.version=V2 (nested field paths) is not supported by connectd",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not contain %q:\n%s", want, all)
