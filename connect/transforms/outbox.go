@@ -21,7 +21,7 @@ func init() {
 // on the topic its route.by.field names, keyed by the aggregate id, with the payload as value.
 type eventRouter struct {
 	fieldID, fieldKey, fieldTimestamp, fieldPayload, fieldPayloadID, fieldVersion, routeBy string
-	tombstoneOnEmpty, expandJSON                                                           bool
+	tombstoneOnEmpty, expandJSON, ignoreMissing                                            bool
 	invalidOp                                                                              string // warn, error or fatal
 	extra                                                                                  []outboxField
 	onlyPayload                                                                            bool
@@ -60,6 +60,11 @@ func newEventRouter(c Config) (Transformation, error) {
 	if t.invalidOp, err = c.oneOf(key, "warn", "warn", "error", "fatal"); err != nil {
 		return nil, err
 	}
+	missing, err := c.oneOf("table.field.additional.missing", "error", "error", "ignore")
+	if err != nil {
+		return nil, err
+	}
+	t.ignoreMissing = missing == "ignore"
 	t.onlyPayload = true
 	for _, item := range c.list("table.fields.additional.placement") {
 		parts := strings.Split(item, ":")
@@ -73,9 +78,9 @@ func newEventRouter(c Config) (Transformation, error) {
 		switch f.placement {
 		case "envelope":
 			t.onlyPayload = false
-		case "header":
+		case "header", "partition":
 		default:
-			return nil, fmt.Errorf("Invalid value %s for configuration table.fields.additional.placement: placement %s is not supported by connectd (envelope or header)", item, parts[1])
+			return nil, fmt.Errorf("Invalid value %s for configuration table.fields.additional.placement: placement %s is not one of envelope, header, partition", item, parts[1])
 		}
 		t.extra = append(t.extra, f)
 	}
@@ -151,20 +156,33 @@ func (t *eventRouter) Apply(r *api.SourceRecord) (*api.SourceRecord, error) {
 			return nil, fmt.Errorf("could not put the payload into the outbox event: %w", err)
 		}
 	}
+	partition := int32(-1)
 	for _, f := range t.extra {
 		ff := es.Field(f.field)
 		if ff == nil {
+			if t.ignoreMissing {
+				continue
+			}
 			return nil, fmt.Errorf("%s is not a valid field name", f.field)
 		}
-		if f.placement == "envelope" {
+		switch f.placement {
+		case "envelope":
 			if err := value.Put(f.alias, get(after, ff)); err != nil {
 				return nil, fmt.Errorf("could not add field %s to the outbox event: %w", f.field, err)
 			}
-		} else {
+		case "header":
 			headers = append(headers, api.Header{Key: f.alias, Schema: ff.Schema, Value: get(after, ff)})
+		case "partition":
+			p, ok := get(after, ff).(int32)
+			if ff.Schema.Type != api.TypeInt32 || (!ok && get(after, ff) != nil) {
+				return nil, fmt.Errorf("Field %s used as the partition is not an INT32 field", f.field)
+			}
+			if ok {
+				partition = p
+			}
 		}
 	}
-	out := &api.SourceRecord{SourcePartition: r.SourcePartition, SourceOffset: r.SourceOffset, Topic: topic, Partition: -1,
+	out := &api.SourceRecord{SourcePartition: r.SourcePartition, SourceOffset: r.SourceOffset, Topic: topic, Partition: partition,
 		Timestamp: ts, Headers: headers}
 	out.KeySchema, out.Key = t.key(es, after)
 	isDelete := payload == nil
@@ -263,6 +281,9 @@ func (t *eventRouter) schemaFor(es *api.Schema, after *api.Struct, topic string)
 		if f.placement == "envelope" {
 			ff := es.Field(f.field)
 			if ff == nil {
+				if t.ignoreMissing {
+					continue
+				}
 				return nil, fmt.Errorf("%s is not a valid field name", f.field)
 			}
 			b.Field(f.alias, ff.Schema)
