@@ -65,6 +65,11 @@ func newEventRouter(c Config) (Transformation, error) {
 		return nil, err
 	}
 	t.ignoreMissing = missing == "ignore"
+	for _, k := range []string{"table.json.payload.null.behavior", "table.json.payload.empty.array.behavior"} {
+		if v := c.str(k, "ignore"); !strings.EqualFold(v, "ignore") {
+			return nil, fmt.Errorf("Invalid value %s for configuration %s: only ignore (the default) is supported by connectd", v, k)
+		}
+	}
 	t.onlyPayload = true
 	for _, item := range c.list("table.fields.additional.placement") {
 		parts := strings.Split(item, ":")
