@@ -36,6 +36,9 @@ type extractNewRecordState struct {
 	dropHeader     string
 	dropFromKey    bool
 	dropCompatible bool
+	// replaceNull is replace.null.with.default, passed to the InsertField that adds __deleted:
+	// in the rewrite modes a null field with a default takes the default, as in Debezium.
+	replaceNull bool
 	// schemas caches the after/before schema with the added fields, per schema and rewrite flag.
 	schemas map[enrsKey]*api.Schema
 	// drops caches ReplaceField-like projections used by drop.fields.header.name.
@@ -147,7 +150,11 @@ func newExtractNewRecordState(c Config) (Transformation, error) {
 	if t.headers, err = parseFieldRefs(c.str("add.headers.prefix", "__"), c["add.headers"]); err != nil {
 		return nil, err
 	}
+	if t.replaceNull, err = c.boolean("replace.null.with.default", true); err != nil {
+		return nil, err
+	}
 	t.routeBy = c.str("route.by.field", "")
+
 	t.dropHeader = c.str("drop.fields.header.name", "")
 	if t.dropFromKey, err = c.boolean("drop.fields.from.key", false); err != nil {
 		return nil, err
@@ -271,7 +278,11 @@ func (t *extractNewRecordState) withFields(s *api.Schema, row, env *api.Struct, 
 	out := api.NewStruct(ns)
 	i := 0
 	for ; i < len(s.Fields); i++ {
-		out.PutIndex(i, row.GetIndex(i))
+		if deleted != "" && t.replaceNull {
+			out.PutIndex(i, get(row, &s.Fields[i]))
+		} else {
+			out.PutIndex(i, row.GetIndex(i))
+		}
 	}
 	if deleted != "" {
 		out.PutIndex(i, deleted)

@@ -273,3 +273,26 @@ func BenchmarkExtractNewRecordState(b *testing.B) {
 		}
 	}
 }
+
+// In the rewrite modes ExtractNewRecordState adds __deleted through Kafka's InsertField, which
+// gives a null field its default unless replace.null.with.default=false.
+func TestExtractNewRecordStateReplaceNullWithDefault(t *testing.T) {
+	row := api.StructSchema().Name("s.t.Value").Optional().
+		Field("id", api.Int32Schema).
+		Field("note", api.NewSchema(api.TypeString).Optional().Default("n/a").Build()).Build()
+	env := api.StructSchema().Name("s.t.Envelope").Field("before", row).Field("after", row).Field("op", api.StringSchema).Build()
+	after := api.NewStruct(row)
+	after.PutIndex(0, int32(1))
+	v := api.NewStruct(env)
+	v.PutIndex(1, after)
+	v.PutIndex(2, "c")
+	r := &api.SourceRecord{Topic: "s.t", Partition: -1, ValueSchema: env, Value: v}
+	for replace, want := range map[string]any{"true": "n/a", "false": nil} {
+		c := chain(t, "transforms", "u", "transforms.u.type", "io.debezium.transforms.ExtractNewRecordState",
+			"transforms.u.delete.tombstone.handling.mode", "rewrite", "transforms.u.replace.null.with.default", replace)
+		out := apply(t, c, r).Value.(*api.Struct)
+		if got := out.GetWithoutDefault("note"); got != want || out.GetWithoutDefault("__deleted") != "false" {
+			t.Errorf("replace.null.with.default=%s: note = %v, __deleted = %v", replace, got, out.GetWithoutDefault("__deleted"))
+		}
+	}
+}
