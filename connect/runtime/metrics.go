@@ -108,7 +108,26 @@ func (w *Worker) WriteMetrics(out io.Writer) error {
 		tasks = append(tasks, t)
 	}
 	conns := len(w.connectors)
+	type connState struct{ name, status string }
+	connStates := make([]connState, 0, conns)
+	for name, c := range w.connectors {
+		c.mu.Lock()
+		st := "running"
+		switch {
+		case c.failed:
+			st = "failed"
+		case c.target == herder.TargetPaused:
+			st = "paused"
+		case c.target == herder.TargetStopped:
+			st = "stopped"
+		case !c.started:
+			st = "unassigned"
+		}
+		c.mu.Unlock()
+		connStates = append(connStates, connState{name, st})
+	}
 	w.mu.Unlock()
+	sort.Slice(connStates, func(i, j int) bool { return connStates[i].name < connStates[j].name })
 	sort.Slice(tasks, func(i, j int) bool {
 		if tasks[i].id.Connector != tasks[j].id.Connector {
 			return tasks[i].id.Connector < tasks[j].id.Connector
@@ -152,6 +171,10 @@ func (w *Worker) WriteMetrics(out io.Writer) error {
 		for _, c := range connNames {
 			m.Sample(f.name, float64(perConn[c][f.status]), metrics.Label{Name: "connector", Value: c})
 		}
+	}
+	m.Family("kafka_connect_connector_status", "gauge", "The status of the connector (1 for its current status).")
+	for _, c := range connStates {
+		m.Sample("kafka_connect_connector_status", 1, metrics.Label{Name: "connector", Value: c.name}, metrics.Label{Name: "status", Value: c.status})
 	}
 	m.Family("kafka_connect_connector_task_status", "gauge", "The status of the connector task (1 for its current status).")
 	for _, r := range rows {

@@ -98,6 +98,7 @@ func TestMetricsFollowTheTasks(t *testing.T) {
 		{"kafka_connect_task_error_total_records_skipped", map[string]string{"connector": "m-skip", "task": "0"}, 40},
 		{"kafka_connect_source_task_source_record_active_count", map[string]string{"connector": "m-gen", "task": "0"}, 0},
 		{"kafka_connect_connector_task_status", map[string]string{"connector": "m-gen", "task": "0", "status": "running"}, 1},
+		{"kafka_connect_connector_status", map[string]string{"connector": "m-skip", "status": "running"}, 1},
 		{"kafka_connect_worker_connector_connector_running_task_count", map[string]string{"connector": "m-gen"}, 2},
 		{"kafka_connect_worker_task_count", nil, 3},
 		{"kafka_connect_worker_connector_count", nil, 2},
