@@ -17,6 +17,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -63,6 +64,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Client forwards requests to the leader; nil means a client with RequestTimeout.
 	Client *http.Client
+	// Metrics writes the worker's metrics in the Prometheus text format for GET /metrics (not a
+	// Kafka Connect route, so not in openapi.json); nil serves no /metrics.
+	Metrics func(io.Writer) error
 }
 
 // NewServer builds the API. It does not listen until Serve.
@@ -138,6 +142,14 @@ func NewServer(o Options) *Server {
 				return
 			}
 			h(w, r)
+		})
+	}
+	if o.Metrics != nil {
+		s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			if err := o.Metrics(w); err != nil {
+				s.log.Warn("could not write the metrics", "error", err)
+			}
 		})
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

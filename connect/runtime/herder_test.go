@@ -419,7 +419,7 @@ func TestConfigValidationAndSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if infos.ErrorCount != 2 { // name missing, transforms unsupported
+	if infos.ErrorCount != 2 { // name missing, transforms.unwrap.type missing
 		t.Errorf("error_count = %d, want 2: %+v", infos.ErrorCount, infos)
 	}
 	for _, c := range infos.Configs {

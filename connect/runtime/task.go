@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/transforms"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -48,6 +50,13 @@ type taskRunner struct {
 	topicCreation  *topicCreation // nil: topics are not created by the worker
 	// ddls is touched only by the poll goroutine (send).
 	ddls ddlContext
+	// chain is the connector's transforms (nil: none), built when the task was set up and used
+	// only by the poll goroutine.
+	chain *transforms.Chain
+	// errs is the connector's errors.* handling of transform and conversion errors.
+	errs errorPolicy
+	// stats are the task's Kafka Connect metrics (GET /metrics).
+	stats taskStats
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -86,6 +95,7 @@ func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
+	t.stats.started = time.Now()
 	t.hardCtx, t.abandon = context.WithCancel(context.Background())
 	t.pollCtx, t.stopPoll = context.WithCancel(t.hardCtx)
 	return t
@@ -254,11 +264,14 @@ func (t *taskRunner) pollLoop() error {
 			continue
 		}
 		var recs []*api.SourceRecord
+		pollStart := time.Now()
 		err := safely(func() error {
 			var err error
 			recs, err = t.task.Poll(t.pollCtx)
 			return err
 		})
+		t.stats.poll.observe(time.Since(pollStart))
+		t.stats.polled.Add(int64(len(recs)))
 		if err != nil {
 			if t.pollCtx.Err() != nil && !api.IsPanic(err) {
 				continue // stopping (or a produce failure): the loop head decides
@@ -284,18 +297,36 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	if r.Topic == "" {
 		return fmt.Errorf("the connector produced a record without a topic (source partition %v, offset %v); this is a bug in the connector", r.SourcePartition, r.SourceOffset)
 	}
+	orig := r
+	if t.chain != nil {
+		// The schema change events the DDL context reads are the connector's, not the transformed ones.
+		t.ddls.note(r)
+		out, err := t.chain.Apply(r)
+		if err != nil {
+			return t.recordError(orig, "transforming", fmt.Errorf("%w; check the connector's transforms.* settings", err))
+		}
+		if out == nil {
+			return t.skip(orig) // dropped by a transform (Filter): its offset is still committed
+		}
+		if out.Topic == "" {
+			return t.recordError(orig, "transforming", errors.New("the transforms left the record without a topic; check the connector's transforms.* settings"))
+		}
+		r = out
+	}
 	key, err := t.keyConv.FromConnectData(r.Topic, r.KeySchema, r.Key)
 	if err != nil {
-		return fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err)
+		return t.recordError(orig, "converting", fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err))
 	}
 	value, err := t.valueConv.FromConnectData(r.Topic, r.ValueSchema, r.Value)
 	if err != nil {
 		if ddl := t.ddls.about(r.Topic); ddl != "" {
-			return fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; the table's schema last changed with this DDL: %s; check value.converter and its settings (with a schema registry: the subject's compatibility level, or undo the change)", r.Topic, err, ddl)
+			return t.recordError(orig, "converting", fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; the table's schema last changed with this DDL: %s; check value.converter and its settings (with a schema registry: the subject's compatibility level, or undo the change)", r.Topic, err, ddl))
 		}
-		return fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; check value.converter and its settings", r.Topic, err)
+		return t.recordError(orig, "converting", fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; check value.converter and its settings", r.Topic, err))
 	}
-	t.ddls.note(r)
+	if t.chain == nil {
+		t.ddls.note(r)
+	}
 	kr := &kgo.Record{Topic: r.Topic, Key: key, Value: value, Partition: -1, Timestamp: r.Timestamp}
 	if r.Partition >= 0 {
 		kr.Partition = r.Partition
@@ -322,20 +353,72 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		t.topicsSeen[r.Topic] = struct{}{}
 		t.w.listener.OnTopicUsed(t.id.Connector, r.Topic)
 	}
-	var p *pendingRecord
-	if r.SourcePartition != nil && r.SourceOffset != nil {
-		if err := offsets.ValidateOffsetMap("offset", r.SourceOffset); err != nil {
-			return fmt.Errorf("the connector produced a record for topic %s with an offset that cannot be stored: %w", r.Topic, err)
-		}
-		if t.keyBuf, err = offsets.AppendKey(t.keyBuf[:0], t.id.Connector, r.SourcePartition); err != nil {
-			return fmt.Errorf("the connector produced a record for topic %s with a source partition that cannot be stored: %w", r.Topic, err)
-		}
-		p = t.subs.submit(t.keyBuf, r.SourcePartition, r.SourceOffset)
+	p, err := t.track(orig)
+	if err != nil {
+		return err
 	}
 	t.inflightBytes.Add(size)
 	t.inflightRecs.Add(1)
 	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
+}
+
+// track registers the record's source position for the offset commit; a record without one gives
+// nil. The position is the connector's record's, whatever the transforms made of it.
+func (t *taskRunner) track(r *api.SourceRecord) (*pendingRecord, error) {
+	if r.SourcePartition == nil || r.SourceOffset == nil {
+		return nil, nil
+	}
+	if err := offsets.ValidateOffsetMap("offset", r.SourceOffset); err != nil {
+		return nil, fmt.Errorf("the connector produced a record for topic %s with an offset that cannot be stored: %w", r.Topic, err)
+	}
+	var err error
+	if t.keyBuf, err = offsets.AppendKey(t.keyBuf[:0], t.id.Connector, r.SourcePartition); err != nil {
+		return nil, fmt.Errorf("the connector produced a record for topic %s with a source partition that cannot be stored: %w", r.Topic, err)
+	}
+	return t.subs.submit(t.keyBuf, r.SourcePartition, r.SourceOffset), nil
+}
+
+// skip passes over a record that is not produced (dropped by a transform, or failed with
+// errors.tolerance=all) as if Kafka had acknowledged it, so its offset is committed in order with
+// the records around it, as Kafka Connect does.
+func (t *taskRunner) skip(r *api.SourceRecord) error {
+	p, err := t.track(r)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		p.acked.Store(true)
+	}
+	return nil
+}
+
+// recordError handles a transform or conversion error of one record by errors.tolerance: none
+// fails the task with the record's position; all logs it (errors.log.enable) and skips the record.
+func (t *taskRunner) recordError(r *api.SourceRecord, stage string, err error) error {
+	if !t.errs.tolerateAll {
+		return fmt.Errorf("%w (while %s the record of source partition %v at offset %v for topic %s; with errors.tolerance=all such records are skipped instead)", err, stage, r.SourcePartition, r.SourceOffset, r.Topic)
+	}
+	t.stats.skipped.Add(1)
+	if t.errs.log {
+		attrs := []any{"stage", stage, "error", err, "topic", r.Topic, "source_partition", r.SourcePartition, "source_offset", r.SourceOffset}
+		if t.errs.includeMessages {
+			attrs = append(attrs, "key", fmt.Sprint(r.Key), "value", fmt.Sprint(r.Value))
+		}
+		t.log.Error("skipping a record that failed (errors.tolerance=all)", attrs...)
+	}
+	return t.skip(r)
+}
+
+// errorPolicy is a connector's errors.tolerance, errors.log.enable and
+// errors.log.include.messages.
+type errorPolicy struct {
+	tolerateAll, log, includeMessages bool
+}
+
+func parseErrorPolicy(config map[string]string) errorPolicy {
+	is := func(k, v string) bool { return strings.EqualFold(strings.TrimSpace(config[k]), v) }
+	return errorPolicy{tolerateAll: is("errors.tolerance", "all"), log: is("errors.log.enable", "true"), includeMessages: is("errors.log.include.messages", "true")}
 }
 
 // acked is the producer callback of one record.
@@ -344,8 +427,11 @@ func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err err
 		if t.hardCtx.Err() == nil {
 			t.setFailure(t.produceError(kr, err))
 		}
-	} else if p != nil {
-		p.acked.Store(true)
+	} else {
+		t.stats.written.Add(1)
+		if p != nil {
+			p.acked.Store(true)
+		}
 	}
 	t.inflightBytes.Add(-size)
 	t.inflightRecs.Add(-1)
@@ -458,7 +544,11 @@ func (t *taskRunner) commit() error {
 	}
 	ctx, cancel := context.WithTimeout(t.hardCtx, t.w.flushTimeout)
 	defer cancel()
-	if err := t.w.offsets.Set(ctx, t.id.Connector, offs); err != nil {
+	commitStart := time.Now()
+	err := t.w.offsets.Set(ctx, t.id.Connector, offs)
+	t.stats.commit.observe(time.Since(commitStart))
+	if err != nil {
+		t.stats.commitFailures.Add(1)
 		t.log.Warn("could not commit offsets; they are retried at the next flush", "error", err)
 		t.subs.retry(offs, func(p map[string]any) string {
 			k, _ := offsets.EncodeKey(t.id.Connector, p)

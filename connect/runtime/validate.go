@@ -12,6 +12,7 @@ import (
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/transforms"
 )
 
 // Groups of the common connector settings, as Kafka Connect's ConnectorConfig names them.
@@ -40,9 +41,9 @@ var CommonSpec = api.ConfigSpec{
 	{Name: "header.converter", Type: api.ConfigClass, Importance: api.Low, Group: groupCommon, DisplayName: "Header converter class",
 		Doc: "Header converter class; connectd writes headers as Kafka's SimpleHeaderConverter does.", Validate: validHeaderConverter},
 	{Name: "transforms", Type: api.ConfigList, Importance: api.Low, Group: groupTransforms, DisplayName: "Transforms",
-		Doc: "Aliases for the transformations to be applied to records. Single message transforms are not supported by connectd yet.", Validate: notSupportedList("single message transforms")},
+		Doc: "Aliases for the transformations to be applied to records."},
 	{Name: "predicates", Type: api.ConfigList, Importance: api.Low, Group: groupPredicates, DisplayName: "Predicates",
-		Doc: "Aliases for the predicates used by transformations. Not supported by connectd yet.", Validate: notSupportedList("predicates")},
+		Doc: "Aliases for the predicates used by transformations."},
 	{Name: "config.action.reload", Type: api.ConfigString, Default: "restart", Importance: api.Low, Group: groupCommon, DisplayName: "Reload Action",
 		Doc: "What to do when external configuration providers change a value; accepted for compatibility.", Allowed: []string{"none", "restart"}},
 	{Name: "errors.retry.timeout", Type: api.ConfigLong, Default: "0", Importance: api.Medium, Group: groupErrors, DisplayName: "Retry Timeout for Errors",
@@ -50,11 +51,11 @@ var CommonSpec = api.ConfigSpec{
 	{Name: "errors.retry.delay.max.ms", Type: api.ConfigLong, Default: "60000", Importance: api.Medium, Group: groupErrors, DisplayName: "Maximum Delay Between Retries for Errors",
 		Doc: "The maximum duration in milliseconds between consecutive retry attempts; accepted for compatibility."},
 	{Name: "errors.tolerance", Type: api.ConfigString, Default: "none", Importance: api.Medium, Group: groupErrors, DisplayName: "Error Tolerance",
-		Doc: "Behavior for tolerating errors during connector operation; only 'none' (fail the task on the first error) is supported.", Allowed: []string{"none", "all"}, Validate: onlyNone},
+		Doc: "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records (transform and conversion errors; a record Kafka refuses still fails the task).", Allowed: []string{"none", "all"}},
 	{Name: "errors.log.enable", Type: api.ConfigBoolean, Default: "false", Importance: api.Medium, Group: groupErrors, DisplayName: "Log Errors",
-		Doc: "If true, write each error to the worker log; accepted for compatibility."},
+		Doc: "If true, write each error and the details of the failed operation and problematic record to the worker log (with errors.tolerance=all)."},
 	{Name: "errors.log.include.messages", Type: api.ConfigBoolean, Default: "false", Importance: api.Medium, Group: groupErrors, DisplayName: "Log Error Details",
-		Doc: "Whether to include the failing record in the log; accepted for compatibility."},
+		Doc: "Whether to include in the log the key and value of the record that failed."},
 }
 
 func validateName(v string) error {
@@ -93,22 +94,6 @@ func validHeaderConverter(v string) error {
 		return nil
 	}
 	return fmt.Errorf("Class %s is not supported; connectd writes headers as org.apache.kafka.connect.storage.SimpleHeaderConverter", v)
-}
-
-func notSupportedList(what string) func(string) error {
-	return func(v string) error {
-		if strings.TrimSpace(v) != "" {
-			return fmt.Errorf("%s are not supported by connectd yet; remove this setting", what)
-		}
-		return nil
-	}
-}
-
-func onlyNone(v string) error {
-	if strings.EqualFold(strings.TrimSpace(v), "all") {
-		return fmt.Errorf("errors.tolerance=all is not supported by connectd yet: a record that cannot be converted or produced fails the task")
-	}
-	return nil
 }
 
 // Validate checks a connector configuration against the common settings and its plugin's spec
@@ -301,6 +286,11 @@ func extraChecks(config map[string]string) []herder.ConfigInfo {
 	_, probs := parseTopicCreation(config)
 	for _, p := range probs {
 		add(p.key, p.msg)
+	}
+	// Building the chain checks every transform and predicate setting as starting a task would.
+	_, tprobs := transforms.New(config)
+	for _, p := range tprobs {
+		add(p.Key, p.Msg)
 	}
 	return out
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/transforms"
 	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
@@ -260,6 +261,13 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	if cls, ok := connConfig["value.converter"]; ok && strings.TrimSpace(cls) != "" && setupErr == nil {
 		valueConv, setupErr = converter.New(cls, converter.Settings(connConfig, "value.converter."), false)
 	}
+	var chain *transforms.Chain
+	if setupErr == nil {
+		var probs []transforms.Problem
+		if chain, probs = transforms.New(connConfig); len(probs) > 0 {
+			setupErr = fmt.Errorf("invalid transforms setting %s: %s", probs[0].Key, probs[0].Msg)
+		}
+	}
 	var tc *topicCreation
 	if w.topicCreationEnabled && setupErr == nil {
 		var probs []topicCreationProblem
@@ -293,6 +301,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
 	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
 	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
+	t.chain, t.errs = chain, parseErrorPolicy(connConfig)
 	w.tasks[id] = t
 	w.mu.Unlock()
 	if setupErr != nil {
