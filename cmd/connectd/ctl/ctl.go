@@ -30,6 +30,7 @@ commands:
                                entry committed at or before TIME (RFC 3339, or ms since the epoch)
   completion bash|zsh          a shell completion script (source <(connectd ctl completion bash))
 
+set-offset reads the database password from $CONNECTD_DB_PASSWORD (the worker hides it).
 The worker URL is --url, else $CONNECTD_URL, else http://127.0.0.1:8083.
 Exit codes: 0 done, 1 worker/server error, 2 bad usage, 3 no such connector, 4 refused
 (wrong state, invalid offset).`

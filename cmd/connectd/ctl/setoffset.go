@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -185,15 +186,20 @@ func (o *options) setOffset(ctx context.Context, name string, f *setOffsetFlags)
 // checkBinlog checks binlog offsets against the MariaDB/MySQL server the connector reads: the
 // file must still be there and the position inside it; a GTID set must not be ahead of the server.
 func checkBinlog(ctx context.Context, cfg map[string]string, offs []offsetEntry) error {
-	if strings.Contains(cfg["database.password"], "${") {
-		return fail(ExitFailed, "the connector's password comes from a config provider the CLI cannot read; check the position yourself and add --no-server-check")
+	// The worker hides passwords ([hidden]) and cannot reveal a config provider's (${...}).
+	password := cfg["database.password"]
+	if password == "[hidden]" || strings.Contains(password, "${") {
+		password = os.Getenv("CONNECTD_DB_PASSWORD")
+		if password == "" {
+			return fail(ExitUsage, "the worker does not show the connector's database password: give it in CONNECTD_DB_PASSWORD to check the position against the server, or add --no-server-check")
+		}
 	}
 	port := cfg["database.port"]
 	if port == "" {
 		port = "3306"
 	}
 	addr := net.JoinHostPort(cfg["database.hostname"], port)
-	conn, err := mysqlclient.ConnectWithContext(ctx, addr, cfg["database.user"], cfg["database.password"], "", 10*time.Second)
+	conn, err := mysqlclient.ConnectWithContext(ctx, addr, cfg["database.user"], password, "", 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("could not connect to %s to check the position (add --no-server-check to skip the check): %w", addr, err)
 	}

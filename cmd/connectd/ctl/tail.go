@@ -18,7 +18,7 @@ import (
 )
 
 // TailUsage is the help text of `connectd tail`.
-const TailUsage = `usage: connectd tail [--bootstrap 127.0.0.1:9092] [--from-beginning] [--max N] [--idle D] [-o text|json] TOPIC
+const TailUsage = `usage: connectd tail [--bootstrap 127.0.0.1:9092] [--from-beginning | --from-offset N] [--max N] [--idle D] [-o text|json] TOPIC
 
 Prints the change events of TOPIC as they arrive, one line each: partition/offset, op
 (r snapshot read, c create, u update, d delete, t truncate, tombstone), the key, and the columns:
@@ -50,6 +50,7 @@ func tail(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	bootstrap := fs.String("bootstrap", def, "Kafka bootstrap servers, comma separated")
 	fromBeginning := fs.Bool("from-beginning", false, "start at the oldest record instead of the end")
+	fromOffset := fs.Int64("from-offset", -1, "start at this offset in every partition")
 	maxN := fs.Int("max", 0, "stop after this many records (0: no limit)")
 	idle := fs.Duration("idle", 0, "stop after this long without a record (0: never)")
 	output := fs.String("o", "text", "output: text or json (one object a line)")
@@ -69,6 +70,9 @@ func tail(ctx context.Context, args []string, stdout io.Writer) error {
 	start := kgo.NewOffset().AtEnd()
 	if *fromBeginning {
 		start = kgo.NewOffset().AtStart()
+	}
+	if *fromOffset >= 0 {
+		start = kgo.NewOffset().At(*fromOffset)
 	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*bootstrap, ",")...), kgo.ConsumeTopics(pos[0]), kgo.ConsumeResetOffset(start))
 	if err != nil {
