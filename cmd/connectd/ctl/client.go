@@ -102,11 +102,12 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		if json.Unmarshal(data, &em) == nil && em.Message != "" {
 			msg = em.Message
 		}
+		// 409 (a rebalance in progress) and 5xx stay ExitFailed: retrying may succeed.
 		code := ExitFailed
 		switch {
 		case resp.StatusCode == http.StatusNotFound:
 			code = ExitNotFound
-		case resp.StatusCode == http.StatusBadRequest, resp.StatusCode == http.StatusConflict:
+		case resp.StatusCode == http.StatusBadRequest:
 			code = ExitRefused
 		}
 		return fail(code, "%s %s: HTTP %d: %s", method, path, resp.StatusCode, msg)

@@ -174,7 +174,7 @@ func describe(r *kgo.Record) event {
 	}
 	op, _ := m["op"].(string)
 	if op == "" {
-		op = "other"
+		ev.Op = "other"
 		ev.Columns = m
 		return ev
 	}
