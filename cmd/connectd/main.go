@@ -2,6 +2,8 @@
 //
 //	connectd standalone worker.properties connector1.properties [connector2.properties ...]
 //	connectd distributed worker.properties
+//	connectd ctl [--url URL] [-o table|json] COMMAND ...
+//	connectd tail [--from-beginning] TOPIC
 //	connectd version
 //	connectd docs properties [-out docs/]
 //
@@ -15,6 +17,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/connectd/connectd/cmd/connectd/ctl"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
@@ -22,6 +25,8 @@ import (
 const usage = `usage:
   connectd standalone worker.properties connector.properties [connector.properties ...]
   connectd distributed worker.properties
+  connectd ctl [--url URL] [-o table|json] COMMAND ...   (connectd ctl --help)
+  connectd tail [--from-beginning] TOPIC                (connectd tail --help)
   connectd version
   connectd docs properties [-out docs/]`
 
@@ -51,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "docs":
 		return docsCommand(args[1:], stdout, stderr)
+	case "ctl":
+		return ctl.Run(args[1:], stdout, stderr)
+	case "tail":
+		return ctl.Tail(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprintln(stdout, usage)
 		return 0
