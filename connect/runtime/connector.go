@@ -3,10 +3,13 @@ package runtime
 import (
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -18,7 +21,9 @@ type connectorRunner struct {
 	name        string
 	w           *Worker
 	log         *slog.Logger
-	config      map[string]string
+	config      map[string]string // as stored: ${...} references unresolved
+	resolved    map[string]string // config with references resolved at the last start
+	secrets     []string          // resolved reference values, scrubbed from traces and logs
 	conn        api.SourceConnector
 	reconfigure func() // asks the herder to recompute task configs; must not block
 
@@ -59,13 +64,13 @@ func (c *connectorRunner) failLocked(what string, err error) {
 	}
 	c.failed = true
 	c.stopInstanceLocked()
-	msg := what + ": " + err.Error()
+	msg := scrub(what+": "+err.Error(), c.secrets)
 	if st := api.PanicStack(err); st != nil {
 		c.log.Error("connector failed", "error", msg, "stack", string(st))
 	} else {
 		c.log.Error("connector failed", "error", msg)
 	}
-	c.report(herder.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name), err))
+	c.report(herder.StateFailed, scrub(withStack(msg+fmt.Sprintf("\n\nThe connector stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/restart.", c.name), err), c.secrets))
 }
 
 // transition moves the instance towards target and reports the resulting state.
@@ -80,7 +85,15 @@ func (c *connectorRunner) transition(target herder.TargetState) {
 	switch target {
 	case herder.TargetStarted:
 		if !c.started {
-			if err := safely(func() error { return c.conn.Start(c, c.config) }); err != nil {
+			// References are resolved at each start, so a changed secret is picked up by a restart
+			// and the resolved values live only in this instance.
+			resolved, err := c.w.providers.Transform(c.config)
+			if err != nil {
+				c.failLocked("the connector's configuration could not be resolved", err)
+				return
+			}
+			c.resolved, c.secrets = resolved, secretValues(c.config, resolved)
+			if err := safely(func() error { return c.conn.Start(c, resolved) }); err != nil {
 				c.failLocked("the connector failed to start", err)
 				return
 			}
@@ -139,10 +152,55 @@ func (c *connectorRunner) taskConfigs(maxTasks int) ([]map[string]string, error)
 		c.failLocked("the connector failed to generate task configurations", err)
 		return nil, err
 	}
+	// Task configs are stored and shown by REST: they get the raw references back.
+	cfgs = workerconfig.ReverseTransform(c.config, c.resolved, cfgs)
 	if len(cfgs) > maxTasks {
 		err := fmt.Errorf("the connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create; this is a bug in the connector, or raise tasks.max", c.name, len(cfgs), maxTasks)
 		c.failLocked("the connector generated too many tasks", err)
 		return nil, err
 	}
 	return cfgs, nil
+}
+
+// secretValues lists the values config providers put into resolved, longest first so that a
+// secret containing another is scrubbed whole.
+func secretValues(raw, resolved map[string]string) []string {
+	var out []string
+	for k, v := range raw {
+		if workerconfig.HasVariables(v) && resolved[k] != v {
+			for _, s := range resolvedParts(v, resolved[k]) {
+				if s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// resolvedParts returns what the references of raw became in resolved: the whole resolved value
+// when raw is a single reference, otherwise the resolved value minus raw's literal prefix and
+// suffix.
+func resolvedParts(raw, resolved string) []string {
+	i := strings.Index(raw, "${")
+	j := strings.LastIndex(raw, "}")
+	if i < 0 || j < i {
+		return nil
+	}
+	prefix, suffix := raw[:i], raw[j+1:]
+	if !strings.HasPrefix(resolved, prefix) || !strings.HasSuffix(resolved, suffix) || len(resolved) < len(prefix)+len(suffix) {
+		return []string{resolved}
+	}
+	return []string{resolved[len(prefix) : len(resolved)-len(suffix)]}
+}
+
+// scrub replaces every secret in s with [hidden], as Kafka Connect hides passwords.
+func scrub(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 3 {
+			s = strings.ReplaceAll(s, sec, "[hidden]")
+		}
+	}
+	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime/herder"
+	"github.com/connectd/connectd/connect/workerconfig"
 	"github.com/connectd/connectd/offsets"
 )
 
@@ -217,7 +218,15 @@ func (c *HerderCore) TaskConfigs(ctx context.Context, name string) ([]herder.Tas
 
 // ValidateConnectorConfig implements rest.Herder.
 func (c *HerderCore) ValidateConnectorConfig(_ context.Context, config map[string]string) (herder.ConfigInfos, error) {
-	return Validate(c.plugins, config)
+	return validateResolved(c.plugins, c.providers(), config)
+}
+
+// providers returns the worker's config providers (nil without a worker).
+func (c *HerderCore) providers() *workerconfig.Providers {
+	if c.worker == nil {
+		return nil
+	}
+	return c.worker.providers
 }
 
 // ConnectorPluginConfig implements rest.Herder.
@@ -261,7 +270,7 @@ func (c *HerderCore) PutConnectorConfig(ctx context.Context, name string, config
 		return herder.ConnectorInfo{}, false, err
 	}
 	config = c.plugins.Unmask(config, old.Config)
-	infos, err := Validate(c.plugins, config)
+	infos, err := validateResolved(c.plugins, c.providers(), config)
 	if err != nil {
 		return herder.ConnectorInfo{}, false, err
 	}

@@ -82,6 +82,8 @@ type taskRunner struct {
 	stopOnce sync.Once             // task.Stop is called once
 	commitMu sync.Mutex            // one offset commit at a time
 
+	secrets []string // values resolved from config providers, scrubbed from traces
+
 	// Owned by the poll goroutine.
 	keyBuf     []byte
 	topicsSeen map[string]struct{}
@@ -213,12 +215,13 @@ func (t *taskRunner) fail(what string, err error) {
 	default:
 		msg = err.Error()
 	}
+	msg = scrub(msg, t.secrets)
 	if st := api.PanicStack(err); st != nil {
 		t.log.Error("task failed", "error", msg, "stack", string(st))
 	} else {
 		t.log.Error("task failed", "error", msg)
 	}
-	t.report(herder.StateFailed, withStack(msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector), err))
+	t.report(herder.StateFailed, scrub(withStack(msg+fmt.Sprintf("\n\nThe task stays FAILED until it is restarted; after fixing the cause, run POST /connectors/%s/tasks/%d/restart (or POST /connectors/%s/restart?includeTasks=true&onlyFailed=true).", t.id.Connector, t.id.Task, t.id.Connector), err), t.secrets))
 }
 
 // setFailure records the first failure found outside the poll goroutine (a producer callback, the

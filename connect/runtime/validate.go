@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/transforms"
+	"github.com/connectd/connectd/connect/workerconfig"
 )
 
 // Groups of the common connector settings, as Kafka Connect's ConnectorConfig names them.
@@ -143,6 +145,44 @@ func Validate(reg *plugins.Registry, config map[string]string) (herder.ConfigInf
 		out.Configs = append(out.Configs, herder.ConfigInfo{Definition: keyInfo(k, seenGroup[g]), Value: valueInfo(k, v)})
 	}
 	return out, nil
+}
+
+// validateResolved validates config with its ${...} references resolved by providers, as Kafka
+// Connect does, but answers with the raw references: resolved values are secrets and are never
+// returned, and any that a validator quoted in an error is hidden.
+func validateResolved(reg *plugins.Registry, providers *workerconfig.Providers, config map[string]string) (herder.ConfigInfos, error) {
+	resolved, rerr := providers.Transform(config)
+	if rerr != nil {
+		resolved = config
+	}
+	infos, err := Validate(reg, resolved)
+	if err != nil {
+		// The error quotes the configuration: answer with the raw one's.
+		return Validate(reg, config)
+	}
+	if rerr == nil && maps.Equal(resolved, config) {
+		return infos, nil
+	}
+	secrets := secretValues(config, resolved)
+	for _, ci := range infos.Configs {
+		v := ci.Value
+		if v == nil {
+			continue
+		}
+		if raw, ok := config[v.Name]; ok && v.Value != nil && workerconfig.HasVariables(raw) {
+			r := raw
+			v.Value = &r
+		}
+		for i, e := range v.Errors {
+			v.Errors[i] = scrub(e, secrets)
+		}
+	}
+	if rerr != nil {
+		infos.ErrorCount++
+		infos.Configs = append(infos.Configs, herder.ConfigInfo{Value: &herder.ConfigValueInfo{Name: "config.providers",
+			RecommendedValues: []string{}, Errors: []string{rerr.Error()}, Visible: true}})
+	}
+	return infos, nil
 }
 
 // PluginConfig returns the definitions of a plugin's own settings (GET

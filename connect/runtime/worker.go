@@ -95,6 +95,8 @@ type Worker struct {
 	listener StatusListener
 	log      *slog.Logger
 	props    map[string]string
+	// providers resolve ${...} references when a connector or task starts; stored configs keep them.
+	providers *workerconfig.Providers
 
 	keyConv, valueConv converter.Converter // the worker's defaults
 
@@ -119,7 +121,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		cfg: o.Config, producers: map[string]*connProducer{}, topics: topicCreator{admin: o.Admin},
 		topicCreationEnabled: !strings.EqualFold(strings.TrimSpace(o.Config.Props["topic.creation.enable"]), "false"),
 		plugins:              o.Plugins, offsets: o.Offsets, producer: o.Producer, listener: o.Listener, log: o.Logger,
-		props: o.Config.Props, connectors: map[string]*connectorRunner{}, tasks: map[herder.TaskID]*taskRunner{},
+		props: o.Config.Props, providers: o.Config.Providers, connectors: map[string]*connectorRunner{}, tasks: map[herder.TaskID]*taskRunner{},
 	}
 	if w.log == nil {
 		w.log = slog.Default()
@@ -253,9 +255,19 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	if !ok {
 		return fmt.Errorf("no connector plugin named %q", connConfig["connector.class"])
 	}
-	keyConv, valueConv := w.keyConv, w.valueConv
+	// The stored configs keep their ${...} references; the task sees them resolved.
 	var setupErr error
-	if cls, ok := connConfig["key.converter"]; ok && strings.TrimSpace(cls) != "" {
+	rawConn, rawTask := connConfig, taskConfig
+	if connConfig, setupErr = w.providers.Transform(rawConn); setupErr == nil {
+		taskConfig, setupErr = w.providers.Transform(rawTask)
+	}
+	if setupErr != nil {
+		connConfig, taskConfig = rawConn, rawTask
+		setupErr = fmt.Errorf("the configuration could not be resolved: %w", setupErr)
+	}
+	secrets := append(secretValues(rawConn, connConfig), secretValues(rawTask, taskConfig)...)
+	keyConv, valueConv := w.keyConv, w.valueConv
+	if cls, ok := connConfig["key.converter"]; ok && strings.TrimSpace(cls) != "" && setupErr == nil {
 		keyConv, setupErr = converter.New(cls, converter.Settings(connConfig, "key.converter."), true)
 	}
 	if cls, ok := connConfig["value.converter"]; ok && strings.TrimSpace(cls) != "" && setupErr == nil {
@@ -302,6 +314,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
 	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
 	t.chain, t.errs = chain, parseErrorPolicy(connConfig)
+	t.secrets = secrets
 	w.tasks[id] = t
 	w.mu.Unlock()
 	if setupErr != nil {

@@ -40,7 +40,9 @@ var converters = []string{JSONConverter, StringConverter, ByteArrayConverter}
 // Worker is a validated worker configuration.
 type Worker struct {
 	Mode  Mode
-	Props map[string]string // every property as given, for prefixes such as producer.*
+	Props map[string]string // every property, references resolved, for prefixes such as producer.*
+	// Providers resolve ${provider:path:key} references in connector configurations (KIP-297).
+	Providers *Providers
 
 	BootstrapServers []string
 	GroupID          string
@@ -132,6 +134,15 @@ func Parse(props map[string]string, mode Mode) (*Worker, []Problem, error) {
 	fail := func(key, format string, args ...any) {
 		probs = append(probs, Problem{Key: key, Message: fmt.Sprintf(format, args...), Error: true})
 	}
+	providers, err := NewProviders(props)
+	if err != nil {
+		fail("config.providers", "%v", err)
+	} else if resolved, err := providers.Transform(props); err != nil {
+		fail("config.providers", "%v", err)
+	} else {
+		// The worker's own settings may use the providers it declares, as in Kafka Connect.
+		props = resolved
+	}
 	values, _ := Spec.Validate(props)
 	get := map[string]string{}
 	for _, v := range values {
@@ -151,7 +162,7 @@ func Parse(props map[string]string, mode Mode) (*Worker, []Problem, error) {
 		}
 	}
 
-	w := &Worker{Mode: mode, Props: props}
+	w := &Worker{Mode: mode, Props: props, Providers: providers}
 	w.BootstrapServers = splitList(get["bootstrap.servers"])
 	w.GroupID = get["group.id"]
 	w.ConfigTopic, w.OffsetTopic, w.StatusTopic = get["config.storage.topic"], get["offset.storage.topic"], get["status.storage.topic"]
