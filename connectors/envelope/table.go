@@ -3,6 +3,7 @@ package envelope
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
@@ -43,6 +44,9 @@ type TableSpec struct {
 	SchemaPrefix string
 	// Source is the connector's source block schema (SourceSchemaBuilder plus its fields). Required.
 	Source *api.Schema
+	// Mappers are the connector's column truncation, masking and hashing rules (nil: none); they
+	// change value fields only, as Debezium's ColumnMappers.
+	Mappers *ColumnMappers
 }
 
 // TableSchema is one table version's Connect schemas and the fast functions that fill them. It
@@ -67,6 +71,7 @@ type colPlan struct {
 	keyIdx   int // field index in the key schema, -1 when not a key column
 	keyField *api.Schema
 	valField *api.Schema
+	valMap   func(any) any // column.mask/truncate rule applied to the value field, nil: none
 }
 
 // ErrSpec is wrapped by NewTable's errors.
@@ -110,6 +115,13 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		fs, err := fieldSchema(tc, mc)
 		if err != nil {
 			return nil, fmt.Errorf("%w for %s column %s: %w", ErrSpec, t.ID, tc.Name, err)
+		}
+		if rule := spec.Mappers.ruleFor(t.ID, tc.Name); rule != nil {
+			param, fn := rule.mapping(tc)
+			if param != nil {
+				fs.Parameters = append(slices.Clip(fs.Parameters), *param)
+			}
+			p.valMap = fn
 		}
 		p.valField = fs
 		p.valueIdx = nv
@@ -309,7 +321,11 @@ func (ts *TableSchema) values(row []any, withKey bool) (*api.Struct, *api.Struct
 		if err != nil {
 			return nil, nil, err
 		}
-		val.PutIndex(p.valueIdx, v)
+		if p.valMap != nil {
+			val.PutIndex(p.valueIdx, p.valMap(v))
+		} else {
+			val.PutIndex(p.valueIdx, v)
+		}
 		if key != nil && p.keyIdx >= 0 {
 			if v == nil {
 				// A nullable column in the key: the key field is required, so use its rule.
