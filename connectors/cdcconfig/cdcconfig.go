@@ -374,6 +374,8 @@ type Common struct {
 	IncrementalSnapshotChunkSize int
 
 	Filters filters.Config
+	// ColumnMappers are the column.truncate.to/mask.with/mask.hash rules (nil: none).
+	ColumnMappers *envelope.ColumnMappers
 
 	TombstonesOnDelete         bool
 	ProvideTransactionMetadata bool
@@ -473,6 +475,10 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
 
 	if _, err := filters.New(c.Filters); err != nil {
+		errs = append(errs, err)
+	}
+	var err error
+	if c.ColumnMappers, err = envelope.ParseColumnMappers(config); err != nil {
 		errs = append(errs, err)
 	}
 	if c.MaxQueueSize > 0 && c.MaxBatchSize > 0 && c.MaxQueueSize <= c.MaxBatchSize {

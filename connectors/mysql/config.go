@@ -70,6 +70,8 @@ type Config struct {
 	// Retry is how the binlog connection is re-established after retriable errors.
 	Retry   source.RetryPolicy
 	Filters *filters.Filters
+	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
+	Mappers *envelope.ColumnMappers
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
 }
@@ -207,6 +209,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
 		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
 		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
+		Mappers:              common.ColumnMappers,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

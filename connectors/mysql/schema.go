@@ -81,6 +81,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 		Columns: cols,
 		Topic:   envelope.TopicName(s.cfg.TopicPrefix, id.Catalog, id.Table),
 		Source:  s.source,
+		Mappers: s.cfg.Mappers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

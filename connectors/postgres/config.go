@@ -97,7 +97,9 @@ type Config struct {
 	// server's setting.
 	WorkMemKB int
 
-	Filters   *filters.Filters
+	Filters *filters.Filters
+	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
+	Mappers   *envelope.ColumnMappers
 	Heartbeat *heartbeat.Heartbeat
 	// HeartbeatAction is heartbeat.action.query.
 	HeartbeatAction string
@@ -156,6 +158,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		Streaming:       getb(propStreamingProtocol),
 		WorkMemKB:       geti(propWorkMem),
 		HeartbeatAction: common.HeartbeatActionQuery,
+		Mappers:         common.ColumnMappers,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {

@@ -183,6 +183,10 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			Name: rc.name, JDBCType: jdbcType(rc.oid), NativeType: relational.Int(int(rc.oid)),
 			TypeName: c.mapping.TypeName, Optional: c.optional,
 		}
+		if (rc.oid == 1042 || rc.oid == 1043) && rc.typmod >= 4 {
+			// char(n)/varchar(n): the declared length, which a column.mask.hash cuts its hash to.
+			rcol.Length = relational.Int(int(rc.typmod - 4))
+		}
 		if cc != nil {
 			rcol.TypeExpression = cc.TypeName
 			rcol.AutoIncremented = cc.Identity || strings.HasPrefix(cc.Default, "nextval(")
@@ -211,6 +215,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		Columns: specCols,
 		Topic:   envelope.TopicName(t.cfg.TopicPrefix, id.Schema, id.Table),
 		Source:  sourceSchema,
+		Mappers: t.cfg.Mappers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
