@@ -195,7 +195,8 @@ func resolvedParts(raw, resolved string) []string {
 	return []string{resolved[len(prefix) : len(resolved)-len(suffix)]}
 }
 
-// scrub replaces every secret in s with [hidden], as Kafka Connect hides passwords.
+// scrub replaces every secret in s with [hidden], as Kafka Connect hides passwords. Values of one
+// or two characters (a port digit, a flag) are left: hiding them would garble whole traces.
 func scrub(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if len(sec) >= 3 {
