@@ -346,25 +346,35 @@ func Check(ctx context.Context, cl *kgo.Client, what string, timeout time.Durati
 	if err == nil {
 		return nil
 	}
-	var hint string
+	hint, _ := Explain(err)
+	return fmt.Errorf("could not reach Kafka with the %s: %s: %w", what, hint, err)
+}
+
+// Explain returns what to do about a client's failure to reach Kafka, and whether retrying is
+// pointless: a refused password or an untrusted certificate does not fix itself, while a broker
+// that is still starting does.
+func Explain(err error) (hint string, permanent bool) {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
-	var certErr *tls.CertificateVerificationError
+	var invalid x509.CertificateInvalidError
+	msg := err.Error()
 	switch {
-	case errors.As(err, &unknownAuth) || errors.As(err, &certErr) && errors.As(certErr.Err, &unknownAuth):
-		hint = "the broker's certificate is not signed by a trusted CA: set ssl.truststore.location (or ssl.truststore.certificates) to the CA that signed it"
+	case errors.As(err, &unknownAuth):
+		return "the broker's certificate is not signed by a trusted CA: set ssl.truststore.location (or ssl.truststore.certificates) to the CA that signed it", true
 	case errors.As(err, &hostErr):
-		hint = "the broker's certificate does not name the host connectd dialled: fix bootstrap.servers/advertised.listeners, or set ssl.endpoint.identification.algorithm= (empty) to skip the host name check"
-	case strings.Contains(err.Error(), "SASL_AUTHENTICATION_FAILED") || strings.Contains(strings.ToLower(err.Error()), "authentication failed"):
-		hint = "the broker refused the credentials: check the username and password in sasl.jaas.config and sasl.mechanism"
+		return "the broker's certificate does not name the host connectd dialled: fix bootstrap.servers/advertised.listeners, or set ssl.endpoint.identification.algorithm= (empty) to skip the host name check", true
+	case errors.As(err, &invalid):
+		return "the broker's certificate is not valid (expired, or not for a server)", true
+	case strings.Contains(msg, "SASL_AUTHENTICATION_FAILED") || strings.Contains(strings.ToLower(msg), "authentication failed"):
+		return "the broker refused the credentials: check the username and password in sasl.jaas.config and sasl.mechanism", true
+	case strings.Contains(msg, "UNSUPPORTED_SASL_MECHANISM") || strings.Contains(msg, "ILLEGAL_SASL_STATE"):
+		return "the broker does not accept this SASL mechanism on this listener: check sasl.mechanism and security.protocol", true
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return "the listener does not speak TLS: check security.protocol and the port", true
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		hint = "the broker closed the connection: it refused the credentials (check sasl.jaas.config and sasl.mechanism) or expects another security.protocol"
-	case strings.Contains(err.Error(), "tls: first record does not look like a TLS handshake"):
-		hint = "the listener does not speak TLS: check security.protocol and the port"
+		return "the broker closed the connection: it refused the credentials (check sasl.jaas.config and sasl.mechanism) or expects another security.protocol", false
 	case errors.Is(err, context.DeadlineExceeded):
-		hint = "no broker answered in time: check bootstrap.servers, security.protocol (a TLS client on a plain listener, or the reverse, waits) and the network"
-	default:
-		hint = "check bootstrap.servers and the security settings"
+		return "no broker answered in time: check bootstrap.servers, security.protocol (a TLS client on a plain listener, or the reverse, waits) and the network", false
 	}
-	return fmt.Errorf("could not reach Kafka with the %s: %s: %w", what, hint, err)
+	return "check bootstrap.servers and the security settings", false
 }
