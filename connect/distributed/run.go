@@ -101,6 +101,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	configs := NewConfigStore(ConfigStoreOptions{Brokers: cfg.BootstrapServers, Topic: cfg.ConfigTopic, ReplicationFactor: cfg.ConfigRF,
 		Logger: o.Loggers.Logger("io.connectd.storage.KafkaConfigBackingStore")})
 	if err := configs.Start(ctx, sec...); err != nil {
+		if hint, permanent := kafkasec.Explain(err); permanent {
+			return fmt.Errorf("%s: %w", hint, err)
+		}
 		return err
 	}
 	defer configs.Close()

@@ -83,6 +83,9 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	}
 	if err := store.Start(ctx); err != nil {
 		if o.Offsets != nil {
+			if hint, permanent := kafkasec.Explain(err); permanent {
+				return fmt.Errorf("could not start the offset store: %s: %w", hint, err)
+			}
 			return fmt.Errorf("could not start the offset store: %w", err)
 		}
 		return fmt.Errorf("could not open the offsets file %s (offset.storage.file.filename): %w", cfg.OffsetFile, err)
