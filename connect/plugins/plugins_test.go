@@ -47,7 +47,7 @@ func TestMaskAndUnmask(t *testing.T) {
 	masked := r.Mask(stored)
 	for k, want := range map[string]string{"database.password": Hidden, "producer.override.sasl.jaas.config": Hidden,
 		"producer.override.ssl.keystore.key": Hidden,
-		"database.user": "bob", "empty.password": ""} {
+		"database.user":                      "bob", "empty.password": ""} {
 		if masked[k] != want {
 			t.Errorf("Mask: %s = %q, want %q", k, masked[k], want)
 		}
