@@ -228,3 +228,53 @@ func clone(m map[string]string) map[string]string {
 	}
 	return c
 }
+
+// TestClientCertificates: a broker that requires client certificates accepts the key store as a
+// PKCS12 file and as inline PEM, and refuses a client without one.
+func TestClientCertificates(t *testing.T) {
+	ca := newCA(t)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.ca)
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.TLS(&tls.Config{Certificates: []tls.Certificate{ca.server},
+		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := c.ListenAddrs()[0]
+	client := ca.leaf(t, nil, []string{"client"})
+	base := map[string]string{"security.protocol": "SSL", "ssl.truststore.location": writeFile(t, "ca.pem", ca.caPEM)}
+
+	p12, err := pkcs12.Modern.Encode(client.PrivateKey, client.Leaf, nil, "keypass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withP12 := clone(base)
+	withP12["ssl.keystore.type"] = "PKCS12"
+	withP12["ssl.keystore.location"] = writeFile(t, "client.p12", p12)
+	withP12["ssl.keystore.password"] = "keypass"
+	if err := connect(t, addr, withP12); err != nil {
+		t.Errorf("PKCS12 key store: %v", err)
+	}
+
+	der, err := x509.MarshalPKCS8PrivateKey(client.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPEM := clone(base)
+	withPEM["ssl.keystore.type"] = "PEM"
+	withPEM["ssl.keystore.certificate.chain"] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: client.Leaf.Raw}))
+	withPEM["ssl.keystore.key"] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err := connect(t, addr, withPEM); err != nil {
+		t.Errorf("inline PEM key store: %v", err)
+	}
+	file := clone(base)
+	file["ssl.keystore.location"] = writeFile(t, "client.pem", []byte(withPEM["ssl.keystore.key"]+withPEM["ssl.keystore.certificate.chain"]))
+	if err := connect(t, addr, file); err != nil {
+		t.Errorf("PEM key store file: %v", err)
+	}
+
+	if err := connect(t, addr, base); err == nil {
+		t.Errorf("a client without a certificate connected")
+	}
+}
