@@ -152,3 +152,34 @@ func writeSelfSignedCA(path string) error {
 	}
 	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 }
+
+// TestSecureOverrideWrongPassword: a connector whose producer.override.sasl.jaas.config holds a
+// wrong password fails its task at once, the trace saying what to fix without the password.
+func TestSecureOverrideWrongPassword(t *testing.T) {
+	k := testbed.KafkaSecure(t)
+	d := mariadb.New(t, "sec")
+	d.Exec("CREATE TABLE items (id INT PRIMARY KEY)")
+	prefix := testbed.Topic(t, "sec")
+	w, err := e2e.StartWorkerWith(t, prefix+"-offsets", map[string]string{"bootstrap.servers": k.SASLSSL,
+		"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.jaas.config": scramJAAS(k, k.Password),
+		"ssl.truststore.location": k.CA}, nil)
+	if err != nil {
+		t.Fatalf("worker did not start: %v", err)
+	}
+	bad := "bad-" + k.Password
+	cfg := connectorConfig(d, prefix, prefix+"-history", "schema.history.internal.kafka.bootstrap.servers", k.SASLSSL,
+		"database.server.id", "6272", "producer.override.sasl.jaas.config", scramJAAS(k, bad))
+	if code, b := w.Call("POST", "/connectors", map[string]any{"name": "badpass", "config": cfg}); code != 201 {
+		t.Fatalf("POST /connectors: %d %s", code, b)
+	}
+	trace := w.WaitState("badpass", "FAILED")
+	if !strings.Contains(trace, "refused the credentials") || !strings.Contains(trace, "producer.override") {
+		t.Errorf("trace does not say what to fix: %s", trace)
+	}
+	if strings.Contains(trace, bad) {
+		t.Errorf("the trace shows the password")
+	}
+	if code, b := w.Call("GET", "/connectors/badpass/config", nil); code != 200 || strings.Contains(string(b), bad) {
+		t.Errorf("GET config: %d, shows the password: %v", code, strings.Contains(string(b), bad))
+	}
+}
