@@ -61,6 +61,9 @@ func TestRealBrokerSASLSSL(t *testing.T) {
 func TestRealBrokerSSL(t *testing.T) {
 	k := testbed.KafkaSecure(t)
 	roundTrip(t, k.SSL, map[string]string{"security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": k.CA})
+	jks := t.TempDir() + "/trust.jks"
+	keytool(t, "-importcert", "-noprompt", "-alias", "testbed", "-file", k.CA, "-keystore", jks, "-storetype", "JKS", "-storepass", "changeit")
+	roundTrip(t, k.SSL, map[string]string{"security.protocol": "SSL", "ssl.truststore.location": jks, "ssl.truststore.password": "changeit"})
 }
 
 // TestRealBrokerFailures: a wrong password and an untrusted certificate are reported at once,

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
@@ -220,15 +221,18 @@ func storeType(typ, typKey string, data []byte) (string, error) {
 	case "PEM", "PKCS12":
 		return t, nil
 	case "", "JKS":
-		if bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}) || bytes.HasPrefix(data, []byte{0xce, 0xce, 0xce, 0xce}) {
-			return "", fmt.Errorf("JKS key stores are not supported by connectd: convert it with keytool -importkeystore -deststoretype PKCS12, or use PEM files")
+		if bytes.HasPrefix(data, []byte{0xce, 0xce, 0xce, 0xce}) {
+			return "", fmt.Errorf("JCEKS key stores are not supported by connectd: convert it with keytool -importkeystore -deststoretype PKCS12, or use PEM files")
+		}
+		if bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}) {
+			return "JKS", nil
 		}
 		if bytes.Contains(data[:min(len(data), 4096)], []byte("-----BEGIN ")) {
 			return "PEM", nil
 		}
 		return "PKCS12", nil
 	default:
-		return "", fmt.Errorf("%s=%s: use PEM or PKCS12", typKey, typ)
+		return "", fmt.Errorf("%s=%s: use PEM, PKCS12 or JKS", typKey, typ)
 	}
 }
 
@@ -260,6 +264,30 @@ func trustStore(get getter) (*x509.CertPool, error) {
 	case "PEM":
 		if !pool.AppendCertsFromPEM(data) {
 			return nil, fmt.Errorf("trust store %s holds no PEM certificate", name)
+		}
+	case "JKS":
+		ks, err := loadJKS(data, get, "ssl.truststore.password")
+		if err != nil {
+			return nil, fmt.Errorf("trust store %s: %w", name, err)
+		}
+		n := 0
+		for _, alias := range ks.Aliases() {
+			if !ks.IsTrustedCertificateEntry(alias) {
+				continue
+			}
+			e, err := ks.GetTrustedCertificateEntry(alias)
+			if err != nil {
+				return nil, fmt.Errorf("could not read entry %s of the JKS trust store %s: %w", alias, name, err)
+			}
+			c, err := x509.ParseCertificate(e.Certificate.Content)
+			if err != nil {
+				return nil, fmt.Errorf("could not parse certificate %s of the JKS trust store %s: %w", alias, name, err)
+			}
+			pool.AddCert(c)
+			n++
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("JKS trust store %s holds no trusted certificate", name)
 		}
 	case "PKCS12":
 		pass, _, _ := get("ssl.truststore.password")
@@ -303,6 +331,9 @@ func keyStore(get getter) (*tls.Certificate, error) {
 	if t == "PEM" {
 		return pemKeyPair(data, data, "the PEM key store "+name, get)
 	}
+	if t == "JKS" {
+		return jksKeyPair(data, name, get)
+	}
 	pass, _, _ := get("ssl.keystore.password")
 	priv, leaf, cas, err := pkcs12.DecodeChain(data, pass)
 	if err != nil {
@@ -313,6 +344,55 @@ func keyStore(get getter) (*tls.Certificate, error) {
 		c.Certificate = append(c.Certificate, ca.Raw)
 	}
 	return c, nil
+}
+
+// loadJKS reads a JKS store; Java reads one without a password by skipping its integrity
+// check, which the library used here cannot, so the password is required.
+func loadJKS(data []byte, get getter, passKey string) (keystore.KeyStore, error) {
+	pass, _, ok := get(passKey)
+	if !ok || pass == "" {
+		return keystore.KeyStore{}, fmt.Errorf("a JKS store needs its password in %s", passKey)
+	}
+	ks := keystore.New()
+	if err := ks.Load(bytes.NewReader(data), []byte(pass)); err != nil {
+		return keystore.KeyStore{}, fmt.Errorf("could not read the JKS store (check %s): %w", passKey, err)
+	}
+	return ks, nil
+}
+
+// jksKeyPair is the first private key entry of a JKS key store, its key protected by
+// ssl.key.password or, as keytool makes them by default, the store's password.
+func jksKeyPair(data []byte, name string, get getter) (*tls.Certificate, error) {
+	ks, err := loadJKS(data, get, "ssl.keystore.password")
+	if err != nil {
+		return nil, fmt.Errorf("key store %s: %w", name, err)
+	}
+	keyPass, _, ok := get("ssl.key.password")
+	if !ok || keyPass == "" {
+		keyPass, _, _ = get("ssl.keystore.password")
+	}
+	for _, alias := range ks.Aliases() {
+		if !ks.IsPrivateKeyEntry(alias) {
+			continue
+		}
+		e, err := ks.GetPrivateKeyEntry(alias, []byte(keyPass))
+		if err != nil {
+			return nil, fmt.Errorf("could not read the private key %s of the JKS key store %s (check ssl.key.password): %w", alias, name, err)
+		}
+		key, err := x509.ParsePKCS8PrivateKey(e.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("could not parse the private key %s of the JKS key store %s: %w", alias, name, err)
+		}
+		c := &tls.Certificate{PrivateKey: key}
+		for _, cert := range e.CertificateChain {
+			c.Certificate = append(c.Certificate, cert.Content)
+		}
+		if len(c.Certificate) == 0 {
+			return nil, fmt.Errorf("the private key %s of the JKS key store %s has no certificate", alias, name)
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("JKS key store %s holds no private key", name)
 }
 
 func pemKeyPair(chain, key []byte, name string, get getter) (*tls.Certificate, error) {

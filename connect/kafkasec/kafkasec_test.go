@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,7 +61,8 @@ func TestOptionsRefusals(t *testing.T) {
 		"protocol":       {map[string]string{"security.protocol": "TLS"}, "use PLAINTEXT, SSL"},
 		"no jaas":        {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}, "needs sasl.jaas.config"},
 		"module":         {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.jaas.config": jaas}, "does not go with"},
-		"jks":            {map[string]string{"security.protocol": "SSL", "ssl.truststore.location": writeFile(t, "ts.jks", []byte{0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2})}, "JKS key stores are not supported"},
+		"jks password":   {map[string]string{"security.protocol": "SSL", "ssl.truststore.location": writeFile(t, "ts.jks", []byte{0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2})}, "needs its password in ssl.truststore.password"},
+		"jceks":          {map[string]string{"security.protocol": "SSL", "ssl.truststore.location": writeFile(t, "ts.jceks", []byte{0xce, 0xce, 0xce, 0xce, 0, 0, 0, 2})}, "JCEKS key stores are not supported"},
 		"prefixed":       {map[string]string{"security.protocol": "SSL", "producer.security.protocol": "SASL_SSL", "producer.sasl.mechanism": "GSSAPI"}, "producer.sasl.mechanism=GSSAPI"},
 	} {
 		_, err := Options(tc.props, "producer.")
@@ -276,5 +278,32 @@ func TestClientCertificates(t *testing.T) {
 
 	if err := connect(t, addr, base); err == nil {
 		t.Errorf("a client without a certificate connected")
+	}
+
+	// JKS, as keytool makes them: the key store converted from the PKCS12 one, the trust store
+	// from the CA's PEM file.
+	dir := t.TempDir()
+	keytool(t, "-importkeystore", "-noprompt", "-srckeystore", withP12["ssl.keystore.location"], "-srcstoretype", "PKCS12",
+		"-srcstorepass", "keypass", "-destkeystore", dir+"/client.jks", "-deststoretype", "JKS", "-deststorepass", "keypass")
+	keytool(t, "-importcert", "-noprompt", "-alias", "ca", "-file", base["ssl.truststore.location"],
+		"-keystore", dir+"/trust.jks", "-storetype", "JKS", "-storepass", "trustpass")
+	withJKS := map[string]string{"security.protocol": "SSL",
+		"ssl.truststore.type": "JKS", "ssl.truststore.location": dir + "/trust.jks", "ssl.truststore.password": "trustpass",
+		"ssl.keystore.type": "JKS", "ssl.keystore.location": dir + "/client.jks", "ssl.keystore.password": "keypass"}
+	if err := connect(t, addr, withJKS); err != nil {
+		t.Errorf("JKS stores: %v", err)
+	}
+	withJKS["ssl.keystore.password"] = "wrongpass"
+	if _, err := Options(withJKS); err == nil || !strings.Contains(err.Error(), "ssl.keystore.password") || strings.Contains(err.Error(), "wrongpass") {
+		t.Errorf("JKS key store with a wrong password: %v", err)
+	}
+}
+
+// keytool runs the JDK's keytool, which the test bed has with its Java.
+func keytool(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command("keytool", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("keytool %s: %v\n%s", args[0], err, out)
 	}
 }
