@@ -33,14 +33,6 @@ var Keys = []string{
 	"ssl.endpoint.identification.algorithm", "ssl.protocol", "ssl.enabled.protocols",
 }
 
-// IsSecret reports whether a property holds a secret, so that logs, errors and status traces
-// never show its value.
-func IsSecret(key string) bool {
-	k := strings.ToLower(key)
-	return strings.HasSuffix(k, "sasl.jaas.config") || strings.HasSuffix(k, ".password") ||
-		strings.HasSuffix(k, "ssl.keystore.key") || strings.Contains(k, "secret")
-}
-
 // Options returns the franz-go options for the security properties in props. Each key is read
 // with the first prefix under which it is set, then without prefix: Options(p, "producer.")
 // gives the worker producer producer.security.protocol, else security.protocol. Kafka Connect
@@ -153,7 +145,7 @@ func loginModule(mech string) string {
 func tlsConfig(get getter) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if v, k, ok := get("ssl.enabled.protocols"); ok && v != "" {
-		min := uint16(0)
+		lowest := uint16(0)
 		for _, p := range strings.Split(v, ",") {
 			var ver uint16
 			switch strings.TrimSpace(p) {
@@ -166,12 +158,12 @@ func tlsConfig(get getter) (*tls.Config, error) {
 			default:
 				return nil, fmt.Errorf("%s=%s: connectd supports TLSv1.2 and TLSv1.3", k, v)
 			}
-			if min == 0 || ver < min {
-				min = ver
+			if lowest == 0 || ver < lowest {
+				lowest = ver
 			}
 		}
-		if min != 0 {
-			cfg.MinVersion = min
+		if lowest != 0 {
+			cfg.MinVersion = lowest
 		}
 	}
 	roots, err := trustStore(get)
