@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/kafkasec"
 )
 
 // The connector properties of the schema history, under Debezium's names.
@@ -113,9 +114,9 @@ type Config struct {
 	DDLFilter string
 
 	// ProducerProps and ConsumerProps hold the schema.history.internal.producer.* and
-	// .consumer.* pass-through properties, prefix removed. connectd's Kafka clients do not read
-	// Java client properties: they are listed in Ignored, and security settings reach the store
-	// through KafkaOptions.ClientOpts, set by the runtime.
+	// .consumer.* pass-through properties, prefix removed. Their security settings
+	// (kafkasec.Keys) are applied to the store's clients, over the worker's (WithWorkerClient);
+	// the other Java client properties are listed in Ignored.
 	ProducerProps, ConsumerProps map[string]string
 	// Ignored lists the properties given that this configuration recognises but does not apply,
 	// so validation can report them instead of dropping them silently.
@@ -276,16 +277,26 @@ func ParseConfig(props map[string]string) (Config, error) {
 				cfg.ProducerProps = map[string]string{}
 			}
 			cfg.ProducerProps[strings.TrimPrefix(name, producerPrefix)] = v
-			cfg.Ignored = append(cfg.Ignored, name)
+			if !slices.Contains(kafkasec.Keys, strings.TrimPrefix(name, producerPrefix)) {
+				cfg.Ignored = append(cfg.Ignored, name)
+			}
 		case strings.HasPrefix(name, consumerPrefix):
 			if cfg.ConsumerProps == nil {
 				cfg.ConsumerProps = map[string]string{}
 			}
 			cfg.ConsumerProps[strings.TrimPrefix(name, consumerPrefix)] = v
-			cfg.Ignored = append(cfg.Ignored, name)
+			if !slices.Contains(kafkasec.Keys, strings.TrimPrefix(name, consumerPrefix)) {
+				cfg.Ignored = append(cfg.Ignored, name)
+			}
 		}
 	}
 	slices.Sort(cfg.Ignored)
+	if _, err := kafkasec.Options(cfg.ProducerProps); err != nil {
+		problems = append(problems, producerPrefix+"*: "+err.Error())
+	}
+	if _, err := kafkasec.Options(cfg.ConsumerProps); err != nil {
+		problems = append(problems, consumerPrefix+"*: "+err.Error())
+	}
 
 	if len(problems) > 0 {
 		return cfg, fmt.Errorf("invalid schema history configuration: %s", strings.Join(problems, "; "))
@@ -306,6 +317,12 @@ func Open(ctx context.Context, cfg Config) (Store, error) {
 	case KindKafka, "":
 		opts := cfg.Kafka
 		opts.CatalogBeforeSchema = cfg.CatalogBeforeSchema
+		prod, cons, err := securityOptions(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("invalid schema history client settings: %w", err)
+		}
+		opts.ConsumerClientOpts = append(append(cons, opts.ClientOpts...), opts.ConsumerClientOpts...)
+		opts.ClientOpts = append(prod, opts.ClientOpts...)
 		return OpenKafka(ctx, opts)
 	}
 	return nil, fmt.Errorf("unknown schema history store kind %q", cfg.Kind)

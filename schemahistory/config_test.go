@@ -18,6 +18,7 @@ func TestParseConfigDefaultsToKafka(t *testing.T) {
 		PropKafkaQueryTimeout:                                "1500",
 		"schema.history.internal.producer.security.protocol": "SSL",
 		"schema.history.internal.consumer.sasl.mechanism":    "PLAIN",
+		"schema.history.internal.producer.max.block.ms":      "1000",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func TestParseConfigDefaultsToKafka(t *testing.T) {
 		t.Error("defaults not applied")
 	}
 	if cfg.ProducerProps["security.protocol"] != "SSL" || cfg.ConsumerProps["sasl.mechanism"] != "PLAIN" ||
-		!slices.Equal(cfg.Ignored, []string{"schema.history.internal.consumer.sasl.mechanism", "schema.history.internal.producer.security.protocol"}) {
+		!slices.Equal(cfg.Ignored, []string{"schema.history.internal.producer.max.block.ms"}) {
 		t.Errorf("pass-through properties %v %v, ignored %v", cfg.ProducerProps, cfg.ConsumerProps, cfg.Ignored)
 	}
 }

@@ -47,6 +47,9 @@ type KafkaOptions struct {
 	// ClientOpts are extra franz-go options for both the producing and the consuming client: the
 	// runtime passes TLS and SASL settings here.
 	ClientOpts []kgo.Opt
+	// ConsumerClientOpts, when set, replace ClientOpts for the client reading the history back
+	// (schema.history.internal.consumer.* may differ from .producer.*).
+	ConsumerClientOpts []kgo.Opt
 }
 
 // The only partition of a history topic: Debezium writes every record to partition 0.
@@ -120,6 +123,13 @@ func OpenKafka(ctx context.Context, opts KafkaOptions) (*KafkaStore, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *KafkaStore) consumerOpts() []kgo.Opt {
+	if s.opts.ConsumerClientOpts != nil {
+		return s.opts.ConsumerClientOpts
+	}
+	return s.opts.ClientOpts
 }
 
 // Topic returns the history topic's name.
@@ -360,7 +370,7 @@ func (s *KafkaStore) Recover(ctx context.Context, fn func(*Record) error) error 
 		}),
 		kgo.FetchMaxWait(max(s.opts.PollInterval, 10*time.Millisecond)), // franz-go's floor
 		kgo.MetadataMinAge(metadataMinAge),
-	}, s.opts.ClientOpts...)
+	}, s.consumerOpts()...)
 	cl, err := kgo.NewClient(consumerOpts...)
 	if err != nil {
 		return fmt.Errorf("cannot create the Kafka client reading schema history topic %q: %w", s.opts.Topic, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime"
@@ -85,10 +86,24 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	admin, err := runtime.NewAdmin(cfg)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	// The worker's own clients (internal topics, group membership) use its unprefixed
+	// security settings, as Kafka Connect's do.
+	sec, err := kafkasec.Options(cfg.Props)
+	if err != nil {
+		return err
+	}
 
 	configs := NewConfigStore(ConfigStoreOptions{Brokers: cfg.BootstrapServers, Topic: cfg.ConfigTopic, ReplicationFactor: cfg.ConfigRF,
 		Logger: o.Loggers.Logger("io.connectd.storage.KafkaConfigBackingStore")})
-	if err := configs.Start(ctx); err != nil {
+	if err := configs.Start(ctx, sec...); err != nil {
+		if hint, permanent := kafkasec.Explain(err); permanent {
+			return fmt.Errorf("%s: %w", hint, err)
+		}
 		return err
 	}
 	defer configs.Close()
@@ -100,7 +115,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}
 	store, err := offsets.NewKafkaStore(offsets.KafkaConfig{Brokers: cfg.BootstrapServers, Topic: cfg.OffsetTopic,
-		Partitions: cfg.OffsetPartitions, ReplicationFactor: cfg.OffsetRF, HistorySize: historySize,
+		Partitions: cfg.OffsetPartitions, ReplicationFactor: cfg.OffsetRF, HistorySize: historySize, ClientOptions: sec,
 		Logger: o.Loggers.Logger("io.connectd.storage.KafkaOffsetBackingStore")})
 	if err != nil {
 		return err
@@ -138,12 +153,12 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	status := NewStatusStore(StatusStoreOptions{Brokers: cfg.BootstrapServers, Topic: cfg.StatusTopic, Partitions: cfg.StatusPartitions,
 		ReplicationFactor: cfg.StatusRF, WorkerID: workerID, Logger: o.Loggers.Logger("io.connectd.storage.KafkaStatusBackingStore")})
-	if err := status.Start(ctx); err != nil {
+	if err := status.Start(ctx, sec...); err != nil {
 		return err
 	}
 	defer status.Close()
 
-	group, err := kgo.NewClient(kgo.SeedBrokers(cfg.BootstrapServers...), kgo.ClientID("connectd-"+cfg.GroupID))
+	group, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.BootstrapServers...), kgo.ClientID("connectd-" + cfg.GroupID)}, sec...)...)
 	if err != nil {
 		return fmt.Errorf("could not create the Kafka client of the group membership: %w", err)
 	}
@@ -151,7 +166,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
-		Producer: producer, Admin: kadm.NewClient(producer), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
+		Producer: producer, Admin: kadm.NewClient(admin), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
 		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})
 	if err != nil {
 		return err

@@ -42,10 +42,12 @@ func TestLookupByClassAliasAndShortNames(t *testing.T) {
 func TestMaskAndUnmask(t *testing.T) {
 	r, _ := New(demo("io.example.DemoConnector"))
 	stored := map[string]string{"connector.class": "io.example.DemoConnector", "database.password": "s3cret",
-		"database.user": "bob", "producer.override.sasl.jaas.config": "jaas secret", "empty.password": ""}
+		"database.user": "bob", "producer.override.sasl.jaas.config": "jaas secret", "empty.password": "",
+		"producer.override.ssl.keystore.key": "-----BEGIN PRIVATE KEY-----"}
 	masked := r.Mask(stored)
 	for k, want := range map[string]string{"database.password": Hidden, "producer.override.sasl.jaas.config": Hidden,
-		"database.user": "bob", "empty.password": ""} {
+		"producer.override.ssl.keystore.key": Hidden,
+		"database.user":                      "bob", "empty.password": ""} {
 		if masked[k] != want {
 			t.Errorf("Mask: %s = %q, want %q", k, masked[k], want)
 		}

@@ -33,7 +33,7 @@ func looksSecret(key string) bool {
 	if i := strings.LastIndexByte(k, '.'); i >= 0 {
 		last = k[i+1:]
 	}
-	return strings.Contains(last, "password") || strings.HasSuffix(k, "sasl.jaas.config") ||
+	return strings.Contains(last, "password") || strings.HasSuffix(k, "sasl.jaas.config") || strings.HasSuffix(k, "ssl.keystore.key") ||
 		strings.HasSuffix(k, ".secret") || strings.HasSuffix(k, "secret.key") || last == "passphrase"
 }
 

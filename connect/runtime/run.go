@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/runtime/herder"
@@ -82,6 +83,9 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	}
 	if err := store.Start(ctx); err != nil {
 		if o.Offsets != nil {
+			if hint, permanent := kafkasec.Explain(err); permanent {
+				return fmt.Errorf("could not start the offset store: %s: %w", hint, err)
+			}
 			return fmt.Errorf("could not start the offset store: %w", err)
 		}
 		return fmt.Errorf("could not open the offsets file %s (offset.storage.file.filename): %w", cfg.OffsetFile, err)
@@ -97,6 +101,11 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer producer.Close()
+	admin, err := NewAdmin(cfg)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
 	if ignored := unsupportedProducerSettings(cfg.Props, "producer."); len(ignored) > 0 {
 		log.Warn("producer settings connectd does not support are ignored", "settings", ignored, "supported", ProducerSettings)
 	}
@@ -123,7 +132,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	workerID := WorkerID(cfg, listeners)
 
 	status := NewMemoryStatusStore()
-	worker, err := NewWorker(WorkerOptions{Config: cfg, Plugins: o.Plugins, Offsets: store, Producer: producer, Admin: kadm.NewClient(producer),
+	worker, err := NewWorker(WorkerOptions{Config: cfg, Plugins: o.Plugins, Offsets: store, Producer: producer, Admin: kadm.NewClient(admin),
 		Listener: StatusRecorder(status, workerID), Logger: o.Loggers.Logger("io.connectd.runtime.Worker")})
 	if err != nil {
 		return err
@@ -195,8 +204,9 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 // properties and under producer.override. in a connector's configuration. buffer.memory bounds
 // each task's unacknowledged bytes; max.request.size (default 1048576) is the largest record, and
 // batch, sent; batch.size is validated but franz-go batches up to max.request.size.
-var ProducerSettings = []string{"acks", "batch.size", "buffer.memory", "client.id", "compression.type",
-	"delivery.timeout.ms", "enable.idempotence", "linger.ms", "max.request.size"}
+// The security settings of kafkasec.Keys are honoured too.
+var ProducerSettings = append([]string{"acks", "batch.size", "buffer.memory", "client.id", "compression.type",
+	"delivery.timeout.ms", "enable.idempotence", "linger.ms", "max.request.size"}, kafkasec.Keys...)
 
 // NewProducer returns the worker's producer: idempotent (franz-go's default), acks=all, batching
 // with producer.linger.ms (default 5 ms, Kafka 4's default), records placed as the Java client
@@ -311,12 +321,48 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 	if !idempotent {
 		opts = append(opts, kgo.DisableIdempotentWrite())
 	}
-	if v, ok := cfg.Props["security.protocol"]; ok && !strings.EqualFold(strings.TrimSpace(v), "PLAINTEXT") {
-		return nil, fmt.Errorf("security.protocol=%s is not supported yet: connectd connects to Kafka over PLAINTEXT only", v)
+	// The worker's own security settings apply unless the producer's (or the connector's
+	// override) replace them.
+	sec := map[string]string{}
+	for _, k := range kafkasec.Keys {
+		if v, ok := cfg.Props[k]; ok {
+			sec[k] = v
+		}
+		if v, ok := p[k]; ok {
+			sec[prefix+k] = v
+		}
 	}
+	secOpts, err := kafkasec.Options(sec, prefix)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, secOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("could not create the Kafka producer: %w", err)
+	}
+	return cl, nil
+}
+
+// NewAdmin returns the client of the worker's administrative requests (topic creation), with
+// the admin.* security settings over the worker's. consumer.* settings are checked here too, so
+// that a mistake in them stops the worker rather than a later client.
+func NewAdmin(cfg *workerconfig.Worker) (*kgo.Client, error) {
+	if _, err := kafkasec.Options(cfg.Props, "consumer."); err != nil {
+		return nil, err
+	}
+	sec, err := kafkasec.Options(cfg.Props, "admin.")
+	if err != nil {
+		return nil, err
+	}
+	opts := append([]kgo.Opt{kgo.SeedBrokers(cfg.BootstrapServers...), kgo.ClientID("connectd-worker-admin"),
+		kgo.MetadataMinAge(250 * time.Millisecond)}, sec...)
+	if v := strings.TrimSpace(cfg.Props["admin.client.id"]); v != "" {
+		opts = append(opts, kgo.ClientID(v))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("could not create the Kafka admin client: %w", err)
 	}
 	return cl, nil
 }
@@ -362,9 +408,14 @@ func ClusterID(ctx context.Context, cl *kgo.Client, cfg *workerconfig.Worker) (s
 		if err == nil {
 			return md.Cluster, nil
 		}
+		// A refused password or an untrusted certificate stops the worker at once.
+		if hint, permanent := kafkasec.Explain(err); permanent {
+			return "", fmt.Errorf("could not connect to Kafka at %s (bootstrap.servers): %s: %w", strings.Join(cfg.BootstrapServers, ","), hint, err)
+		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("could not reach Kafka at %s (bootstrap.servers) within 60 s: %w", strings.Join(cfg.BootstrapServers, ","), err)
+			hint, _ := kafkasec.Explain(err)
+			return "", fmt.Errorf("could not reach Kafka at %s (bootstrap.servers) within 60 s: %s: %w", strings.Join(cfg.BootstrapServers, ","), hint, err)
 		case <-time.After(time.Second):
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/transforms"
 	"github.com/connectd/connectd/offsets"
+	"github.com/connectd/connectd/schemahistory"
 )
 
 // recordOverhead approximates the producer's per-record memory beyond key, value and headers, so
@@ -98,7 +99,12 @@ func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
 	t.stats.started = time.Now()
-	t.hardCtx, t.abandon = context.WithCancel(context.Background())
+	base := context.Background()
+	if w.cfg != nil {
+		// A Kafka schema history on the worker's cluster uses the worker's security settings.
+		base = schemahistory.WithWorkerClient(base, w.cfg.BootstrapServers, w.cfg.Props)
+	}
+	t.hardCtx, t.abandon = context.WithCancel(base)
 	t.pollCtx, t.stopPoll = context.WithCancel(t.hardCtx)
 	return t
 }

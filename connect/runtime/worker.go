@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
+	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/transforms"
@@ -345,6 +347,20 @@ func (w *Worker) acquireProducerLocked(connector string, overrides map[string]st
 	if err != nil {
 		return nil, err
 	}
+	if overridesSecurity(overrides) {
+		// A wrong password or certificate of the connector's own identity fails its tasks at
+		// once rather than after every record's delivery timeout. A broker that merely does not
+		// answer yet is left to the producer's retries, so the check is short.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := cl.Ping(ctx)
+		cancel()
+		if err != nil {
+			if hint, permanent := kafkasec.Explain(err); permanent {
+				cl.Close()
+				return nil, fmt.Errorf("could not connect the producer of connector %s to Kafka (producer.override.* settings): %s: %w", connector, hint, err)
+			}
+		}
+	}
 	maxReq, err := maxRequestSize(settings, "producer.override.")
 	if err != nil {
 		cl.Close()
@@ -358,6 +374,16 @@ func (w *Worker) acquireProducerLocked(connector string, overrides map[string]st
 	}
 	w.producers[connector] = cp
 	return cp, nil
+}
+
+// overridesSecurity reports whether a connector's producer overrides change how it authenticates.
+func overridesSecurity(overrides map[string]string) bool {
+	for k := range overrides {
+		if slices.Contains(kafkasec.Keys, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // releaseProducer drops a task's hold on its connector's own producer, closing it after the last.

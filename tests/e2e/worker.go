@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/connectd/connectd/cmd/connectd/bundle"
+	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
@@ -29,6 +33,19 @@ type Worker struct {
 // CONNECTD_TEST_WORKER_PROPS adds worker properties (k=v,k=v), e.g. for a benchmark.
 func StartWorker(t *testing.T, offsetsTopic string) *Worker {
 	t.Helper()
+	w, err := StartWorkerWith(t, offsetsTopic, nil, nil)
+	if err != nil {
+		t.Fatalf("worker did not start: %v", err)
+	}
+	return w
+}
+
+// StartWorkerWith is StartWorker with extra worker properties (bootstrap.servers and security
+// settings for a secured listener: the offsets store gets them too) and, when logs is not nil,
+// the worker's logs written to it as text. A worker that stops before it is ready returns its
+// error, so tests can check startup failures.
+func StartWorkerWith(t *testing.T, offsetsTopic string, extra map[string]string, logs io.Writer) (*Worker, error) {
+	t.Helper()
 	kafka := testbed.Kafka(t)
 	props := map[string]string{
 		"bootstrap.servers":              kafka,
@@ -45,6 +62,14 @@ func StartWorker(t *testing.T, offsetsTopic string) *Worker {
 			props[k] = v
 		}
 	}
+	maps.Copy(props, extra)
+	if v := props["bootstrap.servers"]; v != "" {
+		kafka = v
+	}
+	sec, err := kafkasec.Options(props)
+	if err != nil {
+		return nil, err
+	}
 	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +78,8 @@ func StartWorker(t *testing.T, offsetsTopic string) *Worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := offsets.NewKafkaStore(offsets.KafkaConfig{Brokers: []string{kafka}, Topic: offsetsTopic, ReplicationFactor: -1})
+	store, err := offsets.NewKafkaStore(offsets.KafkaConfig{Brokers: []string{kafka}, Topic: offsetsTopic, ReplicationFactor: -1,
+		ClientOptions: sec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,19 +87,24 @@ func StartWorker(t *testing.T, offsetsTopic string) *Worker {
 	w := &Worker{Client: NewClient(t, ""), cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan []string, 1)
 	go func() {
-		w.done <- runtime.RunStandalone(ctx, runtime.Options{Config: cfg, Plugins: reg, Offsets: store, Version: "test",
-			OnReady: func(addrs []string) { ready <- addrs }})
+		o := runtime.Options{Config: cfg, Plugins: reg, Offsets: store, Version: "test",
+			OnReady: func(addrs []string) { ready <- addrs }}
+		if logs != nil {
+			o.Loggers = runtime.NewLoggers(slog.NewTextHandler(logs, nil), slog.LevelInfo)
+		}
+		w.done <- runtime.RunStandalone(ctx, o)
 	}()
 	select {
 	case addrs := <-ready:
 		w.URL = "http://" + addrs[0]
 	case err := <-w.done:
-		t.Fatalf("worker did not start: %v", err)
+		cancel()
+		return nil, err
 	case <-time.After(60 * time.Second):
 		t.Fatal("worker did not start within a minute")
 	}
 	t.Cleanup(w.Stop)
-	return w
+	return w, nil
 }
 
 // Stop shuts an in-process worker down gracefully, as SIGTERM does: offsets flushed, tasks

@@ -57,6 +57,29 @@ func Kafka(t testing.TB) string {
 	return addr
 }
 
+// SecureKafka is the test bed broker's SASL_SSL and SSL listeners, its SCRAM user (also a PLAIN
+// user) and the file of the CA that signed its certificate.
+type SecureKafka struct {
+	SASLSSL, SSL   string
+	User, Password string
+	CA             string
+}
+
+// KafkaSecure returns the test bed broker's secured listeners, checking that they answer.
+func KafkaSecure(t testing.TB) SecureKafka {
+	t.Helper()
+	k := SecureKafka{
+		SASLSSL:  setting(t, "CONNECTD_TEST_KAFKA_SASL_SSL", "Kafka's SASL_SSL listener"),
+		SSL:      setting(t, "CONNECTD_TEST_KAFKA_SSL", "Kafka's SSL listener"),
+		User:     setting(t, "CONNECTD_TEST_KAFKA_SCRAM_USER", "Kafka's SCRAM user"),
+		Password: setting(t, "CONNECTD_TEST_KAFKA_SCRAM_PASSWORD", "Kafka's SCRAM password"),
+		CA:       setting(t, "CONNECTD_TEST_KAFKA_CA", "the test bed CA"),
+	}
+	reachable(t, "Kafka's SASL_SSL listener", k.SASLSSL)
+	reachable(t, "Kafka's SSL listener", k.SSL)
+	return k
+}
+
 // KafkaConfigured reports whether a test bed Kafka is configured (CONNECTD_TEST_KAFKA in the
 // environment or the env file), whether or not it answers. tests/broker uses it to choose
 // between the test bed and an in-process fake.
