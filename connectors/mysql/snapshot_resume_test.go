@@ -49,7 +49,8 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		d.exec(b.String())
 	}
 	prefix := "resume" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
-	cfg := d.config(prefix, "snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024")
+	cfg := d.config(prefix, "snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024",
+		"database.server.id", "6297")
 	bigTopic := prefix + "." + d.name + ".big"
 	doneTopic := prefix + "." + d.name + ".done"
 

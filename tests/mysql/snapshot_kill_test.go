@@ -57,7 +57,9 @@ func TestSnapshotKillResume(t *testing.T) {
 		d.Exec(b.String())
 	}
 	prefix := testbed.Topic(t, "kill")
-	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.fetch.size", strconv.Itoa(chunk))
+	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.fetch.size", strconv.Itoa(chunk),
+		// A server id of its own: another test of this package may stream at the same time.
+		"database.server.id", "6297")
 	bigTopic := prefix + "." + d.Name + ".big"
 	doneTopic := prefix + "." + d.Name + ".done"
 
