@@ -50,7 +50,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	}
 	prefix := "resume" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	cfg := d.config(prefix, "snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024",
-		"database.server.id", "6297")
+		"database.server.id", "6298")
 	bigTopic := prefix + "." + d.name + ".big"
 	doneTopic := prefix + "." + d.name + ".done"
 
