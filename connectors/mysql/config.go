@@ -88,7 +88,7 @@ func configSpec() api.ConfigSpec {
 	// Where MySQL's default or meaning differs from the common one.
 	spec.Key(cdcconfig.Port).Default = "3306"
 	spec.Key(cdcconfig.User).Doc = "Name of the database user (needs SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT)."
-	spec.Key(cdcconfig.SnapshotFetchSize).Doc = "Rows fetched per round trip while snapshotting; rows are streamed, so this only documents intent."
+	spec.Key(cdcconfig.SnapshotFetchSize).Doc = "Rows per chunk of the snapshot (10000 when unset): a table with an integer primary key is read in key order in chunks of this size, and a restarted snapshot continues after the last committed row."
 	tp := spec.Key(cdcconfig.TimePrecisionMode)
 	tp.Default = "adaptive_time_microseconds"
 	tp.Doc = "How temporal values are written: 'adaptive_time_microseconds' (Debezium's MySQL default; 'adaptive' means the same here: TIME always in micros), " +

@@ -32,6 +32,9 @@ type storedOffset struct {
 	TsSec    int64
 	// Snapshot is true while the snapshot that wrote the offset had not finished.
 	Snapshot bool
+	// SnapTable and SnapKey are connectd's progress of that snapshot (see offSnapTable).
+	SnapTable string
+	SnapKey   []string
 }
 
 // parseOffset reads a stored offset map; JSON numbers may arrive as int64, float64 or strings
@@ -87,6 +90,14 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.Snapshot {
+		o.SnapTable = str(offSnapTable)
+		if k := str(offSnapKey); k != "" && o.SnapTable != "" {
+			if o.SnapKey, err = decodeChunkKey(k); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if o.File == "" && o.GTIDs == "" {
 		return nil, fmt.Errorf("the stored offset %v has neither a binlog file nor gtids; rewrite it with a binlog position (file, pos) or a GTID set", m)

@@ -103,8 +103,11 @@ type snapshotTable struct {
 
 // snapshot runs Debezium's consistent snapshot: lock, consistent-snapshot transaction, binlog
 // position, schemas into the history, unlock, then the rows of each captured table with op "r".
-// With withData false only the schema is captured (no_data, recovery).
-func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, error) {
+// With withData false only the schema is captured (no_data, recovery). With resume set, an
+// interrupted snapshot continues: its tables and rows already emitted are skipped, the rest is
+// read at today's state, and the position is the one the interrupted snapshot was taken at, so
+// streaming replays every change since then over the rows read late (see DESIGN.md).
+func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) (snapshotPosition, error) {
 	conn, err := t.connect(ctx)
 	if err != nil {
 		return snapshotPosition{}, err
@@ -171,6 +174,11 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		if sp, err = t.readMasterStatus(conn); err != nil {
 			return sp, err
 		}
+	}
+	if resume != nil {
+		t.log.Info("resuming an interrupted snapshot", "file", resume.pos.File, "pos", resume.pos.Pos, "gtids", resume.pos.GTIDs,
+			"table", resume.table, "after_key", encodeChunkKey(resume.key), "read_at_file", sp.File, "read_at_pos", sp.Pos)
+		sp = resume.pos
 	}
 	t.log.Info("snapshot position", "file", sp.File, "pos", sp.Pos, "gtids", sp.GTIDs)
 
@@ -285,7 +293,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool) (snapshotPosition, e
 		}
 	}
 	if withData {
-		if err := t.readTables(ctx, conn, captured, sp, snapOffset()); err != nil {
+		if err := t.readTables(ctx, conn, captured, sp, snapOffset(), resume); err != nil {
 			return sp, err
 		}
 	}
@@ -303,13 +311,18 @@ func quoteID(id relational.TableID) string {
 // readTables reads the rows of every captured table, in table id order, and emits them as read
 // events with Debezium's snapshot markers. The last record of the whole snapshot carries an
 // offset without the snapshot flag, so committing it marks the snapshot finished.
-func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any) error {
+//
+// A table whose primary key is made of integers is read in chunks of snapshot.fetch.size rows in
+// key order, and every record's offset carries the table and the key of its row, so a restart
+// continues after the last committed row; other tables are read in one statement and their
+// records carry only the table, so a restart reads them again whole.
+func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any, resume *snapResume) error {
 	slices.SortFunc(tables, func(a, b snapshotTable) int { return strings.Compare(a.id.String(), b.id.String()) })
 	// The snapshot's last record carries an offset without the snapshot flag: committing it
 	// marks the snapshot finished.
 	done := make(map[string]any, len(offset))
 	for k, v := range offset {
-		if k != offSnapshot {
+		if k != offSnapshot && k != offSnapTable && k != offSnapKey {
 			done[k] = v
 		}
 	}
@@ -320,7 +333,15 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 		}
 		return t.emit(ctx, []*api.SourceRecord{r.rec})
 	})
+	chunkSize := t.cfg.FetchSize
+	if chunkSize <= 0 {
+		chunkSize = defaultChunkSize
+	}
 	for _, st := range tables {
+		skip, after := resume.resumeFrom(st.id.String())
+		if skip {
+			continue
+		}
 		enc, err := t.schema.encoder(st.id)
 		if err != nil {
 			return err
@@ -345,7 +366,17 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 		for i := range tbl.Columns {
 			names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
 		}
-		err = conn.ExecuteSelectStreaming("SELECT "+strings.Join(names, ", ")+" FROM "+quoteID(st.id), &result, func(vals []gomysql.FieldValue) error {
+		keyIdx := chunkKey(tbl)
+		keyNames := make([]string, len(keyIdx))
+		for i, k := range keyIdx {
+			keyNames[i] = names[k]
+		}
+		if keyIdx == nil {
+			after = nil
+		}
+		tableID := st.id.String()
+		var lastKey []string
+		onRow := func(vals []gomysql.FieldValue) error {
 			if len(vals) != len(row) {
 				return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", st.id, len(vals), len(row))
 			}
@@ -368,14 +399,54 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 					}
 				}
 			}
+			// The row's own offset: committing it says every row up to its key is done.
+			rowOffset := make(map[string]any, len(offset)+2)
+			for k, v := range offset {
+				rowOffset[k] = v
+			}
+			rowOffset[offSnapTable] = tableID
+			if keyIdx != nil {
+				key := make([]string, len(keyIdx))
+				for i, k := range keyIdx {
+					switch v := row[k].(type) {
+					case int64:
+						key[i] = strconv.FormatInt(v, 10)
+					case uint64:
+						key[i] = strconv.FormatUint(v, 10)
+					default:
+						s := fmt.Sprint(v)
+						if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+							if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+								return fmt.Errorf("the key column %s of table %s returned %q, not an integer", names[k], st.id, s)
+							}
+						}
+						key[i] = s
+					}
+				}
+				lastKey = key
+				rowOffset[offSnapKey] = encodeChunkKey(key)
+			}
 			src := t.source(st.id, now, envelope.SnapshotTrue)
 			recs, err = enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src,
-				Partition: t.partition, Offset: offset}, false)
+				Partition: t.partition, Offset: rowOffset}, false)
 			if err != nil {
 				return fmt.Errorf("cannot convert a row of table %s: %w", st.id, err)
 			}
 			return marks.Add(ctx, readRecord{rec: recs[0], src: src})
-		}, nil)
+		}
+		if keyIdx == nil {
+			err = conn.ExecuteSelectStreaming("SELECT "+strings.Join(names, ", ")+" FROM "+quoteID(st.id), &result, onRow, nil)
+		} else {
+			for {
+				before := marks.Rows()
+				lastKey = nil
+				err = conn.ExecuteSelectStreaming(chunkQuery(quoteID(st.id), names, keyNames, after, chunkSize), &result, onRow, nil)
+				if err != nil || marks.Rows()-before < int64(chunkSize) || lastKey == nil {
+					break
+				}
+				after = lastKey
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("cannot read table %s during the snapshot: %w", st.id, err)
 		}

@@ -173,7 +173,12 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffset) error {
 	if plan.SnapshotSchema {
 		withData := plan.SnapshotData
-		sp, err := t.snapshot(ctx, withData)
+		var resume *snapResume
+		if plan.ResumeSnapshot && off != nil && off.SnapTable != "" {
+			resume = &snapResume{pos: snapshotPosition{File: off.File, Pos: off.Pos, GTIDs: off.GTIDs},
+				table: off.SnapTable, key: off.SnapKey}
+		}
+		sp, err := t.snapshot(ctx, withData, resume)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,12 @@ const (
 	keySnapshot        = "snapshot"
 	keyLastSnapshot    = "last_snapshot_record"
 	keySnapCompleted   = "snapshot_completed"
+	// connectd's progress of a running snapshot, which Debezium ignores (it takes an unfinished
+	// snapshot again): the table being read (schema.table; the tables before it in the snapshot's
+	// order are done) and the primary key of its last row emitted, a JSON array of the key
+	// columns' text forms.
+	keySnapTable = "connectd_snapshot_table"
+	keySnapKey   = "connectd_snapshot_key"
 )
 
 // Debezium's ReplicationMessage.Operation names, written as messageType.
@@ -58,6 +64,10 @@ type position struct {
 	Snapshot           bool
 	LastSnapshotRecord bool
 	SnapshotCompleted  bool
+	// SnapTable and SnapKey are connectd's progress of a running snapshot (keySnapTable); SnapKey
+	// is nil when the table restarts whole.
+	SnapTable string
+	SnapKey   []string
 }
 
 // toMap renders the offset map; integers are int64, as the offset converters expect.
@@ -76,6 +86,12 @@ func (p *position) toMap() map[string]any {
 		m[keySnapshot] = "INITIAL"
 		m[keyLastSnapshot] = p.LastSnapshotRecord
 		m[keySnapCompleted] = p.SnapshotCompleted
+		if p.SnapTable != "" && !p.LastSnapshotRecord {
+			m[keySnapTable] = p.SnapTable
+			if p.SnapKey != nil {
+				m[keySnapKey] = encodeTextKey(p.SnapKey)
+			}
+		}
 	}
 	if p.LSNProc != 0 {
 		m[keyLSNProc] = int64(p.LSNProc)
@@ -152,6 +168,14 @@ func parsePosition(m map[string]any) (position, error) {
 	p.SnapshotCompleted, _ = m[keySnapCompleted].(bool)
 	if err != nil {
 		return position{}, err
+	}
+	if p.Snapshot && !p.snapshotDone() {
+		p.SnapTable, _ = m[keySnapTable].(string)
+		if k, ok := m[keySnapKey].(string); ok && p.SnapTable != "" {
+			if p.SnapKey, err = decodeTextKey(k); err != nil {
+				return position{}, err
+			}
+		}
 	}
 	if p.LSN == 0 && p.LSNProc == 0 && p.LSNCommit == 0 {
 		return position{}, fmt.Errorf("offset has no lsn, lsn_proc or lsn_commit: it was not written by a PostgreSQL connector")

@@ -20,6 +20,10 @@ type snapshotRow struct {
 	tb        *table
 	row       []any
 	tableTime time.Time
+	// table and key are the snapshot progress the row's offset carries (key nil: the table is
+	// read whole).
+	table string
+	key   []string
 }
 
 // snapshotCtx is the state of one snapshot.
@@ -32,7 +36,12 @@ type snapshotCtx struct {
 // snapshot reads every captured table inside one repeatable-read transaction. With snapName, the
 // transaction imports the slot's exported snapshot, so it sees exactly the data committed before
 // the slot's consistent point lsn, where streaming then starts: nothing is missed or repeated.
-func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN, captured []*catalogTable) error {
+//
+// With resume, an interrupted snapshot continues: the tables before the stored one are skipped,
+// the stored one continues after the stored key, the rest is read at today's state, and the
+// position stays the interrupted snapshot's, so streaming from it replays every change since
+// over the rows read late (DESIGN.md, chunked snapshots).
+func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN, captured []*catalogTable, resume *position) error {
 	t.phase.Store(phaseSnapshot)
 	conn := t.meta
 	begin := "BEGIN ISOLATION LEVEL REPEATABLE READ"
@@ -64,9 +73,33 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 		return err
 	}
 	started := time.Now()
-	t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
-	for _, ct := range captured {
-		if err := t.snapshotTable(ctx, sc, ct); err != nil {
+	from, after := 0, []string(nil)
+	if resume != nil {
+		for i, ct := range captured {
+			if ct.ID.Schema+"."+ct.ID.Table == resume.SnapTable {
+				from, after = i, resume.SnapKey
+			}
+		}
+		sc.lsn = resume.LSN
+		t.logf("resuming the interrupted snapshot at %s: table %s after key %v", sc.lsn, resume.SnapTable, after)
+	} else {
+		t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
+	}
+	for i, ct := range captured {
+		if i < from {
+			// Done before the interruption; its columns are still needed for streaming.
+			tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
+			if err != nil {
+				return err
+			}
+			t.tables[ct.OID] = tb
+			continue
+		}
+		var a []string
+		if i == from {
+			a = after
+		}
+		if err := t.snapshotTable(ctx, sc, ct, a); err != nil {
 			return err
 		}
 	}
@@ -82,8 +115,9 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	return nil
 }
 
-// snapshotTable reads one table, streaming its rows with a single SELECT.
-func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTable) error {
+// snapshotTable reads one table: with a primary key in chunks of snapshot.fetch.size rows in key
+// order, starting after the key after (nil: from the start), else with a single SELECT.
+func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTable, after []string) error {
 	tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
 	if err != nil {
 		return err
@@ -100,31 +134,70 @@ func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTa
 	if len(cols) == 0 {
 		return nil
 	}
-	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
+	tableName := quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
+	tableID := ct.ID.Schema + "." + ct.ID.Table
 	tableTime := time.Now()
-	rr := t.meta.ExecParams(ctx, sql, nil, nil, nil, nil)
-	for rr.NextRow() {
-		vals := rr.Values()
-		row := make([]any, len(tb.cols))
-		for j, ci := range idx {
-			c := &tb.cols[ci]
-			if vals[j] == nil {
-				continue
-			}
-			v, err := c.mapping.Decode(vals[j])
-			if err != nil {
-				rr.Close()
-				return fmt.Errorf("snapshot of %s, column %s: %w", ct.ID, c.name, err)
-			}
-			row[ci] = v
-		}
-		if err := sc.marks.Add(ctx, snapshotRow{tb: tb, row: row, tableTime: tableTime}); err != nil {
-			rr.Close()
-			return err
+	var keyCols []string
+	if len(ct.PK) > 0 && !ct.UniqueKey && !ct.Partitioned {
+		for _, k := range ct.PK {
+			keyCols = append(keyCols, quoteIdent(k))
 		}
 	}
-	if _, err := rr.Close(); err != nil {
-		return fmt.Errorf("cannot read table %s for the snapshot: %w", ct.ID, err)
+	if keyCols == nil {
+		after = nil
+	}
+	limit := t.cfg.SnapshotFetchSize
+	if limit <= 0 {
+		limit = defaultSnapshotFetchSize
+	}
+	for {
+		sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + tableName
+		var params [][]byte
+		if keyCols != nil {
+			sql = chunkQuery(tableName, cols, keyCols, after != nil, limit)
+			for _, k := range after {
+				params = append(params, []byte(k))
+			}
+		}
+		n := 0
+		rr := t.meta.ExecParams(ctx, sql, params, nil, nil, nil)
+		for rr.NextRow() {
+			vals := rr.Values()
+			row := make([]any, len(tb.cols))
+			for j, ci := range idx {
+				c := &tb.cols[ci]
+				if vals[j] == nil {
+					continue
+				}
+				v, err := c.mapping.Decode(vals[j])
+				if err != nil {
+					rr.Close()
+					return fmt.Errorf("snapshot of %s, column %s: %w", ct.ID, c.name, err)
+				}
+				row[ci] = v
+			}
+			sr := snapshotRow{tb: tb, row: row, tableTime: tableTime, table: tableID}
+			if keyCols != nil {
+				sr.key = make([]string, len(keyCols))
+				for k := range keyCols {
+					sr.key[k] = string(vals[len(cols)+k])
+				}
+			}
+			if err := sc.marks.Add(ctx, sr); err != nil {
+				rr.Close()
+				return err
+			}
+			n++
+			if keyCols != nil {
+				after = sr.key
+			}
+		}
+		if _, err := rr.Close(); err != nil {
+			return fmt.Errorf("cannot read table %s for the snapshot: %w", ct.ID, err)
+		}
+		if keyCols == nil || n < limit {
+			break
+		}
 	}
 	t.logf("snapshot of %s: %d rows", ct.ID, sc.marks.EndTable())
 	return nil
@@ -135,7 +208,7 @@ func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTa
 func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, marker envelope.Snapshot) error {
 	last := marker == envelope.SnapshotLast
 	pos := position{LSN: sc.lsn, TxID: sc.txID, HasTxID: true, TsUsec: time.Now().UnixMicro(), Snapshot: true,
-		LastSnapshotRecord: last, SnapshotCompleted: last}
+		LastSnapshotRecord: last, SnapshotCompleted: last, SnapTable: r.table, SnapKey: r.key}
 	src := t.source(r.tb, r.tableTime, marker, sc.lsn, 0, sc.txID, true)
 	ev := envelope.Event{Op: envelope.OpRead, After: r.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
 	recs, err := r.tb.schema.Records(nil, &ev, false)

@@ -40,7 +40,9 @@ type Task struct {
 	ignored map[uint32]string // relation OIDs of tables the filters leave out, with their names
 	tx      *txmeta.Tracker
 	plan    snapshotmode.Plan
-	start   position // the stored offset, when plan streams from it
+	// resume is the stored progress of an interrupted snapshot to continue, or nil.
+	resume *position
+	start  position // the stored offset, when plan streams from it
 	// startRaw is the stored offset map, for the transaction metadata counters it may hold.
 	startRaw map[string]any
 	// streaming is set once the replication connection is in streaming mode.
@@ -174,6 +176,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	if stored != nil && plan.Stream == snapshotmode.FromOffset {
 		t.start, t.startRaw = *stored, raw
 	}
+	if stored != nil && plan.ResumeSnapshot && stored.SnapTable != "" && t.slot.Exists && plan.Streams() {
+		t.resume = stored
+	}
 	if stored != nil && plan.DropOffset {
 		t.logf("dropping the stored offset (%s): %s", t.describeOffset(stored), planReason(st))
 	}
@@ -262,6 +267,15 @@ func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 	case t.plan.SnapshotData && t.plan.Streams():
 		// A consistent snapshot needs the slot's exported snapshot, so the slot is created now; an
 		// existing one holds no position anyone needs (there is no usable offset), so it is replaced.
+		if t.resume != nil {
+			// The slot still holds the WAL from the interrupted snapshot's position: read the
+			// rest of the tables now and stream from that position.
+			if err := t.snapshot(ctx, "", t.resume.LSN, captured, t.resume); err != nil {
+				return err
+			}
+			startLSN = t.resume.LSN
+			break
+		}
 		if t.slot.Exists {
 			t.logf("dropping replication slot %s to take a consistent snapshot from a new one", cfg.SlotName)
 			if err := dropSlot(ctx, t.meta, cfg.SlotName); err != nil {
@@ -273,14 +287,14 @@ func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 			return err
 		}
 		t.logf("created replication slot %s at %s with exported snapshot %s", cfg.SlotName, lsn, snap)
-		if err := t.snapshot(ctx, snap, lsn, captured); err != nil {
+		if err := t.snapshot(ctx, snap, lsn, captured, nil); err != nil {
 			return err
 		}
 		startLSN = lsn
 	case t.plan.SnapshotData:
 		// initial_only: no stream follows, so no slot is needed; a repeatable-read snapshot is
 		// consistent on its own.
-		return t.snapshot(ctx, "", 0, captured)
+		return t.snapshot(ctx, "", 0, captured, nil)
 	case t.plan.Stream == snapshotmode.FromOffset:
 		t.logf("resuming from stored offset at %s", startLSN)
 	default: // never, no_data, or a schema-only plan: stream from the slot's position

@@ -117,7 +117,7 @@ func TestOffsetRoundTrip(t *testing.T) {
 	}
 	var f map[string]any
 	_ = json.Unmarshal([]byte(debezium), &f) // float64 numbers
-	if q, err := parsePosition(f); err != nil || q != p {
+	if q, err := parsePosition(f); err != nil || !reflect.DeepEqual(q, p) {
 		t.Errorf("float64 numbers: %+v, %v", q, err)
 	}
 
@@ -269,5 +269,30 @@ func TestPickUniqueKeys(t *testing.T) {
 	}
 	if !byOID[1].UniqueKey || byOID[2].UniqueKey || byOID[3].UniqueKey {
 		t.Errorf("UniqueKey flags: %v %v %v", byOID[1].UniqueKey, byOID[2].UniqueKey, byOID[3].UniqueKey)
+	}
+}
+
+func TestChunkQueryAndKey(t *testing.T) {
+	if got, want := chunkQuery(`"s"."t"`, []string{`"a"`, `"v"`}, []string{`"a"`, `"b"`}, true, 10),
+		`SELECT "a", "v", "a", "b" FROM "s"."t" WHERE ("a", "b") > ($1, $2) ORDER BY "a", "b" LIMIT 10`; got != want {
+		t.Errorf("next chunk:\n got %s\nwant %s", got, want)
+	}
+	if got, want := chunkQuery(`"s"."t"`, []string{`"v"`}, []string{`"id"`}, false, 5),
+		`SELECT "v", "id" FROM "s"."t" ORDER BY "id" LIMIT 5`; got != want {
+		t.Errorf("first chunk:\n got %s\nwant %s", got, want)
+	}
+	k := []string{"a\"b\\c", "\x01é", "42"}
+	got, err := decodeTextKey(encodeTextKey(k))
+	if err != nil || !reflect.DeepEqual(got, k) {
+		t.Errorf("key round trip: %q %v", got, err)
+	}
+	p := position{LSN: 100, Snapshot: true, SnapTable: "s.t", SnapKey: []string{"7"}}
+	q, err := parsePosition(p.toMap())
+	if err != nil || q.SnapTable != "s.t" || !reflect.DeepEqual(q.SnapKey, []string{"7"}) || q.snapshotDone() {
+		t.Errorf("progress round trip: %+v %v", q, err)
+	}
+	p.LastSnapshotRecord, p.SnapshotCompleted = true, true
+	if m := p.toMap(); m[keySnapTable] != nil || m[keySnapKey] != nil {
+		t.Errorf("the snapshot's last offset carries progress: %v", m)
 	}
 }
