@@ -217,16 +217,14 @@ func TestGoldenBytes(t *testing.T) {
 // from what Kafka Connect does.
 func TestGoldensFromJava(t *testing.T) {
 	libs := testbed.KafkaLibs(t)
-	if _, err := exec.LookPath("javac"); err != nil {
-		t.Skip("no javac on this machine")
-	}
+	javac := testbed.Javac(t)
 	dir := t.TempDir()
 	src := filepath.Join("testdata", "gen", "GenGoldens.java")
-	if out, err := exec.Command("javac", "-d", dir, "-cp", libs+"/*", src).CombinedOutput(); err != nil {
+	if out, err := exec.Command(javac, "-d", dir, "-cp", libs+"/*", src).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command("java", "-cp", dir+string(os.PathListSeparator)+libs+"/*", "GenGoldens")
+	cmd := exec.Command(testbed.Java(t), "-cp", dir+string(os.PathListSeparator)+libs+"/*", "GenGoldens")
 	cmd.Stderr = &stderr
 	got, err := cmd.Output()
 	if err != nil {

