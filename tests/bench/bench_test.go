@@ -34,7 +34,7 @@ func TestHarnessTiny(t *testing.T) {
 	cfg.DBs = []string{"mariadb"}
 	cfg.Rows, cfg.Events = 500, 500
 	cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn = 200, 2*time.Second, 10
-	cfg.Debezium = false
+	cfg.Debezium, cfg.DebeziumDefaults = false, false
 	cfg.Connectd = bin
 	cfg.Kafka = kafka
 	cfg.MariaDB = DBConfig{Host: mdb.Host, Port: mdb.Port, User: mdb.User, Password: mdb.Password, Database: mdb.Database}
@@ -83,6 +83,12 @@ func TestHarnessTiny(t *testing.T) {
 	if r.DBOnlyEvents != 500 {
 		t.Fatalf("database-alone writes: %d events, want 500", r.DBOnlyEvents)
 	}
+	if sc := r.Source; !r.SourceRan || sc.ScanRows != 500 || sc.LogEvents != 500 || sc.ScanDur <= 0 || sc.LogDur <= 0 {
+		t.Fatalf("source ceiling: %+v, want a timed scan of 500 rows and 500 events drained from the binlog", sc)
+	}
+	if o.FirstEventDur <= 0 || o.FirstEventDur > o.SnapshotDur {
+		t.Fatalf("start to first event %v, snapshot %v: the first event must come after the start and before the last", o.FirstEventDur, o.SnapshotDur)
+	}
 
 	m := DescribeMachine(ctx, testbed.KafkaLibs(t), root)
 	paths, err := WriteResults(t.TempDir(), m, cfg, rs)
@@ -93,8 +99,9 @@ func TestHarnessTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| snapshot rows/s (500 rows) |", "| streaming events/s (500 events) |", "| latency p99, ms |",
-		"| peak RSS, MiB |", "## Kafka ceiling", "| snapshot | 500 |", "Debezium: not run", "| CPUs | "} {
+	for _, want := range []string{"| snapshot rows/s (500 rows) |", "| streaming events/s, live (500 events) |", "| latency p99, ms |",
+		"| peak RSS, MiB |", "## Physical limit", "| CPU s per 1,000 snapshot rows |", "| start to first event, s |",
+		"Debezium (tuned): not run", "Debezium (defaults): not run", "| CPUs | ", "`poll.interval.ms=10`"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}

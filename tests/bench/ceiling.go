@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/connect/runtime"
+	"github.com/connectd/connectd/connect/workerconfig"
 )
 
 // ceiling replays connectd's records of each phase (the same keys and values, so the same
-// bytes) from memory through a plain franz-go producer configured as connectd's worker producer
-// (connect/runtime.NewProducer: acks=all, idempotent, linger 5 ms, up to 1<<20 buffered records,
-// default batch size), into a fresh LogAppendTime topic, and times it the same way: from the first
-// Produce to the append time of the last record.
+// bytes) from memory through connectd's own producer (see produceAll), into a fresh LogAppendTime
+// topic, and times it the same way: from the first Produce to the append time of the last record.
 func ceiling(ctx context.Context, cfg Config, k *kafka, db string, ours SystemResult) ([]CeilingResult, error) {
 	phases := []struct {
 		name     string
@@ -58,16 +59,18 @@ func ceiling(ctx context.Context, cfg Config, k *kafka, db string, ours SystemRe
 }
 
 // produceAll produces recs as fast as the client takes them and waits for every acknowledgement;
-// it returns when the first record was handed to the client.
+// it returns when the first record was handed to the client. The client is connectd's own worker
+// producer (connect/runtime.NewProducer) with the producer settings connectd's connector runs
+// with in the benchmark (TunedProperties' producer overrides), so the ceiling does the same work:
+// the same batching, linger, acks, idempotence and (no) compression.
 func produceAll(ctx context.Context, bootstrap string, recs []*kgo.Record) (time.Time, error) {
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(strings.Split(bootstrap, ",")...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.ProducerLinger(5*time.Millisecond),
-		kgo.RecordDeliveryTimeout(2*time.Minute),
-		kgo.MaxBufferedRecords(1<<20),
-		kgo.ClientID("connectd-bench-ceiling"),
-	)
+	props := map[string]string{"producer.client.id": "connectd-bench-ceiling"}
+	for k, v := range TunedProperties {
+		if rest, ok := strings.CutPrefix(k, "producer.override."); ok {
+			props["producer."+rest] = v
+		}
+	}
+	cl, err := runtime.NewProducer(&workerconfig.Worker{BootstrapServers: strings.Split(bootstrap, ","), Props: props})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("could not create the ceiling producer: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 )
@@ -101,7 +102,7 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	p("| Java (Kafka, Kafka Connect) | %s |\n", m.Java)
 	p("| Kafka | %s, single-node KRaft on 127.0.0.1:9092 |\n", m.Kafka)
 	p("| %s | %s on 127.0.0.1 |\n", dbName, r.DBVersion)
-	p("| Debezium | %s (Kafka Connect %s distributed worker, deploy/testbed/debezium-up, -Xmx768m) |\n", orNotRun(r.Dbz.Version, r.Dbz), m.Kafka)
+	p("| Debezium | %s (Kafka Connect %s distributed worker, deploy/testbed/debezium-up, %s) |\n", orNotRun(r.Dbz.Version, r.Dbz), m.Kafka, cfg.DebeziumOptions.heapNote())
 	p("| connectd | %s, commit %s (`connectd standalone`) |\n", orNotRun(r.Ours.Version, r.Ours), m.Commit)
 	p("| load average (1/5/15 min) | %s at the start, %s at the end |\n\n", m.LoadStart, m.LoadEnd)
 	p("Everything is co-located on these %d cores: Kafka, %s, the system under test and the harness; "+
@@ -124,55 +125,94 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	}
 	p("- **latency**: %.0f events/s for %s, autocommit INSERTs of %d rows; latency = LogAppendTime − the inserting statement's start (`NOW(6)` / `statement_timestamp()`, stored in commit_us). Kafka timestamps have millisecond resolution.\n", cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn)
 	p("- **peak RSS**: VmHWM of the process under test (connectd; the Kafka Connect JVM) at the end; **CPU**: utime+stime from `POST /connectors` to the end of the latency phase.\n")
-	p("- **Kafka ceiling**: connectd's records of each phase (same keys and values) produced from memory by a plain franz-go producer with connectd's producer settings (acks=all, idempotent, linger 5 ms) into a fresh topic of the same settings, timed the same way.\n\n")
+	p("- **CPU per 1,000 events**: the process's utime+stime over the phase divided by its events, so a loaded machine shows in the data.\n")
+	p("- **Kafka ceiling**: connectd's records of each phase (same keys and values) produced from memory by connectd's own producer with the same producer settings into a fresh topic of the same settings, timed the same way. **Source ceiling**: the database alone (see Physical limit).\n\n")
 
-	o, d := r.Ours, r.Dbz
+	o, d, dd := r.Ours, r.Dbz, r.DbzDefault
+	p("## Settings\n\n")
+	p("connectd and the tuned Debezium run the same connector properties: the workload's, plus %s. "+
+		"Debezium (defaults) runs the workload's properties only (`max.batch.size` 2048, `max.queue.size` 8192, `poll.interval.ms` 500, "+
+		"the worker's producer: `batch.size` 16384, `linger.ms` 5 on Kafka 4, no compression). "+
+		"The Kafka ceiling is connectd's own producer with the same producer settings. JVM: %s.\n\n", tunedList(), cfg.DebeziumOptions.heapNote())
+
 	p("## Results\n\n")
 	if n := max(len(r.OursRuns), len(r.DbzRuns)); n > 1 {
-		p("Each system ran %d times, alternating (connectd, ceiling, Debezium, connectd, ...); each figure is the median over the runs, "+
+		p("Each system ran %d times, alternating (connectd, ceiling, Debezium tuned, Debezium defaults, connectd, ...); each figure is the median over the runs, "+
 			"latency percentiles are over the samples of all runs. Every run is listed under Details.\n\n", n)
 	}
-	p("| metric | connectd | Debezium | connectd / Debezium | target | met? |\n|---|---:|---:|---:|---|---|\n")
-	row := func(metric string, ov, dv float64, format, target string, better func(o, d float64) bool) {
-		oc, dc, ratio, met := cell(o, ov, format), cell(d, dv, format), "not run", "not run"
+	p("| metric | connectd | Debezium (tuned) | Debezium (defaults) | connectd / tuned | target | met? |\n|---|---:|---:|---:|---:|---|---|\n")
+	row := func(metric string, get func(SystemResult) float64, format, target string, met func(o, d float64) bool) {
+		ov, dv := get(o), get(d)
+		ratio, ok := "not run", "not run"
 		if o.Ran && d.Ran && dv != 0 {
 			ratio = fmt.Sprintf("%.2f×", ov/dv)
 		}
-		if target == "" {
-			target, met = "–", "–"
-		} else if o.Ran && d.Ran {
-			met = yesNo(better(ov, dv))
+		switch {
+		case target == "":
+			target, ok = "–", "–"
+		case o.Ran && (d.Ran || strings.Contains(target, "<")):
+			ok = yesNo(met(ov, dv))
 		}
-		p("| %s | %s | %s | %s | %s | %s |\n", metric, oc, dc, ratio, target, met)
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", metric, cell(o, ov, format), cell(d, dv, format), cell(dd, get(dd), format), ratio, target, ok)
 	}
 	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
-	row(fmt.Sprintf("snapshot rows/s (%d rows)", cfg.Rows), o.SnapshotRate(), d.SnapshotRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
-	row(fmt.Sprintf("streaming events/s (%d events)", cfg.Events), o.StreamRate(), d.StreamRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+	five := func(a, b float64) bool { return a >= 5*b }
+	quarter := func(a, b float64) bool { return a*4 <= b }
+	row(fmt.Sprintf("snapshot rows/s (%d rows)", cfg.Rows), SystemResult.SnapshotRate, "%.0f", "≥ 5× tuned", five)
+	row(fmt.Sprintf("streaming events/s, live (%d events)", cfg.Events), SystemResult.StreamRate, "%.0f", "", nil)
 	if cfg.CatchUp {
-		row(fmt.Sprintf("streaming catch-up events/s (backlog of %d)", cfg.Events), o.CatchUpRate(), d.CatchUpRate(), "%.0f", "≥ 3× Debezium", func(a, b float64) bool { return a >= 3*b })
+		row(fmt.Sprintf("catch-up events/s (backlog of %d)", cfg.Events), SystemResult.CatchUpRate, "%.0f", "≥ 5× tuned", five)
 	}
-	row(fmt.Sprintf("latency p50, ms (%.0f events/s)", cfg.LatencyRate), ms(o.Percentile(0.5)), ms(d.Percentile(0.5)), "%.1f", "", nil)
-	row("latency p99, ms", ms(o.Percentile(0.99)), ms(d.Percentile(0.99)), "%.1f", "≤ Debezium", func(a, b float64) bool { return a <= b })
-	row("peak RSS, MiB", float64(o.PeakRSSKiB)/1024, float64(d.PeakRSSKiB)/1024, "%.0f", "≤ 1/5 of Debezium", func(a, b float64) bool { return a*5 <= b })
-	row("CPU seconds (whole run)", o.CPUSeconds, d.CPUSeconds, "%.1f", "", nil)
+	row("CPU s per 1,000 snapshot rows", func(s SystemResult) float64 { return perK(s.SnapshotCPU, s.SnapshotRows) }, "%.3f", "≤ ¼ of tuned", quarter)
+	row("CPU s per 1,000 live events", func(s SystemResult) float64 { return perK(s.StreamCPU, s.StreamEvents) }, "%.3f", "≤ ¼ of tuned", quarter)
+	if cfg.CatchUp {
+		row("CPU s per 1,000 catch-up events", func(s SystemResult) float64 { return perK(s.CatchUpCPU, s.CatchUpEvents) }, "%.3f", "≤ ¼ of tuned", quarter)
+	}
+	row(fmt.Sprintf("latency p50, ms (%.0f events/s)", cfg.LatencyRate), func(s SystemResult) float64 { return ms(s.Percentile(0.5)) }, "%.1f", "", nil)
+	row("latency p99, ms", func(s SystemResult) float64 { return ms(s.Percentile(0.99)) }, "%.1f", "≤ ½ of tuned", func(a, b float64) bool { return a*2 <= b })
+	row("peak RSS, MiB", func(s SystemResult) float64 { return float64(s.PeakRSSKiB) / 1024 }, "%.0f", "< 100 MiB", func(a, _ float64) bool { return a < 100 })
+	row("start to first event, s", func(s SystemResult) float64 { return s.FirstEventDur.Seconds() }, "%.2f", "< 1 s", func(a, _ float64) bool { return a < 1 })
+	row("CPU seconds (whole run)", func(s SystemResult) float64 { return s.CPUSeconds }, "%.1f", "", nil)
 	p("\n")
 
-	if len(r.Ceiling) > 0 {
-		p("## Kafka ceiling\n\n| phase | records | avg record bytes | ceiling records/s | ceiling MB/s | connectd records/s | connectd / ceiling | target | met? |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n")
-		line := func(phase string, c CeilingResult, ours float64) {
-			frac := ours / c.Rate()
-			p("| %s | %d | %.0f | %.0f | %.1f | %.0f | %.0f%% | ≥ 60%% | %s |\n", phase, c.Records, float64(c.Bytes)/float64(c.Records),
-				c.Rate(), float64(c.Bytes)/c.Dur.Seconds()/1e6, ours, 100*frac, yesNo(frac >= 0.6))
+	if len(r.Ceiling) > 0 || r.SourceRan {
+		p("## Physical limit\n\nA phase's physical limit on this machine is the lower of two ceilings: the **Kafka ceiling** (connectd's records of the phase, same bytes, "+
+			"produced from memory by connectd's own producer) and the **source ceiling** (the database alone: %s for the snapshot; %s for streaming).\n\n",
+			orDash(r.Source.ScanReader), orDash(r.Source.LogReader))
+		p("| phase | Kafka ceiling /s | source ceiling /s | limit /s | connectd /s | connectd / limit | target | met? |\n|---|---:|---:|---:|---:|---:|---|---|\n")
+		kafkaRate := func(phase string) float64 {
+			for _, c := range r.Ceiling {
+				if c.Phase == phase {
+					return c.Rate()
+				}
+			}
+			return 0
 		}
+		line := func(phase string, kc, sc, ours float64, target bool) {
+			limit := kc
+			if sc > 0 && (limit == 0 || sc < limit) {
+				limit = sc
+			}
+			frac, t, met := "–", "–", "–"
+			if limit > 0 {
+				frac = fmt.Sprintf("%.0f%%", 100*ours/limit)
+			}
+			if target {
+				t, met = "≥ 80%", yesNo(limit > 0 && ours >= 0.8*limit)
+			}
+			p("| %s | %s | %s | %s | %.0f | %s | %s | %s |\n", phase, rateCell(kc), rateCell(sc), rateCell(limit), ours, frac, t, met)
+		}
+		line("snapshot", kafkaRate("snapshot"), r.Source.ScanRate(), o.SnapshotRate(), true)
+		if o.CatchUpEvents > 0 {
+			line("catch-up (a backlog)", kafkaRate("streaming"), r.Source.LogRate(), o.CatchUpRate(), true)
+		}
+		line("live streaming (bounded by the writer)", kafkaRate("streaming"), rate(r.DBOnlyEvents, r.DBOnlyDur), o.StreamRate(), false)
+		p("\n")
 		for _, c := range r.Ceiling {
-			if c.Phase == "snapshot" {
-				line("snapshot", c, o.SnapshotRate())
-				continue
-			}
-			line("streaming (live, as fast as the database writes)", c, o.StreamRate())
-			if o.CatchUpEvents > 0 {
-				line("streaming (catch-up of a backlog)", c, o.CatchUpRate())
-			}
+			p("- Kafka ceiling, %s: %d records, %.0f bytes on average, %.1f MB/s.\n", c.Phase, c.Records, float64(c.Bytes)/float64(c.Records), float64(c.Bytes)/c.Dur.Seconds()/1e6)
+		}
+		if r.SourceRan {
+			p("- Source ceiling: scan of %d rows in %.2f s; %d change events drained from the log in %.2f s.\n", r.Source.ScanRows, r.Source.ScanDur.Seconds(), r.Source.LogEvents, r.Source.LogDur.Seconds())
 		}
 		p("\n")
 	}
@@ -180,7 +220,7 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	p("## Details\n\n")
 	if max(len(r.OursRuns), len(r.DbzRuns)) > 1 {
 		p("| run | system | snapshot rows/s | streaming events/s | catch-up events/s | p50 ms | p99 ms | peak RSS MiB | CPU s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, runs := range [][]SystemResult{r.OursRuns, r.DbzRuns} {
+		for _, runs := range [][]SystemResult{r.OursRuns, r.DbzRuns, r.DbzDefaultRuns} {
 			for i, s := range runs {
 				p("| %d | %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f |\n", i+1, s.System, s.SnapshotRate(), s.StreamRate(), s.CatchUpRate(),
 					ms(s.Percentile(0.5)), ms(s.Percentile(0.99)), float64(s.PeakRSSKiB)/1024, s.CPUSeconds)
@@ -202,7 +242,7 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 	if r.DBOnlyEvents > 0 {
 		p("- %s alone (nothing capturing, scratch table): the streaming writes took %.2f s = **%.0f events/s**.\n", dbName, r.DBOnlyDur.Seconds(), rate(r.DBOnlyEvents, r.DBOnlyDur))
 	}
-	for _, s := range []SystemResult{o, d} {
+	for _, s := range []SystemResult{o, d, dd} {
 		if !s.Ran {
 			p("- %s: not run (%s).\n", s.System, s.Reason)
 			continue
@@ -221,8 +261,8 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 			p("  - note: %s\n", n)
 		}
 	}
-	if d.Ran {
-		p("- Debezium's poll loop returns a batch only when it holds `max.batch.size` (2048) records or `poll.interval.ms` (500 ms, default) has passed; at a moderate rate that wait dominates its latency. connectd hands records to the producer as soon as there are any.\n")
+	if dd.Ran {
+		p("- Debezium (defaults): its poll loop returns a batch only when it holds `max.batch.size` (2048) records or `poll.interval.ms` (500 ms) has passed; at a moderate rate that wait dominates its latency. The tuned run polls every 10 ms.\n")
 	}
 	p("\n")
 	if r.Profile != "" {
@@ -230,6 +270,41 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 			"a separate run over the snapshot, streaming and catch-up phases; the CPU profile covers the whole process life, the heap profile is the last one taken at a new peak of the live heap.\n\n```\n%s\n```\n", r.ProfileNote, r.Profile)
 	}
 	return b.String()
+}
+
+func perK(cpu float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return cpu * 1000 / float64(n)
+}
+
+func rateCell(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "not measured"
+	}
+	return s
+}
+
+// tunedList renders TunedProperties in a stable order.
+func tunedList() string {
+	keys := make([]string, 0, len(TunedProperties))
+	for k := range TunedProperties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = "`" + k + "=" + TunedProperties[k] + "`"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func cell(s SystemResult, v float64, format string) string {

@@ -38,8 +38,9 @@ type Config struct {
 	// one disturbed run on a shared machine does not decide the result.
 	Repeat int
 	// Ours, Debezium and Ceiling choose what runs (the ceiling replays our run's records, so it
-	// needs Ours).
-	Ours, Debezium, Ceiling bool
+	// needs Ours). Debezium runs with TunedProperties, like connectd; DebeziumDefaults adds a
+	// run of Debezium with its defaults. SourceCeiling measures the database alone.
+	Ours, Debezium, Ceiling, DebeziumDefaults, SourceCeiling bool
 	// Connectd is the connectd binary (go build ./cmd/connectd).
 	Connectd string
 	// Profile runs connectd once more through ProfileBinary (tests/bench/cmd/connectd-pprof),
@@ -71,10 +72,27 @@ func DefaultConfig() Config {
 	return Config{
 		DBs: []string{"mariadb", "postgres"}, Namespace: DefaultNamespace, Rows: 200_000, Events: 200_000,
 		LatencyRate: 1000, LatencyDuration: 20 * time.Second, LatencyTxn: 10,
-		Ours: true, Debezium: true, Ceiling: true, CatchUp: true, Repeat: 1,
+		Ours: true, Debezium: true, Ceiling: true, DebeziumDefaults: true, SourceCeiling: true, CatchUp: true, Repeat: 1,
 		Stall: 3 * time.Minute, Log: io.Discard,
 		DebeziumOptions: DebeziumOptions{REST: "http://127.0.0.1:8183", Restart: true},
 	}
+}
+
+// TunedProperties are the connector properties connectd and the tuned Debezium both run with:
+// what Debezium's documentation advises for throughput (a larger max.batch.size with a
+// max.queue.size above it, a short poll.interval.ms instead of 500 ms), and producer overrides
+// equal to connectd's producer (connect/runtime.NewProducer batches up to max.request.size, 1 MiB,
+// lingers 5 ms and compresses nothing; Kafka's Java producer would batch 16 KiB).
+var TunedProperties = map[string]string{
+	"max.batch.size":                       "8192",
+	"max.queue.size":                       "32768",
+	"poll.interval.ms":                     "10",
+	"producer.override.batch.size":         "1048576",
+	"producer.override.max.request.size":   "1048576",
+	"producer.override.linger.ms":          "5",
+	"producer.override.compression.type":   "none",
+	"producer.override.acks":               "all",
+	"producer.override.enable.idempotence": "true",
 }
 
 // SystemResult is what one system did on one database.
@@ -87,6 +105,8 @@ type SystemResult struct {
 	Version string
 
 	PreloadDur time.Duration
+
+	FirstEventDur time.Duration // POST /connectors to the append time of the first snapshot record
 
 	SnapshotRows int
 	SnapshotDur  time.Duration // POST /connectors to the append time of the last snapshot record
@@ -162,9 +182,13 @@ type DBResult struct {
 	// DBOnlyEvents written into a scratch table while no connector runs, in DBOnlyDur.
 	DBOnlyEvents int
 	DBOnlyDur    time.Duration
-	// Ours and Dbz are the medians over the runs in OursRuns and DbzRuns.
-	Ours, Dbz         SystemResult
-	OursRuns, DbzRuns []SystemResult
+	// Ours, Dbz (tuned) and DbzDefault are the medians over the runs in OursRuns, DbzRuns and
+	// DbzDefaultRuns.
+	Ours, Dbz, DbzDefault             SystemResult
+	OursRuns, DbzRuns, DbzDefaultRuns []SystemResult
+	// Source is the database alone (SourceCeiling).
+	Source    SourceCeiling
+	SourceRan bool
 	Ceiling           []CeilingResult // medians per phase over the runs
 	CeilingRuns       [][]CeilingResult
 	// Profile is `go tool pprof -top` of connectd over the snapshot and streaming phases.
@@ -257,9 +281,18 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 		return nil, err
 	}
 
+	if cfg.SourceCeiling {
+		cfg.logf("%s: source ceiling: a plain scan of %d rows, then a trivial log reader over %d events", db, cfg.Rows, cfg.Events)
+		if res.Source, err = sourceCeiling(ctx, cfg, src); err != nil {
+			return nil, fmt.Errorf("source ceiling: %w", err)
+		}
+		res.SourceRan = true
+	}
+
 	res.Ours = SystemResult{System: "connectd", Reason: "not selected"}
-	res.Dbz = SystemResult{System: "Debezium", Reason: "not selected"}
-	var dbzFailed []string
+	res.Dbz = SystemResult{System: "Debezium (tuned)", Reason: "not selected"}
+	res.DbzDefault = SystemResult{System: "Debezium (defaults)", Reason: "not selected"}
+	var dbzFailed, dbzDefaultFailed []string
 	for i := 0; i < max(1, cfg.Repeat); i++ {
 		if cfg.Repeat > 1 {
 			cfg.logf("%s: run %d of %d", db, i+1, cfg.Repeat)
@@ -288,6 +321,15 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 			}
 			res.DbzRuns = append(res.DbzRuns, d)
 		}
+		if cfg.DebeziumDefaults {
+			d, err := runSystem(ctx, cfg, k, src, "dbzd", 4, nil)
+			if err != nil {
+				cfg.logf("%s: Debezium (defaults) run %d failed: %v", db, i+1, err)
+				dbzDefaultFailed = append(dbzDefaultFailed, fmt.Sprintf("run %d failed: %v", i+1, err))
+				continue
+			}
+			res.DbzDefaultRuns = append(res.DbzDefaultRuns, d)
+		}
 	}
 	if len(res.OursRuns) > 0 {
 		res.Ours = medianResult(res.OursRuns)
@@ -297,6 +339,12 @@ func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, err
 		res.Dbz.Notes = append(res.Dbz.Notes, dbzFailed...)
 	} else if len(dbzFailed) > 0 {
 		res.Dbz.Reason = strings.Join(dbzFailed, "; ")
+	}
+	if len(res.DbzDefaultRuns) > 0 {
+		res.DbzDefault = medianResult(res.DbzDefaultRuns)
+		res.DbzDefault.Notes = append(res.DbzDefault.Notes, dbzDefaultFailed...)
+	} else if len(dbzDefaultFailed) > 0 {
+		res.DbzDefault.Reason = strings.Join(dbzDefaultFailed, "; ")
 	}
 	res.Ceiling = medianCeiling(res.CeilingRuns)
 	if cfg.Profile {
@@ -334,7 +382,7 @@ func dbAlone(ctx context.Context, src Source, cfg Config, res *DBResult) error {
 // under the profiler: snapshot and streaming only); id tells server ids and slots apart.
 func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind string, id int, env []string) (SystemResult, error) {
 	db := src.Name()
-	r := SystemResult{System: map[string]string{"ours": "connectd", "dbz": "Debezium", "prof": "connectd (profiled)"}[kind], Ran: true}
+	r := SystemResult{System: map[string]string{"ours": "connectd", "dbz": "Debezium (tuned)", "dbzd": "Debezium (defaults)", "prof": "connectd (profiled)"}[kind], Ran: true}
 	prefix := cfg.Namespace + "_" + kind + "_" + db
 	topic := Topic(prefix, src.Schema())
 	r.Topic = topic
@@ -369,7 +417,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 			return r, err
 		}
 		sys, err = startConnectd(ctx, bin, dir, cfg.Kafka, env)
-	case "dbz":
+	case "dbz", "dbzd":
 		sys, err = startDebezium(ctx, cfg.DebeziumOptions, cfg.Namespace, cfg.Log)
 	}
 	if err != nil {
@@ -386,6 +434,11 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 
 	conn := src.ConnectorConfig(prefix, id)
 	conn["name"] = name
+	if kind != "dbzd" {
+		for k, v := range TunedProperties {
+			conn[k] = v
+		}
+	}
 	if _, ok := conn["schema.history.internal.kafka.topic"]; ok {
 		conn["schema.history.internal.kafka.bootstrap.servers"] = cfg.Kafka
 	}
@@ -428,6 +481,12 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 			s.finish()
 			return r, err
 		}
+		first, err := k.appendTime(ctx, topic, 0)
+		if err != nil {
+			s.finish()
+			return r, err
+		}
+		r.FirstEventDur = first.Sub(t0)
 		r.SnapshotRows, r.SnapshotDur = cfg.Rows, last.Sub(t0)
 		end = int64(cfg.Rows)
 	}
@@ -531,7 +590,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		return r, err
 	}
 	r.PeakRSSKiB, r.MaxSampledKiB, r.CPUSeconds = last.HWMKiB, maxRSS, last.CPU-u0.CPU
-	if kind == "dbz" {
+	if kind == "dbz" || kind == "dbzd" {
 		r.Notes = append(r.Notes, sys.logNotes(name, prefix)...)
 	} else {
 		r.Notes = append(r.Notes, sys.logNotes()...)
@@ -670,6 +729,7 @@ func medianResult(runs []SystemResult) SystemResult {
 	}
 	m.PreloadDur = md(func(r SystemResult) time.Duration { return r.PreloadDur })
 	m.SnapshotDur = md(func(r SystemResult) time.Duration { return r.SnapshotDur })
+	m.FirstEventDur = md(func(r SystemResult) time.Duration { return r.FirstEventDur })
 	m.StreamDur = md(func(r SystemResult) time.Duration { return r.StreamDur })
 	m.StreamWriteDur = md(func(r SystemResult) time.Duration { return r.StreamWriteDur })
 	m.CatchUpDur = md(func(r SystemResult) time.Duration { return r.CatchUpDur })

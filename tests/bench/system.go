@@ -373,6 +373,18 @@ type DebeziumOptions struct {
 	// Restart restarts the worker before the run when no other connector is on it, so its VmHWM
 	// (peak RSS) and CPU time cover this run only.
 	Restart bool
+	// Heap is the JVM's heap options when the harness (re)starts the worker (DEBEZIUM_HEAP_OPTS
+	// of deploy/testbed/debezium-up); empty means its default, Kafka's connect-distributed.sh
+	// heap (-Xms256m -Xmx2g).
+	Heap string
+}
+
+// heapNote says which heap the worker was started with.
+func (o DebeziumOptions) heapNote() string {
+	if o.Heap != "" {
+		return o.Heap
+	}
+	return "-Xms256m -Xmx2g (Kafka's connect-distributed.sh default heap), G1"
 }
 
 // startDebezium makes sure the Debezium reference worker runs (deploy/testbed/debezium-up),
@@ -385,6 +397,9 @@ func startDebezium(ctx context.Context, o DebeziumOptions, ns string, log io.Wri
 		cmd := exec.CommandContext(ctx, "bash", path)
 		cmd.Stdout, cmd.Stderr = log, log
 		cmd.Env = append(os.Environ(), "TESTBED_HOME="+o.TestbedHome)
+		if o.Heap != "" {
+			cmd.Env = append(cmd.Env, "DEBEZIUM_HEAP_OPTS="+o.Heap)
+		}
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s failed: %w", path, err)
 		}

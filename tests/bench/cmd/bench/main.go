@@ -43,6 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	noOurs := fs.Bool("no-connectd", false, "do not run connectd (nor the ceiling)")
 	noDbz := fs.Bool("no-debezium", false, "do not run Debezium")
 	noCeil := fs.Bool("no-ceiling", false, "do not measure the Kafka ceiling")
+	noDbzDefaults := fs.Bool("no-debezium-defaults", false, "do not run Debezium with its default settings (the tuned run still runs)")
+	noSource := fs.Bool("no-source-ceiling", false, "do not measure the source ceiling (the database alone)")
+	fs.StringVar(&cfg.DebeziumOptions.Heap, "debezium-heap", "", "JVM heap options for the Debezium worker when the harness (re)starts it (default -Xms256m -Xmx2g)")
 	noRestart := fs.Bool("no-debezium-restart", false, "never restart the Debezium worker before its run")
 	fs.BoolVar(&cfg.Profile, "profile", false, "run connectd once more under a CPU profiler and report its hot spots")
 	fs.StringVar(&cfg.Connectd, "connectd", "", "connectd binary (go build ./cmd/connectd)")
@@ -80,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Ours, cfg.Debezium, cfg.Ceiling = !*noOurs, !*noDbz, !*noCeil && !*noOurs
+	cfg.DebeziumDefaults, cfg.SourceCeiling = !*noDbz && !*noDbzDefaults, !*noSource
 	cfg.DebeziumOptions.Restart = !*noRestart
 	cfg.Log = stderr
 
