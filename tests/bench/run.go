@@ -187,10 +187,10 @@ type DBResult struct {
 	Ours, Dbz, DbzDefault             SystemResult
 	OursRuns, DbzRuns, DbzDefaultRuns []SystemResult
 	// Source is the database alone (SourceCeiling).
-	Source    SourceCeiling
-	SourceRan bool
-	Ceiling           []CeilingResult // medians per phase over the runs
-	CeilingRuns       [][]CeilingResult
+	Source      SourceCeiling
+	SourceRan   bool
+	Ceiling     []CeilingResult // medians per phase over the runs
+	CeilingRuns [][]CeilingResult
 	// Profile is `go tool pprof -top` of connectd over the snapshot and streaming phases.
 	Profile     string
 	ProfileNote string
