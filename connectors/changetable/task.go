@@ -289,7 +289,17 @@ func (t *Task) replay(ctx context.Context, d *dbState) error {
 		}
 		return o.Commit.Compare(d.start.Commit) <= 0
 	}, nil)
-	return err
+	if err != nil {
+		return err
+	}
+	// The history does not say which capture instance a structure came from: the streamer's
+	// switch to a newer instance reloads it (and records a change only if it differs).
+	for tb := range d.tables.All() {
+		if err := t.install(d, tb, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // snapshot reads the captured tables' structures and, with data, their rows, in one
@@ -412,15 +422,9 @@ func (t *Task) loadTable(ctx context.Context, d *dbState, c *Capture, off Offset
 	if _, err := d.tables.Overwrite(tb); err != nil {
 		return fmt.Errorf("cannot use the structure of table %s: %w", c.Table, err)
 	}
-	cols, err := t.dialect.Columns(tb)
-	if err != nil {
-		return fmt.Errorf("cannot map the columns of table %s: %w", c.Table, err)
-	}
-	enc, err := envelope.NewTable(envelope.TableSpec{Table: tb, Columns: cols, Topic: t.dialect.Topic(c.Table), Source: t.dialect.SourceSchema(), Mappers: t.cfg.Mappers})
-	if err != nil {
+	if err := t.install(d, tb, c.Instance); err != nil {
 		return err
 	}
-	d.enc[c.Table] = &tableState{table: tb, enc: enc, instance: c.Instance, index: map[string][]int{}}
 	rec := &schemahistory.Record{
 		Source:       d.part,
 		Position:     off.Map(),
@@ -438,6 +442,20 @@ func (t *Task) loadTable(ctx context.Context, d *dbState, c *Capture, off Offset
 			return err
 		}
 	}
+	return nil
+}
+
+// install builds a table's encoder.
+func (t *Task) install(d *dbState, tb *relational.Table, instance string) error {
+	cols, err := t.dialect.Columns(tb)
+	if err != nil {
+		return fmt.Errorf("cannot map the columns of table %s: %w", tb.ID, err)
+	}
+	enc, err := envelope.NewTable(envelope.TableSpec{Table: tb, Columns: cols, Topic: t.dialect.Topic(tb.ID), Source: t.dialect.SourceSchema(), Mappers: t.cfg.Mappers})
+	if err != nil {
+		return err
+	}
+	d.enc[tb.ID] = &tableState{table: tb, enc: enc, instance: instance, index: map[string][]int{}}
 	return nil
 }
 
