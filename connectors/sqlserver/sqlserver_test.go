@@ -180,13 +180,13 @@ func (c *taskCtx) TaskID() int               { return 0 }
 
 func baseConfig(extra ...string) map[string]string {
 	c := map[string]string{
-		"connector.class":   ClassName,
-		"topic.prefix":      "server1",
-		"database.hostname": "sqlserver.invalid",
-		"database.user":     "sa",
-		"database.password": "Password!",
-		"database.names":    "testDB",
-		"schema.history.internal.kafka.topic":             "schema-changes.testDB",
+		"connector.class":                     ClassName,
+		"topic.prefix":                        "server1",
+		"database.hostname":                   "sqlserver.invalid",
+		"database.user":                       "sa",
+		"database.password":                   "Password!",
+		"database.names":                      "testDB",
+		"schema.history.internal.kafka.topic": "schema-changes.testDB",
 		"schema.history.internal.kafka.bootstrap.servers": "127.0.0.1:1",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
