@@ -33,6 +33,9 @@ type Dialect interface {
 	// PutSource fills the connector's own source fields of an event of table id at offset
 	// (streaming tells snapshot events, whose change LSN and serial number are null, apart).
 	PutSource(st *api.Struct, id relational.TableID, off Offset, streaming bool)
+	// OffsetMap is the offset as the connector's Debezium counterpart writes it (Offset.Map,
+	// or less: Db2's snapshot offsets carry the commit LSN only).
+	OffsetMap(o Offset) map[string]any
 
 	// Database returns the streaming queries on handle h of database db.
 	Database(h *sql.DB, db string) Database
@@ -57,6 +60,9 @@ type Dialect interface {
 type Config struct {
 	TopicPrefix string
 	Databases   []string
+	// SchemaOnlyIDs says table ids have a schema and no catalog (Db2), for reading two-part
+	// ids in the schema history.
+	SchemaOnlyIDs bool
 
 	SnapshotMode snapshotmode.Mode
 	Filters      *filters.Filters

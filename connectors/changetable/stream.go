@@ -313,7 +313,7 @@ func (s *Streamer) merge(ctx context.Context, captures, switches []*Capture, fro
 				if err := p.next(ctx); err != nil {
 					return n, pending, err
 				}
-				if row.Op == OpUpdateBefore && p.row != nil && p.row.Op == OpUpdateAfter && p.row.Position == row.Position {
+				if row.Op == OpUpdateBefore && p.row != nil && p.row.Op == OpUpdateAfter && p.row.Commit == row.Commit {
 					// The pair was one event: its after image goes with it.
 					if c == 0 {
 						skipSerial++
@@ -352,10 +352,14 @@ func (s *Streamer) merge(ctx context.Context, captures, switches []*Capture, fro
 			if err := p.next(ctx); err != nil {
 				return n, pending, err
 			}
-			if p.row == nil || p.row.Op != OpUpdateAfter || p.row.Position.Compare(before.Position) != 0 {
+			// SQL Server gives both rows the same seqval; Db2's delete and insert rows of an
+			// update have their own IBMSNAP_INTENTSEQ in one commit.
+			if p.row == nil || p.row.Op != OpUpdateAfter || p.row.Commit != before.Commit {
 				return n, pending, fmt.Errorf("capture instance %s at %s: %w; the change table is inconsistent, check the capture job", p.c.Instance, before.Position, ErrUnpairedUpdate)
 			}
 			ch.Op, ch.Before, ch.After = envelope.OpUpdate, before.Values, p.row.Values
+			// The event's position is the after image's, as Debezium sets it after reading it.
+			row = p.row
 			rows = 2
 		case OpUpdateAfter:
 			// 'all update old' always returns the before image first; a lone after image

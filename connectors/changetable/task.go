@@ -98,7 +98,6 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, _ map[string]strin
 			t.closeAll()
 		}
 	}()
-	var err error
 	if cfg.SnapshotMode != snapshotmode.InitialOnly {
 		if t.OpenHistory != nil {
 			st, err := t.OpenHistory(ctx)
@@ -106,8 +105,19 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, _ map[string]strin
 				return fmt.Errorf("cannot open the schema history: %w", err)
 			}
 			t.history = source.NewHistory(st, cfg.TopicPrefix)
-		} else if t.history, err = source.OpenHistory(ctx, cfg.Raw, cfg.TopicPrefix); err != nil {
-			return err
+		} else {
+			hc, err := schemahistory.ParseConfig(cfg.Raw)
+			if err != nil {
+				return err
+			}
+			// Two-part table ids in the history are catalog.table for SQL Server
+			// ("testDB"."dbo"."customers" has three), schema.table for Db2.
+			hc.CatalogBeforeSchema = !cfg.SchemaOnlyIDs
+			st, err := schemahistory.Open(ctx, hc)
+			if err != nil {
+				return fmt.Errorf("cannot open the schema history: %w", err)
+			}
+			t.history = source.NewHistory(st, cfg.TopicPrefix)
 		}
 	}
 	for _, name := range cfg.Databases {
@@ -362,6 +372,11 @@ func (t *Task) snapshot(ctx context.Context, d *dbState, data bool) (Offset, err
 			}
 			t.log.Info("snapshot of table done", "table", c.Table.String(), "rows", marks.EndTable())
 		}
+		// Every row is read: end the transaction (releasing its locks) before the held last row
+		// goes out.
+		if err := tx.Rollback(); err != nil {
+			return off, fmt.Errorf("cannot end the snapshot transaction in database %s: %w", d.name, err)
+		}
 		if err := marks.Finish(ctx); err != nil {
 			return off, err
 		}
@@ -427,7 +442,7 @@ func (t *Task) loadTable(ctx context.Context, d *dbState, c *Capture, off Offset
 	}
 	rec := &schemahistory.Record{
 		Source:       d.part,
-		Position:     off.Map(),
+		Position:     t.dialect.OffsetMap(off),
 		TsMs:         now.UnixMilli(),
 		DatabaseName: d.name,
 		SchemaName:   c.Table.Schema,
@@ -499,7 +514,7 @@ func (t *Task) pollOnce(ctx context.Context, d *dbState) (int, error) {
 	now := time.Now()
 	if t.tx != nil && t.tx.Active() {
 		off := d.streamer.Offset()
-		om := off.Map()
+		om := t.dialect.OffsetMap(off)
 		for _, r := range t.tx.End(nil, d.lastTime, d.part, om) {
 			if err := t.reader.Put(ctx, r, nil, 0); err != nil {
 				return n, err
@@ -507,7 +522,7 @@ func (t *Task) pollOnce(ctx context.Context, d *dbState) (int, error) {
 		}
 	}
 	if n == 0 && t.hb != nil {
-		if r := t.hb.Maybe(now, d.part, d.streamer.Offset().Map()); r != nil {
+		if r := t.hb.Maybe(now, d.part, t.dialect.OffsetMap(d.streamer.Offset())); r != nil {
 			if err := t.reader.Put(ctx, r, nil, 0); err != nil {
 				return n, err
 			}
@@ -553,7 +568,7 @@ func (t *Task) emitRow(ctx context.Context, d *dbState, ts *tableState, after []
 		Time: at, Snapshot: snap, DB: d.name,
 	})
 	t.dialect.PutSource(src, ts.table.ID, off, streaming)
-	om := off.Map()
+	om := t.dialect.OffsetMap(off)
 	var out []*api.SourceRecord
 	ev := &envelope.Event{Op: op, Before: before, After: after, Source: src, Partition: d.part, Offset: om}
 	if streaming && t.tx != nil {

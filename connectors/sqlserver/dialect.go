@@ -74,6 +74,9 @@ func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetab
 	}
 }
 
+// OffsetMap is SqlServerOffsetContext.getOffset's map.
+func (d *dialect) OffsetMap(o changetable.Offset) map[string]any { return o.Map() }
+
 // quote quotes an identifier in brackets, doubling ']' (QUOTENAME).
 func quote(s string) string { return "[" + strings.ReplaceAll(s, "]", "]]") + "]" }
 
