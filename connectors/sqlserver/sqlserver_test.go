@@ -75,6 +75,8 @@ type server struct {
 	max    []byte
 	min    []byte
 	change [][]any // change rows, in change-table order
+
+	captured, tables, columns [][]any // cdc.captured_columns, cdc.change_tables, INFORMATION_SCHEMA.COLUMNS
 }
 
 func newServer(t *testing.T) *server {
@@ -96,15 +98,24 @@ func newServer(t *testing.T) *server {
 		b[len(b)-1]++ // the recorded LSNs never carry over
 		return &sqltest.Result{Columns: []string{""}, Rows: [][]any{{b}}}, nil
 	})
-	f.On(sqlCaptured, sqltest.Rows([]string{"object_id", "column_name"},
-		[]any{int64(1269579561), "id"}, []any{int64(1269579561), "first_name"}, []any{int64(1269579561), "last_name"}, []any{int64(1269579561), "email"}))
-	f.On(sqlTables, sqltest.Rows([]string{"", "", "capture_instance", "object_id", "start_lsn"},
-		[]any{"dbo", "customers", "dbo_customers", int64(1269579561), lsn(t, "00000024:00000000:0001")}))
-	f.On(sqlColumns, sqltest.Rows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "DATETIME_PRECISION", "IS_NULLABLE", "COLUMN_DEFAULT", "", ""},
-		[]any{"id", "int", nil, int64(10), int64(0), nil, "NO", nil, int64(1), int64(0)},
-		[]any{"first_name", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)},
-		[]any{"last_name", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)},
-		[]any{"email", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)}))
+	s.captured = [][]any{{int64(1269579561), "id"}, {int64(1269579561), "first_name"}, {int64(1269579561), "last_name"}, {int64(1269579561), "email"}}
+	s.tables = [][]any{{"dbo", "customers", "dbo_customers", int64(1269579561), lsn(t, "00000024:00000000:0001")}}
+	s.columns = [][]any{
+		{"id", "int", nil, int64(10), int64(0), nil, "NO", nil, int64(1), int64(0)},
+		{"first_name", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)},
+		{"last_name", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)},
+		{"email", "varchar", int64(255), nil, nil, nil, "NO", nil, int64(0), int64(0)},
+	}
+	dyn := func(cols []string, rows *[][]any) sqltest.Handler {
+		return func([]any) (*sqltest.Result, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return &sqltest.Result{Columns: cols, Rows: *rows}, nil
+		}
+	}
+	f.On(sqlCaptured, dyn([]string{"object_id", "column_name"}, &s.captured))
+	f.On(sqlTables, dyn([]string{"", "", "capture_instance", "object_id", "start_lsn"}, &s.tables))
+	f.On(sqlColumns, dyn([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "DATETIME_PRECISION", "IS_NULLABLE", "COLUMN_DEFAULT", "", ""}, &s.columns))
 	f.On(sqlPK, sqltest.Rows([]string{"COLUMN_NAME"}, []any{"id"}))
 	f.On("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", sqltest.Rows(nil))
 	f.On("SET TRANSACTION ISOLATION LEVEL SNAPSHOT", sqltest.Rows(nil))
@@ -564,5 +575,65 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if dsn := cfg.dsn("testDB"); !strings.HasPrefix(dsn, "sqlserver://sa:Password%21@sqlserver.invalid/SQLEXPRESS?") || !strings.Contains(dsn, "database=testDB") {
 		t.Errorf("dsn %s", dsn)
+	}
+}
+
+func TestCaptureInstanceSwitchAfterAlterTable(t *testing.T) {
+	s := newServer(t)
+	task, err := startTask(t, baseConfig(), nil, schemahistory.NewMemoryStore(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = drain(t, task, 3)
+	// ALTER TABLE dbo.customers ADD phone varchar(20) NULL, then
+	// sys.sp_cdc_enable_table ... @capture_instance = 'dbo_customers_v2' (Microsoft's documented
+	// way to capture a changed table): a second capture instance starting at 00000028:...; the old
+	// one keeps its four columns and still captures until it is disabled.
+	newStart := lsn(t, "00000028:00000010:0001")
+	at := time.UnixMilli(1559729468470).UTC()
+	s.mu.Lock()
+	s.columns = append(s.columns, []any{"phone", "varchar", int64(20), nil, nil, nil, "YES", nil, int64(0), int64(0)})
+	s.tables = append(s.tables, []any{"dbo", "customers", "dbo_customers_v2", int64(1365579903), newStart})
+	for _, c := range []string{"id", "first_name", "last_name", "email", "phone"} {
+		s.captured = append(s.captured, []any{int64(1365579903), c})
+	}
+	// Before the switch: one insert in the old instance only. After it: one insert in both.
+	s.change = [][]any{
+		{lsn(t, "00000027:00000758:0005"), lsn(t, "00000027:00000758:0003"), int64(2), []byte{0x0f}, int64(1005), "john", "doe", "john.doe@example.org", at},
+		{lsn(t, "00000029:00000020:0004"), lsn(t, "00000029:00000020:0002"), int64(2), []byte{0x0f}, int64(1006), "jane", "roe", "jane.roe@example.org", at},
+	}
+	v2 := [][]any{
+		{lsn(t, "00000029:00000020:0004"), lsn(t, "00000029:00000020:0002"), int64(2), []byte{0x1f}, int64(1006), "jane", "roe", "jane.roe@example.org", "555-0100", at},
+	}
+	s.max = lsn(t, "00000029:00000020:0004")
+	s.mu.Unlock()
+	sqlV2 := strings.Replace(strings.Replace(sqlChanges(""), "[email], ", "[email], [phone], ", 1), "fn_cdc_get_all_changes_dbo_customers]", "fn_cdc_get_all_changes_dbo_customers_v2]", 1)
+	s.f.On(sqlV2, func(args []any) (*sqltest.Result, error) {
+		res := &sqltest.Result{Columns: []string{"__$start_lsn", "__$seqval", "__$operation", "__$update_mask", "id", "first_name", "last_name", "email", "phone", ""}}
+		for _, r := range v2 {
+			if string(r[0].([]byte)) >= string(args[0].([]byte)) && string(r[0].([]byte)) <= string(args[8].([]byte)) {
+				res.Rows = append(res.Rows, r)
+			}
+		}
+		return res, nil
+	})
+	recs := drain(t, task, 3) // c (old instance), ALTER schema change, c (new instance)
+	first, alter, second := payload(t, recs[0]), payload(t, recs[1]), payload(t, recs[2])
+	if first["op"] != "c" || jsonOf(first["after"]) != `{"email":"john.doe@example.org","first_name":"john","id":1005,"last_name":"doe"}` {
+		t.Errorf("before the switch: %v", first)
+	}
+	ch := alter["tableChanges"].([]any)[0].(map[string]any)
+	if recs[1].Topic != "server1" || ch["type"] != "ALTER" || len(ch["table"].(map[string]any)["columns"].([]any)) != 5 {
+		t.Errorf("schema change at the switch: %v", alter)
+	}
+	if second["op"] != "c" || jsonOf(second["after"]) != `{"email":"jane.roe@example.org","first_name":"jane","id":1006,"last_name":"roe","phone":"555-0100"}` {
+		t.Errorf("after the switch: %v", second)
+	}
+	// The old instance was read only up to the new one's start: its copy of the 00000029 insert
+	// was not emitted (three records, no fourth).
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if more, _ := task.Poll(ctx); len(more) != 0 {
+		t.Errorf("extra records after the switch: %d", len(more))
 	}
 }
