@@ -90,6 +90,7 @@ type fakeDB struct {
 	pageSize int
 	opened   []string // "instance from..to"
 	incr     []LSN
+	failAt   int // when > 0, the cursors fail on their failAt-th row, once
 }
 
 func (f *fakeDB) MaxLSN(context.Context) (LSN, error) { return f.max, nil }
@@ -125,18 +126,26 @@ func (f *fakeDB) Open(_ context.Context, c *Capture, from, to LSN) (Cursor, erro
 			sel = append(sel, r)
 		}
 	}
-	return &fakeCursor{rows: sel, page: f.pageSize}, nil
+	cur := &fakeCursor{rows: sel, page: f.pageSize, failAt: f.failAt}
+	f.failAt = 0
+	return cur, nil
 }
 
 // fakeCursor hands rows out in pages, as a change-table read with a fetch size does.
 type fakeCursor struct {
-	rows  []Row
-	page  int
-	buf   []Row
-	pages int
+	rows   []Row
+	page   int
+	buf    []Row
+	pages  int
+	failAt int
+	read   int
 }
 
 func (c *fakeCursor) Next(context.Context) (*Row, error) {
+	c.read++
+	if c.failAt > 0 && c.read == c.failAt {
+		return nil, errors.New("connection reset by peer")
+	}
 	if len(c.buf) == 0 {
 		n := c.page
 		if n <= 0 || n > len(c.rows) {
@@ -424,5 +433,26 @@ func TestOpCodesMapToEnvelope(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Op != envelope.OpUpdate || got[0].Before != nil {
 		t.Errorf("got %s", describe(got))
+	}
+}
+
+func TestFailedPollResumesWithoutDuplicates(t *testing.T) {
+	// The connection drops after the create and the update went out (the cursor fails on its
+	// fourth row read, the delete): the next poll must emit the delete only.
+	db := &fakeDB{max: mustLSN(t, "00000027:00000db0:0007"), failAt: 4,
+		captures: []*Capture{{Instance: "dbo_customers", Table: customers, Start: mustLSN(t, "00000025:00000d98:00a2")}},
+		rows:     map[string][]Row{"dbo_customers": docRows(t)}}
+	s := NewStreamer(db, Offset{Position: Position{Commit: mustLSN(t, "00000025:00000d98:00a2")}, Snapshot: true, SnapshotCompleted: true}, nil, nil)
+	var got []*Change
+	n, err := s.Poll(context.Background(), func(c *Change) error { got = append(got, c); return nil })
+	if err == nil || n != 2 {
+		t.Fatalf("first poll: %d changes, err %v", n, err)
+	}
+	got = nil
+	if _, err := s.Poll(context.Background(), func(c *Change) error { got = append(got, c); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if d := describe(got); d != "customers d [1005 john doe noreply@example.org]->[] @00000027:00000db0:0005/1;" {
+		t.Errorf("after the failure: %s", d)
 	}
 }

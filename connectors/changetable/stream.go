@@ -181,6 +181,13 @@ func (s *Streamer) Poll(ctx context.Context, emit func(*Change) error) (int, err
 	}
 	n, pending, err := s.merge(ctx, append(current, switches...), switches, from, to, emit)
 	if err != nil {
+		if n > 0 {
+			// Some changes went out: the next poll (after a reconnection) reads their
+			// transaction again and skips them, as a restart from the offset would.
+			s.start = s.emitted
+			s.last = Position{Commit: s.emitted.Commit}
+			s.increaseFrom = false
+		}
 		return n, err
 	}
 	// A switch whose start the poll passed without a row of the table still happens now. A
