@@ -50,6 +50,9 @@ func (c *Connector) Start(_ api.ConnectorContext, config map[string]string) erro
 // TaskConfigs gives each task its share of database.names, round-robin, at most one task per
 // database (Debezium's SqlServerConnector.buildTaskConfigs).
 func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	if c.cfg == nil {
+		return nil, fmt.Errorf("the SQL Server connector was not started")
+	}
 	return changetable.TaskConfigs(c.config, propDatabaseNames, c.cfg.Databases, maxTasks), nil
 }
 

@@ -502,14 +502,21 @@ func TestIsolationModes(t *testing.T) {
 	if len(s.f.CallsOf("SELECT TOP(0) * FROM [testDB].[dbo].[customers] WITH (TABLOCKX)")) != 1 || len(s.f.CallsOf("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")) != 1 {
 		t.Error("exclusive mode did not lock the table in a repeatable-read transaction")
 	}
-	s2 := newServer(t)
-	task, err = startTask(t, baseConfig("snapshot.isolation.mode", "snapshot"), nil, schemahistory.NewMemoryStore(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = drain(t, task, 3)
-	if len(s2.f.CallsOf("SET TRANSACTION ISOLATION LEVEL SNAPSHOT")) != 1 {
-		t.Error("snapshot mode did not use SNAPSHOT isolation")
+	for mode, level := range map[string]string{"snapshot": "SNAPSHOT", "read_committed": "READ COMMITTED", "read_uncommitted": "READ UNCOMMITTED", "repeatable_read": "REPEATABLE READ"} {
+		s2 := newServer(t)
+		set := "SET TRANSACTION ISOLATION LEVEL " + level
+		s2.f.On(set, sqltest.Rows(nil))
+		task, err = startTask(t, baseConfig("snapshot.isolation.mode", mode), nil, schemahistory.NewMemoryStore(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = drain(t, task, 3)
+		if len(s2.f.CallsOf(set)) != 1 {
+			t.Errorf("snapshot.isolation.mode=%s did not run %q", mode, set)
+		}
+		if len(s2.f.CallsOf("SELECT TOP(0) * FROM [testDB].[dbo].[customers] WITH (TABLOCKX)")) != 0 {
+			t.Errorf("snapshot.isolation.mode=%s locked the table", mode)
+		}
 	}
 }
 
