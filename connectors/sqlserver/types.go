@@ -26,7 +26,7 @@ var jdbcTypes = map[string]int{
 	"money": relational.TypeDecimal, "smallmoney": relational.TypeDecimal,
 	"char": relational.TypeChar, "varchar": relational.TypeVarchar, "text": relational.TypeLongVarchar,
 	"nchar": relational.TypeNChar, "nvarchar": relational.TypeNVarchar, "ntext": relational.TypeLongNVarchar,
-	"xml": relational.TypeLongNVarchar, "uniqueidentifier": relational.TypeChar,
+	"xml": relational.TypeSQLXML, "uniqueidentifier": relational.TypeChar,
 	"binary": relational.TypeBinary, "varbinary": relational.TypeVarbinary, "image": relational.TypeLongVarbinary,
 	"timestamp": relational.TypeBinary, "rowversion": relational.TypeBinary,
 	"date": relational.TypeDate, "time": relational.TypeTime,
@@ -96,7 +96,8 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 		prec = c.Length.V
 	}
 	col := envelope.Column{Name: c.Name}
-	switch strings.TrimSuffix(c.TypeName, " identity") {
+	base := strings.TrimSuffix(c.TypeName, " identity")
+	switch base {
 	case "bit":
 		col.Schema = api.BooleanSchema
 		col.Convert = func(raw any) (any, error) {
@@ -159,9 +160,9 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 			return nil, typeError(c, raw)
 		}
 	case "decimal", "numeric", "money", "smallmoney":
-		if c.TypeName == "money" {
+		if base == "money" {
 			prec, scale = 19, 4
-		} else if c.TypeName == "smallmoney" {
+		} else if base == "smallmoney" {
 			prec, scale = 10, 4
 		}
 		col.Schema = envelope.DecimalFieldSchema(v.Decimal, prec, scale).Build()
@@ -188,6 +189,9 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 		}
 	case "char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml":
 		col.Schema = api.StringSchema
+		if base == "xml" {
+			col.Schema = api.XMLSchema().Build() // io.debezium.data.Xml (sqlserver.adoc, data type mappings)
+		}
 		col.Convert = func(raw any) (any, error) {
 			switch x := raw.(type) {
 			case string:
@@ -238,7 +242,7 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 		}
 	case "datetime", "smalldatetime", "datetime2":
 		p := scale
-		if c.TypeName != "datetime2" {
+		if base != "datetime2" {
 			p = 3 // Debezium maps datetime and smalldatetime to io.debezium.time.Timestamp
 		}
 		col.Schema = envelope.TimestampFieldSchema(v.Time, p).Build()
