@@ -644,3 +644,56 @@ func TestCaptureInstanceSwitchAfterAlterTable(t *testing.T) {
 		t.Errorf("extra records after the switch: %d", len(more))
 	}
 }
+
+func TestNeverModeStreamsFromOldestAndSkipsOperations(t *testing.T) {
+	s := newServer(t)
+	s.change = docChanges(t)
+	s.max = lsn(t, maxLSN)
+	task, err := startTask(t, baseConfig("snapshot.mode", "never", "skipped.operations", "u"), nil, schemahistory.NewMemoryStore(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No snapshot: the table's structure is read when it is first streamed (a schema change
+	// event), then the create and the delete; the update is skipped.
+	recs := drain(t, task, 4)
+	if recs[0].Topic != "server1" || payload(t, recs[1])["op"] != "c" || payload(t, recs[2])["op"] != "d" || recs[3].Value != nil {
+		t.Errorf("never mode: %s %v %v", recs[0].Topic, payload(t, recs[1])["op"], payload(t, recs[2])["op"])
+	}
+	if len(s.f.CallsOf(sqlSelect)) != 0 {
+		t.Error("snapshot.mode=never read the table")
+	}
+	// With no stored position the change function starts at the capture instance's start LSN
+	// (Debezium's getFromLsn: the later of the interval's start and the instance's).
+	calls := s.f.CallsOf(sqlChanges(""))
+	if len(calls) == 0 || string(calls[0].Args[0].([]byte)) != string(lsn(t, "00000024:00000000:0001")) {
+		t.Errorf("first read did not start at the capture instance's start_lsn: %x", calls)
+	}
+}
+
+func TestHeartbeatOnIdlePoll(t *testing.T) {
+	s := newServer(t)
+	task, err := startTask(t, baseConfig("heartbeat.interval.ms", "1", "poll.interval.ms", "10"), nil, schemahistory.NewMemoryStore(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = drain(t, task, 3)
+	s.mu.Lock()
+	s.max = lsn(t, "00000026:00000000:0001") // the server moved on, nothing captured changed
+	s.mu.Unlock()
+	var hb *api.SourceRecord
+	deadline := time.Now().Add(5 * time.Second)
+	for hb == nil && time.Now().Before(deadline) {
+		for _, r := range drain(t, task, 1) {
+			if r.Topic == "__debezium-heartbeat.server1" && r.SourceOffset["commit_lsn"] == "00000026:00000000:0001" {
+				hb = r
+			}
+		}
+	}
+	if hb == nil {
+		t.Fatal("no heartbeat at the polled LSN")
+	}
+	// Debezium's heartbeat position after an empty poll: TxLogPosition.valueOf(toLsn), serial 0.
+	if jsonOf(hb.SourceOffset) != `{"change_lsn":"NULL","commit_lsn":"00000026:00000000:0001","event_serial_no":0}` || jsonOf(hb.SourcePartition) != `{"database":"testDB","server":"server1"}` {
+		t.Errorf("heartbeat offset %s partition %v", jsonOf(hb.SourceOffset), hb.SourcePartition)
+	}
+}
