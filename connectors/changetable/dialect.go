@@ -66,6 +66,11 @@ type Config struct {
 
 	SnapshotMode snapshotmode.Mode
 	Filters      *filters.Filters
+	// FilterID, when set, is the identifier the table filters see for a table: SQL Server's
+	// table.include.list names schema.table, without the database (Debezium's tableIdMapper).
+	FilterID func(relational.TableID) relational.TableID
+	// System, when set, reports the database's own tables, never captured.
+	System func(relational.TableID) bool
 	Mappers      *envelope.ColumnMappers
 
 	Tombstones           bool
@@ -85,4 +90,15 @@ type Config struct {
 
 	// Raw is the configuration as given, for the schema history's properties.
 	Raw map[string]string
+}
+
+// includeTable applies the connector's table filters.
+func (c *Config) includeTable(id relational.TableID) bool {
+	if c.System != nil && c.System(id) {
+		return false
+	}
+	if c.FilterID != nil {
+		id = c.FilterID(id)
+	}
+	return c.Filters.IncludeTable(id)
 }

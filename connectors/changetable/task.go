@@ -190,7 +190,7 @@ func (t *Task) purged(ctx context.Context, d *dbState, commit LSN) (bool, LSN, e
 	}
 	var mins []LSN
 	for _, c := range caps {
-		if !t.cfg.Filters.IncludeTable(c.Table) {
+		if !t.cfg.includeTable(c.Table) {
 			continue
 		}
 		m, err := t.dialect.MinLSN(ctx, d.h, d.name, c)
@@ -282,7 +282,7 @@ func (t *Task) prepare(ctx context.Context, d *dbState) error {
 		start = d.start
 	}
 	db := t.dialect.Database(d.h, d.name)
-	d.streamer = NewStreamer(db, start, t.cfg.Filters.IncludeTable, func(id relational.TableID) bool { return d.tables.Get(id) != nil })
+	d.streamer = NewStreamer(db, start, t.cfg.includeTable, func(id relational.TableID) bool { return d.tables.Get(id) != nil })
 	t.log.Info("streaming", "database", d.name, "from", start.String(), "plan", p.Stream.String())
 	return nil
 }
@@ -323,7 +323,7 @@ func (t *Task) snapshot(ctx context.Context, d *dbState, data bool) (Offset, err
 	var current []*Capture
 	seen := map[relational.TableID]bool{}
 	for _, c := range caps {
-		if !t.cfg.Filters.IncludeTable(c.Table) || seen[c.Table] {
+		if !t.cfg.includeTable(c.Table) || seen[c.Table] {
 			continue
 		}
 		seen[c.Table] = true

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/envelope"
@@ -101,6 +102,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	if c.Port == 0 {
 		c.Port = 1433
 	}
+	c.FilterID, c.System = filterID, systemTable
 	var errs []error
 	if len(c.Databases) == 0 {
 		errs = append(errs, fmt.Errorf("%s is required: name the databases to capture, comma-separated", propDatabaseNames))
@@ -201,3 +203,15 @@ func buildSpec() api.ConfigSpec {
 
 // Spec returns the connector's configuration spec.
 func Spec() api.ConfigSpec { return spec }
+
+// filterID is the identifier SQL Server's filters match: schema.table (SqlServerConnectorConfig's
+// tableIdMapper), so table.include.list=dbo.customers captures customers in every database.
+func filterID(id relational.TableID) relational.TableID {
+	return relational.TableID{Schema: id.Schema, Table: id.Table}
+}
+
+// systemTable is Debezium's SystemTablesPredicate: the cdc and sys schemas and systranschemas.
+func systemTable(id relational.TableID) bool {
+	s := strings.ToLower(id.Schema)
+	return s == "cdc" || s == "sys" || strings.EqualFold(id.Table, "systranschemas")
+}

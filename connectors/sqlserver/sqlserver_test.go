@@ -697,3 +697,32 @@ func TestHeartbeatOnIdlePoll(t *testing.T) {
 		t.Errorf("heartbeat offset %s partition %v", jsonOf(hb.SourceOffset), hb.SourcePartition)
 	}
 }
+
+func TestTableIncludeListIsSchemaDotTable(t *testing.T) {
+	// Debezium's SQL Server filters match schema.table (sqlserver.adoc, table.include.list: "Each
+	// identifier is of the form schemaName.tableName").
+	for _, tc := range []struct {
+		list    string
+		capture bool
+	}{{"dbo.customers", true}, {"dbo\\.cust.*", true}, {"testDB.dbo.customers", false}, {"dbo.orders", false}} {
+		s := newServer(t)
+		task, err := startTask(t, baseConfig("table.include.list", tc.list), nil, schemahistory.NewMemoryStore(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.capture {
+			_ = drain(t, task, 3)
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			recs, _ := task.Poll(ctx)
+			cancel()
+			if len(recs) != 0 {
+				t.Errorf("table.include.list=%s captured customers", tc.list)
+			}
+		}
+		if got := len(s.f.CallsOf(sqlSelect)) == 1; got != tc.capture {
+			t.Errorf("table.include.list=%s: snapshot read customers = %v", tc.list, got)
+		}
+		_ = task.Stop()
+	}
+}

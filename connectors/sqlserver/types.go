@@ -72,7 +72,7 @@ func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
 	out := make([]envelope.Column, len(t.Columns))
 	for i := range t.Columns {
 		c := &t.Columns[i]
-		if !d.cfg.Filters.IncludeColumn(t.ID, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
+		if !d.cfg.Filters.IncludeColumn(filterID(t.ID), c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
 			out[i] = envelope.Column{Name: c.Name}
 			continue
 		}
