@@ -70,8 +70,8 @@ type Config struct {
 	// table.include.list names schema.table, without the database (Debezium's tableIdMapper).
 	FilterID func(relational.TableID) relational.TableID
 	// System, when set, reports the database's own tables, never captured.
-	System func(relational.TableID) bool
-	Mappers      *envelope.ColumnMappers
+	System  func(relational.TableID) bool
+	Mappers *envelope.ColumnMappers
 
 	Tombstones           bool
 	TxMetadata           bool
