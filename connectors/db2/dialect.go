@@ -38,8 +38,10 @@ func newDialect(cfg *Config) *dialect { return &dialect{cfg: cfg} }
 
 var _ changetable.Dialect = (*dialect)(nil)
 
+// Connector implements changetable.Dialect.
 func (d *dialect) Connector() string { return connectorName }
 
+// Open implements changetable.Dialect.
 func (d *dialect) Open(string) (*sql.DB, error) { return sql.Open(driverName, d.cfg.dsn()) }
 
 // Partition is Debezium's Db2Partition: {"server": topic.prefix}.
@@ -52,8 +54,10 @@ func (d *dialect) Topic(id relational.TableID) string {
 	return envelope.TopicName(d.cfg.TopicPrefix, id.Schema, id.Table)
 }
 
+// SourceSchema implements changetable.Dialect.
 func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 
+// PutSource implements changetable.Dialect.
 func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetable.Offset, streaming bool) {
 	st.PutIndex(srcSchema, id.Schema)
 	st.PutIndex(srcTable, id.Table)
@@ -99,6 +103,7 @@ const (
 	qSelectAll = "SELECT %s FROM %s.%s"
 )
 
+// Database implements changetable.Dialect.
 func (d *dialect) Database(h *sql.DB, _ string) changetable.Database {
 	return &database{d: d, h: h}
 }
@@ -108,6 +113,7 @@ type database struct {
 	h *sql.DB
 }
 
+// MaxLSN implements changetable.Database.
 func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
 	return queryLSN(ctx, db.h, fmt.Sprintf(qMaxLSN, db.d.cfg.ControlSchema))
 }
@@ -223,6 +229,7 @@ type cursor struct {
 	c    *changetable.Capture
 }
 
+// Next implements changetable.Cursor.
 func (cur *cursor) Next(context.Context) (*changetable.Row, error) {
 	if !cur.rows.Next() {
 		return nil, cur.rows.Err()
@@ -254,6 +261,7 @@ func (cur *cursor) Next(context.Context) (*changetable.Row, error) {
 	return r, nil
 }
 
+// Close implements changetable.Cursor.
 func (cur *cursor) Close() error { return cur.rows.Close() }
 
 // MinLSN cannot be told on Db2: the ASN capture prunes CD tables without recording a low-water
@@ -332,10 +340,12 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	return tx, nil
 }
 
+// SnapshotLSN implements changetable.Dialect.
 func (d *dialect) SnapshotLSN(ctx context.Context, tx *sql.Tx, _ string) (changetable.LSN, error) {
 	return queryLSN(ctx, tx, fmt.Sprintf(qMaxLSN, d.cfg.ControlSchema))
 }
 
+// SelectAll implements changetable.Dialect.
 func (d *dialect) SelectAll(id relational.TableID, columns []string) string {
 	cols := make([]string, len(columns))
 	for i, c := range columns {

@@ -44,8 +44,10 @@ func newDialect(cfg *Config) *dialect { return &dialect{cfg: cfg} }
 
 var _ changetable.Dialect = (*dialect)(nil)
 
+// Connector implements changetable.Dialect.
 func (d *dialect) Connector() string { return connectorName }
 
+// Open implements changetable.Dialect.
 func (d *dialect) Open(db string) (*sql.DB, error) { return sql.Open(driverName, d.cfg.dsn(db)) }
 
 // Partition is Debezium's SqlServerPartition: {"server": topic.prefix, "database": db}.
@@ -58,6 +60,7 @@ func (d *dialect) Topic(id relational.TableID) string {
 	return envelope.TopicName(d.cfg.TopicPrefix, id.Catalog, id.Schema, id.Table)
 }
 
+// SourceSchema implements changetable.Dialect.
 func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 
 // PutSource fills schema, table and the LSNs. Snapshot events carry the snapshot's commit LSN
@@ -108,6 +111,7 @@ const (
 // zeroLSN is Debezium's Lsn.ZERO, the seqval before every row.
 var zeroLSN = make([]byte, 10)
 
+// Database implements changetable.Dialect.
 func (d *dialect) Database(h *sql.DB, db string) changetable.Database {
 	return &database{d: d, h: h, db: db, qdb: quote(db)}
 }
@@ -130,10 +134,12 @@ func queryLSN(ctx context.Context, q interface {
 	return changetable.LSNFromBytes(b), nil
 }
 
+// MaxLSN implements changetable.Database.
 func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
 	return queryLSN(ctx, db.h, fmt.Sprintf(qMaxLSN, db.qdb))
 }
 
+// IncrementLSN implements changetable.Database.
 func (db *database) IncrementLSN(ctx context.Context, l changetable.LSN) (changetable.LSN, error) {
 	return queryLSN(ctx, db.h, fmt.Sprintf(qIncrementLSN, db.qdb), l.Bytes())
 }
@@ -306,6 +312,7 @@ func (cur *cursor) scan() (*changetable.Row, error) {
 	return r, nil
 }
 
+// Close implements changetable.Cursor.
 func (cur *cursor) Close() error {
 	if cur.rows != nil {
 		return cur.rows.Close()
@@ -313,6 +320,7 @@ func (cur *cursor) Close() error {
 	return nil
 }
 
+// MinLSN implements changetable.Dialect.
 func (d *dialect) MinLSN(ctx context.Context, h *sql.DB, db string, c *changetable.Capture) (changetable.LSN, error) {
 	return queryLSN(ctx, h, fmt.Sprintf(qMinLSN, quote(db)), c.Instance)
 }
@@ -401,10 +409,12 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	return tx, nil
 }
 
+// SnapshotLSN implements changetable.Dialect.
 func (d *dialect) SnapshotLSN(ctx context.Context, tx *sql.Tx, db string) (changetable.LSN, error) {
 	return queryLSN(ctx, tx, fmt.Sprintf(qMaxLSN, quote(db)))
 }
 
+// SelectAll implements changetable.Dialect.
 func (d *dialect) SelectAll(id relational.TableID, columns []string) string {
 	cols := make([]string, len(columns))
 	for i, c := range columns {

@@ -101,6 +101,7 @@ func (f *Fake) run(query string, nv []driver.NamedValue) (*Result, error) {
 
 type drv struct{ f *Fake }
 
+// Open implements driver.Driver.
 func (d drv) Open(string) (driver.Conn, error) { return &conn{f: d.f}, nil }
 
 type conn struct{ f *Fake }
@@ -111,10 +112,14 @@ var (
 	_ driver.ConnBeginTx    = (*conn)(nil)
 )
 
+// Prepare implements driver.Conn.
 func (c *conn) Prepare(query string) (driver.Stmt, error) { return &stmt{c: c, q: query}, nil }
+// Close implements driver.Conn.
 func (c *conn) Close() error                              { return nil }
+// Begin implements driver.Conn.
 func (c *conn) Begin() (driver.Tx, error)                 { return c.BeginTx(context.Background(), driver.TxOptions{}) }
 
+// BeginTx implements driver.Conn.
 func (c *conn) BeginTx(_ context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if _, err := c.f.run(fmt.Sprintf("BEGIN TRANSACTION (isolation %d)", opts.Isolation), nil); err != nil {
 		return nil, err
@@ -122,6 +127,7 @@ func (c *conn) BeginTx(_ context.Context, opts driver.TxOptions) (driver.Tx, err
 	return tx{c}, nil
 }
 
+// QueryContext implements driver.Conn.
 func (c *conn) QueryContext(_ context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	r, err := c.f.run(query, args)
 	if err != nil {
@@ -133,6 +139,7 @@ func (c *conn) QueryContext(_ context.Context, query string, args []driver.Named
 	return &rows{r: r}, nil
 }
 
+// ExecContext implements driver.Conn.
 func (c *conn) ExecContext(_ context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if _, err := c.f.run(query, args); err != nil {
 		return nil, err
@@ -142,7 +149,9 @@ func (c *conn) ExecContext(_ context.Context, query string, args []driver.NamedV
 
 type tx struct{ c *conn }
 
+// Commit implements driver.Tx.
 func (t tx) Commit() error   { _, err := t.c.f.run("COMMIT", nil); return err }
+// Rollback implements driver.Tx.
 func (t tx) Rollback() error { _, err := t.c.f.run("ROLLBACK", nil); return err }
 
 type stmt struct {
@@ -150,11 +159,15 @@ type stmt struct {
 	q string
 }
 
+// Close implements driver.Stmt.
 func (s *stmt) Close() error  { return nil }
+// NumInput implements driver.Stmt.
 func (s *stmt) NumInput() int { return -1 }
+// Exec implements driver.Stmt.
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	return s.c.ExecContext(context.Background(), s.q, named(args))
 }
+// Query implements driver.Stmt.
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	return s.c.QueryContext(context.Background(), s.q, named(args))
 }
@@ -172,8 +185,11 @@ type rows struct {
 	i int
 }
 
+// Columns implements driver.Rows.
 func (r *rows) Columns() []string { return r.r.Columns }
+// Close implements driver.Rows.
 func (r *rows) Close() error      { return nil }
+// Next implements driver.Rows.
 func (r *rows) Next(dest []driver.Value) error {
 	if r.i >= len(r.r.Rows) {
 		return io.EOF
