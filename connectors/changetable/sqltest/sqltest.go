@@ -114,10 +114,12 @@ var (
 
 // Prepare implements driver.Conn.
 func (c *conn) Prepare(query string) (driver.Stmt, error) { return &stmt{c: c, q: query}, nil }
+
 // Close implements driver.Conn.
-func (c *conn) Close() error                              { return nil }
+func (c *conn) Close() error { return nil }
+
 // Begin implements driver.Conn.
-func (c *conn) Begin() (driver.Tx, error)                 { return c.BeginTx(context.Background(), driver.TxOptions{}) }
+func (c *conn) Begin() (driver.Tx, error) { return c.BeginTx(context.Background(), driver.TxOptions{}) }
 
 // BeginTx implements driver.Conn.
 func (c *conn) BeginTx(_ context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -150,7 +152,8 @@ func (c *conn) ExecContext(_ context.Context, query string, args []driver.NamedV
 type tx struct{ c *conn }
 
 // Commit implements driver.Tx.
-func (t tx) Commit() error   { _, err := t.c.f.run("COMMIT", nil); return err }
+func (t tx) Commit() error { _, err := t.c.f.run("COMMIT", nil); return err }
+
 // Rollback implements driver.Tx.
 func (t tx) Rollback() error { _, err := t.c.f.run("ROLLBACK", nil); return err }
 
@@ -160,13 +163,16 @@ type stmt struct {
 }
 
 // Close implements driver.Stmt.
-func (s *stmt) Close() error  { return nil }
+func (s *stmt) Close() error { return nil }
+
 // NumInput implements driver.Stmt.
 func (s *stmt) NumInput() int { return -1 }
+
 // Exec implements driver.Stmt.
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	return s.c.ExecContext(context.Background(), s.q, named(args))
 }
+
 // Query implements driver.Stmt.
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	return s.c.QueryContext(context.Background(), s.q, named(args))
@@ -187,8 +193,10 @@ type rows struct {
 
 // Columns implements driver.Rows.
 func (r *rows) Columns() []string { return r.r.Columns }
+
 // Close implements driver.Rows.
-func (r *rows) Close() error      { return nil }
+func (r *rows) Close() error { return nil }
+
 // Next implements driver.Rows.
 func (r *rows) Next(dest []driver.Value) error {
 	if r.i >= len(r.r.Rows) {
