@@ -5,8 +5,10 @@ package bundle
 
 import (
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/db2"
 	"github.com/connectd/connectd/connectors/mysql"
 	"github.com/connectd/connectd/connectors/postgres"
+	"github.com/connectd/connectd/connectors/sqlserver"
 )
 
 // Plugins returns the product's connector plugins.
@@ -14,5 +16,7 @@ func Plugins() []api.Plugin {
 	var ps []api.Plugin
 	ps = append(ps, mysql.Plugins()...)
 	ps = append(ps, postgres.Plugin())
+	ps = append(ps, sqlserver.Plugin())
+	ps = append(ps, db2.Plugin())
 	return ps
 }
