@@ -7,14 +7,21 @@
 #   go build -tags db2 ./cmd/connectd
 #   go test -tags db2 ./connectors/db2/
 set -euo pipefail
+# Pinned: the wheel's clidriver is what the Db2 build is tested with (IBM_DB_WHEEL_VERSION overrides).
+version=${IBM_DB_WHEEL_VERSION:-3.3.0}
 dir=${1:?usage: clidriver.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 if [ ! -f "$dir/clidriver/lib/libdb2.so" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	pip download --quiet --no-deps --only-binary=:all: -d "$tmp" ibm_db >&2
-	unzip -q -o "$tmp"/ibm_db-*.whl 'clidriver/*' 'ibm_db.libs/*' -d "$dir"
+	python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "ibm_db==$version" >&2
+	# python3's zipfile, not unzip: Debian's minimal images have python3 (the test bed needs it
+	# for pip) but not always unzip.
+	python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith(("clidriver/", "ibm_db.libs/"))])' "$tmp"/ibm_db-*.whl "$dir"
+	chmod -R u+rwX "$dir"
 fi
 echo "export IBM_DB_HOME=$dir/clidriver"
 echo "export CGO_CFLAGS=-I$dir/clidriver/include"
