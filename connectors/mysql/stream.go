@@ -278,6 +278,7 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 		err = s.query(ctx, h, e)
 	case *replication.XIDEvent:
 		err = s.commit(ctx, h)
+		t.reader.Progress.TransactionCommitted()
 	case *replication.TableMapEvent:
 		id := relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
 		s.tableIDs[e.TableID] = id
@@ -433,6 +434,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	if !t.schema.captured(id) {
 		s.skipRows = 0
+		t.reader.Progress.EventFiltered()
 		return nil
 	}
 	if bad {

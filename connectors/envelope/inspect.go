@@ -1,0 +1,39 @@
+package envelope
+
+import (
+	"strings"
+
+	"github.com/connectd/connectd/connect/api"
+)
+
+// Inspected is what progress reporting reads of a change event.
+type Inspected struct {
+	// Op is the operation code ('c', 'u', 'd', 'r', 't').
+	Op byte
+	// Source is the event's source block.
+	Source *api.Struct
+	// SourceMs is the source block's ts_ms (when the change happened in the database);
+	// ProcessedMs the envelope's ts_ms (when the connector made the event). 0 when absent.
+	SourceMs, ProcessedMs int64
+}
+
+// Inspect reads a record value built by Envelope; ok is false for any other value (schema
+// change, heartbeat, transaction metadata records). It reads fields by index and allocates
+// nothing.
+func Inspect(v any) (in Inspected, ok bool) {
+	e, _ := v.(*api.Struct)
+	if e == nil || e.Schema() == nil || !strings.HasSuffix(e.Schema().Name, ".Envelope") {
+		return in, false
+	}
+	op, _ := e.GetIndex(envOp).(string)
+	if len(op) != 1 {
+		return in, false
+	}
+	in.Op = op[0]
+	in.ProcessedMs, _ = e.GetIndex(envTsMs).(int64)
+	if src, _ := e.GetIndex(envSource).(*api.Struct); src != nil {
+		in.Source = src
+		in.SourceMs, _ = src.GetIndex(SourceTsMsIndex).(int64)
+	}
+	return in, true
+}
