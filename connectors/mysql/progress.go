@@ -9,22 +9,14 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 
 	"github.com/connectd/connectd/connect/api/progress"
-	"github.com/connectd/connectd/connectors/envelope"
 )
 
 // observe connects the reader to the task's progress: Debezium's metrics of the flavour's
-// plugin, the binlog position of each event, and the bytes of binlog behind the server's end.
+// plugin and the bytes of binlog behind the server's end.
 func (t *Task) observe(ctx context.Context) {
-	p := t.reader.Observe(ctx, t.flavor.connectorName(), t.cfg.TopicPrefix, func(p *progress.Task, in envelope.Inspected) {
-		if in.Source == nil {
-			return
-		}
-		file, _ := in.Source.GetIndex(envelope.SourceCommonFields + 3).(string)
-		pos, _ := in.Source.GetIndex(envelope.SourceCommonFields + 4).(int64)
-		if file != "" {
-			p.SetBinlogPosition(file, pos)
-		}
-	})
+	// stream.go records the position of every event read, captured or not, so the lag is the
+	// binlog not read yet.
+	p := t.reader.Observe(ctx, t.flavor.connectorName(), t.cfg.TopicPrefix)
 	p.SetLagProbe(progress.LagBinlogBytes, func(ctx context.Context) (int64, error) {
 		file, pos := p.BinlogPosition()
 		if file == "" {

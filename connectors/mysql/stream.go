@@ -159,6 +159,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		if err := s.handle(ctx, ev); err != nil {
 			return connected, err
 		}
+		if ev.Header.LogPos > 0 {
+			t.reader.Progress.SetBinlogPosition(t.pos.file, int64(ev.Header.LogPos))
+		}
 	}
 }
 

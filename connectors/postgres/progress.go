@@ -14,7 +14,7 @@ import (
 // the replication slot holds back (the server's WAL end at its last keepalive minus the LSN last
 // confirmed), read from what the stream already tracks, without a query.
 func (t *Task) observe(ctx context.Context) {
-	p := t.reader.Observe(ctx, "postgres", t.cfg.TopicPrefix, nil)
+	p := t.reader.Observe(ctx, "postgres", t.cfg.TopicPrefix)
 	p.SetLagProbe(progress.LagSlotBytes, func(context.Context) (int64, error) { return t.Status().LagBytes, nil })
 }
 

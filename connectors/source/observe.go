@@ -10,16 +10,14 @@ import (
 
 // Observe connects the reader to the task's progress the runtime passed in ctx (none: metrics
 // are off and nothing is counted). plugin is Debezium's name of the connector in its metrics
-// ("mysql", "mariadb", "postgres"), server its topic.prefix. onEvent, when set, sees every
-// change event as it is queued (on the reader goroutine, before Poll can take it), to record
-// what is specific to the connector, such as a binlog position.
-func (r *Reader) Observe(ctx context.Context, plugin, server string, onEvent func(p *progress.Task, in envelope.Inspected)) *progress.Task {
+// ("mysql", "mariadb", "postgres"), server its topic.prefix.
+func (r *Reader) Observe(ctx context.Context, plugin, server string) *progress.Task {
 	p := progress.FromContext(ctx)
 	if p == nil {
 		return nil
 	}
 	p.Init(plugin, server, r.Queue)
-	r.Progress, r.onEvent = p, onEvent
+	r.Progress = p
 	return p
 }
 
@@ -36,7 +34,4 @@ func (r *Reader) observe(rec *api.SourceRecord) {
 		return
 	}
 	r.Progress.StreamEvent(in.Op, in.SourceMs, in.ProcessedMs)
-	if r.onEvent != nil {
-		r.onEvent(r.Progress, in)
-	}
 }

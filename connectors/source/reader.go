@@ -10,7 +10,6 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/progress"
-	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/queue"
 )
 
@@ -23,8 +22,6 @@ type Reader struct {
 	// Progress is the task's progress (Observe sets it); nil when metrics are off, and every
 	// progress method is then a no-op.
 	Progress *progress.Task
-	// onEvent, when set, sees every change event Put queues with its source block (observe.go).
-	onEvent  func(p *progress.Task, in envelope.Inspected)
 	maxBatch int
 	poll     time.Duration
 

@@ -169,7 +169,12 @@ func (p *Task) lag(ctx context.Context, now time.Time) LagView {
 		p.mu.Unlock()
 		return LagView{}
 	}
-	if p.probing || (!p.lagAt.IsZero() && now.Sub(p.lagAt) < probeInterval) {
+	// A failed probe (no event read yet, the server unreachable) is tried again sooner.
+	every := probeInterval
+	if p.lagErr != nil {
+		every = time.Second
+	}
+	if p.probing || (!p.lagAt.IsZero() && now.Sub(p.lagAt) < every) {
 		lv := p.lagViewLocked(kind)
 		p.mu.Unlock()
 		return lv
