@@ -5,6 +5,7 @@
 package observe
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/connectd/connectd/cmd/connectd/ctl"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
@@ -130,6 +132,8 @@ type story struct {
 	tables map[string]int
 	// change makes 5 inserts (one transaction), 3 updates (one statement), 2 deletes.
 	change func()
+	// ctlLag is what `connectd ctl status` shows of the lag while streaming.
+	ctlLag string
 	// checkLag checks the connector's own lag fields while streaming.
 	checkLag func(t *testing.T, fams map[string]*dto.MetricFamily, s taskStatus) bool
 }
@@ -185,6 +189,15 @@ func run(t *testing.T, st story) {
 		p.SnapshotCompleted || p.Table == "" || p.Percent == nil || *p.Percent >= 100 || p.RowsEstimated == nil {
 		b, _ := json.Marshal(ts)
 		t.Errorf("half-way REST status: %s (rows seen in /metrics %v)", b, last)
+	}
+
+	// connectd ctl status shows it, as a table and as JSON.
+	if out := ctlStatus(t, w, st.name); !strings.Contains(out, "PROGRESS") || !strings.Contains(out, "snapshot "+ts.Progress.Table) ||
+		!strings.Contains(out, " rows, ") || !strings.Contains(out, "%") || !strings.Contains(out, "rows/s") {
+		t.Errorf("connectd ctl status half-way:\n%s", out)
+	}
+	if out := ctlStatus(t, w, st.name, "-o", "json"); !strings.Contains(out, `"phase": "snapshot"`) || !strings.Contains(out, `"rows_estimated"`) {
+		t.Errorf("connectd ctl status -o json half-way:\n%s", out)
 	}
 
 	// Resumed: the snapshot completes with every row of every table counted.
@@ -249,6 +262,11 @@ func run(t *testing.T, st story) {
 		t.Logf("streaming: %s", b)
 		return true
 	})
+	out := ctlStatus(t, w, st.name)
+	if !strings.Contains(out, "streaming, 10 events") || !strings.Contains(out, " ms behind") || !strings.Contains(out, st.ctlLag) {
+		t.Errorf("connectd ctl status while streaming:\n%s", out)
+	}
+	t.Logf("connectd ctl status:\n%s", out)
 }
 
 // TestMariaDBMetricsAndProgress: a MariaDB connector's metrics and REST progress during a held
@@ -279,7 +297,7 @@ func TestMariaDBMetricsAndProgress(t *testing.T) {
 		"max.batch.size":      "50",
 		"snapshot.fetch.size": "100",
 	}
-	run(t, story{plugin: "mariadb", prefix: prefix, name: "observe-mariadb", cfg: cfg,
+	run(t, story{plugin: "mariadb", prefix: prefix, name: "observe-mariadb", cfg: cfg, ctlLag: " binlog bytes behind",
 		tables: map[string]int{d.Name + ".big": 30000, d.Name + ".small": 300, d.Name + ".nothing": 0},
 		change: func() {
 			d.Exec("BEGIN", "INSERT INTO small VALUES (1001,'a'),(1002,'b'),(1003,'c'),(1004,'d'),(1005,'e')", "COMMIT",
@@ -355,7 +373,7 @@ func TestPostgresMetricsAndProgress(t *testing.T) {
 		"snapshot.fetch.size":       "100",
 		"status.update.interval.ms": "500",
 	}
-	run(t, story{plugin: "postgres", prefix: prefix, name: "observe-postgres", cfg: cfg,
+	run(t, story{plugin: "postgres", prefix: prefix, name: "observe-postgres", cfg: cfg, ctlLag: "slot lag ",
 		tables: map[string]int{name + ".big": 30000, name + ".small": 300, name + ".nothing": 0},
 		change: func() {
 			exec("BEGIN; INSERT INTO " + name + ".small VALUES (1001,'a'),(1002,'b'),(1003,'c'),(1004,'d'),(1005,'e'); COMMIT")
@@ -386,4 +404,14 @@ func insertRows(exec func(string), table string, n int) {
 		}
 		exec(b.String())
 	}
+}
+
+// ctlStatus runs `connectd ctl status name` against the worker.
+func ctlStatus(t *testing.T, w *e2e.Worker, name string, more ...string) string {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := ctl.Run(append([]string{"--url", w.URL, "status", name}, more...), &out, &errs); code != 0 {
+		t.Fatalf("connectd ctl status %s: exit %d: %s", name, code, errs.String())
+	}
+	return out.String()
 }
