@@ -186,7 +186,7 @@ func (c *HerderCore) ConnectorStatus(ctx context.Context, name string) (herder.C
 	for _, ts := range c.status.Tasks(name) {
 		if ts.ID.Task < len(s.Tasks) {
 			st := herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
-			st.Progress, st.Lag = c.worker.TaskProgress(ctx, ts.ID)
+			st.Progress, st.Lag = c.worker.TaskProgress(ts.ID)
 			out.Tasks = append(out.Tasks, st)
 		}
 	}
@@ -203,7 +203,7 @@ func (c *HerderCore) TaskStatus(ctx context.Context, id herder.TaskID) (herder.T
 		return herder.TaskState{}, herder.NotFound("No status found for task %s", id)
 	}
 	st := herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
-	st.Progress, st.Lag = c.worker.TaskProgress(ctx, id)
+	st.Progress, st.Lag = c.worker.TaskProgress(id)
 	return st, nil
 }
 

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"math"
 	"os"
 	"strings"
@@ -48,7 +47,7 @@ func (t *taskRunner) progressLoop(stop <-chan struct{}) {
 		case <-tick.C:
 		}
 		n++
-		v := t.progress.View(t.hardCtx)
+		v := t.progress.View()
 		switch {
 		case v.Snapshot.Running:
 			s := v.Snapshot
@@ -89,7 +88,7 @@ func lagName(k progress.LagKind) string {
 
 // TaskProgress returns the progress and lag of a task this worker runs, nil when it runs
 // elsewhere, reports nothing or metrics are off.
-func (w *Worker) TaskProgress(ctx context.Context, id herder.TaskID) (*herder.TaskProgress, *herder.TaskLag) {
+func (w *Worker) TaskProgress(id herder.TaskID) (*herder.TaskProgress, *herder.TaskLag) {
 	if w == nil {
 		return nil, nil
 	}
@@ -102,7 +101,7 @@ func (w *Worker) TaskProgress(ctx context.Context, id herder.TaskID) (*herder.Ta
 	if plugin, _ := t.progress.Plugin(); plugin == "" {
 		return nil, nil
 	}
-	return progressBody(t.progress.View(ctx))
+	return progressBody(t.progress.View())
 }
 
 // progressBody turns a view into the REST status additions.
@@ -162,7 +161,7 @@ func writeConnectorMetrics(m *metrics.Writer, tasks []*taskRunner) {
 			continue
 		}
 		seen[[2]string{plugin, server}] = true
-		views = append(views, t.progress.View(context.Background()))
+		views = append(views, t.progress.View())
 	}
 	if len(views) == 0 {
 		return

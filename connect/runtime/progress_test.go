@@ -80,6 +80,9 @@ func TestConnectorMetricsFamilies(t *testing.T) {
 	p.SnapshotStarted([]progress.TableEstimate{{Name: "s.a", Estimated: 3}}, 0)
 	p.SnapshotRow("srv.s.a", 1)
 	p.SetLagProbe(progress.LagSlotBytes, func(context.Context) (int64, error) { return 42, nil })
+	for deadline := time.Now().Add(10 * time.Second); p.View().Lag.Bytes < 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // the probe runs in the background
+	}
 	var m metrics.Writer
 	writeConnectorMetrics(&m, []*taskRunner{{progress: p}, {progress: nil}})
 	out := string(m.Bytes())

@@ -64,8 +64,11 @@ const (
 type LagProbe func(ctx context.Context) (int64, error)
 
 // probeInterval is how long a probed lag is reused: scrapes and status requests must not each
-// cost a database round trip.
-const probeInterval = 5 * time.Second
+// cost a database round trip. probeTimeout bounds one probe.
+const (
+	probeInterval = 5 * time.Second
+	probeTimeout  = 10 * time.Second
+)
 
 // Table is one snapshot table's progress.
 type Table struct {
@@ -175,7 +178,7 @@ func (p *Task) SetLagProbe(kind LagKind, probe LagProbe) {
 		return
 	}
 	p.mu.Lock()
-	p.lagKind, p.lagProbe, p.lagAt = kind, probe, time.Time{}
+	p.lagKind, p.lagProbe, p.lagAt, p.lagErr = kind, probe, time.Time{}, nil
 	p.mu.Unlock()
 }
 

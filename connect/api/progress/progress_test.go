@@ -3,7 +3,9 @@ package progress
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 type fakeQueue struct{ n, c int }
@@ -21,7 +23,7 @@ func TestSnapshotThenStreaming(t *testing.T) {
 		p.SnapshotRow("srv.db.a", 1000)
 	}
 	p.SnapshotRow("srv.db.b", 1000)
-	v := p.View(context.Background())
+	v := p.View()
 	s := v.Snapshot
 	if !s.Running || s.Completed || s.TotalTables != 4 || s.RemainingTables != 3 || s.Rows != 3 || s.Current != "db.b" {
 		t.Fatalf("snapshot view mid-way: %+v", s)
@@ -42,7 +44,7 @@ func TestSnapshotThenStreaming(t *testing.T) {
 	p.EventFiltered()
 	p.SetBinlogPosition("bin.000002", 400)
 	p.SetLagProbe(LagBinlogBytes, func(context.Context) (int64, error) { return 77, nil })
-	v = p.View(context.Background())
+	v = p.View()
 	s = v.Snapshot
 	if s.Running || !s.Completed || s.RemainingTables != 0 || s.Percent != 100 || s.Current != "" {
 		t.Fatalf("snapshot view at the end: %+v", s)
@@ -58,8 +60,8 @@ func TestSnapshotThenStreaming(t *testing.T) {
 		st.CommittedTransactions != 1 || st.Filtered != 1 || st.MilliSecondsBehindSource != 100 || st.BinlogFile != "bin.000002" || st.BinlogPosition != 400 {
 		t.Fatalf("streaming view: %+v", st)
 	}
-	if v.Lag.Kind != LagBinlogBytes || v.Lag.Bytes != 77 {
-		t.Fatalf("lag %+v", v.Lag)
+	if l := waitLag(t, p); l.Kind != LagBinlogBytes || l.Bytes != 77 {
+		t.Fatalf("lag %+v", l)
 	}
 	if !v.Queue.Known || v.Queue.TotalCapacity != 10 || v.Queue.RemainingCapacity != 7 || v.Queue.CurrentBytes != 300 {
 		t.Fatalf("queue %+v", v.Queue)
@@ -71,11 +73,11 @@ func TestResumedSnapshotAndAbort(t *testing.T) {
 	p.Init("postgres", "srv", nil)
 	p.SnapshotStarted([]TableEstimate{{"s.a", 5}, {"s.b", 5}, {"s.c", 5}}, 1)
 	p.SnapshotRow("srv.s.b", 0)
-	if v := p.View(context.Background()); v.Snapshot.RemainingTables != 2 {
+	if v := p.View(); v.Snapshot.RemainingTables != 2 {
 		t.Fatalf("remaining %d, want 2 (a done before, b in progress)", v.Snapshot.RemainingTables)
 	}
 	p.SnapshotAborted()
-	v := p.View(context.Background())
+	v := p.View()
 	if v.Snapshot.Running || v.Snapshot.Completed || !v.Snapshot.Aborted {
 		t.Fatalf("after abort: %+v", v.Snapshot)
 	}
@@ -84,12 +86,25 @@ func TestResumedSnapshotAndAbort(t *testing.T) {
 func TestLagProbeFailureAndPanic(t *testing.T) {
 	p := New("c1", 0)
 	p.SetLagProbe(LagSlotBytes, func(context.Context) (int64, error) { return 0, errors.New("no route") })
-	if l := p.View(context.Background()).Lag; l.Bytes != -1 || l.Error != "no route" {
+	if l := waitLag(t, p); l.Bytes != -1 || l.Error != "no route" {
 		t.Fatalf("lag %+v", l)
 	}
 	p.SetLagProbe(LagSlotBytes, func(context.Context) (int64, error) { panic("boom") })
-	if l := p.View(context.Background()).Lag; l.Bytes != -1 || l.Error == "" {
+	if l := waitLag(t, p); l.Bytes != -1 || !strings.Contains(l.Error, "panicked: boom") {
 		t.Fatalf("lag after a panicking probe %+v", l)
+	}
+}
+
+// waitLag returns the lag once a background probe has answered.
+func waitLag(t *testing.T, p *Task) LagView {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l := p.View().Lag
+		if l.Bytes >= 0 || l.Error != "" || time.Now().After(deadline) {
+			return l
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -102,7 +117,7 @@ func TestNilTaskIsANoOp(t *testing.T) {
 	p.SnapshotCompleted()
 	p.TransactionCommitted()
 	p.SetBinlogPosition("f", 1)
-	if v := p.View(context.Background()); v.Plugin != "" {
+	if v := p.View(); v.Plugin != "" {
 		t.Fatal("a nil task has a view")
 	}
 }

@@ -76,8 +76,9 @@ type LagView struct {
 	Error string  // why the last probe failed
 }
 
-// View returns the task's progress now; ctx bounds a lag probe the view may run.
-func (p *Task) View(ctx context.Context) View {
+// View returns the task's progress now. The lag in bytes is the last probe's: a view never waits
+// for the database, it starts a probe in the background when the last one is old.
+func (p *Task) View() View {
 	if p == nil {
 		return View{}
 	}
@@ -156,40 +157,36 @@ func (p *Task) View(ctx context.Context) View {
 		v.Queue = QueueView{Known: true, TotalCapacity: int64(q.Cap()), MaxBytes: q.MaxBytes(), CurrentBytes: q.Bytes()}
 		v.Queue.RemainingCapacity = max(v.Queue.TotalCapacity-int64(q.Len()), 0)
 	}
-	v.Lag = p.lag(ctx, now)
+	v.Lag = p.lag(now)
 	return v
 }
 
-// lag returns the probed lag, probing when the last value is older than probeInterval and no
-// other caller is probing.
-func (p *Task) lag(ctx context.Context, now time.Time) LagView {
+// lag returns the last probed lag and, when it is older than probeInterval (a second after a
+// failure) and no probe runs, starts one in the background: a status request or a scrape never
+// waits for the database.
+func (p *Task) lag(now time.Time) LagView {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	kind, probe := p.lagKind, p.lagProbe
 	if probe == nil {
-		p.mu.Unlock()
 		return LagView{}
 	}
-	// A failed probe (no event read yet, the server unreachable) is tried again sooner.
 	every := probeInterval
 	if p.lagErr != nil {
 		every = time.Second
 	}
-	if p.probing || (!p.lagAt.IsZero() && now.Sub(p.lagAt) < every) {
-		lv := p.lagViewLocked(kind)
-		p.mu.Unlock()
-		return lv
+	if !p.probing && (p.lagAt.IsZero() || now.Sub(p.lagAt) >= every) {
+		p.probing = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+			n, err := safeProbe(ctx, probe)
+			cancel()
+			p.mu.Lock()
+			p.probing = false
+			p.lagAt, p.lagValue, p.lagErr = time.Now(), n, err
+			p.mu.Unlock()
+		}()
 	}
-	p.probing = true
-	p.mu.Unlock()
-
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	n, err := safeProbe(pctx, probe)
-	cancel()
-
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.probing = false
-	p.lagAt, p.lagValue, p.lagErr = time.Now(), n, err
 	return p.lagViewLocked(kind)
 }
 
