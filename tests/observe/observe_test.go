@@ -415,3 +415,43 @@ func ctlStatus(t *testing.T, w *e2e.Worker, name string, more ...string) string 
 	}
 	return out.String()
 }
+
+// TestConnectorMetricsOff: with CONNECTD_CONNECTOR_METRICS=off (the benchmark's switch) the
+// connector reports nothing: no Debezium metrics, no progress in the status, the Kafka Connect
+// metrics still there.
+func TestConnectorMetricsOff(t *testing.T) {
+	t.Setenv("CONNECTD_CONNECTOR_METRICS", "off")
+	d := mariadb.New(t, "observeoff")
+	d.Exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1),(2)")
+	w := e2e.StartWorker(t, testbed.Topic(t, "observe-offsets"))
+	prefix := testbed.Topic(t, "observeoff")
+	w.Create("off", map[string]string{
+		"connector.class":                     "io.debezium.connector.mariadb.MariaDbConnector",
+		"tasks.max":                           "1",
+		"topic.prefix":                        prefix,
+		"database.hostname":                   d.TB.Host,
+		"database.port":                       strconv.Itoa(d.TB.Port),
+		"database.user":                       d.TB.User,
+		"database.password":                   d.TB.Password,
+		"database.server.id":                  strconv.Itoa(7100 + rand.IntN(800)),
+		"database.include.list":               d.Name,
+		"schema.history.internal.kafka.topic": prefix + "-history",
+		"schema.history.internal.kafka.bootstrap.servers": testbed.Kafka(t),
+	})
+	w.WaitState("off", "RUNNING")
+	c := e2e.NewConsumer(t, prefix+"."+d.Name+".t")
+	c.WaitFor(prefix+"."+d.Name+".t", 2)
+	fams := scrape(t, w.URL)
+	for name := range fams {
+		if strings.HasPrefix(name, "debezium_") || strings.HasPrefix(name, "connectd_connector_") {
+			t.Errorf("metrics are off but %s is served", name)
+		}
+	}
+	// The two rows and the schema change events.
+	if got := metric(fams, "kafka_connect_source_task_source_record_write_total", "connector", "off"); !(got >= 2) {
+		t.Errorf("kafka_connect_source_task_source_record_write_total = %v, want at least 2", got)
+	}
+	if s := status(t, w, "off"); s.Progress != nil || s.Lag != nil {
+		t.Errorf("metrics are off but the status has progress %+v lag %+v", s.Progress, s.Lag)
+	}
+}
