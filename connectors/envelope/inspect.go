@@ -12,6 +12,9 @@ type Inspected struct {
 	Op byte
 	// Source is the event's source block.
 	Source *api.Struct
+	// Incremental says the source block's snapshot marker is "incremental": a read event of an
+	// incremental snapshot, which runs while streaming.
+	Incremental bool
 	// SourceMs is the source block's ts_ms (when the change happened in the database);
 	// ProcessedMs the envelope's ts_ms (when the connector made the event). 0 when absent.
 	SourceMs, ProcessedMs int64
@@ -34,6 +37,10 @@ func Inspect(v any) (in Inspected, ok bool) {
 	if src, _ := e.GetIndex(envSource).(*api.Struct); src != nil {
 		in.Source = src
 		in.SourceMs, _ = src.GetIndex(SourceTsMsIndex).(int64)
+		if in.Op == byte(OpRead) {
+			m, _ := src.GetIndex(SourceSnapshotIndex).(string)
+			in.Incremental = m == "incremental"
+		}
 	}
 	return in, true
 }

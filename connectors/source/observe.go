@@ -22,14 +22,14 @@ func (r *Reader) Observe(ctx context.Context, plugin, server string) *progress.T
 }
 
 // observe counts a record being queued: a read event is a snapshot row of its table, any other
-// change event a streamed event; schema changes, heartbeats and transaction records are not
+// change event (an incremental snapshot's reads too) a streamed event; schema changes, heartbeats and transaction records are not
 // events in Debezium's metrics.
 func (r *Reader) observe(rec *api.SourceRecord) {
 	in, ok := envelope.Inspect(rec.Value)
 	if !ok {
 		return
 	}
-	if in.Op == byte(envelope.OpRead) {
+	if in.Op == byte(envelope.OpRead) && !in.Incremental {
 		r.Progress.SnapshotRow(rec.Topic, in.ProcessedMs)
 		return
 	}
