@@ -40,7 +40,7 @@ func TestProgressLogLines(t *testing.T) {
 	p.Init("mariadb", "srv", nil)
 	p.SnapshotStarted([]progress.TableEstimate{{Name: "db.a", Estimated: 1000}, {Name: "db.b", Estimated: -1}}, 0)
 	for i := 0; i < 250; i++ {
-		p.SnapshotRow("srv.db.a", 1)
+		p.SnapshotRow("srv.db.a", 1, false)
 	}
 	tr := &taskRunner{progress: p, log: slog.New(slog.NewTextHandler(&logs, nil)), hardCtx: context.Background()}
 	stop := make(chan struct{})
@@ -78,7 +78,7 @@ func TestConnectorMetricsFamilies(t *testing.T) {
 	p := progress.New("c", 0)
 	p.Init("postgres", "srv", nil)
 	p.SnapshotStarted([]progress.TableEstimate{{Name: "s.a", Estimated: 3}}, 0)
-	p.SnapshotRow("srv.s.a", 1)
+	p.SnapshotRow("srv.s.a", 1, false)
 	p.SetLagProbe(progress.LagSlotBytes, func(context.Context) (int64, error) { return 42, nil })
 	for deadline := time.Now().Add(10 * time.Second); p.View().Lag.Bytes < 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond) // the probe runs in the background

@@ -15,6 +15,9 @@ type Inspected struct {
 	// Incremental says the source block's snapshot marker is "incremental": a read event of an
 	// incremental snapshot, which runs while streaming.
 	Incremental bool
+	// LastOfTable says a read event is its table's last row of the snapshot (marker
+	// last_in_data_collection, or last: the snapshot's last row is its table's last too).
+	LastOfTable bool
 	// SourceMs is the source block's ts_ms (when the change happened in the database);
 	// ProcessedMs the envelope's ts_ms (when the connector made the event). 0 when absent.
 	SourceMs, ProcessedMs int64
@@ -38,8 +41,12 @@ func Inspect(v any) (in Inspected, ok bool) {
 		in.Source = src
 		in.SourceMs, _ = src.GetIndex(SourceTsMsIndex).(int64)
 		if in.Op == byte(OpRead) {
-			m, _ := src.GetIndex(SourceSnapshotIndex).(string)
-			in.Incremental = m == "incremental"
+			switch m, _ := src.GetIndex(SourceSnapshotIndex).(string); m {
+			case "incremental":
+				in.Incremental = true
+			case "last_in_data_collection", "last":
+				in.LastOfTable = true
+			}
 		}
 	}
 	return in, true

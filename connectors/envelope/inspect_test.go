@@ -14,14 +14,16 @@ func TestInspect(t *testing.T) {
 		op          Op
 		marker      Snapshot
 		incremental bool
-	}{{OpCreate, SnapshotFalse, false}, {OpRead, SnapshotTrue, false}, {OpRead, SnapshotIncremental, true}} {
+		lastOfTable bool
+	}{{OpCreate, SnapshotFalse, false, false}, {OpRead, SnapshotTrue, false, false}, {OpRead, SnapshotIncremental, true, false},
+		{OpRead, SnapshotLastInDataCollection, false, true}, {OpRead, SnapshotLast, false, true}, {OpRead, SnapshotFirst, false, false}} {
 		src.PutIndex(SourceSnapshotIndex, c.marker.value())
 		recs, err := ts.Records(nil, &Event{Op: c.op, After: []any{int64(1), "Sally", int64(3)}, Source: src, Time: at}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in, ok := Inspect(recs[0].Value)
-		if !ok || in.Op != byte(c.op) || in.Source != src || in.ProcessedMs != at.UnixMilli() || in.SourceMs != at.UnixMilli()-250 || in.Incremental != c.incremental {
+		if !ok || in.Op != byte(c.op) || in.Source != src || in.ProcessedMs != at.UnixMilli() || in.SourceMs != at.UnixMilli()-250 || in.Incremental != c.incremental || in.LastOfTable != c.lastOfTable {
 			t.Errorf("%c %s: %+v %v", c.op, c.marker, in, ok)
 		}
 		if n := testing.AllocsPerRun(100, func() { Inspect(recs[0].Value) }); n != 0 {

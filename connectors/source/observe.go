@@ -30,7 +30,7 @@ func (r *Reader) observe(rec *api.SourceRecord) {
 		return
 	}
 	if in.Op == byte(envelope.OpRead) && !in.Incremental {
-		r.Progress.SnapshotRow(rec.Topic, in.ProcessedMs)
+		r.Progress.SnapshotRow(rec.Topic, in.ProcessedMs, in.LastOfTable)
 		return
 	}
 	r.Progress.StreamEvent(in.Op, in.SourceMs, in.ProcessedMs)

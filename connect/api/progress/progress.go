@@ -248,8 +248,10 @@ func (p *Task) SnapshotAborted() {
 
 // SnapshotRow counts one snapshot row emitted to topic (the table's change event topic: the
 // table is the topic without the server prefix, as Debezium's table ids), processed at
-// processedMs (unix milliseconds; 0 unknown).
-func (p *Task) SnapshotRow(topic string, processedMs int64) {
+// processedMs (unix milliseconds; 0 unknown). lastOfTable says it is the table's last row (its
+// source.snapshot marker says so): the table is done. Rows of tables read in parallel may
+// interleave; a table is done only when its last row says so (or the snapshot completes).
+func (p *Task) SnapshotRow(topic string, processedMs int64, lastOfTable bool) {
 	if p == nil {
 		return
 	}
@@ -257,16 +259,18 @@ func (p *Task) SnapshotRow(topic string, processedMs int64) {
 	if processedMs > 0 {
 		p.lastEventMs.Store(processedMs)
 	}
-	if t := p.cur.Load(); t != nil && t.topic == topic {
-		t.rows.Add(1)
-		return
+	t := p.cur.Load()
+	if t == nil || t.topic != topic {
+		t = p.table(topic)
 	}
-	p.switchTable(topic).rows.Add(1)
+	t.rows.Add(1)
+	if lastOfTable && !t.done.Swap(true) {
+		p.tablesDone.Add(1)
+	}
 }
 
-// switchTable finds (or adds) the table of topic and makes it current; the table before it is
-// done, since tables are read one after the other.
-func (p *Task) switchTable(topic string) *Table {
+// table finds (or adds) the table of topic and makes it the current one.
+func (p *Task) table(topic string) *Table {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := p.byTopic[topic]
@@ -279,9 +283,6 @@ func (p *Task) switchTable(topic string) *Table {
 		}
 		t.topic = topic
 		p.byTopic[topic] = t
-	}
-	if prev := p.cur.Load(); prev != nil && prev != t && !prev.done.Swap(true) {
-		p.tablesDone.Add(1)
 	}
 	p.cur.Store(t)
 	return t

@@ -19,10 +19,9 @@ func TestSnapshotThenStreaming(t *testing.T) {
 	p := New("c1", 0)
 	p.Init("mariadb", "srv", fakeQueue{n: 3, c: 10})
 	p.SnapshotStarted([]TableEstimate{{"db.a", 2}, {"db.b", -1}, {"db.empty", 0}, {"db.c", 4}}, 0)
-	for i := 0; i < 2; i++ {
-		p.SnapshotRow("srv.db.a", 1000)
-	}
-	p.SnapshotRow("srv.db.b", 1000)
+	p.SnapshotRow("srv.db.a", 1000, false)
+	p.SnapshotRow("srv.db.a", 1000, true)
+	p.SnapshotRow("srv.db.b", 1000, false)
 	v := p.View()
 	s := v.Snapshot
 	if !s.Running || s.Completed || s.TotalTables != 4 || s.RemainingTables != 3 || s.Rows != 3 || s.Current != "db.b" {
@@ -33,7 +32,7 @@ func TestSnapshotThenStreaming(t *testing.T) {
 		t.Fatalf("estimate %d percent %v, want 6 and 50", s.RowsEstimated, s.Percent)
 	}
 	for i := 0; i < 4; i++ {
-		p.SnapshotRow("srv.db.c", 1000)
+		p.SnapshotRow("srv.db.c", 1000, i == 3)
 	}
 	p.StreamingStarted()
 	p.SetConnected(true)
@@ -68,11 +67,29 @@ func TestSnapshotThenStreaming(t *testing.T) {
 	}
 }
 
+// Rows of tables read in parallel interleave: a table is done when its last row says so.
+func TestInterleavedTables(t *testing.T) {
+	p := New("c1", 0)
+	p.Init("mysql", "srv", nil)
+	p.SnapshotStarted([]TableEstimate{{"db.a", 2}, {"db.b", 2}}, 0)
+	p.SnapshotRow("srv.db.a", 1, false)
+	p.SnapshotRow("srv.db.b", 1, false)
+	p.SnapshotRow("srv.db.a", 1, true)
+	v := p.View()
+	if v.Snapshot.RemainingTables != 1 || v.Snapshot.Current != "" || !v.Snapshot.Tables[0].Done || v.Snapshot.Tables[1].Done {
+		t.Fatalf("after a's last row: %+v", v.Snapshot)
+	}
+	p.SnapshotRow("srv.db.b", 1, true)
+	if v := p.View(); v.Snapshot.RemainingTables != 0 || v.Snapshot.Tables[1].Rows != 2 {
+		t.Fatalf("after b's last row: %+v", v.Snapshot)
+	}
+}
+
 func TestResumedSnapshotAndAbort(t *testing.T) {
 	p := New("c1", 0)
 	p.Init("postgres", "srv", nil)
 	p.SnapshotStarted([]TableEstimate{{"s.a", 5}, {"s.b", 5}, {"s.c", 5}}, 1)
-	p.SnapshotRow("srv.s.b", 0)
+	p.SnapshotRow("srv.s.b", 0, false)
 	if v := p.View(); v.Snapshot.RemainingTables != 2 {
 		t.Fatalf("remaining %d, want 2 (a done before, b in progress)", v.Snapshot.RemainingTables)
 	}
@@ -112,7 +129,7 @@ func TestNilTaskIsANoOp(t *testing.T) {
 	var p *Task
 	p.Init("x", "y", nil)
 	p.SnapshotStarted(nil, 0)
-	p.SnapshotRow("t", 1)
+	p.SnapshotRow("t", 1, true)
 	p.StreamEvent('c', 1, 2)
 	p.SnapshotCompleted()
 	p.TransactionCommitted()
@@ -127,7 +144,7 @@ func TestEventPathAllocatesNothing(t *testing.T) {
 	p.Init("mysql", "srv", nil)
 	p.SnapshotStarted([]TableEstimate{{"db.a", 10}}, 0)
 	topic := "srv.db.a"
-	if n := testing.AllocsPerRun(1000, func() { p.SnapshotRow(topic, 5) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { p.SnapshotRow(topic, 5, false) }); n != 0 {
 		t.Errorf("SnapshotRow allocates %v times", n)
 	}
 	if n := testing.AllocsPerRun(1000, func() {
@@ -150,6 +167,6 @@ func BenchmarkSnapshotRow(b *testing.B) {
 	p := New("c1", 0)
 	p.Init("mysql", "srv", nil)
 	for i := 0; i < b.N; i++ {
-		p.SnapshotRow("srv.db.a", 5)
+		p.SnapshotRow("srv.db.a", 5, false)
 	}
 }
