@@ -64,8 +64,8 @@ func binlogBytesBehind(logs [][]string, file string, pos int64) (int64, error) {
 
 // snapshotStarted tells the progress which tables the snapshot reads, with the server's row
 // estimates (information_schema.TABLES.TABLE_ROWS: exact for MyISAM/Aria, an estimate for
-// InnoDB). tables are in read order; those before resume's table were read by an earlier run.
-func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, resume *snapResume) {
+// InnoDB). done says which tables an earlier run finished (a resumed snapshot); nil: none.
+func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, done func(id string) bool) {
 	p := t.reader.Progress
 	if p == nil {
 		return
@@ -90,18 +90,19 @@ func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, resume
 			}
 		}
 	}
-	list := make([]progress.TableEstimate, len(tables))
-	done := 0
-	for i, st := range tables {
+	list := make([]progress.TableEstimate, 0, len(tables))
+	var finished []progress.TableEstimate
+	for _, st := range tables {
 		name := st.id.String()
 		n, ok := est[name]
 		if !ok {
 			n = -1
 		}
-		list[i] = progress.TableEstimate{Name: name, Estimated: n}
-		if skip, _ := resume.resumeFrom(name); skip {
-			done = i + 1
+		if done != nil && done(name) {
+			finished = append(finished, progress.TableEstimate{Name: name, Estimated: n})
+		} else {
+			list = append(list, progress.TableEstimate{Name: name, Estimated: n})
 		}
 	}
-	p.SnapshotStarted(list, done)
+	p.SnapshotStarted(append(finished, list...), len(finished))
 }

@@ -19,9 +19,9 @@ func (t *Task) observe(ctx context.Context) {
 }
 
 // snapshotStarted tells the progress which tables the snapshot reads, with the planner's row
-// estimates (pg_class.reltuples: unknown, -1, for a table never analysed); the first done were
-// read by an earlier run.
-func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, captured []*catalogTable, done int) {
+// estimates (pg_class.reltuples: unknown, -1, for a table never analysed). done says which
+// tables (schema.table) an earlier run finished (a resumed snapshot); nil: none.
+func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, captured []*catalogTable, done func(id string) bool) {
 	p := t.reader.Progress
 	if p == nil {
 		return
@@ -47,13 +47,28 @@ func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, capture
 			}
 		}
 	}
-	list := make([]progress.TableEstimate, len(captured))
-	for i, ct := range captured {
+	list := make([]progress.TableEstimate, 0, len(captured))
+	var finished []progress.TableEstimate
+	for _, ct := range captured {
 		n, ok := est[ct.OID]
 		if !ok || n < 0 {
 			n = -1
 		}
-		list[i] = progress.TableEstimate{Name: ct.ID.Schema + "." + ct.ID.Table, Estimated: n}
+		te := progress.TableEstimate{Name: ct.ID.Schema + "." + ct.ID.Table, Estimated: n}
+		if done != nil && done(te.Name) {
+			finished = append(finished, te)
+		} else {
+			list = append(list, te)
+		}
 	}
-	p.SnapshotStarted(list, done)
+	p.SnapshotStarted(append(finished, list...), len(finished))
+}
+
+// tablesBefore says which tables are among the first n of captured (read by an earlier run).
+func tablesBefore(captured []*catalogTable, n int) func(id string) bool {
+	done := make(map[string]bool, n)
+	for _, ct := range captured[:n] {
+		done[ct.ID.Schema+"."+ct.ID.Table] = true
+	}
+	return func(id string) bool { return done[id] }
 }

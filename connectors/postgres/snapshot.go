@@ -85,7 +85,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	} else {
 		t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
 	}
-	t.snapshotStarted(ctx, conn, captured, from)
+	t.snapshotStarted(ctx, conn, captured, tablesBefore(captured, from))
 	for i, ct := range captured {
 		if i < from {
 			// Done before the interruption; its columns are still needed for streaming.
