@@ -185,7 +185,9 @@ func (c *HerderCore) ConnectorStatus(ctx context.Context, name string) (herder.C
 		Connector: herder.ConnectorState{State: cs.State, WorkerID: cs.WorkerID, Trace: cs.Trace}, Tasks: []herder.TaskState{}}
 	for _, ts := range c.status.Tasks(name) {
 		if ts.ID.Task < len(s.Tasks) {
-			out.Tasks = append(out.Tasks, herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace})
+			st := herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
+			st.Progress, st.Lag = c.worker.TaskProgress(ts.ID)
+			out.Tasks = append(out.Tasks, st)
 		}
 	}
 	return out, nil
@@ -200,7 +202,9 @@ func (c *HerderCore) TaskStatus(ctx context.Context, id herder.TaskID) (herder.T
 	if !ok {
 		return herder.TaskState{}, herder.NotFound("No status found for task %s", id)
 	}
-	return herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}, nil
+	st := herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
+	st.Progress, st.Lag = c.worker.TaskProgress(id)
+	return st, nil
 }
 
 // TaskConfigs implements rest.Herder.

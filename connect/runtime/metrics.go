@@ -220,5 +220,6 @@ func (w *Worker) WriteMetrics(out io.Writer) error {
 		})
 	family("kafka_connect_task_error_total_records_skipped", "counter", "The number of records skipped due to errors (errors.tolerance=all).",
 		func(r row) float64 { return float64(r.t.stats.skipped.Load()) })
+	writeConnectorMetrics(&m, tasks)
 	return m.Flush(out)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/progress"
 	"github.com/connectd/connectd/connect/converter"
 	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/transforms"
@@ -58,6 +59,9 @@ type taskRunner struct {
 	errs errorPolicy
 	// stats are the task's Kafka Connect metrics (GET /metrics).
 	stats taskStats
+	// progress is what the connector reports of its work (Debezium's metrics, the REST
+	// progress); nil when connector metrics are off.
+	progress *progress.Task
 
 	// pollCtx ends polling (stop requested, or a produce failure); hardCtx ends waiting for
 	// Kafka (the graceful shutdown time is over).
@@ -103,6 +107,10 @@ func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map
 	if w.cfg != nil {
 		// A Kafka schema history on the worker's cluster uses the worker's security settings.
 		base = schemahistory.WithWorkerClient(base, w.cfg.BootstrapServers, w.cfg.Props)
+	}
+	if w.connectorMetrics {
+		t.progress = progress.New(id.Connector, id.Task)
+		base = progress.NewContext(base, t.progress)
 	}
 	t.hardCtx, t.abandon = context.WithCancel(base)
 	t.pollCtx, t.stopPoll = context.WithCancel(t.hardCtx)
@@ -166,6 +174,7 @@ func (t *taskRunner) run() {
 	stopFlush := make(chan struct{})
 	flushDone := make(chan struct{})
 	go t.flushLoop(stopFlush, flushDone)
+	go t.progressLoop(stopFlush)
 	err := safely(t.pollLoop)
 	close(stopFlush)
 	<-flushDone

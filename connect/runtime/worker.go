@@ -115,6 +115,9 @@ type Worker struct {
 	connectors map[string]*connectorRunner
 	tasks      map[herder.TaskID]*taskRunner
 	producers  map[string]*connProducer // connectors with producer overrides
+
+	// connectorMetrics hands each task a progress to report into (ConnectorMetricsEnv).
+	connectorMetrics bool
 }
 
 // NewWorker builds a worker from its validated configuration.
@@ -128,6 +131,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if w.log == nil {
 		w.log = slog.Default()
 	}
+	w.connectorMetrics = connectorMetricsEnabled()
 	var err error
 	if w.keyConv, err = converter.New(o.Config.KeyConverter, converter.Settings(o.Config.Props, "key.converter."), true); err != nil {
 		return nil, fmt.Errorf("key.converter: %w", err)

@@ -318,6 +318,7 @@ func quoteID(id relational.TableID) string {
 // records carry only the table, so a restart reads them again whole.
 func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any, resume *snapResume) error {
 	slices.SortFunc(tables, func(a, b snapshotTable) int { return strings.Compare(a.id.String(), b.id.String()) })
+	t.snapshotStarted(conn, tables, func(id string) bool { skip, _ := resume.resumeFrom(id); return skip })
 	// The snapshot's last record carries an offset without the snapshot flag: committing it
 	// marks the snapshot finished.
 	done := make(map[string]any, len(offset))
@@ -455,6 +456,7 @@ func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snaps
 	if err := marks.Finish(ctx); err != nil {
 		return err
 	}
+	t.reader.Progress.SnapshotCompleted()
 	t.log.Info("snapshot finished", "tables", len(tables), "rows", marks.Rows(), "file", sp.File, "pos", sp.Pos)
 	return nil
 }

@@ -159,6 +159,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		if err := s.handle(ctx, ev); err != nil {
 			return connected, err
 		}
+		if ev.Header.LogPos > 0 {
+			t.reader.Progress.SetBinlogPosition(t.pos.file, int64(ev.Header.LogPos))
+		}
 	}
 }
 
@@ -278,6 +281,7 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 		err = s.query(ctx, h, e)
 	case *replication.XIDEvent:
 		err = s.commit(ctx, h)
+		t.reader.Progress.TransactionCommitted()
 	case *replication.TableMapEvent:
 		id := relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
 		s.tableIDs[e.TableID] = id
@@ -433,6 +437,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	if !t.schema.captured(id) {
 		s.skipRows = 0
+		t.reader.Progress.EventFiltered()
 		return nil
 	}
 	if bad {

@@ -104,6 +104,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	t.tableMaps.loadCollations(conn)
 	t.buildSchemaChangeSchemas()
 	t.reader = source.NewReader(cfg.MaxQueue, cfg.MaxQueueBytes, cfg.MaxBatch, cfg.PollInterval)
+	t.observe(ctx)
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
 	}

@@ -85,6 +85,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	} else {
 		t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
 	}
+	t.snapshotStarted(ctx, conn, captured, tablesBefore(captured, from))
 	for i, ct := range captured {
 		if i < from {
 			// Done before the interruption; its columns are still needed for streaming.
@@ -106,6 +107,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	if err := sc.marks.Finish(ctx); err != nil {
 		return err
 	}
+	t.reader.Progress.SnapshotCompleted()
 	if _, err := simpleQuery(ctx, conn, "COMMIT"); err != nil {
 		return fmt.Errorf("cannot close the snapshot transaction: %w", err)
 	}

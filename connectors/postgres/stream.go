@@ -431,6 +431,7 @@ func (t *Task) onBegin(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.Begi
 }
 
 func (t *Task) onCommit(ctx context.Context, m *pglogrepl.CommitMessage) error {
+	t.reader.Progress.TransactionCommitted()
 	return t.endTx(ctx, m.TransactionEndLSN, m.CommitTime)
 }
 

@@ -192,6 +192,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	}
 
 	t.reader = source.NewReader(cfg.MaxQueueSize, cfg.MaxQueueBytes, cfg.MaxBatchSize, cfg.PollInterval)
+	t.observe(ctx)
 	ok = true
 	t.reader.Start(t.log, func(ctx context.Context) error { return t.runSteps(ctx, captured) }, func() {
 		t.dropSpools()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/progress"
 	"github.com/connectd/connectd/connectors/queue"
 )
 
@@ -17,7 +18,10 @@ import (
 // what was queued before it is taken, never the worker.
 type Reader struct {
 	// Queue is what the reader fills and Poll drains.
-	Queue    *queue.Queue
+	Queue *queue.Queue
+	// Progress is the task's progress (Observe sets it); nil when metrics are off, and every
+	// progress method is then a no-op.
+	Progress *progress.Task
 	maxBatch int
 	poll     time.Duration
 
@@ -36,7 +40,7 @@ func NewReader(maxQueue int, maxQueueBytes int64, maxBatch int, poll time.Durati
 // goroutine once run returned (cleanup of what the reader owns). An error run returns while its
 // context is alive, or any panic, closes the queue with it.
 func (r *Reader) Start(log *slog.Logger, run func(ctx context.Context) error, after func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(progress.NewContext(context.Background(), r.Progress))
 	r.mu.Lock()
 	r.cancel, r.done = cancel, make(chan struct{})
 	done := r.done
@@ -47,6 +51,8 @@ func (r *Reader) Start(log *slog.Logger, run func(ctx context.Context) error, af
 			defer after()
 		}
 		err := api.Guard(func() error { return run(ctx) })
+		r.Progress.SnapshotAborted() // a snapshot still running when the reader ends did not finish
+		r.Progress.SetConnected(false)
 		if err != nil && (ctx.Err() == nil || api.IsPanic(err)) {
 			log.Error("connector task failed", "error", err)
 			r.Queue.Close(err)
@@ -58,6 +64,9 @@ func (r *Reader) Start(log *slog.Logger, run func(ctx context.Context) error, af
 // alive meanwhile (PostgreSQL confirms its position to the server on every status interval)
 // passes idle, which runs every interval while Put waits; an error from it ends the wait.
 func (r *Reader) Put(ctx context.Context, rec *api.SourceRecord, idle func() error, interval time.Duration) error {
+	if r.Progress != nil {
+		r.observe(rec)
+	}
 	q := r.Queue
 	size := queue.EstimateSize(rec)
 	// The reader is the queue's only producer: with room now, Put cannot block.

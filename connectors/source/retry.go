@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/progress"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 )
 
@@ -50,8 +51,12 @@ type Attempt func(ctx context.Context) (progressed bool, err error)
 func Supervise(ctx context.Context, p RetryPolicy, log *slog.Logger, what string, attempt Attempt, where func() []any) error {
 	wait := time.Duration(0)
 	retries := 0
+	prog := progress.FromContext(ctx) // the reader's context carries the task's progress
+	prog.StreamingStarted()
 	for {
+		prog.SetConnected(true)
 		progressed, err := attempt(ctx)
+		prog.SetConnected(false)
 		if ctx.Err() != nil {
 			return nil
 		}

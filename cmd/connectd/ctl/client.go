@@ -139,6 +139,8 @@ type stateInfo struct {
 type taskState struct {
 	ID int `json:"id"`
 	stateInfo
+	Progress *taskProgress `json:"progress,omitempty"`
+	Lag      *taskLag      `json:"lag,omitempty"`
 }
 
 // status is the body of GET /connectors/{c}/status.

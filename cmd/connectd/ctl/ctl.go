@@ -19,7 +19,9 @@ const Usage = `usage: connectd ctl [--url http://127.0.0.1:8083] [-o table|json]
 
 commands:
   list                         connectors with their connector and task states
-  status CONNECTOR             connector and task states (and the error trace of a failed task)
+  status CONNECTOR             connector and task states with each task's progress (snapshot
+                               table, rows, percent, rate, ETA; streaming events and lag) and
+                               the error trace of a failed task
   pause|resume|stop CONNECTOR  change the connector's target state (resume also starts a STOPPED one)
   restart CONNECTOR            restart the connector and all its tasks
   offsets CONNECTOR            the committed offsets
@@ -221,11 +223,11 @@ func (o *options) status(ctx context.Context, name string) error {
 	if o.output == "json" {
 		return o.json(s)
 	}
-	rows := [][]string{{"connector", s.Connector.State, s.Connector.WorkerID}}
+	rows := [][]string{{"connector", s.Connector.State, s.Connector.WorkerID, ""}}
 	for _, t := range s.Tasks {
-		rows = append(rows, []string{fmt.Sprintf("task %d", t.ID), t.State, t.WorkerID})
+		rows = append(rows, []string{fmt.Sprintf("task %d", t.ID), t.State, t.WorkerID, describeProgress(t.Progress, t.Lag)})
 	}
-	o.table([]string{"WHAT", "STATE", "WORKER"}, rows)
+	o.table([]string{"WHAT", "STATE", "WORKER", "PROGRESS"}, rows)
 	for _, t := range s.Tasks {
 		if t.Trace != "" {
 			fmt.Fprintf(o.out, "\ntask %d failed:\n%s\n", t.ID, t.Trace)

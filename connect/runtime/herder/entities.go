@@ -94,6 +94,49 @@ type TaskState struct {
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
 	Trace    string `json:"trace,omitempty"`
+	// Progress and Lag are connectd's additions, present for a task of a connector that reports
+	// them and runs on the worker answering; Kafka Connect clients ignore unknown fields.
+	Progress *TaskProgress `json:"progress,omitempty"`
+	Lag      *TaskLag      `json:"lag,omitempty"`
+}
+
+// TaskProgress is what a task is doing: its snapshot's progress, or how much it streamed.
+type TaskProgress struct {
+	// Phase is "starting", "snapshot" or "streaming".
+	Phase string `json:"phase"`
+	// Table is the table the snapshot reads now.
+	Table string `json:"table,omitempty"`
+	// RowsDone is the rows the snapshot emitted; RowsEstimated what the database estimates the
+	// tables hold (absent when it does not know).
+	RowsDone      int64  `json:"rows_done"`
+	RowsEstimated *int64 `json:"rows_estimated,omitempty"`
+	// Percent is RowsDone of RowsEstimated, below 100 until the snapshot is complete.
+	Percent *float64 `json:"percent,omitempty"`
+	// Rate is snapshot rows per second so far.
+	Rate float64 `json:"rate"`
+	// ETASeconds is the estimated time left of the snapshot.
+	ETASeconds        *float64 `json:"eta_seconds,omitempty"`
+	TablesDone        int64    `json:"tables_done"`
+	TablesTotal       int64    `json:"tables_total"`
+	SnapshotCompleted bool     `json:"snapshot_completed"`
+	// EventsSeen is the change events streamed since the task started.
+	EventsSeen int64 `json:"events_seen"`
+}
+
+// TaskLag is how far a streaming task is behind its database.
+type TaskLag struct {
+	// MsBehindSource is the time between the last event's change in the database and its
+	// processing (Debezium's MilliSecondsBehindSource).
+	MsBehindSource *int64 `json:"ms_behind_source,omitempty"`
+	// BinlogFile and BinlogPosition are the last event's (MySQL, MariaDB); BinlogBytesBehind is
+	// the binlog the server wrote after it.
+	BinlogFile        string `json:"binlog_file,omitempty"`
+	BinlogPosition    *int64 `json:"binlog_position,omitempty"`
+	BinlogBytesBehind *int64 `json:"binlog_bytes_behind,omitempty"`
+	// SlotLagBytes is the WAL the replication slot holds back (PostgreSQL).
+	SlotLagBytes *int64 `json:"slot_lag_bytes,omitempty"`
+	// Error says why a lag in bytes could not be measured.
+	Error string `json:"error,omitempty"`
 }
 
 // TaskInfo is one task's configuration (GET /connectors/{c}/tasks).

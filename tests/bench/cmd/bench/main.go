@@ -55,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	results := fs.String("results", "", "folder for the Markdown reports (default <repo>/tests/bench/results; - for none)")
 	work := fs.String("work", "", "folder for logs, offsets and profiles (default a new temporary folder)")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail a phase whose topic does not grow for this long")
+	fs.StringVar(&cfg.Namespace, "namespace", cfg.Namespace, "prefix of the run's database, schema, topics, connectors and slots (another run at the same time needs its own)")
 	fs.StringVar(&cfg.Converter, "converter", "json", "json (JsonConverter without schemas) or avro (Apicurio's Avro converter with $CONNECTD_TEST_SCHEMA_REGISTRY)")
 	if err := fs.Parse(args); err != nil {
 		return 2
