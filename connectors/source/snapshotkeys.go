@@ -2,10 +2,13 @@ package source
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/connectd/connectd/connect/api"
 )
 
 // Offset fields connectd adds to the offsets of a running snapshot. Debezium ignores fields it
@@ -204,4 +207,22 @@ func DecodeSnapshotKey(s string) ([]string, error) {
 		}
 	}
 	return key, nil
+}
+
+// PropSnapshotThreads is Debezium's snapshot.max.threads: how many connections the snapshot
+// reads tables on at once.
+const PropSnapshotThreads = "snapshot.max.threads"
+
+// SnapshotThreadsKey returns the configuration key of snapshot.max.threads with the
+// connector's description of how its connections share one view.
+func SnapshotThreadsKey(doc string) api.ConfigKey {
+	return api.ConfigKey{Name: PropSnapshotThreads, Type: api.ConfigInt, Default: "1", Importance: api.Medium,
+		Doc: "Connections the snapshot reads tables on at once, all in one consistent view (" + doc + "). Above 1, rows of different tables interleave in the topics; each table's rows stay in key order.",
+		Validate: func(v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 64 {
+				return errors.New("must be a number of connections between 1 and 64")
+			}
+			return nil
+		}}
 }
