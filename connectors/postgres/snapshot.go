@@ -17,11 +17,11 @@ import (
 	"github.com/connectd/connectd/connectors/source"
 )
 
-// snapshotRow is a row read by the snapshot, held back by the snapshot driver.
+// snapshotRow is a row read by the snapshot, its records built by the reader (on its own
+// goroutine) and held back by the snapshot driver until their marker and offset are known.
 type snapshotRow struct {
-	tb        *table
-	row       []any
-	tableTime time.Time
+	recs []*api.SourceRecord
+	src  *api.Struct
 }
 
 // snapshotCtx is the state of one snapshot.
@@ -140,7 +140,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	}
 	readers := make([]source.ChunkReader[*snapTable, snapshotRow], len(conns))
 	for i, c := range conns {
-		readers[i] = chunkReader{c}
+		readers[i] = chunkReader{t: t, sc: sc, conn: c}
 	}
 	limit := t.cfg.SnapshotFetchSize
 	if limit <= 0 {
@@ -164,7 +164,11 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 }
 
 // chunkReader reads snapshot chunks on one connection.
-type chunkReader struct{ conn *pgconn.PgConn }
+type chunkReader struct {
+	t    *Task
+	sc   *snapshotCtx
+	conn *pgconn.PgConn
+}
 
 // ReadChunk reads a chunk of st in key order (or all of it when it has no usable key); the
 // key columns are selected again at the end of each row, in their text form, for the offset.
@@ -201,7 +205,14 @@ func (r chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*sn
 				key[k] = string(vals[len(s.cols)+k])
 			}
 		}
-		if err := add(snapshotRow{tb: s.tb, row: row, tableTime: s.time}, key); err != nil {
+		src := r.t.source(s.tb, s.time, envelope.SnapshotTrue, r.sc.lsn, 0, r.sc.txID, true)
+		ev := envelope.Event{Op: envelope.OpRead, After: row, Source: src, Partition: r.t.cfg.partition()}
+		recs, err := s.tb.schema.Records(nil, &ev, false)
+		if err != nil {
+			rr.Close()
+			return fmt.Errorf("snapshot of %s: %w", s.id, err)
+		}
+		if err := add(snapshotRow{recs: recs, src: src}, key); err != nil {
 			rr.Close()
 			return err
 		}
@@ -216,13 +227,12 @@ func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, mar
 	last := marker == envelope.SnapshotLast
 	pos := position{LSN: sc.lsn, TxID: sc.txID, HasTxID: true, TsUsec: time.Now().UnixMicro(), Snapshot: true,
 		LastSnapshotRecord: last, SnapshotCompleted: last, Snap: off}
-	src := t.source(r.tb, r.tableTime, marker, sc.lsn, 0, sc.txID, true)
-	ev := envelope.Event{Op: envelope.OpRead, After: r.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
-	recs, err := r.tb.schema.Records(nil, &ev, false)
-	if err != nil {
-		return fmt.Errorf("snapshot of %s: %w", r.tb.id, err)
+	r.src.PutIndex(envelope.SourceSnapshotIndex, marker.String())
+	m := pos.toMap()
+	for _, rec := range r.recs {
+		rec.SourceOffset = m
 	}
-	return t.putAll(ctx, t.withHeaders(recs))
+	return t.putAll(ctx, t.withHeaders(r.recs))
 }
 
 // source builds an event's source block.
