@@ -295,17 +295,7 @@ func (e *snapEmitter[T, R]) flush(ctx context.Context, last bool) error {
 	s := e.stage
 	var zero staged[R]
 	e.stage, e.staging = zero, false
-	marker := envelope.SnapshotTrue
-	switch {
-	case last:
-		marker = envelope.SnapshotLast
-	case s.first:
-		marker = envelope.SnapshotFirst
-	case s.lastInTable:
-		marker = envelope.SnapshotLastInDataCollection
-	case s.firstInTable:
-		marker = envelope.SnapshotFirstInDataCollection
-	}
+	marker := snapshotMarker(last, s.first, s.lastInTable, s.firstInTable)
 	var off SnapshotOffset
 	st := &e.state[s.table]
 	if !last {
