@@ -19,13 +19,12 @@ import (
 // holds connectd's mid-snapshot offset: Debezium's "snapshot" plus connectd's progress fields
 // (connectd_snapshot_table, _key, _progress), and the schema history holds connectd's snapshot
 // records. Debezium, started on that connector, must not skip the snapshot nor resume it from
-// connectd's fields: it takes it again, a read event for every row of both tables, and then
-// streams.
+// connectd's fields: it takes it again, a read event for every row of both tables.
 func TestCompatWithDebeziumMidSnapshotOffset(t *testing.T) {
 	kafka := testbed.Kafka(t)
 	dbz := debezium.Start(t, debeziumMariaDBClass)
 	d := mariadb.New(t, "e2e")
-	const rows, small = 150000, 20
+	const rows, small = 60000, 20
 	d.Exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)",
 		"INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_"+strconv.Itoa(rows),
 		"CREATE TABLE u (id INT PRIMARY KEY)",
@@ -96,11 +95,4 @@ func TestCompatWithDebeziumMidSnapshotOffset(t *testing.T) {
 	check(topicT, fromT, rows)
 	check(topicU, fromU, small)
 	t.Logf("Debezium took the snapshot again: %d + %d read events after connectd's %d + %d", rows, small, fromT, fromU)
-
-	// And streams from the position of its own snapshot.
-	d.Exec("INSERT INTO t VALUES (" + strconv.Itoa(rows+1) + ", 'new')")
-	evs := e2e.Events(t, c.WaitFor(topicT, fromT+rows+1)[fromT+rows:])
-	if evs[0].Op != "c" || !strings.Contains(evs[0].Key, strconv.Itoa(rows+1)) {
-		t.Fatalf("after the snapshot Debezium wrote %s, want the insert of %d", evs[0], rows+1)
-	}
 }
