@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 func TestChunkQuery(t *testing.T) {
@@ -39,46 +40,34 @@ func TestChunkKey(t *testing.T) {
 	}
 }
 
-func TestChunkKeyCodec(t *testing.T) {
-	k := []string{"3", "-9", "18446744073709551615"}
-	got, err := decodeChunkKey(encodeChunkKey(k))
-	if err != nil || !reflect.DeepEqual(got, k) {
-		t.Fatalf("round trip: %v %v", got, err)
-	}
-	for _, bad := range []string{"", "3", "[a]", "[1 OR 1=1]", "[\"x\"]"} {
-		if _, err := decodeChunkKey(bad); err == nil {
-			t.Errorf("%q: want an error", bad)
+func TestIsIntLiteral(t *testing.T) {
+	for _, ok := range []string{"3", "-9", "18446744073709551615"} {
+		if !isIntLiteral(ok) {
+			t.Errorf("%q: want an integer", ok)
 		}
 	}
-}
-
-func TestResumeFrom(t *testing.T) {
-	var none *snapResume
-	if skip, after := none.resumeFrom("d.a"); skip || after != nil {
-		t.Error("no progress: read everything")
-	}
-	r := &snapResume{table: "d.m", key: []string{"42"}}
-	for _, c := range []struct {
-		id    string
-		skip  bool
-		after []string
-	}{{"d.a", true, nil}, {"d.m", false, []string{"42"}}, {"d.z", false, nil}} {
-		skip, after := r.resumeFrom(c.id)
-		if skip != c.skip || !reflect.DeepEqual(after, c.after) {
-			t.Errorf("%s: got %v %v", c.id, skip, after)
+	for _, bad := range []string{"", "x", "1 OR 1=1", "1e3", "18446744073709551616"} {
+		if isIntLiteral(bad) {
+			t.Errorf("%q: not an integer", bad)
 		}
 	}
 }
 
 func TestParseOffsetSnapshotProgress(t *testing.T) {
 	o, err := parseOffset(map[string]any{"file": "b.000001", "pos": int64(4), "snapshot": "INITIAL",
-		offSnapTable: "d.t", offSnapKey: "[5,6]"})
-	if err != nil || o.SnapTable != "d.t" || !reflect.DeepEqual(o.SnapKey, []string{"5", "6"}) || !o.Snapshot {
+		source.OffsetSnapshotTable: "d.t", source.OffsetSnapshotKey: "[5,6]"})
+	if err != nil || !o.Snapshot || o.Resume == nil {
 		t.Fatalf("got %+v %v", o, err)
 	}
+	if skip, after := o.Resume.From("d.t"); skip || !reflect.DeepEqual(after, []string{"5", "6"}) {
+		t.Fatalf("d.t: %v %v", skip, after)
+	}
+	if skip, _ := o.Resume.From("d.a"); !skip {
+		t.Fatal("d.a comes before d.t: finished")
+	}
 	// A finished snapshot's progress fields mean nothing.
-	o, err = parseOffset(map[string]any{"file": "b.000001", "pos": int64(4), offSnapTable: "d.t", offSnapKey: "[5]"})
-	if err != nil || o.SnapTable != "" || o.SnapKey != nil {
+	o, err = parseOffset(map[string]any{"file": "b.000001", "pos": int64(4), source.OffsetSnapshotTable: "d.t", source.OffsetSnapshotKey: "[5]"})
+	if err != nil || o.Resume != nil {
 		t.Fatalf("got %+v %v", o, err)
 	}
 }

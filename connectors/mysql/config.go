@@ -23,6 +23,7 @@ const (
 	propBigintMode          = "bigint.unsigned.handling.mode"
 	propHistoryClass        = "schema.history.internal"
 	propConnectTimeout      = "connect.timeout.ms"
+	propSnapshotThreads     = source.PropSnapshotThreads
 	propIncludeQuery        = "include.query"
 	propReconnectBackoffMax = "connect.backoff.max.delay.ms"
 	propSnapshotNewTables   = "snapshot.new.tables"
@@ -58,15 +59,17 @@ type Config struct {
 	// StoreOnlyCapturedDBs keeps DDL of databases outside the filters out of the history.
 	StoreOnlyCapturedDBs bool
 	ConnectTimeout       time.Duration
-	MaxBatch             int
-	MaxQueue             int
-	MaxQueueBytes        int64
-	PollInterval         time.Duration
-	IncludeQuery         bool
-	SkipTruncate         bool
-	SkipCreate           bool
-	SkipUpdate           bool
-	SkipDelete           bool
+	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
+	SnapshotThreads int
+	MaxBatch        int
+	MaxQueue        int
+	MaxQueueBytes   int64
+	PollInterval    time.Duration
+	IncludeQuery    bool
+	SkipTruncate    bool
+	SkipCreate      bool
+	SkipUpdate      bool
+	SkipDelete      bool
 	// Retry is how the binlog connection is re-established after retriable errors.
 	Retry   source.RetryPolicy
 	Filters *filters.Filters
@@ -106,6 +109,7 @@ func configSpec() api.ConfigSpec {
 		api.ConfigKey{Name: propSnapshotLocking, Type: api.ConfigString, Default: "minimal", Importance: api.Low, Allowed: []string{"minimal", "minimal_percona", "extended", "none"}, Doc: "How long the snapshot holds the global read lock: minimal holds it only while reading the schema and binlog position."},
 		api.ConfigKey{Name: propBigintMode, Type: api.ConfigString, Default: "long", Allowed: []string{"long", "precise"}, Importance: api.Medium, Doc: "How BIGINT UNSIGNED values are represented."},
 		api.ConfigKey{Name: propHistoryClass, Type: api.ConfigString, Default: "io.debezium.storage.kafka.history.KafkaSchemaHistory", Importance: api.Low, Doc: "Schema history store: KafkaSchemaHistory or FileSchemaHistory."},
+		source.SnapshotThreadsKey("transactions with consistent snapshot started under the same global read lock, so snapshot.locking.mode must not be none when above 1"),
 		api.ConfigKey{Name: propConnectTimeout, Type: api.ConfigInt, Default: "30000", Importance: api.Low, Doc: "Milliseconds to wait for a database connection."},
 		api.ConfigKey{Name: propReconnectBackoffMax, Type: api.ConfigInt, Default: "10000", Importance: api.Low, Doc: "Longest wait between binlog reconnection attempts, in milliseconds."},
 		api.ConfigKey{Name: propSchemaMismatchMode, Type: api.ConfigString, Default: mismatchFail, Allowed: []string{mismatchFail, mismatchRebuild}, Importance: api.Medium,
@@ -133,7 +137,6 @@ func configSpec() api.ConfigSpec {
 		{"event.deserialization.failure.handling.mode", "fail", "fail"},
 		{"inconsistent.schema.handling.mode", "fail", "fail"},
 		{"read.only", "false", "false"},
-		{"snapshot.max.threads", "1", "1"},
 		{"include.schema.comments", "false", "false"},
 		{"enable.time.adjuster", "true", "true"},
 	} {
@@ -198,6 +201,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		StoreOnlyCaptured:    common.StoreOnlyCapturedTablesDDL,
 		StoreOnlyCapturedDBs: common.StoreOnlyCapturedDBsDDL,
 		ConnectTimeout:       time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
+		SnapshotThreads:      atoi(propSnapshotThreads),
 		Retry:                source.RetryPolicyFrom(common),
 		MaxBatch:             common.MaxBatchSize,
 		MaxQueue:             common.MaxQueueSize,
@@ -230,6 +234,10 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		return nil, err
 	}
 	c.Filters = f
+	if c.SnapshotThreads > 1 && c.SnapshotLocking == "none" {
+		return nil, fmt.Errorf("%s=%d needs the global read lock to start every connection's transaction on the same view; set %s=minimal (or extended), or %s=1",
+			propSnapshotThreads, c.SnapshotThreads, propSnapshotLocking, propSnapshotThreads)
+	}
 	if c.HistoryFile == "" && (c.HistoryTopic == "" || c.HistoryServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

@@ -32,9 +32,8 @@ type storedOffset struct {
 	TsSec    int64
 	// Snapshot is true while the snapshot that wrote the offset had not finished.
 	Snapshot bool
-	// SnapTable and SnapKey are connectd's progress of that snapshot (see offSnapTable).
-	SnapTable string
-	SnapKey   []string
+	// Resume is connectd's progress of that snapshot, nil when it must start again.
+	Resume *source.SnapshotResume
 }
 
 // parseOffset reads a stored offset map; JSON numbers may arrive as int64, float64 or strings
@@ -92,11 +91,8 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 		return nil, err
 	}
 	if o.Snapshot {
-		o.SnapTable = str(offSnapTable)
-		if k := str(offSnapKey); k != "" && o.SnapTable != "" {
-			if o.SnapKey, err = decodeChunkKey(k); err != nil {
-				return nil, err
-			}
+		if o.Resume, err = source.ReadSnapshotOffset(m).Resume(); err != nil {
+			return nil, err
 		}
 	}
 	if o.File == "" && o.GTIDs == "" {

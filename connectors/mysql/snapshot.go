@@ -108,32 +108,50 @@ type snapshotTable struct {
 // read at today's state, and the position is the one the interrupted snapshot was taken at, so
 // streaming replays every change since then over the rows read late (see DESIGN.md).
 func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) (snapshotPosition, error) {
-	conn, err := t.connect(ctx)
-	if err != nil {
-		return snapshotPosition{}, err
+	// With snapshot.max.threads > 1 the rows are read on that many connections, each in a
+	// consistent-snapshot transaction started under the same global read lock, so all of them
+	// see the same view, the one at the binlog position read under the lock.
+	n := 1
+	if withData && t.cfg.SnapshotThreads > 1 {
+		n = t.cfg.SnapshotThreads
 	}
-	defer conn.Close()
-	// On Stop, close the socket under the running query (net.Conn is safe for that; go-mysql's
-	// own Close is not), so a long table read ends promptly.
-	nc := conn.Conn.Conn
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-
-	exec := func(q string) error {
-		r, err := conn.Execute(q)
+	conns := make([]*client.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for len(conns) < n {
+		c, err := t.connect(ctx)
+		if err != nil {
+			return snapshotPosition{}, err
+		}
+		conns = append(conns, c)
+		// On Stop, close the socket under the running query (net.Conn is safe for that;
+		// go-mysql's own Close is not), so a long table read ends promptly.
+		nc := c.Conn.Conn
+		stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
+		defer stop()
+	}
+	conn := conns[0]
+	execOn := func(c *client.Conn, q string) error {
+		r, err := c.Execute(q)
 		if err != nil {
 			return fmt.Errorf("snapshot statement %q failed: %w", q, err)
 		}
 		r.Close()
 		return nil
 	}
-	for _, q := range []string{
-		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-		// TIMESTAMP values are read as UTC text, the instant the binlog holds.
-		"SET SESSION time_zone = '+00:00'",
-	} {
-		if err := exec(q); err != nil {
-			return snapshotPosition{}, err
+	exec := func(q string) error { return execOn(conn, q) }
+	for _, c := range conns {
+		for _, q := range []string{
+			"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+			// TIMESTAMP values are read as UTC text, the instant the binlog holds.
+			"SET SESSION time_zone = '+00:00'",
+		} {
+			if err := execOn(c, q); err != nil {
+				return snapshotPosition{}, err
+			}
 		}
 	}
 	locked := false
@@ -152,8 +170,10 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 		}
 	}
 	defer unlock()
-	if err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
-		return snapshotPosition{}, err
+	for _, c := range conns {
+		if err := execOn(c, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+			return snapshotPosition{}, err
+		}
 	}
 	var sp snapshotPosition
 	if !locked && t.flavor == FlavorMariaDB {
@@ -171,13 +191,14 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 			}
 		}
 	} else {
+		var err error
 		if sp, err = t.readMasterStatus(conn); err != nil {
 			return sp, err
 		}
 	}
 	if resume != nil {
 		t.log.Info("resuming an interrupted snapshot", "file", resume.pos.File, "pos", resume.pos.Pos, "gtids", resume.pos.GTIDs,
-			"table", resume.table, "after_key", encodeChunkKey(resume.key), "read_at_file", sp.File, "read_at_pos", sp.Pos)
+			"progress", resume.progress.String(), "read_at_file", sp.File, "read_at_pos", sp.Pos)
 		sp = resume.pos
 	}
 	t.log.Info("snapshot position", "file", sp.File, "pos", sp.Pos, "gtids", sp.GTIDs)
@@ -293,7 +314,11 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 		}
 	}
 	if withData {
-		if err := t.readTables(ctx, conn, captured, sp, snapOffset(), resume); err != nil {
+		var progress *source.SnapshotResume
+		if resume != nil {
+			progress = resume.progress
+		}
+		if err := t.readTables(ctx, conns, captured, sp, snapOffset(), progress); err != nil {
 			return sp, err
 		}
 	}
@@ -308,157 +333,166 @@ func quoteID(id relational.TableID) string {
 	return "`" + strings.ReplaceAll(id.Catalog, "`", "``") + "`.`" + strings.ReplaceAll(id.Table, "`", "``") + "`"
 }
 
-// readTables reads the rows of every captured table, in table id order, and emits them as read
-// events with Debezium's snapshot markers. The last record of the whole snapshot carries an
-// offset without the snapshot flag, so committing it marks the snapshot finished.
-//
-// A table whose primary key is made of integers is read in chunks of snapshot.fetch.size rows in
-// key order, and every record's offset carries the table and the key of its row, so a restart
-// continues after the last committed row; other tables are read in one statement and their
-// records carry only the table, so a restart reads them again whole.
-func (t *Task) readTables(ctx context.Context, conn *client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any, resume *snapResume) error {
-	slices.SortFunc(tables, func(a, b snapshotTable) int { return strings.Compare(a.id.String(), b.id.String()) })
-	t.snapshotStarted(conn, tables, func(id string) bool { skip, _ := resume.resumeFrom(id); return skip })
-	// The snapshot's last record carries an offset without the snapshot flag: committing it
-	// marks the snapshot finished.
-	done := make(map[string]any, len(offset))
-	for k, v := range offset {
-		if k != offSnapshot && k != offSnapTable && k != offSnapKey {
-			done[k] = v
-		}
-	}
-	marks := source.NewSnapshotMarks(func(ctx context.Context, r readRecord, m envelope.Snapshot) error {
-		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
-		if m == envelope.SnapshotLast {
-			r.rec.SourceOffset = done
-		}
-		return t.emit(ctx, []*api.SourceRecord{r.rec})
-	})
-	chunkSize := t.cfg.FetchSize
-	if chunkSize <= 0 {
-		chunkSize = defaultChunkSize
-	}
+// snapTable is what a reader needs to read one table of the snapshot.
+type snapTable struct {
+	id       relational.TableID
+	quoted   string
+	enc      *envelope.TableSchema
+	names    []string // every column, quoted, in table order
+	keyIdx   []int    // the positions of the key columns; nil: read whole
+	keyNames []string
+	textCols []bool
+	now      time.Time
+}
+
+// snapshotTables prepares the captured tables for the snapshot driver.
+func (t *Task) snapshotTables(tables []snapshotTable) ([]source.SnapshotTable[*snapTable], error) {
+	out := make([]source.SnapshotTable[*snapTable], 0, len(tables))
 	for _, st := range tables {
-		skip, after := resume.resumeFrom(st.id.String())
-		if skip {
-			continue
-		}
 		enc, err := t.schema.encoder(st.id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if enc == nil {
 			continue
 		}
 		tbl := t.schema.tables.Get(st.id)
-		textCols := make([]bool, len(tbl.Columns))
+		s := &snapTable{id: st.id, quoted: quoteID(st.id), enc: enc, textCols: make([]bool, len(tbl.Columns)), now: time.Now()}
 		for i := range tbl.Columns {
 			c := &tbl.Columns[i]
 			typ, _ := baseType(c)
-			textCols[i] = isCharType(typ) && charsetDecoder(c.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID"
+			s.textCols[i] = isCharType(typ) && charsetDecoder(c.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID"
 		}
-		now := time.Now()
-		row := make([]any, len(tbl.Columns))
-		var result gomysql.Result
-		var recs []*api.SourceRecord
 		// The columns by name: SELECT * leaves out INVISIBLE columns and the hidden row start
 		// and end of system-versioned tables, which the model has as the row images do.
-		names := make([]string, len(tbl.Columns))
+		s.names = make([]string, len(tbl.Columns))
 		for i := range tbl.Columns {
-			names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
+			s.names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
 		}
-		keyIdx := chunkKey(tbl)
-		keyNames := make([]string, len(keyIdx))
-		for i, k := range keyIdx {
-			keyNames[i] = names[k]
+		s.keyIdx = chunkKey(tbl)
+		for _, k := range s.keyIdx {
+			s.keyNames = append(s.keyNames, s.names[k])
 		}
-		if keyIdx == nil {
-			after = nil
-		}
-		tableID := st.id.String()
-		var lastKey []string
-		onRow := func(vals []gomysql.FieldValue) error {
-			if len(vals) != len(row) {
-				return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", st.id, len(vals), len(row))
-			}
-			for i := range vals {
-				fv := &vals[i]
-				switch fv.Type {
-				case gomysql.FieldValueTypeNull:
-					row[i] = nil
-				case gomysql.FieldValueTypeSigned:
-					row[i] = fv.AsInt64()
-				case gomysql.FieldValueTypeUnsigned:
-					row[i] = fv.AsUint64()
-				case gomysql.FieldValueTypeFloat:
-					row[i] = fv.AsFloat64()
-				default:
-					if textCols[i] {
-						row[i] = textValue(fv.AsString())
-					} else {
-						row[i] = fv.AsString()
-					}
-				}
-			}
-			// The row's own offset: committing it says every row up to its key is done.
-			rowOffset := make(map[string]any, len(offset)+2)
-			for k, v := range offset {
-				rowOffset[k] = v
-			}
-			rowOffset[offSnapTable] = tableID
-			if keyIdx != nil {
-				key := make([]string, len(keyIdx))
-				for i, k := range keyIdx {
-					switch v := row[k].(type) {
-					case int64:
-						key[i] = strconv.FormatInt(v, 10)
-					case uint64:
-						key[i] = strconv.FormatUint(v, 10)
-					default:
-						s := fmt.Sprint(v)
-						if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-							if _, err := strconv.ParseUint(s, 10, 64); err != nil {
-								return fmt.Errorf("the key column %s of table %s returned %q, not an integer", names[k], st.id, s)
-							}
-						}
-						key[i] = s
-					}
-				}
-				lastKey = key
-				rowOffset[offSnapKey] = encodeChunkKey(key)
-			}
-			src := t.source(st.id, now, envelope.SnapshotTrue)
-			recs, err = enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src,
-				Partition: t.partition, Offset: rowOffset}, false)
-			if err != nil {
-				return fmt.Errorf("cannot convert a row of table %s: %w", st.id, err)
-			}
-			return marks.Add(ctx, readRecord{rec: recs[0], src: src})
-		}
-		if keyIdx == nil {
-			err = conn.ExecuteSelectStreaming("SELECT "+strings.Join(names, ", ")+" FROM "+quoteID(st.id), &result, onRow, nil)
-		} else {
-			for {
-				before := marks.Rows()
-				lastKey = nil
-				err = conn.ExecuteSelectStreaming(chunkQuery(quoteID(st.id), names, keyNames, after, chunkSize), &result, onRow, nil)
-				if err != nil || marks.Rows()-before < int64(chunkSize) || lastKey == nil {
-					break
-				}
-				after = lastKey
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("cannot read table %s during the snapshot: %w", st.id, err)
-		}
-		t.log.Info("snapshot read table", "table", st.id.String(), "rows", marks.EndTable())
+		out = append(out, source.SnapshotTable[*snapTable]{ID: st.id.String(), Keyed: s.keyIdx != nil, Data: s})
 	}
-	if err := marks.Finish(ctx); err != nil {
+	return out, nil
+}
+
+// readTables reads the rows of every captured table with the shared snapshot driver (one
+// reader per connection, all in the same consistent view) and emits them as read events. A
+// table whose primary key is made of integers is read in chunks in key order and resumes after
+// the last committed row; other tables restart whole.
+func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []snapshotTable, sp snapshotPosition, offset map[string]any, resume *source.SnapshotResume) error {
+	sts, err := t.snapshotTables(tables)
+	if err != nil {
+		return err
+	}
+	// The snapshot's last record carries an offset without the snapshot flag: committing it
+	// marks the snapshot finished.
+	done := make(map[string]any, len(offset))
+	for k, v := range offset {
+		if k != offSnapshot {
+			done[k] = v
+		}
+	}
+	readers := make([]source.ChunkReader[*snapTable, readRecord], len(conns))
+	for i, c := range conns {
+		readers[i] = &chunkReader{t: t, conn: c}
+	}
+	t.snapshotStarted(conns[0], tables, func(id string) bool { skip, _ := resume.From(id); return skip })
+	rows, err := source.ReadSnapshot(ctx, readers, sts, source.SnapshotOptions{
+		ChunkSize: t.cfg.FetchSize, NumericKeys: true, Resume: resume,
+		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
+	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
+		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
+		if m == envelope.SnapshotLast {
+			r.rec.SourceOffset = done
+		} else {
+			o := make(map[string]any, len(offset)+3)
+			for k, v := range offset {
+				o[k] = v
+			}
+			off.Put(o)
+			r.rec.SourceOffset = o
+		}
+		return t.emit(ctx, []*api.SourceRecord{r.rec})
+	})
+	if err != nil {
 		return err
 	}
 	t.reader.Progress.SnapshotCompleted()
-	t.log.Info("snapshot finished", "tables", len(tables), "rows", marks.Rows(), "file", sp.File, "pos", sp.Pos)
+	t.log.Info("snapshot finished", "tables", len(sts), "rows", rows, "threads", len(conns), "file", sp.File, "pos", sp.Pos)
 	return nil
+}
+
+// chunkReader reads snapshot chunks on one connection.
+type chunkReader struct {
+	t      *Task
+	conn   *client.Conn
+	result gomysql.Result
+}
+
+// ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
+// read event; the driver sets its marker and offset.
+func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(readRecord, []string) error) error {
+	s := st.Data
+	for _, k := range after {
+		if !isIntLiteral(k) {
+			return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", after, s.id, source.OffsetSnapshotKey)
+		}
+	}
+	q := "SELECT " + strings.Join(s.names, ", ") + " FROM " + s.quoted
+	if st.Keyed {
+		q = chunkQuery(s.quoted, s.names, s.keyNames, after, limit)
+	}
+	var recs []*api.SourceRecord
+	return r.conn.ExecuteSelectStreaming(q, &r.result, func(vals []gomysql.FieldValue) error {
+		if len(vals) != len(s.names) {
+			return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", s.id, len(vals), len(s.names))
+		}
+		row := make([]any, len(vals))
+		for i := range vals {
+			fv := &vals[i]
+			switch fv.Type {
+			case gomysql.FieldValueTypeNull:
+			case gomysql.FieldValueTypeSigned:
+				row[i] = fv.AsInt64()
+			case gomysql.FieldValueTypeUnsigned:
+				row[i] = fv.AsUint64()
+			case gomysql.FieldValueTypeFloat:
+				row[i] = fv.AsFloat64()
+			default:
+				if s.textCols[i] {
+					row[i] = textValue(fv.AsString())
+				} else {
+					row[i] = fv.AsString()
+				}
+			}
+		}
+		var key []string
+		if st.Keyed {
+			key = make([]string, len(s.keyIdx))
+			for i, k := range s.keyIdx {
+				switch v := row[k].(type) {
+				case int64:
+					key[i] = strconv.FormatInt(v, 10)
+				case uint64:
+					key[i] = strconv.FormatUint(v, 10)
+				default:
+					if key[i] = fmt.Sprint(v); !isIntLiteral(key[i]) {
+						return fmt.Errorf("the key column %s of table %s returned %q, not an integer", s.names[k], s.id, key[i])
+					}
+				}
+			}
+		}
+		src := r.t.source(s.id, s.now, envelope.SnapshotTrue)
+		var err error
+		recs, err = s.enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src, Partition: r.t.partition}, false)
+		if err != nil {
+			return fmt.Errorf("cannot convert a row of table %s: %w", s.id, err)
+		}
+		return add(readRecord{rec: recs[0], src: src}, key)
+	}, nil)
 }
 
 // readRecord is a snapshot record held back until its marker is known.

@@ -15,6 +15,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // TestSnapshotResumeAfterCrash stops a task in the middle of the snapshot of a large table,
@@ -126,7 +127,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	all = append(all, r1.all...)
 	firstReads := reads(r1.all)
 	stored, _ := offs.Offset(context.Background(), nil)
-	if stored[offSnapshot] != "INITIAL" || stored[offSnapTable] != d.name+".big" || stored[offSnapKey] == nil {
+	if stored[offSnapshot] != "INITIAL" || stored[source.OffsetSnapshotTable] != d.name+".big" || stored[source.OffsetSnapshotKey] == nil {
 		t.Fatalf("the committed offset mid-snapshot has no snapshot progress: %v", stored)
 	}
 	t.Logf("first run: %d records, %d reads, committed offset %v", len(first), firstReads, stored)

@@ -175,9 +175,8 @@ func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffse
 	if plan.SnapshotSchema {
 		withData := plan.SnapshotData
 		var resume *snapResume
-		if plan.ResumeSnapshot && off != nil && off.SnapTable != "" {
-			resume = &snapResume{pos: snapshotPosition{File: off.File, Pos: off.Pos, GTIDs: off.GTIDs},
-				table: off.SnapTable, key: off.SnapKey}
+		if plan.ResumeSnapshot && off != nil && off.Resume != nil {
+			resume = &snapResume{pos: snapshotPosition{File: off.File, Pos: off.Pos, GTIDs: off.GTIDs}, progress: off.Resume}
 		}
 		sp, err := t.snapshot(ctx, withData, resume)
 		if err != nil {

@@ -70,7 +70,9 @@ type Config struct {
 
 	SnapshotMode      snapshotmode.Mode
 	SnapshotFetchSize int
-	StatusInterval    time.Duration
+	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
+	SnapshotThreads int
+	StatusInterval  time.Duration
 
 	Tombstones   bool
 	TxMetadata   bool
@@ -141,6 +143,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		PubMode:           strings.ToLower(get(propPublicationAutocreate)),
 		SnapshotMode:      common.SnapshotMode,
 		SnapshotFetchSize: common.SnapshotFetchSize,
+		SnapshotThreads:   geti(source.PropSnapshotThreads),
 		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
 		Tombstones:        common.TombstonesOnDelete,
 		TxMetadata:        common.ProvideTransactionMetadata,
@@ -274,6 +277,7 @@ func buildSpec() api.ConfigSpec {
 				return nil
 			}},
 		{Name: propIgnoreBuiltin, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Leave PostgreSQL's own tables (pg_catalog, information_schema, PostGIS's spatial_ref_sys) out."},
+		source.SnapshotThreadsKey("repeatable-read transactions importing the same exported snapshot"),
 		{Name: "snapshot.select.statement.overrides", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "slot.stream.params", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "publish.via.partition.root", Type: api.ConfigBoolean, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},

@@ -21,12 +21,6 @@ const (
 	keySnapshot        = "snapshot"
 	keyLastSnapshot    = "last_snapshot_record"
 	keySnapCompleted   = "snapshot_completed"
-	// connectd's progress of a running snapshot, which Debezium ignores (it takes an unfinished
-	// snapshot again): the table being read (schema.table; the tables before it in the snapshot's
-	// order are done) and the primary key of its last row emitted, a JSON array of the key
-	// columns' text forms.
-	keySnapTable = "connectd_snapshot_table"
-	keySnapKey   = "connectd_snapshot_key"
 )
 
 // Debezium's ReplicationMessage.Operation names, written as messageType.
@@ -64,10 +58,11 @@ type position struct {
 	Snapshot           bool
 	LastSnapshotRecord bool
 	SnapshotCompleted  bool
-	// SnapTable and SnapKey are connectd's progress of a running snapshot (keySnapTable); SnapKey
-	// is nil when the table restarts whole.
-	SnapTable string
-	SnapKey   []string
+	// Snap is connectd's progress of a running snapshot (source.OffsetSnapshotTable and the
+	// rest), which Debezium ignores: it takes an unfinished snapshot again.
+	Snap source.SnapshotOffset
+	// SnapResume is Snap decoded from a stored offset; nil when the snapshot starts again.
+	SnapResume *source.SnapshotResume
 }
 
 // toMap renders the offset map; integers are int64, as the offset converters expect.
@@ -86,11 +81,8 @@ func (p *position) toMap() map[string]any {
 		m[keySnapshot] = "INITIAL"
 		m[keyLastSnapshot] = p.LastSnapshotRecord
 		m[keySnapCompleted] = p.SnapshotCompleted
-		if p.SnapTable != "" && !p.LastSnapshotRecord {
-			m[keySnapTable] = p.SnapTable
-			if p.SnapKey != nil {
-				m[keySnapKey] = encodeTextKey(p.SnapKey)
-			}
+		if !p.LastSnapshotRecord {
+			p.Snap.Put(m)
 		}
 	}
 	if p.LSNProc != 0 {
@@ -170,11 +162,9 @@ func parsePosition(m map[string]any) (position, error) {
 		return position{}, err
 	}
 	if p.Snapshot && !p.snapshotDone() {
-		p.SnapTable, _ = m[keySnapTable].(string)
-		if k, ok := m[keySnapKey].(string); ok && p.SnapTable != "" {
-			if p.SnapKey, err = decodeTextKey(k); err != nil {
-				return position{}, err
-			}
+		p.Snap = source.ReadSnapshotOffset(m)
+		if p.SnapResume, err = p.Snap.Resume(); err != nil {
+			return position{}, err
 		}
 	}
 	if p.LSN == 0 && p.LSNProc == 0 && p.LSNCommit == 0 {

@@ -8,39 +8,49 @@ import (
 	"time"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/source"
 )
 
-// snapshotRow is a row read by the snapshot, held back by the marker driver.
+// snapshotRow is a row read by the snapshot, its records built by the reader (on its own
+// goroutine) and held back by the snapshot driver until their marker and offset are known.
 type snapshotRow struct {
-	tb        *table
-	row       []any
-	tableTime time.Time
-	// table and key are the snapshot progress the row's offset carries (key nil: the table is
-	// read whole).
-	table string
-	key   []string
+	recs []*api.SourceRecord
+	src  *api.Struct
 }
 
 // snapshotCtx is the state of one snapshot.
 type snapshotCtx struct {
-	lsn   pglogrepl.LSN
-	txID  int64
-	marks *source.SnapshotMarks[snapshotRow]
+	lsn  pglogrepl.LSN
+	txID int64
 }
 
-// snapshot reads every captured table inside one repeatable-read transaction. With snapName, the
-// transaction imports the slot's exported snapshot, so it sees exactly the data committed before
-// the slot's consistent point lsn, where streaming then starts: nothing is missed or repeated.
+// snapTable is what a reader needs to read one table of the snapshot.
+type snapTable struct {
+	tb      *table
+	id      relational.TableID
+	name    string   // quoted schema.table
+	cols    []string // the emitted columns, quoted
+	idx     []int    // their positions in tb.cols
+	keyCols []string // quoted; nil: read whole
+	time    time.Time
+}
+
+// snapshot reads every captured table inside repeatable-read transactions that all see one
+// view. With snapName, the first imports the slot's exported snapshot, so it sees exactly the
+// data committed before the slot's consistent point lsn, where streaming then starts: nothing is
+// missed or repeated. With snapshot.max.threads > 1, more connections import the same snapshot
+// (the slot's, or one the first connection exports) and read tables at the same time.
 //
-// With resume, an interrupted snapshot continues: the tables before the stored one are skipped,
-// the stored one continues after the stored key, the rest is read at today's state, and the
-// position stays the interrupted snapshot's, so streaming from it replays every change since
-// over the rows read late (DESIGN.md, chunked snapshots).
+// With resume, an interrupted snapshot continues: the tables finished are skipped, those under
+// way continue after their stored key, the rest is read at today's state, and the position stays
+// the interrupted snapshot's, so streaming from it replays every change since over the rows
+// read late (DESIGN.md, chunked snapshots).
 func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN, captured []*catalogTable, resume *position) error {
 	t.phase.Store(phaseSnapshot)
 	conn := t.meta
@@ -62,49 +72,87 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 		return fmt.Errorf("cannot read the snapshot transaction's id: %w", err)
 	}
 	sc := &snapshotCtx{lsn: lsn, txID: atoi64(rows[0][0])}
-	sc.marks = source.NewSnapshotMarks(func(ctx context.Context, r snapshotRow, m envelope.Snapshot) error { return t.emitRead(ctx, sc, r, m) })
 	if lsn == 0 {
 		// No slot (initial_only): the position is the WAL insert point at the snapshot.
 		if rows, err := simpleQuery(ctx, conn, "SELECT pg_current_wal_lsn()::text"); err == nil && len(rows) == 1 {
 			sc.lsn, _ = pglogrepl.ParseLSN(string(rows[0][0]))
 		}
 	}
-	if err := loadColumns(ctx, conn, captured); err != nil {
-		return err
-	}
-	started := time.Now()
-	from, after := 0, []string(nil)
-	if resume != nil {
-		for i, ct := range captured {
-			if ct.ID.Schema+"."+ct.ID.Table == resume.SnapTable {
-				from, after = i, resume.SnapKey
-			}
+	conns := []*pgconn.PgConn{conn}
+	defer func() {
+		for _, c := range conns[1:] {
+			closeConn(c)
 		}
-		sc.lsn = resume.LSN
-		t.logf("resuming the interrupted snapshot at %s: table %s after key %v", sc.lsn, resume.SnapTable, after)
-	} else {
-		t.logf("snapshot of %d tables at %s started", len(captured), sc.lsn)
-	}
-	t.snapshotStarted(ctx, conn, captured, tablesBefore(captured, from))
-	for i, ct := range captured {
-		if i < from {
-			// Done before the interruption; its columns are still needed for streaming.
-			tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
+	}()
+	if t.cfg.SnapshotThreads > 1 {
+		if snapName == "" {
+			rows, err := simpleQuery(ctx, conn, "SELECT pg_export_snapshot()")
+			if err != nil || len(rows) != 1 {
+				return fmt.Errorf("cannot export the snapshot for the other snapshot connections (snapshot.max.threads=%d): %w", t.cfg.SnapshotThreads, err)
+			}
+			snapName = string(rows[0][0])
+		}
+		for len(conns) < t.cfg.SnapshotThreads {
+			c, err := t.cfg.connect(ctx, false)
 			if err != nil {
 				return err
 			}
-			t.tables[ct.OID] = tb
-			continue
-		}
-		var a []string
-		if i == from {
-			a = after
-		}
-		if err := t.snapshotTable(ctx, sc, ct, a); err != nil {
-			return err
+			conns = append(conns, c)
+			if _, err := simpleQuery(ctx, c, "BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT "+quoteLiteral(snapName)); err != nil {
+				return fmt.Errorf("cannot import snapshot %q on another snapshot connection: %w", snapName, err)
+			}
 		}
 	}
-	if err := sc.marks.Finish(ctx); err != nil {
+	if err := loadColumns(ctx, conn, captured); err != nil {
+		return err
+	}
+	tables := make([]source.SnapshotTable[*snapTable], 0, len(captured))
+	for _, ct := range captured {
+		tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
+		if err != nil {
+			return err
+		}
+		t.tables[ct.OID] = tb
+		st := &snapTable{tb: tb, id: ct.ID, name: quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table), time: time.Now()}
+		for i := range tb.cols {
+			if tb.cols[i].emit {
+				st.cols = append(st.cols, quoteIdent(tb.cols[i].name))
+				st.idx = append(st.idx, i)
+			}
+		}
+		if len(st.cols) == 0 {
+			continue
+		}
+		if len(ct.PK) > 0 && !ct.UniqueKey && !ct.Partitioned {
+			for _, k := range ct.PK {
+				st.keyCols = append(st.keyCols, quoteIdent(k))
+			}
+		}
+		tables = append(tables, source.SnapshotTable[*snapTable]{ID: ct.ID.Schema + "." + ct.ID.Table, Keyed: st.keyCols != nil, Data: st})
+	}
+	started := time.Now()
+	var progress *source.SnapshotResume
+	if resume != nil {
+		sc.lsn, progress = resume.LSN, resume.SnapResume
+		t.logf("resuming the interrupted snapshot at %s: %s", sc.lsn, progress)
+	} else {
+		t.logf("snapshot of %d tables at %s started on %d connections", len(captured), sc.lsn, len(conns))
+	}
+	t.snapshotStarted(ctx, conn, captured, func(id string) bool { skip, _ := progress.From(id); return skip })
+	readers := make([]source.ChunkReader[*snapTable, snapshotRow], len(conns))
+	for i, c := range conns {
+		readers[i] = chunkReader{t: t, sc: sc, conn: c}
+	}
+	limit := t.cfg.SnapshotFetchSize
+	if limit <= 0 {
+		limit = defaultSnapshotFetchSize
+	}
+	n, err := source.ReadSnapshot(ctx, readers, tables, source.SnapshotOptions{ChunkSize: limit, Resume: progress,
+		TableDone: func(id string, rows int64) { t.logf("snapshot of %s: %d rows", id, rows) },
+	}, func(ctx context.Context, r snapshotRow, m envelope.Snapshot, off source.SnapshotOffset) error {
+		return t.emitRead(ctx, sc, r, m, off)
+	})
+	if err != nil {
 		return err
 	}
 	t.reader.Progress.SnapshotCompleted()
@@ -113,111 +161,80 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	}
 	committed = true
 	el := time.Since(started)
-	t.logf("snapshot finished: %d rows from %d tables in %s (%.0f rows/s)", sc.marks.Rows(), len(captured), el.Round(time.Millisecond), float64(sc.marks.Rows())/el.Seconds())
+	t.logf("snapshot finished: %d rows from %d tables in %s (%.0f rows/s)", n, len(captured), el.Round(time.Millisecond), float64(n)/el.Seconds())
 	return nil
 }
 
-// snapshotTable reads one table: with a primary key in chunks of snapshot.fetch.size rows in key
-// order, starting after the key after (nil: from the start), else with a single SELECT.
-func (t *Task) snapshotTable(ctx context.Context, sc *snapshotCtx, ct *catalogTable, after []string) error {
-	tb, err := t.buildTable(ct.OID, ct.ID, ct.ReplIdent, nil, ct)
-	if err != nil {
-		return err
-	}
-	t.tables[ct.OID] = tb
-	cols := make([]string, 0, len(tb.cols))
-	idx := make([]int, 0, len(tb.cols))
-	for i := range tb.cols {
-		if tb.cols[i].emit {
-			cols = append(cols, quoteIdent(tb.cols[i].name))
-			idx = append(idx, i)
+// chunkReader reads snapshot chunks on one connection.
+type chunkReader struct {
+	t    *Task
+	sc   *snapshotCtx
+	conn *pgconn.PgConn
+}
+
+// ReadChunk reads a chunk of st in key order (or all of it when it has no usable key); the
+// key columns are selected again at the end of each row, in their text form, for the offset.
+func (r chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(snapshotRow, []string) error) error {
+	s := st.Data
+	sql := "SELECT " + strings.Join(s.cols, ", ") + " FROM " + s.name
+	var params [][]byte
+	if st.Keyed {
+		sql = chunkQuery(s.name, s.cols, s.keyCols, after != nil, limit)
+		for _, k := range after {
+			params = append(params, []byte(k))
 		}
 	}
-	if len(cols) == 0 {
-		return nil
-	}
-	tableName := quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
-	tableID := ct.ID.Schema + "." + ct.ID.Table
-	tableTime := time.Now()
-	var keyCols []string
-	if len(ct.PK) > 0 && !ct.UniqueKey && !ct.Partitioned {
-		for _, k := range ct.PK {
-			keyCols = append(keyCols, quoteIdent(k))
-		}
-	}
-	if keyCols == nil {
-		after = nil
-	}
-	limit := t.cfg.SnapshotFetchSize
-	if limit <= 0 {
-		limit = defaultSnapshotFetchSize
-	}
-	for {
-		sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + tableName
-		var params [][]byte
-		if keyCols != nil {
-			sql = chunkQuery(tableName, cols, keyCols, after != nil, limit)
-			for _, k := range after {
-				params = append(params, []byte(k))
+	rr := r.conn.ExecParams(ctx, sql, params, nil, nil, nil)
+	for rr.NextRow() {
+		vals := rr.Values()
+		row := make([]any, len(s.tb.cols))
+		for j, ci := range s.idx {
+			c := &s.tb.cols[ci]
+			if vals[j] == nil {
+				continue
 			}
-		}
-		n := 0
-		rr := t.meta.ExecParams(ctx, sql, params, nil, nil, nil)
-		for rr.NextRow() {
-			vals := rr.Values()
-			row := make([]any, len(tb.cols))
-			for j, ci := range idx {
-				c := &tb.cols[ci]
-				if vals[j] == nil {
-					continue
-				}
-				v, err := c.mapping.Decode(vals[j])
-				if err != nil {
-					rr.Close()
-					return fmt.Errorf("snapshot of %s, column %s: %w", ct.ID, c.name, err)
-				}
-				row[ci] = v
-			}
-			sr := snapshotRow{tb: tb, row: row, tableTime: tableTime, table: tableID}
-			if keyCols != nil {
-				sr.key = make([]string, len(keyCols))
-				for k := range keyCols {
-					sr.key[k] = string(vals[len(cols)+k])
-				}
-			}
-			if err := sc.marks.Add(ctx, sr); err != nil {
+			v, err := c.mapping.Decode(vals[j])
+			if err != nil {
 				rr.Close()
-				return err
+				return fmt.Errorf("snapshot of %s, column %s: %w", s.id, c.name, err)
 			}
-			n++
-			if keyCols != nil {
-				after = sr.key
+			row[ci] = v
+		}
+		var key []string
+		if st.Keyed {
+			key = make([]string, len(s.keyCols))
+			for k := range key {
+				key[k] = string(vals[len(s.cols)+k])
 			}
 		}
-		if _, err := rr.Close(); err != nil {
-			return fmt.Errorf("cannot read table %s for the snapshot: %w", ct.ID, err)
+		src := r.t.source(s.tb, s.time, envelope.SnapshotTrue, r.sc.lsn, 0, r.sc.txID, true)
+		ev := envelope.Event{Op: envelope.OpRead, After: row, Source: src, Partition: r.t.cfg.partition()}
+		recs, err := s.tb.schema.Records(nil, &ev, false)
+		if err != nil {
+			rr.Close()
+			return fmt.Errorf("snapshot of %s: %w", s.id, err)
 		}
-		if keyCols == nil || n < limit {
-			break
+		if err := add(snapshotRow{recs: recs, src: src}, key); err != nil {
+			rr.Close()
+			return err
 		}
 	}
-	t.logf("snapshot of %s: %d rows", ct.ID, sc.marks.EndTable())
-	return nil
+	_, err := rr.Close()
+	return err
 }
 
 // emitRead emits a snapshot row with its marker; the snapshot's last record carries the
 // completed-snapshot offset.
-func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, marker envelope.Snapshot) error {
+func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, marker envelope.Snapshot, off source.SnapshotOffset) error {
 	last := marker == envelope.SnapshotLast
 	pos := position{LSN: sc.lsn, TxID: sc.txID, HasTxID: true, TsUsec: time.Now().UnixMicro(), Snapshot: true,
-		LastSnapshotRecord: last, SnapshotCompleted: last, SnapTable: r.table, SnapKey: r.key}
-	src := t.source(r.tb, r.tableTime, marker, sc.lsn, 0, sc.txID, true)
-	ev := envelope.Event{Op: envelope.OpRead, After: r.row, Source: src, Partition: t.cfg.partition(), Offset: pos.toMap()}
-	recs, err := r.tb.schema.Records(nil, &ev, false)
-	if err != nil {
-		return fmt.Errorf("snapshot of %s: %w", r.tb.id, err)
+		LastSnapshotRecord: last, SnapshotCompleted: last, Snap: off}
+	r.src.PutIndex(envelope.SourceSnapshotIndex, marker.String())
+	m := pos.toMap()
+	for _, rec := range r.recs {
+		rec.SourceOffset = m
 	}
-	return t.putAll(ctx, t.withHeaders(recs))
+	return t.putAll(ctx, t.withHeaders(r.recs))
 }
 
 // source builds an event's source block.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // TestSnapshotResumeAfterCrash stops a task in the middle of the snapshot of a large table,
@@ -108,7 +109,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	_ = task.Stop()
 	firstRun := len(all)
 	last := all[len(all)-1].SourceOffset
-	if last[keySnapTable] != e.schema+".big" || last[keySnapKey] == nil {
+	if last[source.OffsetSnapshotTable] != e.schema+".big" || last[source.OffsetSnapshotKey] == nil {
 		t.Fatalf("the committed offset mid-snapshot has no snapshot progress: %v", last)
 	}
 

@@ -176,7 +176,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	if stored != nil && plan.Stream == snapshotmode.FromOffset {
 		t.start, t.startRaw = *stored, raw
 	}
-	if stored != nil && plan.ResumeSnapshot && stored.SnapTable != "" && t.slot.Exists && plan.Streams() {
+	if stored != nil && plan.ResumeSnapshot && stored.SnapResume != nil && t.slot.Exists && plan.Streams() {
 		t.resume = stored
 	}
 	if stored != nil && plan.DropOffset {

@@ -61,19 +61,25 @@ func (s *SnapshotMarks[R]) flush(ctx context.Context, last bool) error {
 	if !s.holding {
 		return nil
 	}
-	marker := envelope.SnapshotTrue
-	switch {
-	case last:
-		marker = envelope.SnapshotLast
-	case s.heldFirst:
-		marker = envelope.SnapshotFirst
-	case s.heldEndOfTable:
-		marker = envelope.SnapshotLastInDataCollection
-	case s.heldFirstInTable:
-		marker = envelope.SnapshotFirstInDataCollection
-	}
+	marker := snapshotMarker(last, s.heldFirst, s.heldEndOfTable, s.heldFirstInTable)
 	row := s.held
 	var zero R
 	s.held, s.holding = zero, false
 	return s.emit(ctx, row, marker)
+}
+
+// snapshotMarker is a row's source.snapshot marker, the first that applies of: the snapshot's
+// last row, its first, its table's last, its table's first.
+func snapshotMarker(last, first, lastInTable, firstInTable bool) envelope.Snapshot {
+	switch {
+	case last:
+		return envelope.SnapshotLast
+	case first:
+		return envelope.SnapshotFirst
+	case lastInTable:
+		return envelope.SnapshotLastInDataCollection
+	case firstInTable:
+		return envelope.SnapshotFirstInDataCollection
+	}
+	return envelope.SnapshotTrue
 }

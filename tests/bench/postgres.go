@@ -105,6 +105,11 @@ func (p *postgres) CreateTable(ctx context.Context, table string) error {
 		price NUMERIC(12,2) NOT NULL, created TIMESTAMP(6) NOT NULL, commit_us BIGINT NOT NULL)`)
 }
 
+// Publish adds a table to the publication the connectors stream from.
+func (p *postgres) Publish(ctx context.Context, table string) error {
+	return p.exec(ctx, "ALTER PUBLICATION "+p.pub()+" ADD TABLE "+p.schema+"."+table)
+}
+
 func (p *postgres) DropTable(ctx context.Context, table string) error {
 	return p.exec(ctx, "DROP TABLE IF EXISTS "+p.schema+"."+table)
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,12 @@ type Config struct {
 	Namespace string
 	// Rows is the snapshot's row count; Events the streaming phase's change events.
 	Rows, Events int
+	// SnapshotThreads sets snapshot.max.threads on both systems (0 leaves their default, 1).
+	SnapshotThreads int
+	// SnapshotTables makes the snapshot read this many tables of Rows rows each (the bench table
+	// and copies snap_1..), so that snapshot.max.threads has tables to read at once; the later
+	// phases use the bench table only. The ceiling cannot replay several topics: leave it out.
+	SnapshotTables int
 	// LatencyRate (events/s) and LatencyDuration are the latency phase's fixed rate and length;
 	// LatencyTxn is the rows per autocommit transaction in it.
 	LatencyRate     float64
@@ -399,9 +406,29 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	if err := src.Preload(ctx, benchTable, cfg.Rows); err != nil {
 		return r, err
 	}
+	topics := []string{topic}
+	for i := 1; i < cfg.SnapshotTables; i++ {
+		table := "snap_" + strconv.Itoa(i)
+		if err := src.CreateTable(ctx, table); err != nil {
+			return r, err
+		}
+		if err := src.Preload(ctx, table, cfg.Rows); err != nil {
+			return r, err
+		}
+		if p, ok := src.(interface {
+			Publish(context.Context, string) error
+		}); ok {
+			if err := p.Publish(ctx, table); err != nil {
+				return r, err
+			}
+		}
+		topics = append(topics, prefix+"."+src.Schema()+"."+table)
+	}
 	r.PreloadDur = time.Since(t)
-	if err := k.createTopic(ctx, topic); err != nil {
-		return r, err
+	for _, tp := range topics {
+		if err := k.createTopic(ctx, tp); err != nil {
+			return r, err
+		}
 	}
 
 	var sys *system
@@ -439,6 +466,15 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 			conn[k] = v
 		}
 	}
+	if len(topics) > 1 {
+		conn["table.include.list"] += "|" + src.Schema() + "\\.snap_[0-9]+"
+	}
+	if cfg.SnapshotThreads > 0 {
+		conn["snapshot.max.threads"] = strconv.Itoa(cfg.SnapshotThreads)
+	}
+	if len(topics) > 1 || cfg.SnapshotThreads > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("snapshot of %d tables of %d rows each, snapshot.max.threads=%d", len(topics), cfg.Rows, max(1, cfg.SnapshotThreads)))
+	}
 	if _, ok := conn["schema.history.internal.kafka.topic"]; ok {
 		conn["schema.history.internal.kafka.bootstrap.servers"] = cfg.Kafka
 	}
@@ -464,7 +500,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	u0 := s.now()
 
 	// Snapshot.
-	cfg.logf("%s/%s: snapshot of %d rows", db, r.System, cfg.Rows)
+	cfg.logf("%s/%s: snapshot of %d rows in %d tables", db, r.System, cfg.Rows*len(topics), len(topics))
 	t0 := time.Now()
 	if err := sys.rest.createConnector(ctx, name, conn); err != nil {
 		s.finish()
@@ -472,14 +508,18 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	}
 	var end int64
 	if cfg.Rows > 0 {
-		if err := k.waitForEnd(ctx, topic, int64(cfg.Rows), cfg.Stall, check); err != nil {
-			s.finish()
-			return r, fmt.Errorf("snapshot: %w", err)
-		}
-		last, err := k.appendTime(ctx, topic, int64(cfg.Rows)-1)
-		if err != nil {
-			s.finish()
-			return r, err
+		// The snapshot ends with the last of its tables' last records.
+		for _, tp := range topics {
+			if err := k.waitForEnd(ctx, tp, int64(cfg.Rows), cfg.Stall, check); err != nil {
+				s.finish()
+				return r, fmt.Errorf("snapshot: %w", err)
+			}
+			last, err := k.appendTime(ctx, tp, int64(cfg.Rows)-1)
+			if err != nil {
+				s.finish()
+				return r, err
+			}
+			r.SnapshotDur = max(r.SnapshotDur, last.Sub(t0))
 		}
 		first, err := k.appendTime(ctx, topic, 0)
 		if err != nil {
@@ -487,7 +527,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 			return r, err
 		}
 		r.FirstEventDur = first.Sub(t0)
-		r.SnapshotRows, r.SnapshotDur = cfg.Rows, last.Sub(t0)
+		r.SnapshotRows = cfg.Rows * len(topics)
 		end = int64(cfg.Rows)
 	}
 	u1 := s.now()
@@ -625,12 +665,16 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	}
 
 	// Record sizes, for the report and the ceiling.
-	if err := k.readRange(ctx, topic, 0, int64(r.SnapshotRows), func(rec *kgo.Record) {
+	// With several snapshot tables only the bench table's topic is read: the copies hold the
+	// same rows.
+	snapEnd := int64(r.SnapshotRows / len(topics))
+	if err := k.readRange(ctx, topic, 0, snapEnd, func(rec *kgo.Record) {
 		r.SnapshotBytes += int64(len(rec.Key) + len(rec.Value))
 	}); err != nil {
 		return r, err
 	}
-	err = k.readRange(ctx, topic, int64(r.SnapshotRows), int64(r.SnapshotRows+r.StreamEvents), func(rec *kgo.Record) {
+	r.SnapshotBytes *= int64(len(topics))
+	err = k.readRange(ctx, topic, snapEnd, snapEnd+int64(r.StreamEvents), func(rec *kgo.Record) {
 		r.StreamBytes += int64(len(rec.Key) + len(rec.Value))
 	})
 	return r, err

@@ -31,7 +31,17 @@ import (
 // snapshot's position is replayed, the latest event of every key must equal the table (no key
 // lost: the test fails if a chunk is skipped; no deleted row back). CONNECTD_RESUME_ROWS sets
 // the table's size (the full run is 1000000; the default keeps the test short).
+//
+// The threads=4 variant reads three more tables (static, half the size) on four connections,
+// so the kill leaves a parallel progress (finished tables, per-table keys) in the offsets; the
+// same bounds apply, over all tables.
 func TestSnapshotKillResume(t *testing.T) {
+	for _, threads := range []int{1, 4} {
+		t.Run("threads="+strconv.Itoa(threads), func(t *testing.T) { snapshotKillResume(t, threads) })
+	}
+}
+
+func snapshotKillResume(t *testing.T, threads int) {
 	rows := 150000
 	if s := os.Getenv("CONNECTD_RESUME_ROWS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -56,12 +66,25 @@ func TestSnapshotKillResume(t *testing.T) {
 		}
 		d.Exec(b.String())
 	}
+	var extras []string
+	if threads > 1 {
+		extras = []string{"big_a", "big_b", "big_c"}
+	}
+	for _, x := range extras {
+		d.Exec("CREATE TABLE "+x+" (id INT PRIMARY KEY, v INT NOT NULL)",
+			"INSERT INTO "+x+" SELECT seq, 0 FROM seq_1_to_"+strconv.Itoa(rows/2))
+	}
 	prefix := testbed.Topic(t, "kill")
 	cfg := connectorConfig(d, prefix, prefix+"-history", "snapshot.fetch.size", strconv.Itoa(chunk),
+		"snapshot.max.threads", strconv.Itoa(threads),
 		// A server id of its own: another test of this package may stream at the same time.
-		"database.server.id", "6297")
+		"database.server.id", strconv.Itoa(6296+threads))
 	bigTopic := prefix + "." + d.Name + ".big"
 	doneTopic := prefix + "." + d.Name + ".done"
+	topics := []string{bigTopic}
+	for _, x := range extras {
+		topics = append(topics, prefix+"."+d.Name+"."+x)
+	}
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "connectd-test")
@@ -120,7 +143,7 @@ func TestSnapshotKillResume(t *testing.T) {
 	}
 	defer stop()
 
-	c := e2e.NewConsumer(t, bigTopic, doneTopic)
+	c := e2e.NewConsumer(t, append([]string{doneTopic}, topics...)...)
 	w1, cmd1 := startKillableWorker(t, bin, dir, "1")
 	if code, b := w1.Call("POST", "/connectors", map[string]any{"name": "kill", "config": cfg}); code != 201 {
 		t.Fatalf("POST /connectors: %d %s", code, b)
@@ -132,6 +155,10 @@ func TestSnapshotKillResume(t *testing.T) {
 	_ = cmd1.Wait()
 	c.Settle(2 * time.Second)
 	firstRun := len(c.Records(bigTopic))
+	before := map[string]int{}
+	for _, tp := range topics {
+		before[tp] = len(c.Records(tp))
+	}
 	if firstRun >= rows {
 		t.Fatalf("the snapshot (%d records) ended before the kill: make the table larger", firstRun)
 	}
@@ -142,7 +169,15 @@ func TestSnapshotKillResume(t *testing.T) {
 	}
 	// Wait for the end of the snapshot, then stop the writer and mark the end of the log.
 	deadline := time.Now().Add(3 * time.Minute)
-	for !snapshotEnded(c.Records(bigTopic)[firstRun:]) {
+	ended := func() bool {
+		for _, tp := range topics {
+			if snapshotEnded(c.Records(tp)[before[tp]:]) {
+				return true
+			}
+		}
+		return false
+	}
+	for !ended() {
 		if time.Now().After(deadline) {
 			t.Fatalf("the resumed snapshot did not end; last records:\n%s", e2e.Dump(e2e.Tail(c.Records(bigTopic), 5)))
 		}
@@ -179,7 +214,22 @@ func TestSnapshotKillResume(t *testing.T) {
 	}
 	t.Logf("%d writes; %d records before the kill, %d after; %d read events, %d distinct keys read, chunk %d",
 		writes, firstRun, len(evs)-firstRun, reads, len(readKeys), chunk)
-	if dup := reads - len(readKeys); dup > 2*chunk {
+	// The static tables: every row read, once but for what was emitted after the last flush.
+	dup := reads - len(readKeys)
+	for _, tp := range topics[1:] {
+		seen := map[string]int{}
+		for _, e := range e2e.Events(t, c.Records(tp)) {
+			if e.Op != "r" {
+				t.Fatalf("%s: a %s event in a table nothing writes", tp, e)
+			}
+			seen[e.Key]++
+			dup += max(0, seen[e.Key]-1)
+		}
+		if len(seen) != rows/2 {
+			t.Errorf("%s: %d keys read, want %d: a chunk was lost", tp, len(seen), rows/2)
+		}
+	}
+	if dup > 2*chunk {
 		t.Errorf("%d read events repeat a key (limit 2 chunks = %d): the snapshot did not continue after the committed chunk", dup, 2*chunk)
 	}
 	table := map[string]string{}

@@ -35,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	db := fs.String("db", "both", "database to run: mariadb, postgres or both")
 	fs.IntVar(&cfg.Rows, "rows", cfg.Rows, "rows preloaded for the snapshot phase")
+	fs.IntVar(&cfg.SnapshotThreads, "snapshot-threads", 0, "snapshot.max.threads for both systems (0: their default, 1)")
+	fs.IntVar(&cfg.SnapshotTables, "snapshot-tables", 1, "tables of --rows rows each the snapshot reads (more than 1 leaves the ceiling out)")
 	fs.IntVar(&cfg.Events, "events", cfg.Events, "change events written in the streaming phase")
 	fs.Float64Var(&cfg.LatencyRate, "latency-rate", cfg.LatencyRate, "events/s in the latency phase (0 skips it)")
 	fs.DurationVar(&cfg.LatencyDuration, "latency-duration", cfg.LatencyDuration, "length of the latency phase")
@@ -83,8 +85,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "--converter %s: use json or avro\n", cfg.Converter)
 		return 2
 	}
-	cfg.Ours, cfg.Debezium, cfg.Ceiling = !*noOurs, !*noDbz, !*noCeil && !*noOurs
-	cfg.DebeziumDefaults, cfg.SourceCeiling = !*noDbz && !*noDbzDefaults, !*noSource
+	if cfg.SnapshotThreads < 0 || cfg.SnapshotTables < 1 {
+		fmt.Fprintln(stderr, "--snapshot-threads must not be negative, --snapshot-tables at least 1")
+		return 2
+	}
+	cfg.Ours, cfg.Debezium, cfg.Ceiling = !*noOurs, !*noDbz, !*noCeil && !*noOurs && cfg.SnapshotTables == 1
+	cfg.DebeziumDefaults, cfg.SourceCeiling = !*noDbz && !*noDbzDefaults, !*noSource && cfg.SnapshotTables == 1
 	cfg.DebeziumOptions.Restart = !*noRestart
 	cfg.Log = stderr
 

@@ -1,0 +1,380 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/connectd/connectd/connectors/envelope"
+)
+
+// DefaultSnapshotChunk is the number of rows per chunk when snapshot.fetch.size is not set.
+const DefaultSnapshotChunk = 10000
+
+// SnapshotTable is one table the snapshot driver reads; the driver reads tables in ID order.
+type SnapshotTable[T any] struct {
+	// ID is the table's id as the offsets record it (db.table, schema.table).
+	ID string
+	// Keyed says the table is read in key order, in chunks, and resumes after a key; else it is
+	// read in one statement and restarts whole.
+	Keyed bool
+	// Data is what the connector needs to read the table.
+	Data T
+}
+
+// ChunkReader reads tables on one connection of the snapshot's consistent view. The driver
+// uses each reader from one goroutine at a time.
+type ChunkReader[T, R any] interface {
+	// ReadChunk reads the rows of a keyed table in key order, at most limit of them, whose key
+	// is greater than after (nil: from the beginning), or every row of a keyless table (limit
+	// is then 0), handing each with its key (nil for a keyless table) to add. add keeps the row
+	// and the key: they must not be reused. An error from add must be returned.
+	ReadChunk(ctx context.Context, table *SnapshotTable[T], after []string, limit int, add func(row R, key []string) error) error
+}
+
+// SnapshotEmit hands one snapshot row on with its source.snapshot marker and the progress its
+// offset carries (none on the snapshot's last row: committing it finishes the snapshot).
+type SnapshotEmit[R any] func(ctx context.Context, row R, marker envelope.Snapshot, off SnapshotOffset) error
+
+// SnapshotOptions tune a snapshot read.
+type SnapshotOptions struct {
+	// ChunkSize is the number of rows per chunk (DefaultSnapshotChunk when not positive).
+	ChunkSize int
+	// NumericKeys writes keys as JSON numbers (every key value is an integer literal).
+	NumericKeys bool
+	// Resume continues an interrupted snapshot; nil reads every table from its beginning.
+	Resume *SnapshotResume
+	// TableDone, if set, is called once per table read with the number of rows emitted.
+	TableDone func(id string, rows int64)
+}
+
+// batchRows is how many rows a reader hands over at a time, so that a large chunk or keyless
+// table is not held in memory whole.
+const batchRows = 256
+
+type snapBatch[R any] struct {
+	table int
+	rows  []R
+	keys  [][]string
+	end   bool
+}
+
+// ReadSnapshot reads tables on readers (one goroutine each, sharing one consistent view),
+// tables in ID order handed to the next free reader, and emits every row, on the calling
+// goroutine, with Debezium's snapshot markers and an offset that lets a restart continue: each
+// table's rows come in key order, rows of different tables may interleave, and each record's
+// offset says which tables are finished and the last emitted key of every table under way. The
+// snapshot's first and last markers go to the first and last rows emitted; the last row's
+// offset carries no progress. It returns the number of rows emitted.
+func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], tables []SnapshotTable[T], opts SnapshotOptions, emit SnapshotEmit[R]) (int64, error) {
+	if len(readers) == 0 {
+		return 0, fmt.Errorf("the snapshot has no connection to read with")
+	}
+	tables = slices.Clone(tables)
+	slices.SortFunc(tables, func(a, b SnapshotTable[T]) int { return strings.Compare(a.ID, b.ID) })
+	limit := opts.ChunkSize
+	if limit <= 0 {
+		limit = DefaultSnapshotChunk
+	}
+	e := &snapEmitter[T, R]{emit: emit, tables: tables, numeric: opts.NumericKeys, state: make([]tableState[R], len(tables)), dirty: true}
+	var todo []int
+	after := make([][]string, len(tables))
+	for i := range tables {
+		skip, a := opts.Resume.From(tables[i].ID)
+		if !tables[i].Keyed {
+			a = nil
+		}
+		switch {
+		case skip:
+			e.state[i].done = true
+		case a != nil:
+			after[i] = a
+			e.state[i].lastKey = EncodeSnapshotKey(a, opts.NumericKeys)
+			todo = append(todo, i)
+		default:
+			todo = append(todo, i)
+		}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan snapBatch[R], len(readers))
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(readers))
+	for w, rd := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next == len(todo) {
+					mu.Unlock()
+					return
+				}
+				ti := todo[next]
+				next++
+				mu.Unlock()
+				if err := readTable(rctx, rd, &tables[ti], ti, after[ti], limit, out); err != nil {
+					errs[w] = err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+	var err error
+	for b := range out {
+		if err == nil {
+			if err = e.batch(ctx, b); err != nil {
+				cancel()
+			}
+		}
+	}
+	if err == nil {
+		for _, werr := range errs {
+			if werr != nil {
+				err = werr
+				break
+			}
+		}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = e.finish(ctx)
+	}
+	if err != nil {
+		return e.rows, err
+	}
+	if opts.TableDone != nil {
+		for i := range tables {
+			if e.state[i].read {
+				opts.TableDone(tables[i].ID, e.state[i].count)
+			}
+		}
+	}
+	return e.rows, nil
+}
+
+// readTable reads one table chunk by chunk on rd and hands its rows to out in batches; the last
+// batch is marked end.
+func readTable[T, R any](ctx context.Context, rd ChunkReader[T, R], t *SnapshotTable[T], ti int, after []string, limit int, out chan<- snapBatch[R]) error {
+	b := snapBatch[R]{table: ti}
+	send := func() error {
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b = snapBatch[R]{table: ti}
+		return nil
+	}
+	var n int
+	add := func(row R, key []string) error {
+		b.rows = append(b.rows, row)
+		b.keys = append(b.keys, key)
+		n++
+		if t.Keyed {
+			after = key
+		}
+		if len(b.rows) == batchRows {
+			return send()
+		}
+		return nil
+	}
+	for {
+		n = 0
+		chunk := limit
+		if !t.Keyed {
+			chunk = 0
+		}
+		if err := rd.ReadChunk(ctx, t, after, chunk, add); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("cannot read table %s during the snapshot: %w", t.ID, err)
+		}
+		if !t.Keyed || n < limit {
+			break
+		}
+	}
+	b.end = true
+	return send()
+}
+
+// tableState is the emitter's view of one table.
+type tableState[R any] struct {
+	// held is the table's latest row, held until the next row of the table or its end says
+	// whether it is the table's last.
+	held       R
+	heldKey    []string
+	holding    bool
+	heldFirst  bool
+	count      int64
+	read, done bool
+	lastKey    string // the encoded key of the table's last emitted row
+}
+
+// staged is a row whose marker is known except whether it is the snapshot's last.
+type staged[R any] struct {
+	row                              R
+	key                              []string
+	table                            int
+	first, firstInTable, lastInTable bool
+}
+
+// snapEmitter emits rows in the order the readers hand them over, holding back one row per
+// table (for last_in_data_collection) and one row overall (for the snapshot's last), and keeps
+// the progress every record's offset carries.
+type snapEmitter[T, R any] struct {
+	emit    SnapshotEmit[R]
+	tables  []SnapshotTable[T]
+	numeric bool
+	state   []tableState[R]
+
+	stage   staged[R]
+	staging bool
+	rows    int64 // rows staged so far
+
+	// progress is OffsetSnapshotProgress for rows of progressFor, valid while !dirty.
+	progress    string
+	progressFor int
+	dirty       bool
+	lastTable   int
+}
+
+func (e *snapEmitter[T, R]) batch(ctx context.Context, b snapBatch[R]) error {
+	st := &e.state[b.table]
+	st.read = true
+	for i := range b.rows {
+		if st.holding {
+			if err := e.toStage(ctx, b.table, false); err != nil {
+				return err
+			}
+		}
+		st.held, st.heldKey, st.holding, st.heldFirst = b.rows[i], b.keys[i], true, st.count == 0
+		st.count++
+	}
+	if !b.end {
+		return nil
+	}
+	if st.holding {
+		return e.toStage(ctx, b.table, true)
+	}
+	// An empty table is finished at once.
+	st.done, e.dirty = true, true
+	return nil
+}
+
+// toStage moves table ti's held row to the global stage, emitting the row staged before it.
+func (e *snapEmitter[T, R]) toStage(ctx context.Context, ti int, endOfTable bool) error {
+	if err := e.flush(ctx, false); err != nil {
+		return err
+	}
+	st := &e.state[ti]
+	e.stage = staged[R]{row: st.held, key: st.heldKey, table: ti, first: e.rows == 0, firstInTable: st.heldFirst, lastInTable: endOfTable}
+	e.staging = true
+	e.rows++
+	var zero R
+	st.held, st.heldKey, st.holding = zero, nil, false
+	return nil
+}
+
+func (e *snapEmitter[T, R]) finish(ctx context.Context) error { return e.flush(ctx, true) }
+
+// flush emits the staged row; last says it is the snapshot's last.
+func (e *snapEmitter[T, R]) flush(ctx context.Context, last bool) error {
+	if !e.staging {
+		return nil
+	}
+	s := e.stage
+	var zero staged[R]
+	e.stage, e.staging = zero, false
+	marker := snapshotMarker(last, s.first, s.lastInTable, s.firstInTable)
+	var off SnapshotOffset
+	st := &e.state[s.table]
+	if !last {
+		if s.table != e.lastTable {
+			// The table emitted before changed its last key.
+			e.dirty = true
+		}
+		off.Table = e.tables[s.table].ID
+		if s.key != nil {
+			off.Key = EncodeSnapshotKey(s.key, e.numeric)
+		}
+		off.Progress = e.progressOf(s.table)
+	}
+	if err := e.emit(ctx, s.row, marker, off); err != nil {
+		return err
+	}
+	e.lastTable = s.table
+	if s.key != nil {
+		st.lastKey = off.Key
+	}
+	if s.lastInTable {
+		st.done, e.dirty = true, true
+	}
+	return nil
+}
+
+// progressOf returns OffsetSnapshotProgress for a row of table ti: "" when the table and key
+// fields say everything (every table before ti finished, none after it begun), else the state
+// of every other table.
+func (e *snapEmitter[T, R]) progressOf(ti int) string {
+	if !e.dirty && e.progressFor == ti {
+		return e.progress
+	}
+	e.dirty, e.progressFor = false, ti
+	w := 0
+	for w < len(e.state) && e.state[w].done {
+		w++
+	}
+	simple := w == ti
+	for i := ti + 1; simple && i < len(e.state); i++ {
+		// An empty table finished early restarts harmlessly.
+		simple = !(e.state[i].done && e.state[i].count > 0) && e.state[i].lastKey == ""
+	}
+	if simple {
+		e.progress = ""
+		return ""
+	}
+	b := []byte(`{"done_before":`)
+	if w < len(e.tables) {
+		b = appendJSONString(b, e.tables[w].ID)
+	} else {
+		b = append(b, `"\uffff"`...)
+	}
+	b = append(b, `,"done":[`...)
+	n := 0
+	for i := w + 1; i < len(e.state); i++ {
+		if e.state[i].done {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, e.tables[i].ID)
+			n++
+		}
+	}
+	b = append(b, `],"keys":{`...)
+	n = 0
+	for i := w; i < len(e.state); i++ {
+		if i == ti || e.state[i].done || e.state[i].lastKey == "" {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, e.tables[i].ID)
+		b = append(b, ':')
+		b = append(b, e.state[i].lastKey...)
+		n++
+	}
+	b = append(b, "}}"...)
+	e.progress = string(b)
+	return e.progress
+}
