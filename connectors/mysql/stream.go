@@ -51,10 +51,10 @@ type streamer struct {
 	undecodable sync.Map // *replication.RowsEvent → error
 }
 
-// runStream streams until ctx ends, reconnecting after retriable errors as the shared
+// RunStream streams until ctx ends, reconnecting after retriable errors as the shared
 // supervisor's policy says. Each (re)connection resumes from the restart point with the skip
 // counters, so events already queued are not emitted twice and none is lost.
-func (t *Task) runStream(ctx context.Context) error {
+func (t *Task) RunStream(ctx context.Context) error {
 	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
 		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, lastHeartbeat: time.Now()}
 		return s.run(ctx)

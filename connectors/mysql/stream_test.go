@@ -33,7 +33,7 @@ func unitTask(t *testing.T, flavor Flavor, props ...string) *Task {
 	task.srcSchema = sourceSchema(flavor)
 	task.schema = newSchemaModel(cfg, task.srcSchema)
 	task.buildSchemaChangeSchemas()
-	task.reader = source.NewReader(1000, 0, 1000, 10*time.Millisecond)
+	task.Reader = source.NewReader(1000, 0, 1000, 10*time.Millisecond)
 	if _, err := task.schema.applyDDL(task.schema.tables, "shop", "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (b *binlog) add(typ replication.EventType, size uint32, e replication.Event
 
 func drain(t *testing.T, task *Task) []*api.SourceRecord {
 	t.Helper()
-	recs, err := task.reader.Queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
+	recs, err := task.Reader.Queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,11 @@ import (
 	"github.com/connectd/connectd/connectors/source"
 )
 
-// stream runs the replication protocol from start until ctx ends: it decodes pgoutput messages
-// into records, and confirms the committed LSN to the server on every status interval.
-func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
-	cfg := t.cfg
+// RunStream runs the replication protocol from the start LSN until ctx ends: it decodes
+// pgoutput messages into records, and confirms the committed LSN to the server on every status
+// interval (source.Engine).
+func (t *Task) RunStream(ctx context.Context) error {
+	cfg, start := t.cfg, t.startLSN
 	t.seq.lastCommit, t.seq.safe = start, start
 	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
 	if t.start.HasTxID && t.start.MsgType != msgCommit && t.start.LSNCommit != 0 {
@@ -38,7 +39,7 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
 		go func() {
 			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
-				t.reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
+				t.Reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
 			}
 		}()
 	}
@@ -372,7 +373,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
-	return t.reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
+	return t.Reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.
