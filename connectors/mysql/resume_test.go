@@ -72,7 +72,7 @@ func resume(t *testing.T, task *Task, stored map[string]any) *streamer {
 	}
 	task.pos.setStart(off.File, off.Pos)
 	task.pos.restartEvents, task.pos.restartRows = off.Events, off.Rows
-	return &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, lastHeartbeat: time.Now(),
+	return &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, beat: task.Heartbeat.Inline(time.Now()),
 		skipEvents: off.Events, skipRows: int(off.Rows)}
 }
 

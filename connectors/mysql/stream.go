@@ -13,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/schemahistory"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -41,9 +42,9 @@ type streamer struct {
 	skipEnded  bool
 	endWritten bool
 
-	lastHeartbeat time.Time
-	records       []*api.SourceRecord // reused per event
-	txStart       time.Time           // begin time of the current transaction
+	beat    *heartbeat.Inline
+	records []*api.SourceRecord // reused per event
+	txStart time.Time           // begin time of the current transaction
 
 	// undecodable holds, per rows event of a captured table, why its rows could not be
 	// decoded (the syncer's goroutine decodes, rows reports): the same bytes fail on every
@@ -56,7 +57,7 @@ type streamer struct {
 // counters, so events already queued are not emitted twice and none is lost.
 func (t *Task) RunStream(ctx context.Context) error {
 	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
-		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, lastHeartbeat: time.Now()}
+		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, beat: t.Heartbeat.Inline(time.Now())}
 		return s.run(ctx)
 	}, func() []any {
 		return []any{"file", t.pos.restartFile, "pos", t.pos.restartPos, "gtids", t.pos.restartGTIDs}
@@ -537,16 +538,11 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 
 // maybeHeartbeat emits a heartbeat when the interval has passed.
 func (s *streamer) maybeHeartbeat(ctx context.Context) error {
-	t := s.t
-	if t.heartbeat == nil || !t.heartbeat.Enabled() {
+	t, now := s.t, time.Now()
+	if !s.beat.Due(now) {
 		return nil
 	}
-	now := time.Now()
-	if now.Sub(s.lastHeartbeat) < t.heartbeat.Interval() {
-		return nil
-	}
-	s.lastHeartbeat = now
-	if r := t.heartbeat.Record(t.partition, t.offset(), now); r != nil {
+	if r := s.beat.Maybe(now, t.partition, t.offset()); r != nil {
 		return t.emit(ctx, []*api.SourceRecord{r})
 	}
 	return nil

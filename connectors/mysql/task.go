@@ -16,7 +16,6 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
@@ -38,7 +37,6 @@ type Task struct {
 	history   *source.History
 	schema    *schemaModel
 	tx        *txmeta.Tracker
-	heartbeat *heartbeat.Heartbeat
 	srcSchema *api.Schema
 	scKey     *api.Schema
 	scValue   *api.Schema
@@ -103,9 +101,6 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, props map[string]st
 	t.buildSchemaChangeSchemas()
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
-	}
-	if cfg.Heartbeat > 0 {
-		t.heartbeat = heartbeat.New(heartbeat.TopicFromConfig(props), cfg.TopicPrefix, cfg.Heartbeat)
 	}
 	return source.Settings{Log: t.log.With("flavor", t.flavor.connectorName()), Connector: t.flavor.connectorName(),
 		TopicPrefix: cfg.TopicPrefix, Partition: t.partition, Mode: cfg.SnapshotMode, History: true,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/schemahistory"
 )
@@ -94,6 +95,9 @@ type Task struct {
 	History *History
 	// Headers are Debezium's __debezium.context.* headers of this run.
 	Headers []api.Header
+	// Heartbeat is what heartbeat.interval.ms and the heartbeat topic settings ask for; the
+	// engine's stream emits its records on an Inline schedule.
+	Heartbeat *heartbeat.Heartbeat
 	// Plan is what Start decided.
 	Plan snapshotmode.Plan
 
@@ -121,6 +125,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		t.Log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID())
 	}
 	t.stopWait = s.StopWait
+	if t.Heartbeat, err = heartbeat.FromConfig(props); err != nil {
+		return err
+	}
 	t.Headers = ContextHeaders(s.TopicPrefix, tc.TaskID(), s.Connector)
 	t.Reader = NewReader(s.MaxQueue, s.MaxQueueBytes, s.MaxBatch, s.PollInterval)
 	switch {
