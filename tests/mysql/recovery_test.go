@@ -55,15 +55,7 @@ func TestSchemaHistoryRecoveryOverREST(t *testing.T) {
 				t.Fatalf("the task without its history failed without naming the recovery mode:\n%s", trace)
 			}
 			cfg["snapshot.mode"] = mode
-			if code, b := w.Call("PUT", "/connectors/"+name+"/config", cfg); code != 200 {
-				t.Fatalf("PUT config: %d %s", code, b)
-			}
-			if s, _ := w.TaskState(name); s == "FAILED" {
-				if code, b := w.Call("POST", "/connectors/"+name+"/restart?includeTasks=true&onlyFailed=true", nil); code != 202 && code != 204 {
-					t.Fatalf("restart: %d %s", code, b)
-				}
-			}
-			w.WaitState(name, "RUNNING")
+			reconfigure(t, w, name, cfg)
 			waitEvent(t, c, topic, ev(`{"id":3}`, "c", "null", `{"id":3,"a":"three","b":3}`))
 			waitHistory(t, history, func(ddl string) bool { return strings.Contains(ddl, "CREATE TABLE") && strings.Contains(ddl, "`b`") },
 				"a CREATE TABLE of t with column b (the recovered schema)")
@@ -93,6 +85,21 @@ func TestSchemaHistoryRecoveryOverREST(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reconfigure puts cfg as the connector's configuration, restarts its task if it had failed, and
+// waits until it runs.
+func reconfigure(t *testing.T, w *e2e.Worker, name string, cfg map[string]string) {
+	t.Helper()
+	if code, b := w.Call("PUT", "/connectors/"+name+"/config", cfg); code != 200 {
+		t.Fatalf("PUT config: %d %s", code, b)
+	}
+	if s, _ := w.TaskState(name); s == "FAILED" {
+		if code, b := w.Call("POST", "/connectors/"+name+"/restart?includeTasks=true&onlyFailed=true", nil); code != 202 && code != 204 {
+			t.Fatalf("restart: %d %s", code, b)
+		}
+	}
+	w.WaitState(name, "RUNNING")
 }
 
 // waitEvent waits until want is among topic's events (others of the same key may come before
