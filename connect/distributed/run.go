@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 
-	listeners, addrs, err := runtime.Listen(cfg)
+	listeners, addrs, err := runtime.Listen(cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -9,14 +9,17 @@ import (
 	"github.com/connectd/connectd/connect/workerconfig"
 )
 
-// Listen opens the REST listeners the listeners property names and returns them with their
-// addresses (a port 0 resolved). On error none stays open; otherwise the caller closes them, or
-// the HTTP servers that serve them do.
-func Listen(cfg *workerconfig.Worker) ([]net.Listener, []string, error) {
+// Listen opens the REST listeners the listeners property names with listen (nil: plain TCP) and
+// returns them with their addresses (a port 0 resolved). On error none stays open; otherwise the
+// caller closes them, or the HTTP servers that serve them do.
+func Listen(cfg *workerconfig.Worker, listen func(scheme, addr string) (net.Listener, error)) ([]net.Listener, []string, error) {
+	if listen == nil {
+		listen = func(_, addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+	}
 	listeners := make([]net.Listener, 0, len(cfg.Listeners))
 	addrs := make([]string, 0, len(cfg.Listeners))
 	for _, l := range cfg.Listeners {
-		ln, err := net.Listen("tcp", l.Addr())
+		ln, err := listen(l.Scheme, l.Addr())
 		if err != nil {
 			CloseListeners(listeners)
 			return nil, nil, fmt.Errorf("could not listen on %s://%s (listeners): %w", l.Scheme, l.Addr(), err)

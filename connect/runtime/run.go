@@ -112,7 +112,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	listeners, addrs, err := Listen(cfg)
+	listeners, addrs, err := Listen(cfg, nil)
 	if err != nil {
 		return err
 	}
