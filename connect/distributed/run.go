@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -108,11 +106,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer configs.Close()
 
-	historySize := 0
-	if v, ok := cfg.Props["offset.history.size"]; ok {
-		if historySize, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || historySize < 1 {
-			return fmt.Errorf("offset.history.size=%s: expected a positive number of entries per partition", v)
-		}
+	historySize, err := runtime.OffsetHistorySize(cfg)
+	if err != nil {
+		return err
 	}
 	store, err := offsets.NewKafkaStore(offsets.KafkaConfig{Brokers: cfg.BootstrapServers, Topic: cfg.OffsetTopic,
 		Partitions: cfg.OffsetPartitions, ReplicationFactor: cfg.OffsetRF, HistorySize: historySize, ClientOptions: sec,
@@ -129,21 +125,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 
-	listeners := make([]net.Listener, 0, len(cfg.Listeners))
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	var addrs []string
-	for _, l := range cfg.Listeners {
-		ln, err := net.Listen("tcp", l.Addr())
-		if err != nil {
-			return fmt.Errorf("could not listen on %s://%s (listeners): %w", l.Scheme, l.Addr(), err)
-		}
-		listeners = append(listeners, ln)
-		addrs = append(addrs, ln.Addr().String())
+	listeners, addrs, err := runtime.Listen(cfg, nil)
+	if err != nil {
+		return err
 	}
+	defer func() { runtime.CloseListeners(listeners) }()
 	workerID := runtime.WorkerID(cfg, listeners)
 	scheme := "http"
 	if v := strings.TrimSpace(cfg.Props["rest.advertised.listener"]); v != "" {

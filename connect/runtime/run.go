@@ -71,11 +71,9 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	}
 	log := o.Loggers.Logger("io.connectd.runtime.Worker")
 
-	historySize := 0
-	if v, ok := cfg.Props["offset.history.size"]; ok {
-		if historySize, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || historySize < 1 {
-			return fmt.Errorf("offset.history.size=%s: expected a positive number of entries per partition", v)
-		}
+	historySize, err := OffsetHistorySize(cfg)
+	if err != nil {
+		return err
 	}
 	var store offsets.Store = offsets.NewFileStore(cfg.OffsetFile, historySize)
 	if o.Offsets != nil {
@@ -114,21 +112,11 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	listeners := make([]net.Listener, 0, len(cfg.Listeners))
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	var addrs []string
-	for _, l := range cfg.Listeners {
-		ln, err := net.Listen("tcp", l.Addr())
-		if err != nil {
-			return fmt.Errorf("could not listen on %s://%s (listeners): %w", l.Scheme, l.Addr(), err)
-		}
-		listeners = append(listeners, ln)
-		addrs = append(addrs, ln.Addr().String())
+	listeners, addrs, err := Listen(cfg, nil)
+	if err != nil {
+		return err
 	}
+	defer func() { CloseListeners(listeners) }()
 	workerID := WorkerID(cfg, listeners)
 
 	status := NewMemoryStatusStore()

@@ -166,10 +166,17 @@ type Inline struct {
 	next time.Time
 }
 
-// Inline returns a schedule whose first heartbeat is due one interval after now.
+// Inline returns a schedule whose first heartbeat is due one interval after now; a nil
+// Heartbeat gives a schedule that is never due.
 func (h *Heartbeat) Inline(now time.Time) *Inline {
+	if h == nil {
+		return &Inline{}
+	}
 	return &Inline{h: h, next: now.Add(h.interval)}
 }
+
+// Next returns when the next heartbeat is due, and false when heartbeats are off.
+func (in *Inline) Next() (time.Time, bool) { return in.next, in.h.Enabled() }
 
 // Due reports whether a heartbeat is due at now (never when heartbeats are off).
 func (in *Inline) Due(now time.Time) bool { return in.h.Enabled() && !now.Before(in.next) }

@@ -140,9 +140,8 @@ type runner struct {
 
 func startTask(t *testing.T, cfg map[string]string, hist *memHistory, offs *memOffsets) (*runner, error) {
 	t.Helper()
-	task := &Task{Flavor: FlavorMariaDB, OpenHistory: func(context.Context, *Config, map[string]string) (schemahistory.Store, error) {
-		return hist, nil
-	}}
+	task := &Task{Flavor: FlavorMariaDB}
+	task.OpenHistory = func(context.Context, map[string]string) (schemahistory.Store, error) { return hist, nil }
 	if err := task.Start(context.Background(), offs, cfg); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -99,6 +100,57 @@ func TestSnapshotModes(t *testing.T) {
 			t.Fatalf("recovery: %v", got)
 		}
 	})
+}
+
+// TestNoDataOnTablesWithRows: snapshot.mode=no_data, and its older name schema_only, read no row
+// of tables that already hold rows, and streaming starts at the position of the schema snapshot:
+// a change made before the start is not emitted, one made once the task streams is; restarted on
+// its offset, the task continues from there with what changed while it was stopped.
+func TestNoDataOnTablesWithRows(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))", "INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c')")
+	for i, mode := range []string{"no_data", "schema_only"} {
+		t.Run(mode, func(t *testing.T) {
+			d.exec(fmt.Sprintf("UPDATE t SET v = 'before %d' WHERE id = 1", i))
+			hist, offs := &memHistory{}, &memOffsets{}
+			cfg := d.config(fmt.Sprintf("srvnd%d", i), "snapshot.mode", mode, "database.server.id", strconv.Itoa(6690+i))
+			r, err := startTask(t, cfg, hist, offs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.waitStreaming()
+			d.exec(fmt.Sprintf("INSERT INTO t VALUES (%d,'after')", 10+i), fmt.Sprintf("UPDATE t SET v = 'after %d' WHERE id = 2", i))
+			if got, want := ops(t, r.pollUntil(2), "id"), []string{fmt.Sprintf("c:%d", 10+i), "u:2"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("first events %v, want %v: a row was read or a change before the start streamed", got, want)
+			}
+			r.quiet(300 * time.Millisecond)
+			noReads(t, r.all, r.other)
+			r.task.Stop()
+
+			d.exec(fmt.Sprintf("INSERT INTO t VALUES (%d,'stopped')", 20+i))
+			r2, err := startTask(t, cfg, hist, offs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := ops(t, r2.pollUntil(1), "id"), []string{fmt.Sprintf("c:%d", 20+i)}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("after the restart %v, want %v", got, want)
+			}
+			r2.quiet(300 * time.Millisecond)
+			noReads(t, r2.all, r2.other)
+		})
+	}
+}
+
+// noReads fails on any snapshot read (op r) among the records.
+func noReads(t *testing.T, lists ...[]*api.SourceRecord) {
+	t.Helper()
+	for _, l := range lists {
+		for _, rec := range l {
+			if d := decode(t, rec); d.Value != nil && d.Value["op"] == "r" {
+				t.Fatalf("snapshot read emitted: %s", describe([]*api.SourceRecord{rec}))
+			}
+		}
+	}
 }
 
 // TestTruncateHeartbeatFilters checks op "t" (skipped.operations=none), heartbeats on an idle

@@ -16,7 +16,7 @@ import (
 func (t *Task) observe(ctx context.Context) {
 	// stream.go records the position of every event read, captured or not, so the lag is the
 	// binlog not read yet.
-	p := t.reader.Observe(ctx, t.flavor.connectorName(), t.cfg.TopicPrefix)
+	p := t.Reader.Observe(ctx, t.flavor.connectorName(), t.cfg.TopicPrefix)
 	p.SetLagProbe(progress.LagBinlogBytes, func(ctx context.Context) (int64, error) {
 		file, pos := p.BinlogPosition()
 		if file == "" {
@@ -66,7 +66,7 @@ func binlogBytesBehind(logs [][]string, file string, pos int64) (int64, error) {
 // estimates (information_schema.TABLES.TABLE_ROWS: exact for MyISAM/Aria, an estimate for
 // InnoDB). done says which tables an earlier run finished (a resumed snapshot); nil: none.
 func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, done func(id string) bool) {
-	p := t.reader.Progress
+	p := t.Reader.Progress
 	if p == nil {
 		return
 	}

@@ -62,8 +62,7 @@ func resume(t *testing.T, task *Task, stored map[string]any) *streamer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task.pos = position{restartFile: off.File, restartPos: off.Pos, restartGTIDs: off.GTIDs, currentGTIDs: off.GTIDs,
-		restartEvents: off.Events, restartRows: off.Rows, file: off.File, eventPos: off.Pos, thread: -1}
+	task.pos = off.position()
 	if err := task.tx.Load(stored); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +72,7 @@ func resume(t *testing.T, task *Task, stored map[string]any) *streamer {
 	}
 	task.pos.setStart(off.File, off.Pos)
 	task.pos.restartEvents, task.pos.restartRows = off.Events, off.Rows
-	return &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, lastHeartbeat: time.Now(),
+	return &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, beat: task.Heartbeat.Inline(time.Now()),
 		skipEvents: off.Events, skipRows: int(off.Rows)}
 }
 

@@ -420,7 +420,7 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	if err != nil {
 		return err
 	}
-	t.reader.Progress.SnapshotCompleted()
+	t.Reader.Progress.SnapshotCompleted()
 	t.log.Info("snapshot finished", "tables", len(sts), "rows", rows, "threads", len(conns), "file", sp.File, "pos", sp.Pos)
 	return nil
 }

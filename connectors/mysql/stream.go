@@ -13,6 +13,7 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/schemahistory"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -41,9 +42,9 @@ type streamer struct {
 	skipEnded  bool
 	endWritten bool
 
-	lastHeartbeat time.Time
-	records       []*api.SourceRecord // reused per event
-	txStart       time.Time           // begin time of the current transaction
+	beat    *heartbeat.Inline
+	records []*api.SourceRecord // reused per event
+	txStart time.Time           // begin time of the current transaction
 
 	// undecodable holds, per rows event of a captured table, why its rows could not be
 	// decoded (the syncer's goroutine decodes, rows reports): the same bytes fail on every
@@ -51,12 +52,12 @@ type streamer struct {
 	undecodable sync.Map // *replication.RowsEvent → error
 }
 
-// runStream streams until ctx ends, reconnecting after retriable errors as the shared
+// RunStream streams until ctx ends, reconnecting after retriable errors as the shared
 // supervisor's policy says. Each (re)connection resumes from the restart point with the skip
 // counters, so events already queued are not emitted twice and none is lost.
-func (t *Task) runStream(ctx context.Context) error {
+func (t *Task) RunStream(ctx context.Context) error {
 	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
-		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, lastHeartbeat: time.Now()}
+		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, beat: t.Heartbeat.Inline(time.Now())}
 		return s.run(ctx)
 	}, func() []any {
 		return []any{"file", t.pos.restartFile, "pos", t.pos.restartPos, "gtids", t.pos.restartGTIDs}
@@ -160,7 +161,7 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 			return connected, err
 		}
 		if ev.Header.LogPos > 0 {
-			t.reader.Progress.SetBinlogPosition(t.pos.file, int64(ev.Header.LogPos))
+			t.Reader.Progress.SetBinlogPosition(t.pos.file, int64(ev.Header.LogPos))
 		}
 	}
 }
@@ -281,7 +282,7 @@ func (s *streamer) dispatch(ctx context.Context, ev *replication.BinlogEvent) er
 		err = s.query(ctx, h, e)
 	case *replication.XIDEvent:
 		err = s.commit(ctx, h)
-		t.reader.Progress.TransactionCommitted()
+		t.Reader.Progress.TransactionCommitted()
 	case *replication.TableMapEvent:
 		id := relational.TableID{Catalog: string(e.Schema), Table: string(e.Table)}
 		s.tableIDs[e.TableID] = id
@@ -437,7 +438,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	}
 	if !t.schema.captured(id) {
 		s.skipRows = 0
-		t.reader.Progress.EventFiltered()
+		t.Reader.Progress.EventFiltered()
 		return nil
 	}
 	if bad {
@@ -542,16 +543,11 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 
 // maybeHeartbeat emits a heartbeat when the interval has passed.
 func (s *streamer) maybeHeartbeat(ctx context.Context) error {
-	t := s.t
-	if t.heartbeat == nil || !t.heartbeat.Enabled() {
+	t, now := s.t, time.Now()
+	if !s.beat.Due(now) {
 		return nil
 	}
-	now := time.Now()
-	if now.Sub(s.lastHeartbeat) < t.heartbeat.Interval() {
-		return nil
-	}
-	s.lastHeartbeat = now
-	if r := t.heartbeat.Record(t.partition, t.offset(), now); r != nil {
+	if r := s.beat.Maybe(now, t.partition, t.offset()); r != nil {
 		return t.emit(ctx, []*api.SourceRecord{r})
 	}
 	return nil

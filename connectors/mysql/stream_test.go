@@ -33,7 +33,7 @@ func unitTask(t *testing.T, flavor Flavor, props ...string) *Task {
 	task.srcSchema = sourceSchema(flavor)
 	task.schema = newSchemaModel(cfg, task.srcSchema)
 	task.buildSchemaChangeSchemas()
-	task.reader = source.NewReader(1000, 0, 1000, 10*time.Millisecond)
+	task.Reader = source.NewReader(1000, 0, 1000, 10*time.Millisecond)
 	if _, err := task.schema.applyDDL(task.schema.tables, "shop", "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (b *binlog) add(typ replication.EventType, size uint32, e replication.Event
 
 func drain(t *testing.T, task *Task) []*api.SourceRecord {
 	t.Helper()
-	recs, err := task.reader.Queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
+	recs, err := task.Reader.Queue.Take(context.Background(), nil, 1000, 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestMySQLGTIDStreaming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, lastHeartbeat: time.Now()}
+	s := &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, beat: task.Heartbeat.Inline(time.Now())}
 	for _, ev := range mysqlTransaction() {
 		if err := s.handle(context.Background(), ev); err != nil {
 			t.Fatal(err)
@@ -131,7 +131,7 @@ func TestMySQLGTIDStreaming(t *testing.T) {
 	task2.pos = position{restartFile: off.File, restartPos: off.Pos, restartGTIDs: off.GTIDs, currentGTIDs: off.GTIDs,
 		restartEvents: off.Events, restartRows: off.Rows, file: off.File, eventPos: off.Pos, thread: -1}
 	g2, _ := newGTIDTracker(FlavorMySQL, off.GTIDs)
-	s2 := &streamer{t: task2, tableIDs: map[uint64]relational.TableID{}, gtids: g2, lastHeartbeat: time.Now(),
+	s2 := &streamer{t: task2, tableIDs: map[uint64]relational.TableID{}, gtids: g2, beat: task2.Heartbeat.Inline(time.Now()),
 		skipEvents: off.Events, skipRows: int(off.Rows)}
 	for _, ev := range mysqlTransaction() {
 		if err := s2.handle(context.Background(), ev); err != nil {
@@ -273,7 +273,7 @@ func TestMySQLCompressedTransaction(t *testing.T) {
 	task.pos.setStart("mysql-bin.000003", 100)
 	task.pos.setCompletedGTIDs(mysqlUUID + ":1-4")
 	g, _ := newGTIDTracker(FlavorMySQL, mysqlUUID+":1-4")
-	s := &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, lastHeartbeat: time.Now()}
+	s := &streamer{t: task, tableIDs: map[uint64]relational.TableID{}, gtids: g, beat: task.Heartbeat.Inline(time.Now())}
 	plain := mysqlTransaction()
 	b := &binlog{pos: 100}
 	b.add(replication.GTID_EVENT, 65, plain[0].Event)

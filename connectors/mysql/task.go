@@ -16,33 +16,27 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/envelope"
-	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/connectors/txmeta"
 	"github.com/connectd/connectd/schemahistory"
 )
 
-// HistoryOpener opens the schema history store a configuration names; tests may set their own.
-type HistoryOpener func(ctx context.Context, cfg *Config, props map[string]string) (schemahistory.Store, error)
-
-// Task is the MySQL/MariaDB source task: it snapshots and streams on a reader goroutine and
-// hands records to Poll through a bounded queue.
+// Task is the MySQL/MariaDB source task: the shared source.Task skeleton with the binlog as its
+// engine (the methods of source.Engine below).
 type Task struct {
+	source.Task
 	// Flavor is the server family the connector class expects; 0 accepts either.
 	Flavor Flavor
-	// OpenHistory, when set, replaces opening the store the schema.history.internal.*
-	// properties name.
-	OpenHistory HistoryOpener
 
 	cfg       *Config
 	flavor    Flavor
 	log       *slog.Logger
 	partition map[string]any
+	// history is the skeleton's schema history, set by Inspect.
 	history   *source.History
 	schema    *schemaModel
 	tx        *txmeta.Tracker
-	heartbeat *heartbeat.Heartbeat
 	srcSchema *api.Schema
 	scKey     *api.Schema
 	scValue   *api.Schema
@@ -51,15 +45,16 @@ type Task struct {
 
 	// serverVersion is what VERSION() returned, e.g. 10.11.6-MariaDB-log.
 	serverVersion string
+	// conn is the connection Start inspects the server on; Prepare closes it.
+	conn *client.Conn
+	// off and stored are the offset found at start (off is nil when the plan drops it).
+	off    *storedOffset
+	stored map[string]any
 
 	// pos is owned by the reader goroutine.
 	pos position
 
-	// headers are Debezium's __debezium.context.* headers of this task run.
-	headers []api.Header
-
 	streaming atomic.Bool
-	reader    *source.Reader
 }
 
 // sourceSchema builds the source block schema of the flavour, Debezium 3.x field order.
@@ -76,161 +71,138 @@ func sourceSchema(f Flavor) *api.Schema {
 		Build()
 }
 
-// Start validates the configuration, checks the server, decides the snapshot plan from the
-// stored offset and the history, and starts the reader goroutine.
+// Start runs the shared skeleton with the binlog engine.
 func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]string) error {
+	t.Engine = t
+	return t.Task.Start(ctx, tc, props)
+}
+
+// Open validates the configuration and checks the server (source.Engine).
+func (t *Task) Open(ctx context.Context, tc api.TaskContext, props map[string]string) (source.Settings, error) {
 	cfg, err := parseConfig(props, t.Flavor)
 	if err != nil {
-		return err
+		return source.Settings{}, err
 	}
 	t.cfg = cfg
 	t.log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID())
 	t.partition = map[string]any{"server": cfg.TopicPrefix}
 	t.pos.thread = -1
-
-	conn, err := t.connect(ctx)
-	if err != nil {
-		return err
+	if t.conn, err = t.connect(ctx); err != nil {
+		return source.Settings{}, err
 	}
-	defer conn.Close()
-	if err := t.checkServer(conn); err != nil {
-		return err
+	if err := t.checkServer(t.conn); err != nil {
+		return source.Settings{}, err
 	}
 	t.srcSchema = sourceSchema(t.flavor)
-	t.headers = source.ContextHeaders(cfg.TopicPrefix, tc.TaskID(), t.flavor.connectorName())
 	t.schema = newSchemaModel(cfg, t.srcSchema)
 	t.schema.ddlOptions = ddlOptions(t.flavor, t.serverVersion)
 	t.tableMaps = newTableMapChecker(cfg.SchemaMismatch, t.log)
-	t.tableMaps.loadCollations(conn)
+	t.tableMaps.loadCollations(t.conn)
 	t.buildSchemaChangeSchemas()
-	t.reader = source.NewReader(cfg.MaxQueue, cfg.MaxQueueBytes, cfg.MaxBatch, cfg.PollInterval)
-	t.observe(ctx)
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
 	}
-	if cfg.Heartbeat > 0 {
-		t.heartbeat = heartbeat.New(heartbeat.TopicFromConfig(props), cfg.TopicPrefix, cfg.Heartbeat)
-	}
+	return source.Settings{Log: t.log.With("flavor", t.flavor.connectorName()), Connector: t.flavor.connectorName(),
+		TopicPrefix: cfg.TopicPrefix, Partition: t.partition, Mode: cfg.SnapshotMode, History: true,
+		MaxQueue: cfg.MaxQueue, MaxQueueBytes: cfg.MaxQueueBytes, MaxBatch: cfg.MaxBatch, PollInterval: cfg.PollInterval}, nil
+}
 
-	switch {
-	case t.OpenHistory != nil:
-		st, err := t.OpenHistory(ctx, cfg, props)
-		if err != nil {
-			return fmt.Errorf("cannot open the schema history: %w", err)
-		}
-		t.history = source.NewHistory(st, cfg.TopicPrefix)
-	case cfg.SnapshotMode != snapshotmode.InitialOnly:
-		if t.history, err = source.OpenHistory(ctx, props, cfg.TopicPrefix); err != nil {
-			return err
-		}
-	}
-
-	stored, err := tc.Offsets().Offset(ctx, t.partition)
-	if err != nil {
-		return fmt.Errorf("cannot read the stored offset of %v: %w", t.partition, err)
-	}
+// Inspect reads the stored offset and whether the server still has its binlog (source.Engine).
+func (t *Task) Inspect(ctx context.Context, stored map[string]any) (source.Found, error) {
+	t.history = t.Task.History
+	t.observe(ctx)
 	off, err := parseOffset(stored)
-	if err != nil {
-		return err
+	if err != nil || off == nil {
+		return source.Found{}, err
 	}
-	plan, err := t.plan(ctx, conn, off)
-	if err != nil {
-		t.closeHistory()
-		return err
-	}
-	t.log.Info("starting", "flavor", t.flavor.connectorName(), "snapshot.mode", cfg.SnapshotMode.String(),
-		"snapshot_schema", plan.SnapshotSchema, "snapshot_data", plan.SnapshotData, "stream", plan.Stream.String())
+	t.off, t.stored = off, stored
+	ok, needed, available, err := t.positionAvailable(t.conn, off)
+	return source.Found{SnapshotCompleted: !off.Snapshot, LogPositionAvailable: ok, Needed: needed, Available: available}, err
+}
+
+// Prepare replays the history and sets the binlog position to stream from (source.Engine).
+func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
+	defer t.closeConn()
 	if plan.DropOffset {
-		off = nil
+		t.off = nil
 	}
-	if plan.Stream == snapshotmode.FromOffset && !plan.SnapshotSchema {
-		if err := t.replayHistory(ctx, off); err != nil {
-			t.closeHistory()
-			return err
+	if t.off != nil && plan.Stream == snapshotmode.FromOffset {
+		if !plan.SnapshotSchema {
+			if err := t.replayHistory(ctx, t.off); err != nil {
+				return err
+			}
 		}
-	}
-	if off != nil && (plan.Stream == snapshotmode.FromOffset) {
-		t.pos = position{restartFile: off.File, restartPos: off.Pos, restartGTIDs: off.GTIDs, currentGTIDs: off.GTIDs,
-			restartEvents: off.Events, restartRows: off.Rows, file: off.File, eventPos: off.Pos, thread: -1}
+		t.pos = t.off.position()
 		if t.tx != nil {
-			if err := t.tx.Load(stored); err != nil {
+			if err := t.tx.Load(t.stored); err != nil {
 				return err
 			}
 		}
 	}
 	if plan.Stream == snapshotmode.FromOldest {
-		logs, err := queryRows(conn, "SHOW BINARY LOGS")
+		logs, err := queryRows(t.conn, "SHOW BINARY LOGS")
 		if err != nil || len(logs) == 0 {
 			return fmt.Errorf("cannot find the oldest binlog file to stream from (snapshot.mode=never): %v", err)
 		}
 		t.pos = position{restartFile: logs[0][0], restartPos: 4, file: logs[0][0], eventPos: 4, thread: -1}
 	}
-
-	t.reader.Start(t.log, func(ctx context.Context) error { return t.run(ctx, plan, off) }, nil)
 	return nil
 }
 
-// run is the reader goroutine: snapshot as planned, then stream.
-func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffset) error {
-	if plan.SnapshotSchema {
-		withData := plan.SnapshotData
-		var resume *snapResume
-		if plan.ResumeSnapshot && off != nil && off.Resume != nil {
-			resume = &snapResume{pos: snapshotPosition{File: off.File, Pos: off.Pos, GTIDs: off.GTIDs}, progress: off.Resume}
-		}
-		sp, err := t.snapshot(ctx, withData, resume)
-		if err != nil {
-			return err
-		}
-		if plan.RebuildHistory && off != nil {
-			// recovery: the schema is today's, the position the stored one.
-			t.pos = position{restartFile: off.File, restartPos: off.Pos, restartGTIDs: off.GTIDs, currentGTIDs: off.GTIDs,
-				restartEvents: off.Events, restartRows: off.Rows, file: off.File, eventPos: off.Pos, thread: -1}
-		} else {
-			t.pos = position{restartFile: sp.File, restartPos: sp.Pos, restartGTIDs: sp.GTIDs, currentGTIDs: sp.GTIDs,
-				file: sp.File, eventPos: sp.Pos, thread: -1}
-		}
-	}
-	if !plan.Streams() {
-		t.log.Info("snapshot complete; not streaming (snapshot.mode=initial_only)")
-		<-ctx.Done()
+// position is where streaming continues from the offset.
+func (o *storedOffset) position() position {
+	return position{restartFile: o.File, restartPos: o.Pos, restartGTIDs: o.GTIDs, currentGTIDs: o.GTIDs,
+		restartEvents: o.Events, restartRows: o.Rows, file: o.File, eventPos: o.Pos, thread: -1}
+}
+
+// RunSnapshot takes the snapshot the plan asks for and streams from its position, or, when it
+// rebuilds a lost history, from the stored offset (source.Engine).
+func (t *Task) RunSnapshot(ctx context.Context, plan snapshotmode.Plan) error {
+	if !plan.SnapshotSchema {
 		return nil
 	}
-	return t.runStream(ctx)
-}
-
-// Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.reader.Poll(ctx) }
-
-// Commit is a no-op: the binlog needs no acknowledgement.
-func (t *Task) Commit(ctx context.Context, committed []api.PartitionOffset) error { return nil }
-
-// Stop stops the reader and releases the connections.
-func (t *Task) Stop() error {
-	if t.reader != nil {
-		t.reader.Stop(0)
+	off := t.off
+	var resume *snapResume
+	if plan.ResumeSnapshot && off != nil && off.Resume != nil {
+		resume = &snapResume{pos: snapshotPosition{File: off.File, Pos: off.Pos, GTIDs: off.GTIDs}, progress: off.Resume}
 	}
-	t.closeHistory()
+	sp, err := t.snapshot(ctx, plan.SnapshotData, resume)
+	if err != nil {
+		return err
+	}
+	if plan.RebuildHistory && off != nil {
+		t.pos = off.position() // recovery: the schema is today's, the position the stored one
+	} else {
+		t.pos = position{restartFile: sp.File, restartPos: sp.Pos, restartGTIDs: sp.GTIDs, currentGTIDs: sp.GTIDs,
+			file: sp.File, eventPos: sp.Pos, thread: -1}
+	}
 	return nil
 }
 
-func (t *Task) closeHistory() {
-	_ = t.history.Close()
+// Committed does nothing: the binlog needs no acknowledgement (source.Engine).
+func (t *Task) Committed(context.Context, []api.PartitionOffset) error { return nil }
+
+// Release closes the start connection if Start failed before Prepare (source.Engine).
+func (t *Task) Release() error {
+	t.closeConn()
 	t.history = nil
+	return nil
+}
+
+func (t *Task) closeConn() {
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
+	}
 }
 
 // emit queues records in order, blocking while the queue is full.
 func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
-	for _, r := range recs {
-		if t.tx == nil || r.Topic != t.tx.TopicName() {
-			// Debezium's context headers, on every record but the transaction topic's.
-			source.AddHeaders(r, t.headers)
-		}
-		if err := t.reader.Put(ctx, r, nil, 0); err != nil {
-			return err
-		}
+	skip := ""
+	if t.tx != nil {
+		skip = t.tx.TopicName()
 	}
-	return nil
+	return t.Emit(ctx, skip, recs...)
 }
 
 // offset returns the current restart offset.
@@ -296,35 +268,6 @@ func (t *Task) checkServer(conn *client.Conn) error {
 		return fmt.Errorf("the server logs binlog_row_image=%s; change events need binlog_row_image=FULL", image)
 	}
 	return nil
-}
-
-// plan decides what to do on start, from the snapshot mode, the offset, the history and what
-// the server still has.
-func (t *Task) plan(ctx context.Context, conn *client.Conn, off *storedOffset) (snapshotmode.Plan, error) {
-	st := snapshotmode.State{HasOffset: off != nil}
-	needed, available := "", ""
-	if off != nil {
-		st.SnapshotCompleted = !off.Snapshot
-		ok, n, a, err := t.positionAvailable(conn, off)
-		if err != nil {
-			return snapshotmode.Plan{}, err
-		}
-		st.LogPositionAvailable, needed, available = ok, n, a
-		if st.HistoryAvailable, err = t.history.Exists(ctx); err != nil {
-			return snapshotmode.Plan{}, err
-		}
-	}
-	plan, err := snapshotmode.Decide(t.cfg.SnapshotMode, st)
-	var pe *snapshotmode.PurgedError
-	if errors.As(err, &pe) {
-		pe.Needed, pe.Available = needed, available
-		return plan, pe
-	}
-	if err == nil && plan.DropOffset && off != nil && !st.LogPositionAvailable {
-		t.log.Warn("the stored binlog position is no longer on the server; taking a new snapshot (snapshot.mode=when_needed)",
-			"needed", needed, "available", available)
-	}
-	return plan, err
 }
 
 // positionAvailable reports whether the server can still stream from the offset; needed and

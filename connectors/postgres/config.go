@@ -101,8 +101,7 @@ type Config struct {
 
 	Filters *filters.Filters
 	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
-	Mappers   *envelope.ColumnMappers
-	Heartbeat *heartbeat.Heartbeat
+	Mappers *envelope.ColumnMappers
 	// HeartbeatAction is heartbeat.action.query.
 	HeartbeatAction string
 
@@ -186,7 +185,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	if c.Filters, err = filters.New(fc); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Heartbeat, err = heartbeat.FromConfig(raw); err != nil {
+	if _, err = heartbeat.FromConfig(raw); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

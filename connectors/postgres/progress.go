@@ -14,7 +14,7 @@ import (
 // the replication slot holds back (the server's WAL end at its last keepalive minus the LSN last
 // confirmed), read from what the stream already tracks, without a query.
 func (t *Task) observe(ctx context.Context) {
-	p := t.reader.Observe(ctx, "postgres", t.cfg.TopicPrefix)
+	p := t.Reader.Observe(ctx, "postgres", t.cfg.TopicPrefix)
 	p.SetLagProbe(progress.LagSlotBytes, func(context.Context) (int64, error) { return t.Status().LagBytes, nil })
 }
 
@@ -22,7 +22,7 @@ func (t *Task) observe(ctx context.Context) {
 // estimates (pg_class.reltuples: unknown, -1, for a table never analysed). done says which
 // tables (schema.table) an earlier run finished (a resumed snapshot); nil: none.
 func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, captured []*catalogTable, done func(id string) bool) {
-	p := t.reader.Progress
+	p := t.Reader.Progress
 	if p == nil {
 		return
 	}

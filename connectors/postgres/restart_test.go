@@ -161,7 +161,7 @@ func TestReconnectAfterLostConnection(t *testing.T) {
 	const rows = 40000
 	e.exec(fmt.Sprintf(`INSERT INTO %s.t SELECT g, repeat('x', 250) FROM generate_series(1, %d) g`, e.schema, rows))
 	// Let the queue fill, then cut the connection under the reader.
-	waitFor(t, "the queue to fill", func() bool { return task.reader.Queue.Len() >= 1000 })
+	waitFor(t, "the queue to fill", func() bool { return task.Reader.Queue.Len() >= 1000 })
 	e.exec(fmt.Sprintf(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '%s'`, e.slot))
 	recs := e.poll(task, rows)
 	for i, r := range recs {

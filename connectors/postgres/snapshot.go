@@ -155,7 +155,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	if err != nil {
 		return err
 	}
-	t.reader.Progress.SnapshotCompleted()
+	t.Reader.Progress.SnapshotCompleted()
 	if _, err := simpleQuery(ctx, conn, "COMMIT"); err != nil {
 		return fmt.Errorf("cannot close the snapshot transaction: %w", err)
 	}

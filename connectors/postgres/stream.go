@@ -15,13 +15,15 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/source"
 )
 
-// stream runs the replication protocol from start until ctx ends: it decodes pgoutput messages
-// into records, and confirms the committed LSN to the server on every status interval.
-func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
-	cfg := t.cfg
+// RunStream runs the replication protocol from the start LSN until ctx ends: it decodes
+// pgoutput messages into records, and confirms the committed LSN to the server on every status
+// interval (source.Engine).
+func (t *Task) RunStream(ctx context.Context) error {
+	cfg, start := t.cfg, t.startLSN
 	t.seq.lastCommit, t.seq.safe = start, start
 	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
 	if t.start.HasTxID && t.start.MsgType != msgCommit && t.start.LSNCommit != 0 {
@@ -35,10 +37,10 @@ func (t *Task) stream(ctx context.Context, start pglogrepl.LSN) error {
 			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
 		}
 	}
-	if cfg.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
+	if t.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
 		go func() {
 			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
-				t.reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
+				t.Reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
 			}
 		}()
 	}
@@ -161,10 +163,7 @@ func (t *Task) streamOnce(ctx context.Context, start pglogrepl.LSN) error {
 		t.confirmed.Store(uint64(start))
 	}
 	t.nextStatus = time.Now().Add(cfg.StatusInterval)
-	s := &streamer{t: t}
-	if cfg.Heartbeat.Enabled() {
-		s.nextBeat = time.Now().Add(cfg.Heartbeat.Interval())
-	}
+	s := &streamer{t: t, beat: t.Heartbeat.Inline(time.Now())}
 	return s.loop(ctx)
 }
 
@@ -182,9 +181,9 @@ func serverMajor(v string) int {
 
 // streamer holds the receive loop's timers.
 type streamer struct {
-	t        *Task
-	nextBeat time.Time // zero: heartbeats off
-	nextLag  time.Time // when the slot's lag is logged next
+	t       *Task
+	beat    *heartbeat.Inline
+	nextLag time.Time // when the slot's lag is logged next
 }
 
 // lagLogInterval is how often the slot's lag is logged.
@@ -200,11 +199,11 @@ func (s *streamer) loop(ctx context.Context) error {
 		now := time.Now()
 		// Confirm on every status interval, and within a second of a new commit from the runtime.
 		if !now.Before(t.nextStatus) || t.ack.Load() != t.sentAck {
-			if err := t.sendStatus(!t.seq.inTx && !s.nextBeat.IsZero()); err != nil {
+			if err := t.sendStatus(!t.seq.inTx && t.Heartbeat.Enabled()); err != nil {
 				return err
 			}
 		}
-		if !s.nextBeat.IsZero() && !now.Before(s.nextBeat) {
+		if s.beat.Due(now) {
 			if err := s.heartbeat(ctx); err != nil {
 				return err
 			}
@@ -217,8 +216,8 @@ func (s *streamer) loop(ctx context.Context) error {
 			s.nextLag = now.Add(lagLogInterval)
 		}
 		deadline := t.nextStatus
-		if !s.nextBeat.IsZero() && s.nextBeat.Before(deadline) {
-			deadline = s.nextBeat
+		if next, on := s.beat.Next(); on && next.Before(deadline) {
+			deadline = next
 		}
 		if d := now.Add(time.Second); d.Before(deadline) {
 			deadline = d // wake up to notice new commits from the runtime
@@ -321,16 +320,15 @@ func (s *streamer) finalStatus() {
 // resume from.
 func (s *streamer) heartbeat(ctx context.Context) error {
 	t := s.t
-	s.nextBeat = time.Now().Add(t.cfg.Heartbeat.Interval())
-	if t.seq.inTx {
-		return nil // inside a transaction the last event's offset already says where we are
+	var off map[string]any // none inside a transaction: the last event's offset says where we are
+	if !t.seq.inTx {
+		p := t.idlePosition()
+		off = p.toMap()
 	}
-	p := t.idlePosition()
-	r := t.cfg.Heartbeat.Record(t.cfg.partition(), p.toMap(), time.Now())
-	if r == nil {
-		return nil
+	if r := s.beat.Maybe(time.Now(), t.cfg.partition(), off); r != nil {
+		return t.put(ctx, r)
 	}
-	return t.put(ctx, r)
+	return nil
 }
 
 // idlePosition is the offset between transactions: everything up to seq.safe is done.
@@ -355,7 +353,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 		return
 	}
 	defer closeConn(conn)
-	tk := time.NewTicker(t.cfg.Heartbeat.Interval())
+	tk := time.NewTicker(t.Heartbeat.Interval())
 	defer tk.Stop()
 	for {
 		select {
@@ -372,7 +370,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
-	return t.reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
+	return t.Reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.
@@ -431,7 +429,7 @@ func (t *Task) onBegin(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.Begi
 }
 
 func (t *Task) onCommit(ctx context.Context, m *pglogrepl.CommitMessage) error {
-	t.reader.Progress.TransactionCommitted()
+	t.Reader.Progress.TransactionCommitted()
 	return t.endTx(ctx, m.TransactionEndLSN, m.CommitTime)
 }
 

@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,8 +17,9 @@ import (
 	"github.com/connectd/connectd/connectors/txmeta"
 )
 
-// Task is the PostgreSQL source task: it snapshots the captured tables through the replication
-// slot's exported snapshot, then streams pgoutput changes from the slot.
+// Task is the PostgreSQL source task: the shared source.Task skeleton with logical replication as
+// its engine (the methods of source.Engine below). It snapshots the captured tables through the
+// replication slot's exported snapshot, then streams pgoutput changes from the slot.
 //
 // One reader goroutine owns both connections (the regular one for catalog reads and the
 // snapshot, the replication one for the stream) and every table structure; it hands records to
@@ -29,6 +28,8 @@ import (
 // confirm; the reader sends it to the server in its next status update, so the flushed LSN is
 // never ahead of what Kafka holds.
 type Task struct {
+	source.Task
+
 	cfg      *Config
 	log      *slog.Logger
 	registry *pgtypes.Registry
@@ -39,12 +40,17 @@ type Task struct {
 	tables  map[uint32]*table
 	ignored map[uint32]string // relation OIDs of tables the filters leave out, with their names
 	tx      *txmeta.Tracker
-	plan    snapshotmode.Plan
+	// stored is the offset found at start, or nil.
+	stored *position
+	// captured are the tables to snapshot, listed by Prepare.
+	captured []*catalogTable
 	// resume is the stored progress of an interrupted snapshot to continue, or nil.
 	resume *position
-	start  position // the stored offset, when plan streams from it
+	start  position // the stored offset, when the plan streams from it
 	// startRaw is the stored offset map, for the transaction metadata counters it may hold.
 	startRaw map[string]any
+	// startLSN is where RunStream starts, settled by RunSnapshot.
+	startLSN pglogrepl.LSN
 	// streaming is set once the replication connection is in streaming mode.
 	streaming bool
 	// protoStreaming is set when pgoutput streams in-progress transactions (protocol 2).
@@ -69,13 +75,6 @@ type Task struct {
 	replayed atomic.Int64
 	// phase is what the reader does: phaseStarting, phaseSnapshot, phaseStreaming, phaseDone.
 	phase atomic.Int32
-
-	// headers are Debezium's context headers (extended.headers.enabled), the same on every
-	// change event and tombstone of this run.
-	headers []api.Header
-
-	reader *source.Reader
-	stopMu sync.Mutex
 }
 
 // seqState is the reader's place in the stream.
@@ -108,14 +107,17 @@ func (t *Task) logf(format string, args ...any) {
 	t.log.Info(fmt.Sprintf(format, args...))
 }
 
-// Start validates the configuration, decides what to do from the stored offset, the slot and
-// snapshot.mode, and starts the reader. Problems the user must fix (a purged position under
-// snapshot.mode=initial, a slot used by someone else, a missing publication) are returned here,
-// so the task fails with the explanation instead of retrying.
+// Start runs the shared skeleton with the replication engine.
 func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]string) error {
+	t.Engine = t
+	return t.Task.Start(ctx, tc, config)
+}
+
+// Open validates the configuration and loads the server's types (source.Engine).
+func (t *Task) Open(ctx context.Context, tc api.TaskContext, config map[string]string) (source.Settings, error) {
 	cfg, err := ParseConfig(config)
 	if err != nil {
-		return err
+		return source.Settings{}, err
 	}
 	t.cfg = cfg
 	t.log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID(), "slot", cfg.SlotName)
@@ -125,80 +127,66 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	if cfg.TxMetadata {
 		t.tx = txmeta.New(cfg.TxTopic)
 	}
-	t.headers = source.ContextHeaders(cfg.TopicPrefix, tc.TaskID(), connectorName)
-	ok := false
-	defer func() {
-		if !ok {
-			t.closeConns()
-		}
-	}()
 	if t.meta, err = cfg.connect(ctx, false); err != nil {
-		return err
+		return source.Settings{}, err
 	}
 	if err := loadTypes(ctx, t.meta, t.registry, 0); err != nil {
-		return err
+		return source.Settings{}, err
 	}
+	return source.Settings{Log: t.log, Connector: connectorName, TopicPrefix: cfg.TopicPrefix, Partition: cfg.partition(),
+		Mode: cfg.SnapshotMode, MaxQueue: cfg.MaxQueueSize, MaxQueueBytes: cfg.MaxQueueBytes, MaxBatch: cfg.MaxBatchSize,
+		PollInterval: cfg.PollInterval, StopWait: 30 * time.Second, AfterRun: func() {
+			t.dropSpools()
+			t.phase.Store(phaseDone)
+		}}, nil
+}
 
-	var stored *position
-	raw, err := tc.Offsets().Offset(ctx, cfg.partition())
-	if err != nil {
-		return fmt.Errorf("cannot read the connector's stored offset: %w", err)
-	}
-	if len(raw) > 0 {
+// Inspect reads the stored offset and the slot (source.Engine). A slot used by someone else is
+// returned here, so the task fails with the explanation instead of retrying.
+func (t *Task) Inspect(ctx context.Context, raw map[string]any) (source.Found, error) {
+	t.observe(ctx)
+	if raw != nil {
 		p, err := parsePosition(raw)
 		if err != nil {
-			return fmt.Errorf("the stored offset %v cannot be used: %w; fix or delete it with the offsets REST API while the connector is stopped", raw, err)
+			return source.Found{}, fmt.Errorf("the stored offset %v cannot be used: %w; fix or delete it with the offsets REST API while the connector is stopped", raw, err)
 		}
-		stored = &p
+		t.stored, t.startRaw = &p, raw
 	}
+	var err error
 	if t.slot, err = t.readSlotWaiting(ctx); err != nil {
-		return err
+		return source.Found{}, err
 	}
 	if t.slot.Exists {
-		if err := cfg.checkSlotUsable(t.slot); err != nil {
-			return err
+		if err := t.cfg.checkSlotUsable(t.slot); err != nil {
+			return source.Found{}, err
 		}
 	}
-	st := snapshotmode.State{HasOffset: stored != nil, HistoryAvailable: true}
-	if stored != nil {
-		st.SnapshotCompleted = stored.snapshotDone()
-		st.LogPositionAvailable = t.slot.Exists && t.slot.WALStatus != "lost" && t.slot.ConfirmedFlush <= stored.resumeLSN()
+	if t.stored == nil {
+		return source.Found{}, nil
 	}
-	plan, err := snapshotmode.Decide(cfg.SnapshotMode, st)
-	if err != nil {
-		var pe *snapshotmode.PurgedError
-		if errors.As(err, &pe) {
-			pe.Needed, pe.Available = t.describePurge(stored)
+	f := source.Found{SnapshotCompleted: t.stored.snapshotDone(),
+		LogPositionAvailable: t.slot.Exists && t.slot.WALStatus != "lost" && t.slot.ConfirmedFlush <= t.stored.resumeLSN()}
+	f.Needed, f.Available = t.describePurge(t.stored)
+	return f, nil
+}
+
+// Prepare keeps what the plan continues from and checks the publication (source.Engine).
+func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
+	if stored := t.stored; stored != nil {
+		if plan.Stream == snapshotmode.FromOffset {
+			t.start = *stored
+		} else {
+			t.startRaw = nil
 		}
+		if plan.ResumeSnapshot && stored.SnapResume != nil && t.slot.Exists && plan.Streams() {
+			t.resume = stored
+		}
+	}
+	var err error
+	if t.captured, err = t.capturedTables(ctx); err != nil {
 		return err
 	}
-	t.plan = plan
-	if stored != nil && plan.Stream == snapshotmode.FromOffset {
-		t.start, t.startRaw = *stored, raw
-	}
-	if stored != nil && plan.ResumeSnapshot && stored.SnapResume != nil && t.slot.Exists && plan.Streams() {
-		t.resume = stored
-	}
-	if stored != nil && plan.DropOffset {
-		t.logf("dropping the stored offset (%s): %s", t.describeOffset(stored), planReason(st))
-	}
-
-	captured, err := t.capturedTables(ctx)
-	if err != nil {
-		return err
-	}
-	if err := t.ensurePublication(ctx, captured); err != nil {
-		return err
-	}
-
-	t.reader = source.NewReader(cfg.MaxQueueSize, cfg.MaxQueueBytes, cfg.MaxBatchSize, cfg.PollInterval)
-	t.observe(ctx)
-	ok = true
-	t.reader.Start(t.log, func(ctx context.Context) error { return t.runSteps(ctx, captured) }, func() {
-		t.dropSpools()
-		t.phase.Store(phaseDone)
-	})
-	return nil
+	return t.ensurePublication(ctx, t.captured)
 }
 
 // readSlotWaiting reads the slot, waiting a little while it is still held by the previous run of
@@ -232,51 +220,26 @@ func (t *Task) describePurge(stored *position) (needed, available string) {
 	return needed, available
 }
 
-func (t *Task) describeOffset(p *position) string {
-	if !p.snapshotDone() {
-		return "an unfinished snapshot"
-	}
-	return "position " + p.resumeLSN().String()
-}
-
-func planReason(st snapshotmode.State) string {
-	switch {
-	case !st.SnapshotCompleted:
-		return "the snapshot it belongs to did not finish, so a new one is taken"
-	case !st.LogPositionAvailable:
-		return "the slot no longer holds that position, so a new snapshot is taken (snapshot.mode=when_needed)"
-	}
-	return "snapshot.mode asks for a new snapshot"
-}
-
-// runSteps is the reader goroutine: slot, snapshot, stream. Its error fails the task through
-// Poll.
-func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
+// RunSnapshot creates the slot when streaming needs one, takes the snapshot the plan asks for
+// and settles the LSN RunStream starts from (source.Engine).
+func (t *Task) RunSnapshot(ctx context.Context, plan snapshotmode.Plan) error {
 	cfg := t.cfg
 	var err error
-	if t.plan.Stream == snapshotmode.NoStream && !t.plan.SnapshotData {
-		t.logf("snapshot.mode=%s: the snapshot is complete, nothing to stream", cfg.SnapshotMode)
-		return nil
-	}
-	if t.plan.Streams() {
+	if plan.Streams() {
 		if t.repl, err = cfg.connect(ctx, true); err != nil {
 			return err
 		}
 	}
-	startLSN := t.start.resumeLSN()
+	t.startLSN = t.start.resumeLSN()
 	switch {
-	case t.plan.SnapshotData && t.plan.Streams():
+	case plan.SnapshotData && plan.Streams() && t.resume != nil:
+		// The slot still holds the WAL from the interrupted snapshot's position: read the rest
+		// of the tables now and stream from that position.
+		t.startLSN = t.resume.LSN
+		return t.snapshot(ctx, "", t.resume.LSN, t.captured, t.resume)
+	case plan.SnapshotData && plan.Streams():
 		// A consistent snapshot needs the slot's exported snapshot, so the slot is created now; an
 		// existing one holds no position anyone needs (there is no usable offset), so it is replaced.
-		if t.resume != nil {
-			// The slot still holds the WAL from the interrupted snapshot's position: read the
-			// rest of the tables now and stream from that position.
-			if err := t.snapshot(ctx, "", t.resume.LSN, captured, t.resume); err != nil {
-				return err
-			}
-			startLSN = t.resume.LSN
-			break
-		}
 		if t.slot.Exists {
 			t.logf("dropping replication slot %s to take a consistent snapshot from a new one", cfg.SlotName)
 			if err := dropSlot(ctx, t.meta, cfg.SlotName); err != nil {
@@ -288,40 +251,32 @@ func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 			return err
 		}
 		t.logf("created replication slot %s at %s with exported snapshot %s", cfg.SlotName, lsn, snap)
-		if err := t.snapshot(ctx, snap, lsn, captured, nil); err != nil {
-			return err
-		}
-		startLSN = lsn
-	case t.plan.SnapshotData:
+		t.startLSN = lsn
+		return t.snapshot(ctx, snap, lsn, t.captured, nil)
+	case plan.SnapshotData:
 		// initial_only: no stream follows, so no slot is needed; a repeatable-read snapshot is
 		// consistent on its own.
-		return t.snapshot(ctx, "", 0, captured, nil)
-	case t.plan.Stream == snapshotmode.FromOffset:
-		t.logf("resuming from stored offset at %s", startLSN)
-	default: // never, no_data, or a schema-only plan: stream from the slot's position
-		if !t.slot.Exists {
-			lsn, _, err := createSlot(ctx, t.repl, cfg.SlotName, false)
-			if err != nil {
-				return err
-			}
-			t.logf("created replication slot %s at %s", cfg.SlotName, lsn)
-			startLSN = lsn
-		} else {
-			startLSN = t.slot.ConfirmedFlush
-		}
-	}
-	if !t.plan.Streams() {
+		return t.snapshot(ctx, "", 0, t.captured, nil)
+	case !plan.Streams():
 		return nil
+	case plan.Stream == snapshotmode.FromOffset:
+		t.logf("resuming from stored offset at %s", t.startLSN)
+	case !t.slot.Exists: // never, no_data, or a schema-only plan: stream from the slot's position
+		lsn, _, err := createSlot(ctx, t.repl, cfg.SlotName, false)
+		if err != nil {
+			return err
+		}
+		t.logf("created replication slot %s at %s", cfg.SlotName, lsn)
+		t.startLSN = lsn
+	default:
+		t.startLSN = t.slot.ConfirmedFlush
 	}
-	return t.stream(ctx, startLSN)
+	return nil
 }
 
-// Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.reader.Poll(ctx) }
-
-// Commit records the LSN Kafka and the offset store now hold; the reader confirms it to the
-// server in its next status update.
-func (t *Task) Commit(_ context.Context, committed []api.PartitionOffset) error {
+// Committed records the LSN Kafka and the offset store now hold; the reader confirms it to the
+// server in its next status update (source.Engine).
+func (t *Task) Committed(_ context.Context, committed []api.PartitionOffset) error {
 	for _, po := range committed {
 		if po.Partition["server"] != t.cfg.TopicPrefix || len(po.Offset) == 0 {
 			continue
@@ -347,14 +302,9 @@ func (t *Task) Commit(_ context.Context, committed []api.PartitionOffset) error 
 	return nil
 }
 
-// Stop stops the reader, confirms the last committed LSN and closes the connections; with
-// slot.drop.on.stop it drops the slot.
-func (t *Task) Stop() error {
-	t.stopMu.Lock()
-	defer t.stopMu.Unlock()
-	if t.reader != nil && !t.reader.Stop(30*time.Second) {
-		t.log.Warn("PostgreSQL reader did not stop within 30s; closing its connections")
-	}
+// Release confirms the last committed LSN and closes the connections; with slot.drop.on.stop it
+// drops the slot (source.Engine).
+func (t *Task) Release() error {
 	var err error
 	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
 		// Wait (briefly) until the walsender has released the slot, so whoever comes next (a
@@ -387,7 +337,7 @@ func (t *Task) closeConns() {
 // withHeaders adds the context headers to change event records.
 func (t *Task) withHeaders(recs []*api.SourceRecord) []*api.SourceRecord {
 	for _, r := range recs {
-		source.AddHeaders(r, t.headers)
+		source.AddHeaders(r, t.Headers)
 	}
 	return recs
 }

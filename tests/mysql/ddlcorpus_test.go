@@ -213,9 +213,10 @@ func runDDLCase(t *testing.T, c ddlCase, i int) {
 	cfg := connectorConfig(d, prefix, "unused", "database.server.id", strconv.Itoa(7400+i),
 		"snapshot.mode", "no_data", "decimal.handling.mode", "string", "binary.handling.mode", "hex")
 	cfg["connector.class"] = mysqlconn.MariaDBClass
-	task := &mysqlconn.Task{Flavor: mysqlconn.FlavorMariaDB, OpenHistory: func(context.Context, *mysqlconn.Config, map[string]string) (schemahistory.Store, error) {
+	task := &mysqlconn.Task{Flavor: mysqlconn.FlavorMariaDB}
+	task.OpenHistory = func(context.Context, map[string]string) (schemahistory.Store, error) {
 		return schemahistory.NewMemoryStore(false), nil
-	}}
+	}
 	if err := task.Start(context.Background(), ddlTaskContext{}, cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -105,15 +105,7 @@ func TestTableMapMismatchOverREST(t *testing.T) {
 
 	// The operator opts into rebuilding: the task restarts with the new configuration.
 	cfg["schema.mismatch.handling.mode"] = "rebuild"
-	if code, b := w.Call("PUT", "/connectors/"+name+"/config", cfg); code != 200 {
-		t.Fatalf("PUT config: %d %s", code, b)
-	}
-	if s, _ := w.TaskState(name); s == "FAILED" {
-		if code, b := w.Call("POST", "/connectors/"+name+"/restart?includeTasks=true&onlyFailed=true", nil); code != 202 && code != 204 {
-			t.Fatalf("restart: %d %s", code, b)
-		}
-	}
-	w.WaitState(name, "RUNNING")
+	reconfigure(t, w, name, cfg)
 	// Rows after the last committed offset may come again (at-least-once): every event of a row
 	// must carry the server's values, and the row must be there.
 	waitRow(t, c, topic, ev(`{"id":3}`, "c", "null", `{"id":3,"name":"señor","n":9,"e":"x"}`))
