@@ -93,6 +93,9 @@ type HerderOptions struct {
 	Logger *slog.Logger
 	// WorkerLogger receives the worker's (connector and task) logs.
 	WorkerLogger *slog.Logger
+	// Client calls other workers' REST APIs (internal requests); nil means plain HTTP with a
+	// 30 s timeout.
+	Client *http.Client
 }
 
 // NewHerder builds the herder and its worker.
@@ -104,6 +107,9 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 		reconfSignal:  make(chan struct{}, 1), stable: make(chan struct{})}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if o.Client != nil {
+		h.client = o.Client
 	}
 	wl := o.WorkerLogger
 	if wl == nil {

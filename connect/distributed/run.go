@@ -136,8 +136,16 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 	var addrs []string
+	https := false
 	for _, l := range cfg.Listeners {
-		ln, err := net.Listen("tcp", l.Addr())
+		https = https || l.Scheme == "https"
+	}
+	restSec, err := rest.NewSecurity(cfg.Props, https)
+	if err != nil {
+		return err
+	}
+	for _, l := range cfg.Listeners {
+		ln, err := restSec.Listen(l.Scheme, l.Addr())
 		if err != nil {
 			return fmt.Errorf("could not listen on %s://%s (listeners): %w", l.Scheme, l.Addr(), err)
 		}
@@ -146,6 +154,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	workerID := runtime.WorkerID(cfg, listeners)
 	scheme := "http"
+	if len(cfg.Listeners) > 0 {
+		scheme = cfg.Listeners[0].Scheme
+	}
 	if v := strings.TrimSpace(cfg.Props["rest.advertised.listener"]); v != "" {
 		scheme = strings.ToLower(v)
 	}
@@ -167,12 +178,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
 		Producer: producer, Admin: kadm.NewClient(admin), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
-		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})
+		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker"), Client: restSec.Client(30 * time.Second)})
 	if err != nil {
 		return err
 	}
-	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: hd.Worker().WriteMetrics})
-	handler := hd.Handler(server)
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: hd.Worker().WriteMetrics,
+		Client: restSec.Client(rest.DefaultRequestTimeout)})
+	handler := restSec.Handler(hd.Handler(server))
 
 	var serving sync.WaitGroup
 	servers := make([]*http.Server, 0, len(listeners))

@@ -121,8 +121,16 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		}
 	}()
 	var addrs []string
+	https := false
 	for _, l := range cfg.Listeners {
-		ln, err := net.Listen("tcp", l.Addr())
+		https = https || l.Scheme == "https"
+	}
+	restSec, err := rest.NewSecurity(cfg.Props, https)
+	if err != nil {
+		return err
+	}
+	for _, l := range cfg.Listeners {
+		ln, err := restSec.Listen(l.Scheme, l.Addr())
 		if err != nil {
 			return fmt.Errorf("could not listen on %s://%s (listeners): %w", l.Scheme, l.Addr(), err)
 		}
@@ -140,7 +148,8 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
 		Info: info, Logger: o.Loggers.Logger("io.connectd.runtime.standalone.StandaloneHerder")})
-	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: worker.WriteMetrics})
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: worker.WriteMetrics,
+		Security: restSec})
 
 	var serving sync.WaitGroup
 	for _, ln := range listeners {

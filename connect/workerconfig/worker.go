@@ -97,7 +97,11 @@ var Spec = api.ConfigSpec{
 	{Name: "listeners", Type: api.ConfigList, Default: "http://:8083", Importance: api.Low, Doc: "REST listeners, e.g. http://:8083."},
 	{Name: "rest.advertised.host.name", Type: api.ConfigString, Importance: api.Low, Doc: "Host name other workers use to reach this one."},
 	{Name: "rest.advertised.port", Type: api.ConfigInt, Importance: api.Low, Doc: "Port other workers use to reach this one."},
-	{Name: "rest.advertised.listener", Type: api.ConfigString, Importance: api.Low, Doc: "Scheme other workers use to reach this one."},
+	{Name: "rest.advertised.listener", Type: api.ConfigString, Importance: api.Low, Doc: "Scheme other workers use to reach this one (http or https); by default the first listener's."},
+	{Name: "rest.extension.classes", Type: api.ConfigList, Importance: api.Low, Doc: "REST extensions; connectd has org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension (basic authentication against the JAAS KafkaConnect section)."},
+	{Name: "java.security.auth.login.config", Type: api.ConfigString, Importance: api.Low, Doc: "JAAS file with the KafkaConnect section for basic authentication (Kafka Connect takes it from the JVM option of this name; connectd also reads -Djava.security.auth.login.config= in KAFKA_OPTS)."},
+	{Name: "access.control.allow.origin", Type: api.ConfigString, Importance: api.Low, Doc: "Origins browsers may call the REST API from (CORS), comma-separated, * for any."},
+	{Name: "access.control.allow.methods", Type: api.ConfigString, Importance: api.Low, Doc: "Methods allowed cross-origin; default GET,POST,HEAD."},
 	{Name: "key.converter", Type: api.ConfigClass, Default: JSONConverter, Importance: api.High, Doc: "Converter for record keys.", Allowed: converters},
 	{Name: "value.converter", Type: api.ConfigClass, Default: JSONConverter, Importance: api.High, Doc: "Converter for record values.", Allowed: converters},
 	{Name: "exactly.once.source.support", Type: api.ConfigString, Default: "disabled", Importance: api.High, Doc: "Whether source records and offsets are written in Kafka transactions.", Allowed: []string{"disabled", "preparing", "enabled"}},
@@ -238,8 +242,8 @@ func parseListener(s string) (Listener, error) {
 		return Listener{}, fmt.Errorf("expected a URL such as http://:8083")
 	}
 	scheme = strings.ToLower(scheme)
-	if scheme != "http" {
-		return Listener{}, fmt.Errorf("scheme %q is not supported yet (use http)", scheme)
+	if scheme != "http" && scheme != "https" {
+		return Listener{}, fmt.Errorf("scheme %q is not supported (use http or https)", scheme)
 	}
 	hostPort = strings.TrimSuffix(hostPort, "/")
 	host, port, err := net.SplitHostPort(hostPort)

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -140,7 +141,11 @@ func (c *cluster) startInProcess(extra map[string]string) *worker {
 	case <-done:
 		c.t.Fatalf("worker did not start: %v\n%s", runErr, buf)
 	}
-	w := &worker{client: client{e2e.NewClient(c.t, "http://"+addr)}, log: buf, url: addr}
+	scheme := "http"
+	if strings.HasPrefix(props["listeners"], "https:") {
+		scheme = "https"
+	}
+	w := &worker{client: client{e2e.NewClient(c.t, scheme+"://"+addr)}, log: buf, url: addr}
 	var once sync.Once
 	w.stop = func() { once.Do(func() { cancel(); <-done }) }
 	w.err = func() error { <-done; return runErr }
