@@ -57,7 +57,7 @@ func TestOptionsRefusals(t *testing.T) {
 	}{
 		"gssapi default": {map[string]string{"security.protocol": "SASL_SSL", "sasl.jaas.config": jaas}, "GSSAPI"},
 		"gssapi":         {map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI"}, "Kerberos"},
-		"oauthbearer":    {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"}, "OAUTHBEARER is not supported"},
+		"oauthbearer":    {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"}, "sasl.mechanism=OAUTHBEARER needs sasl.jaas.config"},
 		"protocol":       {map[string]string{"security.protocol": "TLS"}, "use PLAINTEXT, SSL"},
 		"no jaas":        {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}, "needs sasl.jaas.config"},
 		"module":         {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.jaas.config": jaas}, "does not go with"},
