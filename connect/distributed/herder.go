@@ -61,6 +61,8 @@ type Herder struct {
 	coop *CooperativeAssignor
 	// rejoinTimer makes the member rejoin when a scheduled rebalance delay has passed.
 	rejoinTimer *time.Timer
+	// keyTimer makes the leader of a sessioned group write a new session key when it expires.
+	keyTimer *time.Timer
 
 	mu         sync.Mutex
 	generation int32

@@ -119,6 +119,7 @@ func (h *Herder) onAssigned(gen int32, memberID string, a Assignment) {
 	}
 	h.mu.Unlock()
 	h.status.SetGeneration(gen)
+	h.ensureSessionKey()
 	snap := h.configs.Snapshot()
 	running := h.worker.Connectors()
 	for _, c := range full.Connectors {

@@ -144,6 +144,21 @@ func TestRESTOverHTTPSWithBasicAuth(t *testing.T) {
 		t.Errorf("the follower could not send task configurations to the leader")
 	}
 
+	// The internal task-configuration endpoint needs no user credentials but, under the default
+	// connect.protocol=sessioned, a signature with the session key: without one, or with a
+	// wrong one, the leader refuses as Kafka Connect does.
+	if r := anon.Do("POST", "/connectors/gen/tasks", `[{"task.class":"x"}]`); r.Code != 400 || !strings.Contains(string(r.Body), "missing required signature") {
+		t.Errorf("unsigned internal request: %d %s", r.Code, r.Body)
+	}
+	req, _ := http.NewRequest("POST", leader.URL+"/connectors/gen/tasks", strings.NewReader(`[{"task.class":"x"}]`))
+	req.Header.Set("X-Connect-Authorization", "AAAA")
+	req.Header.Set("X-Connect-Request-Signature-Algorithm", "HmacSHA256")
+	if resp, err := anon.HTTP.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("badly signed internal request: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	untrusted := (&http.Client{Timeout: 10 * time.Second})
 	_, err := untrusted.Get(follower.URL + "/")
 	var unknown x509.UnknownAuthorityError
