@@ -22,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
@@ -43,7 +44,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func registry() (*plugins.Registry, error) { return plugins.New(generator.Plugin()) }
+// registry is connectd's connectors (so Debezium class names run, as in the mixed group test)
+// plus the test generator.
+func registry() (*plugins.Registry, error) {
+	return plugins.New(append(bundle.Plugins(), generator.Plugin())...)
+}
 
 // workerProcess is `connectd distributed worker.properties` with the generator registered.
 func workerProcess(file string) int {
