@@ -199,4 +199,55 @@ func TestMixedJavaAndGoGroup(t *testing.T) {
 		}
 	}
 	t.Logf("moved %s → other; events per row: %v", map[bool]string{true: "Java", false: "Go"}[javaFirst], got)
+
+	// A worker of the first kind joins the survivor's group (whose leader is now the
+	// survivor) and the survivor stops: the connector moves back the other way.
+	second := survivor
+	var back client
+	if javaFirst {
+		back, _ = startKafkaConnectWith(t, c, libs, javaProps)
+		wait.Until(t, "the new Java worker is in the group", func() bool {
+			var names []string
+			r := back.Do("GET", "/connectors", "")
+			return r.Code == 200 && json.Unmarshal(r.Body, &names) == nil && len(names) == 1
+		})
+		time.Sleep(5 * time.Second) // its join completes the rebalance
+		gw.stop()
+	} else {
+		g2 := c.startInProcess(nil)
+		wait.Until(t, "the new connectd worker is in the group", func() bool {
+			g, _ := g2.generation()
+			return g > 0
+		})
+		back = g2.client
+		stopJava()
+	}
+	_ = second
+	secondOwner, _ := back.GetStatus("mixed")
+	t.Logf("second owner before the move back: %+v", secondOwner.Tasks)
+	p.insert(13, 15)
+	deadline = time.Now().Add(2 * time.Minute)
+	for {
+		s, ok := back.GetStatus("mixed")
+		if ok && len(s.Tasks) == 1 && s.Tasks[0].State == "RUNNING" && s.Tasks[0].WorkerID != secondOwner.Tasks[0].WorkerID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the connector's task did not move back; last status %+v", s)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	p.insert(16, 18)
+	got = rowEvents(t, c.brokers, topic, 18)
+	for id := 1; id <= 18; id++ {
+		if len(got[id]) == 0 {
+			t.Errorf("row %d is missing from %s after the move back", id, topic)
+		}
+		for _, op := range got[id] {
+			if id > 3 && op == "r" {
+				t.Errorf("row %d was snapshotted again: %v", id, got[id])
+			}
+		}
+	}
+	t.Logf("moved back; events per row: %v", got)
 }
