@@ -76,12 +76,12 @@ func workerProcess(file string) int {
 
 // cluster is the settings every worker of one test shares: group and topics unique to the test.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	brokers string
 	props   map[string]string
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	brokers := testbed.Kafka(t)
 	return &cluster{t: t, brokers: brokers, props: map[string]string{
 		"bootstrap.servers":                 brokers,
@@ -242,7 +242,7 @@ func (w *worker) generation() (int, bool) {
 
 // settled waits until every worker joined the same generation, and returns the leader and the
 // followers of it.
-func settled(t *testing.T, ws ...*worker) (leader *worker, followers []*worker) {
+func settled(t testing.TB, ws ...*worker) (leader *worker, followers []*worker) {
 	t.Helper()
 	wait.Until(t, "the workers agree on a generation", func() bool {
 		leader, followers = nil, nil
