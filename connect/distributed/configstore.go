@@ -3,6 +3,7 @@ package distributed
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,6 +118,16 @@ type ConfigStore struct {
 	inconsistent map[string]bool
 	events       []ConfigEvent
 	notify       chan struct{}
+	sessionKey   SessionKey
+}
+
+// SessionKey is the key the leader of a sessioned group (KIP-507) writes to the config topic
+// (session-key → {"key":base64,"algorithm":"HmacSHA256","creation-timestamp":ms}); workers sign
+// their internal requests with it and the leader checks the signatures.
+type SessionKey struct {
+	Key       []byte
+	Algorithm string
+	Created   time.Time
 }
 
 // ConfigStoreOptions configures a ConfigStore.
@@ -287,6 +298,46 @@ func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, configs [
 	return s.write(ctx, "the task commit of connector "+name, s.record(keyCommit+name, []byte(`{"tasks":`+strconv.Itoa(len(configs))+`}`)))
 }
 
+// PutSessionKey writes a new session key, as Kafka Connect's leader does.
+func (s *ConfigStore) PutSessionKey(ctx context.Context, k SessionKey) error {
+	v, err := json.Marshal(map[string]any{"key": base64.StdEncoding.EncodeToString(k.Key), "algorithm": k.Algorithm,
+		"creation-timestamp": k.Created.UnixMilli()})
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "the session key", s.record(keySessionKey, v))
+}
+
+// SessionKey returns the last session key read from the topic, if any.
+func (s *ConfigStore) SessionKey() (SessionKey, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessionKey, s.sessionKey.Key != nil
+}
+
+// applySessionKey keeps a session-key record. Called with s.mu held.
+func (s *ConfigStore) applySessionKey(v map[string]json.RawMessage, r *kgo.Record) {
+	if v == nil {
+		s.sessionKey = SessionKey{}
+		return
+	}
+	var k struct {
+		Key       string
+		Algorithm string
+		Created   int64
+	}
+	if json.Unmarshal(v["key"], &k.Key) != nil || json.Unmarshal(v["algorithm"], &k.Algorithm) != nil || json.Unmarshal(v["creation-timestamp"], &k.Created) != nil {
+		s.logger.Error("ignoring a session key record that is not {key, algorithm, creation-timestamp}", "topic", s.topic, "offset", r.Offset)
+		return
+	}
+	key, err := base64.StdEncoding.DecodeString(k.Key)
+	if err != nil || len(key) == 0 {
+		s.logger.Error("ignoring a session key record whose key is not base64", "topic", s.topic, "offset", r.Offset)
+		return
+	}
+	s.sessionKey = SessionKey{Key: key, Algorithm: k.Algorithm, Created: time.UnixMilli(k.Created)}
+}
+
 // PutTargetState writes a connector's target state.
 func (s *ConfigStore) PutTargetState(ctx context.Context, name string, target herder.TargetState) error {
 	return s.write(ctx, "the target state of connector "+name, s.record(keyTargetState+name, encodeTargetState(target)))
@@ -373,9 +424,11 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 		_ = json.Unmarshal(v["include-tasks"], &req.IncludeTasks)
 		_ = json.Unmarshal(v["only-failed"], &req.OnlyFailed)
 		s.emit(ConfigEvent{Kind: RestartRequested, Connector: req.Connector, Restart: req})
-	case strings.HasPrefix(key, keyTaskCount), key == keySessionKey, strings.HasPrefix(key, keyLoggerLevel):
+	case key == keySessionKey:
+		s.applySessionKey(v, r)
+	case strings.HasPrefix(key, keyTaskCount), strings.HasPrefix(key, keyLoggerLevel):
 		// Written by Kafka Connect for features connectd does not have (exactly-once fencing,
-		// request signing, cluster-wide log levels); nothing to apply.
+		// cluster-wide log levels); nothing to apply.
 	default:
 		s.logger.Error("discarding a config topic record with an unknown key", "topic", s.topic, "offset", r.Offset, "key", key)
 	}

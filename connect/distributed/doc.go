@@ -1,7 +1,9 @@
 // Package distributed runs connectd workers as a Kafka Connect cluster (`connectd distributed
 // worker.properties`): membership of the Kafka group named by group.id through Kafka's own group
-// coordinator, speaking Kafka Connect's "connect" protocol (ConnectProtocol V0, eager); the
-// leader's assignment of connectors and tasks to the live workers; the config and status topics
+// coordinator, speaking Kafka Connect's "connect" protocol (V0 eager, V1 compatible and V2
+// sessioned, the last two incremental and cooperative as KIP-415, V2 with internal requests
+// signed by the session key of KIP-507); the leader's assignment of connectors and tasks to the
+// live workers (AssignEager, CooperativeAssignor); the config and status topics
 // in Kafka Connect's record format; and the Herder that implements the REST API over them
 // (runtime.HerderCore, shared with the standalone herder, over this package's clusterBackend).
 //
@@ -29,7 +31,8 @@
 //     heartbeat thread does, so a slow revocation does not cost the worker its session.
 //   - Herder.loop: the only goroutine that starts or stops instances and writes configurations.
 //     It runs assignments, revocations (eager: everything stops before the rejoin, tasks commit
-//     their offsets), config-topic events (a new configuration restarts the connector on the
+//     their offsets; cooperative: only what the assignment revokes stops, then the worker rejoins
+//     so the leader can hand it on), config-topic events (a new configuration restarts the connector on the
 //     worker running it; a target state reaches the instances; new task configurations and new or
 //     deleted connectors make the leader rebalance), connector reconfigurations (the worker
 //     running a connector asks it for task configurations and sends them to the leader, POST

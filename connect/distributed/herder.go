@@ -3,8 +3,11 @@ package distributed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,9 +56,19 @@ type Herder struct {
 	reconfBackoff map[string]time.Duration // next retry delay per connector after a failure
 	reconfSignal  chan struct{}
 
+	// coop is the leader's incremental cooperative assignor; it keeps its history while this
+	// worker leads.
+	coop *CooperativeAssignor
+	// rejoinTimer makes the member rejoin when a scheduled rebalance delay has passed.
+	rejoinTimer *time.Timer
+	// keyTimer makes the leader of a sessioned group write a new session key when it expires.
+	keyTimer *time.Timer
+
 	mu         sync.Mutex
 	generation int32
 	memberID   string
+	// assignment is everything this worker was assigned and runs: the eager assignment, or
+	// the cooperative ones accumulated (what was added, less what was revoked).
 	assignment Assignment
 	assigned   bool // holds an assignment (false while rebalancing)
 	// stable is closed while the worker holds an assignment; changes wait on it during a
@@ -93,6 +106,9 @@ type HerderOptions struct {
 	Logger *slog.Logger
 	// WorkerLogger receives the worker's (connector and task) logs.
 	WorkerLogger *slog.Logger
+	// Client calls other workers' REST APIs (internal requests); nil means plain HTTP with a
+	// 30 s timeout.
+	Client *http.Client
 }
 
 // NewHerder builds the herder and its worker.
@@ -104,6 +120,9 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 		reconfSignal:  make(chan struct{}, 1), stable: make(chan struct{})}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if o.Client != nil {
+		h.client = o.Client
 	}
 	wl := o.WorkerLogger
 	if wl == nil {
@@ -117,12 +136,24 @@ func NewHerder(o HerderOptions) (*Herder, error) {
 	h.worker = w
 	h.HerderCore = runtime.NewHerderCore(clusterBackend{h}, runtime.HerderOptions{Worker: w, Plugins: o.Plugins,
 		Status: o.Status, WorkerID: o.WorkerID, Info: o.Info, Logger: h.log})
+	protocols, err := Protocols(strings.ToLower(strings.TrimSpace(o.Config.Props["connect.protocol"])))
+	if err != nil {
+		return nil, err
+	}
+	maxDelay := int64(300000)
+	if v := strings.TrimSpace(o.Config.Props["scheduled.rebalance.max.delay.ms"]); v != "" {
+		if maxDelay, err = strconv.ParseInt(v, 10, 64); err != nil || maxDelay < 0 {
+			return nil, fmt.Errorf("scheduled.rebalance.max.delay.ms=%s: expected a number of milliseconds, 0 or more", v)
+		}
+	}
+	h.coop = NewCooperativeAssignor(time.Duration(maxDelay) * time.Millisecond)
 	h.member = NewMember(o.Group, MemberConfig{
 		Group:            o.Config.GroupID,
 		SessionTimeout:   millis(o.Config.SessionTimeoutMs, 10000),
 		RebalanceTimeout: millis(o.Config.RebalanceMs, 60000),
 		Heartbeat:        millis(o.Config.HeartbeatMs, 3000),
-		State:            func() WorkerState { return WorkerState{URL: h.url, ConfigOffset: h.configs.Offset()} },
+		Protocols:        protocols,
+		State:            h.state,
 		Assign:           h.assign,
 		Assigned:         func(gen int32, id string, a Assignment) { h.call(func() { h.onAssigned(gen, id, a) }) },
 		Revoked:          func() { h.call(h.onRevoked) },

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,6 +68,7 @@ func (h *Herder) sendTaskConfigs(leaderURL, name string, cfgs []map[string]strin
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	h.signRequest(req, body)
 	resp, err := h.client.Do(req)
 	if err != nil {
 		return err
@@ -102,7 +104,8 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, cfgs []map[str
 
 // Handler wraps the REST API with the endpoint workers use among themselves: POST
 // /connectors/{c}/tasks, by which the worker running a connector hands the leader its task
-// configurations (Kafka Connect's internal endpoint, unsigned as with connect.protocol=eager).
+// configurations (Kafka Connect's internal endpoint: signed with the session key under
+// connect.protocol=sessioned, unsigned under eager and compatible).
 func (h *Herder) Handler(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := taskConfigsPath(r)
@@ -115,14 +118,23 @@ func (h *Herder) Handler(api http.Handler) http.Handler {
 			w.WriteHeader(status)
 			_ = json.NewEncoder(w).Encode(rest.ErrorMessage{ErrorCode: status, Message: msg})
 		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
+		if err != nil {
+			writeErr(http.StatusBadRequest, "could not read the request body: "+err.Error())
+			return
+		}
+		if code, msg := h.checkSignature(r, body); code != 0 {
+			writeErr(code, msg)
+			return
+		}
 		var cfgs []map[string]string
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&cfgs); err != nil {
+		if err := json.Unmarshal(body, &cfgs); err != nil {
 			writeErr(http.StatusBadRequest, "the body must be a JSON list of task configurations (maps of strings): "+err.Error())
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), rest.DefaultRequestTimeout)
 		defer cancel()
-		err := h.PutTaskConfigs(ctx, name, cfgs)
+		err = h.PutTaskConfigs(ctx, name, cfgs)
 		var re *herder.Error
 		var nl *herder.NotLeaderError
 		switch {

@@ -12,9 +12,22 @@ import (
 
 // ---- membership ----
 
+// state is this worker's member metadata: its REST URL, how far it read the config topic, and
+// (for the cooperative protocols) what it runs.
+func (h *Herder) state() WorkerState {
+	h.mu.Lock()
+	cur := h.assignment
+	h.mu.Unlock()
+	cur.Connectors = slices.Clone(cur.Connectors)
+	cur.Tasks = slices.Clone(cur.Tasks)
+	cur.RevokedConnectors, cur.RevokedTasks, cur.Delay = nil, nil, 0
+	return WorkerState{URL: h.url, ConfigOffset: h.configs.Offset(), Current: &cur}
+}
+
 // assign runs on the leader during a rebalance: it reads the config topic to its end and spreads
-// every connector and task over the members.
-func (h *Herder) assign(leaderID string, members []MemberState) map[string]Assignment {
+// every connector and task over the members, eagerly or incrementally as the protocol the
+// coordinator chose says.
+func (h *Herder) assign(leaderID, protocol string, gen, lastGen int32, members []MemberState) map[string]Assignment {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.configs.ReadToEnd(ctx); err != nil {
@@ -25,23 +38,72 @@ func (h *Herder) assign(leaderID string, members []MemberState) map[string]Assig
 	for name := range snap.Connectors {
 		w.Connectors[name] = len(snap.Tasks[name])
 	}
-	out := AssignEager(leaderID, members, w)
+	var out, full map[string]Assignment
+	if v := protocolVersion(protocol); v == 0 {
+		out = AssignEager(leaderID, members, w)
+		full = out
+	} else {
+		out, full = h.coop.Assign(leaderID, members, w, gen, lastGen, v)
+	}
 	urls := make(map[string]string, len(members))
 	for _, m := range members {
 		urls[m.ID] = m.State.URL
 	}
 	h.mu.Lock()
-	h.memberURLs, h.assignments, h.lastWork, h.assignedOffset = urls, out, w.Connectors, w.ConfigOffset
+	h.memberURLs, h.assignments, h.lastWork, h.assignedOffset = urls, full, w.Connectors, w.ConfigOffset
 	h.mu.Unlock()
-	h.log.Info("assigned connectors and tasks", "members", len(members), "connectors", len(w.Connectors), "config_offset", w.ConfigOffset)
+	revoked := 0
+	for _, a := range out {
+		revoked += len(a.RevokedConnectors) + len(a.RevokedTasks)
+	}
+	h.log.Info("assigned connectors and tasks", "protocol", protocol, "members", len(members), "connectors", len(w.Connectors),
+		"config_offset", w.ConfigOffset, "revoked", revoked, "delay_ms", h.coop.delay.Milliseconds())
 	return out
 }
 
 func (h *Herder) onAssigned(gen int32, memberID string, a Assignment) {
+	h.mu.Lock()
+	prev := h.assignment
+	h.mu.Unlock()
+	full := a
+	if a.Version > 0 {
+		// Cooperative: keep what runs, less what is revoked, plus what is new.
+		full.Connectors = slices.DeleteFunc(slices.Clone(prev.Connectors), func(c string) bool { return slices.Contains(a.RevokedConnectors, c) })
+		full.Tasks = slices.DeleteFunc(slices.Clone(prev.Tasks), func(t TaskID) bool { return slices.Contains(a.RevokedTasks, t) })
+		for _, c := range a.Connectors {
+			if !slices.Contains(full.Connectors, c) {
+				full.Connectors = append(full.Connectors, c)
+			}
+		}
+		for _, t := range a.Tasks {
+			if !slices.Contains(full.Tasks, t) {
+				full.Tasks = append(full.Tasks, t)
+			}
+		}
+		full.RevokedConnectors, full.RevokedTasks = nil, nil
+	}
+	// Stop first what this worker must no longer run: revoked work (cooperative), or anything
+	// left from a cooperative generation when the group fell back to eager.
+	h.stopUnassigned(prev, full)
+	if h.rejoinTimer != nil {
+		h.rejoinTimer.Stop()
+		h.rejoinTimer = nil
+	}
+	if a.Delay > 0 {
+		// The leader holds a departed worker's share back; whoever rejoins first after the delay
+		// makes it reassign it.
+		d := time.Duration(a.Delay) * time.Millisecond
+		h.rejoinTimer = time.AfterFunc(d, h.member.RequestRejoin)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.configs.ReadToEnd(ctx); err != nil || h.configs.Offset() < a.ConfigOffset {
 		h.log.Warn("could not read the config topic up to the leader's offset; rejoining", "leader_offset", a.ConfigOffset, "offset", h.configs.Offset(), "error", err)
+		if a.Version > 0 {
+			h.mu.Lock()
+			h.assignment = full
+			h.mu.Unlock()
+		}
 		h.member.RequestRejoin()
 		return
 	}
@@ -49,7 +111,7 @@ func (h *Herder) onAssigned(gen int32, memberID string, a Assignment) {
 	if !h.assigned {
 		close(h.stable)
 	}
-	h.generation, h.memberID, h.assignment, h.assigned = gen, memberID, a, true
+	h.generation, h.memberID, h.assignment, h.assigned = gen, memberID, full, true
 	h.leader = a.Leader == memberID
 	h.leaderURL = a.LeaderURL
 	if !h.leader {
@@ -57,16 +119,62 @@ func (h *Herder) onAssigned(gen int32, memberID string, a Assignment) {
 	}
 	h.mu.Unlock()
 	h.status.SetGeneration(gen)
+	h.ensureSessionKey()
 	snap := h.configs.Snapshot()
-	for _, c := range a.Connectors {
-		h.startConnector(c, snap)
+	running := h.worker.Connectors()
+	for _, c := range full.Connectors {
+		if !slices.Contains(running, c) {
+			h.startConnector(c, snap)
+		}
 	}
-	for _, t := range a.Tasks {
-		h.startTask(t, snap)
+	for _, t := range full.Tasks {
+		if !slices.Contains(h.worker.Tasks(t.Connector), (herder.TaskID{Connector: t.Connector, Task: int(t.Task)})) {
+			h.startTask(t, snap)
+		}
 	}
 	h.SetReady()
+	if len(a.RevokedConnectors)+len(a.RevokedTasks) > 0 {
+		// The revoked work is assigned elsewhere in the next round, which this starts.
+		h.member.RequestRejoin()
+	}
 	h.log.Info("joined the connect group", "group", h.cfg.GroupID, "generation", gen, "leader", a.Leader == memberID,
-		"leader_url", a.LeaderURL, "connectors", a.Connectors, "tasks", taskNames(a.Tasks))
+		"leader_url", a.LeaderURL, "connectors", a.Connectors, "tasks", taskNames(a.Tasks),
+		"revoked_connectors", a.RevokedConnectors, "revoked_tasks", taskNames(a.RevokedTasks), "delay_ms", a.Delay, "protocol_version", a.Version)
+}
+
+// stopUnassigned stops the tasks and connectors of prev that are not in next, committing the
+// tasks' offsets; connectors given up are reported UNASSIGNED unless deleted.
+func (h *Herder) stopUnassigned(prev, next Assignment) {
+	var tasks []herder.TaskID
+	conns := map[string]bool{}
+	for _, c := range prev.Connectors {
+		conns[c] = true
+	}
+	for _, t := range prev.Tasks {
+		conns[t.Connector] = true
+	}
+	for c := range conns {
+		for _, id := range h.worker.Tasks(c) {
+			if !slices.Contains(next.Tasks, TaskID{Connector: id.Connector, Task: int32(id.Task)}) {
+				tasks = append(tasks, id)
+			}
+		}
+	}
+	var stopConns []string
+	for _, c := range h.worker.Connectors() {
+		if conns[c] && !slices.Contains(next.Connectors, c) {
+			stopConns = append(stopConns, c)
+		}
+	}
+	if len(tasks) == 0 && len(stopConns) == 0 {
+		return
+	}
+	h.worker.StopTasks(tasks)
+	for _, c := range stopConns {
+		h.worker.StopConnector(c)
+		h.connectorUnassigned(c)
+	}
+	h.log.Info("stopped revoked connectors and tasks", "connectors", stopConns, "tasks", len(tasks))
 }
 
 func taskNames(ts []TaskID) []string {
@@ -210,9 +318,14 @@ func (h *Herder) onConfigEvents() {
 			}
 		case TasksCommitted:
 			// New task configurations take effect through a rebalance: the eager protocol
-			// restarts every task with the configuration committed at the leader's offset.
+			// restarts every task with the configuration committed at the leader's offset. Under
+			// the cooperative ones this worker restarts its own tasks of the connector with the
+			// new configurations now, and the rebalance only moves tasks that appeared or went.
 			if newToLeader && snap.Contains(c) {
 				rebalance = true
+			}
+			if h.cooperative() {
+				h.restartTasksOf(c, snap)
 			}
 		case RestartRequested:
 			if assigned {
@@ -343,4 +456,32 @@ func (h *Herder) reconfigured(name string) {
 	h.reconfMu.Lock()
 	delete(h.reconfBackoff, name)
 	h.reconfMu.Unlock()
+}
+
+// cooperative says whether this worker's current assignment came from a cooperative protocol.
+func (h *Herder) cooperative() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.assigned && h.assignment.Version > 0
+}
+
+// restartTasksOf restarts the tasks of connector c this worker runs with their newly committed
+// configurations, and starts the assigned ones that could not start for want of one.
+func (h *Herder) restartTasksOf(c string, snap ClusterConfig) {
+	h.mu.Lock()
+	var mine []TaskID
+	for _, t := range h.assignment.Tasks {
+		if t.Connector == c {
+			mine = append(mine, t)
+		}
+	}
+	h.mu.Unlock()
+	running := h.worker.Tasks(c)
+	h.worker.StopTasks(running)
+	for _, t := range mine {
+		h.startTask(t, snap)
+	}
+	if len(running) > 0 || len(mine) > 0 {
+		h.log.Info("task configurations changed; restarted this worker's tasks of the connector", "connector", c, "stopped", len(running), "started", len(mine))
+	}
 }

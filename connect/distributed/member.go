@@ -20,14 +20,20 @@ type MemberConfig struct {
 	SessionTimeout   time.Duration
 	RebalanceTimeout time.Duration
 	Heartbeat        time.Duration
+	// Protocols are the connect protocols this worker offers, most preferred first (Kafka
+	// Connect's: sessioned, compatible, default); empty means eager only. The coordinator picks
+	// one every member offers.
+	Protocols []string
 	// State returns this worker's current metadata; called on every join.
 	State func() WorkerState
-	// Assign is called on the leader with every member's id and state (sorted by member id) and
-	// returns each member's assignment.
-	Assign func(leaderID string, members []MemberState) map[string]Assignment
+	// Assign is called on the leader with the protocol the coordinator chose, the generation
+	// being formed and the last one this member completed, and every member's id and state
+	// (sorted by member id); it returns each member's assignment.
+	Assign func(leaderID, protocol string, gen, lastGen int32, members []MemberState) map[string]Assignment
 	// Assigned is called after every successful rebalance with this worker's assignment.
 	Assigned func(generation int32, memberID string, a Assignment)
-	// Revoked is called before rejoining: the eager protocol gives up everything first.
+	// Revoked is called before rejoining when the assignment was eager (version 0): the eager
+	// protocol gives up everything first. Cooperative assignments revoke in Assigned instead.
 	Revoked func()
 	Logger  *slog.Logger
 }
@@ -46,6 +52,7 @@ type Member struct {
 	mu       sync.Mutex
 	memberID string
 	gen      int32
+	lastGen  int32 // the generation of the last assignment received, -1 before
 	rejoin   chan struct{}
 }
 
@@ -63,7 +70,10 @@ func NewMember(client *kgo.Client, cfg MemberConfig) *Member {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 3 * time.Second
 	}
-	return &Member{client: client, cfg: cfg, rejoin: make(chan struct{}, 1)}
+	if len(cfg.Protocols) == 0 {
+		cfg.Protocols = []string{ProtocolEager}
+	}
+	return &Member{client: client, cfg: cfg, rejoin: make(chan struct{}, 1), lastGen: -1}
 }
 
 // RequestRejoin makes the member rejoin the group, which rebalances every member; the leader
@@ -124,7 +134,7 @@ func (m *Member) Run(ctx context.Context) error {
 		case <-m.rejoin:
 			reason = errors.New("rejoin requested")
 		}
-		if m.cfg.Revoked != nil {
+		if m.cfg.Revoked != nil && a.Version == 0 {
 			m.cfg.Revoked()
 		}
 		stopHeartbeats()
@@ -147,10 +157,13 @@ func (m *Member) joinAndSync(ctx context.Context) (Assignment, error) {
 		join.RebalanceTimeoutMillis = int32(m.cfg.RebalanceTimeout / time.Millisecond)
 		join.MemberID = memberID
 		join.ProtocolType = ProtocolType
-		p := kmsg.NewJoinGroupRequestProtocol()
-		p.Name = ProtocolEager
-		p.Metadata = EncodeWorkerState(m.cfg.State())
-		join.Protocols = append(join.Protocols, p)
+		state := m.cfg.State()
+		for _, name := range m.cfg.Protocols {
+			p := kmsg.NewJoinGroupRequestProtocol()
+			p.Name = name
+			p.Metadata = EncodeWorkerStateVersion(state, protocolVersion(name))
+			join.Protocols = append(join.Protocols, p)
+		}
 		resp, err := join.RequestWith(ctx, m.client)
 		if err != nil {
 			return Assignment{}, fmt.Errorf("join group: %w", err)
@@ -186,10 +199,17 @@ func (m *Member) joinAndSync(ctx context.Context) (Assignment, error) {
 				members = append(members, MemberState{ID: mem.MemberID, State: st})
 			}
 			sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-			for id, a := range m.cfg.Assign(resp.MemberID, members) {
+			protocol := ""
+			if resp.Protocol != nil {
+				protocol = *resp.Protocol
+			}
+			m.mu.Lock()
+			lastGen := m.lastGen
+			m.mu.Unlock()
+			for id, a := range m.cfg.Assign(resp.MemberID, protocol, resp.Generation, lastGen, members) {
 				ga := kmsg.NewSyncGroupRequestGroupAssignment()
 				ga.MemberID = id
-				ga.MemberAssignment = EncodeAssignment(a)
+				ga.MemberAssignment = EncodeAssignmentVersion(a, protocolVersion(protocol))
 				sync.GroupAssignment = append(sync.GroupAssignment, ga)
 			}
 		}
@@ -210,6 +230,11 @@ func (m *Member) joinAndSync(ctx context.Context) (Assignment, error) {
 		a, err := DecodeAssignment(sresp.MemberAssignment)
 		if errors.Is(err, errEmptyAssignment) {
 			continue // the leader computed before we joined; join again
+		}
+		if err == nil {
+			m.mu.Lock()
+			m.lastGen = resp.Generation
+			m.mu.Unlock()
 		}
 		return a, err
 	}

@@ -41,7 +41,7 @@ func TestMembersShareWorkAndRebalanceOnLeave(t *testing.T) {
 		w.m = NewMember(cl, MemberConfig{
 			Group: group, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second, Heartbeat: 300 * time.Millisecond,
 			State: func() WorkerState { return WorkerState{URL: fmt.Sprintf("http://w%d/", i), ConfigOffset: 1} },
-			Assign: func(leader string, ms []MemberState) map[string]Assignment {
+			Assign: func(leader, _ string, _, _ int32, ms []MemberState) map[string]Assignment {
 				return AssignEager(leader, ms, work)
 			},
 			Assigned: func(gen int32, _ string, a Assignment) {

@@ -125,13 +125,16 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 
-	listeners, addrs, err := runtime.Listen(cfg, nil)
+	restSec, listeners, addrs, err := runtime.ListenREST(cfg)
 	if err != nil {
 		return err
 	}
 	defer func() { runtime.CloseListeners(listeners) }()
 	workerID := runtime.WorkerID(cfg, listeners)
 	scheme := "http"
+	if len(cfg.Listeners) > 0 {
+		scheme = cfg.Listeners[0].Scheme
+	}
 	if v := strings.TrimSpace(cfg.Props["rest.advertised.listener"]); v != "" {
 		scheme = strings.ToLower(v)
 	}
@@ -153,12 +156,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd, err := NewHerder(HerderOptions{Config: cfg, Plugins: o.Plugins, Configs: configs, Status: status, Offsets: store,
 		Producer: producer, Admin: kadm.NewClient(admin), Group: group, WorkerID: workerID, URL: url, Info: info, Logger: log,
-		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker")})
+		WorkerLogger: o.Loggers.Logger("io.connectd.runtime.Worker"), Client: restSec.Client(30 * time.Second)})
 	if err != nil {
 		return err
 	}
-	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: hd.Worker().WriteMetrics})
-	handler := hd.Handler(server)
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: hd.Worker().WriteMetrics,
+		Client: restSec.Client(rest.DefaultRequestTimeout)})
+	handler := restSec.Handler(hd.Handler(server))
 
 	var serving sync.WaitGroup
 	servers := make([]*http.Server, 0, len(listeners))

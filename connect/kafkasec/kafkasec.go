@@ -94,13 +94,14 @@ func saslOption(get getter) (kgo.Opt, error) {
 	switch mech {
 	case "GSSAPI":
 		return nil, fmt.Errorf("%s=GSSAPI (Kerberos, Kafka's default mechanism) is not supported by connectd: set sasl.mechanism to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", mechKey)
-	case "OAUTHBEARER":
-		return nil, fmt.Errorf("%s=OAUTHBEARER is not supported by connectd yet: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (for example an API key with PLAIN)", mechKey)
-	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER":
 	default:
-		return nil, fmt.Errorf("%s=%s: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", mechKey, mech)
+		return nil, fmt.Errorf("%s=%s: use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER", mechKey, mech)
 	}
 	jaas, jaasKey, ok := get("sasl.jaas.config")
+	if (!ok || jaas == "") && mech == "OAUTHBEARER" {
+		return nil, fmt.Errorf("sasl.mechanism=OAUTHBEARER needs sasl.jaas.config, e.g. %s required clientId=\"...\" clientSecret=\"...\" scope=\"...\";", OAuthLoginModule)
+	}
 	if !ok || jaas == "" {
 		return nil, fmt.Errorf("sasl.mechanism=%s needs sasl.jaas.config with the user name and password, e.g. %s required username=\"...\" password=\"...\";", mech, loginModule(mech))
 	}
@@ -115,6 +116,9 @@ func saslOption(get getter) (kgo.Opt, error) {
 	want := loginModule(mech)
 	if !strings.HasSuffix(m.class, want[strings.LastIndexByte(want, '.'):]) {
 		return nil, fmt.Errorf("%s: login module %s does not go with sasl.mechanism=%s: use %s", jaasKey, m.class, mech, want)
+	}
+	if mech == "OAUTHBEARER" {
+		return oauthOption(get, jaasKey, m)
 	}
 	user, pass := m.options["username"], m.options["password"]
 	if user == "" {
@@ -136,8 +140,11 @@ func saslOption(get getter) (kgo.Opt, error) {
 }
 
 func loginModule(mech string) string {
-	if mech == "PLAIN" {
+	switch mech {
+	case "PLAIN":
 		return "org.apache.kafka.common.security.plain.PlainLoginModule"
+	case "OAUTHBEARER":
+		return OAuthLoginModule
 	}
 	return "org.apache.kafka.common.security.scram.ScramLoginModule"
 }
@@ -429,8 +436,11 @@ func Explain(err error) (hint string, permanent bool) {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
+	var tokenErr *TokenError
 	msg := err.Error()
 	switch {
+	case errors.As(err, &tokenErr):
+		return "the OAuth token endpoint (sasl.oauthbearer.token.endpoint.url) did not give a token: check it, and clientId, clientSecret and scope in sasl.jaas.config", tokenErr.permanent()
 	case errors.As(err, &unknownAuth):
 		return "the broker's certificate is not signed by a trusted CA: set ssl.truststore.location (or ssl.truststore.certificates) to the CA that signed it", true
 	case errors.As(err, &hostErr):

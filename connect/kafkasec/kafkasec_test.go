@@ -57,7 +57,7 @@ func TestOptionsRefusals(t *testing.T) {
 	}{
 		"gssapi default": {map[string]string{"security.protocol": "SASL_SSL", "sasl.jaas.config": jaas}, "GSSAPI"},
 		"gssapi":         {map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI"}, "Kerberos"},
-		"oauthbearer":    {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"}, "OAUTHBEARER is not supported"},
+		"oauthbearer":    {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"}, "sasl.mechanism=OAUTHBEARER needs sasl.jaas.config"},
 		"protocol":       {map[string]string{"security.protocol": "TLS"}, "use PLAINTEXT, SSL"},
 		"no jaas":        {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}, "needs sasl.jaas.config"},
 		"module":         {map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.jaas.config": jaas}, "does not go with"},
@@ -305,5 +305,31 @@ func keytool(t *testing.T, args ...string) {
 	out, err := exec.Command("keytool", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("keytool %s: %v\n%s", args[0], err, out)
+	}
+}
+
+func TestParseJAASFile(t *testing.T) {
+	in := `/* Kafka Connect */
+KafkaConnect {
+  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required
+  file="/etc/connect/creds.properties";
+};
+KafkaClient{ org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p;}"; };
+`
+	got, err := ParseJAASFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := got["KafkaConnect"]
+	if len(kc) != 1 || kc[0].Flag != "required" || kc[0].Options["file"] != "/etc/connect/creds.properties" {
+		t.Errorf("KafkaConnect: %+v", kc)
+	}
+	if c := got["KafkaClient"]; len(c) != 1 || c[0].Options["password"] != "p;}" {
+		t.Errorf("KafkaClient: %+v", c)
+	}
+	for _, bad := range []string{"KafkaConnect { x.Y required; ", "KafkaConnect x.Y required; };", "KafkaConnect { x.Y required; }"} {
+		if _, err := ParseJAASFile(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
 	}
 }

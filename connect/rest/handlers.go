@@ -681,6 +681,11 @@ func (s *Server) failOrForward(w http.ResponseWriter, r *http.Request, body []by
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	// The leader authenticates the user again, as Kafka Connect's RestClient forwards the
+	// Authorization header.
+	if a := r.Header.Get("Authorization"); a != "" {
+		req.Header.Set("Authorization", a)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "IO Error trying to forward REST request: "+err.Error())

@@ -53,6 +53,7 @@ type Server struct {
 	mux      *http.ServeMux
 	draining atomic.Bool
 	http     *http.Server
+	security *Security
 }
 
 // Options configures a Server. Herder is required.
@@ -67,11 +68,15 @@ type Options struct {
 	// Metrics writes the worker's metrics in the Prometheus text format for GET /metrics (not a
 	// Kafka Connect route, so not in openapi.json); nil serves no /metrics.
 	Metrics func(io.Writer) error
+	// Security wraps the API with basic authentication and CORS and gives the forwarding client
+	// its TLS settings; nil means none. Serve uses it; callers that serve the Server through
+	// their own http.Server wrap it with Security.Handler themselves.
+	Security *Security
 }
 
 // NewServer builds the API. It does not listen until Serve.
 func NewServer(o Options) *Server {
-	s := &Server{herder: o.Herder, loggers: o.Loggers, log: o.Logger, timeout: o.RequestTimeout, client: o.Client}
+	s := &Server{herder: o.Herder, loggers: o.Loggers, log: o.Logger, timeout: o.RequestTimeout, client: o.Client, security: o.Security}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -79,7 +84,7 @@ func NewServer(o Options) *Server {
 		s.timeout = DefaultRequestTimeout
 	}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: s.timeout}
+		s.client = s.security.Client(s.timeout)
 	}
 	if s.loggers == nil {
 		s.loggers = noLoggers{}
@@ -193,7 +198,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // Serve answers requests on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	s.http = &http.Server{Handler: s.security.Handler(s), ReadHeaderTimeout: 30 * time.Second}
 	err := s.http.Serve(l)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

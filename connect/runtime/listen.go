@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/connectd/connectd/connect/rest"
 	"github.com/connectd/connectd/connect/workerconfig"
 )
 
@@ -28,6 +29,21 @@ func Listen(cfg *workerconfig.Worker, listen func(scheme, addr string) (net.List
 		addrs = append(addrs, ln.Addr().String())
 	}
 	return listeners, addrs, nil
+}
+
+// ListenREST opens the REST listeners with the worker's REST security (HTTPS, basic
+// authentication, CORS: rest.NewSecurity), which the servers and the forwarding client use too.
+func ListenREST(cfg *workerconfig.Worker) (*rest.Security, []net.Listener, []string, error) {
+	https := false
+	for _, l := range cfg.Listeners {
+		https = https || l.Scheme == "https"
+	}
+	sec, err := rest.NewSecurity(cfg.Props, https)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	listeners, addrs, err := Listen(cfg, sec.Listen)
+	return sec, listeners, addrs, err
 }
 
 // CloseListeners closes listeners no server took over.

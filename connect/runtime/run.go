@@ -112,7 +112,7 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	listeners, addrs, err := Listen(cfg, nil)
+	restSec, listeners, addrs, err := ListenREST(cfg)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,8 @@ func RunStandalone(ctx context.Context, o Options) (err error) {
 	info := herder.ServerInfo{Version: o.Version, Commit: version.Commit(), KafkaClusterID: clusterID}
 	hd := NewStandaloneHerder(HerderOptions{Worker: worker, Plugins: o.Plugins, Status: status, WorkerID: workerID,
 		Info: info, Logger: o.Loggers.Logger("io.connectd.runtime.standalone.StandaloneHerder")})
-	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: worker.WriteMetrics})
+	server := rest.NewServer(rest.Options{Herder: hd, Loggers: o.Loggers, Logger: o.Loggers.Logger("io.connectd.rest.RestServer"), Metrics: worker.WriteMetrics,
+		Security: restSec})
 
 	var serving sync.WaitGroup
 	for _, ln := range listeners {

@@ -97,7 +97,11 @@ var Spec = api.ConfigSpec{
 	{Name: "listeners", Type: api.ConfigList, Default: "http://:8083", Importance: api.Low, Doc: "REST listeners, e.g. http://:8083."},
 	{Name: "rest.advertised.host.name", Type: api.ConfigString, Importance: api.Low, Doc: "Host name other workers use to reach this one."},
 	{Name: "rest.advertised.port", Type: api.ConfigInt, Importance: api.Low, Doc: "Port other workers use to reach this one."},
-	{Name: "rest.advertised.listener", Type: api.ConfigString, Importance: api.Low, Doc: "Scheme other workers use to reach this one."},
+	{Name: "rest.advertised.listener", Type: api.ConfigString, Importance: api.Low, Doc: "Scheme other workers use to reach this one (http or https); by default the first listener's."},
+	{Name: "rest.extension.classes", Type: api.ConfigList, Importance: api.Low, Doc: "REST extensions; connectd has org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension (basic authentication against the JAAS KafkaConnect section)."},
+	{Name: "java.security.auth.login.config", Type: api.ConfigString, Importance: api.Low, Doc: "JAAS file with the KafkaConnect section for basic authentication (Kafka Connect takes it from the JVM option of this name; connectd also reads -Djava.security.auth.login.config= in KAFKA_OPTS)."},
+	{Name: "access.control.allow.origin", Type: api.ConfigString, Importance: api.Low, Doc: "Origins browsers may call the REST API from (CORS), comma-separated, * for any."},
+	{Name: "access.control.allow.methods", Type: api.ConfigString, Importance: api.Low, Doc: "Methods allowed cross-origin; default GET,POST,HEAD."},
 	{Name: "key.converter", Type: api.ConfigClass, Default: JSONConverter, Importance: api.High, Doc: "Converter for record keys.", Allowed: converters},
 	{Name: "value.converter", Type: api.ConfigClass, Default: JSONConverter, Importance: api.High, Doc: "Converter for record values.", Allowed: converters},
 	{Name: "exactly.once.source.support", Type: api.ConfigString, Default: "disabled", Importance: api.High, Doc: "Whether source records and offsets are written in Kafka transactions.", Allowed: []string{"disabled", "preparing", "enabled"}},
@@ -107,8 +111,9 @@ var Spec = api.ConfigSpec{
 	{Name: "task.shutdown.graceful.timeout.ms", Type: api.ConfigLong, Default: "5000", Importance: api.Low, Doc: "How long a task may take to stop."},
 	{Name: "plugin.path", Type: api.ConfigList, Importance: api.Low, Doc: "Accepted for compatibility; connectd's connectors are built in."},
 	{Name: "client.id", Type: api.ConfigString, Importance: api.Low, Doc: "Client id prefix for Kafka clients."},
-	{Name: "connect.protocol", Type: api.ConfigString, Default: "sessioned", Importance: api.Low, Doc: "Group protocol; connectd speaks eager assignment.", Allowed: []string{"eager", "compatible", "sessioned"}},
-	{Name: "scheduled.rebalance.max.delay.ms", Type: api.ConfigInt, Default: "300000", Importance: api.Low, Doc: "Accepted for compatibility."},
+	{Name: "connect.protocol", Type: api.ConfigString, Default: "sessioned", Importance: api.Low, Doc: "Group protocol: eager (every rebalance stops everything), compatible (incremental cooperative, KIP-415) or sessioned (cooperative with signed internal requests, KIP-507).", Allowed: []string{"eager", "compatible", "sessioned"}},
+	{Name: "scheduled.rebalance.max.delay.ms", Type: api.ConfigInt, Default: "300000", Importance: api.Low, Doc: "How long the leader holds a departed worker's connectors and tasks back before reassigning them (cooperative protocols)."},
+	{Name: "inter.worker.key.ttl.ms", Type: api.ConfigInt, Default: "3600000", Importance: api.Low, Doc: "How long a session key signing internal requests lives (connect.protocol=sessioned)."},
 	{Name: "topic.creation.enable", Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Whether connectors may create their topics with topic.creation.* groups (KIP-158)."},
 	{Name: "producer.buffer.memory", Type: api.ConfigLong, Default: "33554432", Importance: api.Medium, Doc: "Bytes a task may have unacknowledged by Kafka before polling pauses (backpressure)."},
 	{Name: "config.storage.partitions", Type: api.ConfigInt, Importance: api.Low, Doc: "Must be 1 when set."},
@@ -238,8 +243,8 @@ func parseListener(s string) (Listener, error) {
 		return Listener{}, fmt.Errorf("expected a URL such as http://:8083")
 	}
 	scheme = strings.ToLower(scheme)
-	if scheme != "http" {
-		return Listener{}, fmt.Errorf("scheme %q is not supported yet (use http)", scheme)
+	if scheme != "http" && scheme != "https" {
+		return Listener{}, fmt.Errorf("scheme %q is not supported (use http or https)", scheme)
 	}
 	hostPort = strings.TrimSuffix(hostPort, "/")
 	host, port, err := net.SplitHostPort(hostPort)

@@ -47,6 +47,8 @@ func TestConfigTopicWithThreePartitionsIsRefused(t *testing.T) {
 // to a follower: writes reach the leader (forwarded with forward=true) and every worker's view.
 func TestLifecycleThroughFollowers(t *testing.T) {
 	c := newCluster(t)
+	// This test checks the eager protocol's spread and hand-over (TestCooperative* the others).
+	c.props["connect.protocol"] = "eager"
 	ws := []*worker{c.startInProcess(nil), c.startInProcess(nil), c.startInProcess(nil)}
 	leader, followers := settled(t, ws...)
 	f0, f1 := followers[0], followers[1]
@@ -218,6 +220,8 @@ func startExpectingFailure(t *testing.T, props map[string]string) error {
 // at-least-once allows).
 func TestKillWorkerWhileStreaming(t *testing.T) {
 	c := newCluster(t)
+	// This test checks the eager protocol's spread and hand-over (TestCooperative* the others).
+	c.props["connect.protocol"] = "eager"
 	ws := []*worker{c.startProcess(), c.startProcess(), c.startProcess()}
 	_, followers := settled(t, ws...)
 	topic := testbed.Topic(t, "gen")
@@ -292,6 +296,8 @@ func TestKillWorkerWhileStreaming(t *testing.T) {
 // no gap and no duplicate in any task's sequence.
 func TestWorkerJoinsAndLeaves(t *testing.T) {
 	c := newCluster(t)
+	// This test checks the eager protocol's spread and hand-over (TestCooperative* the others).
+	c.props["connect.protocol"] = "eager"
 	a, b := c.startInProcess(nil), c.startInProcess(nil)
 	settled(t, a, b)
 	topic := testbed.Topic(t, "gen")

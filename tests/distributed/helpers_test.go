@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/connectd/connectd/cmd/connectd/bundle"
 	"github.com/connectd/connectd/connect/distributed"
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
@@ -42,7 +44,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func registry() (*plugins.Registry, error) { return plugins.New(generator.Plugin()) }
+// registry is connectd's connectors (so Debezium class names run, as in the mixed group test)
+// plus the test generator.
+func registry() (*plugins.Registry, error) {
+	return plugins.New(append(bundle.Plugins(), generator.Plugin())...)
+}
 
 // workerProcess is `connectd distributed worker.properties` with the generator registered.
 func workerProcess(file string) int {
@@ -70,12 +76,12 @@ func workerProcess(file string) int {
 
 // cluster is the settings every worker of one test shares: group and topics unique to the test.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	brokers string
 	props   map[string]string
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	brokers := testbed.Kafka(t)
 	return &cluster{t: t, brokers: brokers, props: map[string]string{
 		"bootstrap.servers":                 brokers,
@@ -140,7 +146,11 @@ func (c *cluster) startInProcess(extra map[string]string) *worker {
 	case <-done:
 		c.t.Fatalf("worker did not start: %v\n%s", runErr, buf)
 	}
-	w := &worker{client: client{e2e.NewClient(c.t, "http://"+addr)}, log: buf, url: addr}
+	scheme := "http"
+	if strings.HasPrefix(props["listeners"], "https:") {
+		scheme = "https"
+	}
+	w := &worker{client: client{e2e.NewClient(c.t, scheme+"://"+addr)}, log: buf, url: addr}
 	var once sync.Once
 	w.stop = func() { once.Do(func() { cancel(); <-done }) }
 	w.err = func() error { <-done; return runErr }
@@ -232,7 +242,7 @@ func (w *worker) generation() (int, bool) {
 
 // settled waits until every worker joined the same generation, and returns the leader and the
 // followers of it.
-func settled(t *testing.T, ws ...*worker) (leader *worker, followers []*worker) {
+func settled(t testing.TB, ws ...*worker) (leader *worker, followers []*worker) {
 	t.Helper()
 	wait.Until(t, "the workers agree on a generation", func() bool {
 		leader, followers = nil, nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +134,14 @@ func TestKafkaConnectReadsAndWritesTheSameTopics(t *testing.T) {
 // in a group of its own.
 func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 	t.Helper()
+	kc, _ := startKafkaConnectWith(t, c, libs, nil)
+	return kc
+}
+
+// startKafkaConnectWith is startKafkaConnect with more worker properties; stop ends the worker
+// gracefully (SIGTERM: its tasks commit their offsets and it leaves the group).
+func startKafkaConnectWith(t *testing.T, c *cluster, libs string, extra map[string]string) (kc client, stop func()) {
+	t.Helper()
 	port := e2e.FreePort(t)
 	dir := t.TempDir()
 	props := map[string]string{
@@ -154,6 +163,7 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 		"offset.flush.interval.ms":          "500",
 		"plugin.discovery":                  "service_load",
 	}
+	maps.Copy(props, extra)
 	file := e2e.WriteProps(t, dir, "connect-distributed.properties", props)
 	log4j := filepath.Join(dir, "log4j2.properties")
 	if err := os.WriteFile(log4j, []byte("status = warn\nrootLogger.level = WARN\nrootLogger.appenderRef.stdout.ref = STDOUT\n"+
@@ -177,7 +187,16 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 			t.Logf("Kafka Connect output:\n%s", buf)
 		}
 	})
-	kc := client{e2e.NewClient(t, "http://127.0.0.1:"+strconv.Itoa(port))}
+	stop = func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	kc = client{e2e.NewClient(t, "http://127.0.0.1:"+strconv.Itoa(port))}
 	wait.Until(t, "Kafka Connect answers on its REST port", func() bool {
 		select {
 		case <-done:
@@ -186,7 +205,7 @@ func startKafkaConnect(t *testing.T, c *cluster, libs string) client {
 		}
 		return kc.Do("GET", "/connectors", "").Code == 200
 	})
-	return kc
+	return kc, stop
 }
 
 // countRecords reads topic from the start until it has want records (or a minute passed).

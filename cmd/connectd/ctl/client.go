@@ -6,12 +6,15 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -58,12 +61,45 @@ func exitCode(err error) int {
 
 // client talks to one worker's REST API.
 type client struct {
-	base string
-	http *http.Client
+	base       string
+	http       *http.Client
+	user, pass string // basic authentication; user "" sends none
 }
 
-func newClient(base string) *client {
-	return &client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+// newClient makes a client for base; caFile, when set, is a PEM file of the CAs that sign the
+// worker's https certificate (otherwise the system's CAs are trusted).
+func newClient(base, user, pass, caFile string) (*client, error) {
+	c := &client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}, user: user, pass: pass}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fail(ExitUsage, "could not read the CA file %s (--cacert or CONNECTD_CACERT): %w", caFile, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fail(ExitUsage, "the CA file %s (--cacert or CONNECTD_CACERT) holds no PEM certificate", caFile)
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		c.http.Transport = t
+	}
+	return c, nil
+}
+
+// reachError says why the worker could not be reached, with what to do for TLS failures.
+func (c *client) reachError(err error) error {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var tlsRecord tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("the worker at %s presented a certificate not signed by a trusted CA: pass the CA's PEM file with --cacert (or CONNECTD_CACERT): %w", c.base, err)
+	case errors.As(err, &host):
+		return fmt.Errorf("the worker's certificate does not name the host in %s: use the host name it was issued for: %w", c.base, err)
+	case errors.As(err, &tlsRecord):
+		return fmt.Errorf("the worker at %s does not speak TLS: use an http:// URL: %w", c.base, err)
+	}
+	return fmt.Errorf("could not reach the worker at %s (is it running? set --url or CONNECTD_URL): %w", c.base, err)
 }
 
 // call sends a request and decodes a 2xx JSON answer into out (when out is not nil). A non-2xx
@@ -85,9 +121,12 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.user != "" {
+		req.SetBasicAuth(c.user, c.pass)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("could not reach the worker at %s (is it running? set --url or CONNECTD_URL): %w", c.base, err)
+		return c.reachError(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -109,6 +148,10 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 			code = ExitNotFound
 		case resp.StatusCode == http.StatusBadRequest:
 			code = ExitRefused
+		case resp.StatusCode == http.StatusUnauthorized && c.user == "":
+			msg += " (the worker requires basic authentication: pass --user USER[:PASSWORD] or set CONNECTD_USER and CONNECTD_PASSWORD)"
+		case resp.StatusCode == http.StatusUnauthorized:
+			msg += " (the worker refused user " + c.user + ": check the password)"
 		}
 		return fail(code, "%s %s: HTTP %d: %s", method, path, resp.StatusCode, msg)
 	}

@@ -21,7 +21,7 @@ _connectd() {
       status|pause|resume|stop|restart|offsets|history|set-offset)
         COMPREPLY=($(compgen -W "$(connectd ctl -o json list 2>/dev/null | sed -n 's/^    "name": "\(.*\)",$/\1/p')" -- "$cur")); return;;
     esac
-    [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--url -o --file --pos --gtids --lsn --as-of --resume --no-server-check" -- "$cur"))
+    [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--url --user --cacert -o --file --pos --gtids --lsn --as-of --resume --no-server-check" -- "$cur"))
   fi
 }
 complete -F _connectd connectd

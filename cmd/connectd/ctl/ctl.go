@@ -15,7 +15,7 @@ import (
 )
 
 // Usage is the help text of `connectd ctl`.
-const Usage = `usage: connectd ctl [--url http://127.0.0.1:8083] [-o table|json] COMMAND [ARGS]
+const Usage = `usage: connectd ctl [--url http://127.0.0.1:8083] [--user USER[:PASSWORD]] [--cacert CA.pem] [-o table|json] COMMAND [ARGS]
 
 commands:
   list                         connectors with their connector and task states
@@ -33,7 +33,10 @@ commands:
   completion bash|zsh          a shell completion script (source <(connectd ctl completion bash))
 
 set-offset reads the database password from $CONNECTD_DB_PASSWORD (the worker hides it).
-The worker URL is --url, else $CONNECTD_URL, else http://127.0.0.1:8083.
+The worker URL is --url, else $CONNECTD_URL, else http://127.0.0.1:8083. A worker with basic
+authentication (rest.extension.classes) takes --user USER:PASSWORD, else $CONNECTD_USER and
+$CONNECTD_PASSWORD; an https worker whose certificate is not signed by a system CA needs the
+CA's PEM file in --cacert, else $CONNECTD_CACERT.
 Exit codes: 0 done, 1 worker/server error, 2 bad usage, 3 no such connector, 4 refused
 (wrong state, invalid offset).`
 
@@ -54,6 +57,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 
 type options struct {
 	url    string
+	user   string
+	cacert string
 	output string
 	out    io.Writer
 	c      *client
@@ -69,6 +74,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	g.StringVar(&o.url, "url", def, "worker REST URL")
 	g.StringVar(&o.output, "o", "table", "output: table or json")
+	g.StringVar(&o.user, "user", os.Getenv("CONNECTD_USER"), "basic authentication user, USER or USER:PASSWORD")
+	g.StringVar(&o.cacert, "cacert", os.Getenv("CONNECTD_CACERT"), "PEM file of the CA that signed the worker's certificate")
 	if err := g.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -84,6 +91,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.url, "url", o.url, "worker REST URL")
 	fs.StringVar(&o.output, "o", o.output, "output: table or json")
+	fs.StringVar(&o.user, "user", o.user, "basic authentication user, USER or USER:PASSWORD")
+	fs.StringVar(&o.cacert, "cacert", o.cacert, "PEM file of the CA that signed the worker's certificate")
 	var so setOffsetFlags
 	if cmd == "set-offset" {
 		so.register(fs)
@@ -98,7 +107,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.output != "table" && o.output != "json" {
 		return fail(ExitUsage, "-o %q: use table or json", o.output)
 	}
-	o.c = newClient(o.url)
+	user, pass, hasPass := strings.Cut(o.user, ":")
+	if !hasPass {
+		pass = os.Getenv("CONNECTD_PASSWORD")
+	}
+	if o.c, err = newClient(o.url, user, pass, o.cacert); err != nil {
+		return err
+	}
 	one := func() (string, error) {
 		if len(pos) != 1 {
 			return "", fail(ExitUsage, "%s needs exactly one connector name\n%s", cmd, Usage)
