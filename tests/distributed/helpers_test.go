@@ -27,6 +27,7 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
@@ -41,7 +42,9 @@ func TestMain(m *testing.M) {
 	if f := os.Getenv(workerEnv); f != "" {
 		os.Exit(workerProcess(f))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	debezium.StopIfStarted()
+	os.Exit(code)
 }
 
 // registry is connectd's connectors (so Debezium class names run, as in the mixed group test)

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/testbed"
 	"github.com/connectd/connectd/tests/wait"
 )
@@ -28,6 +29,11 @@ func debeziumPlugins(t *testing.T) string {
 		home = filepath.Join(h, ".cache", "connectd-testbed")
 	}
 	dir := filepath.Join(home, "debezium", "plugins")
+	if _, err := os.Stat(filepath.Join(dir, "debezium-connector-postgres")); err != nil {
+		// A fresh machine: the reference worker's start installs the plugins (and StopIfStarted,
+		// in TestMain, stops the worker again).
+		debezium.Start(t, "io.debezium.connector.postgresql.PostgresConnector")
+	}
 	if _, err := os.Stat(filepath.Join(dir, "debezium-connector-postgres")); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("Debezium's plugins are not installed in %s under CI=true: run deploy/testbed/debezium-up", dir)
