@@ -144,7 +144,7 @@ func configSpec() api.ConfigSpec {
 		spec = append(spec, api.ConfigKey{Name: k.name, Type: api.ConfigString, Default: k.def, Importance: api.Low,
 			Allowed: allowed, Doc: "Only " + k.only + " is implemented by connectd so far."})
 	}
-	return spec
+	return mysqlDebeziumKeys(spec)
 }
 
 func validateServerID(v string) error {

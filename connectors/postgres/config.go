@@ -231,7 +231,7 @@ func buildSpec() api.ConfigSpec {
 	sig := s.Key(cdcconfig.SignalDataCollection)
 	sig.Unsupported = true
 	sig.Doc = "Signal table; not supported by connectd's PostgreSQL connector yet."
-	return append(s, api.ConfigSpec{
+	return debeziumKeys(append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
 			Validate: func(v string) error {
 				if strings.TrimSpace(v) == "" {
@@ -277,7 +277,7 @@ func buildSpec() api.ConfigSpec {
 		{Name: "snapshot.select.statement.overrides", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "slot.stream.params", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "publish.via.partition.root", Type: api.ConfigBoolean, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
-	}...)
+	}...))
 }
 
 // Spec returns the connector's configuration spec.
