@@ -74,6 +74,8 @@ type Config struct {
 	Mappers *envelope.ColumnMappers
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
+	// TLS is the TLS of every database connection (database.ssl.*).
+	TLS *dbTLS
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -121,7 +123,6 @@ func configSpec() api.ConfigSpec {
 		propSnapshotNewTables, "snapshot.select.statement.overrides", "snapshot.include.collection.list",
 		"column.propagate.source.type", "datatype.propagate.source.type",
 		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size", "database.initial.statements",
-		"database.ssl.keystore", "database.ssl.truststore",
 	} {
 		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
 			Doc: "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."})
@@ -129,7 +130,6 @@ func configSpec() api.ConfigSpec {
 	// Debezium properties whose default behaviour is the only one implemented: a configuration
 	// that spells out the default still validates, any other value is reported.
 	for _, k := range []struct{ name, only, def string }{
-		{propSSLMode, "disabled, preferred (without TLS)", "preferred"},
 		{"event.deserialization.failure.handling.mode", "fail", "fail"},
 		{"inconsistent.schema.handling.mode", "fail", "fail"},
 		{"read.only", "false", "false"},
@@ -138,13 +138,10 @@ func configSpec() api.ConfigSpec {
 		{"enable.time.adjuster", "true", "true"},
 	} {
 		allowed := []string{k.def}
-		if k.name == propSSLMode {
-			allowed = []string{"disabled", "disable", "preferred"}
-		}
 		spec = append(spec, api.ConfigKey{Name: k.name, Type: api.ConfigString, Default: k.def, Importance: api.Low,
 			Allowed: allowed, Doc: "Only " + k.only + " is implemented by connectd so far."})
 	}
-	return mysqlDebeziumKeys(spec)
+	return mysqlDebeziumKeys(append(spec, tlsKeys()...))
 }
 
 func validateServerID(v string) error {
@@ -230,6 +227,9 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		return nil, err
 	}
 	c.Filters = f
+	if c.TLS, err = parseTLS(spec, props, flavor, c.Host); err != nil {
+		return nil, err
+	}
 	if c.HistoryFile == "" && (c.HistoryTopic == "" || c.HistoryServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

@@ -38,14 +38,5 @@ func mysqlDebeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 	}
 	spec = cdcconfig.AddAtDefault(spec, cdcconfig.TopicNamingStrategy, api.ConfigClass, "io.debezium.schema.SchemaTopicNamingStrategy",
 		"topics are named <topic.prefix>.<database>.<table>", "io.debezium.schema.DefaultTopicNamingStrategy")
-	for _, k := range []struct {
-		name string
-		typ  api.ConfigType
-	}{
-		{"database.ssl.keystore.password", api.ConfigPassword},
-		{"database.ssl.truststore.password", api.ConfigPassword},
-	} {
-		spec = cdcconfig.AddRefused(spec, k.name, k.typ, "connectd does not connect to the database with TLS yet")
-	}
 	return spec
 }
