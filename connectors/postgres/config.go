@@ -231,6 +231,7 @@ func buildSpec() api.ConfigSpec {
 	sig := s.Key(cdcconfig.SignalDataCollection)
 	sig.Unsupported = true
 	sig.Doc = "Signal table; not supported by connectd's PostgreSQL connector yet."
+	s = append(s, tlsKeys()...)
 	return debeziumKeys(append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
 			Validate: func(v string) error {
