@@ -13,13 +13,16 @@ import (
 // at the value whose behaviour connectd has (AtDefault), or refused (Refused). None is accepted and
 // then ignored.
 
+// AtDefaultDoc starts the doc of every AtDefault key, so docs can list those keys.
+const AtDefaultDoc = "Debezium property; connectd behaves as its default "
+
 // AtDefault returns the key of a Debezium property that connectd accepts only at def (compared
 // case-insensitively, as are any also values): connectd behaves as Debezium does at that value,
 // and why says what any other value would need.
 func AtDefault(name string, typ api.ConfigType, def, why string, also ...string) api.ConfigKey {
 	accepted := append([]string{def}, also...)
 	return api.ConfigKey{Name: name, Type: typ, Default: def, Importance: api.Low, Group: groupAdvanced,
-		Doc: "Debezium property; connectd behaves as its default " + quoteOr(def) + " and accepts no other value: " + why + ".",
+		Doc: AtDefaultDoc + quoteOr(def) + " and accepts no other value: " + why + ".",
 		Validate: func(v string) error {
 			t := strings.TrimSpace(v)
 			for _, a := range accepted {
