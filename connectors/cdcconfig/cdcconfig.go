@@ -290,7 +290,10 @@ func Spec() api.ConfigSpec {
 		{Name: TopicDelimiter, Type: api.ConfigString, Default: ".", Importance: api.Low, Group: groupAdvanced, DisplayName: "Topic delimiter",
 			Doc: "Delimiter between topic name parts; only '.' is supported.", Allowed: []string{"."}},
 		{Name: MessageKeyColumns, Type: api.ConfigString, Importance: api.Low, Group: groupAdvanced, DisplayName: "Message key columns",
-			Doc: "Custom key columns per table; not supported by connectd yet.", Unsupported: true},
+			Doc: "Columns that form the message key instead of the primary key (tables without one, or a key of your choosing): " +
+				"';'-separated '<fully-qualified table>:<column>,<column>' entries, the table a regular expression matched against 'db.table' " +
+				"(PostgreSQL 'schema.table'), e.g. 'inventory.customers:email;inventory.orders:customer_id,id'.",
+			Validate: func(v string) error { _, err := envelope.ParseKeyColumns(v); return err }},
 		{Name: Converters, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Custom converters",
 			Doc: "Custom column converters (Java classes); not supported by connectd.", Unsupported: true},
 	}
@@ -376,6 +379,8 @@ type Common struct {
 	Filters filters.Config
 	// ColumnMappers are the column.truncate.to/mask.with/mask.hash rules (nil: none).
 	ColumnMappers *envelope.ColumnMappers
+	// KeyColumns are the message.key.columns rules (nil: primary keys).
+	KeyColumns *envelope.KeyColumns
 
 	TombstonesOnDelete         bool
 	ProvideTransactionMetadata bool
@@ -473,6 +478,7 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 	c.DecimalMode, _ = envelope.ParseDecimalMode(get(DecimalHandlingMode))
 	c.TimePrecisionMode, _ = envelope.ParseTimePrecisionMode(get(TimePrecisionMode))
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
+	c.KeyColumns, _ = envelope.ParseKeyColumns(get(MessageKeyColumns))
 
 	if _, err := filters.New(c.Filters); err != nil {
 		errs = append(errs, err)

@@ -47,6 +47,9 @@ type TableSpec struct {
 	// Mappers are the connector's column truncation, masking and hashing rules (nil: none); they
 	// change value fields only, as Debezium's ColumnMappers.
 	Mappers *ColumnMappers
+	// KeyColumns, when set, are the columns of the message key instead of the primary key
+	// (message.key.columns); each must be a column of the table.
+	KeyColumns []string
 }
 
 // TableSchema is one table version's Connect schemas and the fast functions that fill them. It
@@ -134,10 +137,17 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 	}
 	ts.value = value
 
-	if pk := t.PrimaryKeyColumnNames; len(pk) > 0 {
+	pk := t.PrimaryKeyColumnNames
+	if len(spec.KeyColumns) > 0 {
+		pk = spec.KeyColumns
+	}
+	if len(pk) > 0 {
 		kb := api.StructSchema().Name(prefix + ".Key")
 		for k, name := range pk {
 			i := t.ColumnIndex(name)
+			if i < 0 && len(spec.KeyColumns) > 0 {
+				return nil, fmt.Errorf("%w for %s: message.key.columns names %q, which is not a column of the table", ErrSpec, t.ID, name)
+			}
 			if i < 0 {
 				return nil, fmt.Errorf("%w for %s: primary key column %q is not a column", ErrSpec, t.ID, name)
 			}

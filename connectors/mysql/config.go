@@ -76,6 +76,8 @@ type Config struct {
 	SchemaMismatch string
 	// TLS is the TLS of every database connection (database.ssl.*).
 	TLS *dbTLS
+	// KeyColumns are the message.key.columns rules (nil: primary keys).
+	KeyColumns *envelope.KeyColumns
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -98,7 +100,7 @@ func configSpec() api.ConfigSpec {
 	// Common keys this connector does not implement yet: validation reports them instead of
 	// silently ignoring them.
 	for _, name := range []string{cdcconfig.SignalDataCollection, cdcconfig.HeartbeatActionQuery, cdcconfig.SignalEnabledChannels,
-		cdcconfig.IncrementalSnapshotChunkSize, cdcconfig.MessageKeyColumns, cdcconfig.Converters} {
+		cdcconfig.IncrementalSnapshotChunkSize, cdcconfig.Converters} {
 		k := spec.Key(name)
 		k.Unsupported, k.Default, k.Validate, k.Allowed = true, "", nil, nil
 		k.Doc = "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."
@@ -207,6 +209,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
 		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
 		Mappers:              common.ColumnMappers,
+		KeyColumns:           common.KeyColumns,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

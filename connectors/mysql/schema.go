@@ -82,6 +82,8 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 		Topic:   envelope.TopicName(s.cfg.TopicPrefix, id.Catalog, id.Table),
 		Source:  s.source,
 		Mappers: s.cfg.Mappers,
+		// message.key.columns names tables 'db.table'.
+		KeyColumns: s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

@@ -99,8 +99,10 @@ type Config struct {
 
 	Filters *filters.Filters
 	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
-	Mappers   *envelope.ColumnMappers
-	Heartbeat *heartbeat.Heartbeat
+	Mappers *envelope.ColumnMappers
+	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
+	KeyColumns *envelope.KeyColumns
+	Heartbeat  *heartbeat.Heartbeat
 	// HeartbeatAction is heartbeat.action.query.
 	HeartbeatAction string
 
@@ -159,6 +161,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		WorkMemKB:       geti(propWorkMem),
 		HeartbeatAction: common.HeartbeatActionQuery,
 		Mappers:         common.ColumnMappers,
+		KeyColumns:      common.KeyColumns,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -218,7 +221,7 @@ func buildSpec() api.ConfigSpec {
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.MessageKeyColumns, cdcconfig.Converters,
+		cdcconfig.RetriableRestartWaitMs, cdcconfig.Converters,
 		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
 	)
 	// Where PostgreSQL's default or meaning differs from the common one.

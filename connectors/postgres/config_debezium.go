@@ -54,7 +54,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		typ  api.ConfigType
 		why  string
 	}{
-		{cdcconfig.MessageKeyColumns, api.ConfigString, "the key is always the table's primary key (or replica identity)"},
 		{cdcconfig.Converters, api.ConfigList, "custom converters are Java classes"},
 		{cdcconfig.RetriableRestartWaitMs, api.ConfigLong, "errors.retry.delay.initial.ms and errors.retry.delay.max.ms set the waits between reconnections"},
 		{"column.propagate.source.type", api.ConfigList, "source type parameters are not added to schemas yet"},

@@ -216,6 +216,8 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		Topic:   envelope.TopicName(t.cfg.TopicPrefix, id.Schema, id.Table),
 		Source:  sourceSchema,
 		Mappers: t.cfg.Mappers,
+		// message.key.columns names tables 'schema.table'.
+		KeyColumns: t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
