@@ -284,11 +284,13 @@ func Spec() api.ConfigSpec {
 			Doc: "Longest wait in milliseconds between reconnections after retriable errors.", Validate: positive},
 		{Name: RetriableRestartWaitMs, Type: api.ConfigLong, Default: "10000", Importance: api.Low, Group: groupAdvanced, DisplayName: "Retriable restart wait (ms)",
 			Doc: "Milliseconds to wait before restarting after a retriable error.", Validate: nonNegative},
-		{Name: TopicNamingStrategy, Type: api.ConfigClass, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Importance: api.Low, Group: groupAdvanced,
-			DisplayName: "Topic naming strategy", Doc: "Topic naming strategy; only Debezium's default is supported.",
-			Allowed: []string{"io.debezium.schema.DefaultTopicNamingStrategy"}},
+		{Name: TopicNamingStrategy, Type: api.ConfigClass, Default: envelope.DefaultTopicNaming, Importance: api.Low, Group: groupAdvanced,
+			DisplayName: "Topic naming strategy", Doc: "How tables' topics are named: " + envelope.DefaultTopicNaming + " (<topic.prefix>.<database>.<table> for MySQL/MariaDB, " +
+				"<topic.prefix>.<table> for PostgreSQL) or " + envelope.SchemaTopicNaming + " (<topic.prefix>.<schema>.<table> for PostgreSQL, <topic.prefix>.<table> for MySQL/MariaDB), " +
+				"parts joined with topic.delimiter; key, value and envelope schema names follow the topic name.",
+			Allowed: []string{envelope.DefaultTopicNaming, envelope.SchemaTopicNaming}},
 		{Name: TopicDelimiter, Type: api.ConfigString, Default: ".", Importance: api.Low, Group: groupAdvanced, DisplayName: "Topic delimiter",
-			Doc: "Delimiter between topic name parts; only '.' is supported.", Allowed: []string{"."}},
+			Doc: "Delimiter between the parts of topic names (tables', the transaction topic, the heartbeat topic).", Validate: validTopic},
 		{Name: MessageKeyColumns, Type: api.ConfigString, Importance: api.Low, Group: groupAdvanced, DisplayName: "Message key columns",
 			Doc: "Columns that form the message key instead of the primary key (tables without one, or a key of your choosing): " +
 				"';'-separated '<fully-qualified table>:<column>,<column>' entries, the table a regular expression matched against 'db.table' " +
@@ -385,10 +387,12 @@ type Common struct {
 	TombstonesOnDelete         bool
 	ProvideTransactionMetadata bool
 	TransactionTopic           string // "<topic.prefix>.<topic.transaction>"
-	SkippedOperations          OpSet
-	DecimalMode                envelope.DecimalMode
-	TimePrecisionMode          envelope.TimePrecisionMode
-	BinaryMode                 envelope.BinaryMode
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics            envelope.TopicNaming
+	SkippedOperations OpSet
+	DecimalMode       envelope.DecimalMode
+	TimePrecisionMode envelope.TimePrecisionMode
+	BinaryMode        envelope.BinaryMode
 
 	MaxBatchSize        int
 	MaxQueueSize        int
@@ -470,8 +474,10 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 		RetryDelayInitial:            time.Duration(atoi(ErrorsRetryDelayInitialMs)) * time.Millisecond,
 		RetryDelayMax:                time.Duration(atoi(ErrorsRetryDelayMaxMs)) * time.Millisecond,
 	}
-	c.TransactionTopic = envelope.TopicName(c.TopicPrefix, get(TopicTransaction))
-	c.HeartbeatTopic = get(TopicHeartbeatPrefix) + "." + c.TopicPrefix
+	c.Topics = envelope.TopicNaming{Prefix: c.TopicPrefix, Delimiter: get(TopicDelimiter),
+		BySchema: strings.EqualFold(get(TopicNamingStrategy), envelope.SchemaTopicNaming)}
+	c.TransactionTopic = c.Topics.Join(c.TopicPrefix, get(TopicTransaction))
+	c.HeartbeatTopic = get(TopicHeartbeatPrefix) + delimiterOf(c.Topics) + c.TopicPrefix
 	// The mode parsers repeat what Validate checked; their errors are already in errs.
 	c.SnapshotMode, _ = snapshotmode.Parse(get(SnapshotMode))
 	c.SkippedOperations, _ = ParseSkippedOperations(get(SkippedOperations))
@@ -560,4 +566,11 @@ func MaskWith(spec api.ConfigSpec, config map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+func delimiterOf(n envelope.TopicNaming) string {
+	if n.Delimiter == "" {
+		return "."
+	}
+	return n.Delimiter
 }

@@ -78,6 +78,8 @@ type Config struct {
 	TLS *dbTLS
 	// KeyColumns are the message.key.columns rules (nil: primary keys).
 	KeyColumns *envelope.KeyColumns
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics envelope.TopicNaming
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -87,7 +89,7 @@ func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
 		filters.SchemaIncludeList, filters.SchemaExcludeList, cdcconfig.SnapshotDelayMs,
 		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
+		cdcconfig.RetriableRestartWaitMs,
 	)
 	// Where MySQL's default or meaning differs from the common one.
 	spec.Key(cdcconfig.Port).Default = "3306"
@@ -187,7 +189,8 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SchemaChanges:        common.IncludeSchemaChanges,
 		Tombstones:           common.TombstonesOnDelete,
 		TxMetadata:           common.ProvideTransactionMetadata,
-		TxTopic:              get(cdcconfig.TopicTransaction),
+		TxTopic:              common.TransactionTopic,
+		Topics:               common.Topics,
 		Heartbeat:            common.HeartbeatInterval,
 		HeartbeatPrefix:      get(cdcconfig.TopicHeartbeatPrefix),
 		HistoryTopic:         common.HistoryKafkaTopic,

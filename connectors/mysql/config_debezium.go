@@ -36,7 +36,5 @@ func mysqlDebeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 	} {
 		spec = cdcconfig.AddAtDefault(spec, k.name, k.typ, k.def, k.why, k.also...)
 	}
-	spec = cdcconfig.AddAtDefault(spec, cdcconfig.TopicNamingStrategy, api.ConfigClass, "io.debezium.schema.SchemaTopicNamingStrategy",
-		"topics are named <topic.prefix>.<database>.<table>", "io.debezium.schema.DefaultTopicNamingStrategy")
 	return spec
 }

@@ -79,7 +79,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 	e, err := envelope.NewTable(envelope.TableSpec{
 		Table:   t,
 		Columns: cols,
-		Topic:   envelope.TopicName(s.cfg.TopicPrefix, id.Catalog, id.Table),
+		Topic:   s.cfg.Topics.DataTopic(id.Catalog, "", id.Table),
 		Source:  s.source,
 		Mappers: s.cfg.Mappers,
 		// message.key.columns names tables 'db.table'.

@@ -105,7 +105,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	t.buildSchemaChangeSchemas()
 	t.reader = source.NewReader(cfg.MaxQueue, cfg.MaxQueueBytes, cfg.MaxBatch, cfg.PollInterval)
 	if cfg.TxMetadata {
-		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
+		t.tx = txmeta.New(cfg.TxTopic)
 	}
 	if cfg.Heartbeat > 0 {
 		t.heartbeat = heartbeat.New(heartbeat.TopicFromConfig(props), cfg.TopicPrefix, cfg.Heartbeat)

@@ -100,6 +100,8 @@ type Config struct {
 	Filters *filters.Filters
 	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
 	Mappers *envelope.ColumnMappers
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics envelope.TopicNaming
 	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
 	KeyColumns *envelope.KeyColumns
 	Heartbeat  *heartbeat.Heartbeat
@@ -162,6 +164,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		HeartbeatAction: common.HeartbeatActionQuery,
 		Mappers:         common.ColumnMappers,
 		KeyColumns:      common.KeyColumns,
+		Topics:          common.Topics,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -222,10 +225,10 @@ func buildSpec() api.ConfigSpec {
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs, cdcconfig.Converters,
-		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
 	)
 	// Where PostgreSQL's default or meaning differs from the common one.
 	s.Key(cdcconfig.Port).Default = "5432"
+	s.Key(cdcconfig.TopicNamingStrategy).Default = envelope.SchemaTopicNaming // Debezium's PostgreSQL default
 	s.Key(cdcconfig.User).Doc = "User with the REPLICATION attribute and SELECT on the captured tables."
 	s.Key(cdcconfig.SnapshotFetchSize).Default = strconv.Itoa(defaultSnapshotFetchSize)
 	s.Key(cdcconfig.DecimalHandlingMode).Doc = "How NUMERIC and MONEY values are written: 'precise' (Kafka Decimal, exact), 'double' (may lose precision), 'string'."

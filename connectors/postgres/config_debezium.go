@@ -23,7 +23,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		{cdcconfig.EventProcessingFailureMode, api.ConfigString, "fail", "an event that cannot be processed stops the task with its position"},
 		{cdcconfig.IncrementalSnapshotChunkSize, api.ConfigInt, "1024", "the PostgreSQL connector has no incremental snapshots yet"},
 		{cdcconfig.SignalEnabledChannels, api.ConfigList, "source", "the PostgreSQL connector reads no signals yet"},
-		{cdcconfig.TopicNamingStrategy, api.ConfigClass, "io.debezium.schema.SchemaTopicNamingStrategy", "topics are named <topic.prefix>.<schema>.<table>"},
 		{"database.tcpKeepAlive", api.ConfigBoolean, "true", "connections always use TCP keep-alive"},
 		{"flush.lsn.source", api.ConfigBoolean, "true", "the slot's flushed LSN follows the committed offsets"},
 		{"include.schema.comments", api.ConfigBoolean, "false", "column comments are not read"},

@@ -213,7 +213,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 	ts, err := envelope.NewTable(envelope.TableSpec{
 		Table:   rt,
 		Columns: specCols,
-		Topic:   envelope.TopicName(t.cfg.TopicPrefix, id.Schema, id.Table),
+		Topic:   t.cfg.Topics.DataTopic("", id.Schema, id.Table),
 		Source:  sourceSchema,
 		Mappers: t.cfg.Mappers,
 		// message.key.columns names tables 'schema.table'.
