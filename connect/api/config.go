@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -56,6 +57,9 @@ type ConfigKey struct {
 	// (column.mask.with.(d+).chars) and Matches tells which keys belong to it. The keys are
 	// checked where they are read; Validate only knows them (see Known).
 	Matches func(name string) bool
+	// CheckKey, for a family, checks each of its keys the configuration sets; Validate reports
+	// its errors under the family's name.
+	CheckKey func(name, value string) error
 }
 
 // ConfigSpec is a connector's or worker's full list of configuration keys.
@@ -136,6 +140,15 @@ func (s ConfigSpec) Validate(config map[string]string) ([]ConfigValue, int) {
 		k := &s[i]
 		v, ok := config[k.Name]
 		cv := ConfigValue{Name: k.Name, Value: v, HasValue: ok, RecommendedValues: k.Allowed, Visible: true}
+		if k.Matches != nil && k.CheckKey != nil {
+			for _, name := range sortedKeys(config) {
+				if k.Matches(name) {
+					if err := k.CheckKey(name, config[name]); err != nil {
+						cv.Errors = append(cv.Errors, err.Error())
+					}
+				}
+			}
+		}
 		if !ok {
 			cv.Value = k.Default
 			if k.Required {
@@ -202,3 +215,12 @@ func (k *ConfigKey) check(v string) error {
 
 // IsSecret reports whether the key's value must never be shown (logs, REST, status traces).
 func (k *ConfigKey) IsSecret() bool { return k.Type == ConfigPassword }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

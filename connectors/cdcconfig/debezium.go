@@ -2,9 +2,11 @@ package cdcconfig
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -124,7 +126,15 @@ func historyClientFamilies() api.ConfigSpec {
 		prefix := "schema.history.internal." + c + "."
 		s = append(s, api.ConfigKey{Name: prefix + "*", Type: api.ConfigString, Importance: api.Low, Group: groupHistory,
 			Matches: func(name string) bool { return strings.HasPrefix(name, prefix) },
-			Doc:     "Kafka " + c + " properties of the schema history topic's client (security.protocol, sasl.*, ssl.*, ...), prefix removed."})
+			CheckKey: func(name, _ string) error {
+				if slices.Contains(kafkasec.Keys, strings.TrimPrefix(name, prefix)) {
+					return nil
+				}
+				return fmt.Errorf("%s is not supported by connectd: the schema history's Kafka %s takes its security settings (%s) from %s*, nothing else; remove it",
+					name, c, strings.Join(kafkasec.Keys, ", "), prefix)
+			},
+			Doc: "Security settings of the schema history topic's Kafka " + c + " (" + strings.Join(kafkasec.Keys, ", ") + "), prefix removed; " +
+				"they win over the worker's. Other client properties are refused."})
 	}
 	return s
 }

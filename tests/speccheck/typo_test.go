@@ -2,6 +2,7 @@ package speccheck
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/connectd/connectd/cmd/connectd/bundle"
@@ -82,4 +83,42 @@ func find(infos herder.ConfigInfos, name string) *herder.ConfigInfo {
 		}
 	}
 	return nil
+}
+
+// TestHistoryClientProperties: the schema history clients' security settings validate; another
+// client property is refused (connectd would not apply it), not ignored.
+func TestHistoryClientProperties(t *testing.T) {
+	reg, err := plugins.New(bundle.Plugins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]string{
+		"name": "h", "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "topic.prefix": "h",
+		"database.hostname": "db", "database.user": "u",
+		"schema.history.internal.kafka.topic": "h", "schema.history.internal.kafka.bootstrap.servers": "k:9092",
+		"schema.history.internal.producer.security.protocol": "SSL",
+		"schema.history.internal.consumer.security.protocol": "SSL",
+	}
+	infos, err := runtime.Validate(reg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if infos.ErrorCount != 0 {
+		t.Fatalf("security settings: %d errors: %+v", infos.ErrorCount, infos.Configs)
+	}
+	cfg["schema.history.internal.producer.acks"] = "1"
+	if infos, err = runtime.Validate(reg, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, c := range infos.Configs {
+		if c.Value != nil {
+			msgs = append(msgs, c.Value.Errors...)
+		}
+	}
+	if infos.ErrorCount != 1 || !slices.ContainsFunc(msgs, func(m string) bool {
+		return strings.Contains(m, "schema.history.internal.producer.acks is not supported by connectd")
+	}) {
+		t.Fatalf("acks: want one error refusing it, got %q", msgs)
+	}
 }
