@@ -27,6 +27,7 @@ const (
 	propReconnectBackoffMax = "connect.backoff.max.delay.ms"
 	propSnapshotNewTables   = "snapshot.new.tables"
 	propSSLMode             = "database.ssl.mode"
+	propInitialStatements   = "database.initial.statements"
 	// propSchemaMismatchMode says what to do when a TABLE_MAP event's metadata contradicts the
 	// table model (see tablemapcheck.go).
 	propSchemaMismatchMode = "schema.mismatch.handling.mode"
@@ -80,6 +81,8 @@ type Config struct {
 	KeyColumns *envelope.KeyColumns
 	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
 	Topics envelope.TopicNaming
+	// InitialStatements run on every query connection (database.initial.statements).
+	InitialStatements []string
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -126,7 +129,7 @@ func configSpec() api.ConfigSpec {
 	for _, name := range []string{
 		propSnapshotNewTables, "snapshot.select.statement.overrides", "snapshot.include.collection.list",
 		"column.propagate.source.type", "datatype.propagate.source.type",
-		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size", "database.initial.statements",
+		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size",
 	} {
 		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
 			Doc: "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."})
@@ -145,6 +148,9 @@ func configSpec() api.ConfigSpec {
 		spec = append(spec, api.ConfigKey{Name: k.name, Type: api.ConfigString, Default: k.def, Importance: api.Low,
 			Allowed: allowed, Doc: "Only " + k.only + " is implemented by connectd so far."})
 	}
+	spec = append(spec, api.ConfigKey{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Group: "CONNECTION",
+		DisplayName: "Initial statements", Doc: "SQL statements run on every query connection the connector opens (not on the binlog connection), " +
+			"separated by ';' (write ';;' for a semicolon inside a statement), e.g. SET SESSION wait_timeout=3600."})
 	return mysqlDebeziumKeys(append(spec, tlsKeys()...))
 }
 
@@ -236,6 +242,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	if c.TLS, err = parseTLS(spec, props, flavor, c.Host); err != nil {
 		return nil, err
 	}
+	c.InitialStatements = splitStatements(props[propInitialStatements])
 	if c.HistoryFile == "" && (c.HistoryTopic == "" || c.HistoryServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

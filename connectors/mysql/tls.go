@@ -139,9 +139,9 @@ func (t *dbTLS) config() *tls.Config {
 	return t.cfg
 }
 
-// dialQuery opens a query connection with the TLS the mode asks for: 'preferred' falls back to
-// plaintext when the server offers no TLS. A certificate the mode refuses is reported with the
-// properties to check.
+// dialQuery opens a query connection with the TLS the mode asks for ('preferred' falls back to
+// plaintext when the server offers no TLS; a certificate the mode refuses is reported with the
+// properties to check) and runs database.initial.statements on it.
 func dialQuery(ctx context.Context, cfg *Config, addr string, timeout time.Duration, setup func(*client.Conn) error) (*client.Conn, error) {
 	dial := func() (*client.Conn, error) {
 		return client.ConnectWithContext(ctx, addr, cfg.User, cfg.Password, "", timeout, func(c *client.Conn) error {
@@ -159,7 +159,39 @@ func dialQuery(ctx context.Context, cfg *Config, addr string, timeout time.Durat
 	if err != nil {
 		return nil, explainTLS(cfg, err)
 	}
+	for _, st := range cfg.InitialStatements {
+		if _, err := conn.Execute(st); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("database.initial.statements: %q failed: %w", st, err)
+		}
+	}
 	return conn, nil
+}
+
+// splitStatements splits database.initial.statements as Debezium does: at ';', where ';;'
+// stands for a semicolon inside a statement; blank statements are dropped.
+func splitStatements(v string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == ';' {
+			if i+1 < len(v) && v[i+1] == ';' {
+				cur.WriteByte(';')
+				i++
+				continue
+			}
+			if s := strings.TrimSpace(cur.String()); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(v[i])
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
 }
 
 // noServerTLS reports whether err is go-mysql's refusal of a server without TLS.
