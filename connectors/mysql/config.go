@@ -83,6 +83,8 @@ type Config struct {
 	Topics envelope.TopicNaming
 	// InitialStatements run on every query connection (database.initial.statements).
 	InitialStatements []string
+	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
+	SnapshotDelay time.Duration
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -90,7 +92,7 @@ type Config struct {
 // Debezium's MySQL connector has no use for (schema lists) or connectd does not read here.
 func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
-		filters.SchemaIncludeList, filters.SchemaExcludeList, cdcconfig.SnapshotDelayMs,
+		filters.SchemaIncludeList, filters.SchemaExcludeList,
 		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs,
 	)
@@ -219,6 +221,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
 		Mappers:              common.ColumnMappers,
 		KeyColumns:           common.KeyColumns,
+		SnapshotDelay:        common.SnapshotDelay,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

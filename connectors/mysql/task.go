@@ -172,6 +172,9 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 // run is the reader goroutine: snapshot as planned, then stream.
 func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffset) error {
 	if plan.SnapshotSchema {
+		if err := source.Delay(ctx, t.cfg.SnapshotDelay); err != nil { // snapshot.delay.ms
+			return err
+		}
 		withData := plan.SnapshotData
 		var resume *snapResume
 		if plan.ResumeSnapshot && off != nil && off.SnapTable != "" {

@@ -70,7 +70,9 @@ type Config struct {
 
 	SnapshotMode      snapshotmode.Mode
 	SnapshotFetchSize int
-	StatusInterval    time.Duration
+	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
+	SnapshotDelay  time.Duration
+	StatusInterval time.Duration
 
 	Tombstones   bool
 	TxMetadata   bool
@@ -145,6 +147,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		PubMode:           strings.ToLower(get(propPublicationAutocreate)),
 		SnapshotMode:      common.SnapshotMode,
 		SnapshotFetchSize: common.SnapshotFetchSize,
+		SnapshotDelay:     common.SnapshotDelay,
 		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
 		Tombstones:        common.TombstonesOnDelete,
 		TxMetadata:        common.ProvideTransactionMetadata,
@@ -219,7 +222,7 @@ var spec = buildSpec()
 // defaults where they differ, plus the connector's own keys.
 func buildSpec() api.ConfigSpec {
 	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.SnapshotDelayMs, cdcconfig.IncrementalSnapshotChunkSize,
+		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.IncrementalSnapshotChunkSize,
 		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,

@@ -253,6 +253,11 @@ func planReason(st snapshotmode.State) string {
 func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 	cfg := t.cfg
 	var err error
+	if t.plan.SnapshotData {
+		if err := source.Delay(ctx, cfg.SnapshotDelay); err != nil { // snapshot.delay.ms
+			return err
+		}
+	}
 	if t.plan.Stream == snapshotmode.NoStream && !t.plan.SnapshotData {
 		t.logf("snapshot.mode=%s: the snapshot is complete, nothing to stream", cfg.SnapshotMode)
 		return nil
