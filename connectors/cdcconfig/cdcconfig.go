@@ -76,6 +76,8 @@ const (
 	Converters                    = "converters"
 	TopicNamingStrategy           = "topic.naming.strategy"
 	TopicDelimiter                = "topic.delimiter"
+	PropagateColumnSourceType     = "column.propagate.source.type"
+	PropagateDatatypeSourceType   = "datatype.propagate.source.type"
 )
 
 // Defaults that code needs besides the spec.
@@ -296,6 +298,12 @@ func Spec() api.ConfigSpec {
 				"';'-separated '<fully-qualified table>:<column>,<column>' entries, the table a regular expression matched against 'db.table' " +
 				"(PostgreSQL 'schema.table'), e.g. 'inventory.customers:email;inventory.orders:customer_id,id'.",
 			Validate: func(v string) error { _, err := envelope.ParseKeyColumns(v); return err }},
+		{Name: PropagateColumnSourceType, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Propagate source types by column",
+			Doc: "Comma-separated regular expressions of fully-qualified column names ('db.table.column'; PostgreSQL 'schema.table.column') whose value field schema " +
+				"gets the parameters __debezium.source.column.type, .length, .scale and .name."},
+		{Name: PropagateDatatypeSourceType, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Propagate source types by data type",
+			Doc: "Comma-separated regular expressions of fully-qualified type names ('db.table.TYPE', e.g. '.+\\.DECIMAL') whose value field schema gets the " +
+				"__debezium.source.column.* parameters."},
 		{Name: Converters, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Custom converters",
 			Doc: "Custom column converters (Java classes); not supported by connectd.", Unsupported: true},
 	}
@@ -383,6 +391,8 @@ type Common struct {
 	ColumnMappers *envelope.ColumnMappers
 	// KeyColumns are the message.key.columns rules (nil: primary keys).
 	KeyColumns *envelope.KeyColumns
+	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules.
+	SourceTypes *envelope.SourceTypes
 
 	TombstonesOnDelete         bool
 	ProvideTransactionMetadata bool
@@ -485,6 +495,11 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 	c.TimePrecisionMode, _ = envelope.ParseTimePrecisionMode(get(TimePrecisionMode))
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
 	c.KeyColumns, _ = envelope.ParseKeyColumns(get(MessageKeyColumns))
+	if st, err := envelope.ParseSourceTypes(config[PropagateColumnSourceType], config[PropagateDatatypeSourceType]); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.SourceTypes = st
+	}
 
 	if _, err := filters.New(c.Filters); err != nil {
 		errs = append(errs, err)

@@ -47,6 +47,9 @@ type TableSpec struct {
 	// Mappers are the connector's column truncation, masking and hashing rules (nil: none); they
 	// change value fields only, as Debezium's ColumnMappers.
 	Mappers *ColumnMappers
+	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules
+	// (nil: none); they add parameters to value fields only.
+	SourceTypes *SourceTypes
 	// KeyColumns, when set, are the columns of the message key instead of the primary key
 	// (message.key.columns); each must be a column of the table.
 	KeyColumns []string
@@ -125,6 +128,9 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 				fs.Parameters = append(slices.Clip(fs.Parameters), *param)
 			}
 			p.valMap = fn
+		}
+		if ps := spec.SourceTypes.params(t.ID, tc); ps != nil {
+			fs.Parameters = append(slices.Clip(fs.Parameters), ps...)
 		}
 		p.valField = fs
 		p.valueIdx = nv

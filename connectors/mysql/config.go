@@ -85,6 +85,8 @@ type Config struct {
 	InitialStatements []string
 	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
 	SnapshotDelay time.Duration
+	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
+	SourceTypes *envelope.SourceTypes
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -130,7 +132,6 @@ func configSpec() api.ConfigSpec {
 	// instead of silently ignoring them.
 	for _, name := range []string{
 		propSnapshotNewTables, "snapshot.select.statement.overrides", "snapshot.include.collection.list",
-		"column.propagate.source.type", "datatype.propagate.source.type",
 		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size",
 	} {
 		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
@@ -222,6 +223,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		Mappers:              common.ColumnMappers,
 		KeyColumns:           common.KeyColumns,
 		SnapshotDelay:        common.SnapshotDelay,
+		SourceTypes:          common.SourceTypes,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

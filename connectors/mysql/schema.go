@@ -83,7 +83,8 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 		Source:  s.source,
 		Mappers: s.cfg.Mappers,
 		// message.key.columns names tables 'db.table'.
-		KeyColumns: s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
+		KeyColumns:  s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
+		SourceTypes: s.cfg.SourceTypes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

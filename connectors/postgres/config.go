@@ -104,6 +104,8 @@ type Config struct {
 	Mappers *envelope.ColumnMappers
 	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
 	Topics envelope.TopicNaming
+	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
+	SourceTypes *envelope.SourceTypes
 	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
 	KeyColumns *envelope.KeyColumns
 	Heartbeat  *heartbeat.Heartbeat
@@ -168,6 +170,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		Mappers:         common.ColumnMappers,
 		KeyColumns:      common.KeyColumns,
 		Topics:          common.Topics,
+		SourceTypes:     common.SourceTypes,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -228,6 +231,7 @@ func buildSpec() api.ConfigSpec {
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs, cdcconfig.Converters,
+		cdcconfig.PropagateColumnSourceType, cdcconfig.PropagateDatatypeSourceType,
 	)
 	// Where PostgreSQL's default or meaning differs from the common one.
 	s.Key(cdcconfig.Port).Default = "5432"

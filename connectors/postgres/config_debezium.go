@@ -54,8 +54,10 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 	}{
 		{cdcconfig.Converters, api.ConfigList, "custom converters are Java classes"},
 		{cdcconfig.RetriableRestartWaitMs, api.ConfigLong, "errors.retry.delay.initial.ms and errors.retry.delay.max.ms set the waits between reconnections"},
-		{"column.propagate.source.type", api.ConfigList, "source type parameters are not added to schemas yet"},
-		{"datatype.propagate.source.type", api.ConfigList, "source type parameters are not added to schemas yet"},
+		// Debezium 3.7 writes PostgreSQL's JDBC view of a column (VARCHAR, length 20, scale 0;
+		// NUMERIC 10/2), which connectd's catalog model does not reproduce yet.
+		{cdcconfig.PropagateColumnSourceType, api.ConfigList, "the source type parameters would not match Debezium's for PostgreSQL yet"},
+		{cdcconfig.PropagateDatatypeSourceType, api.ConfigList, "the source type parameters would not match Debezium's for PostgreSQL yet"},
 		{"database.include.list", api.ConfigList, "the PostgreSQL connector captures one database, database.dbname"},
 		{"database.exclude.list", api.ConfigList, "the PostgreSQL connector captures one database, database.dbname"},
 		{"database.sslfactory", api.ConfigString, "it names a Java SSLSocketFactory; use database.sslrootcert/sslcert/sslkey"},

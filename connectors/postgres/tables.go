@@ -217,7 +217,8 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		Source:  sourceSchema,
 		Mappers: t.cfg.Mappers,
 		// message.key.columns names tables 'schema.table'.
-		KeyColumns: t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
+		KeyColumns:  t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
+		SourceTypes: t.cfg.SourceTypes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
