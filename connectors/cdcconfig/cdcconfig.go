@@ -234,7 +234,8 @@ func Spec() api.ConfigSpec {
 		{Name: BinaryHandlingMode, Type: api.ConfigString, Default: "bytes", Importance: api.Low, Group: groupConnector, DisplayName: "Binary handling",
 			Doc: "How binary values are written: 'bytes', 'base64', 'base64-url-safe' or 'hex'.", Allowed: envelope.BinaryModeNames()},
 		{Name: SchemaNameAdjustmentMode, Type: api.ConfigString, Default: "none", Importance: api.Low, Group: groupConnector, DisplayName: "Schema name adjustment",
-			Doc: "How schema names are made compatible with the converter; only 'none' is supported.", Allowed: []string{"none"}},
+			Doc: "How the key, value and envelope schema names of tables are made valid Avro names: 'none', 'avro' (invalid characters become '_'), " +
+				"'avro_unicode' (invalid characters and '_' become _uXXXX).", Allowed: []string{"none", "avro", "avro_unicode"}},
 		{Name: FieldNameAdjustmentMode, Type: api.ConfigString, Default: "none", Importance: api.Low, Group: groupConnector, DisplayName: "Field name adjustment",
 			Doc: "How field names are made compatible with the converter; only 'none' is supported.", Allowed: []string{"none"}},
 
@@ -391,6 +392,8 @@ type Common struct {
 	ColumnMappers *envelope.ColumnMappers
 	// KeyColumns are the message.key.columns rules (nil: primary keys).
 	KeyColumns *envelope.KeyColumns
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
 	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules.
 	SourceTypes *envelope.SourceTypes
 
@@ -495,6 +498,7 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 	c.TimePrecisionMode, _ = envelope.ParseTimePrecisionMode(get(TimePrecisionMode))
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
 	c.KeyColumns, _ = envelope.ParseKeyColumns(get(MessageKeyColumns))
+	c.AdjustSchemaName, _ = envelope.ParseSchemaNameAdjustment(get(SchemaNameAdjustmentMode))
 	if st, err := envelope.ParseSourceTypes(config[PropagateColumnSourceType], config[PropagateDatatypeSourceType]); err != nil {
 		errs = append(errs, err)
 	} else {

@@ -47,6 +47,9 @@ type TableSpec struct {
 	// Mappers are the connector's column truncation, masking and hashing rules (nil: none); they
 	// change value fields only, as Debezium's ColumnMappers.
 	Mappers *ColumnMappers
+	// AdjustSchemaName is schema.name.adjustment.mode, applied to the key, value and envelope
+	// schema names (nil: none).
+	AdjustSchemaName SchemaNameAdjuster
 	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules
 	// (nil: none); they add parameters to value fields only.
 	SourceTypes *SourceTypes
@@ -102,6 +105,10 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 	prefix := spec.SchemaPrefix
 	if prefix == "" {
 		prefix = spec.Topic
+	}
+	envelopeName := spec.Topic + ".Envelope"
+	if spec.AdjustSchemaName != nil {
+		prefix, envelopeName = spec.AdjustSchemaName(prefix), spec.AdjustSchemaName(envelopeName)
 	}
 	ts := &TableSchema{id: t.ID, topic: spec.Topic, source: spec.Source, cols: make([]colPlan, len(t.Columns))}
 
@@ -174,7 +181,7 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		}
 	}
 
-	env, err := api.StructSchema().Name(spec.Topic+".Envelope").Version(EnvelopeVersion).
+	env, err := api.StructSchema().Name(envelopeName).Version(EnvelopeVersion).
 		Field("before", value).
 		Field("after", value).
 		Field("source", spec.Source).

@@ -87,6 +87,8 @@ type Config struct {
 	SnapshotDelay time.Duration
 	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
 	SourceTypes *envelope.SourceTypes
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -95,7 +97,7 @@ type Config struct {
 func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
 		filters.SchemaIncludeList, filters.SchemaExcludeList,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
+		cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs,
 	)
 	// Where MySQL's default or meaning differs from the common one.
@@ -224,6 +226,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		KeyColumns:           common.KeyColumns,
 		SnapshotDelay:        common.SnapshotDelay,
 		SourceTypes:          common.SourceTypes,
+		AdjustSchemaName:     common.AdjustSchemaName,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.

@@ -83,8 +83,9 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 		Source:  s.source,
 		Mappers: s.cfg.Mappers,
 		// message.key.columns names tables 'db.table'.
-		KeyColumns:  s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
-		SourceTypes: s.cfg.SourceTypes,
+		KeyColumns:       s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
+		SourceTypes:      s.cfg.SourceTypes,
+		AdjustSchemaName: s.cfg.AdjustSchemaName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

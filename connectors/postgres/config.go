@@ -106,6 +106,8 @@ type Config struct {
 	Topics envelope.TopicNaming
 	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
 	SourceTypes *envelope.SourceTypes
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
 	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
 	KeyColumns *envelope.KeyColumns
 	Heartbeat  *heartbeat.Heartbeat
@@ -155,22 +157,23 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		TxMetadata:        common.ProvideTransactionMetadata,
 		TxTopic:           common.TransactionTopic,
 		// Debezium skips truncate events unless told otherwise (skipped.operations defaults to "t").
-		SkipCreate:      common.SkippedOperations.Has(envelope.OpCreate),
-		SkipUpdate:      common.SkippedOperations.Has(envelope.OpUpdate),
-		SkipDelete:      common.SkippedOperations.Has(envelope.OpDelete),
-		SkipTruncate:    common.SkippedOperations.Has(envelope.OpTruncate),
-		MaxBatchSize:    common.MaxBatchSize,
-		MaxQueueSize:    common.MaxQueueSize,
-		MaxQueueBytes:   common.MaxQueueSizeInBytes,
-		PollInterval:    common.PollInterval,
-		Retry:           source.RetryPolicyFrom(common),
-		Streaming:       getb(propStreamingProtocol),
-		WorkMemKB:       geti(propWorkMem),
-		HeartbeatAction: common.HeartbeatActionQuery,
-		Mappers:         common.ColumnMappers,
-		KeyColumns:      common.KeyColumns,
-		Topics:          common.Topics,
-		SourceTypes:     common.SourceTypes,
+		SkipCreate:       common.SkippedOperations.Has(envelope.OpCreate),
+		SkipUpdate:       common.SkippedOperations.Has(envelope.OpUpdate),
+		SkipDelete:       common.SkippedOperations.Has(envelope.OpDelete),
+		SkipTruncate:     common.SkippedOperations.Has(envelope.OpTruncate),
+		MaxBatchSize:     common.MaxBatchSize,
+		MaxQueueSize:     common.MaxQueueSize,
+		MaxQueueBytes:    common.MaxQueueSizeInBytes,
+		PollInterval:     common.PollInterval,
+		Retry:            source.RetryPolicyFrom(common),
+		Streaming:        getb(propStreamingProtocol),
+		WorkMemKB:        geti(propWorkMem),
+		HeartbeatAction:  common.HeartbeatActionQuery,
+		Mappers:          common.ColumnMappers,
+		KeyColumns:       common.KeyColumns,
+		Topics:           common.Topics,
+		SourceTypes:      common.SourceTypes,
+		AdjustSchemaName: common.AdjustSchemaName,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -226,7 +229,7 @@ var spec = buildSpec()
 func buildSpec() api.ConfigSpec {
 	s := cdcconfig.ConnectorSpec(
 		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.IncrementalSnapshotChunkSize,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
+		cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,

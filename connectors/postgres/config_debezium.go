@@ -17,7 +17,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		def  string
 		why  string
 	}{
-		{cdcconfig.SchemaNameAdjustmentMode, api.ConfigString, "none", "schema names are written as they are"},
 		{cdcconfig.FieldNameAdjustmentMode, api.ConfigString, "none", "field names are written as they are"},
 		{cdcconfig.EventProcessingFailureMode, api.ConfigString, "fail", "an event that cannot be processed stops the task with its position"},
 		{cdcconfig.IncrementalSnapshotChunkSize, api.ConfigInt, "1024", "the PostgreSQL connector has no incremental snapshots yet"},

@@ -217,8 +217,9 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		Source:  sourceSchema,
 		Mappers: t.cfg.Mappers,
 		// message.key.columns names tables 'schema.table'.
-		KeyColumns:  t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
-		SourceTypes: t.cfg.SourceTypes,
+		KeyColumns:       t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
+		SourceTypes:      t.cfg.SourceTypes,
+		AdjustSchemaName: t.cfg.AdjustSchemaName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
