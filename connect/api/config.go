@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -52,6 +53,13 @@ type ConfigKey struct {
 	// Unsupported marks a Debezium property connectd recognises but does not implement yet, so
 	// validation reports it instead of silently ignoring it.
 	Unsupported bool
+	// Matches, when set, makes the key a family: Name is its pattern as Debezium writes it
+	// (column.mask.with.(d+).chars) and Matches tells which keys belong to it. The keys are
+	// checked where they are read; Validate only knows them (see Known).
+	Matches func(name string) bool
+	// CheckKey, for a family, checks each of its keys the configuration sets; Validate reports
+	// its errors under the family's name.
+	CheckKey func(name, value string) error
 }
 
 // ConfigSpec is a connector's or worker's full list of configuration keys.
@@ -77,6 +85,52 @@ func (s ConfigSpec) Key(name string) *ConfigKey {
 	return nil
 }
 
+// Known reports whether name is one of the spec's keys or belongs to one of its families.
+func (s ConfigSpec) Known(name string) bool {
+	for i := range s {
+		if s[i].Name == name || s[i].Matches != nil && s[i].Matches(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Nearest returns the spec's key whose name is closest to name by edit distance (families
+// left out), and that distance; "" when the spec has no plain key.
+func (s ConfigSpec) Nearest(name string) (string, int) {
+	best, bestD := "", -1
+	for i := range s {
+		if s[i].Matches != nil {
+			continue
+		}
+		if d := levenshtein(name, s[i].Name); bestD < 0 || d < bestD {
+			best, bestD = s[i].Name, d
+		}
+	}
+	return best, bestD
+}
+
+// levenshtein is the edit distance between a and b, in bytes (property names are ASCII).
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // Validate checks config against the spec and returns one ConfigValue per key of the spec, in
 // spec order, plus the number of errors found.
 func (s ConfigSpec) Validate(config map[string]string) ([]ConfigValue, int) {
@@ -86,6 +140,15 @@ func (s ConfigSpec) Validate(config map[string]string) ([]ConfigValue, int) {
 		k := &s[i]
 		v, ok := config[k.Name]
 		cv := ConfigValue{Name: k.Name, Value: v, HasValue: ok, RecommendedValues: k.Allowed, Visible: true}
+		if k.Matches != nil && k.CheckKey != nil {
+			for _, name := range sortedKeys(config) {
+				if k.Matches(name) {
+					if err := k.CheckKey(name, config[name]); err != nil {
+						cv.Errors = append(cv.Errors, err.Error())
+					}
+				}
+			}
+		}
 		if !ok {
 			cv.Value = k.Default
 			if k.Required {
@@ -152,3 +215,12 @@ func (k *ConfigKey) check(v string) error {
 
 // IsSecret reports whether the key's value must never be shown (logs, REST, status traces).
 func (k *ConfigKey) IsSecret() bool { return k.Type == ConfigPassword }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sort"
@@ -58,6 +59,25 @@ var CommonSpec = api.ConfigSpec{
 		Doc: "If true, write each error and the details of the failed operation and problematic record to the worker log (with errors.tolerance=all)."},
 	{Name: "errors.log.include.messages", Type: api.ConfigBoolean, Default: "false", Importance: api.Medium, Group: groupErrors, DisplayName: "Log Error Details",
 		Doc: "Whether to include in the log the key and value of the record that failed."},
+	{Name: "topic.creation.groups", Type: api.ConfigList, Importance: api.Low, Group: "Topic Creation", DisplayName: "Topic Creation Groups",
+		Doc: "Groups of topic.creation.<group>.* settings for the topics the connector writes to (KIP-158); topic.creation.default.* applies to the others."},
+	// Kafka Connect settings connectd does not implement: refused, never ignored.
+	{Name: "connector.plugin.version", Type: api.ConfigString, Importance: api.Low, Group: groupCommon, Unsupported: true,
+		Doc: "Version of the connector plugin to use (KIP-891); connectd ships one version of each plugin."},
+	{Name: "key.converter.plugin.version", Type: api.ConfigString, Importance: api.Low, Group: groupCommon, Unsupported: true,
+		Doc: "Version of the key converter plugin (KIP-891); connectd ships one version of each converter."},
+	{Name: "value.converter.plugin.version", Type: api.ConfigString, Importance: api.Low, Group: groupCommon, Unsupported: true,
+		Doc: "Version of the value converter plugin (KIP-891); connectd ships one version of each converter."},
+	{Name: "header.converter.plugin.version", Type: api.ConfigString, Importance: api.Low, Group: groupCommon, Unsupported: true,
+		Doc: "Version of the header converter plugin (KIP-891); connectd ships one version of each converter."},
+	{Name: "exactly.once.support", Type: api.ConfigString, Default: "requested", Importance: api.Medium, Group: "Exactly Once Support", Allowed: []string{"requested"},
+		Doc: "Whether the connector must support exactly-once delivery (KIP-618); connectd delivers at least once, so only 'requested' (the connector runs without it) is accepted."},
+	{Name: "transaction.boundary", Type: api.ConfigString, Default: "poll", Importance: api.Medium, Group: "Exactly Once Support", Allowed: []string{"poll"},
+		Doc: "Transaction boundaries of exactly-once delivery (KIP-618); connectd delivers at least once, so only the default 'poll' is accepted."},
+	{Name: "transaction.boundary.interval.ms", Type: api.ConfigLong, Importance: api.Low, Group: "Exactly Once Support", Unsupported: true,
+		Doc: "Interval of transaction commits with transaction.boundary=interval (KIP-618); connectd delivers at least once."},
+	{Name: "offsets.storage.topic", Type: api.ConfigString, Importance: api.Low, Group: "offsets.topic", Unsupported: true,
+		Doc: "A connector-specific offsets topic (KIP-618); connectd keeps every connector's offsets in the worker's offset store."},
 }
 
 func validateName(v string) error {
@@ -135,6 +155,7 @@ func Validate(reg *plugins.Registry, config map[string]string) (herder.ConfigInf
 		out.Configs = append(out.Configs, extra)
 		out.ErrorCount += len(extra.Value.Errors)
 	}
+	out.Configs = append(out.Configs, unknownKeys(spec, config, p.Class)...)
 	for i, v := range values {
 		k := &spec[i]
 		g := k.Group
@@ -331,6 +352,34 @@ func extraChecks(config map[string]string) []herder.ConfigInfo {
 	_, tprobs := transforms.New(config)
 	for _, p := range tprobs {
 		add(p.Key, p.Msg)
+	}
+	return out
+}
+
+// runtimePrefixes are the key families the runtime reads whatever the connector: transform and
+// predicate settings, client overrides, topic creation groups, converter settings.
+var runtimePrefixes = []string{"transforms.", "predicates.", "producer.override.", "consumer.override.", "admin.override.",
+	"topic.creation.", "key.converter.", "value.converter.", "header.converter."}
+
+// unknownKeys warns about the keys of config that neither the runtime nor the connector's spec
+// knows — which, as the connector specs declare every Debezium property (tests/speccheck), are
+// keys Debezium does not know either: most likely typos. A warning is not an error (Kafka
+// Connect passes unknown keys on): it is logged, and the validation result lists the key with
+// the nearest known key as its recommended value and no error.
+func unknownKeys(spec api.ConfigSpec, config map[string]string, class string) []herder.ConfigInfo {
+	var out []herder.ConfigInfo
+	for _, k := range slices.Sorted(maps.Keys(config)) {
+		if spec.Known(k) || slices.ContainsFunc(runtimePrefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			continue
+		}
+		vi := &herder.ConfigValueInfo{Name: k, RecommendedValues: []string{}, Errors: []string{}, Visible: true}
+		msg := fmt.Sprintf("%s is not a property of %s known to connectd or Debezium; it is ignored", k, class)
+		if near, d := spec.Nearest(k); near != "" && d <= max(2, len(k)/3) {
+			vi.RecommendedValues = []string{near}
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		slog.Warn(msg, "connector", config["name"], "key", k)
+		out = append(out, herder.ConfigInfo{Value: vi})
 	}
 	return out
 }

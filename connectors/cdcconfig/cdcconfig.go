@@ -76,6 +76,8 @@ const (
 	Converters                    = "converters"
 	TopicNamingStrategy           = "topic.naming.strategy"
 	TopicDelimiter                = "topic.delimiter"
+	PropagateColumnSourceType     = "column.propagate.source.type"
+	PropagateDatatypeSourceType   = "datatype.propagate.source.type"
 )
 
 // Defaults that code needs besides the spec.
@@ -232,7 +234,8 @@ func Spec() api.ConfigSpec {
 		{Name: BinaryHandlingMode, Type: api.ConfigString, Default: "bytes", Importance: api.Low, Group: groupConnector, DisplayName: "Binary handling",
 			Doc: "How binary values are written: 'bytes', 'base64', 'base64-url-safe' or 'hex'.", Allowed: envelope.BinaryModeNames()},
 		{Name: SchemaNameAdjustmentMode, Type: api.ConfigString, Default: "none", Importance: api.Low, Group: groupConnector, DisplayName: "Schema name adjustment",
-			Doc: "How schema names are made compatible with the converter; only 'none' is supported.", Allowed: []string{"none"}},
+			Doc: "How the key, value and envelope schema names of tables are made valid Avro names: 'none', 'avro' (invalid characters become '_'), " +
+				"'avro_unicode' (invalid characters and '_' become _uXXXX).", Allowed: []string{"none", "avro", "avro_unicode"}},
 		{Name: FieldNameAdjustmentMode, Type: api.ConfigString, Default: "none", Importance: api.Low, Group: groupConnector, DisplayName: "Field name adjustment",
 			Doc: "How field names are made compatible with the converter; only 'none' is supported.", Allowed: []string{"none"}},
 
@@ -284,13 +287,24 @@ func Spec() api.ConfigSpec {
 			Doc: "Longest wait in milliseconds between reconnections after retriable errors.", Validate: positive},
 		{Name: RetriableRestartWaitMs, Type: api.ConfigLong, Default: "10000", Importance: api.Low, Group: groupAdvanced, DisplayName: "Retriable restart wait (ms)",
 			Doc: "Milliseconds to wait before restarting after a retriable error.", Validate: nonNegative},
-		{Name: TopicNamingStrategy, Type: api.ConfigClass, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Importance: api.Low, Group: groupAdvanced,
-			DisplayName: "Topic naming strategy", Doc: "Topic naming strategy; only Debezium's default is supported.",
-			Allowed: []string{"io.debezium.schema.DefaultTopicNamingStrategy"}},
+		{Name: TopicNamingStrategy, Type: api.ConfigClass, Default: envelope.DefaultTopicNaming, Importance: api.Low, Group: groupAdvanced,
+			DisplayName: "Topic naming strategy", Doc: "How tables' topics are named: " + envelope.DefaultTopicNaming + " (<topic.prefix>.<database>.<table> for MySQL/MariaDB, " +
+				"<topic.prefix>.<table> for PostgreSQL) or " + envelope.SchemaTopicNaming + " (<topic.prefix>.<schema>.<table> for PostgreSQL, <topic.prefix>.<table> for MySQL/MariaDB), " +
+				"parts joined with topic.delimiter; key, value and envelope schema names follow the topic name.",
+			Allowed: []string{envelope.DefaultTopicNaming, envelope.SchemaTopicNaming}},
 		{Name: TopicDelimiter, Type: api.ConfigString, Default: ".", Importance: api.Low, Group: groupAdvanced, DisplayName: "Topic delimiter",
-			Doc: "Delimiter between topic name parts; only '.' is supported.", Allowed: []string{"."}},
+			Doc: "Delimiter between the parts of topic names (tables', the transaction topic, the heartbeat topic).", Validate: validTopic},
 		{Name: MessageKeyColumns, Type: api.ConfigString, Importance: api.Low, Group: groupAdvanced, DisplayName: "Message key columns",
-			Doc: "Custom key columns per table; not supported by connectd yet.", Unsupported: true},
+			Doc: "Columns that form the message key instead of the primary key (tables without one, or a key of your choosing): " +
+				"';'-separated '<fully-qualified table>:<column>,<column>' entries, the table a regular expression matched against 'db.table' " +
+				"(PostgreSQL 'schema.table'), e.g. 'inventory.customers:email;inventory.orders:customer_id,id'.",
+			Validate: func(v string) error { _, err := envelope.ParseKeyColumns(v); return err }},
+		{Name: PropagateColumnSourceType, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Propagate source types by column",
+			Doc: "Comma-separated regular expressions of fully-qualified column names ('db.table.column'; PostgreSQL 'schema.table.column') whose value field schema " +
+				"gets the parameters __debezium.source.column.type, .length, .scale and .name."},
+		{Name: PropagateDatatypeSourceType, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Propagate source types by data type",
+			Doc: "Comma-separated regular expressions of fully-qualified type names ('db.table.TYPE', e.g. '.+\\.DECIMAL') whose value field schema gets the " +
+				"__debezium.source.column.* parameters."},
 		{Name: Converters, Type: api.ConfigList, Importance: api.Low, Group: groupAdvanced, DisplayName: "Custom converters",
 			Doc: "Custom column converters (Java classes); not supported by connectd.", Unsupported: true},
 	}
@@ -376,14 +390,22 @@ type Common struct {
 	Filters filters.Config
 	// ColumnMappers are the column.truncate.to/mask.with/mask.hash rules (nil: none).
 	ColumnMappers *envelope.ColumnMappers
+	// KeyColumns are the message.key.columns rules (nil: primary keys).
+	KeyColumns *envelope.KeyColumns
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
+	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules.
+	SourceTypes *envelope.SourceTypes
 
 	TombstonesOnDelete         bool
 	ProvideTransactionMetadata bool
 	TransactionTopic           string // "<topic.prefix>.<topic.transaction>"
-	SkippedOperations          OpSet
-	DecimalMode                envelope.DecimalMode
-	TimePrecisionMode          envelope.TimePrecisionMode
-	BinaryMode                 envelope.BinaryMode
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics            envelope.TopicNaming
+	SkippedOperations OpSet
+	DecimalMode       envelope.DecimalMode
+	TimePrecisionMode envelope.TimePrecisionMode
+	BinaryMode        envelope.BinaryMode
 
 	MaxBatchSize        int
 	MaxQueueSize        int
@@ -465,14 +487,23 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 		RetryDelayInitial:            time.Duration(atoi(ErrorsRetryDelayInitialMs)) * time.Millisecond,
 		RetryDelayMax:                time.Duration(atoi(ErrorsRetryDelayMaxMs)) * time.Millisecond,
 	}
-	c.TransactionTopic = envelope.TopicName(c.TopicPrefix, get(TopicTransaction))
-	c.HeartbeatTopic = get(TopicHeartbeatPrefix) + "." + c.TopicPrefix
+	c.Topics = envelope.TopicNaming{Prefix: c.TopicPrefix, Delimiter: get(TopicDelimiter),
+		BySchema: strings.EqualFold(get(TopicNamingStrategy), envelope.SchemaTopicNaming)}
+	c.TransactionTopic = c.Topics.Join(c.TopicPrefix, get(TopicTransaction))
+	c.HeartbeatTopic = get(TopicHeartbeatPrefix) + delimiterOf(c.Topics) + c.TopicPrefix
 	// The mode parsers repeat what Validate checked; their errors are already in errs.
 	c.SnapshotMode, _ = snapshotmode.Parse(get(SnapshotMode))
 	c.SkippedOperations, _ = ParseSkippedOperations(get(SkippedOperations))
 	c.DecimalMode, _ = envelope.ParseDecimalMode(get(DecimalHandlingMode))
 	c.TimePrecisionMode, _ = envelope.ParseTimePrecisionMode(get(TimePrecisionMode))
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
+	c.KeyColumns, _ = envelope.ParseKeyColumns(get(MessageKeyColumns))
+	c.AdjustSchemaName, _ = envelope.ParseSchemaNameAdjustment(get(SchemaNameAdjustmentMode))
+	if st, err := envelope.ParseSourceTypes(config[PropagateColumnSourceType], config[PropagateDatatypeSourceType]); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.SourceTypes = st
+	}
 
 	if _, err := filters.New(c.Filters); err != nil {
 		errs = append(errs, err)
@@ -554,4 +585,11 @@ func MaskWith(spec api.ConfigSpec, config map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+func delimiterOf(n envelope.TopicNaming) string {
+	if n.Delimiter == "" {
+		return "."
+	}
+	return n.Delimiter
 }

@@ -104,7 +104,7 @@ func TestParseErrors(t *testing.T) {
 		{with("database.port", "99999"), []string{"database.port"}},
 		{with("tombstones.on.delete", "yes"), []string{"tombstones.on.delete"}},
 		{with("schema.history.internal.kafka.topic", "h"), []string{"schema.history.internal.kafka.bootstrap.servers"}},
-		{with("message.key.columns", "db.t:id"), []string{"message.key.columns is not supported"}},
+		{with("message.key.columns", "db.t"), []string{"message.key.columns entry \"db.t\" is not"}},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.cfg)

@@ -47,6 +47,15 @@ type TableSpec struct {
 	// Mappers are the connector's column truncation, masking and hashing rules (nil: none); they
 	// change value fields only, as Debezium's ColumnMappers.
 	Mappers *ColumnMappers
+	// AdjustSchemaName is schema.name.adjustment.mode, applied to the key, value and envelope
+	// schema names (nil: none).
+	AdjustSchemaName SchemaNameAdjuster
+	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules
+	// (nil: none); they add parameters to value fields only.
+	SourceTypes *SourceTypes
+	// KeyColumns, when set, are the columns of the message key instead of the primary key
+	// (message.key.columns); each must be a column of the table.
+	KeyColumns []string
 }
 
 // TableSchema is one table version's Connect schemas and the fast functions that fill them. It
@@ -97,6 +106,10 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 	if prefix == "" {
 		prefix = spec.Topic
 	}
+	envelopeName := spec.Topic + ".Envelope"
+	if spec.AdjustSchemaName != nil {
+		prefix, envelopeName = spec.AdjustSchemaName(prefix), spec.AdjustSchemaName(envelopeName)
+	}
 	ts := &TableSchema{id: t.ID, topic: spec.Topic, source: spec.Source, cols: make([]colPlan, len(t.Columns))}
 
 	vb := api.StructSchema().Name(prefix + ".Value")
@@ -123,6 +136,9 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 			}
 			p.valMap = fn
 		}
+		if ps := spec.SourceTypes.params(t.ID, tc); ps != nil {
+			fs.Parameters = append(slices.Clip(fs.Parameters), ps...)
+		}
 		p.valField = fs
 		p.valueIdx = nv
 		nv++
@@ -134,10 +150,17 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 	}
 	ts.value = value
 
-	if pk := t.PrimaryKeyColumnNames; len(pk) > 0 {
+	pk := t.PrimaryKeyColumnNames
+	if len(spec.KeyColumns) > 0 {
+		pk = spec.KeyColumns
+	}
+	if len(pk) > 0 {
 		kb := api.StructSchema().Name(prefix + ".Key")
 		for k, name := range pk {
 			i := t.ColumnIndex(name)
+			if i < 0 && len(spec.KeyColumns) > 0 {
+				return nil, fmt.Errorf("%w for %s: message.key.columns names %q, which is not a column of the table", ErrSpec, t.ID, name)
+			}
 			if i < 0 {
 				return nil, fmt.Errorf("%w for %s: primary key column %q is not a column", ErrSpec, t.ID, name)
 			}
@@ -158,7 +181,7 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		}
 	}
 
-	env, err := api.StructSchema().Name(spec.Topic+".Envelope").Version(EnvelopeVersion).
+	env, err := api.StructSchema().Name(envelopeName).Version(EnvelopeVersion).
 		Field("before", value).
 		Field("after", value).
 		Field("source", spec.Source).

@@ -12,6 +12,7 @@ package heartbeat
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
@@ -54,9 +55,14 @@ func Topic(prefix, name, topicPrefix string) string {
 	return prefix + "." + topicPrefix
 }
 
-// TopicFromConfig returns the heartbeat topic for a connector configuration.
+// TopicFromConfig returns the heartbeat topic for a connector configuration: with a
+// topic.delimiter, "<prefix><delimiter><topic.prefix>", as Debezium's topic naming strategies.
 func TopicFromConfig(config map[string]string) string {
-	return Topic(config[TopicPrefixConfig], config[TopicNameConfig], config["topic.prefix"])
+	t := Topic(config[TopicPrefixConfig], config[TopicNameConfig], config["topic.prefix"])
+	if d := strings.TrimSpace(config["topic.delimiter"]); d != "" && d != "." && config[TopicNameConfig] == "" {
+		t = strings.TrimSuffix(t, "."+config["topic.prefix"]) + d + config["topic.prefix"]
+	}
+	return t
 }
 
 // Heartbeat makes heartbeat records for one connector. It is safe for concurrent use: it holds

@@ -28,6 +28,7 @@ const (
 	propReconnectBackoffMax = "connect.backoff.max.delay.ms"
 	propSnapshotNewTables   = "snapshot.new.tables"
 	propSSLMode             = "database.ssl.mode"
+	propInitialStatements   = "database.initial.statements"
 	// propSchemaMismatchMode says what to do when a TABLE_MAP event's metadata contradicts the
 	// table model (see tablemapcheck.go).
 	propSchemaMismatchMode = "schema.mismatch.handling.mode"
@@ -77,6 +78,20 @@ type Config struct {
 	Mappers *envelope.ColumnMappers
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
+	// TLS is the TLS of every database connection (database.ssl.*).
+	TLS *dbTLS
+	// KeyColumns are the message.key.columns rules (nil: primary keys).
+	KeyColumns *envelope.KeyColumns
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics envelope.TopicNaming
+	// InitialStatements run on every query connection (database.initial.statements).
+	InitialStatements []string
+	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
+	SnapshotDelay time.Duration
+	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
+	SourceTypes *envelope.SourceTypes
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -84,9 +99,9 @@ type Config struct {
 // Debezium's MySQL connector has no use for (schema lists) or connectd does not read here.
 func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
-		filters.SchemaIncludeList, filters.SchemaExcludeList, cdcconfig.SnapshotDelayMs,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
+		filters.SchemaIncludeList, filters.SchemaExcludeList,
+		cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
+		cdcconfig.RetriableRestartWaitMs,
 	)
 	// Where MySQL's default or meaning differs from the common one.
 	spec.Key(cdcconfig.Port).Default = "3306"
@@ -99,7 +114,7 @@ func configSpec() api.ConfigSpec {
 	// Common keys this connector does not implement yet: validation reports them instead of
 	// silently ignoring them.
 	for _, name := range []string{cdcconfig.SignalDataCollection, cdcconfig.HeartbeatActionQuery, cdcconfig.SignalEnabledChannels,
-		cdcconfig.IncrementalSnapshotChunkSize, cdcconfig.MessageKeyColumns, cdcconfig.Converters} {
+		cdcconfig.IncrementalSnapshotChunkSize, cdcconfig.Converters} {
 		k := spec.Key(name)
 		k.Unsupported, k.Default, k.Validate, k.Allowed = true, "", nil, nil
 		k.Doc = "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."
@@ -123,9 +138,7 @@ func configSpec() api.ConfigSpec {
 	// instead of silently ignoring them.
 	for _, name := range []string{
 		propSnapshotNewTables, "snapshot.select.statement.overrides", "snapshot.include.collection.list",
-		"column.propagate.source.type", "datatype.propagate.source.type",
-		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size", "database.initial.statements",
-		"database.ssl.keystore", "database.ssl.truststore",
+		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size",
 	} {
 		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
 			Doc: "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."})
@@ -133,7 +146,6 @@ func configSpec() api.ConfigSpec {
 	// Debezium properties whose default behaviour is the only one implemented: a configuration
 	// that spells out the default still validates, any other value is reported.
 	for _, k := range []struct{ name, only, def string }{
-		{propSSLMode, "disabled, preferred (without TLS)", "preferred"},
 		{"event.deserialization.failure.handling.mode", "fail", "fail"},
 		{"inconsistent.schema.handling.mode", "fail", "fail"},
 		{"read.only", "false", "false"},
@@ -141,13 +153,13 @@ func configSpec() api.ConfigSpec {
 		{"enable.time.adjuster", "true", "true"},
 	} {
 		allowed := []string{k.def}
-		if k.name == propSSLMode {
-			allowed = []string{"disabled", "disable", "preferred"}
-		}
 		spec = append(spec, api.ConfigKey{Name: k.name, Type: api.ConfigString, Default: k.def, Importance: api.Low,
 			Allowed: allowed, Doc: "Only " + k.only + " is implemented by connectd so far."})
 	}
-	return spec
+	spec = append(spec, api.ConfigKey{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Group: "CONNECTION",
+		DisplayName: "Initial statements", Doc: "SQL statements run on every query connection the connector opens (not on the binlog connection), " +
+			"separated by ';' (write ';;' for a semicolon inside a statement), e.g. SET SESSION wait_timeout=3600."})
+	return mysqlDebeziumKeys(append(spec, tlsKeys()...))
 }
 
 func validateServerID(v string) error {
@@ -191,7 +203,8 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SchemaChanges:        common.IncludeSchemaChanges,
 		Tombstones:           common.TombstonesOnDelete,
 		TxMetadata:           common.ProvideTransactionMetadata,
-		TxTopic:              get(cdcconfig.TopicTransaction),
+		TxTopic:              common.TransactionTopic,
+		Topics:               common.Topics,
 		Heartbeat:            common.HeartbeatInterval,
 		HeartbeatPrefix:      get(cdcconfig.TopicHeartbeatPrefix),
 		HistoryTopic:         common.HistoryKafkaTopic,
@@ -214,6 +227,10 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
 		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
 		Mappers:              common.ColumnMappers,
+		KeyColumns:           common.KeyColumns,
+		SnapshotDelay:        common.SnapshotDelay,
+		SourceTypes:          common.SourceTypes,
+		AdjustSchemaName:     common.AdjustSchemaName,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.
@@ -238,6 +255,10 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		return nil, fmt.Errorf("%s=%d needs the global read lock to start every connection's transaction on the same view; set %s=minimal (or extended), or %s=1",
 			propSnapshotThreads, c.SnapshotThreads, propSnapshotLocking, propSnapshotThreads)
 	}
+	if c.TLS, err = parseTLS(spec, props, flavor, c.Host); err != nil {
+		return nil, err
+	}
+	c.InitialStatements = splitStatements(props[propInitialStatements])
 	if c.HistoryFile == "" && (c.HistoryTopic == "" || c.HistoryServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

@@ -18,7 +18,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Port != 3306 || c.MaxQueueBytes != 8<<20 || c.MaxBatch != 2048 || c.MaxQueue != 8192 || c.Modes.Time != envelope.TimeAdaptiveMicroseconds ||
 		c.Modes.Decimal != envelope.DecimalPrecise || c.Modes.Binary != envelope.BinaryBytes || c.SnapshotLocking != "minimal" || !c.SkipTruncate || c.SkipCreate ||
-		!c.Tombstones || !c.SchemaChanges || c.TxTopic != "transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
+		!c.Tombstones || !c.SchemaChanges || c.TxTopic != "p.transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
 		t.Errorf("defaults: %+v", c)
 	}
 	spec := configSpec()

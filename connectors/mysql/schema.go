@@ -79,9 +79,13 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 	e, err := envelope.NewTable(envelope.TableSpec{
 		Table:   t,
 		Columns: cols,
-		Topic:   envelope.TopicName(s.cfg.TopicPrefix, id.Catalog, id.Table),
+		Topic:   s.cfg.Topics.DataTopic(id.Catalog, "", id.Table),
 		Source:  s.source,
 		Mappers: s.cfg.Mappers,
+		// message.key.columns names tables 'db.table'.
+		KeyColumns:       s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
+		SourceTypes:      s.cfg.SourceTypes,
+		AdjustSchemaName: s.cfg.AdjustSchemaName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

@@ -25,7 +25,7 @@ func (t *Task) connect(ctx context.Context) (*client.Conn, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	conn, err := client.ConnectWithContext(ctx, addr, t.cfg.User, t.cfg.Password, "", timeout, func(c *client.Conn) error {
+	conn, err := dialQuery(ctx, t.cfg, addr, timeout, func(c *client.Conn) error {
 		return c.SetCharset("utf8mb4")
 	})
 	if err != nil {

@@ -76,6 +76,7 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		Port:             uint16(cfg.Port),
 		User:             cfg.User,
 		Password:         cfg.Password,
+		TLSConfig:        cfg.TLS.config(),
 		ParseTime:        true,
 		UseDecimal:       false,
 		DisableRetrySync: true, // we reconnect ourselves, from our own restart point

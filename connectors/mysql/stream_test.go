@@ -254,7 +254,7 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("%s=%s: %v", ok[0], ok[1], err)
 		}
 	}
-	for _, bad := range [][2]string{{"database.ssl.mode", "required"}, {"signal.data.collection", "db.signals"},
+	for _, bad := range [][2]string{{"database.ssl.mode", "sometimes"}, {"signal.data.collection", "db.signals"},
 		{"snapshot.mode", "sometimes"}, {"decimal.handling.mode", "exact"}, {"database.server.id", "0"}} {
 		if _, err := parseConfig(with(bad[0], bad[1]), FlavorMariaDB); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%s=%s: got %v, want an error naming the property", bad[0], bad[1], err)

@@ -100,7 +100,7 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, props map[string]st
 	t.tableMaps.loadCollations(t.conn)
 	t.buildSchemaChangeSchemas()
 	if cfg.TxMetadata {
-		t.tx = txmeta.New(txmeta.Topic(cfg.TopicPrefix))
+		t.tx = txmeta.New(cfg.TxTopic)
 	}
 	return source.Settings{Log: t.log.With("flavor", t.flavor.connectorName()), Connector: t.flavor.connectorName(),
 		TopicPrefix: cfg.TopicPrefix, Partition: t.partition, Mode: cfg.SnapshotMode, History: true,
@@ -160,6 +160,9 @@ func (o *storedOffset) position() position {
 func (t *Task) RunSnapshot(ctx context.Context, plan snapshotmode.Plan) error {
 	if !plan.SnapshotSchema {
 		return nil
+	}
+	if err := source.Delay(ctx, t.cfg.SnapshotDelay); err != nil { // snapshot.delay.ms
+		return err
 	}
 	off := t.off
 	var resume *snapResume

@@ -72,7 +72,9 @@ type Config struct {
 	SnapshotFetchSize int
 	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
 	SnapshotThreads int
-	StatusInterval  time.Duration
+	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
+	SnapshotDelay  time.Duration
+	StatusInterval time.Duration
 
 	Tombstones   bool
 	TxMetadata   bool
@@ -102,6 +104,14 @@ type Config struct {
 	Filters *filters.Filters
 	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
 	Mappers *envelope.ColumnMappers
+	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
+	Topics envelope.TopicNaming
+	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
+	SourceTypes *envelope.SourceTypes
+	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
+	AdjustSchemaName envelope.SchemaNameAdjuster
+	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
+	KeyColumns *envelope.KeyColumns
 	// HeartbeatAction is heartbeat.action.query.
 	HeartbeatAction string
 
@@ -143,24 +153,29 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		SnapshotMode:      common.SnapshotMode,
 		SnapshotFetchSize: common.SnapshotFetchSize,
 		SnapshotThreads:   geti(source.PropSnapshotThreads),
+		SnapshotDelay:     common.SnapshotDelay,
 		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
 		Tombstones:        common.TombstonesOnDelete,
 		TxMetadata:        common.ProvideTransactionMetadata,
 		TxTopic:           common.TransactionTopic,
 		// Debezium skips truncate events unless told otherwise (skipped.operations defaults to "t").
-		SkipCreate:      common.SkippedOperations.Has(envelope.OpCreate),
-		SkipUpdate:      common.SkippedOperations.Has(envelope.OpUpdate),
-		SkipDelete:      common.SkippedOperations.Has(envelope.OpDelete),
-		SkipTruncate:    common.SkippedOperations.Has(envelope.OpTruncate),
-		MaxBatchSize:    common.MaxBatchSize,
-		MaxQueueSize:    common.MaxQueueSize,
-		MaxQueueBytes:   common.MaxQueueSizeInBytes,
-		PollInterval:    common.PollInterval,
-		Retry:           source.RetryPolicyFrom(common),
-		Streaming:       getb(propStreamingProtocol),
-		WorkMemKB:       geti(propWorkMem),
-		HeartbeatAction: common.HeartbeatActionQuery,
-		Mappers:         common.ColumnMappers,
+		SkipCreate:       common.SkippedOperations.Has(envelope.OpCreate),
+		SkipUpdate:       common.SkippedOperations.Has(envelope.OpUpdate),
+		SkipDelete:       common.SkippedOperations.Has(envelope.OpDelete),
+		SkipTruncate:     common.SkippedOperations.Has(envelope.OpTruncate),
+		MaxBatchSize:     common.MaxBatchSize,
+		MaxQueueSize:     common.MaxQueueSize,
+		MaxQueueBytes:    common.MaxQueueSizeInBytes,
+		PollInterval:     common.PollInterval,
+		Retry:            source.RetryPolicyFrom(common),
+		Streaming:        getb(propStreamingProtocol),
+		WorkMemKB:        geti(propWorkMem),
+		HeartbeatAction:  common.HeartbeatActionQuery,
+		Mappers:          common.ColumnMappers,
+		KeyColumns:       common.KeyColumns,
+		Topics:           common.Topics,
+		SourceTypes:      common.SourceTypes,
+		AdjustSchemaName: common.AdjustSchemaName,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -215,16 +230,17 @@ var spec = buildSpec()
 // defaults where they differ, plus the connector's own keys.
 func buildSpec() api.ConfigSpec {
 	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.SnapshotDelayMs, cdcconfig.IncrementalSnapshotChunkSize,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
+		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.IncrementalSnapshotChunkSize,
+		cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.MessageKeyColumns, cdcconfig.Converters,
-		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter,
+		cdcconfig.RetriableRestartWaitMs, cdcconfig.Converters,
+		cdcconfig.PropagateColumnSourceType, cdcconfig.PropagateDatatypeSourceType,
 	)
 	// Where PostgreSQL's default or meaning differs from the common one.
 	s.Key(cdcconfig.Port).Default = "5432"
+	s.Key(cdcconfig.TopicNamingStrategy).Default = envelope.SchemaTopicNaming // Debezium's PostgreSQL default
 	s.Key(cdcconfig.User).Doc = "User with the REPLICATION attribute and SELECT on the captured tables."
 	s.Key(cdcconfig.SnapshotFetchSize).Default = strconv.Itoa(defaultSnapshotFetchSize)
 	s.Key(cdcconfig.DecimalHandlingMode).Doc = "How NUMERIC and MONEY values are written: 'precise' (Kafka Decimal, exact), 'double' (may lose precision), 'string'."
@@ -233,7 +249,8 @@ func buildSpec() api.ConfigSpec {
 	sig := s.Key(cdcconfig.SignalDataCollection)
 	sig.Unsupported = true
 	sig.Doc = "Signal table; not supported by connectd's PostgreSQL connector yet."
-	return append(s, api.ConfigSpec{
+	s = append(s, tlsKeys()...)
+	return debeziumKeys(append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
 			Validate: func(v string) error {
 				if strings.TrimSpace(v) == "" {
@@ -280,7 +297,7 @@ func buildSpec() api.ConfigSpec {
 		{Name: "snapshot.select.statement.overrides", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "slot.stream.params", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "publish.via.partition.root", Type: api.ConfigBoolean, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
-	}...)
+	}...))
 }
 
 // Spec returns the connector's configuration spec.

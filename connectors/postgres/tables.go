@@ -213,9 +213,13 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 	ts, err := envelope.NewTable(envelope.TableSpec{
 		Table:   rt,
 		Columns: specCols,
-		Topic:   envelope.TopicName(t.cfg.TopicPrefix, id.Schema, id.Table),
+		Topic:   t.cfg.Topics.DataTopic("", id.Schema, id.Table),
 		Source:  sourceSchema,
 		Mappers: t.cfg.Mappers,
+		// message.key.columns names tables 'schema.table'.
+		KeyColumns:       t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
+		SourceTypes:      t.cfg.SourceTypes,
+		AdjustSchemaName: t.cfg.AdjustSchemaName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

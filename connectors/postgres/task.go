@@ -225,6 +225,11 @@ func (t *Task) describePurge(stored *position) (needed, available string) {
 func (t *Task) RunSnapshot(ctx context.Context, plan snapshotmode.Plan) error {
 	cfg := t.cfg
 	var err error
+	if plan.SnapshotData {
+		if err := source.Delay(ctx, cfg.SnapshotDelay); err != nil { // snapshot.delay.ms
+			return err
+		}
+	}
 	if plan.Streams() {
 		if t.repl, err = cfg.connect(ctx, true); err != nil {
 			return err

@@ -373,3 +373,27 @@ func Java21(t testing.TB) string {
 	}
 	return path
 }
+
+// DBCA returns the path of the PEM CA certificate that signed the test bed databases' TLS
+// certificates (CONNECTD_TEST_DB_CA); its directory also holds client.crt/client.key, a client
+// certificate signed by it.
+func DBCA(t testing.TB) string {
+	t.Helper()
+	if v := os.Getenv("CONNECTD_TEST_DB_CA"); v != "" {
+		return v
+	}
+	if v := loadEnvFile().values["CONNECTD_TEST_DB_CA"]; v != "" {
+		return v
+	}
+	// An env file written by an older deploy/testbed/up lacks the line; the CA is still where up
+	// makes it.
+	if p := filepath.Join(filepath.Dir(envFilePath()), "dbtls", "ca.pem"); fileExists(p) {
+		return p
+	}
+	return setting(t, "CONNECTD_TEST_DB_CA", "the databases' TLS CA")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,277 @@
+package mysql
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// tlsFixture holds the test bed's database CA and client certificate, and stores made from them.
+type tlsFixture struct {
+	caPEM, clientPEM                   string // PEM files: the CA; the client's key and certificate
+	trustP12, trustJKS, keyP12, keyJKS string
+	wrongCA                            string // a CA that signed nothing the servers have
+	clientCert                         tls.Certificate
+	caCert                             *x509.Certificate
+}
+
+const storePass = "changeit"
+
+func newTLSFixture(t *testing.T) *tlsFixture {
+	t.Helper()
+	f := &tlsFixture{caPEM: testbed.DBCA(t)}
+	dir := t.TempDir()
+	caBytes, err := os.ReadFile(f.caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(caBytes)
+	if f.caCert, err = x509.ParseCertificate(block.Bytes); err != nil {
+		t.Fatal(err)
+	}
+	crt, err := os.ReadFile(filepath.Join(filepath.Dir(f.caPEM), "client.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(filepath.Dir(f.caPEM), "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.clientCert, err = tls.X509KeyPair(crt, key); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	f.clientPEM = write("client.pem", append(append([]byte{}, key...), crt...))
+	p12, err := pkcs12.Modern.EncodeTrustStore([]*x509.Certificate{f.caCert}, storePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.trustP12 = write("trust.p12", p12)
+	leaf, err := x509.ParseCertificate(f.clientCert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp12, err := pkcs12.Modern.Encode(f.clientCert.PrivateKey, leaf, nil, storePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.keyP12 = write("key.p12", kp12)
+
+	ts := keystore.New()
+	if err := ts.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: time.Now(),
+		Certificate: keystore.Certificate{Type: "X509", Content: f.caCert.Raw}}); err != nil {
+		t.Fatal(err)
+	}
+	f.trustJKS = write("trust.jks", jksBytes(t, ts))
+	pk, err := x509.MarshalPKCS8PrivateKey(f.clientCert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := keystore.New()
+	if err := ks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: time.Now(), PrivateKey: pk,
+		CertificateChain: []keystore.Certificate{{Type: "X509", Content: leaf.Raw}}}, []byte(storePass)); err != nil {
+		t.Fatal(err)
+	}
+	f.keyJKS = write("key.jks", jksBytes(t, ks))
+	f.wrongCA = write("wrong-ca.pem", selfSignedCA(t))
+	return f
+}
+
+func jksBytes(t *testing.T, ks keystore.KeyStore) []byte {
+	t.Helper()
+	var b strings.Builder
+	if err := ks.Store(&b, []byte(storePass)); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(b.String())
+}
+
+func selfSignedCA(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "not the test bed CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// sslCipher connects as cfg says and returns the session's Ssl_cipher ("" for plaintext).
+func sslCipher(t *testing.T, props map[string]string) (string, error) {
+	t.Helper()
+	cfg, err := parseConfig(props, FlavorMariaDB)
+	if err != nil {
+		return "", err
+	}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := dialQuery(ctx, cfg, addr, 10*time.Second, func(*client.Conn) error { return nil })
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	rows, err := queryRows(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+	if err != nil {
+		return "", err
+	}
+	if len(rows) != 1 {
+		return "", fmt.Errorf("Ssl_cipher: %v", rows)
+	}
+	return rows[0][1], nil
+}
+
+// TestDatabaseTLSModes connects to the test bed's TLS-enabled MariaDB with every
+// database.ssl.mode and each kind of trust store, and shows that a certificate signed by another
+// CA is refused with an error naming the trust store.
+func TestDatabaseTLSModes(t *testing.T) {
+	f := newTLSFixture(t)
+	tb := testbed.MariaDB(t)
+	base := func(kv ...string) map[string]string {
+		m := map[string]string{
+			"connector.class": MariaDBClass, "topic.prefix": "tls", "database.hostname": tb.Host,
+			"database.port": strconv.Itoa(tb.Port), "database.user": tb.User, "database.password": tb.Password,
+			"schema.history.internal.kafka.topic": "unused", "schema.history.internal.kafka.bootstrap.servers": "unused",
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name    string
+		props   map[string]string
+		tls     bool
+		wantErr string
+	}{
+		{"unset (MariaDB default: disabled)", base(), false, ""},
+		{"disabled", base("database.ssl.mode", "disabled"), false, ""},
+		{"preferred", base("database.ssl.mode", "preferred"), true, ""},
+		{"required", base("database.ssl.mode", "required"), true, ""},
+		{"trust (MariaDB's required)", base("database.ssl.mode", "trust"), true, ""},
+		{"verify_ca PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM), true, ""},
+		{"verify_ca PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass), true, ""},
+		{"verify_ca JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustJKS, "database.ssl.truststore.password", storePass), true, ""},
+		{"verify_identity 127.0.0.1", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.caPEM), true, ""},
+		{"verify-full localhost", base("database.ssl.mode", "verify-full", "database.ssl.truststore", f.caPEM, "database.hostname", "localhost"), true, ""},
+		{"verify_ca with a client key store PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass), true, ""},
+		{"verify_ca with a client key store JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass), true, ""},
+		{"verify_ca with a client PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.clientPEM), true, ""},
+		{"verify_ca wrong CA", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
+		{"verify_identity wrong CA", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
+		{"wrong trust store password", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", "nope"), false,
+			"database.ssl.truststore"},
+		{"missing trust store", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", "/nonexistent/ca.pem"), false,
+			"could not read the trust store database.ssl.truststore=/nonexistent/ca.pem"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cipher, err := sslCipher(t, c.props)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (cipher != "") != c.tls {
+				t.Fatalf("Ssl_cipher %q, want TLS=%v", cipher, c.tls)
+			}
+		})
+	}
+}
+
+// TestDatabaseTLSClientCertificate shows the key store's certificate is presented: a user that
+// MariaDB admits only with a certificate signed by its CA (REQUIRE X509) logs in with each kind
+// of key store, and is refused without one.
+func TestDatabaseTLSClientCertificate(t *testing.T) {
+	f := newTLSFixture(t)
+	d := newDB(t)
+	user := "x509_" + strings.TrimPrefix(d.name, "my_")
+	if len(user) > 80 {
+		user = user[:80]
+	}
+	d.exec(fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY 'pw' REQUIRE X509", user))
+	t.Cleanup(func() { d.exec(fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)) })
+	props := func(kv ...string) map[string]string {
+		m := d.config("x509", "database.user", user, "database.password", "pw",
+			"database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for name, p := range map[string]map[string]string{
+		"PKCS12": props("database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass),
+		"JKS":    props("database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass),
+		"PEM":    props("database.ssl.keystore", f.clientPEM),
+	} {
+		if cipher, err := sslCipher(t, p); err != nil || cipher == "" {
+			t.Errorf("%s key store: cipher %q, err %v", name, cipher, err)
+		}
+	}
+	if _, err := sslCipher(t, props()); err == nil || !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("without a client certificate: want access denied, got %v", err)
+	}
+}
+
+// TestDatabaseTLSSnapshotAndStream runs the connector end to end over verified TLS: the snapshot
+// connection and the binlog connection both use database.ssl.*.
+func TestDatabaseTLSSnapshotAndStream(t *testing.T) {
+	f := newTLSFixture(t)
+	d := newDB(t)
+	d.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a')")
+	cfg := d.config("tlsrun", "table.include.list", d.name+`\.t`,
+		"database.ssl.mode", "verify_identity", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass)
+	r, err := startTask(t, cfg, &memHistory{}, &memOffsets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.pollUntil(1); decode(t, got[0]).Value["after"].(map[string]any)["v"] != "a" {
+		t.Fatalf("snapshot: %s", describe(got))
+	}
+	r.waitStreaming()
+	d.exec("INSERT INTO t VALUES (2,'b')")
+	if got := r.pollUntil(1); decode(t, got[0]).Value["after"].(map[string]any)["v"] != "b" {
+		t.Fatalf("stream: %s", describe(got))
+	}
+}
