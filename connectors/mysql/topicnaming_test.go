@@ -27,7 +27,7 @@ func TestTopicNaming(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := r.task.heartbeat.TopicName(); got != "hb_tn" {
+			if got := r.task.Heartbeat.TopicName(); got != "hb_tn" {
 				t.Errorf("heartbeat topic %s, want hb_tn", got)
 			}
 			seen := map[string]string{} // topic -> key schema name

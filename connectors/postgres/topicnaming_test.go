@@ -23,7 +23,7 @@ func TestTopicNaming(t *testing.T) {
 			task := e.start("topic.naming.strategy", c.strategy, "topic.delimiter", "_", "topic.transaction", "txs",
 				"topic.heartbeat.prefix", "hb", "provide.transaction.metadata", "true", "slot.drop.on.stop", "true")
 			defer task.Stop()
-			if got, want := task.cfg.Heartbeat.TopicName(), "hb_"+e.prefix; got != want {
+			if got, want := task.Heartbeat.TopicName(), "hb_"+e.prefix; got != want {
 				t.Errorf("heartbeat topic %s, want %s", got, want)
 			}
 			seen := map[string]string{}
