@@ -60,6 +60,9 @@ type Task struct {
 
 	streaming atomic.Bool
 	reader    *source.Reader
+
+	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
+	sig taskSignals
 }
 
 // sourceSchema builds the source block schema of the flavour, Debezium 3.x field order.
@@ -132,6 +135,10 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	if err != nil {
 		return err
 	}
+	if err := t.startIncremental(context.Background(), tc.ConnectorName(), props, stored); err != nil {
+		t.stopIncremental()
+		return err
+	}
 	plan, err := t.plan(ctx, conn, off)
 	if err != nil {
 		t.closeHistory()
@@ -196,6 +203,7 @@ func (t *Task) run(ctx context.Context, plan snapshotmode.Plan, off *storedOffse
 		<-ctx.Done()
 		return nil
 	}
+	t.sig.inc.Start(ctx)
 	return t.runStream(ctx)
 }
 
@@ -210,6 +218,7 @@ func (t *Task) Stop() error {
 	if t.reader != nil {
 		t.reader.Stop(0)
 	}
+	t.stopIncremental()
 	t.closeHistory()
 	return nil
 }
@@ -225,6 +234,9 @@ func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 		if t.tx == nil || r.Topic != t.tx.TopicName() {
 			// Debezium's context headers, on every record but the transaction topic's.
 			source.AddHeaders(r, t.headers)
+		}
+		if err := t.sig.inc.Observe(ctx, r); err != nil {
+			return err
 		}
 		if err := t.reader.Put(ctx, r, nil, 0); err != nil {
 			return err
