@@ -109,10 +109,24 @@ func (d *incrementalDB) connection(ctx context.Context) (*client.Conn, error) {
 	return c, nil
 }
 
-// Tables returns the captured tables, db.table.
+// Tables returns the captured tables, db.table. It runs on the engine's goroutine, which must
+// not read the table model (the streaming goroutine changes it on DDL), so it asks the server.
 func (d *incrementalDB) Tables() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.connection(context.Background())
+	if err != nil {
+		d.t.log.Warn("cannot list the tables an incremental snapshot may read", "error", err)
+		return nil
+	}
+	rows, err := queryRows(conn, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY 1, 2")
+	if err != nil {
+		d.t.log.Warn("cannot list the tables an incremental snapshot may read", "error", err)
+		return nil
+	}
 	var out []string
-	for _, id := range d.t.schema.tables.IDs() {
+	for _, r := range rows {
+		id := relational.TableID{Catalog: r[0], Table: r[1]}
 		if d.t.schema.captured(id) {
 			out = append(out, id.String())
 		}
@@ -120,33 +134,64 @@ func (d *incrementalDB) Tables() []string {
 	return out
 }
 
-// table resolves a collection to its table model and chunk key columns.
-func (d *incrementalDB) table(c *source.Collection) (*relational.Table, []int, error) {
+// incColumn is a column as information_schema describes it.
+type incColumn struct {
+	name, dataType, columnType string
+}
+
+// describe reads the collection's columns and chunk key from information_schema, on the
+// engine's connection: the table model belongs to the streaming goroutine.
+func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relational.TableID, []incColumn, []int, error) {
 	id, ok := parseTableID(c.ID)
 	if !ok {
-		return nil, nil, fmt.Errorf("%q is not a db.table name", c.ID)
+		return id, nil, nil, fmt.Errorf("%q is not a db.table name", c.ID)
 	}
-	tbl := d.t.schema.tables.Get(id)
-	if tbl == nil {
-		return nil, nil, fmt.Errorf("table %s is not known to the connector", c.ID)
+	lit := func(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'" }
+	rows, err := queryRows(conn, "SELECT COLUMN_NAME, UPPER(DATA_TYPE), LOWER(COLUMN_TYPE), COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+
+		lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
+	if err != nil {
+		return id, nil, nil, fmt.Errorf("cannot read the columns of %s: %w", c.ID, err)
+	}
+	if len(rows) == 0 {
+		return id, nil, nil, fmt.Errorf("table %s does not exist", c.ID)
+	}
+	cols := make([]incColumn, len(rows))
+	for i, r := range rows {
+		cols[i] = incColumn{name: r[0], dataType: r[1], columnType: r[2]}
 	}
 	var key []int
 	if c.SurrogateKey != "" {
-		for i := range tbl.Columns {
-			if strings.EqualFold(tbl.Columns[i].Name, c.SurrogateKey) {
+		for i := range cols {
+			if strings.EqualFold(cols[i].name, c.SurrogateKey) {
 				key = []int{i}
 			}
 		}
 		if key == nil {
-			return nil, nil, fmt.Errorf("table %s has no column %q (surrogate-key)", c.ID, c.SurrogateKey)
+			return id, nil, nil, fmt.Errorf("table %s has no column %q (surrogate-key)", c.ID, c.SurrogateKey)
 		}
-		if typ, _ := baseType(&tbl.Columns[key[0]]); !isIntType(typ) {
-			return nil, nil, fmt.Errorf("surrogate key %s of table %s is not an integer column; connectd chunks by integer keys only", c.SurrogateKey, c.ID)
+	} else {
+		pk, err := queryRows(conn, "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = "+
+			lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
+		if err != nil {
+			return id, nil, nil, fmt.Errorf("cannot read the primary key of %s: %w", c.ID, err)
 		}
-	} else if key = chunkKey(tbl); key == nil {
-		return nil, nil, fmt.Errorf("table %s has no primary key made of integer columns; connectd's incremental snapshots chunk by integer keys (give an integer surrogate-key)", c.ID)
+		for _, r := range pk {
+			for i := range cols {
+				if cols[i].name == r[0] {
+					key = append(key, i)
+				}
+			}
+		}
+		if len(key) == 0 {
+			return id, nil, nil, fmt.Errorf("table %s has no primary key; give an integer surrogate-key to read it incrementally", c.ID)
+		}
 	}
-	return tbl, key, nil
+	for _, k := range key {
+		if !isIntType(cols[k].dataType) {
+			return id, nil, nil, fmt.Errorf("key column %s of %s is %s; connectd's incremental snapshots chunk by integer keys only", cols[k].name, c.ID, cols[k].columnType)
+		}
+	}
+	return id, cols, key, nil
 }
 
 func isIntType(typ string) bool {
@@ -169,18 +214,17 @@ func quoteCol(name string) string { return "`" + strings.ReplaceAll(name, "`", "
 
 // keyValue turns a key column's text into the Java type Debezium's offsets hold: Integer for
 // the INT family, Long for BIGINT and INT UNSIGNED.
-func keyValue(col *relational.Column, s string) (any, error) {
-	typ, _ := baseType(col)
-	unsigned := strings.Contains(strings.ToUpper(col.TypeName), "UNSIGNED")
-	if typ == "BIGINT" || typ == "INT" && unsigned {
+func keyValue(col *incColumn, s string) (any, error) {
+	unsigned := strings.Contains(col.columnType, "unsigned")
+	if col.dataType == "BIGINT" || col.dataType == "INT" && unsigned {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return n, nil
 		}
-		return nil, fmt.Errorf("key value %q of column %s does not fit a signed 64-bit integer", s, col.Name)
+		return nil, fmt.Errorf("key value %q of column %s does not fit a signed 64-bit integer", s, col.name)
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
-		return nil, fmt.Errorf("key value %q of column %s is not an integer", s, col.Name)
+		return nil, fmt.Errorf("key value %q of column %s is not an integer", s, col.name)
 	}
 	return int32(n), nil
 }
@@ -210,27 +254,27 @@ func keyBound(cols []string, vals []any, op string) string {
 
 // MaxKey reads the largest key of the collection's rows.
 func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) ([]any, error) {
-	tbl, key, err := d.table(c)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(key))
-	desc := make([]string, len(key))
-	for i, k := range key {
-		names[i] = quoteCol(tbl.Columns[k].Name)
-		desc[i] = names[i] + " DESC"
-	}
-	q := "SELECT " + strings.Join(names, ", ") + " FROM " + quoteID(tbl.ID)
-	if c.Filter != "" {
-		q += " WHERE (" + c.Filter + ")"
-	}
-	q += " ORDER BY " + strings.Join(desc, ", ") + " LIMIT 1"
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	conn, err := d.connection(ctx)
 	if err != nil {
 		return nil, err
 	}
+	id, cols, key, err := d.describe(conn, c)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(key))
+	desc := make([]string, len(key))
+	for i, k := range key {
+		names[i] = quoteCol(cols[k].name)
+		desc[i] = names[i] + " DESC"
+	}
+	q := "SELECT " + strings.Join(names, ", ") + " FROM " + quoteID(id)
+	if c.Filter != "" {
+		q += " WHERE (" + c.Filter + ")"
+	}
+	q += " ORDER BY " + strings.Join(desc, ", ") + " LIMIT 1"
 	rows, err := queryRows(conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the largest key of %s: %w", c.ID, err)
@@ -240,29 +284,35 @@ func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) ([]any
 	}
 	out := make([]any, len(key))
 	for i, k := range key {
-		if out[i], err = keyValue(&tbl.Columns[k], rows[0][i]); err != nil {
+		if out[i], err = keyValue(&cols[k], rows[0][i]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// ReadChunk reads the rows after after up to max in key order.
+// ReadChunk reads the rows after after up to max in key order. Values stay as the server sent
+// them (text as bytes); ReadRecords converts them with the table model.
 func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
-	tbl, key, err := d.table(c)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.connection(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(tbl.Columns))
-	textCols := make([]bool, len(tbl.Columns))
-	for i := range tbl.Columns {
-		names[i] = quoteCol(tbl.Columns[i].Name)
-		typ, _ := baseType(&tbl.Columns[i])
-		textCols[i] = isCharType(typ) && charsetDecoder(tbl.Columns[i].CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID"
+	id, cols, key, err := d.describe(conn, c)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cols))
+	quoted := make([]string, len(cols))
+	for i := range cols {
+		names[i] = cols[i].name
+		quoted[i] = quoteCol(cols[i].name)
 	}
 	keyNames := make([]string, len(key))
 	for i, k := range key {
-		keyNames[i] = names[k]
+		keyNames[i] = quoted[k]
 	}
 	var conds []string
 	if after != nil {
@@ -277,24 +327,17 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 	if c.Filter != "" {
 		conds = append(conds, "("+c.Filter+")")
 	}
-	q := "SELECT " + strings.Join(names, ", ") + " FROM " + quoteID(tbl.ID)
+	q := "SELECT " + strings.Join(quoted, ", ") + " FROM " + quoteID(id)
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
 	q += " ORDER BY " + strings.Join(keyNames, ", ") + " LIMIT " + strconv.Itoa(limit)
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []source.ChunkRow
 	var result gomysql.Result
-	var rowErr error
 	err = conn.ExecuteSelectStreaming(q, &result, func(vals []gomysql.FieldValue) error {
-		if len(vals) != len(tbl.Columns) {
-			return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", c.ID, len(vals), len(tbl.Columns))
+		if len(vals) != len(cols) {
+			return fmt.Errorf("SELECT from %s returned %d columns, want %d", c.ID, len(vals), len(cols))
 		}
 		row := make([]any, len(vals))
 		for i := range vals {
@@ -309,20 +352,17 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 			case gomysql.FieldValueTypeFloat:
 				row[i] = fv.AsFloat64()
 			default:
-				if textCols[i] {
-					row[i] = textValue(fv.AsString())
-				} else {
-					row[i] = bytes.Clone(fv.AsString()) // the buffer is reused for the next row
-				}
+				row[i] = bytes.Clone(fv.AsString()) // the buffer is reused for the next row
 			}
 		}
 		k := make([]any, len(key))
 		for i, ki := range key {
-			if k[i], rowErr = keyValue(&tbl.Columns[ki], keyText(row[ki])); rowErr != nil {
-				return rowErr
+			var err error
+			if k[i], err = keyValue(&cols[ki], keyText(row[ki])); err != nil {
+				return err
 			}
 		}
-		out = append(out, source.ChunkRow{Key: k, Values: row})
+		out = append(out, source.ChunkRow{Key: k, Values: row, Columns: names})
 		return nil
 	}, nil)
 	if err != nil {
@@ -352,7 +392,8 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
 	return nil
 }
 
-// ReadRecords builds the read events of a chunk row on the streaming goroutine.
+// ReadRecords builds the read events of a chunk row on the streaming goroutine, placing the
+// values by column name into the table model's order.
 func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any) ([]*api.SourceRecord, error) {
 	t := d.t
 	id, _ := parseTableID(c.ID)
@@ -360,11 +401,36 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 	if err != nil || enc == nil {
 		return nil, fmt.Errorf("no record builder for %s: %v", c.ID, err)
 	}
-	if tbl := t.schema.tables.Get(id); tbl == nil || len(tbl.Columns) != len(row.Values) {
+	tbl := t.schema.tables.Get(id)
+	if tbl == nil || len(tbl.Columns) != len(row.Values) {
 		return nil, fmt.Errorf("the structure of %s changed while a chunk was read", c.ID)
 	}
+	vals := make([]any, len(tbl.Columns))
+	for i := range tbl.Columns {
+		col := &tbl.Columns[i]
+		j := i
+		if j >= len(row.Columns) || !strings.EqualFold(row.Columns[j], col.Name) {
+			j = -1
+			for k, n := range row.Columns {
+				if strings.EqualFold(n, col.Name) {
+					j = k
+				}
+			}
+			if j < 0 {
+				return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.Name)
+			}
+		}
+		v := row.Values[j]
+		if b, ok := v.([]byte); ok {
+			typ, _ := baseType(col)
+			if isCharType(typ) && charsetDecoder(col.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID" {
+				v = textValue(b)
+			}
+		}
+		vals[i] = v
+	}
 	src := t.source(id, time.Now(), envelope.SnapshotIncremental)
-	return enc.Records(nil, &envelope.Event{Op: envelope.OpRead, After: row.Values, Source: src, Partition: t.partition, Offset: offset}, false)
+	return enc.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.partition, Offset: offset}, false)
 }
 
 // keyText is a key column value as text.

@@ -144,7 +144,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	}
 	poll := func(r *runner, until func(*api.SourceRecord) bool) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Minute)
+		deadline := time.Now().Add(3 * time.Minute)
 		for {
 			if time.Now().After(deadline) {
 				t.Fatalf("timed out after %d records", len(r.all))

@@ -372,6 +372,9 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
+	if err := t.sig.inc.Observe(ctx, r); err != nil {
+		return err
+	}
 	return t.reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 

@@ -76,6 +76,9 @@ type Task struct {
 
 	reader *source.Reader
 	stopMu sync.Mutex
+
+	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
+	sig taskSignals
 }
 
 // seqState is the reader's place in the stream.
@@ -192,6 +195,10 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]
 	}
 
 	t.reader = source.NewReader(cfg.MaxQueueSize, cfg.MaxQueueBytes, cfg.MaxBatchSize, cfg.PollInterval)
+	if err := t.startIncremental(tc.ConnectorName(), config, raw, captured); err != nil {
+		t.stopIncremental()
+		return err
+	}
 	ok = true
 	t.reader.Start(t.log, func(ctx context.Context) error { return t.runSteps(ctx, captured) }, func() {
 		t.dropSpools()
@@ -312,6 +319,7 @@ func (t *Task) runSteps(ctx context.Context, captured []*catalogTable) error {
 	if !t.plan.Streams() {
 		return nil
 	}
+	t.sig.inc.Start(ctx)
 	return t.stream(ctx, startLSN)
 }
 
@@ -373,6 +381,7 @@ func (t *Task) Stop() error {
 		}
 		cancel()
 	}
+	t.stopIncremental()
 	t.closeConns()
 	return err
 }

@@ -43,6 +43,9 @@ type Collection struct {
 type ChunkRow struct {
 	Key    []any
 	Values []any
+	// Columns names the values when the reader's column order is not the connector's own
+	// (shared by the rows of a chunk); nil otherwise.
+	Columns []string
 }
 
 // IncrementalDB is what a connector supplies to run incremental snapshots.
@@ -60,6 +63,19 @@ type IncrementalDB interface {
 	// ReadRecords builds the read events (op r, source.snapshot "incremental") of a chunk row,
 	// carrying offset. It runs on the streaming goroutine, which owns the record builders.
 	ReadRecords(c *Collection, row ChunkRow, offset map[string]any) ([]*api.SourceRecord, error)
+}
+
+// ChunkVisibility is implemented by an IncrementalDB whose chunk reads can miss a transaction
+// logged before the window-open marker. PostgreSQL makes a commit visible only after writing its
+// log record (and flushing it), so a transaction whose commit precedes the marker in the log can
+// still be invisible to the chunk's SELECT: its change streams before the window opens, and the
+// stale read would follow it. The engine notes the transactions of the changes streamed while
+// a chunk is in flight and drops the reads of keys a transaction invisible to the read changed.
+type ChunkVisibility interface {
+	// TxOf returns the transaction of a streamed change record.
+	TxOf(r *api.SourceRecord) (uint64, bool)
+	// InvisibleToChunk reports whether the last chunk read did not see transaction tx.
+	InvisibleToChunk(tx uint64) bool
 }
 
 // Incremental runs Debezium's incremental snapshots (the DBLog watermark algorithm) beside a
@@ -95,6 +111,10 @@ type Incremental struct {
 	ready      bool // rows holds the chunk, read between its markers
 	rows       []ChunkRow
 	touched    map[string]struct{} // topic+key of changes streamed while the window was open
+	// early holds the transactions of changes streamed after the chunk started and before its
+	// window opened, by topic+key (ChunkVisibility only).
+	early map[string][]uint64
+	vis   ChunkVisibility
 	// Offset fields, computed when the state changes, added to every record's offset.
 	offPK, offMax, offColls string
 }
@@ -104,8 +124,10 @@ type Incremental struct {
 // records without passing them back through Observe.
 func NewIncremental(db IncrementalDB, cfg *signals.Config, signalTopic string, notifier *signals.Notifier, hub *signals.Hub,
 	emit func(ctx context.Context, recs []*api.SourceRecord) error, log *slog.Logger) *Incremental {
-	return &Incremental{db: db, cfg: cfg, signalTopic: signalTopic, notifier: notifier, hub: hub, emit: emit, log: log,
+	e := &Incremental{db: db, cfg: cfg, signalTopic: signalTopic, notifier: notifier, hub: hub, emit: emit, log: log,
 		wake: make(chan struct{}, 1), inbox: make(chan signals.Signal, 64)}
+	e.vis, _ = db.(ChunkVisibility)
+	return e
 }
 
 // Load restores a snapshot in progress from the stored offset (Debezium's fields), so Start
@@ -309,7 +331,7 @@ func (e *Incremental) stop(ctx context.Context, id string, patterns []string) {
 }
 
 func (e *Incremental) resetChunkLocked() {
-	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = "", false, false, nil, nil
+	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched, e.early = "", false, false, nil, nil, nil
 }
 
 func (e *Incremental) resetTableLocked() {
@@ -328,6 +350,9 @@ func (e *Incremental) abort(ctx context.Context, id string) {
 	e.resetTableLocked()
 	e.running.Store(false)
 	e.updateOffsetFieldsLocked()
+	if id == "" {
+		id = e.correlation
+	}
 	e.mu.Unlock()
 	e.notifyID(ctx, id, signals.StatusAborted, map[string]string{"data_collections": strings.Join(names, ",")})
 }
@@ -366,6 +391,9 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		id := newUUID()
 		e.mu.Lock()
 		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
+		if e.vis != nil {
+			e.early = map[string][]uint64{}
+		}
 		e.mu.Unlock()
 		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen); err != nil {
 			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
@@ -427,8 +455,15 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 		return nil
 	}
 	e.mu.Lock()
-	if e.windowOpen && r.Key != nil {
-		e.touched[recordKey(r)] = struct{}{}
+	if e.chunkID != "" && r.Key != nil {
+		if e.windowOpen {
+			e.touched[recordKey(r)] = struct{}{}
+		} else if e.early != nil {
+			if tx, ok := e.vis.TxOf(r); ok {
+				k := recordKey(r)
+				e.early[k] = append(e.early[k], tx)
+			}
+		}
 	}
 	e.addOffsetFieldsLocked(r.SourceOffset)
 	e.mu.Unlock()
@@ -492,6 +527,14 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 	}
 	c := e.queue[0]
 	rows, touched := e.rows, e.touched
+	for k, txs := range e.early {
+		for _, tx := range txs {
+			if e.vis.InvisibleToChunk(tx) {
+				touched[k] = struct{}{}
+				break
+			}
+		}
+	}
 	e.resetChunkLocked()
 	e.addOffsetFieldsLocked(r.SourceOffset)
 	base := make(map[string]any, len(r.SourceOffset))

@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source"
+)
+
+// TestIncrementalSnapshotSignalTable signals an incremental snapshot through the signal table
+// while a writer inserts, updates and deletes rows; the task is stopped in the middle (keeping
+// only what it handed out, as after kill -9) and a second task on the same offsets and slot
+// continues at the current chunk: read events are at most the rows plus a chunk or two, and the
+// latest event of every key is the table's row. CONNECTD_INCREMENTAL_ROWS sets the table's
+// size (200000 for the issue's run; the default keeps the test short).
+func TestIncrementalSnapshotSignalTable(t *testing.T) {
+	rows := 20000
+	if s := os.Getenv("CONNECTD_INCREMENTAL_ROWS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1000 {
+			t.Fatalf("CONNECTD_INCREMENTAL_ROWS=%q: want an integer of at least 1000", s)
+		}
+		rows = n
+	}
+	const chunk = 500
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (id int PRIMARY KEY, v int NOT NULL);
+		CREATE TABLE %[1]s.done (id int PRIMARY KEY);
+		CREATE TABLE %[1]s.dbz_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048));
+		INSERT INTO %[1]s.big SELECT g, 0 FROM generate_series(1, %[2]d) g`, e.schema, rows))
+	bigTopic := e.prefix + "." + e.schema + ".big"
+	doneTopic := e.prefix + "." + e.schema + ".done"
+	kv := []string{"snapshot.mode", "no_data", "signal.data.collection", e.schema + ".dbz_signal",
+		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "log",
+		"max.batch.size", "256", "max.queue.size", "1024"}
+
+	c, err := ParseConfig(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wconn, err := c.connect(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeConn(wconn)
+	stopWriter := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes int
+	var werr error
+	writerStopped := false
+	stop := func() {
+		if !writerStopped {
+			writerStopped = true
+			close(stopWriter)
+			wg.Wait()
+		}
+	}
+	defer stop()
+
+	var all []*api.SourceRecord
+	pollUntil := func(task *Task, until func(*api.SourceRecord) bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out after %d records", len(all))
+			}
+			recs, err := task.Poll(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				all = append(all, r)
+				if r.SourceOffset != nil {
+					e.offs.put(r.SourcePartition, r.SourceOffset)
+				}
+				if until(r) {
+					return
+				}
+			}
+		}
+	}
+	isRead := func(r *api.SourceRecord) bool { return r.Topic == bigTopic && r.Value != nil && decode(r).op == "r" }
+
+	task := e.start(kv...)
+	e.waitStreaming(task)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rnd := rand.New(rand.NewSource(5))
+		for n := 1; ; n++ {
+			select {
+			case <-stopWriter:
+				return
+			default:
+			}
+			id := 1 + rnd.Intn(rows+rows/10)
+			var q string
+			switch n % 3 {
+			case 0:
+				q = fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
+			case 1:
+				q = fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
+			default:
+				q = fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
+			}
+			if _, err := simpleQuery(context.Background(), wconn, q); err != nil {
+				werr = err
+				return
+			}
+			writes++
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	e.exec(fmt.Sprintf(`INSERT INTO %[1]s.dbz_signal VALUES ('bad-1', 'execute-snapshot', '{"data-collections": "%[1]s.big"}');
+		INSERT INTO %[1]s.dbz_signal VALUES ('ad-hoc-1', 'execute-snapshot', '{"data-collections": ["%[1]s\\.big"], "type": "INCREMENTAL"}')`, e.schema))
+	n1 := 0
+	pollUntil(task, func(r *api.SourceRecord) bool {
+		if isRead(r) {
+			n1++
+		}
+		if n1 > 0 && !task.sig.inc.Running() {
+			t.Fatalf("the incremental snapshot ended after %d reads", n1)
+		}
+		return n1 >= rows/2
+	})
+	_ = task.Stop()
+	firstRun := len(all)
+	stored, _ := e.offs.Offset(context.Background(), c.partition())
+	if stored[source.OffIncCollections] == nil || stored[source.OffIncPrimaryKey] == nil || stored[source.OffIncCorrelationID] != "ad-hoc-1" {
+		t.Fatalf("the committed offset mid-snapshot has no incremental snapshot progress: %v", stored)
+	}
+
+	task = e.start(kv...)
+	if !task.sig.inc.Running() {
+		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
+	}
+	pollUntil(task, func(r *api.SourceRecord) bool {
+		if !writerStopped && !task.sig.inc.Running() {
+			stop()
+			e.exec(fmt.Sprintf("INSERT INTO %s.done VALUES (1)", e.schema))
+		}
+		return r.Topic == doneTopic
+	})
+	if werr != nil {
+		t.Fatalf("writer: %v", werr)
+	}
+
+	reads, readKeys := 0, map[string]bool{}
+	secondReads := 0
+	latest := map[string]string{}
+	for i, r := range all {
+		if r.Topic != bigTopic {
+			continue
+		}
+		d := decode(r)
+		id := fmt.Sprint(d.key["id"])
+		switch {
+		case d.tomb || d.op == "d":
+			latest[id] = ""
+		case d.op == "r":
+			if d.source["snapshot"] != "incremental" {
+				t.Fatalf("a read event's source.snapshot is %v, want incremental", d.source["snapshot"])
+			}
+			reads++
+			if i >= firstRun {
+				secondReads++
+			}
+			readKeys[id] = true
+			latest[id] = fmt.Sprint(d.after["v"])
+		default:
+			latest[id] = fmt.Sprint(d.after["v"])
+		}
+	}
+	t.Logf("%d writes; %d read events (%d after the restart), %d distinct keys read, of %d rows", writes, reads, secondReads, len(readKeys), rows)
+	if dup := reads - len(readKeys); dup > 2*chunk {
+		t.Errorf("%d read events repeat a key (limit %d): the second run did not continue at the current chunk", dup, 2*chunk)
+	}
+	if reads > rows+rows/10+2*chunk || secondReads == 0 {
+		t.Errorf("%d read events (%d in the second run) for a table of at most %d rows", reads, secondReads, rows+rows/10)
+	}
+	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := map[string]string{}
+	for _, r := range res {
+		table[string(r[0])] = string(r[1])
+	}
+	lost, back, wrong := 0, 0, 0
+	for id, v := range table {
+		got := latest[id]
+		switch {
+		case got == "":
+			if lost++; lost <= 5 {
+				t.Errorf("key %s is in the table (v=%s) but has no live latest event", id, v)
+			}
+		case got != v:
+			if wrong++; wrong <= 5 {
+				t.Errorf("key %s: table v=%s, latest event v=%s", id, v, got)
+			}
+		}
+	}
+	for id, v := range latest {
+		if _, ok := table[id]; !ok && v != "" {
+			if back++; back <= 5 {
+				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
+			}
+		}
+	}
+	if lost+back+wrong > 0 {
+		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong among %d rows", lost, back, wrong, len(table))
+	}
+}
