@@ -76,19 +76,19 @@ func contains(list []string, s string) bool {
 // there), for connectors that implement signals to append.
 func Spec() api.ConfigSpec {
 	return api.ConfigSpec{
-		{Name: PropKafkaTopic, Type: api.ConfigString, Importance: api.Low, Group: "Advanced", DisplayName: "Signal topic",
-			Doc: "Topic of the 'kafka' signal channel; records keyed by topic.prefix are this connector's signals (value {\"type\", \"data\"}, the record's key being the id is not needed: the offset identifies it)."},
-		{Name: PropKafkaBootstrap, Type: api.ConfigString, Importance: api.Low, Group: "Advanced", DisplayName: "Signal Kafka brokers",
+		{Name: PropKafkaTopic, Type: api.ConfigString, Importance: api.Low, Group: "ADVANCED", DisplayName: "Signal topic",
+			Doc: "Topic of the 'kafka' signal channel: records whose key is this connector's topic.prefix are its signals, value {\"id\" (optional), \"type\", \"data\"}."},
+		{Name: PropKafkaBootstrap, Type: api.ConfigString, Importance: api.Low, Group: "ADVANCED", DisplayName: "Signal Kafka brokers",
 			Doc: "Kafka bootstrap servers of the signal topic."},
-		{Name: PropKafkaGroupID, Type: api.ConfigString, Default: "kafka-signal", Importance: api.Low, Group: "Advanced", DisplayName: "Signal consumer group",
+		{Name: PropKafkaGroupID, Type: api.ConfigString, Default: "kafka-signal", Importance: api.Low, Group: "ADVANCED", DisplayName: "Signal consumer group",
 			Doc: "Consumer group name of the signal topic's reader (offsets are not committed: the reader starts at the end of the topic)."},
-		{Name: PropKafkaPollTimeoutMs, Type: api.ConfigInt, Default: "100", Importance: api.Low, Group: "Advanced", DisplayName: "Signal poll timeout",
+		{Name: PropKafkaPollTimeoutMs, Type: api.ConfigInt, Default: "100", Importance: api.Low, Group: "ADVANCED", DisplayName: "Signal poll timeout",
 			Doc: "Accepted for compatibility; the signal topic is read continuously."},
-		{Name: PropFile, Type: api.ConfigString, Default: "file-signals.txt", Importance: api.Low, Group: "Advanced", DisplayName: "Signal file",
+		{Name: PropFile, Type: api.ConfigString, Default: "file-signals.txt", Importance: api.Low, Group: "ADVANCED", DisplayName: "Signal file",
 			Doc: "File of the 'file' signal channel: one JSON signal {\"id\", \"type\", \"data\"} per line; lines are processed once and the file is emptied."},
-		{Name: PropNotificationChannels, Type: api.ConfigList, Importance: api.Low, Group: "Advanced", DisplayName: "Notification channels",
+		{Name: PropNotificationChannels, Type: api.ConfigList, Importance: api.Low, Group: "ADVANCED", DisplayName: "Notification channels",
 			Doc: "Comma-separated notification channels: 'sink' (records on notification.sink.topic.name), 'log'."},
-		{Name: PropNotificationTopic, Type: api.ConfigString, Importance: api.Low, Group: "Advanced", DisplayName: "Notification topic",
+		{Name: PropNotificationTopic, Type: api.ConfigString, Importance: api.Low, Group: "ADVANCED", DisplayName: "Notification topic",
 			Doc: "Topic of the 'sink' notification channel."},
 	}
 }

@@ -146,7 +146,9 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relat
 	if !ok {
 		return id, nil, nil, fmt.Errorf("%q is not a db.table name", c.ID)
 	}
-	lit := func(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'" }
+	lit := func(s string) string {
+		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+	}
 	rows, err := queryRows(conn, "SELECT COLUMN_NAME, UPPER(DATA_TYPE), LOWER(COLUMN_TYPE), COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+
 		lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
 	if err != nil {
