@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -77,21 +78,38 @@ func (h *Hub) offer(s Signal) bool {
 	}
 }
 
-// startKafka reads the signal topic from its end: records keyed by the connector's
-// topic.prefix are its signals, value {"id"?, "type", "data"}.
+// startKafka reads the signal topic from where it ends when the task starts: records keyed by
+// the connector's topic.prefix are its signals, value {"id"?, "type", "data"}. The end is
+// resolved before OpenHub returns, so a signal sent once the task runs is never missed; a topic
+// that does not exist yet is read from its start once it appears.
 func (h *Hub) startKafka(ctx context.Context, cfg *Config) error {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(cfg.KafkaBootstrap...),
-		kgo.ConsumeTopics(cfg.KafkaTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
-		kgo.ClientID("connectd-signals-" + cfg.TopicPrefix),
-	}
+	id := "connectd-signals-" + cfg.TopicPrefix
 	if v := cfg.Consumer["client.id"]; v != "" {
-		opts = append(opts, kgo.ClientID(v))
+		id = v
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBootstrap...), kgo.ClientID(id),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		return fmt.Errorf("cannot create the Kafka client of the signal topic %s: %w", cfg.KafkaTopic, err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(lctx, cfg.KafkaTopic)
+	cancel()
+	if err != nil {
+		cl.Close()
+		return fmt.Errorf("cannot read the end of the signal topic %s at %v: %w", cfg.KafkaTopic, cfg.KafkaBootstrap, err)
+	}
+	parts := map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil {
+			parts[o.Partition] = kgo.NewOffset().At(o.Offset)
+		}
+	})
+	if len(parts) > 0 {
+		cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.KafkaTopic: parts})
+	} else {
+		h.log.Warn("the signal topic does not exist yet; it is read from its start once created", "topic", cfg.KafkaTopic)
+		cl.AddConsumeTopics(cfg.KafkaTopic)
 	}
 	h.kafka = cl
 	h.wg.Add(1)

@@ -13,9 +13,13 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/signals"
+	"github.com/connectd/connectd/tests/testbed"
 )
 
 // incrementalRows is the size of the table the incremental snapshot tests read:
@@ -284,4 +288,171 @@ func checkLatest(t *testing.T, d *db, all []*api.SourceRecord, topic string) {
 	if lost+back+wrong > 0 {
 		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong values among %d rows", lost, back, wrong, len(table))
 	}
+}
+
+// TestIncrementalSnapshotChannels runs incremental snapshots signalled through a Kafka topic and
+// through the REST channel while a writer changes the table, pauses, resumes and stops one, and
+// checks the notifications on the sink topic and the table's final state in the events.
+func TestIncrementalSnapshotChannels(t *testing.T) {
+	rows := incrementalRows(t) / 2
+	const chunk = 200
+	d := newDB(t)
+	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
+		"CREATE TABLE dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))",
+		"CREATE TABLE done (id INT PRIMARY KEY)")
+	for start := 1; start <= rows; start += 10000 {
+		var b strings.Builder
+		b.WriteString("INSERT INTO big VALUES ")
+		for i := start; i < start+10000 && i <= rows; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,0)", i)
+		}
+		d.exec(b.String())
+	}
+	brokers := testbed.Kafka(t)
+	sigTopic := testbed.Topic(t, "signals")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, sigTopic); err != nil || resp.Err != nil {
+		t.Fatalf("create topic %s: %v %v", sigTopic, err, resp.Err)
+	}
+	defer func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), sigTopic) }()
+
+	prefix := "incch" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	const noteTopic = "notifications-test"
+	cfg := d.config(prefix, "snapshot.mode", "no_data", "signal.data.collection", d.name+".dbz_signal",
+		"signal.enabled.channels", "source,kafka", "signal.kafka.topic", sigTopic, "signal.kafka.bootstrap.servers", brokers,
+		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "sink,log",
+		"notification.sink.topic.name", noteTopic, "database.server.id", "6312")
+	bigTopic := prefix + "." + d.name + ".big"
+	doneTopic := prefix + "." + d.name + ".done"
+	offs := &memOffsets{}
+	r, err := startTask(t, cfg, &memHistory{}, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	w := startWriter(t, d, rows)
+	defer w.halt()
+
+	var notes []string // "<id> <type>"
+	reads := 0
+	poll := func(what string, until func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for !until() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; notifications %v", what, notes)
+			}
+			recs, err := r.task.Poll(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				r.all = append(r.all, rec)
+				if rec.SourceOffset != nil {
+					offs.mu.Lock()
+					offs.offset = rec.SourceOffset
+					offs.mu.Unlock()
+				}
+				if rec.Topic == noteTopic {
+					v := rec.Value.(*api.Struct)
+					if v.Get("aggregate_type") != "Incremental Snapshot" || rec.Key.(*api.Struct).Get("id") != v.Get("id") {
+						t.Fatalf("notification %v", v)
+					}
+					notes = append(notes, fmt.Sprint(v.Get("id"), " ", v.Get("type")))
+				}
+				if rec.Topic == bigTopic && rec.Value != nil && rec.Value.(*api.Struct).Get("op") == "r" {
+					reads++
+				}
+			}
+		}
+	}
+	has := func(note string) func() bool {
+		return func() bool {
+			for _, n := range notes {
+				if n == note {
+					return true
+				}
+			}
+			return false
+		}
+	}
+
+	// Kafka: a record keyed by topic.prefix; one keyed otherwise is another connector's.
+	for _, rec := range []*kgo.Record{
+		{Topic: sigTopic, Key: []byte("someone-else"), Value: []byte(`{"type":"execute-snapshot","data":{"data-collections":["nope.nope"]}}`)},
+		{Topic: sigTopic, Key: []byte(prefix), Value: []byte(`{"id":"k-1","type":"execute-snapshot","data":{"data-collections":["` + d.name + `.big"],"type":"INCREMENTAL"}}`)},
+	} {
+		if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll("the Kafka-signalled snapshot", has("k-1 COMPLETED"))
+	if !has("k-1 STARTED")() || !has("k-1 TABLE_SCAN_COMPLETED")() {
+		t.Errorf("notifications %v lack STARTED or TABLE_SCAN_COMPLETED", notes)
+	}
+	kafkaReads := reads
+	if kafkaReads < rows*8/10 || kafkaReads > rows+rows/10 {
+		t.Errorf("the Kafka-signalled snapshot read %d rows of about %d", kafkaReads, rows)
+	}
+
+	// REST: execute, pause after a few chunks, resume, let it finish.
+	deliver := func(id, typ, data string) {
+		t.Helper()
+		if err := signals.Deliver("test", signals.Signal{ID: id, Type: typ, Data: data}); err != nil {
+			t.Fatalf("%s %s: %v", id, typ, err)
+		}
+	}
+	deliver("r-1", "execute-snapshot", `{"data-collections":["`+d.name+`.big"]}`)
+	poll("reads of the REST-signalled snapshot", func() bool { return reads >= kafkaReads+3*chunk })
+	deliver("p-1", "pause-snapshot", "")
+	poll("PAUSED", has("r-1 PAUSED"))
+	atPause := reads
+	end := time.Now().Add(2 * time.Second)
+	poll("a paused snapshot", func() bool { return time.Now().After(end) })
+	if reads-atPause > chunk {
+		t.Errorf("%d reads after the pause (at most the chunk in flight, %d)", reads-atPause, chunk)
+	}
+	deliver("q-1", "resume-snapshot", "")
+	poll("the resumed snapshot to finish", has("r-1 COMPLETED"))
+	if !has("r-1 RESUMED")() {
+		t.Errorf("no RESUMED notification: %v", notes)
+	}
+	restReads := reads - kafkaReads
+
+	// Stop: a third snapshot stopped after its first chunks.
+	deliver("s-1", "execute-snapshot", `{"data-collections":["`+d.name+`.big"]}`)
+	poll("reads of the snapshot to stop", func() bool { return reads >= kafkaReads+restReads+chunk })
+	deliver("x-1", "stop-snapshot", `{"data-collections":["`+d.name+`.big"],"type":"incremental"}`)
+	poll("ABORTED", has("x-1 ABORTED"))
+	atStop := reads
+	end = time.Now().Add(2 * time.Second)
+	poll("a stopped snapshot", func() bool { return time.Now().After(end) })
+	if reads-atStop > chunk {
+		t.Errorf("%d reads after the stop (at most the chunk in flight, %d)", reads-atStop, chunk)
+	}
+	if r.task.sig.inc.Running() {
+		t.Error("the stopped snapshot still runs")
+	}
+	if err := signals.Deliver("test", signals.Signal{ID: "m-1", Type: "execute-snapshot", Data: `{"data-collections":[]}`}); err == nil {
+		t.Error("a malformed REST signal was accepted")
+	}
+
+	if err := w.halt(); err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	d.exec("INSERT INTO done VALUES (1)")
+	poll("the sentinel", func() bool {
+		return len(r.all) > 0 && r.all[len(r.all)-1].Topic == doneTopic
+	})
+	t.Logf("writes %d; reads: kafka %d, rest %d, stopped %d; notifications %v", w.n, kafkaReads, restReads, reads-kafkaReads-restReads, notes)
+	checkLatest(t, d, r.all, bigTopic)
 }
