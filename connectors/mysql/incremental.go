@@ -396,7 +396,7 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
 
 // ReadRecords builds the read events of a chunk row on the streaming goroutine, placing the
 // values by column name into the table model's order.
-func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any) ([]*api.SourceRecord, error) {
+func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any, marker envelope.Snapshot) ([]*api.SourceRecord, error) {
 	t := d.t
 	id, _ := parseTableID(c.ID)
 	enc, err := t.schema.encoder(id)
@@ -431,7 +431,7 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		}
 		vals[i] = v
 	}
-	src := t.source(id, time.Now(), envelope.SnapshotIncremental)
+	src := t.source(id, time.Now(), marker)
 	return enc.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.partition, Offset: offset}, false)
 }
 

@@ -456,3 +456,96 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 	t.Logf("writes %d; reads: kafka %d, rest %d, stopped %d; notifications %v", w.n, kafkaReads, restReads, reads-kafkaReads-restReads, notes)
 	checkLatest(t, d, r.all, bigTopic)
 }
+
+// TestBlockingSnapshot signals a blocking snapshot over REST while a writer changes the table:
+// streaming pauses, the table is read whole (source.snapshot "true", the last "last"), streaming
+// goes on from where it paused, and the latest event of every key is the table's row.
+func TestBlockingSnapshot(t *testing.T) {
+	rows := 3000
+	const chunk = 500
+	d := newDB(t)
+	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
+		"CREATE TABLE dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))",
+		"CREATE TABLE done (id INT PRIMARY KEY)")
+	var b strings.Builder
+	b.WriteString("INSERT INTO big VALUES ")
+	for i := 1; i <= rows; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "(%d,0)", i)
+	}
+	d.exec(b.String())
+	prefix := "blk" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	cfg := d.config(prefix, "snapshot.mode", "no_data", "signal.data.collection", d.name+".dbz_signal",
+		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "sink",
+		"notification.sink.topic.name", "notes", "database.server.id", "6313")
+	bigTopic := prefix + "." + d.name + ".big"
+	doneTopic := prefix + "." + d.name + ".done"
+	r, err := startTask(t, cfg, &memHistory{}, &memOffsets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	w := startWriter(t, d, rows)
+	defer w.halt()
+	time.Sleep(300 * time.Millisecond)
+	if err := signals.Deliver("test", signals.Signal{ID: "b-1", Type: "execute-snapshot",
+		Data: `{"data-collections":["` + d.name + `.big"],"type":"blocking"}`}); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	completed, sentinel := false, false
+	reads, lasts := 0, 0
+	deadline := time.Now().Add(3 * time.Minute)
+	for !sentinel {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out; notifications %v", notes)
+		}
+		recs, err := r.task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			r.all = append(r.all, rec)
+			switch {
+			case rec.Topic == "notes":
+				v := rec.Value.(*api.Struct)
+				if v.Get("aggregate_type") != "Initial Snapshot" {
+					t.Errorf("notification %v", v)
+				}
+				notes = append(notes, fmt.Sprint(v.Get("type")))
+				if v.Get("type") == "COMPLETED" && !completed {
+					completed = true
+					if err := w.halt(); err != nil {
+						t.Fatalf("writer: %v", err)
+					}
+					d.exec("INSERT INTO done VALUES (1)")
+				}
+			case rec.Topic == bigTopic && rec.Value != nil:
+				dr := decode(t, rec)
+				if dr.Value["op"] != "r" {
+					continue
+				}
+				reads++
+				switch src, _ := dr.Value["source"].(map[string]any); src["snapshot"] {
+				case "last":
+					lasts++
+				case "true":
+				default:
+					t.Fatalf("a blocking snapshot read has source.snapshot %v", src["snapshot"])
+				}
+			case rec.Topic == doneTopic:
+				sentinel = true
+			}
+		}
+	}
+	t.Logf("writes %d, reads %d, notifications %v", w.n, reads, notes)
+	if lasts != 1 || reads < rows*8/10 || reads > rows+rows/10 {
+		t.Errorf("%d reads (%d marked last) for a table of about %d rows", reads, lasts, rows)
+	}
+	if len(notes) < 3 || notes[0] != "STARTED" || notes[len(notes)-1] != "COMPLETED" {
+		t.Errorf("notifications %v", notes)
+	}
+	checkLatest(t, d, r.all, bigTopic)
+}

@@ -135,10 +135,6 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	if err != nil {
 		return err
 	}
-	if err := t.startIncremental(context.Background(), tc.ConnectorName(), props, stored); err != nil {
-		t.stopIncremental()
-		return err
-	}
 	plan, err := t.plan(ctx, conn, off)
 	if err != nil {
 		t.closeHistory()
@@ -172,6 +168,11 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 		t.pos = position{restartFile: logs[0][0], restartPos: 4, file: logs[0][0], eventPos: 4, thread: -1}
 	}
 
+	if err := t.startIncremental(context.Background(), tc.ConnectorName(), props, stored); err != nil {
+		t.stopIncremental()
+		t.closeHistory()
+		return err
+	}
 	t.reader.Start(t.log, func(ctx context.Context) error { return t.run(ctx, plan, off) }, nil)
 	return nil
 }

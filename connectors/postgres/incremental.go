@@ -326,7 +326,7 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
 }
 
 // ReadRecords decodes a chunk row and builds its read event, on the streaming goroutine.
-func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any) ([]*api.SourceRecord, error) {
+func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any, marker envelope.Snapshot) ([]*api.SourceRecord, error) {
 	t := d.t
 	ct := d.byID[c.ID]
 	if ct == nil {
@@ -375,7 +375,7 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		vals[ci] = v
 	}
 	lsn := t.seq.lsn
-	src := t.source(tb, time.Now(), envelope.SnapshotIncremental, lsn, t.seq.sequenceCommit(), 0, false)
+	src := t.source(tb, time.Now(), marker, lsn, t.seq.sequenceCommit(), 0, false)
 	recs, err := tb.schema.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.cfg.partition(), Offset: offset}, false)
 	if err != nil {
 		return nil, err

@@ -219,3 +219,27 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong among %d rows", lost, back, wrong, len(table))
 	}
 }
+
+func TestChunkSnapshotVisibility(t *testing.T) {
+	s, err := parseSnapshot("100:110:102,105")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for xid, want := range map[uint32]bool{99: false, 100: false, 101: false, 102: true, 105: true, 109: false, 110: true, 4000: true} {
+		if got := s.invisible(xid); got != want {
+			t.Errorf("xid %d invisible=%v, want %v", xid, got, want)
+		}
+	}
+	// Full transaction ids past the first epoch: pgoutput's 32-bit ids are placed in xmax's epoch.
+	s, _ = parseSnapshot("4294967290:4294967300:4294967295")
+	for xid, want := range map[uint32]bool{4294967280: false, 4294967295: true, 2: false, 4: true} {
+		if got := s.invisible(xid); got != want {
+			t.Errorf("epoch-crossing xid %d invisible=%v, want %v", xid, got, want)
+		}
+	}
+	for _, bad := range []string{"", "1:2", "a:2:", "1:2:x"} {
+		if _, err := parseSnapshot(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

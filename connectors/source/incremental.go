@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/signals"
 )
 
@@ -60,9 +61,10 @@ type IncrementalDB interface {
 	ReadChunk(ctx context.Context, c *Collection, after, max []any, limit int) ([]ChunkRow, error)
 	// WriteSignal inserts a row (id, type, NULL data) into the signal table and commits it.
 	WriteSignal(ctx context.Context, id, typ string) error
-	// ReadRecords builds the read events (op r, source.snapshot "incremental") of a chunk row,
-	// carrying offset. It runs on the streaming goroutine, which owns the record builders.
-	ReadRecords(c *Collection, row ChunkRow, offset map[string]any) ([]*api.SourceRecord, error)
+	// ReadRecords builds the read events (op r, source.snapshot marker: incremental, or true
+	// for a blocking snapshot) of a chunk row, carrying offset. It runs on the streaming
+	// goroutine, which owns the record builders.
+	ReadRecords(c *Collection, row ChunkRow, offset map[string]any, marker envelope.Snapshot) ([]*api.SourceRecord, error)
 }
 
 // ChunkVisibility is implemented by an IncrementalDB whose chunk reads can miss a transaction
@@ -94,7 +96,9 @@ type Incremental struct {
 	signalTopic string
 
 	running atomic.Bool
-	wake    chan struct{}
+	// blockPending is set while a blocking snapshot waits for the streaming goroutine.
+	blockPending atomic.Bool
+	wake         chan struct{}
 	inbox   chan signals.Signal
 
 	mu sync.Mutex
@@ -115,6 +119,10 @@ type Incremental struct {
 	// window opened, by topic+key (ChunkVisibility only).
 	early map[string][]uint64
 	vis   ChunkVisibility
+	// blocking holds the tables of a requested blocking snapshot, run by the streaming
+	// goroutine at its next record (blockingID is the signal's id).
+	blocking   []Collection
+	blockingID string
 	// Offset fields, computed when the state changes, added to every record's offset.
 	offPK, offMax, offColls string
 }
@@ -229,8 +237,8 @@ func (e *Incremental) handle(ctx context.Context, s signals.Signal) {
 	case *signals.Log:
 		e.log.Info(a.Message, "signal", s.ID, "channel", s.Channel)
 	case *signals.ExecuteSnapshot:
-		if a.Type != signals.Incremental {
-			e.log.Warn("ignoring a signal: blocking snapshots are not supported by connectd yet", "id", s.ID, "channel", s.Channel)
+		if a.Type == signals.Blocking {
+			e.requestBlocking(ctx, s.ID, a)
 			return
 		}
 		e.execute(ctx, s.ID, a)
@@ -446,6 +454,11 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 	if e == nil {
 		return nil
 	}
+	if e.blockPending.Load() {
+		if err := e.runBlocking(ctx, r); err != nil {
+			return err
+		}
+	}
 	if e.signalTopic != "" && r.Topic == e.signalTopic {
 		if s, ok := signalFromRecord(r); ok {
 			return e.sourceSignal(ctx, s, r)
@@ -559,7 +572,7 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 			return api.Permanent(err)
 		}
 		off[OffIncPrimaryKey] = pk
-		recs, err := e.db.ReadRecords(c, row, off)
+		recs, err := e.db.ReadRecords(c, row, off, envelope.SnapshotIncremental)
 		if err != nil {
 			return api.Permanent(fmt.Errorf("cannot build the read event of a row of %s: %w", c.ID, err))
 		}
@@ -646,6 +659,10 @@ func (e *Incremental) notify(ctx context.Context, status string, data map[string
 }
 
 func (e *Incremental) notifyID(ctx context.Context, id, status string, data map[string]string) {
+	e.notifyAgg(ctx, id, signals.AggregateIncremental, status, data)
+}
+
+func (e *Incremental) notifyAgg(ctx context.Context, id, aggregate, status string, data map[string]string) {
 	if e.notifier == nil {
 		return
 	}
@@ -653,7 +670,7 @@ func (e *Incremental) notifyID(ctx context.Context, id, status string, data map[
 		id = newUUID()
 	}
 	// Notification records carry no offset: committing them must not move the connector's.
-	if r := e.notifier.Notify(id, signals.AggregateIncremental, status, data, nil, nil); r != nil {
+	if r := e.notifier.Notify(id, aggregate, status, data, nil, nil); r != nil {
 		r.SourceOffset = nil
 		if err := e.emit(ctx, []*api.SourceRecord{r}); err != nil && ctx.Err() == nil {
 			e.log.Warn("cannot queue a notification", "error", err)
@@ -724,3 +741,115 @@ var errNoKey = errors.New("the table has no primary key (or surrogate key) an in
 
 // ErrNoChunkKey reports a table without a key to chunk by.
 func ErrNoChunkKey() error { return errNoKey }
+
+// requestBlocking queues a blocking snapshot for the streaming goroutine, which runs it before
+// its next record, and writes a row into the signal table so that record comes at once.
+func (e *Incremental) requestBlocking(ctx context.Context, id string, a *signals.ExecuteSnapshot) {
+	tables, missing := signals.Match(a.DataCollections, e.db.Tables())
+	for _, m := range missing {
+		e.log.Warn("an execute-snapshot signal names no captured table; skipping it", "signal", id, "data-collection", m)
+	}
+	if len(tables) == 0 {
+		e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusSkipped, map[string]string{"data_collections": strings.Join(a.DataCollections, ",")})
+		return
+	}
+	e.mu.Lock()
+	if len(e.blocking) > 0 {
+		e.mu.Unlock()
+		e.log.Warn("ignoring a blocking snapshot signal: another blocking snapshot is waiting to run", "signal", id)
+		return
+	}
+	for _, t := range tables {
+		e.blocking = append(e.blocking, Collection{ID: t, Filter: signals.ConditionFor(a.Conditions, t), SurrogateKey: a.SurrogateKey})
+	}
+	e.blockingID = id
+	e.mu.Unlock()
+	e.blockPending.Store(true)
+	e.log.Info("blocking snapshot requested; streaming pauses while it runs", "signal", id, "tables", strings.Join(tables, ","))
+	// A marker of no chunk: ignored as a window marker (by Debezium too), it only wakes the stream.
+	if err := e.db.WriteSignal(ctx, newUUID()+"-wake", signals.TypeWindowOpen); err != nil {
+		e.log.Warn("cannot write into the signal table; the blocking snapshot starts with the next change the connector streams", "error", err)
+	}
+}
+
+// runBlocking runs the pending blocking snapshot on the streaming goroutine, before record r:
+// streaming waits, the tables are read whole in key order as read events (source.snapshot
+// "true", the last one "last") carrying r's position, and streaming goes on from there.
+func (e *Incremental) runBlocking(ctx context.Context, r *api.SourceRecord) error {
+	e.mu.Lock()
+	colls, id := e.blocking, e.blockingID
+	e.blocking, e.blockingID = nil, ""
+	e.mu.Unlock()
+	e.blockPending.Store(false)
+	if len(colls) == 0 {
+		return nil
+	}
+	names := make([]string, len(colls))
+	for i, c := range colls {
+		names[i] = c.ID
+	}
+	e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusStarted, map[string]string{"data_collections": strings.Join(names, ",")})
+	base := map[string]any{}
+	for k, v := range r.SourceOffset {
+		base[k] = v
+	}
+	var held []*api.SourceRecord // the last row's records, held back for the "last" marker
+	flush := func() error {
+		if len(held) == 0 {
+			return nil
+		}
+		err := e.emit(ctx, held)
+		held = nil
+		return err
+	}
+	total := int64(0)
+	for i := range colls {
+		c := &colls[i]
+		max, err := e.db.MaxKey(ctx, c)
+		if err != nil {
+			e.log.Warn("skipping a table of the blocking snapshot", "table", c.ID, "reason", err.Error())
+			e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusTableScanCompleted, map[string]string{"data_collection": c.ID, "status": "SKIPPED"})
+			continue
+		}
+		var after []any
+		n := int64(0)
+		for max != nil {
+			rows, err := e.db.ReadChunk(ctx, c, after, max, e.cfg.ChunkSize)
+			if err != nil {
+				return api.Permanent(fmt.Errorf("the blocking snapshot cannot read %s: %w", c.ID, err))
+			}
+			for _, row := range rows {
+				recs, err := e.db.ReadRecords(c, row, base, envelope.SnapshotTrue)
+				if err != nil {
+					return api.Permanent(fmt.Errorf("cannot build the read event of a row of %s: %w", c.ID, err))
+				}
+				if err := flush(); err != nil {
+					return err
+				}
+				held = recs
+				n++
+			}
+			if len(rows) < e.cfg.ChunkSize {
+				break
+			}
+			after = rows[len(rows)-1].Key
+		}
+		total += n
+		e.log.Info("blocking snapshot read a table", "table", c.ID, "rows", n)
+		e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusTableScanCompleted, map[string]string{"data_collection": c.ID,
+			"scanned_collection": c.ID, "total_rows_scanned": strconv.FormatInt(n, 10), "status": "SUCCEEDED"})
+	}
+	for _, rec := range held {
+		if v, ok := rec.Value.(*api.Struct); ok && v != nil {
+			if src, ok := v.Get("source").(*api.Struct); ok && src != nil {
+				src.PutIndex(envelope.SourceSnapshotIndex, envelope.SnapshotLast.String())
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	e.log.Info("blocking snapshot completed; streaming resumes", "signal", id, "rows", total)
+	e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusCompleted, nil)
+	return nil
+}
