@@ -99,7 +99,7 @@ type Incremental struct {
 	// blockPending is set while a blocking snapshot waits for the streaming goroutine.
 	blockPending atomic.Bool
 	wake         chan struct{}
-	inbox   chan signals.Signal
+	inbox        chan signals.Signal
 
 	mu sync.Mutex
 	// The snapshot's state, Debezium's IncrementalSnapshotContext.
