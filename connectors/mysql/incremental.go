@@ -374,12 +374,12 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 }
 
 // WriteSignal inserts a watermark row into the signal table.
-func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
+func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) error {
 	sig, ok := parseTableID(d.t.sig.table)
 	if !ok {
 		return fmt.Errorf("signal.data.collection=%q is not a db.table name", d.t.sig.table)
 	}
-	q := "INSERT INTO " + quoteID(sig) + " VALUES ('" + strings.ReplaceAll(id, "'", "''") + "', '" + strings.ReplaceAll(typ, "'", "''") + "', NULL)"
+	q := "INSERT INTO " + quoteID(sig) + " VALUES ('" + strings.ReplaceAll(id, "'", "''") + "', '" + strings.ReplaceAll(typ, "'", "''") + "', '" + strings.ReplaceAll(strings.ReplaceAll(data, `\`, `\\`), "'", "''") + "')"
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	conn, err := d.connection(ctx)

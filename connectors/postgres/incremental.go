@@ -95,7 +95,11 @@ func (t *Task) putQuiet(ctx context.Context, recs []*api.SourceRecord) error {
 
 func (d *incrementalDB) connection(ctx context.Context) (*pgconn.PgConn, error) {
 	if d.conn != nil && !d.conn.IsClosed() {
-		return d.conn, nil
+		if err := d.conn.Ping(ctx); err == nil {
+			return d.conn, nil
+		}
+		closeConn(d.conn)
+		d.conn = nil
 	}
 	c, err := d.t.cfg.connect(ctx, false)
 	if err != nil {
@@ -310,7 +314,7 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 }
 
 // WriteSignal inserts a watermark row into the signal table.
-func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
+func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) error {
 	i := strings.IndexByte(d.signal, '.')
 	if i <= 0 {
 		return fmt.Errorf("signal.data.collection=%q is not a schema.table name", d.signal)
@@ -321,7 +325,7 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ string) error {
 	if err != nil {
 		return err
 	}
-	_, err = query(ctx, conn, "INSERT INTO "+quoteIdent(d.signal[:i])+"."+quoteIdent(d.signal[i+1:])+" VALUES ($1, $2, NULL)", id, typ)
+	_, err = query(ctx, conn, "INSERT INTO "+quoteIdent(d.signal[:i])+"."+quoteIdent(d.signal[i+1:])+" VALUES ($1, $2, $3)", id, typ, data)
 	return err
 }
 

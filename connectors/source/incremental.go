@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/envelope"
@@ -59,8 +60,8 @@ type IncrementalDB interface {
 	// ReadChunk reads at most limit rows of c whose key is after after (nil: from the first)
 	// and not after max, in key order. It runs on the engine's goroutine.
 	ReadChunk(ctx context.Context, c *Collection, after, max []any, limit int) ([]ChunkRow, error)
-	// WriteSignal inserts a row (id, type, NULL data) into the signal table and commits it.
-	WriteSignal(ctx context.Context, id, typ string) error
+	// WriteSignal inserts a row (id, type, data) into the signal table and commits it.
+	WriteSignal(ctx context.Context, id, typ, data string) error
 	// ReadRecords builds the read events (op r, source.snapshot marker: incremental, or true
 	// for a blocking snapshot) of a chunk row, carrying offset. It runs on the streaming
 	// goroutine, which owns the record builders.
@@ -204,7 +205,11 @@ func (e *Incremental) kick() {
 	}
 }
 
+// maxChunkFailures is how many times in a row a chunk read may fail before the snapshot stops.
+const maxChunkFailures = 5
+
 func (e *Incremental) loop(ctx context.Context) {
+	failures := 0
 	var hubC chan signals.Signal
 	if e.hub != nil {
 		hubC = e.hub.C
@@ -218,10 +223,29 @@ func (e *Incremental) loop(ctx context.Context) {
 		case s := <-e.inbox:
 			e.handle(ctx, s)
 		case <-e.wake:
-			if err := e.readChunk(ctx); err != nil && ctx.Err() == nil {
-				e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
-				e.abort(ctx, "")
+			err := e.readChunk(ctx)
+			if err == nil || ctx.Err() != nil {
+				failures = 0
+				continue
 			}
+			// A lost connection is retried (the chunk starts again under a new id); an error
+			// that stays stops the snapshot, never the stream.
+			e.mu.Lock()
+			e.resetChunkLocked()
+			e.mu.Unlock()
+			if failures++; failures < maxChunkFailures {
+				e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(failures) * time.Second):
+				}
+				e.kick()
+				continue
+			}
+			e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
+			failures = 0
+			e.abort(ctx, "")
 		}
 	}
 }
@@ -403,7 +427,8 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 			e.early = map[string][]uint64{}
 		}
 		e.mu.Unlock()
-		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen); err != nil {
+		opened := javaInstant(time.Now())
+		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
 			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
 		}
 		rows, err := e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize)
@@ -417,7 +442,8 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		}
 		e.rows, e.ready = rows, true
 		e.mu.Unlock()
-		if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose); err != nil {
+		closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
+		if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
 			return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
 		}
 		return nil
@@ -555,7 +581,18 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 		base[k] = v
 	}
 	e.mu.Unlock()
-	return e.closeWindow(ctx, &c, rows, touched, base)
+	if err := e.closeWindow(ctx, &c, rows, touched, base); err != nil {
+		return err
+	}
+	// The marker's own record is queued after the window's reads: its offset says the chunk
+	// is done (or, after the last chunk, that no snapshot runs).
+	e.mu.Lock()
+	for _, k := range []string{OffIncPrimaryKey, OffIncMaximumKey, OffIncCollections, OffIncCorrelationID} {
+		delete(r.SourceOffset, k)
+	}
+	e.addOffsetFieldsLocked(r.SourceOffset)
+	e.mu.Unlock()
+	return nil
 }
 
 // closeWindow emits the chunk's rows that no streamed change touched while the window was
@@ -605,7 +642,7 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 		e.tableDone(ctx, c.ID, "SUCCEEDED")
 	} else {
 		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
-			"maximum_key": fmt.Sprint(e.maxKeyCopy()), "last_processed_key": fmt.Sprint(rows[len(rows)-1].Key)})
+			"maximum_key": keyString(e.maxKeyCopy()), "last_processed_key": keyString(rows[len(rows)-1].Key)})
 	}
 	if !paused {
 		e.kick()
@@ -659,7 +696,46 @@ func (e *Incremental) notify(ctx context.Context, status string, data map[string
 }
 
 func (e *Incremental) notifyID(ctx context.Context, id, status string, data map[string]string) {
+	if _, ok := data["data_collections"]; !ok && status != signals.StatusCompleted && status != signals.StatusTableScanCompleted {
+		// As Debezium, progress, pause and resume notifications name the snapshot's collections.
+		e.mu.Lock()
+		names := make([]string, len(e.queue))
+		for i, c := range e.queue {
+			names[i] = c.ID
+		}
+		e.mu.Unlock()
+		if data == nil {
+			data = map[string]string{}
+		}
+		data["data_collections"] = strings.Join(names, ",")
+	}
 	e.notifyAgg(ctx, id, signals.AggregateIncremental, status, data)
+}
+
+// keyString writes a chunk key as Debezium's notifications do: the values, comma-separated.
+func keyString(key []any) string {
+	parts := make([]string, len(key))
+	for i, v := range key {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// javaInstant formats t as Java's Instant.toString: UTC, the fraction in groups of three digits.
+func javaInstant(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+	case ns%1000000 == 0:
+		s += fmt.Sprintf(".%03d", ns/1000000)
+	case ns%1000 == 0:
+		s += fmt.Sprintf(".%06d", ns/1000)
+	default:
+		s += fmt.Sprintf(".%09d", ns)
+	}
+	return s + "Z"
 }
 
 func (e *Incremental) notifyAgg(ctx context.Context, id, aggregate, status string, data map[string]string) {
@@ -767,7 +843,7 @@ func (e *Incremental) requestBlocking(ctx context.Context, id string, a *signals
 	e.blockPending.Store(true)
 	e.log.Info("blocking snapshot requested; streaming pauses while it runs", "signal", id, "tables", strings.Join(tables, ","))
 	// A marker of no chunk: ignored as a window marker (by Debezium too), it only wakes the stream.
-	if err := e.db.WriteSignal(ctx, newUUID()+"-wake", signals.TypeWindowOpen); err != nil {
+	if err := e.db.WriteSignal(ctx, newUUID()+"-wake", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+javaInstant(time.Now())+`"}`); err != nil {
 		e.log.Warn("cannot write into the signal table; the blocking snapshot starts with the next change the connector streams", "error", err)
 	}
 }
