@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/signals"
 )
 
 // TestIncrementalSnapshotSignalTable signals an incremental snapshot through the signal table
@@ -240,6 +241,151 @@ func TestChunkSnapshotVisibility(t *testing.T) {
 	for _, bad := range []string{"", "1:2", "a:2:", "1:2:x"} {
 		if _, err := parseSnapshot(bad); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestBlockingSnapshotREST signals a blocking snapshot over the REST channel while a writer
+// changes the table: the table is read whole (source.snapshot "true", the last "last"), streaming
+// goes on from where it paused, and the latest event of every key is the table's row.
+func TestBlockingSnapshotREST(t *testing.T) {
+	const rows = 3000
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (id int PRIMARY KEY, v int NOT NULL);
+		CREATE TABLE %[1]s.done (id int PRIMARY KEY);
+		CREATE TABLE %[1]s.dbz_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048));
+		INSERT INTO %[1]s.big SELECT g, 0 FROM generate_series(1, %[2]d) g`, e.schema, rows))
+	bigTopic := e.prefix + "." + e.schema + ".big"
+	doneTopic := e.prefix + "." + e.schema + ".done"
+	task := e.start("snapshot.mode", "no_data", "signal.data.collection", e.schema+".dbz_signal",
+		"incremental.snapshot.chunk.size", "400", "notification.enabled.channels", "sink", "notification.sink.topic.name", "notes")
+	e.waitStreaming(task)
+	c, err := ParseConfig(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wconn, err := c.connect(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeConn(wconn)
+	stopWriter := make(chan struct{})
+	var wg sync.WaitGroup
+	var werr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rnd := rand.New(rand.NewSource(9))
+		for n := 1; ; n++ {
+			select {
+			case <-stopWriter:
+				return
+			default:
+			}
+			id := 1 + rnd.Intn(rows+rows/10)
+			q := fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
+			if n%3 == 0 {
+				q = fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
+			} else if n%3 == 1 {
+				q = fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
+			}
+			if _, err := simpleQuery(context.Background(), wconn, q); err != nil {
+				werr = err
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			close(stopWriter)
+			wg.Wait()
+		}
+	}
+	defer stop()
+	time.Sleep(200 * time.Millisecond)
+	if err := signals.Deliver("pg-test", signals.Signal{ID: "b-1", Type: "execute-snapshot",
+		Data: `{"data-collections":["` + e.schema + `.big"],"type":"blocking"}`}); err != nil {
+		t.Fatal(err)
+	}
+	var all []*api.SourceRecord
+	var notes []string
+	reads, lasts := 0, 0
+	deadline := time.Now().Add(3 * time.Minute)
+	for done := false; !done; {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out; notifications %v", notes)
+		}
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			all = append(all, r)
+			switch {
+			case r.Topic == "notes":
+				v := r.Value.(*api.Struct)
+				notes = append(notes, fmt.Sprint(v.Get("type")))
+				if v.Get("type") == "COMPLETED" {
+					stop()
+					e.exec(fmt.Sprintf("INSERT INTO %s.done VALUES (1)", e.schema))
+				}
+			case r.Topic == bigTopic && r.Value != nil:
+				if d := decode(r); d.op == "r" {
+					reads++
+					switch d.source["snapshot"] {
+					case "last":
+						lasts++
+					case "true":
+					default:
+						t.Fatalf("a blocking snapshot read has source.snapshot %v", d.source["snapshot"])
+					}
+				}
+			case r.Topic == doneTopic:
+				done = true
+			}
+		}
+	}
+	if werr != nil {
+		t.Fatalf("writer: %v", werr)
+	}
+	t.Logf("reads %d, notifications %v", reads, notes)
+	if lasts != 1 || reads < rows*8/10 || reads > rows+rows/10 {
+		t.Errorf("%d reads (%d marked last) for a table of about %d rows", reads, lasts, rows)
+	}
+	latest := map[string]string{}
+	for _, r := range all {
+		if r.Topic != bigTopic {
+			continue
+		}
+		d := decode(r)
+		id := fmt.Sprint(d.key["id"])
+		if d.tomb || d.op == "d" {
+			latest[id] = ""
+		} else {
+			latest[id] = fmt.Sprint(d.after["v"])
+		}
+	}
+	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for _, r := range res {
+		if latest[string(r[0])] != string(r[1]) {
+			if bad++; bad <= 5 {
+				t.Errorf("key %s: table v=%s, latest event %q", r[0], r[1], latest[string(r[0])])
+			}
+		}
+		delete(latest, string(r[0]))
+	}
+	for id, v := range latest {
+		if v != "" {
+			if bad++; bad <= 10 {
+				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
+			}
 		}
 	}
 }
