@@ -114,6 +114,8 @@ func NewServer(o Options) *Server {
 		{"GET", "/connectors/{connector}/offsets/history", s.getOffsetHistory},
 		{"GET", "/connectors/{connector}/topics", s.getActiveTopics},
 		{"PUT", "/connectors/{connector}/topics/reset", s.resetActiveTopics},
+		{"POST", "/connectors/{connector}/signals", s.postSignal},
+		{"GET", "/connectors/{connector}/notifications", s.getNotifications},
 		{"GET", "/connector-plugins", s.listPlugins},
 		{"GET", "/connector-plugins/{plugin}/config", s.getPluginConfig},
 		{"PUT", "/connector-plugins/{plugin}/config/validate", s.validateConfig},

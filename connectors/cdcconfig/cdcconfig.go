@@ -259,7 +259,7 @@ func Spec() api.ConfigSpec {
 		{Name: SignalDataCollection, Type: api.ConfigString, Importance: api.Low, Group: groupAdvanced, DisplayName: "Signal table",
 			Doc: "Fully-qualified name of the table the connector reads signals from (ad hoc incremental snapshots, ...); always captured."},
 		{Name: SignalEnabledChannels, Type: api.ConfigList, Default: "source", Importance: api.Low, Group: groupAdvanced, DisplayName: "Signal channels",
-			Doc: "Comma-separated signal channels to read: 'source' (the signal table), 'kafka', 'file'."},
+			Doc: "Comma-separated signal channels to read: 'source' (the signal table), 'kafka', 'file'; signals also arrive over REST (POST /connectors/{name}/signals)."},
 
 		{Name: HistoryKafkaTopic, Type: api.ConfigString, Importance: api.High, Group: groupHistory, DisplayName: "Schema history topic",
 			Doc: "Topic holding the connector's schema history (1 partition, never deleted); for connectors that keep a schema history.", Validate: validOptionalTopic},

@@ -14,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/signals"
 )
 
 // The connector's own property names; the common ones are cdcconfig's.
@@ -113,12 +114,12 @@ func configSpec() api.ConfigSpec {
 		"'connect' (Kafka Connect's Date/Time/Timestamp, millisecond precision)."
 	// Common keys this connector does not implement yet: validation reports them instead of
 	// silently ignoring them.
-	for _, name := range []string{cdcconfig.SignalDataCollection, cdcconfig.HeartbeatActionQuery, cdcconfig.SignalEnabledChannels,
-		cdcconfig.IncrementalSnapshotChunkSize, cdcconfig.Converters} {
+	for _, name := range []string{cdcconfig.HeartbeatActionQuery, cdcconfig.Converters} {
 		k := spec.Key(name)
 		k.Unsupported, k.Default, k.Validate, k.Allowed = true, "", nil, nil
 		k.Doc = "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."
 	}
+	spec = append(spec, signals.Spec()...)
 	spec = append(spec,
 		api.ConfigKey{Name: propServerID, Type: api.ConfigLong, Default: "", Importance: api.Low, Doc: "Numeric id of this replication client, unique among the server's replicas; random in 5400-6400 when unset.", Validate: validateServerID},
 		api.ConfigKey{Name: propSnapshotLocking, Type: api.ConfigString, Default: "minimal", Importance: api.Low, Allowed: []string{"minimal", "minimal_percona", "extended", "none"}, Doc: "How long the snapshot holds the global read lock: minimal holds it only while reading the schema and binlog position."},
@@ -179,6 +180,9 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	props = raiseQueue(spec, props)
 	common, err := cdcconfig.ParseWith(spec, props)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := signals.ParseConfig(props); err != nil {
 		return nil, err
 	}
 	get := func(name string) string { return cdcconfig.Value(spec, props, name) }

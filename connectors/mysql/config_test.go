@@ -27,8 +27,9 @@ func TestConfigDefaults(t *testing.T) {
 			t.Errorf("spec declares %s", n)
 		}
 	}
-	if !spec.Key("signal.data.collection").Unsupported || spec.Key("database.port").Default != "3306" {
-		t.Error("spec: signal.data.collection must be unsupported, port 3306")
+	if spec.Key("signal.data.collection").Unsupported || spec.Key("signal.kafka.topic") == nil || spec.Key("notification.sink.topic.name") == nil ||
+		spec.Key("database.port").Default != "3306" {
+		t.Error("spec: signal.data.collection and the signal and notification keys must be supported, port 3306")
 	}
 
 	// A queue no larger than a batch is raised to four batches, as this connector always did.

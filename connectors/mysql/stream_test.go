@@ -248,13 +248,13 @@ func TestConfigValidation(t *testing.T) {
 		}
 		return m
 	}
-	for _, ok := range [][2]string{{"database.ssl.mode", "preferred"}, {"snapshot.mode", "schema_only"},
+	for _, ok := range [][2]string{{"database.ssl.mode", "preferred"}, {"snapshot.mode", "schema_only"}, {"signal.data.collection", "db.signals"},
 		{"inconsistent.schema.handling.mode", "fail"}, {"decimal.handling.mode", "string"}} {
 		if _, err := parseConfig(with(ok[0], ok[1]), FlavorMariaDB); err != nil {
 			t.Errorf("%s=%s: %v", ok[0], ok[1], err)
 		}
 	}
-	for _, bad := range [][2]string{{"database.ssl.mode", "sometimes"}, {"signal.data.collection", "db.signals"},
+	for _, bad := range [][2]string{{"database.ssl.mode", "sometimes"}, {"signal.enabled.channels", "kafka"},
 		{"snapshot.mode", "sometimes"}, {"decimal.handling.mode", "exact"}, {"database.server.id", "0"}} {
 		if _, err := parseConfig(with(bad[0], bad[1]), FlavorMariaDB); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%s=%s: got %v, want an error naming the property", bad[0], bad[1], err)

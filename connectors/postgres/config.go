@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/signals"
 )
 
 // The connector's own property names, as Debezium's PostgresConnectorConfig; the common ones are
@@ -133,6 +134,9 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", err)
 	}
+	if _, err := signals.ParseConfig(raw); err != nil {
+		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", err)
+	}
 	get := func(k string) string { return cdcconfig.Value(spec, raw, k) }
 	geti := func(k string) int { return int(cdcconfig.Int(spec, raw, k)) }
 	getb := func(k string) bool { return cdcconfig.Bool(spec, raw, k) }
@@ -230,8 +234,7 @@ var spec = buildSpec()
 // defaults where they differ, plus the connector's own keys.
 func buildSpec() api.ConfigSpec {
 	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.IncrementalSnapshotChunkSize,
-		cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
+		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.FieldNameAdjustmentMode,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
 		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
@@ -246,9 +249,7 @@ func buildSpec() api.ConfigSpec {
 	s.Key(cdcconfig.DecimalHandlingMode).Doc = "How NUMERIC and MONEY values are written: 'precise' (Kafka Decimal, exact), 'double' (may lose precision), 'string'."
 	s.Key(cdcconfig.BinaryHandlingMode).Doc = "How BYTEA values are written: 'bytes', 'base64', 'base64-url-safe' or 'hex'."
 	s.Key(cdcconfig.HeartbeatIntervalMs).Doc = "Heartbeat interval in milliseconds; heartbeats let the slot advance while only uncaptured tables change. 0 disables them."
-	sig := s.Key(cdcconfig.SignalDataCollection)
-	sig.Unsupported = true
-	sig.Doc = "Signal table; not supported by connectd's PostgreSQL connector yet."
+	s = append(s, signals.Spec()...)
 	s = append(s, tlsKeys()...)
 	return debeziumKeys(append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",

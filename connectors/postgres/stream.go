@@ -23,6 +23,7 @@ import (
 // pgoutput messages into records, and confirms the committed LSN to the server on every status
 // interval (source.Engine).
 func (t *Task) RunStream(ctx context.Context) error {
+	t.sig.inc.Start(ctx)
 	cfg, start := t.cfg, t.startLSN
 	t.seq.lastCommit, t.seq.safe = start, start
 	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
@@ -370,6 +371,10 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
+	// A streamed change to a key of the open incremental snapshot window drops its read.
+	if err := t.sig.inc.Observe(ctx, r); err != nil {
+		return err
+	}
 	return t.Reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
 }
 

@@ -75,6 +75,13 @@ type Task struct {
 	replayed atomic.Int64
 	// phase is what the reader does: phaseStarting, phaseSnapshot, phaseStreaming, phaseDone.
 	phase atomic.Int32
+
+	// props, name and storedRaw are kept for the signal channels, opened in Prepare.
+	props     map[string]string
+	name      string
+	storedRaw map[string]any
+	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
+	sig taskSignals
 }
 
 // seqState is the reader's place in the stream.
@@ -119,7 +126,7 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, config map[string]s
 	if err != nil {
 		return source.Settings{}, err
 	}
-	t.cfg = cfg
+	t.cfg, t.props, t.name = cfg, config, tc.ConnectorName()
 	t.log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID(), "slot", cfg.SlotName)
 	t.registry = pgtypes.NewRegistry()
 	t.tables = make(map[uint32]*table)
@@ -150,7 +157,7 @@ func (t *Task) Inspect(ctx context.Context, raw map[string]any) (source.Found, e
 		if err != nil {
 			return source.Found{}, fmt.Errorf("the stored offset %v cannot be used: %w; fix or delete it with the offsets REST API while the connector is stopped", raw, err)
 		}
-		t.stored, t.startRaw = &p, raw
+		t.stored, t.startRaw, t.storedRaw = &p, raw, raw
 	}
 	var err error
 	if t.slot, err = t.readSlotWaiting(ctx); err != nil {
@@ -186,7 +193,14 @@ func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
 	if t.captured, err = t.capturedTables(ctx); err != nil {
 		return err
 	}
-	return t.ensurePublication(ctx, t.captured)
+	if err := t.ensurePublication(ctx, t.captured); err != nil {
+		return err
+	}
+	if err := t.startIncremental(t.name, t.props, t.storedRaw, t.captured); err != nil {
+		t.stopIncremental()
+		return err
+	}
+	return nil
 }
 
 // readSlotWaiting reads the slot, waiting a little while it is still held by the previous run of
@@ -310,6 +324,7 @@ func (t *Task) Committed(_ context.Context, committed []api.PartitionOffset) err
 // Release confirms the last committed LSN and closes the connections; with slot.drop.on.stop it
 // drops the slot (source.Engine).
 func (t *Task) Release() error {
+	t.stopIncremental()
 	var err error
 	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
 		// Wait (briefly) until the walsender has released the slot, so whoever comes next (a
@@ -329,6 +344,7 @@ func (t *Task) Release() error {
 		}
 		cancel()
 	}
+	t.stopIncremental()
 	t.closeConns()
 	return err
 }

@@ -1,0 +1,456 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/signals"
+)
+
+// taskSignals is the task's signal and incremental snapshot state.
+type taskSignals struct {
+	inc      *source.Incremental
+	db       *incrementalDB
+	hub      *signals.Hub
+	notifier *signals.Notifier
+}
+
+// incrementalDB gives the shared incremental snapshot engine (source.Incremental) its reads of
+// PostgreSQL tables and its writes into the signal table, on a connection of its own used by
+// the engine's goroutine. Rows travel as the server's text values and are decoded into read
+// events on the streaming goroutine, which owns the table structures.
+type incrementalDB struct {
+	t      *Task
+	tables []string                 // captured tables, schema.table, as listed at start
+	byID   map[string]*catalogTable // the catalog entries of those tables (read-only)
+	signal string                   // signal.data.collection
+
+	mu   sync.Mutex
+	conn *pgconn.PgConn
+	// snap is the snapshot of the last chunk read: what it did not see (ChunkVisibility).
+	snap chunkSnapshot
+	// built holds the structures of tables read before the stream described them; streaming
+	// goroutine only.
+	built map[string]*table
+}
+
+// startIncremental sets up signals and the incremental snapshot engine from the stored offset.
+func (t *Task) startIncremental(name string, props map[string]string, stored map[string]any, captured []*catalogTable) error {
+	cfg, err := signals.ParseConfig(props)
+	if err != nil {
+		return err
+	}
+	hub, err := signals.OpenHub(context.Background(), cfg, name, t.log)
+	if err != nil {
+		return err
+	}
+	db := &incrementalDB{t: t, byID: map[string]*catalogTable{}, signal: cfg.DataCollection, built: map[string]*table{}}
+	for _, ct := range captured {
+		id := ct.ID.Schema + "." + ct.ID.Table
+		db.tables = append(db.tables, id)
+		c := *ct
+		db.byID[id] = &c
+	}
+	t.sig = taskSignals{db: db, hub: hub, notifier: signals.NewNotifier(cfg, name, t.log)}
+	topic := ""
+	if cfg.DataCollection != "" {
+		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
+	}
+	t.sig.inc = source.NewIncremental(db, cfg, topic, t.sig.notifier, hub, t.putQuiet, t.log)
+	return t.sig.inc.Load(stored)
+}
+
+// stopIncremental releases what startIncremental opened.
+func (t *Task) stopIncremental() {
+	t.sig.hub.Close()
+	t.sig.notifier.Close()
+	if db := t.sig.db; db != nil {
+		db.mu.Lock()
+		closeConn(db.conn)
+		db.conn = nil
+		db.mu.Unlock()
+	}
+	t.sig = taskSignals{}
+}
+
+// putQuiet queues the engine's own records (reads, notifications) without showing them to the
+// engine again and without touching the replication connection, which belongs to the
+// streaming goroutine.
+func (t *Task) putQuiet(ctx context.Context, recs []*api.SourceRecord) error {
+	for _, r := range recs {
+		if err := t.Reader.Put(ctx, r, nil, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *incrementalDB) connection(ctx context.Context) (*pgconn.PgConn, error) {
+	if d.conn != nil && !d.conn.IsClosed() {
+		if err := d.conn.Ping(ctx); err == nil {
+			return d.conn, nil
+		}
+		closeConn(d.conn)
+		d.conn = nil
+	}
+	c, err := d.t.cfg.connect(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	d.conn = c
+	return c, nil
+}
+
+// Tables returns the captured tables, schema.table.
+func (d *incrementalDB) Tables() []string { return d.tables }
+
+// keyCol is a chunk key column: its quoted name and type OID.
+type keyCol struct {
+	name string
+	oid  uint32
+}
+
+// describe reads the collection's columns and chunk key from the catalog, on the engine's
+// connection.
+func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *source.Collection) (*catalogTable, []keyCol, error) {
+	base := d.byID[c.ID]
+	if base == nil {
+		return nil, nil, fmt.Errorf("table %s is not captured", c.ID)
+	}
+	ct := *base
+	if err := loadColumns(ctx, conn, []*catalogTable{&ct}); err != nil {
+		return nil, nil, err
+	}
+	names := ct.PK
+	if c.SurrogateKey != "" {
+		names = []string{c.SurrogateKey}
+	} else if len(ct.PK) == 0 || ct.UniqueKey {
+		return nil, nil, fmt.Errorf("table %s has no primary key; give a surrogate-key to read it incrementally", c.ID)
+	}
+	var key []keyCol
+	for _, n := range names {
+		found := false
+		for _, col := range ct.Columns {
+			if col.Name == n {
+				switch col.TypeOID {
+				case 20, 21, 23, 25, 1043:
+				default:
+					return nil, nil, fmt.Errorf("key column %s of %s is of type %s; connectd chunks by integer and text keys only", n, c.ID, col.TypeName)
+				}
+				key = append(key, keyCol{name: quoteIdent(n), oid: col.TypeOID})
+				found = true
+			}
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("table %s has no column %q", c.ID, n)
+		}
+	}
+	return &ct, key, nil
+}
+
+// keyValue turns a key column's text into the Java type Debezium's offsets hold.
+func keyValue(oid uint32, s string) (any, error) {
+	switch oid {
+	case 20:
+		return strconv.ParseInt(s, 10, 64)
+	case 21:
+		n, err := strconv.ParseInt(s, 10, 16)
+		return int16(n), err
+	case 23:
+		n, err := strconv.ParseInt(s, 10, 32)
+		return int32(n), err
+	}
+	return s, nil
+}
+
+func keyText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+func tableName(ct *catalogTable) string {
+	return quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
+}
+
+func keyList(key []keyCol, suffix string) string {
+	parts := make([]string, len(key))
+	for i, k := range key {
+		parts[i] = k.name + suffix
+	}
+	return strings.Join(parts, ", ")
+}
+
+// MaxKey reads the largest key of the collection's rows.
+func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) ([]any, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ct, key, err := d.describe(ctx, conn, c)
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(key))
+	for i, k := range key {
+		// Aliased: ORDER BY must sort by the column, not by its text.
+		texts[i] = k.name + "::text AS " + quoteIdent("connectd_key_"+strconv.Itoa(i))
+	}
+	q := "SELECT " + strings.Join(texts, ", ") + " FROM " + tableName(ct)
+	if c.Filter != "" {
+		q += " WHERE (" + c.Filter + ")"
+	}
+	q += " ORDER BY " + keyList(key, " DESC") + " LIMIT 1"
+	rows, err := query(ctx, conn, q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the largest key of %s: %w", c.ID, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := make([]any, len(key))
+	for i, k := range key {
+		if out[i], err = keyValue(k.oid, string(rows[0][i])); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ReadChunk reads the rows after after up to max in key order, as text.
+func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ct, key, err := d.describe(ctx, conn, c)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ct.Columns))
+	cols := make([]string, len(ct.Columns))
+	for i, col := range ct.Columns {
+		names[i] = col.Name
+		cols[i] = quoteIdent(col.Name)
+	}
+	var conds, args []string
+	bound := func(vals []any, op string) {
+		ph := make([]string, len(key))
+		for i := range key {
+			args = append(args, keyText(vals[i]))
+			ph[i] = "$" + strconv.Itoa(len(args))
+		}
+		conds = append(conds, "("+keyList(key, "")+") "+op+" ("+strings.Join(ph, ", ")+")")
+	}
+	if after != nil {
+		if len(after) != len(key) {
+			return nil, fmt.Errorf("the stored chunk key %v has %d values, the key of %s %d columns", after, len(after), c.ID, len(key))
+		}
+		bound(after, ">")
+	}
+	if len(max) == len(key) {
+		bound(max, "<=")
+	}
+	if c.Filter != "" {
+		conds = append(conds, "("+c.Filter+")")
+	}
+	texts := make([]string, len(key))
+	for i, k := range key {
+		texts[i] = k.name + "::text AS " + quoteIdent("connectd_key_"+strconv.Itoa(i))
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(texts, ", ") + " FROM " + tableName(ct)
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += " ORDER BY " + keyList(key, "") + " LIMIT " + strconv.Itoa(limit)
+	// One repeatable-read transaction, so the snapshot read first is the one the SELECT uses.
+	if _, err := simpleQuery(ctx, conn, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return nil, fmt.Errorf("cannot begin the read of a chunk of %s: %w", c.ID, err)
+	}
+	defer func() { _, _ = simpleQuery(context.Background(), conn, "COMMIT") }()
+	srows, err := query(ctx, conn, "SELECT pg_current_snapshot()::text")
+	if err != nil || len(srows) != 1 {
+		return nil, fmt.Errorf("cannot read the snapshot of a chunk of %s: %v", c.ID, err)
+	}
+	snap, err := parseSnapshot(string(srows[0][0]))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := query(ctx, conn, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read a chunk of %s: %w", c.ID, err)
+	}
+	d.snap = snap
+	out := make([]source.ChunkRow, 0, len(rows))
+	for _, r := range rows {
+		vals := make([]any, len(cols))
+		for i := range cols {
+			if r[i] != nil {
+				vals[i] = r[i]
+			}
+		}
+		k := make([]any, len(key))
+		for i, kc := range key {
+			if k[i], err = keyValue(kc.oid, string(r[len(cols)+i])); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, source.ChunkRow{Key: k, Values: vals, Columns: names})
+	}
+	return out, nil
+}
+
+// WriteSignal inserts a watermark row into the signal table.
+func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) error {
+	i := strings.IndexByte(d.signal, '.')
+	if i <= 0 {
+		return fmt.Errorf("signal.data.collection=%q is not a schema.table name", d.signal)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	conn, err := d.connection(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = query(ctx, conn, "INSERT INTO "+quoteIdent(d.signal[:i])+"."+quoteIdent(d.signal[i+1:])+" VALUES ($1, $2, $3)", id, typ, data)
+	return err
+}
+
+// ReadRecords decodes a chunk row and builds its read event, on the streaming goroutine.
+func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, offset map[string]any, marker envelope.Snapshot) ([]*api.SourceRecord, error) {
+	t := d.t
+	ct := d.byID[c.ID]
+	if ct == nil {
+		return nil, fmt.Errorf("table %s is not captured", c.ID)
+	}
+	tb := t.tables[ct.OID]
+	if tb == nil {
+		tb = d.built[c.ID]
+	}
+	if tb == nil {
+		// Not described by the stream yet (no change since the start): build it from the catalog.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cc := *ct
+		if err := loadColumns(ctx, t.meta, []*catalogTable{&cc}); err != nil {
+			return nil, err
+		}
+		var err error
+		if tb, err = t.buildTable(cc.OID, cc.ID, cc.ReplIdent, nil, &cc); err != nil {
+			return nil, err
+		}
+		d.built[c.ID] = tb
+	}
+	idx := make(map[string]int, len(row.Columns))
+	for i, n := range row.Columns {
+		idx[n] = i
+	}
+	vals := make([]any, len(tb.cols))
+	for ci := range tb.cols {
+		col := &tb.cols[ci]
+		if !col.emit {
+			continue
+		}
+		i, ok := idx[col.name]
+		if !ok {
+			return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.name)
+		}
+		raw, _ := row.Values[i].([]byte)
+		if raw == nil {
+			continue
+		}
+		v, err := col.mapping.Decode(raw)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", col.name, err)
+		}
+		vals[ci] = v
+	}
+	lsn := t.seq.lsn
+	src := t.source(tb, time.Now(), marker, lsn, t.seq.sequenceCommit(), 0, false)
+	recs, err := tb.schema.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.cfg.partition(), Offset: offset}, false)
+	if err != nil {
+		return nil, err
+	}
+	return t.withHeaders(recs), nil
+}
+
+// chunkSnapshot is a pg_snapshot: transactions from xmax on and those in xip were running.
+type chunkSnapshot struct {
+	xmin, xmax uint64
+	xip        map[uint64]bool
+}
+
+// parseSnapshot reads pg_current_snapshot()'s text, "xmin:xmax:xip,xip".
+func parseSnapshot(s string) (chunkSnapshot, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return chunkSnapshot{}, fmt.Errorf("cannot read snapshot %q", s)
+	}
+	var cs chunkSnapshot
+	var err1, err2 error
+	cs.xmin, err1 = strconv.ParseUint(parts[0], 10, 64)
+	cs.xmax, err2 = strconv.ParseUint(parts[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return chunkSnapshot{}, fmt.Errorf("cannot read snapshot %q", s)
+	}
+	cs.xip = map[uint64]bool{}
+	for _, x := range strings.Split(parts[2], ",") {
+		if x == "" {
+			continue
+		}
+		n, err := strconv.ParseUint(x, 10, 64)
+		if err != nil {
+			return chunkSnapshot{}, fmt.Errorf("cannot read snapshot %q", s)
+		}
+		cs.xip[n] = true
+	}
+	return cs, nil
+}
+
+// invisible reports whether the snapshot did not see the 32-bit transaction id xid (pgoutput's),
+// placed in the epoch of the snapshot's xmax.
+func (cs chunkSnapshot) invisible(xid uint32) bool {
+	if cs.xip == nil {
+		return false
+	}
+	full := cs.xmax&^0xffffffff | uint64(xid)
+	if full > cs.xmax+(1<<31) && full >= 1<<32 {
+		full -= 1 << 32
+	} else if full+(1<<31) < cs.xmax {
+		full += 1 << 32
+	}
+	return full >= cs.xmax || cs.xip[full]
+}
+
+// TxOf returns a change record's transaction, from its offset's txId.
+func (d *incrementalDB) TxOf(r *api.SourceRecord) (uint64, bool) {
+	if r.SourceOffset == nil {
+		return 0, false
+	}
+	n, err := source.OffsetInt(r.SourceOffset[keyTxID])
+	if err != nil || r.SourceOffset[keyTxID] == nil {
+		return 0, false
+	}
+	return uint64(n), true
+}
+
+// InvisibleToChunk reports whether the last chunk read did not see transaction tx.
+func (d *incrementalDB) InvisibleToChunk(tx uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.snap.invisible(uint32(tx))
+}

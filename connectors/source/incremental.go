@@ -1,0 +1,931 @@
+package source
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
+	"github.com/connectd/connectd/signals"
+)
+
+// Offset keys of a running incremental snapshot, Debezium's (IncrementalSnapshotContext.store).
+const (
+	OffIncPrimaryKey    = "incremental_snapshot_primary_key"
+	OffIncMaximumKey    = "incremental_snapshot_maximum_key"
+	OffIncCollections   = "incremental_snapshot_collections"
+	OffIncCorrelationID = "incremental_snapshot_correlation_id"
+
+	incCollID        = "incremental_snapshot_collections_id"
+	incCollCondition = "incremental_snapshot_collections_additional_condition"
+	incCollSurrogate = "incremental_snapshot_collections_surrogate_key"
+)
+
+// Collection is one table of an incremental snapshot.
+type Collection struct {
+	// ID is the table's id as signals name it (db.table, schema.table).
+	ID string
+	// Filter is the additional condition (a SQL predicate), empty for none.
+	Filter string
+	// SurrogateKey is the column to chunk by instead of the primary key, empty for the key.
+	SurrogateKey string
+}
+
+// ChunkRow is one row read by a chunk: its chunk key (int32, int64, int16 or string values, in
+// key column order) and its column values as the connector's record builder takes them.
+type ChunkRow struct {
+	Key    []any
+	Values []any
+	// Columns names the values when the reader's column order is not the connector's own
+	// (shared by the rows of a chunk); nil otherwise.
+	Columns []string
+}
+
+// IncrementalDB is what a connector supplies to run incremental snapshots.
+type IncrementalDB interface {
+	// Tables returns the ids of the captured tables, the names signals match against.
+	Tables() []string
+	// MaxKey returns the largest chunk key of c's rows (under its filter), nil when it has none;
+	// an error when c cannot be read in chunks (no key), which skips the table.
+	MaxKey(ctx context.Context, c *Collection) ([]any, error)
+	// ReadChunk reads at most limit rows of c whose key is after after (nil: from the first)
+	// and not after max, in key order. It runs on the engine's goroutine.
+	ReadChunk(ctx context.Context, c *Collection, after, max []any, limit int) ([]ChunkRow, error)
+	// WriteSignal inserts a row (id, type, data) into the signal table and commits it.
+	WriteSignal(ctx context.Context, id, typ, data string) error
+	// ReadRecords builds the read events (op r, source.snapshot marker: incremental, or true
+	// for a blocking snapshot) of a chunk row, carrying offset. It runs on the streaming
+	// goroutine, which owns the record builders.
+	ReadRecords(c *Collection, row ChunkRow, offset map[string]any, marker envelope.Snapshot) ([]*api.SourceRecord, error)
+}
+
+// ChunkVisibility is implemented by an IncrementalDB whose chunk reads can miss a transaction
+// logged before the window-open marker. PostgreSQL makes a commit visible only after writing its
+// log record (and flushing it), so a transaction whose commit precedes the marker in the log can
+// still be invisible to the chunk's SELECT: its change streams before the window opens, and the
+// stale read would follow it. The engine notes the transactions of the changes streamed while
+// a chunk is in flight and drops the reads of keys a transaction invisible to the read changed.
+type ChunkVisibility interface {
+	// TxOf returns the transaction of a streamed change record.
+	TxOf(r *api.SourceRecord) (uint64, bool)
+	// InvisibleToChunk reports whether the last chunk read did not see transaction tx.
+	InvisibleToChunk(tx uint64) bool
+}
+
+// Incremental runs Debezium's incremental snapshots (the DBLog watermark algorithm) beside a
+// connector's stream. The connector passes every record it emits through Observe on its
+// streaming goroutine: that is where signals written to the signal table are seen, where the
+// window markers open and close a chunk's window, where streamed changes drop the buffered reads
+// of their keys, and where the snapshot's progress is added to the offsets. Chunks are read on
+// the engine's own goroutine between the two markers, so streaming never waits for a read.
+type Incremental struct {
+	db          IncrementalDB
+	cfg         *signals.Config
+	log         *slog.Logger
+	notifier    *signals.Notifier
+	hub         *signals.Hub
+	emit        func(ctx context.Context, recs []*api.SourceRecord) error
+	signalTopic string
+
+	running atomic.Bool
+	// blockPending is set while a blocking snapshot waits for the streaming goroutine.
+	blockPending atomic.Bool
+	wake         chan struct{}
+	inbox        chan signals.Signal
+
+	mu sync.Mutex
+	// The snapshot's state, Debezium's IncrementalSnapshotContext.
+	queue       []Collection
+	correlation string
+	chunkEnd    []any // key of the last row of the last emitted chunk: the next chunk starts after it
+	maxKey      []any
+	paused      bool
+	scanned     int64
+	// The chunk in flight.
+	chunkID    string
+	windowOpen bool
+	ready      bool // rows holds the chunk, read between its markers
+	rows       []ChunkRow
+	touched    map[string]struct{} // topic+key of changes streamed while the window was open
+	// early holds the transactions of changes streamed after the chunk started and before its
+	// window opened, by topic+key (ChunkVisibility only).
+	early map[string][]uint64
+	vis   ChunkVisibility
+	// blocking holds the tables of a requested blocking snapshot, run by the streaming
+	// goroutine at its next record (blockingID is the signal's id).
+	blocking   []Collection
+	blockingID string
+	// Offset fields, computed when the state changes, added to every record's offset.
+	offPK, offMax, offColls string
+}
+
+// NewIncremental returns the engine of a connector task. signalTopic is the topic the
+// connector writes the signal table's change events to (empty: no signal table); emit queues
+// records without passing them back through Observe.
+func NewIncremental(db IncrementalDB, cfg *signals.Config, signalTopic string, notifier *signals.Notifier, hub *signals.Hub,
+	emit func(ctx context.Context, recs []*api.SourceRecord) error, log *slog.Logger) *Incremental {
+	e := &Incremental{db: db, cfg: cfg, signalTopic: signalTopic, notifier: notifier, hub: hub, emit: emit, log: log,
+		wake: make(chan struct{}, 1), inbox: make(chan signals.Signal, 64)}
+	e.vis, _ = db.(ChunkVisibility)
+	return e
+}
+
+// Load restores a snapshot in progress from the stored offset (Debezium's fields), so Start
+// continues it at the chunk after the last one emitted.
+func (e *Incremental) Load(offset map[string]any) error {
+	s, _ := offset[OffIncCollections].(string)
+	if s == "" {
+		return nil
+	}
+	var colls []map[string]*string
+	if err := json.Unmarshal([]byte(s), &colls); err != nil {
+		return fmt.Errorf("the stored offset's %s is not Debezium's list of collections (%v); remove the incremental_snapshot_* fields to drop the snapshot", OffIncCollections, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.queue = e.queue[:0]
+	for _, c := range colls {
+		col := Collection{}
+		if v := c[incCollID]; v != nil {
+			col.ID = *v
+		}
+		if v := c[incCollCondition]; v != nil {
+			col.Filter = *v
+		}
+		if v := c[incCollSurrogate]; v != nil {
+			col.SurrogateKey = *v
+		}
+		if col.ID != "" {
+			e.queue = append(e.queue, col)
+		}
+	}
+	for name, dst := range map[string]*[]any{OffIncPrimaryKey: &e.chunkEnd, OffIncMaximumKey: &e.maxKey} {
+		if v, _ := offset[name].(string); v != "" {
+			k, err := DecodeJavaKey(v)
+			if err != nil {
+				return fmt.Errorf("the stored offset's %s: %w; remove the incremental_snapshot_* fields to drop the snapshot", name, err)
+			}
+			*dst = k
+		}
+	}
+	e.correlation, _ = offset[OffIncCorrelationID].(string)
+	e.updateOffsetFieldsLocked()
+	e.running.Store(len(e.queue) > 0)
+	if len(e.queue) > 0 {
+		e.log.Info("resuming the incremental snapshot", "collections", len(e.queue), "current", e.queue[0].ID, "after_key", fmt.Sprint(e.chunkEnd))
+	}
+	return nil
+}
+
+// Start runs the engine's goroutine until ctx ends; a snapshot loaded from the offsets
+// continues at once.
+func (e *Incremental) Start(ctx context.Context) {
+	if e == nil {
+		return
+	}
+	go e.loop(ctx)
+	if e.running.Load() {
+		e.kick()
+	}
+}
+
+func (e *Incremental) kick() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// maxChunkFailures is how many times in a row a chunk read may fail before the snapshot stops.
+const maxChunkFailures = 5
+
+func (e *Incremental) loop(ctx context.Context) {
+	failures := 0
+	var hubC chan signals.Signal
+	if e.hub != nil {
+		hubC = e.hub.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-hubC:
+			e.handle(ctx, s)
+		case s := <-e.inbox:
+			e.handle(ctx, s)
+		case <-e.wake:
+			err := e.readChunk(ctx)
+			if err == nil || ctx.Err() != nil {
+				failures = 0
+				continue
+			}
+			// A lost connection is retried (the chunk starts again under a new id); an error
+			// that stays stops the snapshot, never the stream.
+			e.mu.Lock()
+			e.resetChunkLocked()
+			e.mu.Unlock()
+			if failures++; failures < maxChunkFailures {
+				e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(failures) * time.Second):
+				}
+				e.kick()
+				continue
+			}
+			e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
+			failures = 0
+			e.abort(ctx, "")
+		}
+	}
+}
+
+// handle performs a signal on the engine's goroutine; a malformed or unknown one is logged.
+func (e *Incremental) handle(ctx context.Context, s signals.Signal) {
+	a, err := signals.Parse(s)
+	if err != nil {
+		e.log.Warn("ignoring a signal", "id", s.ID, "type", s.Type, "channel", s.Channel, "reason", err.Error())
+		return
+	}
+	switch a := a.(type) {
+	case *signals.Log:
+		e.log.Info(a.Message, "signal", s.ID, "channel", s.Channel)
+	case *signals.ExecuteSnapshot:
+		if a.Type == signals.Blocking {
+			e.requestBlocking(ctx, s.ID, a)
+			return
+		}
+		e.execute(ctx, s.ID, a)
+	case *signals.StopSnapshot:
+		e.stop(ctx, s.ID, a.DataCollections)
+	case *signals.PauseSnapshot:
+		e.mu.Lock()
+		was := e.paused
+		e.paused = e.running.Load()
+		e.mu.Unlock()
+		if e.paused && !was {
+			e.log.Info("incremental snapshot paused", "signal", s.ID)
+			e.notify(ctx, signals.StatusPaused, nil)
+		}
+	case *signals.ResumeSnapshot:
+		e.mu.Lock()
+		was := e.paused
+		e.paused = false
+		idle := e.chunkID == ""
+		e.mu.Unlock()
+		if was {
+			e.log.Info("incremental snapshot resumed", "signal", s.ID)
+			e.notify(ctx, signals.StatusResumed, nil)
+			if idle {
+				e.kick()
+			}
+		}
+	case *signals.Window:
+		// Window markers from a channel other than the log mean nothing.
+	}
+}
+
+func (e *Incremental) execute(ctx context.Context, id string, a *signals.ExecuteSnapshot) {
+	tables, missing := signals.Match(a.DataCollections, e.db.Tables())
+	for _, m := range missing {
+		e.log.Warn("an execute-snapshot signal names no captured table; skipping it", "signal", id, "data-collection", m)
+	}
+	if len(tables) == 0 {
+		e.notifyID(ctx, id, signals.StatusSkipped, map[string]string{"data_collections": strings.Join(a.DataCollections, ",")})
+		return
+	}
+	e.mu.Lock()
+	wasRunning := len(e.queue) > 0
+	for _, t := range tables {
+		e.queue = append(e.queue, Collection{ID: t, Filter: signals.ConditionFor(a.Conditions, t), SurrogateKey: a.SurrogateKey})
+	}
+	e.correlation = id
+	e.updateOffsetFieldsLocked()
+	e.running.Store(true)
+	e.mu.Unlock()
+	e.log.Info("incremental snapshot requested", "signal", id, "tables", strings.Join(tables, ","))
+	e.notifyID(ctx, id, signals.StatusStarted, map[string]string{"data_collections": strings.Join(tables, ",")})
+	if !wasRunning {
+		e.kick()
+	}
+}
+
+func (e *Incremental) stop(ctx context.Context, id string, patterns []string) {
+	e.mu.Lock()
+	var stopped []string
+	keep := e.queue[:0]
+	current := ""
+	if len(e.queue) > 0 {
+		current = e.queue[0].ID
+	}
+	for _, c := range e.queue {
+		hit := len(patterns) == 0
+		if !hit {
+			t, _ := signals.Match(patterns, []string{c.ID})
+			hit = len(t) > 0
+		}
+		if hit {
+			stopped = append(stopped, c.ID)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	e.queue = keep
+	restart := false
+	if len(stopped) > 0 && (len(keep) == 0 || keep[0].ID != current) {
+		// The table in flight is gone: drop its chunk; its markers will not match.
+		e.resetChunkLocked()
+		e.resetTableLocked()
+		restart = len(keep) > 0
+	}
+	e.running.Store(len(e.queue) > 0)
+	e.updateOffsetFieldsLocked()
+	e.mu.Unlock()
+	if len(stopped) == 0 {
+		e.log.Info("a stop-snapshot signal matched no table of a running incremental snapshot", "signal", id)
+		return
+	}
+	e.log.Info("incremental snapshot stopped", "signal", id, "tables", strings.Join(stopped, ","))
+	e.notifyID(ctx, id, signals.StatusAborted, map[string]string{"data_collections": strings.Join(stopped, ",")})
+	if restart {
+		e.kick()
+	}
+}
+
+func (e *Incremental) resetChunkLocked() {
+	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched, e.early = "", false, false, nil, nil, nil
+}
+
+func (e *Incremental) resetTableLocked() {
+	e.chunkEnd, e.maxKey, e.scanned = nil, nil, 0
+}
+
+// abort drops the whole snapshot after an error.
+func (e *Incremental) abort(ctx context.Context, id string) {
+	e.mu.Lock()
+	var names []string
+	for _, c := range e.queue {
+		names = append(names, c.ID)
+	}
+	e.queue = nil
+	e.resetChunkLocked()
+	e.resetTableLocked()
+	e.running.Store(false)
+	e.updateOffsetFieldsLocked()
+	if id == "" {
+		id = e.correlation
+	}
+	e.mu.Unlock()
+	e.notifyID(ctx, id, signals.StatusAborted, map[string]string{"data_collections": strings.Join(names, ",")})
+}
+
+// readChunk reads the next chunk between its window markers, on the engine's goroutine.
+func (e *Incremental) readChunk(ctx context.Context) error {
+	for {
+		e.mu.Lock()
+		if len(e.queue) == 0 || e.paused || e.chunkID != "" {
+			e.mu.Unlock()
+			return nil
+		}
+		c := e.queue[0]
+		after, max := e.chunkEnd, e.maxKey
+		e.mu.Unlock()
+		if max == nil {
+			k, err := e.db.MaxKey(ctx, &c)
+			if err != nil {
+				e.log.Warn("skipping a table of the incremental snapshot", "table", c.ID, "reason", err.Error())
+				e.tableDone(ctx, c.ID, "SKIPPED")
+				continue
+			}
+			if k == nil {
+				e.tableDone(ctx, c.ID, "EMPTY")
+				continue
+			}
+			e.mu.Lock()
+			if len(e.queue) == 0 || e.queue[0].ID != c.ID {
+				e.mu.Unlock()
+				continue
+			}
+			e.maxKey, max = k, k
+			e.updateOffsetFieldsLocked()
+			e.mu.Unlock()
+		}
+		id := newUUID()
+		e.mu.Lock()
+		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
+		if e.vis != nil {
+			e.early = map[string][]uint64{}
+		}
+		e.mu.Unlock()
+		opened := javaInstant(time.Now())
+		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
+			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
+		}
+		rows, err := e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize)
+		if err != nil {
+			return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
+		}
+		e.mu.Lock()
+		if e.chunkID != id {
+			e.mu.Unlock()
+			continue // stopped meanwhile
+		}
+		e.rows, e.ready = rows, true
+		e.mu.Unlock()
+		closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
+		if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
+			return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
+		}
+		return nil
+	}
+}
+
+// tableDone moves to the next table of the snapshot and reports the finished one.
+func (e *Incremental) tableDone(ctx context.Context, table, status string) {
+	e.mu.Lock()
+	if len(e.queue) == 0 || e.queue[0].ID != table {
+		e.mu.Unlock()
+		return
+	}
+	scanned := e.scanned
+	e.queue = e.queue[1:]
+	e.resetTableLocked()
+	done := len(e.queue) == 0
+	e.running.Store(!done)
+	e.updateOffsetFieldsLocked()
+	e.mu.Unlock()
+	e.log.Info("incremental snapshot finished a table", "table", table, "rows", scanned, "status", status)
+	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collection": table, "scanned_collection": table,
+		"total_rows_scanned": strconv.FormatInt(scanned, 10), "status": status})
+	if done {
+		e.log.Info("incremental snapshot completed")
+		e.notify(ctx, signals.StatusCompleted, nil)
+	}
+}
+
+// Observe is called by the connector for each record it emits, on its streaming goroutine,
+// before the record is queued. It adds the snapshot's progress to the record's offset, notes
+// the keys changed while a window is open, and acts on signal table inserts.
+func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
+	if e == nil {
+		return nil
+	}
+	if e.blockPending.Load() {
+		if err := e.runBlocking(ctx, r); err != nil {
+			return err
+		}
+	}
+	if e.signalTopic != "" && r.Topic == e.signalTopic {
+		if s, ok := signalFromRecord(r); ok {
+			return e.sourceSignal(ctx, s, r)
+		}
+	}
+	if !e.running.Load() {
+		return nil
+	}
+	e.mu.Lock()
+	if e.chunkID != "" && r.Key != nil {
+		if e.windowOpen {
+			e.touched[recordKey(r)] = struct{}{}
+		} else if e.early != nil {
+			if tx, ok := e.vis.TxOf(r); ok {
+				k := recordKey(r)
+				e.early[k] = append(e.early[k], tx)
+			}
+		}
+	}
+	e.addOffsetFieldsLocked(r.SourceOffset)
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Incremental) addOffsetFieldsLocked(off map[string]any) {
+	if off == nil || len(e.queue) == 0 {
+		return
+	}
+	if e.offPK != "" {
+		off[OffIncPrimaryKey] = e.offPK
+	}
+	if e.offMax != "" {
+		off[OffIncMaximumKey] = e.offMax
+	}
+	off[OffIncCollections] = e.offColls
+	if e.correlation != "" {
+		off[OffIncCorrelationID] = e.correlation
+	}
+}
+
+// sourceSignal handles a signal table insert seen in the log.
+func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api.SourceRecord) error {
+	switch s.Type {
+	case signals.TypeWindowOpen, signals.TypeWindowClose:
+	default:
+		if !e.cfg.Enabled(signals.ChannelSource) {
+			return nil
+		}
+		select {
+		case e.inbox <- s:
+		default:
+			e.log.Warn("ignoring a signal: too many signals waiting", "id", s.ID, "channel", signals.ChannelSource)
+		}
+		e.mu.Lock()
+		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.mu.Unlock()
+		return nil
+	}
+	a, err := signals.Parse(s)
+	if err != nil {
+		return nil
+	}
+	w := a.(*signals.Window)
+	e.mu.Lock()
+	if e.chunkID == "" || w.ChunkID != e.chunkID {
+		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.mu.Unlock()
+		return nil // a marker of an earlier run or of a stopped chunk
+	}
+	if w.Open {
+		e.windowOpen = true
+		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.mu.Unlock()
+		return nil
+	}
+	if !e.ready {
+		e.mu.Unlock()
+		return api.Permanent(fmt.Errorf("the window-close row of chunk %s arrived before its rows were read", w.ChunkID))
+	}
+	c := e.queue[0]
+	rows, touched := e.rows, e.touched
+	for k, txs := range e.early {
+		for _, tx := range txs {
+			if e.vis.InvisibleToChunk(tx) {
+				touched[k] = struct{}{}
+				break
+			}
+		}
+	}
+	e.resetChunkLocked()
+	e.addOffsetFieldsLocked(r.SourceOffset)
+	base := make(map[string]any, len(r.SourceOffset))
+	for k, v := range r.SourceOffset {
+		base[k] = v
+	}
+	e.mu.Unlock()
+	if err := e.closeWindow(ctx, &c, rows, touched, base); err != nil {
+		return err
+	}
+	// The marker's own record is queued after the window's reads: its offset says the chunk
+	// is done (or, after the last chunk, that no snapshot runs).
+	e.mu.Lock()
+	for _, k := range []string{OffIncPrimaryKey, OffIncMaximumKey, OffIncCollections, OffIncCorrelationID} {
+		delete(r.SourceOffset, k)
+	}
+	e.addOffsetFieldsLocked(r.SourceOffset)
+	e.mu.Unlock()
+	return nil
+}
+
+// closeWindow emits the chunk's rows that no streamed change touched while the window was
+// open, then moves the snapshot on.
+func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []ChunkRow, touched map[string]struct{}, base map[string]any) error {
+	emitted := 0
+	for _, row := range rows {
+		off := make(map[string]any, len(base)+1)
+		for k, v := range base {
+			off[k] = v
+		}
+		pk, err := EncodeJavaKey(row.Key)
+		if err != nil {
+			return api.Permanent(err)
+		}
+		off[OffIncPrimaryKey] = pk
+		recs, err := e.db.ReadRecords(c, row, off, envelope.SnapshotIncremental)
+		if err != nil {
+			return api.Permanent(fmt.Errorf("cannot build the read event of a row of %s: %w", c.ID, err))
+		}
+		if len(recs) == 0 || recs[0].Key == nil {
+			continue
+		}
+		if _, ok := touched[recordKey(recs[0])]; ok {
+			continue // the log's newer change wins
+		}
+		if err := e.emit(ctx, recs); err != nil {
+			return err
+		}
+		emitted++
+	}
+	e.mu.Lock()
+	if len(e.queue) == 0 || e.queue[0].ID != c.ID {
+		e.mu.Unlock()
+		return nil
+	}
+	e.scanned += int64(len(rows))
+	if len(rows) > 0 {
+		e.chunkEnd = rows[len(rows)-1].Key
+	}
+	e.updateOffsetFieldsLocked()
+	last := len(rows) < e.cfg.ChunkSize
+	paused := e.paused
+	e.mu.Unlock()
+	e.log.Debug("incremental snapshot chunk emitted", "table", c.ID, "rows", len(rows), "emitted", emitted)
+	if last {
+		e.tableDone(ctx, c.ID, "SUCCEEDED")
+	} else {
+		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
+			"maximum_key": keyString(e.maxKeyCopy()), "last_processed_key": keyString(rows[len(rows)-1].Key)})
+	}
+	if !paused {
+		e.kick()
+	}
+	return nil
+}
+
+func (e *Incremental) maxKeyCopy() []any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.maxKey
+}
+
+// updateOffsetFieldsLocked recomputes the offset fields after a state change.
+func (e *Incremental) updateOffsetFieldsLocked() {
+	e.offPK, e.offMax, e.offColls = "", "", ""
+	if len(e.queue) == 0 {
+		return
+	}
+	if e.chunkEnd != nil {
+		e.offPK, _ = EncodeJavaKey(e.chunkEnd)
+	}
+	if e.maxKey != nil {
+		e.offMax, _ = EncodeJavaKey(e.maxKey)
+	}
+	type coll struct {
+		ID        string  `json:"incremental_snapshot_collections_id"`
+		Condition *string `json:"incremental_snapshot_collections_additional_condition"`
+		Surrogate *string `json:"incremental_snapshot_collections_surrogate_key"`
+	}
+	l := make([]coll, len(e.queue))
+	for i, c := range e.queue {
+		l[i] = coll{ID: c.ID}
+		if c.Filter != "" {
+			l[i].Condition = &e.queue[i].Filter
+		}
+		if c.SurrogateKey != "" {
+			l[i].Surrogate = &e.queue[i].SurrogateKey
+		}
+	}
+	b, _ := json.Marshal(l)
+	e.offColls = string(b)
+}
+
+// notify sends a notification of the running snapshot's correlation id.
+func (e *Incremental) notify(ctx context.Context, status string, data map[string]string) {
+	e.mu.Lock()
+	id := e.correlation
+	e.mu.Unlock()
+	e.notifyID(ctx, id, status, data)
+}
+
+func (e *Incremental) notifyID(ctx context.Context, id, status string, data map[string]string) {
+	if _, ok := data["data_collections"]; !ok && status != signals.StatusCompleted && status != signals.StatusTableScanCompleted {
+		// As Debezium, progress, pause and resume notifications name the snapshot's collections.
+		e.mu.Lock()
+		names := make([]string, len(e.queue))
+		for i, c := range e.queue {
+			names[i] = c.ID
+		}
+		e.mu.Unlock()
+		if data == nil {
+			data = map[string]string{}
+		}
+		data["data_collections"] = strings.Join(names, ",")
+	}
+	e.notifyAgg(ctx, id, signals.AggregateIncremental, status, data)
+}
+
+// keyString writes a chunk key as Debezium's notifications do: the values, comma-separated.
+func keyString(key []any) string {
+	parts := make([]string, len(key))
+	for i, v := range key {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// javaInstant formats t as Java's Instant.toString: UTC, the fraction in groups of three digits.
+func javaInstant(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+	case ns%1000000 == 0:
+		s += fmt.Sprintf(".%03d", ns/1000000)
+	case ns%1000 == 0:
+		s += fmt.Sprintf(".%06d", ns/1000)
+	default:
+		s += fmt.Sprintf(".%09d", ns)
+	}
+	return s + "Z"
+}
+
+func (e *Incremental) notifyAgg(ctx context.Context, id, aggregate, status string, data map[string]string) {
+	if e.notifier == nil {
+		return
+	}
+	if id == "" {
+		id = newUUID()
+	}
+	// Notification records carry no offset: committing them must not move the connector's.
+	if r := e.notifier.Notify(id, aggregate, status, data, nil, nil); r != nil {
+		r.SourceOffset = nil
+		if err := e.emit(ctx, []*api.SourceRecord{r}); err != nil && ctx.Err() == nil {
+			e.log.Warn("cannot queue a notification", "error", err)
+		}
+	}
+}
+
+// Running reports whether an incremental snapshot is in progress.
+func (e *Incremental) Running() bool { return e != nil && e.running.Load() }
+
+// signalFromRecord reads a signal table insert from its change event: after.{id, type, data}.
+func signalFromRecord(r *api.SourceRecord) (signals.Signal, bool) {
+	v, ok := r.Value.(*api.Struct)
+	if !ok || v == nil {
+		return signals.Signal{}, false
+	}
+	if op, _ := v.Get("op").(string); op != "c" {
+		return signals.Signal{}, false
+	}
+	after, ok := v.Get("after").(*api.Struct)
+	if !ok || after == nil {
+		return signals.Signal{}, false
+	}
+	s := signals.Signal{Channel: signals.ChannelSource}
+	s.ID, _ = after.Get("id").(string)
+	s.Type, _ = after.Get("type").(string)
+	s.Data, _ = after.Get("data").(string)
+	return s, true
+}
+
+// recordKey identifies a record's row: its topic and key values.
+func recordKey(r *api.SourceRecord) string {
+	var b strings.Builder
+	b.WriteString(r.Topic)
+	if k, ok := r.Key.(*api.Struct); ok && k != nil {
+		if s := k.Schema(); s != nil {
+			for i := range s.Fields {
+				b.WriteByte(0)
+				fmt.Fprint(&b, k.GetIndex(i))
+			}
+		}
+		return b.String()
+	}
+	b.WriteByte(0)
+	fmt.Fprint(&b, r.Key)
+	return b.String()
+}
+
+// newUUID returns a random (version 4) UUID, the form of Debezium's chunk ids.
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&0xf])
+	}
+	return string(out)
+}
+
+// errNoKey is returned by connectors for tables an incremental snapshot cannot chunk.
+var errNoKey = errors.New("the table has no primary key (or surrogate key) an incremental snapshot can order its rows by")
+
+// ErrNoChunkKey reports a table without a key to chunk by.
+func ErrNoChunkKey() error { return errNoKey }
+
+// requestBlocking queues a blocking snapshot for the streaming goroutine, which runs it before
+// its next record, and writes a row into the signal table so that record comes at once.
+func (e *Incremental) requestBlocking(ctx context.Context, id string, a *signals.ExecuteSnapshot) {
+	tables, missing := signals.Match(a.DataCollections, e.db.Tables())
+	for _, m := range missing {
+		e.log.Warn("an execute-snapshot signal names no captured table; skipping it", "signal", id, "data-collection", m)
+	}
+	if len(tables) == 0 {
+		e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusSkipped, map[string]string{"data_collections": strings.Join(a.DataCollections, ",")})
+		return
+	}
+	e.mu.Lock()
+	if len(e.blocking) > 0 {
+		e.mu.Unlock()
+		e.log.Warn("ignoring a blocking snapshot signal: another blocking snapshot is waiting to run", "signal", id)
+		return
+	}
+	for _, t := range tables {
+		e.blocking = append(e.blocking, Collection{ID: t, Filter: signals.ConditionFor(a.Conditions, t), SurrogateKey: a.SurrogateKey})
+	}
+	e.blockingID = id
+	e.mu.Unlock()
+	e.blockPending.Store(true)
+	e.log.Info("blocking snapshot requested; streaming pauses while it runs", "signal", id, "tables", strings.Join(tables, ","))
+	// A marker of no chunk: ignored as a window marker (by Debezium too), it only wakes the stream.
+	if err := e.db.WriteSignal(ctx, newUUID()+"-wake", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+javaInstant(time.Now())+`"}`); err != nil {
+		e.log.Warn("cannot write into the signal table; the blocking snapshot starts with the next change the connector streams", "error", err)
+	}
+}
+
+// runBlocking runs the pending blocking snapshot on the streaming goroutine, before record r:
+// streaming waits, the tables are read whole in key order as read events (source.snapshot
+// "true", the last one "last") carrying r's position, and streaming goes on from there.
+func (e *Incremental) runBlocking(ctx context.Context, r *api.SourceRecord) error {
+	e.mu.Lock()
+	colls, id := e.blocking, e.blockingID
+	e.blocking, e.blockingID = nil, ""
+	e.mu.Unlock()
+	e.blockPending.Store(false)
+	if len(colls) == 0 {
+		return nil
+	}
+	names := make([]string, len(colls))
+	for i, c := range colls {
+		names[i] = c.ID
+	}
+	e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusStarted, map[string]string{"data_collections": strings.Join(names, ",")})
+	base := map[string]any{}
+	for k, v := range r.SourceOffset {
+		base[k] = v
+	}
+	var held []*api.SourceRecord // the last row's records, held back for the "last" marker
+	flush := func() error {
+		if len(held) == 0 {
+			return nil
+		}
+		err := e.emit(ctx, held)
+		held = nil
+		return err
+	}
+	total := int64(0)
+	for i := range colls {
+		c := &colls[i]
+		max, err := e.db.MaxKey(ctx, c)
+		if err != nil {
+			e.log.Warn("skipping a table of the blocking snapshot", "table", c.ID, "reason", err.Error())
+			e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusTableScanCompleted, map[string]string{"data_collection": c.ID, "status": "SKIPPED"})
+			continue
+		}
+		var after []any
+		n := int64(0)
+		for max != nil {
+			rows, err := e.db.ReadChunk(ctx, c, after, max, e.cfg.ChunkSize)
+			if err != nil {
+				return api.Permanent(fmt.Errorf("the blocking snapshot cannot read %s: %w", c.ID, err))
+			}
+			for _, row := range rows {
+				recs, err := e.db.ReadRecords(c, row, base, envelope.SnapshotTrue)
+				if err != nil {
+					return api.Permanent(fmt.Errorf("cannot build the read event of a row of %s: %w", c.ID, err))
+				}
+				if err := flush(); err != nil {
+					return err
+				}
+				held = recs
+				n++
+			}
+			if len(rows) < e.cfg.ChunkSize {
+				break
+			}
+			after = rows[len(rows)-1].Key
+		}
+		total += n
+		e.log.Info("blocking snapshot read a table", "table", c.ID, "rows", n)
+		e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusTableScanCompleted, map[string]string{"data_collection": c.ID,
+			"scanned_collection": c.ID, "total_rows_scanned": strconv.FormatInt(n, 10), "status": "SUCCEEDED"})
+	}
+	for _, rec := range held {
+		if v, ok := rec.Value.(*api.Struct); ok && v != nil {
+			if src, ok := v.Get("source").(*api.Struct); ok && src != nil {
+				src.PutIndex(envelope.SourceSnapshotIndex, envelope.SnapshotLast.String())
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	e.log.Info("blocking snapshot completed; streaming resumes", "signal", id, "rows", total)
+	e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusCompleted, nil)
+	return nil
+}
