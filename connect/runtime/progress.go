@@ -26,8 +26,9 @@ func connectorMetricsEnabled() bool {
 }
 
 // progressLogInterval is how often a task logs its progress while it snapshots; streaming lag is
-// logged every streamLogEvery of those.
-var progressLogInterval = 10 * time.Second
+// logged every streamLogEvery of those. A taskRunner's progressEvery, when set, replaces it
+// (tests), so no goroutine reads a package variable a test changes.
+const progressLogInterval = 10 * time.Second
 
 const streamLogEvery = 6
 
@@ -37,7 +38,11 @@ func (t *taskRunner) progressLoop(stop <-chan struct{}) {
 	if t.progress == nil {
 		return
 	}
-	tick := time.NewTicker(progressLogInterval)
+	every := t.progressEvery
+	if every <= 0 {
+		every = progressLogInterval
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	n := 0
 	for {

@@ -32,9 +32,6 @@ func (s *syncBuffer) String() string {
 
 // A snapshotting task logs its progress periodically, not per row; a streaming one its lag.
 func TestProgressLogLines(t *testing.T) {
-	old := progressLogInterval
-	progressLogInterval = 20 * time.Millisecond
-	defer func() { progressLogInterval = old }()
 	var logs syncBuffer
 	p := progress.New("c", 0)
 	p.Init("mariadb", "srv", nil)
@@ -42,7 +39,7 @@ func TestProgressLogLines(t *testing.T) {
 	for i := 0; i < 250; i++ {
 		p.SnapshotRow("srv.db.a", 1, false)
 	}
-	tr := &taskRunner{progress: p, log: slog.New(slog.NewTextHandler(&logs, nil)), hardCtx: context.Background()}
+	tr := &taskRunner{progressEvery: 20 * time.Millisecond, progress: p, log: slog.New(slog.NewTextHandler(&logs, nil)), hardCtx: context.Background()}
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { tr.progressLoop(stop); close(done) }()

@@ -35,6 +35,9 @@ const recordOverhead = 64
 // bounded: Poll is not called while the task has more than maxInflight bytes unacknowledged, which
 // is the backpressure a slow Kafka exerts on the connector.
 type taskRunner struct {
+	// progressEvery overrides progressLogInterval (tests); 0: the default.
+	progressEvery time.Duration
+
 	id        herder.TaskID
 	w         *Worker
 	log       *slog.Logger
