@@ -16,3 +16,9 @@ func TestMariaDBBinlogDumpKilled(t *testing.T) { runCuts(t, newMaria(t), 5) }
 // TestPostgresWalsenderTerminated: the slot's walsender is ended with pg_terminate_backend while
 // changes stream.
 func TestPostgresWalsenderTerminated(t *testing.T) { runCuts(t, newPG(t), 5) }
+
+// TestMariaDBKafkaUnreachable: Kafka unreachable for longer than the delivery timeout.
+func TestMariaDBKafkaUnreachable(t *testing.T) { runKafkaCut(t, newMaria(t)) }
+
+// TestPostgresKafkaUnreachable: the same for the PostgreSQL connector.
+func TestPostgresKafkaUnreachable(t *testing.T) { runKafkaCut(t, newPG(t)) }

@@ -31,6 +31,8 @@ import (
 
 // source is the database side of a fault test.
 type source interface {
+	// addr is the server's host:port.
+	addr() string
 	// name is "mariadb" or "postgres", for the results.
 	name() string
 	// exec runs statements on the test's own connection; a failure fails the test.
@@ -100,14 +102,18 @@ type worker struct {
 }
 
 // startWorker starts a worker process on dir's offsets file.
-func startWorker(t *testing.T, dir string, run int, connector map[string]string, extra map[string]string) *worker {
+func startWorker(t *testing.T, dir string, run int, connector map[string]string, extra map[string]string, ns *netns) *worker {
 	t.Helper()
 	port := e2e.FreePort(t)
+	inside := port
+	if ns != nil {
+		inside = 8083 // the namespace's own loopback: any port is free
+	}
 	props := map[string]string{
 		"bootstrap.servers":              testbed.Kafka(t),
 		"offset.storage.file.filename":   filepath.Join(dir, "offsets"),
 		"offset.flush.interval.ms":       "100",
-		"listeners":                      fmt.Sprintf("http://127.0.0.1:%d", port),
+		"listeners":                      fmt.Sprintf("http://127.0.0.1:%d", inside),
 		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
 		"key.converter.schemas.enable":   "false",
@@ -124,6 +130,9 @@ func startWorker(t *testing.T, dir string, run int, connector map[string]string,
 		t.Fatal(err)
 	}
 	cmd := exec.Command(binary(t), "standalone", wp, cp)
+	if ns != nil {
+		cmd = ns.command(t, cmd.Args, inside, port, logName+".worker")
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -134,6 +143,9 @@ func startWorker(t *testing.T, dir string, run int, connector map[string]string,
 		w.kill()
 		if t.Failed() {
 			b, _ := os.ReadFile(logName)
+			if w, err := os.ReadFile(logName + ".worker"); err == nil {
+				b = append(b, w...)
+			}
 			if len(b) > 4000 {
 				b = b[len(b)-4000:]
 			}
@@ -387,13 +399,13 @@ func runKills(t *testing.T, src source) {
 	snapKills := max(1, kills/4)
 	for i := 0; i < snapKills; i++ {
 		run++
-		w := startWorker(t, dir, run, conn, nil)
+		w := startWorker(t, dir, run, conn, nil, nil)
 		time.Sleep(time.Duration(300+rnd.Intn(1700)) * time.Millisecond)
 		w.kill()
 	}
 	// Let the snapshot finish, then stream under the workload with the remaining kills.
 	run++
-	w := startWorker(t, dir, run, conn, nil)
+	w := startWorker(t, dir, run, conn, nil, nil)
 	waitDistinct(t, consumer, topic, rows)
 	load := startWorkload(src, seed, rows)
 	defer load.stop()
@@ -401,7 +413,7 @@ func runKills(t *testing.T, src source) {
 		time.Sleep(time.Duration(500+rnd.Intn(2500)) * time.Millisecond)
 		w.kill()
 		run++
-		w = startWorker(t, dir, run, conn, nil)
+		w = startWorker(t, dir, run, conn, nil, nil)
 	}
 	time.Sleep(time.Second)
 	if err := load.stop(); err != nil {
@@ -496,7 +508,7 @@ func runCuts(t *testing.T, src source, cuts int) {
 	topic := src.topic(prefix)
 	consumer := e2e.NewConsumer(t, topic)
 	dir := t.TempDir()
-	w := startWorker(t, dir, 1, src.connector(prefix), nil)
+	w := startWorker(t, dir, 1, src.connector(prefix), nil, nil)
 	waitDistinct(t, consumer, topic, rows)
 	load := startWorkload(src, seed, rows)
 	defer load.stop()
@@ -554,4 +566,97 @@ func runCuts(t *testing.T, src source, cuts int) {
 	}
 	finish(t, src, w, consumer, topic, rows, result{connector: src.name(), fault: fmt.Sprintf("replication session cut (%d task failures)", failures),
 		faults: cuts}, began, load)
+}
+
+// runKafkaCut is the Kafka case: the worker (in its own network namespace) loses Kafka for
+// longer than the producer's delivery timeout while the workload runs. The task must fail with
+// a trace or keep retrying — the status saying which at every step — and never drop a batch and
+// commit offsets past it: after Kafka is back (and the task restarted if it failed) every version
+// must be in Kafka.
+func runKafkaCut(t *testing.T, src source) {
+	seed := int64(envInt(t, "CONNECTD_FAULTS_SEED", 1))
+	began := time.Now()
+	rows := int64(1000)
+	preload(t, src, rows)
+	prefix := testbed.Topic(t, "kcut")
+	topic := src.topic(prefix)
+	consumer := e2e.NewConsumer(t, topic)
+	ns := newNetns(t, testbed.Kafka(t), src.addr())
+	const deliveryTimeout = 8 * time.Second
+	w := startWorker(t, t.TempDir(), 1, src.connector(prefix),
+		map[string]string{"producer.delivery.timeout.ms": strconv.Itoa(int(deliveryTimeout.Milliseconds()))}, ns)
+	waitDistinct(t, consumer, topic, rows)
+	load := startWorkload(src, seed, rows)
+	defer load.stop()
+	time.Sleep(2 * time.Second)
+
+	kafka := ns.gates[port(t, testbed.Kafka(t))]
+	kafka.setCut(true)
+	// What was in flight lands or fails within a second; after that nothing may arrive, which
+	// shows the worker has no way to Kafka but the gate.
+	time.Sleep(time.Second)
+	consumer.Settle(time.Second)
+	during := len(consumer.Records(topic))
+	states := map[string]int{}
+	var trace string
+	for end := time.Now().Add(deliveryTimeout + 10*time.Second); time.Now().Before(end); {
+		time.Sleep(500 * time.Millisecond)
+		c, task, tr := w.state()
+		if c == "" {
+			t.Fatal("the worker's REST API did not answer while Kafka was cut")
+		}
+		states[task]++
+		if task == "FAILED" && trace == "" {
+			trace = tr
+		}
+	}
+	consumer.Settle(time.Second)
+	if n := len(consumer.Records(topic)); n != during {
+		t.Fatalf("%d records reached Kafka while the worker's way to it was cut: the cut does not work", n-during)
+	}
+	kafka.setCut(false)
+	t.Logf("task states seen (500 ms apart) while Kafka was cut: %v", states)
+	// Records that timed out in the producer fail the task, possibly only once the producer
+	// reaches Kafka again; the status must then say FAILED with the cause, and a restart (as the
+	// trace tells the operator) resumes from the last acknowledged record.
+	failures := 0
+	restart := func(when, trace string) {
+		failures++
+		t.Logf("the task failed (%s): %.500s", when, trace)
+		if !strings.Contains(trace, "Kafka did not accept a record") || !strings.Contains(trace, "restart") {
+			t.Errorf("the trace does not say what happened and what to do: %s", trace)
+		}
+		if code, b := w.rest.Call("POST", "/connectors/faults/tasks/0/restart", nil); code >= 300 {
+			t.Fatalf("restart: %d %s", code, b)
+		}
+	}
+	if states["FAILED"] > 0 {
+		restart("while Kafka was cut", trace)
+	}
+	after := map[string]int{}
+	for end := time.Now().Add(deliveryTimeout + 10*time.Second); time.Now().Before(end); {
+		time.Sleep(500 * time.Millisecond)
+		_, task, tr := w.state()
+		after[task]++
+		if task == "FAILED" {
+			restart("after Kafka came back", tr)
+		}
+	}
+	t.Logf("task states seen after Kafka came back: %v", after)
+	time.Sleep(2 * time.Second)
+	if err := load.stop(); err != nil {
+		t.Fatalf("workload: %v", err)
+	}
+	finish(t, src, w, consumer, topic, rows, result{connector: src.name(),
+		fault:  fmt.Sprintf("Kafka unreachable %s > delivery.timeout.ms (%d task failures)", deliveryTimeout+10*time.Second, failures),
+		faults: 1}, began, load)
+}
+
+func port(t *testing.T, addr string) int {
+	_, ps, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(ps)
+	return p
 }

@@ -37,6 +37,7 @@ func newMaria(t *testing.T) *maria {
 	return &maria{t: t, d: d, writer: w}
 }
 
+func (m *maria) addr() string          { return m.d.TB.Addr() }
 func (m *maria) name() string          { return "mariadb" }
 func (m *maria) exec(sqls ...string)   { m.t.Helper(); m.d.Exec(sqls...) }
 func (m *maria) topic(p string) string { return p + "." + m.d.Name + ".f" }
@@ -171,6 +172,7 @@ func newPG(t *testing.T) *pg {
 	return p
 }
 
+func (p *pg) addr() string           { return p.tb.Addr() }
 func (p *pg) name() string           { return "postgres" }
 func (p *pg) topic(pr string) string { return pr + "." + p.schema + ".f" }
 
