@@ -273,7 +273,7 @@ func (w *workload) run() {
 			return
 		}
 		w.ops++
-		time.Sleep(3 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -447,11 +447,16 @@ func finish(t *testing.T, src source, w *worker, consumer *e2e.Consumer, topic s
 	for _, s := range table {
 		want += int(s) + 1
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		consumer.Settle(time.Second)
-		r, _ := check(t, consumer, topic, table, true)
-		if r.lost == 0 || time.Now().After(deadline) {
+	// Wait while records keep arriving; check (which decodes every record) only when they stop.
+	// A pipeline that stalls for 30 s, or takes 10 minutes, is reported by the check below.
+	hardcap, lastGrowth, prev := time.Now().Add(10*time.Minute), time.Now(), -1
+	for time.Now().Before(hardcap) {
+		consumer.Settle(2 * time.Second)
+		if n := len(consumer.Records(topic)); n != prev {
+			prev, lastGrowth = n, time.Now()
+			continue
+		}
+		if r, _ := check(t, consumer, topic, table, true); r.lost == 0 || time.Since(lastGrowth) > 30*time.Second {
 			break
 		}
 	}
