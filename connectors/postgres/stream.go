@@ -388,6 +388,14 @@ func parseMessage(data []byte) (m pglogrepl.Message, err error) {
 	if len(data) == 0 {
 		return nil, errors.New("empty pgoutput message")
 	}
+	// pglogrepl sizes a Truncate message's relation list from its count before checking that the
+	// message holds that many ids: a corrupt count would allocate up to 16 GiB (found by
+	// FuzzPgoutput).
+	if data[0] == 'T' && len(data) >= 5 {
+		if n := binary.BigEndian.Uint32(data[1:5]); uint64(len(data)) < 6+4*uint64(n) {
+			return nil, fmt.Errorf("malformed pgoutput truncate message: %d relations in %d bytes", n, len(data))
+		}
+	}
 	return pglogrepl.Parse(data)
 }
 
