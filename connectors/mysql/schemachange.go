@@ -9,53 +9,9 @@ import (
 	"github.com/connectd/connectd/schemahistory"
 )
 
-// Schema change event schemas, as Debezium's SchemaFactory (schemaHistoryColumnSchema,
-// schemaHistoryTableSchema, schemaHistoryChangeSchema, schemaChangeKey/ValueSchema).
-var (
-	scColumnSchema = api.StructSchema().Name("io.debezium.connector.schema.Column").Version(1).
-			Field("name", api.StringSchema).
-			Field("jdbcType", api.Int32Schema).
-			Field("nativeType", api.OptionalInt32Schema).
-			Field("typeName", api.StringSchema).
-			Field("typeExpression", api.OptionalStringSchema).
-			Field("charsetName", api.OptionalStringSchema).
-			Field("length", api.OptionalInt32Schema).
-			Field("scale", api.OptionalInt32Schema).
-			Field("position", api.Int32Schema).
-			Field("optional", api.OptionalBooleanSchema).
-			Field("autoIncremented", api.OptionalBooleanSchema).
-			Field("generated", api.OptionalBooleanSchema).
-			Field("comment", api.OptionalStringSchema).
-			Field("defaultValueExpression", api.OptionalStringSchema).
-			Field("enumValues", api.ArraySchema(api.StringSchema).Optional().Build()).
-			Build()
-	scTableSchema = api.StructSchema().Name("io.debezium.connector.schema.Table").Version(1).
-			Field("defaultCharsetName", api.OptionalStringSchema).
-			Field("primaryKeyColumnNames", api.ArraySchema(api.StringSchema).Optional().Build()).
-			Field("columns", api.ArraySchema(scColumnSchema).Build()).
-			Field("comment", api.OptionalStringSchema).
-			Optional().
-			Build()
-	scChangeSchema = api.StructSchema().Name("io.debezium.connector.schema.Change").Version(1).
-			Field("type", api.StringSchema).
-			Field("id", api.StringSchema).
-			Field("table", scTableSchema).
-			Build()
-)
-
 // buildSchemaChangeSchemas builds the key and value schemas of the flavour's schema change events.
 func (t *Task) buildSchemaChangeSchemas() {
-	ns := "io.debezium.connector." + t.flavor.connectorName()
-	t.scKey = api.StructSchema().Name(ns+".SchemaChangeKey").Version(1).
-		Field("databaseName", api.StringSchema).Build()
-	t.scValue = api.StructSchema().Name(ns+".SchemaChangeValue").Version(1).
-		Field("source", t.srcSchema).
-		Field("ts_ms", api.Int64Schema).
-		Field("databaseName", api.OptionalStringSchema).
-		Field("schemaName", api.OptionalStringSchema).
-		Field("ddl", api.OptionalStringSchema).
-		Field("tableChanges", api.ArraySchema(scChangeSchema).Build()).
-		Build()
+	t.scKey, t.scValue = envelope.SchemaChangeSchemas(t.flavor.connectorName(), t.srcSchema)
 }
 
 // schemaChangeRecord builds the schema change event of a history record on the <topic.prefix>
@@ -71,26 +27,7 @@ func (t *Task) schemaChangeRecord(rec *schemahistory.Record, table *relational.T
 	}
 	src := t.source(id, ts, snap)
 	src.PutIndex(envelope.SourceDBIndex, rec.DatabaseName)
-	key := api.NewStruct(t.scKey)
-	key.PutIndex(0, rec.DatabaseName)
-	v := api.NewStruct(t.scValue)
-	v.PutIndex(0, src)
-	v.PutIndex(1, ts.UnixMilli())
-	v.PutIndex(2, rec.DatabaseName)
-	v.PutIndex(3, nil)
-	v.PutIndex(4, rec.DDL)
-	changes := make([]any, 0, len(rec.TableChanges))
-	for i := range rec.TableChanges {
-		ch := &rec.TableChanges[i]
-		c := api.NewStruct(scChangeSchema)
-		c.PutIndex(0, string(ch.Type))
-		c.PutIndex(1, ch.ID.DoubleQuoted())
-		if ch.Table != nil {
-			c.PutIndex(2, tableStruct(ch.Table))
-		}
-		changes = append(changes, c)
-	}
-	v.PutIndex(5, changes)
+	key, v := envelope.SchemaChange(t.scKey, t.scValue, src, ts, rec, "", rec.DDL)
 	return &api.SourceRecord{
 		SourcePartition: t.partition,
 		SourceOffset:    rec.Position,
@@ -101,62 +38,4 @@ func (t *Task) schemaChangeRecord(rec *schemahistory.Record, table *relational.T
 		ValueSchema:     t.scValue,
 		Value:           v,
 	}
-}
-
-func tableStruct(tb *relational.Table) *api.Struct {
-	s := api.NewStruct(scTableSchema)
-	if tb.DefaultCharsetName != "" {
-		s.PutIndex(0, tb.DefaultCharsetName)
-	}
-	pk := make([]any, len(tb.PrimaryKeyColumnNames))
-	for i, n := range tb.PrimaryKeyColumnNames {
-		pk[i] = n
-	}
-	s.PutIndex(1, pk)
-	cols := make([]any, len(tb.Columns))
-	for i := range tb.Columns {
-		c := &tb.Columns[i]
-		cs := api.NewStruct(scColumnSchema)
-		cs.PutIndex(0, c.Name)
-		cs.PutIndex(1, int32(c.JDBCType))
-		if c.NativeType.Valid {
-			cs.PutIndex(2, int32(c.NativeType.V))
-		}
-		cs.PutIndex(3, c.TypeName)
-		if c.TypeExpression != "" {
-			cs.PutIndex(4, c.TypeExpression)
-		}
-		if c.CharsetName != "" {
-			cs.PutIndex(5, c.CharsetName)
-		}
-		if c.Length.Valid {
-			cs.PutIndex(6, int32(c.Length.V))
-		}
-		if c.Scale.Valid {
-			cs.PutIndex(7, int32(c.Scale.V))
-		}
-		cs.PutIndex(8, int32(c.Position))
-		cs.PutIndex(9, c.Optional)
-		cs.PutIndex(10, c.AutoIncremented)
-		cs.PutIndex(11, c.Generated)
-		if c.Comment != "" {
-			cs.PutIndex(12, c.Comment)
-		}
-		if c.DefaultValueExpression.Valid {
-			cs.PutIndex(13, c.DefaultValueExpression.V)
-		}
-		if len(c.EnumValues) > 0 {
-			ev := make([]any, len(c.EnumValues))
-			for j, e := range c.EnumValues {
-				ev[j] = e
-			}
-			cs.PutIndex(14, ev)
-		}
-		cols[i] = cs
-	}
-	s.PutIndex(2, cols)
-	if tb.Comment != "" {
-		s.PutIndex(3, tb.Comment)
-	}
-	return s
 }
