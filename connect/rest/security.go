@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"bufio"
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/base64"
@@ -10,11 +9,11 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/connectd/connectd/connect/kafkasec"
+	"github.com/connectd/connectd/connect/workerconfig"
 )
 
 // BasicAuthExtension is Kafka Connect's REST extension for HTTP basic authentication, the one
@@ -297,7 +296,7 @@ func loadLogins(props map[string]string) ([]login, error) {
 		if err != nil {
 			return nil, fmt.Errorf("could not read the credentials file %s named in %s: %w", file, path, err)
 		}
-		users, err := ParseProperties(f)
+		users, err := workerconfig.ParseProperties(f)
 		_ = f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("could not parse the credentials file %s: %w", file, err)
@@ -308,111 +307,6 @@ func loadLogins(props map[string]string) ([]login, error) {
 		return nil, fmt.Errorf("the JAAS file %s: its KafkaConnect section has no login module", path)
 	}
 	return out, nil
-}
-
-// ParseProperties reads a file in java.util.Properties' text format: key=value, key:value or
-// key value lines, # and ! comments, backslash escapes and continuation lines.
-func ParseProperties(r interface{ Read([]byte) (int, error) }) (map[string]string, error) {
-	out := map[string]string{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var logical strings.Builder
-	cont := false
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimLeft(line, " \t\f")
-		if !cont && (trimmed == "" || trimmed[0] == '#' || trimmed[0] == '!') {
-			continue
-		}
-		// An odd number of trailing backslashes continues the line.
-		n := len(trimmed) - len(strings.TrimRight(trimmed, `\`))
-		if n%2 == 1 {
-			logical.WriteString(trimmed[:len(trimmed)-1])
-			cont = true
-			continue
-		}
-		logical.WriteString(trimmed)
-		cont = false
-		k, v, err := splitProperty(logical.String())
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-		logical.Reset()
-	}
-	if cont {
-		k, v, err := splitProperty(logical.String())
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, sc.Err()
-}
-
-func splitProperty(s string) (string, string, error) {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if c == '\\' {
-			i += 2
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
-			break
-		}
-		i++
-	}
-	key := s[:min(i, len(s))]
-	rest := s[min(i, len(s)):]
-	rest = strings.TrimLeft(rest, " \t\f")
-	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-		rest = strings.TrimLeft(rest[1:], " \t\f")
-	}
-	k, err := unescapeProperty(key)
-	if err != nil {
-		return "", "", err
-	}
-	v, err := unescapeProperty(rest)
-	return k, v, err
-}
-
-func unescapeProperty(s string) (string, error) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if i+5 > len(s) {
-				return "", fmt.Errorf("malformed \\uxxxx escape")
-			}
-			r, err := strconv.ParseUint(s[i+1:i+5], 16, 32)
-			if err != nil {
-				return "", fmt.Errorf("malformed \\uxxxx escape")
-			}
-			b.WriteRune(rune(r))
-			i += 4
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String(), nil
 }
 
 // BasicAuthHeader is the Authorization header value for user and password.

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/connectd/connectd/connect/workerconfig"
 )
 
 // testPKI writes a CA and a server certificate for 127.0.0.1 signed by it, as PEM files: the
@@ -64,9 +66,10 @@ func writeAuthFiles(t *testing.T, dir, credentials string) string {
 	return jaas
 }
 
-func TestParseProperties(t *testing.T) {
+// The credentials file is read as java.util.Properties reads it (workerconfig.ParseProperties).
+func TestCredentialsFileFormat(t *testing.T) {
 	in := "# comment\n! also\nadmin=admin-secret\nbob: p\\:w=d\n  carol   s3cret  \nlong=a\\\n    b\\u0041\n\n"
-	got, err := ParseProperties(strings.NewReader(in))
+	got, err := workerconfig.ParseProperties(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
