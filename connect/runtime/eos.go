@@ -13,8 +13,8 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/converter"
-	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/connect/plugins"
+	"github.com/connectd/connectd/connect/runtime/herder"
 	"github.com/connectd/connectd/offsets"
 )
 
