@@ -115,6 +115,7 @@ type ConfigStore struct {
 	tasks        map[string][]map[string]string
 	deferred     map[string]map[int]map[string]string
 	inconsistent map[string]bool
+	fenced       map[string]int // task-count records (fencing.go)
 	events       []ConfigEvent
 	notify       chan struct{}
 }
@@ -373,7 +374,9 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 		_ = json.Unmarshal(v["include-tasks"], &req.IncludeTasks)
 		_ = json.Unmarshal(v["only-failed"], &req.OnlyFailed)
 		s.emit(ConfigEvent{Kind: RestartRequested, Connector: req.Connector, Restart: req})
-	case strings.HasPrefix(key, keyTaskCount), key == keySessionKey, strings.HasPrefix(key, keyLoggerLevel):
+	case strings.HasPrefix(key, keyTaskCount):
+		s.applyTaskCount(key, r.Value)
+	case key == keySessionKey, strings.HasPrefix(key, keyLoggerLevel):
 		// Written by Kafka Connect for features connectd does not have (exactly-once fencing,
 		// request signing, cluster-wide log levels); nothing to apply.
 	default:
