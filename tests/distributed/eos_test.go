@@ -1,0 +1,140 @@
+package distributed_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/connectd/connectd/tests/testbed"
+	"github.com/connectd/connectd/tests/wait"
+)
+
+// eosKills is how many times TestExactlyOnceKillNine kills a worker (CONNECTD_EOS_KILLS, default 3).
+func eosKills(t *testing.T) int {
+	if v := os.Getenv("CONNECTD_EOS_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("CONNECTD_EOS_KILLS=%q: expected a positive number", v)
+		}
+		return n
+	}
+	return 3
+}
+
+// The generator connector (synthetic source, two tasks, transaction.boundary=poll) streams while
+// a worker process is killed -9 at random points, several times, each time replaced by a new one.
+// A read_committed consumer then sees every record of each task exactly once with
+// exactly.once.source.support=enabled; with it disabled nothing is lost either but the records
+// sent after the last offset commit before each kill appear twice. Both counts are logged.
+func TestExactlyOnceKillNine(t *testing.T) {
+	for _, mode := range []string{"enabled", "disabled"} {
+		t.Run(mode, func(t *testing.T) { eosKillRun(t, mode == "enabled") })
+	}
+}
+
+func eosKillRun(t *testing.T, eos bool) {
+	const count = 4000 // records per task
+	kills := eosKills(t)
+	c := newCluster(t)
+	if eos {
+		c.props["exactly.once.source.support"] = "enabled"
+	}
+	ws := []*worker{c.startProcess(), c.startProcess()}
+	settled(t, ws...)
+	topic := testbed.Topic(t, "eos")
+	extra := map[string]string{"tasks.max": "2", "rate": "250", "batch.size": "20", "count": strconv.Itoa(count), "transaction.boundary": "poll"}
+	if eos {
+		extra["exactly.once.support"] = "required"
+	}
+	ws[0].expect(201, "POST", "/connectors", generatorConfig("eos", topic, extra))
+	ws[0].WaitStatus("eos", "RUNNING", "RUNNING", "RUNNING")
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 17))
+	for i := range kills {
+		time.Sleep(time.Duration(500+rng.IntN(2500)) * time.Millisecond)
+		k := rng.IntN(len(ws))
+		victim := ws[k]
+		before := ws[1-k].committed("eos")
+		victim.kill()
+		t.Logf("kill %d: killed -9 worker %s (committed before: %v)", i+1, victim.url, before)
+		ws[k] = c.startProcess()
+		wait.Until(t, "both tasks commit again after the kill", func() bool {
+			got := ws[1-k].committed("eos")
+			return (got[0] > before[0] || got[0] == count-1) && (got[1] > before[1] || got[1] == count-1)
+		})
+	}
+	wait.UntilDescribed(t, "every task committed its last record", func() bool {
+		got := ws[0].committed("eos")
+		return got[0] == count-1 && got[1] == count-1
+	}, func() string { return "committed " + describeCommitted(ws[0].committed("eos")) })
+
+	found := readCommitted(t, c.brokers, topic, 2*count)
+	lost, dups := 0, 0
+	for task := range 2 {
+		for seq := int64(0); seq < count; seq++ {
+			switch n := found[task][seq]; {
+			case n == 0:
+				lost++
+			case n > 1:
+				dups += n - 1
+			}
+		}
+	}
+	t.Logf("exactly.once.source.support=%v: %d kills, %d records per task, read_committed saw %d lost, %d duplicates", map[bool]string{true: "enabled", false: "disabled"}[eos], kills, count, lost, dups)
+	if lost > 0 {
+		t.Fatalf("%d records lost", lost)
+	}
+	if eos && dups > 0 {
+		t.Fatalf("%d duplicates with exactly-once support enabled", dups)
+	}
+}
+
+func describeCommitted(m map[int]int64) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// readCommitted reads topic with isolation.level=read_committed until it saw at least want
+// records and then nothing more for 3 s, and returns how often each task's seq appeared.
+func readCommitted(t *testing.T, brokers, topic string, want int) map[int]map[int64]int {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	deadline := time.Now().Add(2 * time.Minute)
+	out := map[int]map[int64]int{}
+	total := 0
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		n := 0
+		fs.EachRecord(func(r *kgo.Record) {
+			var g genRecord
+			if err := json.Unmarshal(r.Value, &g); err != nil {
+				t.Fatalf("record value %q: %v", r.Value, err)
+			}
+			if out[g.Task] == nil {
+				out[g.Task] = map[int64]int{}
+			}
+			out[g.Task][g.Seq]++
+			n++
+		})
+		total += n
+		if n == 0 && total >= want {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read %d committed records of %s in 2 minutes, want at least %d", total, topic, want)
+		}
+	}
+}
