@@ -94,11 +94,12 @@ func (s *ConfigStore) PutTaskCount(ctx context.Context, name string, count int) 
 }
 
 // fenceZombies is the leader's zombie fencing round of a connector whose task configurations it
-// just wrote, under exactly-once source support: it fences the transactional ids of the previous
-// generation (as many as the larger of the last task-count record and the previous task count),
-// then records the new task count. A task of the old generation still running on a worker that
-// has not stopped it yet can then commit nothing more; each new task also initializes its own
-// transactional id before it starts, which fences an older producer of the same id.
+// just wrote, under exactly-once source support, then it records the new task count. Every
+// transactional id of the previous generation (as many as the larger of the last task-count
+// record and the previous task count) is fenced before a new task commits: the ids the new
+// generation no longer has here, the others by the new task itself, which initializes its id
+// before it starts. Fencing those here too could fence a new task that already started, since
+// workers do not wait for this round (Kafka Connect's do).
 func (h *Herder) fenceZombies(ctx context.Context, name string, previous, count int) error {
 	if h.cfg == nil || h.cfg.ExactlyOnce != "enabled" {
 		return nil
@@ -106,8 +107,8 @@ func (h *Herder) fenceZombies(ctx context.Context, name string, previous, count 
 	if n, ok := h.configs.FencedTaskCount(name); ok && n > previous {
 		previous = n
 	}
-	ids := make([]string, 0, previous)
-	for i := range previous {
+	ids := make([]string, 0, max(previous-count, 0))
+	for i := count; i < previous; i++ {
 		ids = append(ids, runtime.TransactionalID(h.cfg.GroupID, name, i))
 	}
 	cl := h.configs.client()
