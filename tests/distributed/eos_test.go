@@ -168,3 +168,64 @@ func TestExactlyOnceThroughput(t *testing.T) {
 	}
 	t.Logf("exactly-once (transaction.boundary=poll, 200 records per poll) runs at %.0f%% of the at-least-once rate", 100*rates[true]/rates[false])
 }
+
+// When a connector's task count shrinks, the leader fences the transactional ids the new
+// generation no longer has: a zombie of task 1 with an open transaction cannot commit it, and the
+// config topic holds Kafka Connect's task-count record for the connector.
+func TestExactlyOnceLeaderFencesRemovedTasks(t *testing.T) {
+	c := newCluster(t)
+	c.props["exactly.once.source.support"] = "enabled"
+	w := c.startInProcess(nil)
+	settled(t, w)
+	topic := testbed.Topic(t, "eos-fence")
+	w.expect(201, "POST", "/connectors", generatorConfig("fz", topic, map[string]string{"tasks.max": "2", "exactly.once.support": "required"}))
+	w.WaitStatus("fz", "RUNNING", "RUNNING", "RUNNING")
+	wait.Until(t, "both tasks commit", func() bool {
+		got := w.committed("fz")
+		return got[0] > 10 && got[1] > 10
+	})
+
+	// A zombie of task 1: the same transactional id, initialized after the real task (which it
+	// fences; the task fails), with a transaction open.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	zombie, err := kgo.NewClient(kgo.SeedBrokers(c.brokers), kgo.TransactionalID(c.props["group.id"]+"-fz-1"), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zombie.Close()
+	if err := zombie.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zombie.ProduceSync(ctx, &kgo.Record{Value: []byte(`{"seq":-1,"task":1,"payload":"zombie"}`)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+
+	body, _ := json.Marshal(map[string]string{"connector.class": "io.connectd.tests.GeneratorConnector", "topic": topic, "tasks.max": "1",
+		"rate": "200", "batch.size": "20", "exactly.once.support": "required"})
+	w.expect(200, "PUT", "/connectors/fz/config", string(body))
+	wait.Until(t, "the connector runs one task", func() bool {
+		s, ok := w.GetStatus("fz")
+		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "RUNNING"
+	})
+	if err := zombie.EndTransaction(ctx, kgo.TryCommit); err == nil {
+		t.Fatal("the zombie of removed task 1 committed its transaction after the leader's fencing round")
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.brokers), kgo.ConsumeTopics(c.props["config.storage.topic"]), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var count string
+	wait.Until(t, "the task-count record of connector fz is written", func() bool {
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		defer pcancel()
+		cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) == "tasks-fencing-fz" {
+				count = string(r.Value)
+			}
+		})
+		return count == `{"task-count":1}`
+	})
+}
