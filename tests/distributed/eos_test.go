@@ -229,3 +229,31 @@ func TestExactlyOnceLeaderFencesRemovedTasks(t *testing.T) {
 		return count == `{"task-count":1}`
 	})
 }
+
+// transaction.boundary=interval commits every transaction.boundary.interval.ms: every record
+// arrives once, for a read_committed consumer, and the offsets follow.
+func TestExactlyOnceIntervalBoundary(t *testing.T) {
+	const count = 1500
+	c := newCluster(t)
+	c.props["exactly.once.source.support"] = "enabled"
+	w := c.startInProcess(nil)
+	settled(t, w)
+	topic := testbed.Topic(t, "eos-interval")
+	w.expect(201, "POST", "/connectors", generatorConfig("iv", topic, map[string]string{"tasks.max": "2", "rate": "1000", "batch.size": "10",
+		"count": strconv.Itoa(count), "transaction.boundary": "interval", "transaction.boundary.interval.ms": "300", "exactly.once.support": "required"}))
+	wait.Until(t, "both tasks committed their last record", func() bool {
+		got := w.committed("iv")
+		return got[0] == count-1 && got[1] == count-1
+	})
+	found := readCommitted(t, c.brokers, topic, 2*count)
+	for task := range 2 {
+		if len(found[task]) != count {
+			t.Fatalf("task %d: %d distinct records, want %d", task, len(found[task]), count)
+		}
+		for seq, n := range found[task] {
+			if n != 1 || seq < 0 || seq >= count {
+				t.Fatalf("task %d: seq %d seen %d times", task, seq, n)
+			}
+		}
+	}
+}
