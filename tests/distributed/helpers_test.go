@@ -25,6 +25,7 @@ import (
 	"github.com/connectd/connectd/connect/plugins"
 	"github.com/connectd/connectd/connect/runtime"
 	"github.com/connectd/connectd/connect/workerconfig"
+	"github.com/connectd/connectd/connectors/mysql"
 	"github.com/connectd/connectd/tests/e2e"
 	"github.com/connectd/connectd/tests/generator"
 	"github.com/connectd/connectd/tests/testbed"
@@ -42,7 +43,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func registry() (*plugins.Registry, error) { return plugins.New(generator.Plugin()) }
+func registry() (*plugins.Registry, error) {
+	return plugins.New(append(mysql.Plugins(), generator.Plugin())...)
+}
 
 // workerProcess is `connectd distributed worker.properties` with the generator registered.
 func workerProcess(file string) int {
