@@ -21,9 +21,9 @@ import (
 // Connector settings of exactly-once source support (KIP-618), as Kafka Connect's
 // SourceConnectorConfig names them.
 const (
-	ExactlyOnceSupportConfig       = "exactly.once.support"
-	TransactionBoundaryConfig      = "transaction.boundary"
-	TransactionBoundaryIntervalCfg = "transaction.boundary.interval.ms"
+	ExactlyOnceSupportConfig          = "exactly.once.support"
+	TransactionBoundaryConfig         = "transaction.boundary"
+	TransactionBoundaryIntervalConfig = "transaction.boundary.interval.ms"
 )
 
 // Transaction boundaries a connector can ask for (transaction.boundary).
@@ -77,13 +77,13 @@ func parseEOSConfig(config map[string]string, flushInterval time.Duration) (eosC
 			add(TransactionBoundaryConfig, fmt.Sprintf("Invalid value %s for configuration %s: String must be one of (case insensitive): POLL, INTERVAL, CONNECTOR", v, TransactionBoundaryConfig))
 		}
 	}
-	if v, ok := config[TransactionBoundaryIntervalCfg]; ok && strings.TrimSpace(v) != "" {
+	if v, ok := config[TransactionBoundaryIntervalConfig]; ok && strings.TrimSpace(v) != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		switch {
 		case err != nil:
-			add(TransactionBoundaryIntervalCfg, fmt.Sprintf("Invalid value %s for configuration %s: Not a number of type LONG", v, TransactionBoundaryIntervalCfg))
+			add(TransactionBoundaryIntervalConfig, fmt.Sprintf("Invalid value %s for configuration %s: Not a number of type LONG", v, TransactionBoundaryIntervalConfig))
 		case n < 0:
-			add(TransactionBoundaryIntervalCfg, fmt.Sprintf("Invalid value %d for configuration %s: Value must be at least 0", n, TransactionBoundaryIntervalCfg))
+			add(TransactionBoundaryIntervalConfig, fmt.Sprintf("Invalid value %d for configuration %s: Value must be at least 0", n, TransactionBoundaryIntervalConfig))
 		default:
 			c.interval = time.Duration(n) * time.Millisecond
 		}
