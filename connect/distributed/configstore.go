@@ -116,6 +116,7 @@ type ConfigStore struct {
 	tasks        map[string][]map[string]string
 	deferred     map[string]map[int]map[string]string
 	inconsistent map[string]bool
+	fenced       map[string]int // task-count records (fencing.go)
 	events       []ConfigEvent
 	notify       chan struct{}
 	sessionKey   SessionKey
@@ -426,7 +427,9 @@ func (s *ConfigStore) apply(r *kgo.Record) {
 		s.emit(ConfigEvent{Kind: RestartRequested, Connector: req.Connector, Restart: req})
 	case key == keySessionKey:
 		s.applySessionKey(v, r)
-	case strings.HasPrefix(key, keyTaskCount), strings.HasPrefix(key, keyLoggerLevel):
+	case strings.HasPrefix(key, keyTaskCount):
+		s.applyTaskCount(key, r.Value)
+	case strings.HasPrefix(key, keyLoggerLevel):
 		// Written by Kafka Connect for features connectd does not have (exactly-once fencing,
 		// cluster-wide log levels); nothing to apply.
 	default:

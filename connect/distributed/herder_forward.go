@@ -92,7 +92,7 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, cfgs []map[str
 		if !h.configs.Contains(name) {
 			return herder.ConnectorNotFound(name)
 		}
-		if err := h.configs.PutTaskConfigs(ctx, name, cfgs); err != nil {
+		if err := h.putTaskConfigs(ctx, name, cfgs); err != nil {
 			return err
 		}
 		h.log.Info("task configurations written", "connector", name, "tasks", len(cfgs))

@@ -410,7 +410,7 @@ func (h *Herder) reconfigure(name string) {
 	if leader {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := h.configs.PutTaskConfigs(ctx, name, cfgs); err != nil {
+		if err := h.putTaskConfigs(ctx, name, cfgs); err != nil {
 			h.log.Warn("could not write task configurations; retrying", "connector", name, "error", err)
 			h.retryReconfigure(name)
 			return

@@ -67,9 +67,6 @@ func RunProcess(cfg *workerconfig.Worker, reg *plugins.Registry, version string,
 // others take its work over at once.
 func Run(ctx context.Context, o Options) (err error) {
 	cfg := o.Config
-	if cfg.ExactlyOnce == "enabled" {
-		return errors.New("exactly.once.source.support=enabled is not supported yet: connectd delivers at least once; remove the setting or set it to disabled")
-	}
 	if o.Loggers == nil {
 		o.Loggers = runtime.NewLoggers(slog.Default().Handler(), slog.LevelInfo)
 	}

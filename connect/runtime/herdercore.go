@@ -222,7 +222,11 @@ func (c *HerderCore) TaskConfigs(ctx context.Context, name string) ([]herder.Tas
 
 // ValidateConnectorConfig implements rest.Herder.
 func (c *HerderCore) ValidateConnectorConfig(_ context.Context, config map[string]string) (herder.ConfigInfos, error) {
-	return validateResolved(c.plugins, c.providers(), config)
+	infos, err := validateResolved(c.plugins, c.providers(), config)
+	if err != nil {
+		return infos, err
+	}
+	return c.withEOSChecks(infos, config), nil
 }
 
 // providers returns the worker's config providers (nil without a worker).
@@ -278,6 +282,7 @@ func (c *HerderCore) PutConnectorConfig(ctx context.Context, name string, config
 	if err != nil {
 		return herder.ConnectorInfo{}, false, err
 	}
+	infos = c.withEOSChecks(infos, config)
 	if infos.ErrorCount > 0 {
 		return herder.ConnectorInfo{}, false, invalidConfig(infos)
 	}

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -64,7 +63,7 @@ func (e *ConnectorConfigError) Unwrap() error { return e.Err }
 func RunStandalone(ctx context.Context, o Options) (err error) {
 	cfg := o.Config
 	if cfg.ExactlyOnce == "enabled" {
-		return errors.New("exactly.once.source.support=enabled is not supported yet: connectd delivers at least once; remove the setting or set it to disabled")
+		return errStandaloneExactlyOnce
 	}
 	if o.Loggers == nil {
 		o.Loggers = NewLoggers(slog.Default().Handler(), slog.LevelInfo)
@@ -215,7 +214,7 @@ func NewProducer(cfg *workerconfig.Worker) (*kgo.Client, error) {
 
 // newProducer builds a producer with Java producer settings (without their prefix); prefix names
 // them in errors.
-func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (*kgo.Client, error) {
+func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string, extra ...kgo.Opt) (*kgo.Client, error) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.BootstrapServers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
@@ -326,6 +325,7 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string) (
 		return nil, err
 	}
 	opts = append(opts, secOpts...)
+	opts = append(opts, extra...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("could not create the Kafka producer: %w", err)

@@ -53,6 +53,8 @@ type taskRunner struct {
 	maxRequestSize int64
 	ownProducer    bool
 	topicCreation  *topicCreation // nil: topics are not created by the worker
+	// txn is the task's transactional producer under exactly-once support (nil: at least once).
+	txn *eosTxn
 	// ddls is touched only by the poll goroutine (send).
 	ddls ddlContext
 	// chain is the connector's transforms (nil: none), built when the task was set up and used
@@ -158,6 +160,15 @@ func (t *taskRunner) report(s herder.State, trace string) {
 // run is the task's goroutine: start, poll until stopped or failed, then drain, commit and stop.
 func (t *taskRunner) run() {
 	defer close(t.done)
+	if t.txn != nil {
+		defer t.txn.cl.Close() // idempotent; finishTxn closes it on the normal path
+		if err := t.txn.fenceSelf(t.pollCtx); err != nil {
+			if t.pollCtx.Err() == nil {
+				t.fail("could not start the task's transactional producer", err)
+			}
+			return
+		}
+	}
 	// Read the offset store to its end first, so an offset written while the connector was
 	// stopped (over REST or by any Kafka client) is the one the task starts from, and a
 	// malformed offset record fails the task with its explanation.
@@ -176,7 +187,11 @@ func (t *taskRunner) run() {
 	}
 	stopFlush := make(chan struct{})
 	flushDone := make(chan struct{})
-	go t.flushLoop(stopFlush, flushDone)
+	if t.txn == nil {
+		go t.flushLoop(stopFlush, flushDone)
+	} else {
+		close(flushDone) // the transaction commit is the offset commit
+	}
 	go t.progressLoop(stopFlush)
 	err := safely(t.pollLoop)
 	close(stopFlush)
@@ -262,6 +277,11 @@ func (t *taskRunner) pollLoop() error {
 		}
 		if t.currentTarget() != herder.TargetStarted {
 			// PAUSED keeps the task started but idle; acknowledgements and offset commits go on.
+			if t.txn != nil && t.txn.open {
+				if err := t.commitTxn(); err != nil {
+					return err
+				}
+			}
 			if reported != herder.StatePaused {
 				t.report(herder.StatePaused, "")
 				reported = herder.StatePaused
@@ -307,6 +327,14 @@ func (t *taskRunner) pollLoop() error {
 				continue
 			}
 			if err := t.send(r); err != nil {
+				return err
+			}
+		}
+		if t.txn != nil && t.txn.due() {
+			if f := t.failure.Load(); f != nil {
+				return *f
+			}
+			if err := t.commitTxn(); err != nil {
 				return err
 			}
 		}
@@ -377,6 +405,11 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	p, err := t.track(orig)
 	if err != nil {
 		return err
+	}
+	if t.txn != nil {
+		if err := t.txn.begin(); err != nil {
+			return err
+		}
 	}
 	t.inflightBytes.Add(size)
 	t.inflightRecs.Add(1)
@@ -589,6 +622,11 @@ func (t *taskRunner) commit() error {
 // finish waits (bounded by offset.flush.timeout.ms) for Kafka to acknowledge the records in
 // flight, commits their offsets and stops the task.
 func (t *taskRunner) finish() {
+	if t.txn != nil {
+		t.finishTxn()
+		t.stopTask()
+		return
+	}
 	if t.inflightRecs.Load() > 0 {
 		timer := time.NewTimer(t.w.flushTimeout)
 	wait:

@@ -299,7 +299,14 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 		return fmt.Errorf("task %s is already running on this worker", id)
 	}
 	producer, maxInflight, maxReq, ownProducer := Producer(w.producer), w.maxInflight, w.maxRequestSize, false
-	if setupErr == nil {
+	var txn *eosTxn
+	if setupErr == nil && w.eosEnabled() {
+		// Each task has its own transactional producer (with the connector's overrides).
+		txn, setupErr = w.newEOSTxn(id, connConfig)
+		if txn != nil {
+			producer = txn.cl
+		}
+	} else if setupErr == nil {
 		if overrides := converter.Settings(connConfig, "producer.override."); len(overrides) > 0 {
 			cp, err := w.acquireProducerLocked(id.Connector, overrides)
 			if err != nil {
@@ -317,7 +324,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 		})
 	}
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
-	t.producer, t.maxInflight, t.topicCreation = producer, maxInflight, tc
+	t.producer, t.maxInflight, t.topicCreation, t.txn = producer, maxInflight, tc, txn
 	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
 	t.chain, t.errs = chain, parseErrorPolicy(connConfig)
 	t.secrets = secrets

@@ -245,3 +245,9 @@ func (t *Task) Commit(context.Context, []api.PartitionOffset) error { return nil
 
 // Stop implements api.SourceTask.
 func (t *Task) Stop() error { return nil }
+
+// ExactlyOnceSupport implements api.ExactlyOnceSupporter: each record carries the seq a restart
+// resumes after.
+func (c *Connector) ExactlyOnceSupport(map[string]string) api.ExactlyOnceSupport {
+	return api.ExactlyOnceSupported
+}
