@@ -45,7 +45,7 @@ func TestProcessingTimeWithinTheRun(t *testing.T) {
 		// before the commit is not.
 		"before commit": {`{"op":"c","source":{"snapshot":"false","ts_ms":1000},"ts_ms":999,"ts_us":1001000}`, 1002, "before its source.ts_ms"},
 		// Microseconds in the millisecond field: far after the append time.
-		"wrong unit": {`{"op":"c","source":{"snapshot":"false","ts_ms":1000},"ts_ms":1002000,"ts_us":1002000}`, 1002, "after the record's Kafka timestamp"},
+		"wrong unit":   {`{"op":"c","source":{"snapshot":"false","ts_ms":1000},"ts_ms":1002000,"ts_us":1002000}`, 1002, "after the record's Kafka timestamp"},
 		"not a number": {`{"op":"c","source":{"snapshot":"false","ts_ms":1000},"ts_ms":"1002","ts_us":1002000}`, 1002, "not a number"},
 	} {
 		t.Run(name, func(t *testing.T) {
