@@ -870,3 +870,27 @@ func (c *comparer) beforeStream(side int, path string, n *Node) string {
 	}
 	return ""
 }
+
+// Kind says whether a record is a change event read by a snapshot (SnapshotRecords), one
+// streamed from the log (StreamingRecords), or neither ("": transaction, offset and schema
+// history records).
+func (r Record) Kind() string {
+	return recordKind(payload(part(r.Value, r.ValueNotJSON)))
+}
+
+// Count returns how many records of the dump's own topics (not the offsets or schema history)
+// are of kind (SnapshotRecords, StreamingRecords, "" for all).
+func (d *Dump) Count(kind string) int {
+	n := 0
+	for t, rs := range d.Topics {
+		if t == OffsetsTopic || t == HistoryTopic {
+			continue
+		}
+		for _, r := range rs {
+			if kind == "" || r.Kind() == kind {
+				n++
+			}
+		}
+	}
+	return n
+}
