@@ -697,8 +697,19 @@ func payload(v *Node) *Node {
 }
 
 // recordKind says whether a change event's payload was read by a snapshot or streamed
-// (SnapshotRecords, StreamingRecords), or "" for a record without source.snapshot.
+// (SnapshotRecords, StreamingRecords), TransactionBegin for a BEGIN record, or "" for a record
+// without source.snapshot. A schema history record is a snapshot's when its position says
+// snapshot, else a streamed one.
 func recordKind(p *Node) string {
+	if st := p.Get("status"); st != nil && st.Kind == String && st.Text == "BEGIN" && p.Get("id") != nil {
+		return TransactionBegin
+	}
+	if pos := p.Get("position"); pos != nil && pos.Kind == Object && p.Get("ddl") != nil {
+		if sn := pos.Get("snapshot"); sn != nil && sn.Kind != Null && !(sn.Kind == Bool && !sn.Bool) {
+			return SnapshotRecords
+		}
+		return StreamingRecords
+	}
 	s := p.Get("source").Get("snapshot")
 	switch {
 	case s == nil || s.Kind != String:
@@ -715,6 +726,8 @@ var sideName = [2]string{"ours", "theirs"}
 // millisecond, 0 for a name without such a suffix.
 func unitPerMilli(name string) int64 {
 	switch {
+	case strings.HasSuffix(name, "_sec"):
+		return -1000 // seconds: a thousand milliseconds each
 	case strings.HasSuffix(name, "_ms"):
 		return 1
 	case strings.HasSuffix(name, "_us"):
@@ -746,11 +759,15 @@ func (c *comparer) processingTime(side int, path string, n *Node) string {
 		return "the path names no time unit (_ms, _us, _ns)"
 	}
 	if rec != nil && rec.Timestamp > 0 {
-		if hi := (rec.Timestamp+1)*unit - 1; v > hi {
+		hi := (rec.Timestamp+1)*unit - 1
+		if unit < 0 {
+			hi = rec.Timestamp / 1000
+		}
+		if v > hi {
 			return fmt.Sprintf("%s's %d is after the record's Kafka timestamp (%d ms)", sideName[side], v, rec.Timestamp)
 		}
 	}
-	if !strings.Contains(path, ".source.") {
+	if !strings.Contains(path, ".source.") && !strings.Contains(path, ".position.") {
 		if lo := pay.Get("source").Get(leaf); lo != nil && lo.Kind == Number {
 			if l, err := strconv.ParseInt(lo.Text, 10, 64); err == nil && v < l {
 				return fmt.Sprintf("%s's %d is before its source.%s %d (the commit)", sideName[side], v, leaf, l)
@@ -795,6 +812,13 @@ func positionOf(src *Node, leaf string) (position, bool) {
 		if v, ok := num(src.Get("pos")); ok && f != nil && f.Kind == String {
 			return position{file: f.Text, n: v}, true
 		}
+	case "gtid":
+		// A MariaDB GTID domain-server-sequence: ordered by sequence within its domain.
+		if g := src.Get("gtid"); g != nil && g.Kind == String {
+			if p, ok := parseGTID(g.Text); ok {
+				return p, true
+			}
+		}
 	case "lsn", "txId", "xmin":
 		if v, ok := num(src.Get(leaf)); ok {
 			return position{n: v}, true
@@ -826,7 +850,7 @@ func streamPositions(d *Dump) map[string]position {
 				continue
 			}
 			src := p.Get("source")
-			for _, leaf := range []string{"file", "pos", "lsn", "txId", "xmin", "sequence"} {
+			for _, leaf := range []string{"file", "pos", "gtid", "lsn", "txId", "xmin", "sequence"} {
 				if pos, ok := positionOf(src, leaf); ok {
 					if f, seen := first[leaf]; !seen || f.after(pos) {
 						first[leaf] = pos
@@ -857,7 +881,14 @@ func (c *comparer) beforeStream(side int, path string, n *Node) string {
 	}
 	segs := splitPath(path)
 	leaf := segs[len(segs)-1]
-	pos, ok := positionOf(pay.Get("source"), leaf)
+	src := pay.Get("source")
+	if pay.Get("ddl") != nil && pay.Get("position") != nil {
+		src = pay.Get("position") // a schema history record
+	}
+	if leaf == "gtids" {
+		return beforeStreamGTIDs(sideName[side], src.Get("gtids"), c.firstStream[side])
+	}
+	pos, ok := positionOf(src, leaf)
 	if !ok {
 		return sideName[side] + "'s " + leaf + " is not a position"
 	}
@@ -893,4 +924,40 @@ func (d *Dump) Count(kind string) int {
 		}
 	}
 	return n
+}
+
+// parseGTID reads a MariaDB GTID (domain-server-sequence) as a position: the domain as the
+// file, the sequence as the number.
+func parseGTID(g string) (position, bool) {
+	parts := strings.Split(strings.TrimSpace(g), "-")
+	if len(parts) != 3 {
+		return position{}, false
+	}
+	n, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return position{}, false
+	}
+	return position{file: parts[0], n: n}, true
+}
+
+// beforeStreamGTIDs checks a snapshot's executed GTID set (domain-server-seq, comma-separated)
+// against the first GTID its side streamed: the set's entry of that domain must be before it.
+func beforeStreamGTIDs(side string, set *Node, first map[string]position) string {
+	if set == nil || set.Kind != String {
+		return side + "'s gtids is not a GTID set"
+	}
+	f, ok := first["gtid"]
+	if !ok {
+		return side + " streamed no event with a gtid to compare with"
+	}
+	for _, g := range strings.Split(set.Text, ",") {
+		p, ok := parseGTID(g)
+		if !ok {
+			return side + "'s gtids " + set.Text + " is not a GTID set"
+		}
+		if p.file == f.file && p.n >= f.n {
+			return fmt.Sprintf("%s's snapshot GTID set %s holds the first GTID it streamed (%s-…-%d) or a later one", side, set.Text, f.file, f.n)
+		}
+	}
+	return ""
 }

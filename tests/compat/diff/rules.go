@@ -60,6 +60,8 @@ const (
 	SnapshotRecords = "snapshot"
 	// StreamingRecords are change events read from the log (source.snapshot "false").
 	StreamingRecords = "streaming"
+	// TransactionBegin are the BEGIN records of the transaction topic.
+	TransactionBegin = "transaction-begin"
 )
 
 // Rule is one allowed difference. Every rule carries the reason it is allowed.
@@ -80,8 +82,9 @@ type Rule struct {
 	// of one connector that must not loosen the comparison of the others; empty means every
 	// comparison.
 	References []string `json:"references,omitempty"`
-	// Records limits the rule to change events of one kind on both sides: "snapshot" or
-	// "streaming"; empty means every record.
+	// Records limits the rule to records of one kind on both sides: change events (and schema
+	// history records) of a "snapshot" or "streaming", or the "transaction-begin" records of
+	// the transaction topic; empty means every record.
 	Records string `json:"records,omitempty"`
 	// Pairs are the (ours, theirs) values CheckPairs accepts.
 	Pairs [][2]json.RawMessage `json:"pairs,omitempty"`
@@ -150,9 +153,9 @@ func ParseRules(b []byte) (*Rules, error) {
 			}
 		}
 		switch r.Records {
-		case "", SnapshotRecords, StreamingRecords:
+		case "", SnapshotRecords, StreamingRecords, TransactionBegin:
 		default:
-			return nil, fmt.Errorf("rule %s: unknown records %q (want snapshot or streaming)", name, r.Records)
+			return nil, fmt.Errorf("rule %s: unknown records %q (want snapshot, streaming or transaction-begin)", name, r.Records)
 		}
 		switch r.Check {
 		case CheckIgnore, CheckType, CheckAnyOrder, CheckProcessingTime, CheckBeforeStream:
