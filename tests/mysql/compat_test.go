@@ -104,8 +104,8 @@ func compatRun(t *testing.T, config, reference string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := diff.LoadRules(filepath.Join(root, "tests/compat/different-run.json"),
-		filepath.Join(root, "tests/compat/allowed-differences.json"),
+	rules, err := diff.LoadRules(filepath.Join(root, "tests/compat/allowed-differences.json"),
+		filepath.Join(root, "tests/compat/different-run.json"),
 		filepath.Join(root, "tests/compat/shared-server.json"))
 	if err != nil {
 		t.Fatal(err)

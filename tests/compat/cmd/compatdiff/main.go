@@ -4,7 +4,7 @@
 //	compatdiff diff [-rules FILE] [-max N] OURS THEIRS
 //	    OURS and THEIRS are dump directories, or kafka:PREFIX[,connector=NAME][,offsets=TOPIC]
 //	    [,history=TOPIC] to read a connector's output live from -brokers. Exits 1 when they
-//	    differ beyond tests/compat/different-run.json and allowed-differences.json.
+//	    differ beyond tests/compat/allowed-differences.json and different-run.json.
 //	compatdiff dump -prefix P [-connector C] [-offsets-topic T] [-offsets-start FILE]
 //	    [-history-topic H] [-producer TEXT] -out DIR
 //	compatdiff end-offsets -topic T            (JSON {"partition":offset,...} on stdout)
@@ -110,7 +110,7 @@ func defaultRules() string {
 			dir = p
 		}
 	}
-	return filepath.Join(dir, "different-run.json") + "," + filepath.Join(dir, "allowed-differences.json")
+	return filepath.Join(dir, "allowed-differences.json") + "," + filepath.Join(dir, "different-run.json")
 }
 
 func runDiff(args []string) error {
