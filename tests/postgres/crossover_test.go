@@ -260,7 +260,7 @@ func (x *crossover) check(first, second string) {
 	// The handover must fall inside the large transaction: the second runtime resumes from an
 	// offset in the middle of it (lsn_commit ahead of lsn) and must skip exactly what the first
 	// wrote. A handover after it would leave that untested.
-	if at <= 10+x.stopAt-10-1 || at >= 10+bigRows {
+	if at < x.stopAt || at >= 10+bigRows {
 		t.Fatalf("%s handed over to %s at record %d, want inside the large transaction (records %d-%d) and not before the %d requested",
 			first, second, at, 11, 10+bigRows-1, x.stopAt)
 	}
