@@ -140,7 +140,7 @@ func newCrossover(t *testing.T) *crossover {
 		}
 	})
 	x.c = e2e.NewConsumer(t, x.topic, x.txTopic)
-	x.stopAt = 10 + handoverPoint(t, bigRows/100, bigRows/3)
+	x.stopAt = 10 + handoverPoint(t, bigRows/100, bigRows/10)
 	return x
 }
 
