@@ -112,6 +112,7 @@ type crossover struct {
 	topic    string // the table's change events
 	txTopic  string // BEGIN and END records
 	c        *e2e.Consumer
+	bigRows  int // the size of TestCrossoverInsideLargeTransaction's large transaction
 }
 
 func newCrossover(t *testing.T, lastDDL bool) *crossover {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestCrossoverDebeziumToConnectd(t *testing.T) {
 	x.insertTx(8, 10)
 	x.c.WaitFor(x.topic, 10)
 	x.insertBig()
-	x.c.WaitFor(x.topic, 10+bigRows/20) // stop while the large transaction streams, if we can
+	x.c.WaitFor(x.topic, x.stopAt) // stop while the large transaction streams
 	dbz.Stop(x.name)
 	x.p.waitSlotInactive()
 	t.Logf("Debezium stopped with offsets %s", dbz.Offsets(x.name))
@@ -69,7 +71,7 @@ func TestCrossoverConnectdToDebezium(t *testing.T) {
 	x.insertTx(8, 10)
 	x.c.WaitFor(x.topic, 10)
 	x.insertBig()
-	x.c.WaitFor(x.topic, 10+bigRows/20)
+	x.c.WaitFor(x.topic, x.stopAt)
 	// PUT /stop, as an operator would before handing the connector over: the task stops and
 	// commits its offsets; then the worker goes away.
 	if code, b := w.Call("PUT", "/connectors/"+x.name+"/stop", nil); code >= 300 {
@@ -99,6 +101,9 @@ type crossover struct {
 	topic    string // the table's change events
 	txTopic  string // BEGIN and END records
 	c        *e2e.Consumer
+	// stopAt is how many records the first runtime must have written before it is stopped:
+	// a random point in the first part of the large transaction (see handoverPoint).
+	stopAt int
 }
 
 func newCrossover(t *testing.T) *crossover {
@@ -135,7 +140,25 @@ func newCrossover(t *testing.T) *crossover {
 		}
 	})
 	x.c = e2e.NewConsumer(t, x.topic, x.txTopic)
+	x.stopAt = 10 + handoverPoint(t, bigRows/100, bigRows/10)
 	return x
+}
+
+// handoverPoint returns a random number in [lo, hi], seeded from CONNECTD_CROSSOVER_SEED or
+// else the clock, and logs the seed so that a failing handover can be repeated.
+func handoverPoint(t *testing.T, lo, hi int) int {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("CONNECTD_CROSSOVER_SEED"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("CONNECTD_CROSSOVER_SEED=%q is not an integer: %v", s, err)
+		}
+		seed = v
+	}
+	n := lo + rand.New(rand.NewSource(seed)).Intn(hi-lo+1)
+	t.Logf("handover requested after %d events of the large transaction (seed %d; CONNECTD_CROSSOVER_SEED=%d repeats it)", n, seed, seed)
+	return n
 }
 
 // insert adds rows from..to, one autocommit statement each.
@@ -231,9 +254,15 @@ func (x *crossover) check(first, second string) {
 	// Who wrote what: one run id for the first runtime's records, another for the second's.
 	at := handover(recs)
 	firstRun, secondRun := header(recs[0], debezium.RunIDHeader), header(recs[len(recs)-1], debezium.RunIDHeader)
-	if at <= 10 || at > 10+bigRows || firstRun == secondRun {
-		t.Fatalf("run ids: %s wrote %q, %s wrote %q from record %d on; want two different ones, changing in rows 11 to the end of the large transaction",
-			first, firstRun, second, secondRun, at)
+	if firstRun == secondRun {
+		t.Fatalf("run ids: %s wrote %q, %s wrote %q from record %d on; want two different ones", first, firstRun, second, secondRun, at)
+	}
+	// The handover must fall inside the large transaction: the second runtime resumes from an
+	// offset in the middle of it (lsn_commit ahead of lsn) and must skip exactly what the first
+	// wrote. A handover after it would leave that untested.
+	if at < x.stopAt || at >= 10+bigRows {
+		t.Fatalf("%s handed over to %s at record %d, want inside the large transaction (records %d-%d) and not before the %d requested",
+			first, second, at, 11, 10+bigRows-1, x.stopAt)
 	}
 	for i, r := range recs {
 		want := firstRun
@@ -244,10 +273,7 @@ func (x *crossover) check(first, second string) {
 			t.Fatalf("record %d (%s) has run id %q, want %q: the run id changes more than once", i, got[i], h, want)
 		}
 	}
-	where := "after the large transaction"
-	if at < 10+bigRows {
-		where = fmt.Sprintf("inside the large transaction, after %d of its %d events", at-10, bigRows)
-	}
+	where := fmt.Sprintf("inside the large transaction, after %d of its %d events", at-10, bigRows)
 	t.Logf("%s wrote records 0-%d, %s records %d-%d (handover %s); no gap, no duplicate",
 		first, at-1, second, at, len(recs)-1, where)
 }

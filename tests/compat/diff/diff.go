@@ -87,6 +87,14 @@ type comparer struct {
 	topic                string
 	index                int
 	where                string
+	// The record pair being compared: the records, their payloads (value without the schema
+	// envelope) and their kind (SnapshotRecords, StreamingRecords or "").
+	oRec, tRec *Record
+	oPay, tPay *Node
+	kind       string
+	// firstStream holds, per side (0 ours, 1 theirs), the first position streamed, per
+	// position field (see streamPositions); computed on first use.
+	firstStream [2]map[string]position
 }
 
 func (c *comparer) topicDiff(t, problem, ours, theirs string) {
@@ -335,6 +343,12 @@ func headersNode(hs []Header) *Node {
 
 func (c *comparer) compareRecord(ours, theirs *Record) {
 	names := c.rules.topicRule(c.topic, CheckNames) != nil
+	c.oRec, c.tRec = ours, theirs
+	c.oPay, c.tPay = payload(part(ours.Value, ours.ValueNotJSON)), payload(part(theirs.Value, theirs.ValueNotJSON))
+	c.kind = ""
+	if k := recordKind(c.oPay); k == recordKind(c.tPay) {
+		c.kind = k
+	}
 	parts := []struct {
 		root string
 		o, t *Node
@@ -440,7 +454,7 @@ func (c *comparer) compareNode(path string, logical []string, o, t *Node) {
 			return
 		}
 	}
-	if r := c.rules.valueRule(c.topic, logical); r != nil {
+	if r := c.rules.valueRule(c.topic, logical, c.kind); r != nil {
 		c.applyRule(r, path, o, t)
 		return
 	}
@@ -524,6 +538,28 @@ func (c *comparer) compareObject(path string, logical []string, o, t *Node) {
 func (c *comparer) applyRule(r *Rule, path string, o, t *Node) {
 	equal := o != nil && t != nil && same(o, t)
 	switch r.Check {
+	case CheckProcessingTime, CheckBeforeStream:
+		if (o == nil) != (t == nil) {
+			c.add(path, "missing on one side (rule "+r.ID+" allows only a different value)", o, t)
+			return
+		}
+		if o == nil {
+			return
+		}
+		check := c.processingTime
+		if r.Check == CheckBeforeStream {
+			check = c.beforeStream
+		}
+		bad := false
+		for side, n := range []*Node{o, t} {
+			if problem := check(side, path, n); problem != "" {
+				c.add(path, problem+" (rule "+r.ID+")", o, t)
+				bad = true
+			}
+		}
+		if !bad && !equal {
+			c.rep.Allowed[r.ID]++
+		}
 	case CheckIgnore:
 		if !equal {
 			c.rep.Allowed[r.ID]++
@@ -650,4 +686,278 @@ func clip(s string) string {
 		return s[:limit] + "..."
 	}
 	return s
+}
+
+// payload returns a record value without JsonConverter's schema envelope.
+func payload(v *Node) *Node {
+	if _, p, ok := envelope(v); ok {
+		return p
+	}
+	return v
+}
+
+// recordKind says whether a change event's payload was read by a snapshot or streamed
+// (SnapshotRecords, StreamingRecords), TransactionBegin for a BEGIN record, or "" for a record
+// without source.snapshot. A schema history record is a snapshot's when its position says
+// snapshot, else a streamed one.
+func recordKind(p *Node) string {
+	if st := p.Get("status"); st != nil && st.Kind == String && st.Text == "BEGIN" && p.Get("id") != nil {
+		return TransactionBegin
+	}
+	if pos := p.Get("position"); pos != nil && pos.Kind == Object && p.Get("ddl") != nil {
+		if sn := pos.Get("snapshot"); sn != nil && sn.Kind != Null && !(sn.Kind == Bool && !sn.Bool) {
+			return SnapshotRecords
+		}
+		return StreamingRecords
+	}
+	s := p.Get("source").Get("snapshot")
+	switch {
+	case s == nil || s.Kind != String:
+		return ""
+	case s.Text == "false":
+		return StreamingRecords
+	}
+	return SnapshotRecords
+}
+
+var sideName = [2]string{"ours", "theirs"}
+
+// unitPerMilli returns how many of the unit a time field's name ends in (_ms, _us, _ns) make a
+// millisecond, 0 for a name without such a suffix.
+func unitPerMilli(name string) int64 {
+	switch {
+	case strings.HasSuffix(name, "_sec"):
+		return -1000 // seconds: a thousand milliseconds each
+	case strings.HasSuffix(name, "_ms"):
+		return 1
+	case strings.HasSuffix(name, "_us"):
+		return 1_000
+	case strings.HasSuffix(name, "_ns"):
+		return 1_000_000
+	}
+	return 0
+}
+
+// processingTime checks side's time n at path against its record's run (CheckProcessingTime);
+// it returns what is wrong, or "".
+func (c *comparer) processingTime(side int, path string, n *Node) string {
+	rec, pay := c.oRec, c.oPay
+	if side == 1 {
+		rec, pay = c.tRec, c.tPay
+	}
+	if n.Kind != Number {
+		return sideName[side] + "'s value is not a number"
+	}
+	v, err := strconv.ParseInt(n.Text, 10, 64)
+	if err != nil {
+		return sideName[side] + "'s value is not an integer"
+	}
+	segs := splitPath(path)
+	leaf := segs[len(segs)-1]
+	unit := unitPerMilli(leaf)
+	if unit == 0 {
+		return "the path names no time unit (_ms, _us, _ns)"
+	}
+	if rec != nil && rec.Timestamp > 0 {
+		hi := (rec.Timestamp+1)*unit - 1
+		if unit < 0 {
+			hi = rec.Timestamp / 1000
+		}
+		if v > hi {
+			return fmt.Sprintf("%s's %d is after the record's Kafka timestamp (%d ms)", sideName[side], v, rec.Timestamp)
+		}
+	}
+	if !strings.Contains(path, ".source.") && !strings.Contains(path, ".position.") {
+		if lo := pay.Get("source").Get(leaf); lo != nil && lo.Kind == Number {
+			if l, err := strconv.ParseInt(lo.Text, 10, 64); err == nil && v < l {
+				return fmt.Sprintf("%s's %d is before its source.%s %d (the commit)", sideName[side], v, leaf, l)
+			}
+		}
+	}
+	return ""
+}
+
+// position is a comparable log position: a binlog file name and a number (byte position, LSN,
+// transaction id).
+type position struct {
+	file string
+	n    int64
+}
+
+func (p position) after(q position) bool {
+	return p.file > q.file || (p.file == q.file && p.n > q.n)
+}
+
+// positionOf reads the position field leaf of a payload's source: ok is false when the field is
+// absent, null, or not one this check knows.
+func positionOf(src *Node, leaf string) (position, bool) {
+	num := func(n *Node) (int64, bool) {
+		if n == nil {
+			return 0, false
+		}
+		switch n.Kind {
+		case Number, String:
+			v, err := strconv.ParseInt(n.Text, 10, 64)
+			return v, err == nil
+		}
+		return 0, false
+	}
+	switch leaf {
+	case "file":
+		if f := src.Get("file"); f != nil && f.Kind == String {
+			return position{file: f.Text}, true
+		}
+	case "pos":
+		f := src.Get("file")
+		if v, ok := num(src.Get("pos")); ok && f != nil && f.Kind == String {
+			return position{file: f.Text, n: v}, true
+		}
+	case "gtid":
+		// A MariaDB GTID domain-server-sequence: ordered by sequence within its domain.
+		if g := src.Get("gtid"); g != nil && g.Kind == String {
+			if p, ok := parseGTID(g.Text); ok {
+				return p, true
+			}
+		}
+	case "lsn", "txId", "xmin":
+		if v, ok := num(src.Get(leaf)); ok {
+			return position{n: v}, true
+		}
+	case "sequence":
+		// PostgreSQL's ["<last commit LSN>","<LSN>"]: the second LSN orders the events.
+		if s := src.Get("sequence"); s != nil && s.Kind == String {
+			if a, err := ParseJSON([]byte(s.Text)); err == nil && a.Kind == Array && len(a.Elems) == 2 {
+				if v, ok := num(a.Elems[1]); ok {
+					return position{n: v}, true
+				}
+			}
+		}
+	}
+	return position{}, false
+}
+
+// streamPositions returns, per position field, the smallest position among d's streamed change
+// events.
+func streamPositions(d *Dump) map[string]position {
+	first := map[string]position{}
+	for t, rs := range d.Topics {
+		if t == OffsetsTopic || t == HistoryTopic {
+			continue
+		}
+		for _, r := range rs {
+			p := payload(part(r.Value, r.ValueNotJSON))
+			if recordKind(p) != StreamingRecords {
+				continue
+			}
+			src := p.Get("source")
+			for _, leaf := range []string{"file", "pos", "gtid", "lsn", "txId", "xmin", "sequence"} {
+				if pos, ok := positionOf(src, leaf); ok {
+					if f, seen := first[leaf]; !seen || f.after(pos) {
+						first[leaf] = pos
+					}
+				}
+			}
+		}
+	}
+	return first
+}
+
+// beforeStream checks side's snapshot position n at path against the first position that side
+// streamed (CheckBeforeStream); it returns what is wrong, or "".
+func (c *comparer) beforeStream(side int, path string, n *Node) string {
+	if n.Kind == Null {
+		return ""
+	}
+	if c.firstStream[side] == nil {
+		d := c.oursDump
+		if side == 1 {
+			d = c.theirsDump
+		}
+		c.firstStream[side] = streamPositions(d)
+	}
+	pay := c.oPay
+	if side == 1 {
+		pay = c.tPay
+	}
+	segs := splitPath(path)
+	leaf := segs[len(segs)-1]
+	src := pay.Get("source")
+	if pay.Get("ddl") != nil && pay.Get("position") != nil {
+		src = pay.Get("position") // a schema history record
+	}
+	if leaf == "gtids" {
+		return beforeStreamGTIDs(sideName[side], src.Get("gtids"), c.firstStream[side])
+	}
+	pos, ok := positionOf(src, leaf)
+	if !ok {
+		return sideName[side] + "'s " + leaf + " is not a position"
+	}
+	first, ok := c.firstStream[side][leaf]
+	if !ok {
+		return sideName[side] + " streamed no event with a " + leaf + " to compare with"
+	}
+	if pos.after(first) {
+		return fmt.Sprintf("%s's snapshot position %s %d is after the first position it streamed (%s %d)", sideName[side], pos.file, pos.n, first.file, first.n)
+	}
+	return ""
+}
+
+// Kind says whether a record is a change event read by a snapshot (SnapshotRecords), one
+// streamed from the log (StreamingRecords), or neither ("": transaction, offset and schema
+// history records).
+func (r Record) Kind() string {
+	return recordKind(payload(part(r.Value, r.ValueNotJSON)))
+}
+
+// Count returns how many records of the dump's own topics (not the offsets or schema history)
+// are of kind (SnapshotRecords, StreamingRecords, "" for all).
+func (d *Dump) Count(kind string) int {
+	n := 0
+	for t, rs := range d.Topics {
+		if t == OffsetsTopic || t == HistoryTopic {
+			continue
+		}
+		for _, r := range rs {
+			if kind == "" || r.Kind() == kind {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// parseGTID reads a MariaDB GTID (domain-server-sequence) as a position: the domain as the
+// file, the sequence as the number.
+func parseGTID(g string) (position, bool) {
+	parts := strings.Split(strings.TrimSpace(g), "-")
+	if len(parts) != 3 {
+		return position{}, false
+	}
+	n, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return position{}, false
+	}
+	return position{file: parts[0], n: n}, true
+}
+
+// beforeStreamGTIDs checks a snapshot's executed GTID set (domain-server-seq, comma-separated)
+// against the first GTID its side streamed: the set's entry of that domain must be before it.
+func beforeStreamGTIDs(side string, set *Node, first map[string]position) string {
+	if set == nil || set.Kind != String {
+		return side + "'s gtids is not a GTID set"
+	}
+	f, ok := first["gtid"]
+	if !ok {
+		return side + " streamed no event with a gtid to compare with"
+	}
+	for _, g := range strings.Split(set.Text, ",") {
+		p, ok := parseGTID(g)
+		if !ok {
+			return side + "'s gtids " + set.Text + " is not a GTID set"
+		}
+		if p.file == f.file && p.n >= f.n {
+			return fmt.Sprintf("%s's snapshot GTID set %s holds the first GTID it streamed (%s-…-%d) or a later one", side, set.Text, f.file, f.n)
+		}
+	}
+	return ""
 }

@@ -313,7 +313,7 @@ func TestParseRulesRejectsBadRules(t *testing.T) {
 }
 
 func TestShippedRulesLoad(t *testing.T) {
-	rs, err := LoadRules(filepath.Join("..", "allowed-differences.json"))
+	rs, err := LoadRules(filepath.Join("..", "allowed-differences.json"), filepath.Join("..", "different-run.json"), filepath.Join("..", "shared-server.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,10 @@ type Record struct {
 	Key       json.RawMessage `json:"key"`
 	Value     json.RawMessage `json:"value"`
 	Headers   []Header        `json:"headers"`
+	// Timestamp is the record's Kafka timestamp in milliseconds (the producer's create time, or
+	// the broker's append time), 0 when unknown (dumps written before it was recorded). The
+	// processing-time check bounds a record's processing time by it.
+	Timestamp int64 `json:"timestamp,omitempty"`
 	// KeyNotJSON and ValueNotJSON say that Key or Value is a JSON string holding bytes that
 	// were not JSON (never the case for JsonConverter output).
 	KeyNotJSON   bool `json:"key_not_json,omitempty"`

@@ -195,7 +195,9 @@ func readTopics(ctx context.Context, cl *kgo.Client, adm *kadm.Client, topics []
 				}
 				hs = append(hs, Header{Key: h.Key, Value: v})
 			}
-			out = append(out, NewRecord(r.Topic, r.Partition, r.Offset, r.Key, r.Value, hs))
+			rec := NewRecord(r.Topic, r.Partition, r.Offset, r.Key, r.Value, hs)
+			rec.Timestamp = r.Timestamp.UnixMilli()
+			out = append(out, rec)
 			if r.Offset == last {
 				delete(remaining[r.Topic], r.Partition)
 				left--

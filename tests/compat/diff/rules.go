@@ -41,6 +41,27 @@ const (
 	// pair falls through to the later rules and to equality. It records a decision about single
 	// values (Debezium's wrong value for one edge case) without loosening the rest of the column.
 	CheckPairs Check = "pairs"
+	// CheckProcessingTime demands, on each side separately, a number within the record's own
+	// run: not after the record's Kafka timestamp (its append time, in the unit the path's
+	// _ms/_us/_ns suffix names) and, for a time outside value.source, not before the record's
+	// value.source time of the same unit (the commit time). For processing times, which no two
+	// runtimes can share, while a wrong unit or a commit time in their place is still found.
+	CheckProcessingTime Check = "processing-time"
+	// CheckBeforeStream demands, on each side separately, a position (source.file, pos, lsn,
+	// txId, sequence) not after the first position that side streamed: each connector's
+	// snapshot takes its own consistent view of the database, so the two snapshots' positions
+	// differ, but each must be where that connector's streaming then began.
+	CheckBeforeStream Check = "before-stream"
+)
+
+// Record kinds a rule can be limited to (Rule.Records).
+const (
+	// SnapshotRecords are change events read by a snapshot (source.snapshot other than "false").
+	SnapshotRecords = "snapshot"
+	// StreamingRecords are change events read from the log (source.snapshot "false").
+	StreamingRecords = "streaming"
+	// TransactionBegin are the BEGIN records of the transaction topic.
+	TransactionBegin = "transaction-begin"
 )
 
 // Rule is one allowed difference. Every rule carries the reason it is allowed.
@@ -61,6 +82,10 @@ type Rule struct {
 	// of one connector that must not loosen the comparison of the others; empty means every
 	// comparison.
 	References []string `json:"references,omitempty"`
+	// Records limits the rule to records of one kind on both sides: change events (and schema
+	// history records) of a "snapshot" or "streaming", or the "transaction-begin" records of
+	// the transaction topic; empty means every record.
+	Records string `json:"records,omitempty"`
 	// Pairs are the (ours, theirs) values CheckPairs accepts.
 	Pairs [][2]json.RawMessage `json:"pairs,omitempty"`
 	// Reason says why the difference is legitimate.
@@ -127,8 +152,13 @@ func ParseRules(b []byte) (*Rules, error) {
 				return nil, fmt.Errorf("rule %s: bad topic glob %q: %w", name, g, err)
 			}
 		}
+		switch r.Records {
+		case "", SnapshotRecords, StreamingRecords, TransactionBegin:
+		default:
+			return nil, fmt.Errorf("rule %s: unknown records %q (want snapshot, streaming or transaction-begin)", name, r.Records)
+		}
 		switch r.Check {
-		case CheckIgnore, CheckType, CheckAnyOrder:
+		case CheckIgnore, CheckType, CheckAnyOrder, CheckProcessingTime, CheckBeforeStream:
 			if len(r.Paths) == 0 {
 				return nil, fmt.Errorf("rule %s: check %q needs paths", name, r.Check)
 			}
@@ -165,7 +195,7 @@ func ParseRules(b []byte) (*Rules, error) {
 				return nil, fmt.Errorf("rule %s: check %q applies to whole topics and takes no paths", name, r.Check)
 			}
 		default:
-			return nil, fmt.Errorf("rule %s: unknown check %q (want ignore, type, pattern, pairs, any-order, names, last-per-key or drop-empty-transactions)", name, r.Check)
+			return nil, fmt.Errorf("rule %s: unknown check %q (want ignore, type, pattern, pairs, processing-time, before-stream, any-order, names, last-per-key or drop-empty-transactions)", name, r.Check)
 		}
 		for _, p := range r.Paths {
 			r.paths = append(r.paths, splitPath(p))
@@ -261,16 +291,20 @@ func (rs *Rules) pairAllowed(t string, p []string, o, th *Node) *Rule {
 	return nil
 }
 
-// valueRule returns the first ignore/type/pattern rule covering logical path p in topic t.
-func (rs *Rules) valueRule(t string, p []string) *Rule {
+// valueRule returns the first value rule (ignore, type, pattern, processing-time, before-stream)
+// covering logical path p in topic t for records of kind (SnapshotRecords, StreamingRecords, or
+// "" for records that are no change event or whose sides differ in kind).
+func (rs *Rules) valueRule(t string, p []string, kind string) *Rule {
 	if rs == nil {
 		return nil
 	}
 	for _, r := range rs.Rules {
-		if r.Check != CheckIgnore && r.Check != CheckType && r.Check != CheckPattern {
+		switch r.Check {
+		case CheckIgnore, CheckType, CheckPattern, CheckProcessingTime, CheckBeforeStream:
+		default:
 			continue
 		}
-		if !r.appliesTo(t) {
+		if !r.appliesTo(t) || (r.Records != "" && r.Records != kind) {
 			continue
 		}
 		for _, pat := range r.paths {

@@ -4,7 +4,7 @@
 //	compatdiff diff [-rules FILE] [-max N] OURS THEIRS
 //	    OURS and THEIRS are dump directories, or kafka:PREFIX[,connector=NAME][,offsets=TOPIC]
 //	    [,history=TOPIC] to read a connector's output live from -brokers. Exits 1 when they
-//	    differ beyond tests/compat/allowed-differences.json.
+//	    differ beyond tests/compat/allowed-differences.json and different-run.json.
 //	compatdiff dump -prefix P [-connector C] [-offsets-topic T] [-offsets-start FILE]
 //	    [-history-topic H] [-producer TEXT] -out DIR
 //	compatdiff end-offsets -topic T            (JSON {"partition":offset,...} on stdout)
@@ -98,22 +98,25 @@ func split(s string) []string {
 	return out
 }
 
-// defaultRules finds tests/compat/allowed-differences.json next to this command's source, so
-// `go run ./tests/compat/cmd/compatdiff diff` works from anywhere in the checkout.
+// defaultRules finds tests/compat/different-run.json and allowed-differences.json next to this
+// command's source, so `go run ./tests/compat/cmd/compatdiff diff` works from anywhere in the
+// checkout: the rules for comparing with a capture of another run, such as the committed
+// reference.
 func defaultRules() string {
+	dir := "tests/compat"
 	if _, file, _, ok := runtime.Caller(0); ok {
-		p := filepath.Join(filepath.Dir(file), "..", "..", "allowed-differences.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
+		p := filepath.Join(filepath.Dir(file), "..", "..")
+		if _, err := os.Stat(filepath.Join(p, "allowed-differences.json")); err == nil {
+			dir = p
 		}
 	}
-	return "tests/compat/allowed-differences.json"
+	return filepath.Join(dir, "allowed-differences.json") + "," + filepath.Join(dir, "different-run.json")
 }
 
 func runDiff(args []string) error {
 	fs := flag.NewFlagSet("diff", flag.ExitOnError)
 	brokers := brokersFlag(fs)
-	rulesFile := fs.String("rules", defaultRules(), "allowed-differences files, comma-separated (add tests/compat/shared-server.json when other clients write to the database server); empty for none: everything must be equal")
+	rulesFile := fs.String("rules", defaultRules(), "allowed-differences files, comma-separated, the first matching rule deciding (the default is for a capture of another run; only tests/compat/allowed-differences.json for two connectors that read the same events in one run; add tests/compat/shared-server.json when other clients write to the database server); empty for none: everything must be equal")
 	maxPer := fs.Int("max", 20, "differences shown per topic (0: all)")
 	ignoreSchemas := fs.Bool("ignore-schemas", false, "compare payloads only, ignoring JsonConverter schemas (to compare a schemas.enable=true dump with a false one)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long reading live topics may take")
