@@ -110,7 +110,7 @@ func (h *Herder) Handler(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := taskConfigsPath(r)
 		if !ok {
-			api.ServeHTTP(w, r)
+			api.ServeHTTP(w, localProgress(r))
 			return
 		}
 		writeErr := func(status int, msg string) {

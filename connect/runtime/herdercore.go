@@ -167,6 +167,39 @@ func (c *HerderCore) ConnectorInfo(ctx context.Context, name string) (herder.Con
 	return infoOf(name, s), nil
 }
 
+// RemoteProgress is a backend whose tasks may run on other workers (distributed): it asks the
+// worker running a task (workerID, as the status store names it) for the task's progress and lag,
+// which only that worker knows. It returns nils when the worker cannot tell (not reachable in
+// time, another version, a task that moved).
+type RemoteProgress interface {
+	RemoteTaskProgress(ctx context.Context, workerID string, id herder.TaskID) (*herder.TaskProgress, *herder.TaskLag)
+}
+
+type localProgressKey struct{}
+
+// LocalProgressOnly marks a status request as one a worker sends another for its tasks' progress:
+// the answer carries only what runs there, so two workers that disagree about an assignment never
+// ask each other in a loop.
+func LocalProgressOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, localProgressKey{}, true)
+}
+
+// taskProgress is a task's progress and lag: from this worker when it runs the task, else from
+// the worker the status store names, when the backend can ask it.
+func (c *HerderCore) taskProgress(ctx context.Context, id herder.TaskID, state herder.State, workerID string) (*herder.TaskProgress, *herder.TaskLag) {
+	p, l := c.worker.TaskProgress(id)
+	if p != nil || l != nil || state != herder.StateRunning || workerID == "" || workerID == c.workerID {
+		return p, l
+	}
+	if local, _ := ctx.Value(localProgressKey{}).(bool); local {
+		return nil, nil
+	}
+	if rp, ok := c.backend.(RemoteProgress); ok {
+		return rp.RemoteTaskProgress(ctx, workerID, id)
+	}
+	return nil, nil
+}
+
 // ConnectorStatus implements rest.Herder: tasks beyond the stored task configurations (stopping
 // after a reconfiguration) are left out.
 func (c *HerderCore) ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error) {
@@ -186,7 +219,7 @@ func (c *HerderCore) ConnectorStatus(ctx context.Context, name string) (herder.C
 	for _, ts := range c.status.Tasks(name) {
 		if ts.ID.Task < len(s.Tasks) {
 			st := herder.TaskState{ID: ts.ID.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
-			st.Progress, st.Lag = c.worker.TaskProgress(ts.ID)
+			st.Progress, st.Lag = c.taskProgress(ctx, ts.ID, ts.State, ts.WorkerID)
 			out.Tasks = append(out.Tasks, st)
 		}
 	}
@@ -203,7 +236,7 @@ func (c *HerderCore) TaskStatus(ctx context.Context, id herder.TaskID) (herder.T
 		return herder.TaskState{}, herder.NotFound("No status found for task %s", id)
 	}
 	st := herder.TaskState{ID: id.Task, State: ts.State, WorkerID: ts.WorkerID, Trace: ts.Trace}
-	st.Progress, st.Lag = c.worker.TaskProgress(id)
+	st.Progress, st.Lag = c.taskProgress(ctx, id, ts.State, ts.WorkerID)
 	return st, nil
 }
 
