@@ -22,10 +22,13 @@ const progressHeader = "X-Connectd-Progress-Request"
 // on a worker that is gone; the status is then shown without the progress.
 const progressTimeout = 2 * time.Second
 
+// authKey carries the Authorization header of the REST request being answered, so a request
+// this worker sends another on its behalf has the user's credentials (REST basic authentication).
+type authKey struct{}
+
 // RemoteTaskProgress asks the worker running a task (its worker id is its advertised host:port,
 // reached with this worker's own scheme) for the task's progress and lag (runtime.RemoteProgress):
-// only that worker's task counts them. Without an answer in time (or without the credentials a
-// worker with REST authentication wants) there is none.
+// only that worker's task counts them. Without an answer in time there is none.
 func (b clusterBackend) RemoteTaskProgress(ctx context.Context, workerID string, id herder.TaskID) (*herder.TaskProgress, *herder.TaskLag) {
 	scheme, _, ok := strings.Cut(b.h.url, "://")
 	if !ok || workerID == "" {
@@ -40,6 +43,9 @@ func (b clusterBackend) RemoteTaskProgress(ctx context.Context, workerID string,
 		return nil, nil
 	}
 	req.Header.Set(progressHeader, "1")
+	if a, _ := ctx.Value(authKey{}).(string); a != "" {
+		req.Header.Set("Authorization", a)
+	}
 	resp, err := b.h.client.Do(req)
 	if err != nil {
 		return nil, nil
@@ -55,10 +61,18 @@ func (b clusterBackend) RemoteTaskProgress(ctx context.Context, workerID string,
 	return st.Progress, st.Lag
 }
 
-// localProgress has a progress request from another worker answered from this worker's tasks only.
+// localProgress keeps the request's credentials for the requests this worker sends on its behalf,
+// and has a progress request from another worker answered from this worker's tasks only.
 func localProgress(r *http.Request) *http.Request {
-	if r.Header.Get(progressHeader) == "" {
+	ctx := r.Context()
+	if a := r.Header.Get("Authorization"); a != "" {
+		ctx = context.WithValue(ctx, authKey{}, a)
+	}
+	if r.Header.Get(progressHeader) != "" {
+		ctx = runtime.LocalProgressOnly(ctx)
+	}
+	if ctx == r.Context() {
 		return r
 	}
-	return r.WithContext(runtime.LocalProgressOnly(r.Context()))
+	return r.WithContext(ctx)
 }
