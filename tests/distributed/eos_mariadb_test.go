@@ -32,7 +32,7 @@ func eosMariaDBRun(t *testing.T, eos bool, serverID string) {
 	kills := eosKills(t)
 	d := mariadb.New(t, "eos")
 	d.Exec("CREATE TABLE rows_in (id INT PRIMARY KEY, v VARCHAR(32) NOT NULL)")
-	c := newCluster(t)
+	c := newEOSCluster(t)
 	if eos {
 		c.props["exactly.once.source.support"] = "enabled"
 	}

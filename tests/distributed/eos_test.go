@@ -41,7 +41,7 @@ func TestExactlyOnceKillNine(t *testing.T) {
 func eosKillRun(t *testing.T, eos bool) {
 	const count = 4000 // records per task
 	kills := eosKills(t)
-	c := newCluster(t)
+	c := newEOSCluster(t)
 	if eos {
 		c.props["exactly.once.source.support"] = "enabled"
 	}
@@ -147,7 +147,7 @@ func TestExactlyOnceThroughput(t *testing.T) {
 	const count = 20000 // records per task
 	rates := map[bool]float64{}
 	for _, eos := range []bool{false, true} {
-		c := newCluster(t)
+		c := newEOSCluster(t)
 		if eos {
 			c.props["exactly.once.source.support"] = "enabled"
 		}
@@ -173,7 +173,7 @@ func TestExactlyOnceThroughput(t *testing.T) {
 // generation no longer has: a zombie of task 1 with an open transaction cannot commit it, and the
 // config topic holds Kafka Connect's task-count record for the connector.
 func TestExactlyOnceLeaderFencesRemovedTasks(t *testing.T) {
-	c := newCluster(t)
+	c := newEOSCluster(t)
 	c.props["exactly.once.source.support"] = "enabled"
 	w := c.startInProcess(nil)
 	settled(t, w)
@@ -234,7 +234,7 @@ func TestExactlyOnceLeaderFencesRemovedTasks(t *testing.T) {
 // arrives once, for a read_committed consumer, and the offsets follow.
 func TestExactlyOnceIntervalBoundary(t *testing.T) {
 	const count = 1500
-	c := newCluster(t)
+	c := newEOSCluster(t)
 	c.props["exactly.once.source.support"] = "enabled"
 	w := c.startInProcess(nil)
 	settled(t, w)
@@ -256,4 +256,13 @@ func TestExactlyOnceIntervalBoundary(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newEOSCluster is a cluster whose killed workers' tasks move at once: the sessioned protocol
+// (which exactly-once needs for its session key) holds a departed worker's share for
+// scheduled.rebalance.max.delay.ms, 5 minutes by default, longer than these tests wait.
+func newEOSCluster(t testing.TB) *cluster {
+	c := newCluster(t)
+	c.props["scheduled.rebalance.max.delay.ms"] = "0"
+	return c
 }
