@@ -47,7 +47,7 @@ func TestBinary(t *testing.T) {
 	}
 	bad["name"] = "bin"
 	bad["snapshot.mode"] = "sometimes"
-	bad["signal.data.collection"] = "db.signals"
+	bad["snapshot.select.statement.overrides"] = "db.t"
 	code, b = w.Call("PUT", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/config/validate", bad)
 	var vr struct {
 		ErrorCount int `json:"error_count"`
