@@ -108,19 +108,7 @@ func (c *Config) dsn() string {
 var spec = buildSpec()
 
 func buildSpec() api.ConfigSpec {
-	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList,
-		cdcconfig.SnapshotDelayMs, cdcconfig.IncrementalSnapshotChunkSize,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
-		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.MessageKeyColumns, cdcconfig.Converters,
-		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter, cdcconfig.HeartbeatActionQuery,
-	)
-	s.Key(cdcconfig.Port).Default = "50000"
-	s.Key(cdcconfig.User).Doc = "User with SELECT on the captured tables, the ASN control tables and the change-data tables."
-	sig := s.Key(cdcconfig.SignalDataCollection)
-	sig.Unsupported = true
-	sig.Doc = "Signal table; not supported by connectd's Db2 connector yet."
+	s := changetable.CommonSpec("Db2", "50000", "User with SELECT on the captured tables, the ASN control tables and the change-data tables.")
 	return append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
 			Validate: func(v string) error {

@@ -145,21 +145,9 @@ var spec = buildSpec()
 // buildSpec returns cdcconfig's common keys, less those the SQL Server connector has no use for,
 // with SQL Server's defaults, plus its own keys.
 func buildSpec() api.ConfigSpec {
-	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList,
-		cdcconfig.SnapshotDelayMs, cdcconfig.IncrementalSnapshotChunkSize,
-		cdcconfig.SchemaNameAdjustmentMode, cdcconfig.FieldNameAdjustmentMode, cdcconfig.SignalEnabledChannels,
-		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.EventProcessingFailureMode,
-		cdcconfig.RetriableRestartWaitMs, cdcconfig.MessageKeyColumns, cdcconfig.Converters,
-		cdcconfig.TopicNamingStrategy, cdcconfig.TopicDelimiter, cdcconfig.HeartbeatActionQuery,
-	)
-	s.Key(cdcconfig.Port).Default = "1433"
-	s.Key(cdcconfig.User).Doc = "User with SELECT on the captured tables and membership of the capture instances' gating roles."
+	s := changetable.CommonSpec("SQL Server", "1433", "User with SELECT on the captured tables and membership of the capture instances' gating roles.")
 	s.Key(cdcconfig.DecimalHandlingMode).Doc = "How DECIMAL, NUMERIC, MONEY and SMALLMONEY values are written: 'precise' (Kafka Decimal, exact), 'double' (may lose precision), 'string'."
 	s.Key(cdcconfig.BinaryHandlingMode).Doc = "How BINARY, VARBINARY and IMAGE values are written: 'bytes', 'base64', 'base64-url-safe' or 'hex'."
-	sig := s.Key(cdcconfig.SignalDataCollection)
-	sig.Unsupported = true
-	sig.Doc = "Signal table; not supported by connectd's SQL Server connector yet."
 	return append(s, api.ConfigSpec{
 		{Name: propDatabaseNames, Type: api.ConfigList, Required: true, Importance: api.High,
 			Doc: "Databases to capture, comma-separated; with tasks.max > 1 they are spread over the tasks, one task per database at most.",
