@@ -40,34 +40,13 @@ func chunkKey(tbl *relational.Table) []int {
 
 // chunkQuery returns the statement that reads the next chunk of limit rows of table (quoted),
 // columns cols (quoted), in the order of the key columns keyCols (quoted): the first chunk when
-// after is nil, else the rows whose key is greater than after (integer literals, one per key
-// column). The key comparison is spelled out column by column, a form every MySQL and MariaDB
-// version turns into a range scan of the primary key.
+// after is nil, else the rows whose key is greater than after (SQL literals, one per key column).
 func chunkQuery(table string, cols, keyCols, after []string, limit int) string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(" FROM ")
-	b.WriteString(table)
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + table
 	if after != nil {
-		b.WriteString(" WHERE ")
-		for i := range keyCols {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteByte('(')
-			for j := 0; j < i; j++ {
-				b.WriteString(keyCols[j] + " = " + after[j] + " AND ")
-			}
-			b.WriteString(keyCols[i] + " > " + after[i])
-			b.WriteByte(')')
-		}
+		q += " WHERE " + keyBound(keyCols, after, ">")
 	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(strings.Join(keyCols, ", "))
-	b.WriteString(" LIMIT ")
-	b.WriteString(strconv.Itoa(limit))
-	return b.String()
+	return q + " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(limit)
 }
 
 // isIntLiteral says s is an integer, so it can be written into a query as a literal.

@@ -15,11 +15,11 @@ func TestChunkQuery(t *testing.T) {
 		t.Errorf("first chunk:\n got %s\nwant %s", got, want)
 	}
 	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`"}, []string{"-7"}, 5),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE (`a` > -7) ORDER BY `a` LIMIT 5"; got != want {
+		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > -7)) ORDER BY `a` LIMIT 5"; got != want {
 		t.Errorf("next chunk:\n got %s\nwant %s", got, want)
 	}
 	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`", "`b`"}, []string{"3", "9"}, 100),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE (`a` > 3) OR (`a` = 3 AND `b` > 9) ORDER BY `a`, `b` LIMIT 100"; got != want {
+		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > 3) OR (`a` = 3 AND `b` > 9)) ORDER BY `a`, `b` LIMIT 100"; got != want {
 		t.Errorf("composite key:\n got %s\nwant %s", got, want)
 	}
 }

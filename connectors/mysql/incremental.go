@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -23,10 +22,8 @@ import (
 // MySQL/MariaDB tables and its writes into the signal table. Reads and writes use a connection
 // of their own, on the engine's goroutine; read events are built on the streaming goroutine.
 type incrementalDB struct {
-	t *Task
-
-	mu   sync.Mutex
-	conn *client.Conn
+	t    *Task
+	conn *source.EngineConn[*client.Conn]
 }
 
 // taskSignals is the task's signal and incremental snapshot state.
@@ -56,7 +53,8 @@ func (t *Task) startIncremental(ctx context.Context, name string, props map[stri
 	if cfg.DataCollection != "" {
 		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
 	}
-	t.sig.db = &incrementalDB{t: t}
+	t.sig.db = &incrementalDB{t: t, conn: source.NewEngineConn(t.connect,
+		func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
 	t.sig.inc = source.NewIncremental(t.sig.db, cfg, topic, t.sig.notifier, hub, t.put, t.log)
 	return t.sig.inc.Load(stored)
 }
@@ -66,7 +64,7 @@ func (t *Task) stopIncremental() {
 	t.sig.hub.Close()
 	t.sig.notifier.Close()
 	if t.sig.db != nil {
-		t.sig.db.close()
+		t.sig.db.conn.Close()
 	}
 	t.sig = taskSignals{}
 }
@@ -85,42 +83,14 @@ func (t *Task) put(ctx context.Context, recs []*api.SourceRecord) error {
 	return nil
 }
 
-func (d *incrementalDB) close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.conn != nil {
-		d.conn.Close()
-		d.conn = nil
-	}
-}
-
-func (d *incrementalDB) connection(ctx context.Context) (*client.Conn, error) {
-	if d.conn != nil {
-		if err := d.conn.Ping(); err == nil {
-			return d.conn, nil
-		}
-		d.conn.Close()
-		d.conn = nil
-	}
-	c, err := d.t.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.conn = c
-	return c, nil
-}
-
 // Tables returns the captured tables, db.table. It runs on the engine's goroutine, which must
 // not read the table model (the streaming goroutine changes it on DDL), so it asks the server.
 func (d *incrementalDB) Tables() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(context.Background())
-	if err != nil {
-		d.t.log.Warn("cannot list the tables an incremental snapshot may read", "error", err)
-		return nil
-	}
-	rows, err := queryRows(conn, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY 1, 2")
+	var rows [][]string
+	err := d.conn.Do(context.Background(), func(conn *client.Conn) (err error) {
+		rows, err = queryRows(conn, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY 1, 2")
+		return err
+	})
 	if err != nil {
 		d.t.log.Warn("cannot list the tables an incremental snapshot may read", "error", err)
 		return nil
@@ -142,10 +112,10 @@ type incColumn struct {
 
 // describe reads the collection's columns and chunk key from information_schema, on the
 // engine's connection: the table model belongs to the streaming goroutine.
-func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relational.TableID, []incColumn, []int, error) {
+func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incTable, error) {
 	id, ok := parseTableID(c.ID)
 	if !ok {
-		return id, nil, nil, fmt.Errorf("%q is not a db.table name", c.ID)
+		return nil, fmt.Errorf("%q is not a db.table name", c.ID)
 	}
 	lit := func(s string) string {
 		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
@@ -153,10 +123,10 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relat
 	rows, err := queryRows(conn, "SELECT COLUMN_NAME, UPPER(DATA_TYPE), LOWER(COLUMN_TYPE), COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+
 		lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
 	if err != nil {
-		return id, nil, nil, fmt.Errorf("cannot read the columns of %s: %w", c.ID, err)
+		return nil, fmt.Errorf("cannot read the columns of %s: %w", c.ID, err)
 	}
 	if len(rows) == 0 {
-		return id, nil, nil, fmt.Errorf("table %s does not exist", c.ID)
+		return nil, fmt.Errorf("table %s does not exist", c.ID)
 	}
 	cols := make([]incColumn, len(rows))
 	for i, r := range rows {
@@ -170,13 +140,13 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relat
 			}
 		}
 		if key == nil {
-			return id, nil, nil, fmt.Errorf("table %s has no column %q (surrogate-key)", c.ID, c.SurrogateKey)
+			return nil, fmt.Errorf("table %s has no column %q (surrogate-key)", c.ID, c.SurrogateKey)
 		}
 	} else {
 		pk, err := queryRows(conn, "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = "+
 			lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
 		if err != nil {
-			return id, nil, nil, fmt.Errorf("cannot read the primary key of %s: %w", c.ID, err)
+			return nil, fmt.Errorf("cannot read the primary key of %s: %w", c.ID, err)
 		}
 		for _, r := range pk {
 			for i := range cols {
@@ -186,15 +156,26 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (relat
 			}
 		}
 		if len(key) == 0 {
-			return id, nil, nil, fmt.Errorf("table %s has no primary key; give an integer surrogate-key to read it incrementally", c.ID)
+			return nil, fmt.Errorf("table %s has no primary key; give an integer surrogate-key to read it incrementally", c.ID)
 		}
 	}
 	for _, k := range key {
 		if !isIntType(cols[k].dataType) {
-			return id, nil, nil, fmt.Errorf("key column %s of %s is %s; connectd's incremental snapshots chunk by integer keys only", cols[k].name, c.ID, cols[k].columnType)
+			return nil, fmt.Errorf("key column %s of %s is %s; connectd's incremental snapshots chunk by integer keys only", cols[k].name, c.ID, cols[k].columnType)
 		}
 	}
-	return id, cols, key, nil
+	tb := &incTable{id: id, cols: cols, key: key, sql: source.KeysetSQL{From: quoteID(id)}}
+	for _, k := range key {
+		tb.sql.Key = append(tb.sql.Key, quoteCol(cols[k].name))
+	}
+	tb.sql.Bound = func(vals []any, op string) string {
+		lits := make([]string, len(vals))
+		for i, v := range vals {
+			lits[i] = fmt.Sprint(v)
+		}
+		return keyBound(tb.sql.Key, lits, op)
+	}
+	return tb, nil
 }
 
 func isIntType(typ string) bool {
@@ -232,8 +213,10 @@ func keyValue(col *incColumn, s string) (any, error) {
 	return int32(n), nil
 }
 
-// keyBound returns the SQL condition "key op bound" for a composite key, column by column.
-func keyBound(cols []string, vals []any, op string) string {
+// keyBound returns the SQL condition "key op bound" for a composite key, spelled out column by
+// column (a form every MySQL and MariaDB version turns into a range scan of the key), the bound
+// given as SQL literals.
+func keyBound(cols, lits []string, op string) string {
 	var b strings.Builder
 	b.WriteByte('(')
 	for i := range cols {
@@ -242,105 +225,79 @@ func keyBound(cols []string, vals []any, op string) string {
 		}
 		b.WriteByte('(')
 		for j := 0; j < i; j++ {
-			b.WriteString(cols[j] + " = " + fmt.Sprint(vals[j]) + " AND ")
+			b.WriteString(cols[j] + " = " + lits[j] + " AND ")
 		}
 		last := op
 		if i < len(cols)-1 && op == "<=" {
 			last = "<"
 		}
-		b.WriteString(cols[i] + " " + last + " " + fmt.Sprint(vals[i]))
+		b.WriteString(cols[i] + " " + last + " " + lits[i])
 		b.WriteByte(')')
 	}
 	b.WriteByte(')')
 	return b.String()
 }
 
+// incTable is a collection as information_schema describes it.
+type incTable struct {
+	id   relational.TableID
+	cols []incColumn
+	key  []int
+	sql  source.KeysetSQL
+}
+
+// keyOf converts the key columns' texts of a row.
+func (tb *incTable) keyOf(text func(col int) string) ([]any, error) {
+	return source.ConvertKey(len(tb.key), func(i int) (any, error) { return keyValue(&tb.cols[tb.key[i]], text(tb.key[i])) })
+}
+
 // MaxKey reads the largest key of the collection's rows.
-func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) ([]any, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, cols, key, err := d.describe(conn, c)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(key))
-	desc := make([]string, len(key))
-	for i, k := range key {
-		names[i] = quoteCol(cols[k].name)
-		desc[i] = names[i] + " DESC"
-	}
-	q := "SELECT " + strings.Join(names, ", ") + " FROM " + quoteID(id)
-	if c.Filter != "" {
-		q += " WHERE (" + c.Filter + ")"
-	}
-	q += " ORDER BY " + strings.Join(desc, ", ") + " LIMIT 1"
-	rows, err := queryRows(conn, q)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the largest key of %s: %w", c.ID, err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	out := make([]any, len(key))
-	for i, k := range key {
-		if out[i], err = keyValue(&cols[k], rows[0][i]); err != nil {
-			return nil, err
+func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) (max []any, err error) {
+	err = d.conn.Do(ctx, func(conn *client.Conn) error {
+		tb, err := d.describe(conn, c)
+		if err != nil {
+			return err
 		}
-	}
-	return out, nil
+		rows, err := queryRows(conn, tb.sql.MaxKeyQuery(strings.Join(tb.sql.Key, ", "), c))
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		max, err = source.ConvertKey(len(tb.key), func(i int) (any, error) { return keyValue(&tb.cols[tb.key[i]], rows[0][i]) })
+		return err
+	})
+	return max, err
 }
 
 // ReadChunk reads the rows after after up to max in key order. Values stay as the server sent
 // them (text as bytes); ReadRecords converts them with the table model.
-func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, cols, key, err := d.describe(conn, c)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(cols))
-	quoted := make([]string, len(cols))
-	for i := range cols {
-		names[i] = cols[i].name
-		quoted[i] = quoteCol(cols[i].name)
-	}
-	keyNames := make([]string, len(key))
-	for i, k := range key {
-		keyNames[i] = quoted[k]
-	}
-	var conds []string
-	if after != nil {
-		if len(after) != len(key) {
-			return nil, fmt.Errorf("the stored chunk key %v has %d values, the key of %s %d columns", after, len(after), c.ID, len(key))
-		}
-		conds = append(conds, keyBound(keyNames, after, ">"))
-	}
-	if len(max) == len(key) {
-		conds = append(conds, keyBound(keyNames, max, "<="))
-	}
-	if c.Filter != "" {
-		conds = append(conds, "("+c.Filter+")")
-	}
-	q := "SELECT " + strings.Join(quoted, ", ") + " FROM " + quoteID(id)
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	q += " ORDER BY " + strings.Join(keyNames, ", ") + " LIMIT " + strconv.Itoa(limit)
+func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) (out []source.ChunkRow, err error) {
+	err = d.conn.Do(ctx, func(conn *client.Conn) error {
+		out, err = d.readChunk(conn, c, after, max, limit)
+		return err
+	})
+	return out, err
+}
 
+func (d *incrementalDB) readChunk(conn *client.Conn, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
+	tb, err := d.describe(conn, c)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(tb.cols))
+	quoted := make([]string, len(tb.cols))
+	for i := range tb.cols {
+		names[i] = tb.cols[i].name
+		quoted[i] = quoteCol(tb.cols[i].name)
+	}
+	q, err := tb.sql.ChunkQuery(strings.Join(quoted, ", "), c, after, max, limit)
+	if err != nil {
+		return nil, err
+	}
 	var out []source.ChunkRow
 	var result gomysql.Result
 	err = conn.ExecuteSelectStreaming(q, &result, func(vals []gomysql.FieldValue) error {
-		if len(vals) != len(cols) {
-			return fmt.Errorf("SELECT from %s returned %d columns, want %d", c.ID, len(vals), len(cols))
+		if len(vals) != len(tb.cols) {
+			return fmt.Errorf("SELECT from %s returned %d columns, want %d", c.ID, len(vals), len(tb.cols))
 		}
 		row := make([]any, len(vals))
 		for i := range vals {
@@ -358,12 +315,9 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 				row[i] = bytes.Clone(fv.AsString()) // the buffer is reused for the next row
 			}
 		}
-		k := make([]any, len(key))
-		for i, ki := range key {
-			var err error
-			if k[i], err = keyValue(&cols[ki], keyText(row[ki])); err != nil {
-				return err
-			}
+		k, err := tb.keyOf(func(col int) string { return keyText(row[col]) })
+		if err != nil {
+			return err
 		}
 		out = append(out, source.ChunkRow{Key: k, Values: row, Columns: names})
 		return nil
@@ -381,18 +335,13 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) e
 		return fmt.Errorf("signal.data.collection=%q is not a db.table name", d.t.sig.table)
 	}
 	q := "INSERT INTO " + quoteID(sig) + " VALUES ('" + strings.ReplaceAll(id, "'", "''") + "', '" + strings.ReplaceAll(typ, "'", "''") + "', '" + strings.ReplaceAll(strings.ReplaceAll(data, `\`, `\\`), "'", "''") + "')"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
+	return d.conn.Do(ctx, func(conn *client.Conn) error {
+		r, err := conn.Execute(q)
+		if err == nil {
+			r.Close()
+		}
 		return err
-	}
-	r, err := conn.Execute(q)
-	if err != nil {
-		return err
-	}
-	r.Close()
-	return nil
+	})
 }
 
 // ReadRecords builds the read events of a chunk row on the streaming goroutine, placing the
