@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,7 +56,11 @@ func (t *Task) startIncremental(ctx context.Context, name string, props map[stri
 	}
 	t.sig.db = &incrementalDB{t: t, conn: source.NewEngineConn(t.connect,
 		func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
-	t.sig.inc = source.NewIncremental(t.sig.db, cfg, topic, t.sig.notifier, hub, t.put, t.log)
+	var db source.IncrementalDB = t.sig.db
+	if t.cfg.ReadOnly {
+		db = &readOnlyDB{t.sig.db}
+	}
+	t.sig.inc = source.NewIncremental(db, cfg, topic, t.sig.notifier, hub, t.put, t.log)
 	return t.sig.inc.Load(stored)
 }
 
@@ -394,4 +399,96 @@ func keyText(v any) string {
 		return string(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// readOnlyDB is the incremental snapshot source of read.only=true: chunks are read in a
+// transaction consistent with the binlog, between the executed GTID sets read before and after
+// them, and nothing is written.
+type readOnlyDB struct {
+	*incrementalDB
+}
+
+// Watermark reads the executed GTID set: MariaDB's gtid_binlog_pos, MySQL's gtid_executed.
+func (d *readOnlyDB) Watermark(ctx context.Context) (string, error) {
+	q := "SELECT @@global.gtid_executed"
+	if d.t.flavor == FlavorMariaDB {
+		q = "SELECT @@gtid_binlog_pos"
+	}
+	var pos string
+	err := d.conn.Do(ctx, func(conn *client.Conn) error {
+		rows, err := queryRows(conn, q)
+		if err == nil && len(rows) == 1 && len(rows[0]) == 1 {
+			pos = strings.TrimSpace(strings.NewReplacer("\n", "", "\r", "").Replace(rows[0][0]))
+		}
+		return err
+	})
+	if err == nil && pos == "" {
+		err = errors.New("the server has no executed GTIDs; read-only incremental snapshots need GTIDs (MySQL: gtid_mode=ON)")
+	}
+	return pos, err
+}
+
+// ReadChunk reads a chunk in a transaction WITH CONSISTENT SNAPSHOT: on MariaDB it sees exactly
+// the transactions binlogged before it started, so none the stream showed before the chunk
+// began can be missing from it.
+func (d *readOnlyDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) (out []source.ChunkRow, err error) {
+	err = d.conn.Do(ctx, func(conn *client.Conn) error {
+		r, err := conn.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+		if err != nil {
+			return fmt.Errorf("cannot start the read of a chunk of %s: %w", c.ID, err)
+		}
+		r.Close()
+		out, err = d.readChunk(conn, c, after, max, limit)
+		if r, cerr := conn.Execute("COMMIT"); cerr == nil {
+			r.Close()
+		} else if err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return out, err
+}
+
+// WriteSignal refuses: a read-only connector writes nothing to the source.
+func (d *readOnlyDB) WriteSignal(context.Context, string, string, string) error {
+	return errors.New("read.only=true: connectd writes nothing to the source")
+}
+
+// watermarkReached says whether the stream has passed the high watermark of a read-only chunk:
+// every GTID in it has been streamed. A MariaDB domain the stream has seen no GTID of yet (it
+// started from a file and position) counts as passed when the chunk's read did not change it.
+func (s *streamer) watermarkReached(low, high string) bool {
+	if s.t.flavor == FlavorMariaDB {
+		lo, err1 := parseMariaGTIDSet(low)
+		hi, err2 := parseMariaGTIDSet(high)
+		if err1 != nil || err2 != nil {
+			return true // never stall the snapshot on a position the server wrote oddly
+		}
+		for d, h := range hi {
+			cur, seen := s.gtids.maria[d]
+			if seen && cur.Seq >= h.Seq {
+				continue
+			}
+			if l, ok := lo[d]; !seen && ok && l.Seq == h.Seq {
+				continue
+			}
+			return false
+		}
+		return true
+	}
+	hi, err := gomysql.ParseMysqlGTIDSet(high)
+	if err != nil || s.gtids.mysql == nil {
+		return true
+	}
+	return s.gtids.mysql.Contain(hi)
+}
+
+// passWatermarks lets a read-only incremental snapshot close its chunk's window, or a blocking
+// snapshot run, between transactions.
+func (s *streamer) passWatermarks(ctx context.Context) error {
+	t := s.t
+	if t.pos.inTx || !t.sig.inc.WaitsForStream() {
+		return nil
+	}
+	return t.sig.inc.Passed(ctx, t.offset(), s.watermarkReached)
 }
