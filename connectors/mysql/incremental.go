@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -25,6 +26,12 @@ import (
 type incrementalDB struct {
 	t    *Task
 	conn *source.EngineConn[*client.Conn]
+
+	// folds holds, by collection and lower-cased column name, how the collations of the text
+	// columns make keys equal (FoldKey): written by describe on the engine's goroutine, read
+	// on the streaming goroutine.
+	fmu   sync.Mutex
+	folds map[string]map[string]func(string) string
 }
 
 // taskSignals is the task's signal and incremental snapshot state.
@@ -112,7 +119,8 @@ func (d *incrementalDB) Tables() []string {
 
 // incColumn is a column as information_schema describes it.
 type incColumn struct {
-	name, dataType, columnType string
+	name, dataType, columnType, collation string
+	kind                                  keyKind
 }
 
 // describe reads the collection's columns and chunk key from information_schema, on the
@@ -125,7 +133,7 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incT
 	lit := func(s string) string {
 		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 	}
-	rows, err := queryRows(conn, "SELECT COLUMN_NAME, UPPER(DATA_TYPE), LOWER(COLUMN_TYPE), COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+
+	rows, err := queryRows(conn, "SELECT COLUMN_NAME, UPPER(DATA_TYPE), LOWER(COLUMN_TYPE), IFNULL(COLLATION_NAME, '') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+
 		lit(id.Catalog)+" AND TABLE_NAME = "+lit(id.Table)+" ORDER BY ORDINAL_POSITION")
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the columns of %s: %w", c.ID, err)
@@ -135,7 +143,7 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incT
 	}
 	cols := make([]incColumn, len(rows))
 	for i, r := range rows {
-		cols[i] = incColumn{name: r[0], dataType: r[1], columnType: r[2]}
+		cols[i] = incColumn{name: r[0], dataType: r[1], columnType: r[2], collation: r[3], kind: keyKindOf(r[1])}
 	}
 	var key []int
 	if c.SurrogateKey != "" {
@@ -161,34 +169,102 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incT
 			}
 		}
 		if len(key) == 0 {
-			return nil, fmt.Errorf("table %s has no primary key; give an integer surrogate-key to read it incrementally", c.ID)
+			return nil, fmt.Errorf("table %s has no primary key; give a surrogate-key to read it incrementally", c.ID)
 		}
 	}
 	for _, k := range key {
-		if !isIntType(cols[k].dataType) {
-			return nil, fmt.Errorf("key column %s of %s is %s; connectd's incremental snapshots chunk by integer keys only", cols[k].name, c.ID, cols[k].columnType)
+		if cols[k].kind == keyNone {
+			return nil, fmt.Errorf("key column %s of %s is %s; connectd's incremental snapshots chunk by integer, CHAR/VARCHAR and DATE/DATETIME keys", cols[k].name, c.ID, cols[k].columnType)
 		}
 	}
+	d.setFolds(c.ID, cols)
 	tb := &incTable{id: id, cols: cols, key: key, sql: source.KeysetSQL{From: quoteID(id)}}
 	for _, k := range key {
 		tb.sql.Key = append(tb.sql.Key, quoteCol(cols[k].name))
 	}
-	tb.sql.Bound = func(vals []any, op string) string {
+	tb.sql.Bound = func(vals []any, op string) (string, error) {
 		lits := make([]string, len(vals))
 		for i, v := range vals {
-			lits[i] = fmt.Sprint(v)
+			col := &cols[key[i]]
+			switch x := v.(type) {
+			case int16, int32, int64:
+				if col.kind == keyInt {
+					lits[i] = fmt.Sprint(x)
+					continue
+				}
+			case string:
+				if col.kind != keyInt {
+					lits[i] = keyLiteral(x, col.kind)
+					continue
+				}
+			}
+			return "", fmt.Errorf("the chunk key value %v (%T) does not fit key column %s (%s) of %s; stop the snapshot (stop-snapshot) and signal it again", v, v, col.name, col.columnType, c.ID)
 		}
-		return keyBound(tb.sql.Key, lits, op)
+		return keyBound(tb.sql.Key, lits, op), nil
 	}
 	return tb, nil
 }
 
-func isIntType(typ string) bool {
-	switch typ {
-	case "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT":
-		return true
+// setFolds records how the text columns of collection id compare.
+func (d *incrementalDB) setFolds(id string, cols []incColumn) {
+	m := map[string]func(string) string{}
+	for i := range cols {
+		if f := collationFold(cols[i].collation); f != nil {
+			m[strings.ToLower(cols[i].name)] = f
+		}
 	}
-	return false
+	d.fmu.Lock()
+	defer d.fmu.Unlock()
+	if d.folds == nil {
+		d.folds = map[string]map[string]func(string) string{}
+	}
+	d.folds[id] = m
+}
+
+// FoldKey folds a text key value of collection c as its column's collation compares it, so a
+// streamed change drops the buffered read of its row even when the two keys differ only in case
+// or trailing spaces.
+func (d *incrementalDB) FoldKey(c *source.Collection, column, v string) string {
+	d.fmu.Lock()
+	f := d.folds[c.ID][strings.ToLower(column)]
+	d.fmu.Unlock()
+	if f == nil {
+		return v
+	}
+	return f(v)
+}
+
+// collationFold returns how collation coll makes strings that differ in bytes equal, as far as
+// connectd can tell without asking the server, or nil when it compares them exactly: PAD SPACE
+// collations (all but MariaDB's nopad and MySQL's 0900 ones) ignore trailing spaces, and
+// case-insensitive ones ASCII case (but Turkish and Azeri, whose I and i differ). What it does not
+// model (accents, the case of other scripts, expansions) it keeps apart, so two keys it folds
+// alike are always equal for the server; two it keeps apart are compared exactly, as Debezium
+// compares every key.
+func collationFold(coll string) func(string) string {
+	coll = strings.ToLower(coll)
+	if coll == "" || coll == "binary" {
+		return nil
+	}
+	pad := !strings.Contains(coll, "nopad") && !strings.Contains(coll, "_0900_")
+	ci := strings.HasSuffix(coll, "_ci") && !strings.Contains(coll, "turkish") && !strings.Contains(coll, "azeri")
+	if !pad && !ci {
+		return nil
+	}
+	return func(s string) string {
+		if pad {
+			s = strings.TrimRight(s, " ")
+		}
+		if ci {
+			s = strings.Map(func(r rune) rune {
+				if r >= 'A' && r <= 'Z' {
+					return r + 'a' - 'A'
+				}
+				return r
+			}, s)
+		}
+		return s
+	}
 }
 
 func parseTableID(s string) (relational.TableID, bool) {
@@ -202,8 +278,11 @@ func parseTableID(s string) (relational.TableID, bool) {
 func quoteCol(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // keyValue turns a key column's text into the Java type Debezium's offsets hold: Integer for
-// the INT family, Long for BIGINT and INT UNSIGNED.
+// the INT family, Long for BIGINT and INT UNSIGNED, String for text and dates.
 func keyValue(col *incColumn, s string) (any, error) {
+	if col.kind != keyInt {
+		return s, nil // Java String, which Debezium binds as a string the server converts
+	}
 	unsigned := strings.Contains(col.columnType, "unsigned")
 	if col.dataType == "BIGINT" || col.dataType == "INT" && unsigned {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {

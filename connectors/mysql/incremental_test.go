@@ -169,6 +169,26 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	checkLatest(t, d, all, bigTopic)
 }
 
+// signalTopic creates a Kafka topic for the signal channel, deleted when the test ends, and
+// returns a client, the bootstrap servers and the topic.
+func signalTopic(t *testing.T, name string) (*kgo.Client, string, string) {
+	t.Helper()
+	brokers := testbed.Kafka(t)
+	topic := testbed.Topic(t, name)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create topic %s: %v %v", topic, err, resp.Err)
+	}
+	t.Cleanup(func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic) })
+	return cl, brokers, topic
+}
+
 // pollOffsets polls until done says so (asked before every poll), handing each record to each,
 // keeping it in r.all and its offset in offs as a worker commits them.
 func (r *runner) pollOffsets(offs *memOffsets, what string, each func(rec *api.SourceRecord), done func() bool) {
@@ -197,24 +217,22 @@ func (r *runner) pollOffsets(offs *memOffsets, what string, each func(rec *api.S
 // checkLatest compares the latest event of every key of topic with table big.
 func checkLatest(t *testing.T, d *db, all []*api.SourceRecord, topic string) {
 	t.Helper()
-	var events []incrtest.Event
-	for _, rec := range all {
-		if rec.Topic != topic {
-			continue
-		}
-		dr := decode(t, rec)
-		e := incrtest.Event{Key: fmt.Sprint(dr.Key["id"]), Deleted: dr.Value == nil || dr.Value["op"] == "d"}
-		if !e.Deleted {
-			after, _ := dr.Value["after"].(map[string]any)
-			e.Value = fmt.Sprint(after["v"])
-		}
-		events = append(events, e)
-	}
 	table := map[string]string{}
 	for _, row := range d.m.Query("SELECT id, v FROM big") {
 		table[row[0]] = row[1]
 	}
-	incrtest.CheckLatest(t, events, table)
+	incrtest.CheckLatest(t, incrtest.Events(all, topic, func(rec *api.SourceRecord) incrtest.Event { return event(t, rec, "id") }), table)
+}
+
+// event decodes a change event of a table whose checked column is v, keyed on column key.
+func event(t *testing.T, rec *api.SourceRecord, key string) incrtest.Event {
+	dr := decode(t, rec)
+	e := incrtest.Event{Key: fmt.Sprint(dr.Key[key]), Deleted: dr.Value == nil || dr.Value["op"] == "d"}
+	if !e.Deleted {
+		after, _ := dr.Value["after"].(map[string]any)
+		e.Value = fmt.Sprint(after["v"])
+	}
+	return e
 }
 
 // TestIncrementalSnapshotChannels runs incremental snapshots signalled through a Kafka topic and
@@ -225,19 +243,9 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 	const chunk = 200
 	d := newDB(t)
 	createBig(d, rows)
-	brokers := testbed.Kafka(t)
-	sigTopic := testbed.Topic(t, "signals")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl, brokers, sigTopic := signalTopic(t, "signals")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, sigTopic); err != nil || resp.Err != nil {
-		t.Fatalf("create topic %s: %v %v", sigTopic, err, resp.Err)
-	}
-	defer func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), sigTopic) }()
 
 	prefix := "incch" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	const noteTopic = "notifications-test"

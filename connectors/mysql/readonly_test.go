@@ -9,13 +9,11 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/tests/incrtest"
-	"github.com/connectd/connectd/tests/testbed"
 )
 
 // readOnlyUser creates a user that can read and replicate but write nothing (SELECT,
@@ -61,19 +59,9 @@ func TestIncrementalSnapshotReadOnly(t *testing.T) {
 	createBig(d, rows)
 	user, password := readOnlyUser(t, d)
 
-	brokers := testbed.Kafka(t)
-	sigTopic := testbed.Topic(t, "rosignals")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl, brokers, sigTopic := signalTopic(t, "rosignals")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, sigTopic); err != nil || resp.Err != nil {
-		t.Fatalf("create topic %s: %v %v", sigTopic, err, resp.Err)
-	}
-	defer func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), sigTopic) }()
 
 	prefix := "incro" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	cfg := d.config(prefix, "database.user", user, "database.password", password, "read.only", "true",
@@ -157,4 +145,78 @@ func TestIncrementalSnapshotReadOnly(t *testing.T) {
 		t.Errorf("the signal table has %s rows: a read-only connector wrote into it", n)
 	}
 	checkLatest(t, d, append(r1.all, r2.all...), bigTopic)
+}
+
+func TestWatermarkReached(t *testing.T) {
+	s := &streamer{t: &Task{flavor: FlavorMariaDB}}
+	for _, c := range []struct {
+		stream, low, high string
+		want              bool
+	}{
+		{"0-1-10", "0-1-8", "0-1-10", true},
+		{"0-1-9", "0-1-8", "0-1-10", false},
+		{"0-1-12,1-2-5", "0-1-8,1-2-5", "0-1-10,1-2-5", true},
+		{"0-1-12,1-2-4", "0-1-8,1-2-4", "0-1-10,1-2-6", false},
+		// A domain the stream has not seen yet counts when the chunk's read left it alone.
+		{"0-1-12", "0-1-8,3-1-7", "0-1-10,3-1-7", true},
+		{"0-1-12", "0-1-8,3-1-7", "0-1-10,3-1-8", false},
+		// The high watermark names the last GTID of a domain, whatever server wrote it.
+		{"0-2-10", "0-1-8", "0-1-10", true},
+	} {
+		g, err := newGTIDTracker(FlavorMariaDB, c.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.gtids = g
+		if got := s.watermarkReached(c.low, c.high); got != c.want {
+			t.Errorf("stream at %s, chunk %s..%s: reached=%v, want %v", c.stream, c.low, c.high, got, c.want)
+		}
+	}
+	s = &streamer{t: &Task{flavor: FlavorMySQL}}
+	u := "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	for _, c := range []struct {
+		stream, high string
+		want         bool
+	}{
+		{u + ":1-10", u + ":1-10", true},
+		{u + ":1-9", u + ":1-10", false},
+		{u + ":1-12", u + ":1-10", true},
+	} {
+		g, err := newGTIDTracker(FlavorMySQL, c.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.gtids = g
+		if got := s.watermarkReached("", c.high); got != c.want {
+			t.Errorf("MySQL stream at %s, high %s: reached=%v, want %v", c.stream, c.high, got, c.want)
+		}
+	}
+}
+
+func TestCollationFold(t *testing.T) {
+	for _, c := range []struct {
+		coll, a, b string
+		equal      bool
+	}{
+		{"utf8mb4_general_ci", "Abc  ", "aBC", true},
+		{"utf8mb4_general_ci", "abc", "abd", false},
+		{"utf8mb4_bin", "abc ", "abc", true},
+		{"utf8mb4_bin", "abc", "ABC", false},
+		{"utf8mb4_nopad_bin", "abc ", "abc", false},
+		{"utf8mb4_0900_ai_ci", "ABC", "abc", true},
+		{"utf8mb4_0900_ai_ci", "abc ", "abc", false},
+		{"utf8mb4_turkish_ci", "I", "i", false},
+		{"utf8mb4_turkish_ci", "i ", "i", true},
+		{"latin1_swedish_ci", "\tx", "\tX", true},
+		{"binary", "a ", "a", false},
+	} {
+		f := collationFold(c.coll)
+		fa, fb := c.a, c.b
+		if f != nil {
+			fa, fb = f(c.a), f(c.b)
+		}
+		if (fa == fb) != c.equal {
+			t.Errorf("%s: %q and %q folded to %q and %q; want equal=%v", c.coll, c.a, c.b, fa, fb, c.equal)
+		}
+	}
 }

@@ -150,14 +150,14 @@ func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *so
 	for _, k := range key {
 		tb.sql.Key = append(tb.sql.Key, k.name)
 	}
-	tb.sql.Bound = func(vals []any, op string) string {
+	tb.sql.Bound = func(vals []any, op string) (string, error) {
 		ph := make([]string, len(vals))
 		for i, v := range vals {
 			tb.args = append(tb.args, keyText(v))
 			ph[i] = "$" + strconv.Itoa(len(tb.args))
 		}
 		// A row comparison, which PostgreSQL turns into one range scan of the key's index.
-		return "(" + strings.Join(tb.sql.Key, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")"
+		return "(" + strings.Join(tb.sql.Key, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", nil
 	}
 	return tb, nil
 }

@@ -132,6 +132,86 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 // startWriter inserts (inside and beyond the key range), updates and deletes rows of table big
 // until halted.
 func startWriter(t *testing.T, e *env, seed int64, rows int) *incrtest.Writer {
+	c, err := ParseConfig(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wconn, err := c.connect(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeConn(wconn) })
+	return incrtest.StartWriter(seed, rows, func(op incrtest.Op, n, id int) string {
+		switch op {
+		case incrtest.Upsert:
+			return fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
+		case incrtest.Update:
+			return fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
+		}
+		return fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
+	}, func(q string) error {
+		_, err := simpleQuery(context.Background(), wconn, q)
+		return err
+	})
+}
+
+// checkLatest compares the latest event of every key of topic with table big.
+func checkLatest(t *testing.T, e *env, all []*api.SourceRecord, topic string) {
+	t.Helper()
+	events := incrtest.Events(all, topic, func(r *api.SourceRecord) incrtest.Event {
+		d := decode(r)
+		return incrtest.Event{Key: fmt.Sprint(d.key["id"]), Value: fmt.Sprint(d.after["v"]), Deleted: d.tomb || d.op == "d"}
+	})
+	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := map[string]string{}
+	for _, r := range res {
+		table[string(r[0])] = string(r[1])
+	}
+	incrtest.CheckLatest(t, events, table)
+}
+
+func TestChunkSnapshotVisibility(t *testing.T) {
+	s, err := parseSnapshot("100:110:102,105")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for xid, want := range map[uint32]bool{99: false, 100: false, 101: false, 102: true, 105: true, 109: false, 110: true, 4000: true} {
+		if got := s.invisible(xid); got != want {
+			t.Errorf("xid %d invisible=%v, want %v", xid, got, want)
+		}
+	}
+	// Full transaction ids past the first epoch: pgoutput's 32-bit ids are placed in xmax's epoch.
+	s, _ = parseSnapshot("4294967290:4294967300:4294967295")
+	for xid, want := range map[uint32]bool{4294967280: false, 4294967295: true, 2: false, 4: true} {
+		if got := s.invisible(xid); got != want {
+			t.Errorf("epoch-crossing xid %d invisible=%v, want %v", xid, got, want)
+		}
+	}
+	for _, bad := range []string{"", "1:2", "a:2:", "1:2:x"} {
+		if _, err := parseSnapshot(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestBlockingSnapshotREST signals a blocking snapshot over the REST channel while a writer
+// changes the table: the table is read whole (source.snapshot "true", the last "last"), streaming
+// goes on from where it paused, and the latest event of every key is the table's row.
+func TestBlockingSnapshotREST(t *testing.T) {
+	const rows = 3000
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (id int PRIMARY KEY, v int NOT NULL);
+		CREATE TABLE %[1]s.done (id int PRIMARY KEY);
+		CREATE TABLE %[1]s.dbz_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048));
+		INSERT INTO %[1]s.big SELECT g, 0 FROM generate_series(1, %[2]d) g`, e.schema, rows))
+	bigTopic := e.prefix + "." + e.schema + ".big"
+	doneTopic := e.prefix + "." + e.schema + ".done"
+	task := e.start("snapshot.mode", "no_data", "signal.data.collection", e.schema+".dbz_signal",
+		"incremental.snapshot.chunk.size", "400", "notification.enabled.channels", "sink", "notification.sink.topic.name", "notes")
+	e.waitStreaming(task)
 	w := startWriter(t, e, 9, rows)
 	defer w.Halt()
 	time.Sleep(200 * time.Millisecond)

@@ -92,6 +92,15 @@ type ReadOnlyWindows interface {
 	Watermark(ctx context.Context) (string, error)
 }
 
+// KeyFolder is implemented by an IncrementalDB whose database compares text keys under a
+// collation rather than byte by byte (MySQL, MariaDB), so a streamed change and the buffered read
+// of the same row can carry keys that differ, in case or trailing spaces, say.
+type KeyFolder interface {
+	// FoldKey folds value v of key column column of collection c into the form every value
+	// the database calls equal shares; v itself where it compares exactly.
+	FoldKey(c *Collection, column, v string) string
+}
+
 // Incremental runs Debezium's incremental snapshots (the DBLog watermark algorithm) beside a
 // connector's stream. The connector passes every record it emits through Observe on its
 // streaming goroutine: that is where signals written to the signal table are seen, where the
@@ -134,6 +143,7 @@ type Incremental struct {
 	// ro is set for read-only windows; low and high are the watermarks of the chunk in flight.
 	ro        ReadOnlyWindows
 	low, high string
+	fold      KeyFolder
 	// blocking holds the tables of a requested blocking snapshot, run by the streaming
 	// goroutine at its next record (blockingID is the signal's id).
 	blocking   []Collection
@@ -151,6 +161,7 @@ func NewIncremental(db IncrementalDB, cfg *signals.Config, signalTopic string, n
 		wake: make(chan struct{}, 1), inbox: make(chan signals.Signal, 64)}
 	e.vis, _ = db.(ChunkVisibility)
 	e.ro, _ = db.(ReadOnlyWindows)
+	e.fold, _ = db.(KeyFolder)
 	return e
 }
 
@@ -590,12 +601,12 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 		return nil
 	}
 	e.mu.Lock()
-	if e.chunkID != "" && r.Key != nil {
+	if e.chunkID != "" && r.Key != nil && len(e.queue) > 0 {
 		if e.windowOpen {
-			e.touched[recordKey(r)] = struct{}{}
+			e.touched[e.windowKey(r, &e.queue[0])] = struct{}{}
 		} else if e.early != nil {
 			if tx, ok := e.vis.TxOf(r); ok {
-				k := recordKey(r)
+				k := e.windowKey(r, &e.queue[0])
 				e.early[k] = append(e.early[k], tx)
 			}
 		}
@@ -695,7 +706,7 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 		if len(recs) == 0 || recs[0].Key == nil {
 			continue
 		}
-		if _, ok := touched[recordKey(recs[0])]; ok {
+		if _, ok := touched[e.windowKey(recs[0], c)]; ok {
 			continue // the log's newer change wins
 		}
 		if err := e.emit(ctx, recs); err != nil {
@@ -856,15 +867,26 @@ func signalFromRecord(r *api.SourceRecord) (signals.Signal, bool) {
 	return s, true
 }
 
-// recordKey identifies a record's row: its topic and key values.
-func recordKey(r *api.SourceRecord) string {
+// windowKey identifies a record's row inside the window of a chunk of c: its topic and key
+// values, text values folded as the database compares them when it says how (KeyFolder). A
+// record of another table folded by c's columns still never matches a read of c: the topics
+// differ.
+func (e *Incremental) windowKey(r *api.SourceRecord, c *Collection) string {
 	var b strings.Builder
 	b.WriteString(r.Topic)
 	if k, ok := r.Key.(*api.Struct); ok && k != nil {
 		if s := k.Schema(); s != nil {
 			for i := range s.Fields {
 				b.WriteByte(0)
-				fmt.Fprint(&b, k.GetIndex(i))
+				v := k.GetIndex(i)
+				if str, ok := v.(string); ok {
+					if e.fold != nil {
+						str = e.fold.FoldKey(c, s.Fields[i].Name, str)
+					}
+					b.WriteString(str)
+					continue
+				}
+				fmt.Fprint(&b, v)
 			}
 		}
 		return b.String()

@@ -67,8 +67,9 @@ type KeysetSQL struct {
 	From string
 	// Key holds the quoted chunk key columns, in key order.
 	Key []string
-	// Bound writes the condition "key op vals" for the key columns (op is > or <=).
-	Bound func(vals []any, op string) string
+	// Bound writes the condition "key op vals" for the key columns (op is > or <=); an error
+	// when a value does not fit its column (a stored key of another table's shape).
+	Bound func(vals []any, op string) (string, error)
 }
 
 // MaxKeyQuery returns the statement that reads the largest key of c's rows (under its filter)
@@ -99,10 +100,18 @@ func (q *KeysetSQL) ChunkQuery(sel string, c *Collection, after, max []any, limi
 		if len(after) != len(q.Key) {
 			return "", fmt.Errorf("the stored chunk key %v has %d values, the key of %s %d columns; stop the snapshot (stop-snapshot) and signal it again", after, len(after), c.ID, len(q.Key))
 		}
-		conds = append(conds, q.Bound(after, ">"))
+		b, err := q.Bound(after, ">")
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, b)
 	}
 	if len(max) == len(q.Key) {
-		conds = append(conds, q.Bound(max, "<="))
+		b, err := q.Bound(max, "<=")
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, b)
 	}
 	if c.Filter != "" {
 		conds = append(conds, "("+c.Filter+")")

@@ -1,8 +1,6 @@
 // Package incrtest holds what the connectors' incremental snapshot tests share: the size of the
 // table they read, a writer that changes its rows while a snapshot runs, and the check that the
 // latest event of every key equals the table's row (no key lost, no deleted row brought back).
-//
-// The package uses the standard library only, so any connector's test can import it.
 package incrtest
 
 import (
@@ -12,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/connectd/connectd/connect/api"
 )
 
 // Rows is the size of the table an incremental snapshot test reads: CONNECTD_INCREMENTAL_ROWS
@@ -96,6 +96,17 @@ type Event struct {
 	Value string
 	// Deleted is set for a delete event or a tombstone.
 	Deleted bool
+}
+
+// Events decodes the records of topic in order with decode.
+func Events(all []*api.SourceRecord, topic string, decode func(r *api.SourceRecord) Event) []Event {
+	var out []Event
+	for _, r := range all {
+		if r.Topic == topic {
+			out = append(out, decode(r))
+		}
+	}
+	return out
 }
 
 // CheckLatest compares the latest event of every key with the table's rows (key to value, as
