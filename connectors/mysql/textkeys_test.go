@@ -110,13 +110,17 @@ func TestSnapshotResumeTextKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2.waitStreaming()
-	d.exec("INSERT INTO done VALUES (1)")
-	sentinel := false
+	inserted, sentinel := false, false
 	r2.pollOffsets(offs, "the sentinel", func(rec *api.SourceRecord) {
 		count(rec)
 		sentinel = sentinel || rec.Topic == prefix+"."+d.name+".done"
-	}, func() bool { return sentinel })
+	}, func() bool {
+		if !inserted && r2.task.streaming.Load() {
+			inserted = true
+			d.exec("INSERT INTO done VALUES (1)")
+		}
+		return sentinel
+	})
 	for tbl, keys := range read {
 		if len(keys) != rows {
 			t.Errorf("table %s: %d distinct keys read, want %d", tbl, len(keys), rows)
@@ -180,8 +184,9 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 	defer w.Halt()
 	d.exec(`INSERT INTO dbz_signal VALUES ('tk-1', 'execute-snapshot', '{"data-collections": ["` + d.name + `.tk", "` + d.name + `.dk"]}')`)
 	reads := map[string]map[string]int{tkTopic: {}, dkTopic: {}}
-	stopped, sentinel := false, false
+	started, stopped, sentinel := false, false, false
 	r.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
+		started = started || r.task.sig.inc.Running()
 		if m, ok := reads[rec.Topic]; ok && rec.Value != nil && decode(t, rec).Value["op"] == "r" {
 			k := keyOf(t, rec)
 			if rec.Topic == tkTopic {
@@ -189,7 +194,7 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 			}
 			m[k]++
 		}
-		if !stopped && !r.task.sig.inc.Running() {
+		if started && !stopped && !r.task.sig.inc.Running() {
 			stopped = true
 			if err := w.Halt(); err != nil {
 				t.Fatalf("writer: %v", err)
