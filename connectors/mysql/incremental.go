@@ -385,18 +385,9 @@ func (d *incrementalDB) readChunk(conn *client.Conn, c *source.Collection, after
 		}
 		row := make([]any, len(vals))
 		for i := range vals {
-			fv := &vals[i]
-			switch fv.Type {
-			case gomysql.FieldValueTypeNull:
-				row[i] = nil
-			case gomysql.FieldValueTypeSigned:
-				row[i] = fv.AsInt64()
-			case gomysql.FieldValueTypeUnsigned:
-				row[i] = fv.AsUint64()
-			case gomysql.FieldValueTypeFloat:
-				row[i] = fv.AsFloat64()
-			default:
-				row[i] = bytes.Clone(fv.AsString()) // the buffer is reused for the next row
+			row[i] = rowValue(&vals[i])
+			if b, ok := row[i].([]byte); ok {
+				row[i] = bytes.Clone(b) // the rows are kept until the window closes
 			}
 		}
 		k, err := tb.keyOf(func(col int) string { return keyText(row[col]) })

@@ -79,7 +79,6 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "log",
 		"max.batch.size", "256", "max.queue.size", "1024", "database.server.id", "6311")
 	bigTopic := prefix + "." + d.name + ".big"
-	doneTopic := prefix + "." + d.name + ".done"
 
 	hist := &memHistory{}
 	offs := &memOffsets{}
@@ -132,24 +131,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	}
 	t.Logf("first run: %d records, %d reads, committed offset %v", len(r1.all), firstReads, stored)
 
-	r2, err := startTask(t, cfg, hist, offs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r2.task.sig.inc.Running() {
-		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
-	}
-	stopped, sentinel := false, false
-	r2.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
-		if !stopped && !r2.task.sig.inc.Running() {
-			stopped = true
-			if err := w.Halt(); err != nil {
-				t.Fatalf("writer: %v", err)
-			}
-			d.exec("INSERT INTO done VALUES (1)")
-		}
-		sentinel = sentinel || rec.Topic == doneTopic
-	}, func() bool { return sentinel })
+	r2 := finishSnapshot(t, d, cfg, hist, offs, w, func(*api.SourceRecord) {})
 	all = append(all, r2.all...)
 	secondReads := reads(r2.all)
 	total := firstReads + secondReads
@@ -187,6 +169,34 @@ func signalTopic(t *testing.T, name string) (*kgo.Client, string, string) {
 	}
 	t.Cleanup(func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic) })
 	return cl, brokers, topic
+}
+
+// finishSnapshot starts a task on the offsets of one stopped in the middle of an incremental
+// snapshot, checks that it resumes the snapshot, and polls (handing each record to each) until
+// the snapshot ends, the writer is halted and the sentinel row of table done came through.
+func finishSnapshot(t *testing.T, d *db, cfg map[string]string, hist *memHistory, offs *memOffsets, w *incrtest.Writer, each func(*api.SourceRecord)) *runner {
+	t.Helper()
+	r, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.task.sig.inc.Running() {
+		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
+	}
+	doneTopic := cfg["topic.prefix"] + "." + d.name + ".done"
+	stopped, sentinel := false, false
+	r.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
+		each(rec)
+		if !stopped && !r.task.sig.inc.Running() {
+			stopped = true
+			if err := w.Halt(); err != nil {
+				t.Fatalf("writer: %v", err)
+			}
+			d.exec("INSERT INTO done VALUES (1)")
+		}
+		sentinel = sentinel || rec.Topic == doneTopic
+	}, func() bool { return sentinel })
+	return r
 }
 
 // pollOffsets polls until done says so (asked before every poll), handing each record to each,

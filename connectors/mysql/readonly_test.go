@@ -70,7 +70,6 @@ func TestIncrementalSnapshotReadOnly(t *testing.T) {
 		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "log",
 		"max.batch.size", "256", "max.queue.size", "1024", "database.server.id", "6314")
 	bigTopic := prefix + "." + d.name + ".big"
-	doneTopic := prefix + "." + d.name + ".done"
 	hist, offs := &memHistory{}, &memOffsets{}
 	readIDs := map[string]int{}
 	reads := 0
@@ -112,25 +111,7 @@ func TestIncrementalSnapshotReadOnly(t *testing.T) {
 		t.Fatalf("incremental_snapshot_primary_key is not Debezium's serialized key: %v", err)
 	}
 
-	r2, err := startTask(t, cfg, hist, offs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r2.task.sig.inc.Running() {
-		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
-	}
-	stopped, sentinel := false, false
-	r2.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
-		count(rec)
-		if !stopped && !r2.task.sig.inc.Running() {
-			stopped = true
-			if err := w.Halt(); err != nil {
-				t.Fatalf("writer: %v", err)
-			}
-			d.exec("INSERT INTO done VALUES (1)")
-		}
-		sentinel = sentinel || rec.Topic == doneTopic
-	}, func() bool { return sentinel })
+	r2 := finishSnapshot(t, d, cfg, hist, offs, w, count)
 	t.Logf("writes %d; reads: first run %d, total %d, distinct keys %d, of %d initial rows", w.Changes(), firstReads, reads, len(readIDs), rows)
 	if dup := reads - len(readIDs); dup > 2*chunk {
 		t.Errorf("%d of %d read events repeat a key (limit %d): the second run did not continue at the current chunk", dup, reads, 2*chunk)

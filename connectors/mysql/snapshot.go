@@ -465,21 +465,9 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 		}
 		row := make([]any, len(vals))
 		for i := range vals {
-			fv := &vals[i]
-			switch fv.Type {
-			case gomysql.FieldValueTypeNull:
-			case gomysql.FieldValueTypeSigned:
-				row[i] = fv.AsInt64()
-			case gomysql.FieldValueTypeUnsigned:
-				row[i] = fv.AsUint64()
-			case gomysql.FieldValueTypeFloat:
-				row[i] = fv.AsFloat64()
-			default:
-				if s.textCols[i] {
-					row[i] = textValue(fv.AsString())
-				} else {
-					row[i] = fv.AsString()
-				}
+			row[i] = rowValue(&vals[i])
+			if b, ok := row[i].([]byte); ok && s.textCols[i] {
+				row[i] = textValue(b)
 			}
 		}
 		var key []string
@@ -513,6 +501,22 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 		}
 		return add(readRecord{rec: recs[0], src: src}, key)
 	}, nil)
+}
+
+// rowValue converts a text-protocol field: integers and floats as the server typed them,
+// anything else as its bytes, which the next row overwrites.
+func rowValue(fv *gomysql.FieldValue) any {
+	switch fv.Type {
+	case gomysql.FieldValueTypeNull:
+		return nil
+	case gomysql.FieldValueTypeSigned:
+		return fv.AsInt64()
+	case gomysql.FieldValueTypeUnsigned:
+		return fv.AsUint64()
+	case gomysql.FieldValueTypeFloat:
+		return fv.AsFloat64()
+	}
+	return fv.AsString()
 }
 
 // readRecord is a snapshot record held back until its marker is known.
