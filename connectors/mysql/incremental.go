@@ -26,6 +26,9 @@ import (
 type incrementalDB struct {
 	t    *Task
 	conn *source.EngineConn[*client.Conn]
+	// signal is signal.data.collection, kept here: the engine's goroutine may still be writing
+	// a marker while stopIncremental clears the task's state.
+	signal string
 
 	// folds holds, by collection and lower-cased column name, how the collations of the text
 	// columns make keys equal (FoldKey): written by describe on the engine's goroutine, read
@@ -61,7 +64,7 @@ func (t *Task) startIncremental(ctx context.Context, name string, props map[stri
 	if cfg.DataCollection != "" {
 		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
 	}
-	t.sig.db = &incrementalDB{t: t, conn: source.NewEngineConn(t.connect,
+	t.sig.db = &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
 		func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
 	var db source.IncrementalDB = t.sig.db
 	if t.cfg.ReadOnly {
@@ -405,9 +408,9 @@ func (d *incrementalDB) readChunk(conn *client.Conn, c *source.Collection, after
 
 // WriteSignal inserts a watermark row into the signal table.
 func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) error {
-	sig, ok := parseTableID(d.t.sig.table)
+	sig, ok := parseTableID(d.signal)
 	if !ok {
-		return fmt.Errorf("signal.data.collection=%q is not a db.table name", d.t.sig.table)
+		return fmt.Errorf("signal.data.collection=%q is not a db.table name", d.signal)
 	}
 	q := "INSERT INTO " + quoteID(sig) + " VALUES ('" + strings.ReplaceAll(id, "'", "''") + "', '" + strings.ReplaceAll(typ, "'", "''") + "', '" + strings.ReplaceAll(strings.ReplaceAll(data, `\`, `\\`), "'", "''") + "')"
 	return d.conn.Do(ctx, func(conn *client.Conn) error {
