@@ -214,6 +214,14 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 		t.Errorf("%d keys of the date keyed table read, want %d", len(reads[dkTopic]), rows)
 	}
 	t.Logf("writes %d; keys read: text %d, date %d", w.Changes(), len(reads[tkTopic]), len(reads[dkTopic]))
+	// The window compares the text key as utf8mb4_general_ci does, the date key exactly.
+	tk, dk := &source.Collection{ID: d.name + ".tk"}, &source.Collection{ID: d.name + ".dk"}
+	if a, b := r.task.sig.db.FoldKey(tk, "k", "K00007  "), r.task.sig.db.FoldKey(tk, "K", "k00007"); a != b {
+		t.Errorf("the window folds the keys K00007 and k00007 of a utf8mb4_general_ci column to %q and %q", a, b)
+	}
+	if got := r.task.sig.db.FoldKey(dk, "d", "X "); got != "X " {
+		t.Errorf("a key column without a collation folded to %q", got)
+	}
 	table := map[string]string{}
 	for _, row := range d.m.Query("SELECT k, v FROM tk") {
 		table[row[0]] = row[1]
