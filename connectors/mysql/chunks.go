@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -8,15 +9,52 @@ import (
 	"github.com/connectd/connectd/connectors/source"
 )
 
-// chunkKey returns the positions of the columns a table is read in order of, chunk by chunk:
-// its primary key when every key column is an integer (so the key can be written back into a
-// query as a literal and compared exactly as the index orders it), else nil: the table is read
-// in one statement and, after a crash, again from its start.
-func chunkKey(tbl *relational.Table) []int {
+// keyKind is how the values of a chunk key column are written back into a query and kept in
+// the offsets.
+type keyKind uint8
+
+const (
+	keyNone     keyKind = iota // the column cannot order chunks
+	keyInt                     // integers, written as they are
+	keyString                  // CHAR and VARCHAR: strings the server compares under the column's collation
+	keyTemporal                // DATE and DATETIME: their text, which the server reads back as the same value
+)
+
+// keyKindOf says how a column of type typ (upper case, without length or attributes) orders
+// chunks. TIMESTAMP is left out: its text depends on the session's time zone and repeats in the
+// hour a daylight saving change turns back, so it cannot stand for the stored value.
+func keyKindOf(typ string) keyKind {
+	switch typ {
+	case "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT":
+		return keyInt
+	case "CHAR", "VARCHAR":
+		return keyString
+	case "DATE", "DATETIME":
+		return keyTemporal
+	}
+	return keyNone
+}
+
+// keyLiteral writes a key value into a statement: an integer as it is (checked by the caller),
+// anything else as a utf8mb4 string in hex, so nothing needs escaping whatever sql_mode says. A
+// literal yields to the column it is compared with, so the server compares it under the key
+// column's own collation, as it orders the rows, or reads it as the column's date type.
+func keyLiteral(s string, k keyKind) string {
+	if k == keyInt {
+		return s
+	}
+	return "_utf8mb4 X'" + hex.EncodeToString([]byte(s)) + "'"
+}
+
+// chunkKey returns the positions of the columns a table is read in order of, chunk by chunk,
+// and their kinds: its primary key when every key column can order chunks (integers, text,
+// dates), else nil: the table is read in one statement and, after a crash, again from its start.
+func chunkKey(tbl *relational.Table) ([]int, []keyKind) {
 	if len(tbl.PrimaryKeyColumnNames) == 0 {
-		return nil
+		return nil, nil
 	}
 	idx := make([]int, 0, len(tbl.PrimaryKeyColumnNames))
+	kinds := make([]keyKind, 0, len(tbl.PrimaryKeyColumnNames))
 	for _, name := range tbl.PrimaryKeyColumnNames {
 		pos := -1
 		for i := range tbl.Columns {
@@ -26,48 +64,27 @@ func chunkKey(tbl *relational.Table) []int {
 			}
 		}
 		if pos < 0 {
-			return nil
+			return nil, nil
 		}
-		switch typ, _ := baseType(&tbl.Columns[pos]); typ {
-		case "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT":
-		default:
-			return nil
+		typ, _ := baseType(&tbl.Columns[pos])
+		k := keyKindOf(typ)
+		if k == keyNone || k == keyString && strings.EqualFold(tbl.Columns[pos].CharsetName, "binary") {
+			return nil, nil
 		}
-		idx = append(idx, pos)
+		idx, kinds = append(idx, pos), append(kinds, k)
 	}
-	return idx
+	return idx, kinds
 }
 
 // chunkQuery returns the statement that reads the next chunk of limit rows of table (quoted),
 // columns cols (quoted), in the order of the key columns keyCols (quoted): the first chunk when
-// after is nil, else the rows whose key is greater than after (integer literals, one per key
-// column). The key comparison is spelled out column by column, a form every MySQL and MariaDB
-// version turns into a range scan of the primary key.
+// after is nil, else the rows whose key is greater than after (SQL literals, one per key column).
 func chunkQuery(table string, cols, keyCols, after []string, limit int) string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(" FROM ")
-	b.WriteString(table)
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + table
 	if after != nil {
-		b.WriteString(" WHERE ")
-		for i := range keyCols {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteByte('(')
-			for j := 0; j < i; j++ {
-				b.WriteString(keyCols[j] + " = " + after[j] + " AND ")
-			}
-			b.WriteString(keyCols[i] + " > " + after[i])
-			b.WriteByte(')')
-		}
+		q += " WHERE " + keyBound(keyCols, after, ">")
 	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(strings.Join(keyCols, ", "))
-	b.WriteString(" LIMIT ")
-	b.WriteString(strconv.Itoa(limit))
-	return b.String()
+	return q + " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(limit)
 }
 
 // isIntLiteral says s is an integer, so it can be written into a query as a literal.

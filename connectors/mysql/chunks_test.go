@@ -15,28 +15,54 @@ func TestChunkQuery(t *testing.T) {
 		t.Errorf("first chunk:\n got %s\nwant %s", got, want)
 	}
 	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`"}, []string{"-7"}, 5),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE (`a` > -7) ORDER BY `a` LIMIT 5"; got != want {
+		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > -7)) ORDER BY `a` LIMIT 5"; got != want {
 		t.Errorf("next chunk:\n got %s\nwant %s", got, want)
 	}
 	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`", "`b`"}, []string{"3", "9"}, 100),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE (`a` > 3) OR (`a` = 3 AND `b` > 9) ORDER BY `a`, `b` LIMIT 100"; got != want {
+		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > 3) OR (`a` = 3 AND `b` > 9)) ORDER BY `a`, `b` LIMIT 100"; got != want {
 		t.Errorf("composite key:\n got %s\nwant %s", got, want)
 	}
 }
 
 func TestChunkKey(t *testing.T) {
-	tbl := &relational.Table{Columns: []relational.Column{{Name: "v", TypeName: "VARCHAR"}, {Name: "id", TypeName: "BIGINT UNSIGNED"}, {Name: "n", TypeName: "INT"}},
-		PrimaryKeyColumnNames: []string{"ID", "n"}}
-	if got := chunkKey(tbl); !reflect.DeepEqual(got, []int{1, 2}) {
-		t.Errorf("integer key: got %v", got)
+	tbl := &relational.Table{Columns: []relational.Column{{Name: "v", TypeName: "VARCHAR", CharsetName: "utf8mb4"}, {Name: "id", TypeName: "BIGINT UNSIGNED"},
+		{Name: "n", TypeName: "INT"}, {Name: "d", TypeName: "DATE"}, {Name: "ts", TypeName: "TIMESTAMP"}, {Name: "f", TypeName: "DOUBLE"},
+		{Name: "b", TypeName: "CHAR", CharsetName: "binary"}}, PrimaryKeyColumnNames: []string{"ID", "n"}}
+	for _, c := range []struct {
+		pk    []string
+		idx   []int
+		kinds []keyKind
+	}{
+		{[]string{"ID", "n"}, []int{1, 2}, []keyKind{keyInt, keyInt}},
+		{[]string{"v"}, []int{0}, []keyKind{keyString}},
+		{[]string{"d", "v"}, []int{3, 0}, []keyKind{keyTemporal, keyString}},
+		{[]string{"ts"}, nil, nil},
+		{[]string{"f"}, nil, nil},
+		{[]string{"b"}, nil, nil},
+		{nil, nil, nil},
+	} {
+		tbl.PrimaryKeyColumnNames = c.pk
+		idx, kinds := chunkKey(tbl)
+		if !reflect.DeepEqual(idx, c.idx) || !reflect.DeepEqual(kinds, c.kinds) {
+			t.Errorf("key %v: got %v %v, want %v %v", c.pk, idx, kinds, c.idx, c.kinds)
+		}
 	}
-	tbl.PrimaryKeyColumnNames = []string{"v"}
-	if got := chunkKey(tbl); got != nil {
-		t.Errorf("text key must be read whole, got %v", got)
-	}
-	tbl.PrimaryKeyColumnNames = nil
-	if got := chunkKey(tbl); got != nil {
-		t.Errorf("keyless table must be read whole, got %v", got)
+}
+
+func TestKeyLiteral(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		k    keyKind
+		want string
+	}{
+		{"-7", keyInt, "-7"},
+		{"ab' OR 1=1 -- \\", keyString, "_utf8mb4 X'616227204f5220313d31202d2d205c'"},
+		{"", keyString, "_utf8mb4 X''"},
+		{"2024-02-29", keyTemporal, "_utf8mb4 X'323032342d30322d3239'"},
+	} {
+		if got := keyLiteral(c.s, c.k); got != c.want {
+			t.Errorf("keyLiteral(%q) = %s, want %s", c.s, got, c.want)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ const (
 	propConnectTimeout      = "connect.timeout.ms"
 	propSnapshotThreads     = source.PropSnapshotThreads
 	propIncludeQuery        = "include.query"
+	propReadOnly            = "read.only"
 	propReconnectBackoffMax = "connect.backoff.max.delay.ms"
 	propSnapshotNewTables   = "snapshot.new.tables"
 	propSSLMode             = "database.ssl.mode"
@@ -68,10 +69,12 @@ type Config struct {
 	MaxQueueBytes   int64
 	PollInterval    time.Duration
 	IncludeQuery    bool
-	SkipTruncate    bool
-	SkipCreate      bool
-	SkipUpdate      bool
-	SkipDelete      bool
+	// ReadOnly is read.only: incremental snapshots write nothing to the source.
+	ReadOnly     bool
+	SkipTruncate bool
+	SkipCreate   bool
+	SkipUpdate   bool
+	SkipDelete   bool
 	// Retry is how the binlog connection is re-established after retriable errors.
 	Retry   source.RetryPolicy
 	Filters *filters.Filters
@@ -133,6 +136,10 @@ func configSpec() api.ConfigSpec {
 				"'fail' (default) stops the task with both descriptions and the DDL that produced the model; 'rebuild' replaces the table's model with one built from the metadata, records it in the schema history (an ALTER table change whose ddl is a comment), logs a warning and continues; it also builds a captured table the history does not describe (a CREATE) instead of failing at its rows. " +
 				"The metadata has no defaults, comments or declared character lengths (VARCHAR/CHAR lengths are max bytes, divided by the charset's longest character), and shows MariaDB's UUID/INET4/INET6 as BINARY: rebuilt columns keep the old model's column where it agrees. " +
 				"With binlog_row_metadata=MINIMAL nothing is checked."},
+		api.ConfigKey{Name: propReadOnly, Type: api.ConfigBoolean, Default: "false", Importance: api.Low,
+			Doc: "Run incremental snapshots without writing to the database, as Debezium's read-only incremental snapshots: no window rows go into the signal table; " +
+				"each chunk's window is bounded by the executed GTID set read before and after the chunk (MariaDB's gtid_binlog_pos, MySQL's gtid_executed, which needs gtid_mode=ON) " +
+				"and closes once the binlog stream has passed it. Signal through the kafka, file or REST channel (signal.enabled.channels); the user needs no write privilege."},
 		api.ConfigKey{Name: propIncludeQuery, Type: api.ConfigBoolean, Default: "false", Importance: api.Low, Doc: "Put the SQL statement of each row event in source.query (needs binlog_annotate_row_events / binlog_rows_query_log_events)."},
 	)
 	// Debezium properties this connector does not implement yet: validation reports them
@@ -149,7 +156,6 @@ func configSpec() api.ConfigSpec {
 	for _, k := range []struct{ name, only, def string }{
 		{"event.deserialization.failure.handling.mode", "fail", "fail"},
 		{"inconsistent.schema.handling.mode", "fail", "fail"},
-		{"read.only", "false", "false"},
 		{"include.schema.comments", "false", "false"},
 		{"enable.time.adjuster", "true", "true"},
 	} {
@@ -225,6 +231,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		MaxQueueBytes:        common.MaxQueueSizeInBytes,
 		PollInterval:         common.PollInterval,
 		IncludeQuery:         cdcconfig.Bool(spec, props, propIncludeQuery),
+		ReadOnly:             cdcconfig.Bool(spec, props, propReadOnly),
 		SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
 		SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
 		SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),

@@ -3,12 +3,9 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"math/rand"
 	"net"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,92 +16,38 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/signals"
+	"github.com/connectd/connectd/tests/incrtest"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
-// incrementalRows is the size of the table the incremental snapshot tests read:
-// CONNECTD_INCREMENTAL_ROWS sets it (the issue's full run is 200000; the default keeps the test
-// short on a shared machine).
-func incrementalRows(t *testing.T) int {
-	rows := 20000
-	if s := os.Getenv("CONNECTD_INCREMENTAL_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			t.Fatalf("CONNECTD_INCREMENTAL_ROWS=%q: want an integer of at least 1000", s)
-		}
-		rows = n
-	}
-	return rows
-}
-
-// writer inserts (inside and beyond the key range), updates and deletes rows of table big until
-// stopped.
-type writer struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-	err  error
-	n    int
-}
-
-func startWriter(t *testing.T, d *db, rows int) *writer {
+// startWriter inserts (inside and beyond the key range), updates and deletes rows of table big
+// until halted.
+func startWriter(t *testing.T, d *db, rows int) *incrtest.Writer {
 	conn, err := client.Connect(net.JoinHostPort(d.tb.Host, strconv.Itoa(d.tb.Port)), d.tb.User, d.tb.Password, d.name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &writer{stop: make(chan struct{})}
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		defer conn.Close()
-		rnd := rand.New(rand.NewSource(7))
-		for n := 1; ; n++ {
-			select {
-			case <-w.stop:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			var q string
-			switch n % 3 {
-			case 0:
-				q = fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
-			case 1:
-				q = fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
-			default:
-				q = fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
-			}
-			r, err := conn.Execute(q)
-			if err != nil {
-				w.err = err
-				return
-			}
-			r.Close()
-			w.n++
-			time.Sleep(time.Millisecond)
+	t.Cleanup(func() { conn.Close() })
+	return incrtest.StartWriter(7, rows, func(op incrtest.Op, n, id int) string {
+		switch op {
+		case incrtest.Upsert:
+			return fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
+		case incrtest.Update:
+			return fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
 		}
-	}()
-	return w
+		return fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
+	}, func(q string) error {
+		r, err := conn.Execute(q)
+		if err == nil {
+			r.Close()
+		}
+		return err
+	})
 }
 
-func (w *writer) halt() error {
-	select {
-	case <-w.stop:
-	default:
-		close(w.stop)
-	}
-	w.wg.Wait()
-	return w.err
-}
-
-// TestIncrementalSnapshotSignalTable signals an incremental snapshot through the signal table
-// while a writer inserts, updates and deletes rows; the task is stopped in the middle (keeping
-// only what it handed out, as after kill -9) and a second task on the same offsets continues at
-// the current chunk. The read events are at most the rows plus a chunk or two, and the latest
-// event of every key is the table's row: no key lost, no deleted row back.
-func TestIncrementalSnapshotSignalTable(t *testing.T) {
-	rows := incrementalRows(t)
-	const chunk = 500
-	d := newDB(t)
+// createBig creates table big with rows rows (id 1..rows, v 0), the signal table and the
+// sentinel table done.
+func createBig(d *db, rows int) {
 	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
 		"CREATE TABLE dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))",
 		"CREATE TABLE done (id INT PRIMARY KEY)")
@@ -119,12 +62,23 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 		}
 		d.exec(b.String())
 	}
+}
+
+// TestIncrementalSnapshotSignalTable signals an incremental snapshot through the signal table
+// while a writer inserts, updates and deletes rows; the task is stopped in the middle (keeping
+// only what it handed out, as after kill -9) and a second task on the same offsets continues at
+// the current chunk. The read events are at most the rows plus a chunk or two, and the latest
+// event of every key is the table's row: no key lost, no deleted row back.
+func TestIncrementalSnapshotSignalTable(t *testing.T) {
+	rows := incrtest.Rows(t, 20000)
+	const chunk = 500
+	d := newDB(t)
+	createBig(d, rows)
 	prefix := "inc" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	cfg := d.config(prefix, "snapshot.mode", "no_data", "signal.data.collection", d.name+".dbz_signal",
 		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "log",
 		"max.batch.size", "256", "max.queue.size", "1024", "database.server.id", "6311")
 	bigTopic := prefix + "." + d.name + ".big"
-	doneTopic := prefix + "." + d.name + ".done"
 
 	hist := &memHistory{}
 	offs := &memOffsets{}
@@ -146,48 +100,22 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 		}
 		return n
 	}
-	poll := func(r *runner, until func(*api.SourceRecord) bool) {
-		t.Helper()
-		deadline := time.Now().Add(3 * time.Minute)
-		for {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %d records", len(r.all))
-			}
-			recs, err := r.task.Poll(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rec := range recs {
-				r.all = append(r.all, rec)
-				if rec.SourceOffset != nil {
-					offs.mu.Lock()
-					offs.offset = rec.SourceOffset
-					offs.mu.Unlock()
-				}
-				if until(rec) {
-					return
-				}
-			}
-		}
-	}
-
 	r1, err := startTask(t, cfg, hist, offs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r1.waitStreaming()
 	w := startWriter(t, d, rows)
-	defer w.halt()
+	defer w.Halt()
 	d.exec(`INSERT INTO dbz_signal VALUES ('ad-hoc-1', 'execute-snapshot', '{"data-collections": ["` + d.name + `.b[i]g"], "type": "incremental"}')`)
 	// A malformed signal is logged and ignored; streaming goes on.
 	d.exec(`INSERT INTO dbz_signal VALUES ('bad-1', 'execute-snapshot', '{"data-collections": []}')`)
 	n1 := 0
-	poll(r1, func(rec *api.SourceRecord) bool {
+	r1.pollOffsets(offs, "half the rows", func(rec *api.SourceRecord) {
 		if rec.Topic == bigTopic && rec.Value != nil && decode(t, rec).Value["op"] == "r" {
 			n1++
 		}
-		return n1 >= rows/2
-	})
+	}, func() bool { return n1 >= rows/2 })
 	if err := r1.task.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -203,28 +131,11 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	}
 	t.Logf("first run: %d records, %d reads, committed offset %v", len(r1.all), firstReads, stored)
 
-	r2, err := startTask(t, cfg, hist, offs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r2.task.sig.inc.Running() {
-		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
-	}
-	stopped := false
-	poll(r2, func(rec *api.SourceRecord) bool {
-		if !stopped && !r2.task.sig.inc.Running() {
-			stopped = true
-			if err := w.halt(); err != nil {
-				t.Fatalf("writer: %v", err)
-			}
-			d.exec("INSERT INTO done VALUES (1)")
-		}
-		return rec.Topic == doneTopic
-	})
+	r2 := finishSnapshot(t, d, cfg, hist, offs, w, func(*api.SourceRecord) {})
 	all = append(all, r2.all...)
 	secondReads := reads(r2.all)
 	total := firstReads + secondReads
-	t.Logf("writes %d; reads: first run %d, second run %d, total %d, distinct keys %d, of %d initial rows", w.n, firstReads, secondReads, total, len(readIDs), rows)
+	t.Logf("writes %d; reads: first run %d, second run %d, total %d, distinct keys %d, of %d initial rows", w.Changes(), firstReads, secondReads, total, len(readIDs), rows)
 	if dup := total - len(readIDs); dup > 2*chunk {
 		t.Errorf("%d of %d read events repeat a key (limit %d): the second run did not continue at the current chunk", dup, total, 2*chunk)
 	}
@@ -240,90 +151,111 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	checkLatest(t, d, all, bigTopic)
 }
 
+// signalTopic creates a Kafka topic for the signal channel, deleted when the test ends, and
+// returns a client, the bootstrap servers and the topic.
+func signalTopic(t *testing.T, name string) (*kgo.Client, string, string) {
+	t.Helper()
+	brokers := testbed.Kafka(t)
+	topic := testbed.Topic(t, name)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create topic %s: %v %v", topic, err, resp.Err)
+	}
+	t.Cleanup(func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic) })
+	return cl, brokers, topic
+}
+
+// finishSnapshot starts a task on the offsets of one stopped in the middle of an incremental
+// snapshot, checks that it resumes the snapshot, and polls (handing each record to each) until
+// the snapshot ends, the writer is halted and the sentinel row of table done came through.
+func finishSnapshot(t *testing.T, d *db, cfg map[string]string, hist *memHistory, offs *memOffsets, w *incrtest.Writer, each func(*api.SourceRecord)) *runner {
+	t.Helper()
+	r, err := startTask(t, cfg, hist, offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.task.sig.inc.Running() {
+		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
+	}
+	doneTopic := cfg["topic.prefix"] + "." + d.name + ".done"
+	stopped, sentinel := false, false
+	r.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
+		each(rec)
+		if !stopped && !r.task.sig.inc.Running() {
+			stopped = true
+			if err := w.Halt(); err != nil {
+				t.Fatalf("writer: %v", err)
+			}
+			d.exec("INSERT INTO done VALUES (1)")
+		}
+		sentinel = sentinel || rec.Topic == doneTopic
+	}, func() bool { return sentinel })
+	return r
+}
+
+// pollOffsets polls until done says so (asked before every poll), handing each record to each,
+// keeping it in r.all and its offset in offs as a worker commits them.
+func (r *runner) pollOffsets(offs *memOffsets, what string, each func(rec *api.SourceRecord), done func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !done() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s after %d records", what, len(r.all))
+		}
+		recs, err := r.task.Poll(context.Background())
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		for _, rec := range recs {
+			r.all = append(r.all, rec)
+			if rec.SourceOffset != nil {
+				offs.mu.Lock()
+				offs.offset = rec.SourceOffset
+				offs.mu.Unlock()
+			}
+			each(rec)
+		}
+	}
+}
+
 // checkLatest compares the latest event of every key of topic with table big.
 func checkLatest(t *testing.T, d *db, all []*api.SourceRecord, topic string) {
 	t.Helper()
-	latest := map[string]string{} // id -> v, "" for deleted
-	for _, rec := range all {
-		if rec.Topic != topic {
-			continue
-		}
-		dr := decode(t, rec)
-		id := fmt.Sprint(dr.Key["id"])
-		if dr.Value == nil || dr.Value["op"] == "d" {
-			latest[id] = ""
-			continue
-		}
-		after, _ := dr.Value["after"].(map[string]any)
-		latest[id] = fmt.Sprint(after["v"])
-	}
 	table := map[string]string{}
 	for _, row := range d.m.Query("SELECT id, v FROM big") {
 		table[row[0]] = row[1]
 	}
-	lost, back, wrong := 0, 0, 0
-	for id, v := range table {
-		got, ok := latest[id]
-		switch {
-		case !ok || got == "":
-			lost++
-			if lost < 5 {
-				t.Errorf("key %s is in the table (v=%s) but its latest event is %q (seen: %v)", id, v, got, ok)
-			}
-		case got != v:
-			wrong++
-			if wrong < 5 {
-				t.Errorf("key %s: table v=%s, latest event v=%s", id, v, got)
-			}
-		}
+	incrtest.CheckLatest(t, incrtest.Events(all, topic, func(rec *api.SourceRecord) incrtest.Event { return event(t, rec, "id") }), table)
+}
+
+// event decodes a change event of a table whose checked column is v, keyed on column key.
+func event(t *testing.T, rec *api.SourceRecord, key string) incrtest.Event {
+	dr := decode(t, rec)
+	e := incrtest.Event{Key: fmt.Sprint(dr.Key[key]), Deleted: dr.Value == nil || dr.Value["op"] == "d"}
+	if !e.Deleted {
+		after, _ := dr.Value["after"].(map[string]any)
+		e.Value = fmt.Sprint(after["v"])
 	}
-	for id, v := range latest {
-		if _, ok := table[id]; !ok && v != "" {
-			back++
-			if back < 5 {
-				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
-			}
-		}
-	}
-	if lost+back+wrong > 0 {
-		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong values among %d rows", lost, back, wrong, len(table))
-	}
+	return e
 }
 
 // TestIncrementalSnapshotChannels runs incremental snapshots signalled through a Kafka topic and
 // through the REST channel while a writer changes the table, pauses, resumes and stops one, and
 // checks the notifications on the sink topic and the table's final state in the events.
 func TestIncrementalSnapshotChannels(t *testing.T) {
-	rows := incrementalRows(t) / 2
+	rows := incrtest.Rows(t, 20000) / 2
 	const chunk = 200
 	d := newDB(t)
-	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
-		"CREATE TABLE dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))",
-		"CREATE TABLE done (id INT PRIMARY KEY)")
-	for start := 1; start <= rows; start += 10000 {
-		var b strings.Builder
-		b.WriteString("INSERT INTO big VALUES ")
-		for i := start; i < start+10000 && i <= rows; i++ {
-			if i > start {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "(%d,0)", i)
-		}
-		d.exec(b.String())
-	}
-	brokers := testbed.Kafka(t)
-	sigTopic := testbed.Topic(t, "signals")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	createBig(d, rows)
+	cl, brokers, sigTopic := signalTopic(t, "signals")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, sigTopic); err != nil || resp.Err != nil {
-		t.Fatalf("create topic %s: %v %v", sigTopic, err, resp.Err)
-	}
-	defer func() { _, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), sigTopic) }()
 
 	prefix := "incch" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	const noteTopic = "notifications-test"
@@ -340,40 +272,24 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 	}
 	r.waitStreaming()
 	w := startWriter(t, d, rows)
-	defer w.halt()
+	defer w.Halt()
 
 	var notes []string // "<id> <type>"
 	reads := 0
 	poll := func(what string, until func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(3 * time.Minute)
-		for !until() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; notifications %v", what, notes)
-			}
-			recs, err := r.task.Poll(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rec := range recs {
-				r.all = append(r.all, rec)
-				if rec.SourceOffset != nil {
-					offs.mu.Lock()
-					offs.offset = rec.SourceOffset
-					offs.mu.Unlock()
+		r.pollOffsets(offs, what, func(rec *api.SourceRecord) {
+			if rec.Topic == noteTopic {
+				v := rec.Value.(*api.Struct)
+				if v.Get("aggregate_type") != "Incremental Snapshot" || rec.Key.(*api.Struct).Get("id") != v.Get("id") {
+					t.Fatalf("notification %v", v)
 				}
-				if rec.Topic == noteTopic {
-					v := rec.Value.(*api.Struct)
-					if v.Get("aggregate_type") != "Incremental Snapshot" || rec.Key.(*api.Struct).Get("id") != v.Get("id") {
-						t.Fatalf("notification %v", v)
-					}
-					notes = append(notes, fmt.Sprint(v.Get("id"), " ", v.Get("type")))
-				}
-				if rec.Topic == bigTopic && rec.Value != nil && rec.Value.(*api.Struct).Get("op") == "r" {
-					reads++
-				}
+				notes = append(notes, fmt.Sprint(v.Get("id"), " ", v.Get("type")))
 			}
-		}
+			if rec.Topic == bigTopic && rec.Value != nil && rec.Value.(*api.Struct).Get("op") == "r" {
+				reads++
+			}
+		}, until)
 	}
 	has := func(note string) func() bool {
 		return func() bool {
@@ -446,14 +362,14 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 		t.Error("a malformed REST signal was accepted")
 	}
 
-	if err := w.halt(); err != nil {
+	if err := w.Halt(); err != nil {
 		t.Fatalf("writer: %v", err)
 	}
 	d.exec("INSERT INTO done VALUES (1)")
 	poll("the sentinel", func() bool {
 		return len(r.all) > 0 && r.all[len(r.all)-1].Topic == doneTopic
 	})
-	t.Logf("writes %d; reads: kafka %d, rest %d, stopped %d; notifications %v", w.n, kafkaReads, restReads, reads-kafkaReads-restReads, notes)
+	t.Logf("writes %d; reads: kafka %d, rest %d, stopped %d; notifications %v", w.Changes(), kafkaReads, restReads, reads-kafkaReads-restReads, notes)
 	checkLatest(t, d, r.all, bigTopic)
 }
 
@@ -464,18 +380,7 @@ func TestBlockingSnapshot(t *testing.T) {
 	rows := 3000
 	const chunk = 500
 	d := newDB(t)
-	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
-		"CREATE TABLE dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))",
-		"CREATE TABLE done (id INT PRIMARY KEY)")
-	var b strings.Builder
-	b.WriteString("INSERT INTO big VALUES ")
-	for i := 1; i <= rows; i++ {
-		if i > 1 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "(%d,0)", i)
-	}
-	d.exec(b.String())
+	createBig(d, rows)
 	prefix := "blk" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	cfg := d.config(prefix, "snapshot.mode", "no_data", "signal.data.collection", d.name+".dbz_signal",
 		"incremental.snapshot.chunk.size", strconv.Itoa(chunk), "notification.enabled.channels", "sink",
@@ -488,7 +393,7 @@ func TestBlockingSnapshot(t *testing.T) {
 	}
 	r.waitStreaming()
 	w := startWriter(t, d, rows)
-	defer w.halt()
+	defer w.Halt()
 	time.Sleep(300 * time.Millisecond)
 	if err := signals.Deliver("test", signals.Signal{ID: "b-1", Type: "execute-snapshot",
 		Data: `{"data-collections":["` + d.name + `.big"],"type":"blocking"}`}); err != nil {
@@ -517,7 +422,7 @@ func TestBlockingSnapshot(t *testing.T) {
 				notes = append(notes, fmt.Sprint(v.Get("type")))
 				if v.Get("type") == "COMPLETED" && !completed {
 					completed = true
-					if err := w.halt(); err != nil {
+					if err := w.Halt(); err != nil {
 						t.Fatalf("writer: %v", err)
 					}
 					d.exec("INSERT INTO done VALUES (1)")
@@ -540,7 +445,7 @@ func TestBlockingSnapshot(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("writes %d, reads %d, notifications %v", w.n, reads, notes)
+	t.Logf("writes %d, reads %d, notifications %v", w.Changes(), reads, notes)
 	if lasts != 1 || reads < rows*8/10 || reads > rows+rows/10 {
 		t.Errorf("%d reads (%d marked last) for a table of about %d rows", reads, lasts, rows)
 	}

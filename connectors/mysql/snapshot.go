@@ -340,6 +340,7 @@ type snapTable struct {
 	enc      *envelope.TableSchema
 	names    []string // every column, quoted, in table order
 	keyIdx   []int    // the positions of the key columns; nil: read whole
+	keyKinds []keyKind
 	keyNames []string
 	textCols []bool
 	now      time.Time
@@ -369,11 +370,15 @@ func (t *Task) snapshotTables(tables []snapshotTable) ([]source.SnapshotTable[*s
 		for i := range tbl.Columns {
 			s.names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
 		}
-		s.keyIdx = chunkKey(tbl)
+		s.keyIdx, s.keyKinds = chunkKey(tbl)
 		for _, k := range s.keyIdx {
 			s.keyNames = append(s.keyNames, s.names[k])
 		}
-		out = append(out, source.SnapshotTable[*snapTable]{ID: st.id.String(), Keyed: s.keyIdx != nil, Data: s})
+		textKey := false
+		for _, k := range s.keyKinds {
+			textKey = textKey || k != keyInt
+		}
+		out = append(out, source.SnapshotTable[*snapTable]{ID: st.id.String(), Keyed: s.keyIdx != nil, TextKey: textKey, Data: s})
 	}
 	return out, nil
 }
@@ -436,14 +441,22 @@ type chunkReader struct {
 // read event; the driver sets its marker and offset.
 func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(readRecord, []string) error) error {
 	s := st.Data
-	for _, k := range after {
-		if !isIntLiteral(k) {
-			return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", after, s.id, source.OffsetSnapshotKey)
+	var lits []string
+	if after != nil {
+		if len(after) != len(s.keyIdx) {
+			return fmt.Errorf("the stored snapshot key %q of table %s has %d values, its key %d columns; remove the offset field %q to read the table again from its start", after, s.id, len(after), len(s.keyIdx), source.OffsetSnapshotKey)
+		}
+		lits = make([]string, len(after))
+		for i, k := range after {
+			if s.keyKinds[i] == keyInt && !isIntLiteral(k) {
+				return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", after, s.id, source.OffsetSnapshotKey)
+			}
+			lits[i] = keyLiteral(k, s.keyKinds[i])
 		}
 	}
 	q := "SELECT " + strings.Join(s.names, ", ") + " FROM " + s.quoted
 	if st.Keyed {
-		q = chunkQuery(s.quoted, s.names, s.keyNames, after, limit)
+		q = chunkQuery(s.quoted, s.names, s.keyNames, lits, limit)
 	}
 	var recs []*api.SourceRecord
 	return r.conn.ExecuteSelectStreaming(q, &r.result, func(vals []gomysql.FieldValue) error {
@@ -452,21 +465,9 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 		}
 		row := make([]any, len(vals))
 		for i := range vals {
-			fv := &vals[i]
-			switch fv.Type {
-			case gomysql.FieldValueTypeNull:
-			case gomysql.FieldValueTypeSigned:
-				row[i] = fv.AsInt64()
-			case gomysql.FieldValueTypeUnsigned:
-				row[i] = fv.AsUint64()
-			case gomysql.FieldValueTypeFloat:
-				row[i] = fv.AsFloat64()
-			default:
-				if s.textCols[i] {
-					row[i] = textValue(fv.AsString())
-				} else {
-					row[i] = fv.AsString()
-				}
+			row[i] = rowValue(&vals[i])
+			if b, ok := row[i].([]byte); ok && s.textCols[i] {
+				row[i] = textValue(b)
 			}
 		}
 		var key []string
@@ -478,10 +479,17 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 					key[i] = strconv.FormatInt(v, 10)
 				case uint64:
 					key[i] = strconv.FormatUint(v, 10)
+				case textValue:
+					key[i] = string(v)
+				case []byte:
+					key[i] = string(v)
 				default:
-					if key[i] = fmt.Sprint(v); !isIntLiteral(key[i]) {
+					if key[i] = fmt.Sprint(v); s.keyKinds[i] == keyInt && !isIntLiteral(key[i]) {
 						return fmt.Errorf("the key column %s of table %s returned %q, not an integer", s.names[k], s.id, key[i])
 					}
+				}
+				if row[k] == nil {
+					return fmt.Errorf("the key column %s of table %s returned NULL; it cannot order chunks", s.names[k], s.id)
 				}
 			}
 		}
@@ -493,6 +501,22 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 		}
 		return add(readRecord{rec: recs[0], src: src}, key)
 	}, nil)
+}
+
+// rowValue converts a text-protocol field: integers and floats as the server typed them,
+// anything else as its bytes, which the next row overwrites.
+func rowValue(fv *gomysql.FieldValue) any {
+	switch fv.Type {
+	case gomysql.FieldValueTypeNull:
+		return nil
+	case gomysql.FieldValueTypeSigned:
+		return fv.AsInt64()
+	case gomysql.FieldValueTypeUnsigned:
+		return fv.AsUint64()
+	case gomysql.FieldValueTypeFloat:
+		return fv.AsFloat64()
+	}
+	return fv.AsString()
 }
 
 // readRecord is a snapshot record held back until its marker is known.

@@ -94,6 +94,11 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	} else {
 		sc.HeartbeatPeriod = 30 * time.Second
 	}
+	if cfg.ReadOnly {
+		// A read-only incremental snapshot closes a chunk's window between transactions; on an
+		// idle binlog only the server's heartbeats come, so they come often.
+		sc.HeartbeatPeriod = min(sc.HeartbeatPeriod, 500*time.Millisecond)
+	}
 	sc.ReadTimeout = sc.HeartbeatPeriod*3 + 5*time.Second
 	if cfg.IncludeQuery && t.flavor == FlavorMariaDB {
 		sc.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
@@ -200,6 +205,9 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 		if t.pos.inTx {
 			return nil
 		}
+		if err := s.passWatermarks(ctx); err != nil {
+			return err
+		}
 		return s.maybeHeartbeat(ctx)
 	}
 	t.pos.serverID = int64(h.ServerID)
@@ -236,6 +244,9 @@ func (s *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) erro
 	// one, an offset naming all events before the XID would read as that transaction's END
 	// record (see commit), and one taken before the event was counted would replay its rows.
 	if !t.pos.inTx {
+		if err := s.passWatermarks(ctx); err != nil {
+			return err
+		}
 		return s.maybeHeartbeat(ctx)
 	}
 	return nil

@@ -33,9 +33,9 @@ type incrementalDB struct {
 	tables []string                 // captured tables, schema.table, as listed at start
 	byID   map[string]*catalogTable // the catalog entries of those tables (read-only)
 	signal string                   // signal.data.collection
+	conn   *source.EngineConn[*pgconn.PgConn]
 
-	mu   sync.Mutex
-	conn *pgconn.PgConn
+	mu sync.Mutex
 	// snap is the snapshot of the last chunk read: what it did not see (ChunkVisibility).
 	snap chunkSnapshot
 	// built holds the structures of tables read before the stream described them; streaming
@@ -53,7 +53,9 @@ func (t *Task) startIncremental(name string, props map[string]string, stored map
 	if err != nil {
 		return err
 	}
-	db := &incrementalDB{t: t, byID: map[string]*catalogTable{}, signal: cfg.DataCollection, built: map[string]*table{}}
+	db := &incrementalDB{t: t, byID: map[string]*catalogTable{}, signal: cfg.DataCollection, built: map[string]*table{},
+		conn: source.NewEngineConn(func(ctx context.Context) (*pgconn.PgConn, error) { return t.cfg.connect(ctx, false) },
+			func(ctx context.Context, c *pgconn.PgConn) bool { return !c.IsClosed() && c.Ping(ctx) == nil }, closeConn)}
 	for _, ct := range captured {
 		id := ct.ID.Schema + "." + ct.ID.Table
 		db.tables = append(db.tables, id)
@@ -74,10 +76,7 @@ func (t *Task) stopIncremental() {
 	t.sig.hub.Close()
 	t.sig.notifier.Close()
 	if db := t.sig.db; db != nil {
-		db.mu.Lock()
-		closeConn(db.conn)
-		db.conn = nil
-		db.mu.Unlock()
+		db.conn.Close()
 	}
 	t.sig = taskSignals{}
 }
@@ -94,22 +93,6 @@ func (t *Task) putQuiet(ctx context.Context, recs []*api.SourceRecord) error {
 	return nil
 }
 
-func (d *incrementalDB) connection(ctx context.Context) (*pgconn.PgConn, error) {
-	if d.conn != nil && !d.conn.IsClosed() {
-		if err := d.conn.Ping(ctx); err == nil {
-			return d.conn, nil
-		}
-		closeConn(d.conn)
-		d.conn = nil
-	}
-	c, err := d.t.cfg.connect(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	d.conn = c
-	return c, nil
-}
-
 // Tables returns the captured tables, schema.table.
 func (d *incrementalDB) Tables() []string { return d.tables }
 
@@ -119,22 +102,31 @@ type keyCol struct {
 	oid  uint32
 }
 
+// incTable is a collection as the catalog describes it, with the statements that read it.
+type incTable struct {
+	ct  *catalogTable
+	key []keyCol
+	sql source.KeysetSQL
+	// args collects the parameters Bound writes placeholders for, one statement at a time.
+	args []string
+}
+
 // describe reads the collection's columns and chunk key from the catalog, on the engine's
 // connection.
-func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *source.Collection) (*catalogTable, []keyCol, error) {
+func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *source.Collection) (*incTable, error) {
 	base := d.byID[c.ID]
 	if base == nil {
-		return nil, nil, fmt.Errorf("table %s is not captured", c.ID)
+		return nil, fmt.Errorf("table %s is not captured", c.ID)
 	}
 	ct := *base
 	if err := loadColumns(ctx, conn, []*catalogTable{&ct}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	names := ct.PK
 	if c.SurrogateKey != "" {
 		names = []string{c.SurrogateKey}
 	} else if len(ct.PK) == 0 || ct.UniqueKey {
-		return nil, nil, fmt.Errorf("table %s has no primary key; give a surrogate-key to read it incrementally", c.ID)
+		return nil, fmt.Errorf("table %s has no primary key; give a surrogate-key to read it incrementally", c.ID)
 	}
 	var key []keyCol
 	for _, n := range names {
@@ -144,17 +136,30 @@ func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *so
 				switch col.TypeOID {
 				case 20, 21, 23, 25, 1043:
 				default:
-					return nil, nil, fmt.Errorf("key column %s of %s is of type %s; connectd chunks by integer and text keys only", n, c.ID, col.TypeName)
+					return nil, fmt.Errorf("key column %s of %s is of type %s; connectd chunks by integer and text keys only", n, c.ID, col.TypeName)
 				}
 				key = append(key, keyCol{name: quoteIdent(n), oid: col.TypeOID})
 				found = true
 			}
 		}
 		if !found {
-			return nil, nil, fmt.Errorf("table %s has no column %q", c.ID, n)
+			return nil, fmt.Errorf("table %s has no column %q", c.ID, n)
 		}
 	}
-	return &ct, key, nil
+	tb := &incTable{ct: &ct, key: key, sql: source.KeysetSQL{From: tableName(&ct)}}
+	for _, k := range key {
+		tb.sql.Key = append(tb.sql.Key, k.name)
+	}
+	tb.sql.Bound = func(vals []any, op string) (string, error) {
+		ph := make([]string, len(vals))
+		for i, v := range vals {
+			tb.args = append(tb.args, keyText(v))
+			ph[i] = "$" + strconv.Itoa(len(tb.args))
+		}
+		// A row comparison, which PostgreSQL turns into one range scan of the key's index.
+		return "(" + strings.Join(tb.sql.Key, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", nil
+	}
+	return tb, nil
 }
 
 // keyValue turns a key column's text into the Java type Debezium's offsets hold.
@@ -183,100 +188,59 @@ func tableName(ct *catalogTable) string {
 	return quoteIdent(ct.ID.Schema) + "." + quoteIdent(ct.ID.Table)
 }
 
-func keyList(key []keyCol, suffix string) string {
-	parts := make([]string, len(key))
+// keyTexts is the select list of the key columns as text, aliased: ORDER BY must sort by the
+// columns, not by their text.
+func keyTexts(key []keyCol) string {
+	texts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = k.name + suffix
+		texts[i] = k.name + "::text AS " + quoteIdent("connectd_key_"+strconv.Itoa(i))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(texts, ", ")
 }
 
 // MaxKey reads the largest key of the collection's rows.
-func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) ([]any, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ct, key, err := d.describe(ctx, conn, c)
-	if err != nil {
-		return nil, err
-	}
-	texts := make([]string, len(key))
-	for i, k := range key {
-		// Aliased: ORDER BY must sort by the column, not by its text.
-		texts[i] = k.name + "::text AS " + quoteIdent("connectd_key_"+strconv.Itoa(i))
-	}
-	q := "SELECT " + strings.Join(texts, ", ") + " FROM " + tableName(ct)
-	if c.Filter != "" {
-		q += " WHERE (" + c.Filter + ")"
-	}
-	q += " ORDER BY " + keyList(key, " DESC") + " LIMIT 1"
-	rows, err := query(ctx, conn, q)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the largest key of %s: %w", c.ID, err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	out := make([]any, len(key))
-	for i, k := range key {
-		if out[i], err = keyValue(k.oid, string(rows[0][i])); err != nil {
-			return nil, err
+func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) (max []any, err error) {
+	err = d.conn.Do(ctx, func(conn *pgconn.PgConn) error {
+		tb, err := d.describe(ctx, conn, c)
+		if err != nil {
+			return err
 		}
-	}
-	return out, nil
+		rows, err := query(ctx, conn, tb.sql.MaxKeyQuery(keyTexts(tb.key), c))
+		if err != nil {
+			return fmt.Errorf("cannot read the largest key of %s: %w", c.ID, err)
+		}
+		if len(rows) > 0 {
+			max, err = source.ConvertKey(len(tb.key), func(i int) (any, error) { return keyValue(tb.key[i].oid, string(rows[0][i])) })
+		}
+		return err
+	})
+	return max, err
 }
 
 // ReadChunk reads the rows after after up to max in key order, as text.
-func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
+func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, after, max []any, limit int) (out []source.ChunkRow, err error) {
+	err = d.conn.Do(ctx, func(conn *pgconn.PgConn) error {
+		out, err = d.readChunk(ctx, conn, c, after, max, limit)
+		return err
+	})
+	return out, err
+}
+
+func (d *incrementalDB) readChunk(ctx context.Context, conn *pgconn.PgConn, c *source.Collection, after, max []any, limit int) ([]source.ChunkRow, error) {
+	tb, err := d.describe(ctx, conn, c)
 	if err != nil {
 		return nil, err
 	}
-	ct, key, err := d.describe(ctx, conn, c)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(ct.Columns))
-	cols := make([]string, len(ct.Columns))
-	for i, col := range ct.Columns {
+	names := make([]string, len(tb.ct.Columns))
+	cols := make([]string, len(tb.ct.Columns))
+	for i, col := range tb.ct.Columns {
 		names[i] = col.Name
 		cols[i] = quoteIdent(col.Name)
 	}
-	var conds, args []string
-	bound := func(vals []any, op string) {
-		ph := make([]string, len(key))
-		for i := range key {
-			args = append(args, keyText(vals[i]))
-			ph[i] = "$" + strconv.Itoa(len(args))
-		}
-		conds = append(conds, "("+keyList(key, "")+") "+op+" ("+strings.Join(ph, ", ")+")")
+	q, err := tb.sql.ChunkQuery(strings.Join(cols, ", ")+", "+keyTexts(tb.key), c, after, max, limit)
+	if err != nil {
+		return nil, err
 	}
-	if after != nil {
-		if len(after) != len(key) {
-			return nil, fmt.Errorf("the stored chunk key %v has %d values, the key of %s %d columns", after, len(after), c.ID, len(key))
-		}
-		bound(after, ">")
-	}
-	if len(max) == len(key) {
-		bound(max, "<=")
-	}
-	if c.Filter != "" {
-		conds = append(conds, "("+c.Filter+")")
-	}
-	texts := make([]string, len(key))
-	for i, k := range key {
-		texts[i] = k.name + "::text AS " + quoteIdent("connectd_key_"+strconv.Itoa(i))
-	}
-	q := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(texts, ", ") + " FROM " + tableName(ct)
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	q += " ORDER BY " + keyList(key, "") + " LIMIT " + strconv.Itoa(limit)
 	// One repeatable-read transaction, so the snapshot read first is the one the SELECT uses.
 	if _, err := simpleQuery(ctx, conn, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return nil, fmt.Errorf("cannot begin the read of a chunk of %s: %w", c.ID, err)
@@ -290,11 +254,13 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 	if err != nil {
 		return nil, err
 	}
-	rows, err := query(ctx, conn, q, args...)
+	rows, err := query(ctx, conn, q, tb.args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read a chunk of %s: %w", c.ID, err)
 	}
+	d.mu.Lock()
 	d.snap = snap
+	d.mu.Unlock()
 	out := make([]source.ChunkRow, 0, len(rows))
 	for _, r := range rows {
 		vals := make([]any, len(cols))
@@ -303,11 +269,9 @@ func (d *incrementalDB) ReadChunk(ctx context.Context, c *source.Collection, aft
 				vals[i] = r[i]
 			}
 		}
-		k := make([]any, len(key))
-		for i, kc := range key {
-			if k[i], err = keyValue(kc.oid, string(r[len(cols)+i])); err != nil {
-				return nil, err
-			}
+		k, err := source.ConvertKey(len(tb.key), func(i int) (any, error) { return keyValue(tb.key[i].oid, string(r[len(cols)+i])) })
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, source.ChunkRow{Key: k, Values: vals, Columns: names})
 	}
@@ -320,14 +284,10 @@ func (d *incrementalDB) WriteSignal(ctx context.Context, id, typ, data string) e
 	if i <= 0 {
 		return fmt.Errorf("signal.data.collection=%q is not a schema.table name", d.signal)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	conn, err := d.connection(ctx)
-	if err != nil {
+	return d.conn.Do(ctx, func(conn *pgconn.PgConn) error {
+		_, err := query(ctx, conn, "INSERT INTO "+quoteIdent(d.signal[:i])+"."+quoteIdent(d.signal[i+1:])+" VALUES ($1, $2, $3)", id, typ, data)
 		return err
-	}
-	_, err = query(ctx, conn, "INSERT INTO "+quoteIdent(d.signal[:i])+"."+quoteIdent(d.signal[i+1:])+" VALUES ($1, $2, $3)", id, typ, data)
-	return err
+	})
 }
 
 // ReadRecords decodes a chunk row and builds its read event, on the streaming goroutine.

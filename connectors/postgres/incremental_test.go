@@ -3,16 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math/rand"
-	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/signals"
+	"github.com/connectd/connectd/tests/incrtest"
 )
 
 // TestIncrementalSnapshotSignalTable signals an incremental snapshot through the signal table
@@ -22,14 +20,7 @@ import (
 // latest event of every key is the table's row. CONNECTD_INCREMENTAL_ROWS sets the table's
 // size (200000 for the issue's run; the default keeps the test short).
 func TestIncrementalSnapshotSignalTable(t *testing.T) {
-	rows := 20000
-	if s := os.Getenv("CONNECTD_INCREMENTAL_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			t.Fatalf("CONNECTD_INCREMENTAL_ROWS=%q: want an integer of at least 1000", s)
-		}
-		rows = n
-	}
+	rows := incrtest.Rows(t, 20000)
 	const chunk = 500
 	e := newEnv(t)
 	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (id int PRIMARY KEY, v int NOT NULL);
@@ -46,24 +37,6 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wconn, err := c.connect(context.Background(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeConn(wconn)
-	stopWriter := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes int
-	var werr error
-	writerStopped := false
-	stop := func() {
-		if !writerStopped {
-			writerStopped = true
-			close(stopWriter)
-			wg.Wait()
-		}
-	}
-	defer stop()
 
 	var all []*api.SourceRecord
 	pollUntil := func(task *Task, until func(*api.SourceRecord) bool) {
@@ -92,34 +65,9 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 
 	task := e.start(kv...)
 	e.waitStreaming(task)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		rnd := rand.New(rand.NewSource(5))
-		for n := 1; ; n++ {
-			select {
-			case <-stopWriter:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			var q string
-			switch n % 3 {
-			case 0:
-				q = fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
-			case 1:
-				q = fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
-			default:
-				q = fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
-			}
-			if _, err := simpleQuery(context.Background(), wconn, q); err != nil {
-				werr = err
-				return
-			}
-			writes++
-			time.Sleep(time.Millisecond)
-		}
-	}()
+	w := startWriter(t, e, 5, rows)
+	defer w.Halt()
+	writerStopped := false
 	e.exec(fmt.Sprintf(`INSERT INTO %[1]s.dbz_signal VALUES ('bad-1', 'execute-snapshot', '{"data-collections": "%[1]s.big"}');
 		INSERT INTO %[1]s.dbz_signal VALUES ('ad-hoc-1', 'execute-snapshot', '{"data-collections": ["%[1]s\\.big"], "type": "INCREMENTAL"}')`, e.schema))
 	n1 := 0
@@ -145,28 +93,21 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	}
 	pollUntil(task, func(r *api.SourceRecord) bool {
 		if !writerStopped && !task.sig.inc.Running() {
-			stop()
+			writerStopped = true
+			if err := w.Halt(); err != nil {
+				t.Fatalf("writer: %v", err)
+			}
 			e.exec(fmt.Sprintf("INSERT INTO %s.done VALUES (1)", e.schema))
 		}
 		return r.Topic == doneTopic
 	})
-	if werr != nil {
-		t.Fatalf("writer: %v", werr)
-	}
-
 	reads, readKeys := 0, map[string]bool{}
 	secondReads := 0
-	latest := map[string]string{}
 	for i, r := range all {
 		if r.Topic != bigTopic {
 			continue
 		}
-		d := decode(r)
-		id := fmt.Sprint(d.key["id"])
-		switch {
-		case d.tomb || d.op == "d":
-			latest[id] = ""
-		case d.op == "r":
+		if d := decode(r); d.op == "r" {
 			if d.source["snapshot"] != "incremental" {
 				t.Fatalf("a read event's source.snapshot is %v, want incremental", d.source["snapshot"])
 			}
@@ -174,12 +115,10 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 			if i >= firstRun {
 				secondReads++
 			}
-			readKeys[id] = true
-			latest[id] = fmt.Sprint(d.after["v"])
-		default:
-			latest[id] = fmt.Sprint(d.after["v"])
+			readKeys[fmt.Sprint(d.key["id"])] = true
 		}
 	}
+	writes := w.Changes()
 	t.Logf("%d writes; %d read events (%d after the restart), %d distinct keys read, of %d rows", writes, reads, secondReads, len(readKeys), rows)
 	if dup := reads - len(readKeys); dup > 2*chunk {
 		t.Errorf("%d read events repeat a key (limit %d): the second run did not continue at the current chunk", dup, 2*chunk)
@@ -187,6 +126,42 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	if reads > rows+rows/10+2*chunk || secondReads == 0 {
 		t.Errorf("%d read events (%d in the second run) for a table of at most %d rows", reads, secondReads, rows+rows/10)
 	}
+	checkLatest(t, e, all, bigTopic)
+}
+
+// startWriter inserts (inside and beyond the key range), updates and deletes rows of table big
+// until halted.
+func startWriter(t *testing.T, e *env, seed int64, rows int) *incrtest.Writer {
+	c, err := ParseConfig(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wconn, err := c.connect(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeConn(wconn) })
+	return incrtest.StartWriter(seed, rows, func(op incrtest.Op, n, id int) string {
+		switch op {
+		case incrtest.Upsert:
+			return fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
+		case incrtest.Update:
+			return fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
+		}
+		return fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
+	}, func(q string) error {
+		_, err := simpleQuery(context.Background(), wconn, q)
+		return err
+	})
+}
+
+// checkLatest compares the latest event of every key of topic with table big.
+func checkLatest(t *testing.T, e *env, all []*api.SourceRecord, topic string) {
+	t.Helper()
+	events := incrtest.Events(all, topic, func(r *api.SourceRecord) incrtest.Event {
+		d := decode(r)
+		return incrtest.Event{Key: fmt.Sprint(d.key["id"]), Value: fmt.Sprint(d.after["v"]), Deleted: d.tomb || d.op == "d"}
+	})
 	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
 	if err != nil {
 		t.Fatal(err)
@@ -195,30 +170,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	for _, r := range res {
 		table[string(r[0])] = string(r[1])
 	}
-	lost, back, wrong := 0, 0, 0
-	for id, v := range table {
-		got := latest[id]
-		switch {
-		case got == "":
-			if lost++; lost <= 5 {
-				t.Errorf("key %s is in the table (v=%s) but has no live latest event", id, v)
-			}
-		case got != v:
-			if wrong++; wrong <= 5 {
-				t.Errorf("key %s: table v=%s, latest event v=%s", id, v, got)
-			}
-		}
-	}
-	for id, v := range latest {
-		if _, ok := table[id]; !ok && v != "" {
-			if back++; back <= 5 {
-				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
-			}
-		}
-	}
-	if lost+back+wrong > 0 {
-		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong among %d rows", lost, back, wrong, len(table))
-	}
+	incrtest.CheckLatest(t, events, table)
 }
 
 func TestChunkSnapshotVisibility(t *testing.T) {
@@ -260,51 +212,8 @@ func TestBlockingSnapshotREST(t *testing.T) {
 	task := e.start("snapshot.mode", "no_data", "signal.data.collection", e.schema+".dbz_signal",
 		"incremental.snapshot.chunk.size", "400", "notification.enabled.channels", "sink", "notification.sink.topic.name", "notes")
 	e.waitStreaming(task)
-	c, err := ParseConfig(e.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	wconn, err := c.connect(context.Background(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeConn(wconn)
-	stopWriter := make(chan struct{})
-	var wg sync.WaitGroup
-	var werr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		rnd := rand.New(rand.NewSource(9))
-		for n := 1; ; n++ {
-			select {
-			case <-stopWriter:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			q := fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
-			if n%3 == 0 {
-				q = fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
-			} else if n%3 == 1 {
-				q = fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
-			}
-			if _, err := simpleQuery(context.Background(), wconn, q); err != nil {
-				werr = err
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			close(stopWriter)
-			wg.Wait()
-		}
-	}
-	defer stop()
+	w := startWriter(t, e, 9, rows)
+	defer w.Halt()
 	time.Sleep(200 * time.Millisecond)
 	if err := signals.Deliver("pg-test", signals.Signal{ID: "b-1", Type: "execute-snapshot",
 		Data: `{"data-collections":["` + e.schema + `.big"],"type":"blocking"}`}); err != nil {
@@ -329,7 +238,9 @@ func TestBlockingSnapshotREST(t *testing.T) {
 				v := r.Value.(*api.Struct)
 				notes = append(notes, fmt.Sprint(v.Get("type")))
 				if v.Get("type") == "COMPLETED" {
-					stop()
+					if err := w.Halt(); err != nil {
+						t.Fatalf("writer: %v", err)
+					}
 					e.exec(fmt.Sprintf("INSERT INTO %s.done VALUES (1)", e.schema))
 				}
 			case r.Topic == bigTopic && r.Value != nil:
@@ -348,44 +259,9 @@ func TestBlockingSnapshotREST(t *testing.T) {
 			}
 		}
 	}
-	if werr != nil {
-		t.Fatalf("writer: %v", werr)
-	}
 	t.Logf("reads %d, notifications %v", reads, notes)
 	if lasts != 1 || reads < rows*8/10 || reads > rows+rows/10 {
 		t.Errorf("%d reads (%d marked last) for a table of about %d rows", reads, lasts, rows)
 	}
-	latest := map[string]string{}
-	for _, r := range all {
-		if r.Topic != bigTopic {
-			continue
-		}
-		d := decode(r)
-		id := fmt.Sprint(d.key["id"])
-		if d.tomb || d.op == "d" {
-			latest[id] = ""
-		} else {
-			latest[id] = fmt.Sprint(d.after["v"])
-		}
-	}
-	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := 0
-	for _, r := range res {
-		if latest[string(r[0])] != string(r[1]) {
-			if bad++; bad <= 5 {
-				t.Errorf("key %s: table v=%s, latest event %q", r[0], r[1], latest[string(r[0])])
-			}
-		}
-		delete(latest, string(r[0]))
-	}
-	for id, v := range latest {
-		if v != "" {
-			if bad++; bad <= 10 {
-				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
-			}
-		}
-	}
+	checkLatest(t, e, all, bigTopic)
 }

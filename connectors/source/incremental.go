@@ -81,6 +81,26 @@ type ChunkVisibility interface {
 	InvisibleToChunk(tx uint64) bool
 }
 
+// ReadOnlyWindows is implemented by an IncrementalDB that reads chunks without writing to the
+// source, as Debezium's MySQL read-only incremental snapshots do (read.only=true): no marker rows
+// bound a chunk's window, but the log positions read before and after the chunk (the low and
+// high watermarks, MySQL's and MariaDB's executed GTID set). The window opens when the chunk
+// starts, so every change streamed from then on drops the read of its key, and closes when the
+// connector, calling Passed between transactions, finds its stream past the high watermark.
+type ReadOnlyWindows interface {
+	// Watermark returns the log's current position, in the connector's own notation.
+	Watermark(ctx context.Context) (string, error)
+}
+
+// KeyFolder is implemented by an IncrementalDB whose database compares text keys under a
+// collation rather than byte by byte (MySQL, MariaDB), so a streamed change and the buffered read
+// of the same row can carry keys that differ, in case or trailing spaces, say.
+type KeyFolder interface {
+	// FoldKey folds value v of key column column of collection c into the form every value
+	// the database calls equal shares; v itself where it compares exactly.
+	FoldKey(c *Collection, column, v string) string
+}
+
 // Incremental runs Debezium's incremental snapshots (the DBLog watermark algorithm) beside a
 // connector's stream. The connector passes every record it emits through Observe on its
 // streaming goroutine: that is where signals written to the signal table are seen, where the
@@ -120,6 +140,10 @@ type Incremental struct {
 	// window opened, by topic+key (ChunkVisibility only).
 	early map[string][]uint64
 	vis   ChunkVisibility
+	// ro is set for read-only windows; low and high are the watermarks of the chunk in flight.
+	ro        ReadOnlyWindows
+	low, high string
+	fold      KeyFolder
 	// blocking holds the tables of a requested blocking snapshot, run by the streaming
 	// goroutine at its next record (blockingID is the signal's id).
 	blocking   []Collection
@@ -136,6 +160,8 @@ func NewIncremental(db IncrementalDB, cfg *signals.Config, signalTopic string, n
 	e := &Incremental{db: db, cfg: cfg, signalTopic: signalTopic, notifier: notifier, hub: hub, emit: emit, log: log,
 		wake: make(chan struct{}, 1), inbox: make(chan signals.Signal, 64)}
 	e.vis, _ = db.(ChunkVisibility)
+	e.ro, _ = db.(ReadOnlyWindows)
+	e.fold, _ = db.(KeyFolder)
 	return e
 }
 
@@ -364,6 +390,7 @@ func (e *Incremental) stop(ctx context.Context, id string, patterns []string) {
 
 func (e *Incremental) resetChunkLocked() {
 	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched, e.early = "", false, false, nil, nil, nil
+	e.low, e.high = "", ""
 }
 
 func (e *Incremental) resetTableLocked() {
@@ -422,11 +449,14 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		}
 		id := newUUID()
 		e.mu.Lock()
-		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
+		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, e.ro != nil, false, nil, map[string]struct{}{}
 		if e.vis != nil {
 			e.early = map[string][]uint64{}
 		}
 		e.mu.Unlock()
+		if e.ro != nil {
+			return e.readChunkReadOnly(ctx, id, &c, after, max)
+		}
 		opened := javaInstant(time.Now())
 		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
 			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
@@ -448,6 +478,83 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		}
 		return nil
 	}
+}
+
+// readChunkReadOnly reads a chunk between its watermarks, writing nothing to the source. A chunk
+// stopped meanwhile is dropped; the engine's loop then starts the next one.
+func (e *Incremental) readChunkReadOnly(ctx context.Context, id string, c *Collection, after, max []any) error {
+	low, err := e.ro.Watermark(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read the low watermark of a chunk of %s: %w", c.ID, err)
+	}
+	rows, err := e.db.ReadChunk(ctx, c, after, max, e.cfg.ChunkSize)
+	if err != nil {
+		return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
+	}
+	high, err := e.ro.Watermark(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read the high watermark of a chunk of %s: %w", c.ID, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.chunkID == id {
+		e.rows, e.ready, e.low, e.high = rows, true, low, high
+	} else {
+		defer e.kick()
+	}
+	return nil
+}
+
+// WaitsForStream reports whether Passed has anything to do: a read-only snapshot runs or a
+// blocking snapshot waits.
+func (e *Incremental) WaitsForStream() bool {
+	return e != nil && e.ro != nil && (e.running.Load() || e.blockPending.Load())
+}
+
+// Passed is called by a connector with read-only windows on its streaming goroutine between
+// transactions (after a commit, or at a heartbeat of an idle log) with the offset of that
+// position: when reached says the stream is past the high watermark of the chunk read (given
+// the chunk's low and high watermarks), the chunk's window closes and its reads are queued. A
+// blocking snapshot waiting to run runs here.
+func (e *Incremental) Passed(ctx context.Context, offset map[string]any, reached func(low, high string) bool) error {
+	if !e.WaitsForStream() {
+		return nil
+	}
+	if e.blockPending.Load() {
+		if err := e.runBlocking(ctx, offset); err != nil {
+			return err
+		}
+	}
+	e.mu.Lock()
+	if e.chunkID == "" || !e.ready || len(e.queue) == 0 || !reached(e.low, e.high) {
+		e.mu.Unlock()
+		return nil
+	}
+	return e.closeLocked(ctx, offset)
+}
+
+// closeLocked ends the chunk in flight, called with e.mu held, which it releases: the rows no
+// change streamed inside the window overtook are queued as read events carrying offset base and
+// the snapshot's progress.
+func (e *Incremental) closeLocked(ctx context.Context, base map[string]any) error {
+	c := e.queue[0]
+	rows, touched := e.rows, e.touched
+	for k, txs := range e.early {
+		for _, tx := range txs {
+			if e.vis.InvisibleToChunk(tx) {
+				touched[k] = struct{}{}
+				break
+			}
+		}
+	}
+	e.resetChunkLocked()
+	off := make(map[string]any, len(base)+4)
+	for k, v := range base {
+		off[k] = v
+	}
+	e.addOffsetFieldsLocked(off)
+	e.mu.Unlock()
+	return e.closeWindow(ctx, &c, rows, touched, off)
 }
 
 // tableDone moves to the next table of the snapshot and reports the finished one.
@@ -481,7 +588,7 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 		return nil
 	}
 	if e.blockPending.Load() {
-		if err := e.runBlocking(ctx, r); err != nil {
+		if err := e.runBlocking(ctx, r.SourceOffset); err != nil {
 			return err
 		}
 	}
@@ -494,12 +601,12 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 		return nil
 	}
 	e.mu.Lock()
-	if e.chunkID != "" && r.Key != nil {
+	if e.chunkID != "" && r.Key != nil && len(e.queue) > 0 {
 		if e.windowOpen {
-			e.touched[recordKey(r)] = struct{}{}
+			e.touched[e.windowKey(r, &e.queue[0])] = struct{}{}
 		} else if e.early != nil {
 			if tx, ok := e.vis.TxOf(r); ok {
-				k := recordKey(r)
+				k := e.windowKey(r, &e.queue[0])
 				e.early[k] = append(e.early[k], tx)
 			}
 		}
@@ -564,24 +671,7 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 		e.mu.Unlock()
 		return api.Permanent(fmt.Errorf("the window-close row of chunk %s arrived before its rows were read", w.ChunkID))
 	}
-	c := e.queue[0]
-	rows, touched := e.rows, e.touched
-	for k, txs := range e.early {
-		for _, tx := range txs {
-			if e.vis.InvisibleToChunk(tx) {
-				touched[k] = struct{}{}
-				break
-			}
-		}
-	}
-	e.resetChunkLocked()
-	e.addOffsetFieldsLocked(r.SourceOffset)
-	base := make(map[string]any, len(r.SourceOffset))
-	for k, v := range r.SourceOffset {
-		base[k] = v
-	}
-	e.mu.Unlock()
-	if err := e.closeWindow(ctx, &c, rows, touched, base); err != nil {
+	if err := e.closeLocked(ctx, r.SourceOffset); err != nil {
 		return err
 	}
 	// The marker's own record is queued after the window's reads: its offset says the chunk
@@ -616,7 +706,7 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 		if len(recs) == 0 || recs[0].Key == nil {
 			continue
 		}
-		if _, ok := touched[recordKey(recs[0])]; ok {
+		if _, ok := touched[e.windowKey(recs[0], c)]; ok {
 			continue // the log's newer change wins
 		}
 		if err := e.emit(ctx, recs); err != nil {
@@ -777,15 +867,26 @@ func signalFromRecord(r *api.SourceRecord) (signals.Signal, bool) {
 	return s, true
 }
 
-// recordKey identifies a record's row: its topic and key values.
-func recordKey(r *api.SourceRecord) string {
+// windowKey identifies a record's row inside the window of a chunk of c: its topic and key
+// values, text values folded as the database compares them when it says how (KeyFolder). A
+// record of another table folded by c's columns still never matches a read of c: the topics
+// differ.
+func (e *Incremental) windowKey(r *api.SourceRecord, c *Collection) string {
 	var b strings.Builder
 	b.WriteString(r.Topic)
 	if k, ok := r.Key.(*api.Struct); ok && k != nil {
 		if s := k.Schema(); s != nil {
 			for i := range s.Fields {
 				b.WriteByte(0)
-				fmt.Fprint(&b, k.GetIndex(i))
+				v := k.GetIndex(i)
+				if str, ok := v.(string); ok {
+					if e.fold != nil {
+						str = e.fold.FoldKey(c, s.Fields[i].Name, str)
+					}
+					b.WriteString(str)
+					continue
+				}
+				fmt.Fprint(&b, v)
 			}
 		}
 		return b.String()
@@ -842,16 +943,20 @@ func (e *Incremental) requestBlocking(ctx context.Context, id string, a *signals
 	e.mu.Unlock()
 	e.blockPending.Store(true)
 	e.log.Info("blocking snapshot requested; streaming pauses while it runs", "signal", id, "tables", strings.Join(tables, ","))
+	if e.ro != nil {
+		return // Passed runs it at the next commit or heartbeat: nothing may be written to the source
+	}
 	// A marker of no chunk: ignored as a window marker (by Debezium too), it only wakes the stream.
 	if err := e.db.WriteSignal(ctx, newUUID()+"-wake", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+javaInstant(time.Now())+`"}`); err != nil {
 		e.log.Warn("cannot write into the signal table; the blocking snapshot starts with the next change the connector streams", "error", err)
 	}
 }
 
-// runBlocking runs the pending blocking snapshot on the streaming goroutine, before record r:
-// streaming waits, the tables are read whole in key order as read events (source.snapshot
-// "true", the last one "last") carrying r's position, and streaming goes on from there.
-func (e *Incremental) runBlocking(ctx context.Context, r *api.SourceRecord) error {
+// runBlocking runs the pending blocking snapshot on the streaming goroutine, at the position
+// whose offset is at: streaming waits, the tables are read whole in key order as read events
+// (source.snapshot "true", the last one "last") carrying that position, and streaming goes on
+// from there.
+func (e *Incremental) runBlocking(ctx context.Context, at map[string]any) error {
 	e.mu.Lock()
 	colls, id := e.blocking, e.blockingID
 	e.blocking, e.blockingID = nil, ""
@@ -865,8 +970,8 @@ func (e *Incremental) runBlocking(ctx context.Context, r *api.SourceRecord) erro
 		names[i] = c.ID
 	}
 	e.notifyAgg(ctx, id, signals.AggregateInitial, signals.StatusStarted, map[string]string{"data_collections": strings.Join(names, ",")})
-	base := map[string]any{}
-	for k, v := range r.SourceOffset {
+	base := make(map[string]any, len(at))
+	for k, v := range at {
 		base[k] = v
 	}
 	var held []*api.SourceRecord // the last row's records, held back for the "last" marker

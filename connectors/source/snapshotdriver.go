@@ -20,6 +20,9 @@ type SnapshotTable[T any] struct {
 	// Keyed says the table is read in key order, in chunks, and resumes after a key; else it is
 	// read in one statement and restarts whole.
 	Keyed bool
+	// TextKey writes the table's keys as JSON strings even under SnapshotOptions.NumericKeys:
+	// its key has columns that are not integers.
+	TextKey bool
 	// Data is what the connector needs to read the table.
 	Data T
 }
@@ -91,7 +94,7 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 			e.state[i].done = true
 		case a != nil:
 			after[i] = a
-			e.state[i].lastKey = EncodeSnapshotKey(a, opts.NumericKeys)
+			e.state[i].lastKey = EncodeSnapshotKey(a, opts.NumericKeys && !tables[i].TextKey)
 			todo = append(todo, i)
 		default:
 			todo = append(todo, i)
@@ -305,7 +308,7 @@ func (e *snapEmitter[T, R]) flush(ctx context.Context, last bool) error {
 		}
 		off.Table = e.tables[s.table].ID
 		if s.key != nil {
-			off.Key = EncodeSnapshotKey(s.key, e.numeric)
+			off.Key = EncodeSnapshotKey(s.key, e.numeric && !e.tables[s.table].TextKey)
 		}
 		off.Progress = e.progressOf(s.table)
 	}
