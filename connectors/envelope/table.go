@@ -50,6 +50,9 @@ type TableSpec struct {
 	// AdjustSchemaName is schema.name.adjustment.mode, applied to the key, value and envelope
 	// schema names (nil: none).
 	AdjustSchemaName SchemaNameAdjuster
+	// AdjustFieldName is field.name.adjustment.mode, applied to the key and value field names
+	// (nil: none). Column filters, mappers and key columns still name the columns as they are.
+	AdjustFieldName FieldNameAdjuster
 	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules
 	// (nil: none); they add parameters to value fields only.
 	SourceTypes *SourceTypes
@@ -111,6 +114,12 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		prefix, envelopeName = spec.AdjustSchemaName(prefix), spec.AdjustSchemaName(envelopeName)
 	}
 	ts := &TableSchema{id: t.ID, topic: spec.Topic, source: spec.Source, cols: make([]colPlan, len(t.Columns))}
+	fieldName := func(column string) string {
+		if spec.AdjustFieldName == nil {
+			return column
+		}
+		return spec.AdjustFieldName(column)
+	}
 
 	vb := api.StructSchema().Name(prefix + ".Value")
 	nv := 0
@@ -142,7 +151,7 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		p.valField = fs
 		p.valueIdx = nv
 		nv++
-		vb.Field(tc.Name, fs)
+		vb.Field(fieldName(tc.Name), fs)
 	}
 	value, err := vb.Optional().BuildChecked()
 	if err != nil {
@@ -173,7 +182,7 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 				return nil, fmt.Errorf("%w for %s key column %s: %w", ErrSpec, t.ID, name, err)
 			}
 			p.keyField, p.keyIdx = fs, k
-			kb.Field(t.Columns[i].Name, fs)
+			kb.Field(fieldName(t.Columns[i].Name), fs)
 			ts.keyCols = append(ts.keyCols, i)
 		}
 		if ts.key, err = kb.BuildChecked(); err != nil {
@@ -237,6 +246,17 @@ func (ts *TableSchema) Topic() string { return ts.topic }
 
 // KeySchema returns the key schema, or nil for a table without a primary key.
 func (ts *TableSchema) KeySchema() *api.Schema { return ts.key }
+
+// ValueField returns the value schema's field of the named column (its field name may be
+// adjusted by field.name.adjustment.mode), nil when the column is not in the value.
+func (ts *TableSchema) ValueField(column string) *api.Field {
+	for i := range ts.cols {
+		if p := &ts.cols[i]; p.name == column && p.valueIdx >= 0 {
+			return &ts.value.Fields[p.valueIdx]
+		}
+	}
+	return nil
+}
 
 // ValueSchema returns the row schema "<topic>.Value" (the envelope's before and after).
 func (ts *TableSchema) ValueSchema() *api.Schema { return ts.value }
