@@ -138,14 +138,26 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w for %s column %s: %w", ErrSpec, t.ID, tc.Name, err)
 		}
-		if rule := spec.Mappers.ruleFor(t.ID, tc.Name); rule != nil {
+		// Debezium keeps one list of column rules, the first match deciding: truncation and
+		// masks come before the source type rules, hashes after them (seen in the options
+		// comparison: a column matching both a hash and column.propagate.source.type is not
+		// hashed).
+		rule, ps := spec.Mappers.ruleFor(t.ID, tc.Name), spec.SourceTypes.params(t.ID, tc)
+		if rule != nil && ps != nil {
+			if rule.kind == mapHash {
+				rule = nil
+			} else {
+				ps = nil
+			}
+		}
+		if rule != nil {
 			param, fn := rule.mapping(tc)
 			if param != nil {
 				fs.Parameters = append(slices.Clip(fs.Parameters), *param)
 			}
 			p.valMap = fn
 		}
-		if ps := spec.SourceTypes.params(t.ID, tc); ps != nil {
+		if ps != nil {
 			fs.Parameters = append(slices.Clip(fs.Parameters), ps...)
 		}
 		p.valField = fs
