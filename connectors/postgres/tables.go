@@ -191,6 +191,17 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			TypeName: pgTypName(t.registry, rc.oid, c.mapping.TypeName), Optional: c.optional,
 			Length: relational.Int(pgPrecision(base, rc.typmod)), Scale: relational.Int(pgScale(base, rc.typmod)),
 		}
+		if cc != nil && strings.Contains(cc.Default, "nextval(") {
+			// The JDBC driver, and so Debezium, names an integer column a sequence fills serial.
+			switch rcol.TypeName {
+			case "int4":
+				rcol.TypeName = "serial"
+			case "int8":
+				rcol.TypeName = "bigserial"
+			case "int2":
+				rcol.TypeName = "smallserial"
+			}
+		}
 		if cc != nil {
 			rcol.TypeExpression = cc.TypeName
 			rcol.AutoIncremented = cc.Identity || strings.HasPrefix(cc.Default, "nextval(")

@@ -16,12 +16,13 @@ CREATE TABLE compat_opt.customers (
   nick VARCHAR(40),
   price DECIMAL(10,2),
   `bad-name` INT,
-  `1st` VARCHAR(10)
+  `1st` VARCHAR(10),
+  phone VARCHAR(20)
 );
 INSERT INTO compat_opt.customers VALUES
-  (1, 'ann@example.com', '123-45-6789', '4111111111111111', 'a long note about Ann that gets truncated', 'Änne', 12.50, 1, 'one'),
-  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-  (3, 'bob@example.com', '987-65-4321', '5500000000000004', 'short', 'Bob 😀 emoji', 0.01, 3, 'three');
+  (1, 'ann@example.com', '123-45-6789', '4111111111111111', 'a long note about Ann that gets truncated', 'Änne', 12.50, 1, 'one', '+1 555 0100'),
+  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, 'bob@example.com', '987-65-4321', '5500000000000004', 'short', 'Bob 😀 emoji', 0.01, 3, 'three', '+44 20 7946 0000');
 CREATE TABLE compat_opt.nokey (code VARCHAR(10) NOT NULL, v INT);
 INSERT INTO compat_opt.nokey VALUES ('a', 1), ('b', 2);
 CREATE TABLE compat_opt.withpk (id INT PRIMARY KEY, tenant INT NOT NULL, v INT);
