@@ -237,7 +237,8 @@ func Spec() api.ConfigSpec {
 			Doc: "How the key, value and envelope schema names of tables are made valid Avro names: 'none', 'avro' (invalid characters become '_'), " +
 				"'avro_unicode' (invalid characters and '_' become _uXXXX).", Allowed: []string{"none", "avro", "avro_unicode"}},
 		{Name: FieldNameAdjustmentMode, Type: api.ConfigString, Default: "none", Importance: api.Low, Group: groupConnector, DisplayName: "Field name adjustment",
-			Doc: "How field names are made compatible with the converter; only 'none' is supported.", Allowed: []string{"none"}},
+			Doc: "How the key and value field names (column names) are made valid Avro names: 'none', 'avro' (invalid characters become '_'; " +
+				"a leading digit is kept after it), 'avro_unicode' (invalid characters and '_' become _uXXXX).", Allowed: []string{"none", "avro", "avro_unicode"}},
 
 		{Name: MaxBatchSize, Type: api.ConfigInt, Default: strconv.Itoa(DefaultMaxBatchSize), Importance: api.Medium, Group: groupConnector, DisplayName: "Max batch size",
 			Doc: "Maximum number of events handed to Kafka Connect per poll.", Validate: positive},
@@ -277,7 +278,9 @@ func Spec() api.ConfigSpec {
 			Doc: "Whether schema change events are written to the '<topic.prefix>' topic."},
 
 		{Name: EventProcessingFailureMode, Type: api.ConfigString, Default: "fail", Importance: api.Medium, Group: groupAdvanced, DisplayName: "Event processing failure handling",
-			Doc:     "What to do with an event that cannot be processed: 'fail' (stop with its position), 'warn' (log and skip), 'skip' / 'ignore' (skip).",
+			Doc: "What to do with a change event that cannot be processed (MySQL/MariaDB: a rows event the binlog decoder cannot read, a row whose values cannot be converted; " +
+				"PostgreSQL: a change whose values cannot be decoded or converted): 'fail' (stop the task, the error naming the event's position), " +
+				"'warn' (log it with its position and skip it), 'skip' / 'ignore' (skip it, logged at debug level).",
 			Allowed: []string{"fail", "warn", "skip", "ignore"}},
 		{Name: ErrorsMaxRetries, Type: api.ConfigInt, Default: "-1", Importance: api.Low, Group: groupAdvanced, DisplayName: "Max retries on error",
 			Doc: "Reconnections in a row after retriable errors (a broken connection) before the task fails; -1 retries forever, 0 never. A reconnection that receives events starts the count again."},
@@ -394,6 +397,8 @@ type Common struct {
 	KeyColumns *envelope.KeyColumns
 	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
 	AdjustSchemaName envelope.SchemaNameAdjuster
+	// AdjustFieldName is field.name.adjustment.mode (nil: none).
+	AdjustFieldName envelope.FieldNameAdjuster
 	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules.
 	SourceTypes *envelope.SourceTypes
 
@@ -499,6 +504,7 @@ func ParseWith(spec api.ConfigSpec, config map[string]string) (*Common, error) {
 	c.BinaryMode, _ = envelope.ParseBinaryMode(get(BinaryHandlingMode))
 	c.KeyColumns, _ = envelope.ParseKeyColumns(get(MessageKeyColumns))
 	c.AdjustSchemaName, _ = envelope.ParseSchemaNameAdjustment(get(SchemaNameAdjustmentMode))
+	c.AdjustFieldName, _ = envelope.ParseFieldNameAdjustment(get(FieldNameAdjustmentMode))
 	if st, err := envelope.ParseSourceTypes(config[PropagateColumnSourceType], config[PropagateDatatypeSourceType]); err != nil {
 		errs = append(errs, err)
 	} else {

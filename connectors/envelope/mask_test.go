@@ -177,3 +177,42 @@ func TestColumnMapperConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMapperAndSourceTypePrecedence: Debezium's first matching column rule decides; a mask
+// beats column.propagate.source.type, which beats a hash (as the options comparison with
+// Debezium 3.5 and 3.7 shows).
+func TestMapperAndSourceTypePrecedence(t *testing.T) {
+	n := func(v int) sql.Null[int] { return sql.Null[int]{V: v, Valid: true} }
+	tbl, err := relational.NewTable(relational.TableID{Catalog: "inv", Table: "people"}, []relational.Column{
+		{Name: "id", JDBCType: relational.TypeInteger, TypeName: "INT", Length: n(11)},
+		{Name: "email", JDBCType: relational.TypeVarchar, TypeName: "VARCHAR", Length: n(100), Optional: true},
+		{Name: "ssn", JDBCType: relational.TypeVarchar, TypeName: "VARCHAR", Length: n(20), Optional: true},
+	}, []string{"id"}, "utf8mb4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseColumnMappers(map[string]string{"column.mask.hash.SHA-256.with.salt.x": `inv\.people\.email`, "column.mask.with.3.chars": `inv\.people\.ssn`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseSourceTypes(`inv\.people\.(email|ssn)`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := NewTable(TableSpec{Table: tbl, Topic: "s.inv.people", Source: mysqlSource(t), Mappers: m, SourceTypes: st,
+		Columns: []Column{{Name: "id", Schema: api.Int32Schema}, {Name: "email", Schema: api.StringSchema}, {Name: "ssn", Schema: api.StringSchema}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ts.Value([]any{int32(1), "a@b", "123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Get("email") != "a@b" || v.Get("ssn") != "***" {
+		t.Fatalf("values %v %v", v.Get("email"), v.Get("ssn"))
+	}
+	email, ssn := ts.ValueSchema().Field("email").Schema.Parameters, ts.ValueSchema().Field("ssn").Schema.Parameters
+	if len(email) != 3 || email[0].Value != "VARCHAR" || len(ssn) != 1 || ssn[0].Key != "masked" {
+		t.Fatalf("parameters email %v ssn %v", email, ssn)
+	}
+}

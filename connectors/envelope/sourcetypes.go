@@ -82,7 +82,8 @@ func (s *SourceTypes) params(id relational.TableID, c *relational.Column) []api.
 	if !anyMatch(s.columns, prefix.String()+c.Name) && !anyMatch(s.types, prefix.String()+c.TypeName) {
 		return nil
 	}
-	ps := []api.Param{{Key: ParamSourceColumnType, Value: c.TypeName}}
+	// Debezium upper-cases the type name (PostgreSQL's typnames are lower case).
+	ps := []api.Param{{Key: ParamSourceColumnType, Value: strings.ToUpper(c.TypeName)}}
 	if c.Length.Valid && c.Length.V >= 0 {
 		ps = append(ps, api.Param{Key: ParamSourceColumnLength, Value: strconv.Itoa(c.Length.V)})
 	}

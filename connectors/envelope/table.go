@@ -50,6 +50,9 @@ type TableSpec struct {
 	// AdjustSchemaName is schema.name.adjustment.mode, applied to the key, value and envelope
 	// schema names (nil: none).
 	AdjustSchemaName SchemaNameAdjuster
+	// AdjustFieldName is field.name.adjustment.mode, applied to the key and value field names
+	// (nil: none). Column filters, mappers and key columns still name the columns as they are.
+	AdjustFieldName FieldNameAdjuster
 	// SourceTypes are the column.propagate.source.type / datatype.propagate.source.type rules
 	// (nil: none); they add parameters to value fields only.
 	SourceTypes *SourceTypes
@@ -111,6 +114,12 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		prefix, envelopeName = spec.AdjustSchemaName(prefix), spec.AdjustSchemaName(envelopeName)
 	}
 	ts := &TableSchema{id: t.ID, topic: spec.Topic, source: spec.Source, cols: make([]colPlan, len(t.Columns))}
+	fieldName := func(column string) string {
+		if spec.AdjustFieldName == nil {
+			return column
+		}
+		return spec.AdjustFieldName(column)
+	}
 
 	vb := api.StructSchema().Name(prefix + ".Value")
 	nv := 0
@@ -129,20 +138,32 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w for %s column %s: %w", ErrSpec, t.ID, tc.Name, err)
 		}
-		if rule := spec.Mappers.ruleFor(t.ID, tc.Name); rule != nil {
+		// Debezium keeps one list of column rules, the first match deciding: truncation and
+		// masks come before the source type rules, hashes after them (seen in the options
+		// comparison: a column matching both a hash and column.propagate.source.type is not
+		// hashed).
+		rule, ps := spec.Mappers.ruleFor(t.ID, tc.Name), spec.SourceTypes.params(t.ID, tc)
+		if rule != nil && ps != nil {
+			if rule.kind == mapHash {
+				rule = nil
+			} else {
+				ps = nil
+			}
+		}
+		if rule != nil {
 			param, fn := rule.mapping(tc)
 			if param != nil {
 				fs.Parameters = append(slices.Clip(fs.Parameters), *param)
 			}
 			p.valMap = fn
 		}
-		if ps := spec.SourceTypes.params(t.ID, tc); ps != nil {
+		if ps != nil {
 			fs.Parameters = append(slices.Clip(fs.Parameters), ps...)
 		}
 		p.valField = fs
 		p.valueIdx = nv
 		nv++
-		vb.Field(tc.Name, fs)
+		vb.Field(fieldName(tc.Name), fs)
 	}
 	value, err := vb.Optional().BuildChecked()
 	if err != nil {
@@ -173,7 +194,7 @@ func NewTable(spec TableSpec) (*TableSchema, error) {
 				return nil, fmt.Errorf("%w for %s key column %s: %w", ErrSpec, t.ID, name, err)
 			}
 			p.keyField, p.keyIdx = fs, k
-			kb.Field(t.Columns[i].Name, fs)
+			kb.Field(fieldName(t.Columns[i].Name), fs)
 			ts.keyCols = append(ts.keyCols, i)
 		}
 		if ts.key, err = kb.BuildChecked(); err != nil {
@@ -237,6 +258,17 @@ func (ts *TableSchema) Topic() string { return ts.topic }
 
 // KeySchema returns the key schema, or nil for a table without a primary key.
 func (ts *TableSchema) KeySchema() *api.Schema { return ts.key }
+
+// ValueField returns the value schema's field of the named column (its field name may be
+// adjusted by field.name.adjustment.mode), nil when the column is not in the value.
+func (ts *TableSchema) ValueField(column string) *api.Field {
+	for i := range ts.cols {
+		if p := &ts.cols[i]; p.name == column && p.valueIdx >= 0 {
+			return &ts.value.Fields[p.valueIdx]
+		}
+	}
+	return nil
+}
 
 // ValueSchema returns the row schema "<topic>.Value" (the envelope's before and after).
 func (ts *TableSchema) ValueSchema() *api.Schema { return ts.value }

@@ -96,6 +96,13 @@ type Config struct {
 	SourceTypes *envelope.SourceTypes
 	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
 	AdjustSchemaName envelope.SchemaNameAdjuster
+	// AdjustFieldName is field.name.adjustment.mode (nil: none).
+	AdjustFieldName envelope.FieldNameAdjuster
+	// FailureMode is event.processing.failure.handling.mode: fail, warn, skip or ignore.
+	FailureMode string
+	// SnapshotSelection is snapshot.include.collection.list and
+	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
+	SnapshotSelection *source.SnapshotSelection
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -104,7 +111,6 @@ type Config struct {
 func configSpec() api.ConfigSpec {
 	spec := cdcconfig.ConnectorSpec(
 		filters.SchemaIncludeList, filters.SchemaExcludeList,
-		cdcconfig.FieldNameAdjustmentMode, cdcconfig.EventProcessingFailureMode,
 		cdcconfig.RetriableRestartWaitMs,
 	)
 	// Where MySQL's default or meaning differs from the common one.
@@ -123,6 +129,7 @@ func configSpec() api.ConfigSpec {
 		k.Doc = "A Debezium property connectd's MySQL/MariaDB connector does not implement yet."
 	}
 	spec = append(spec, signals.Spec()...)
+	spec = append(spec, source.SnapshotSelectionKeys("db.table")...)
 	spec = append(spec,
 		api.ConfigKey{Name: propServerID, Type: api.ConfigLong, Default: "", Importance: api.Low, Doc: "Numeric id of this replication client, unique among the server's replicas; random in 5400-6400 when unset.", Validate: validateServerID},
 		api.ConfigKey{Name: propSnapshotLocking, Type: api.ConfigString, Default: "minimal", Importance: api.Low, Allowed: []string{"minimal", "minimal_percona", "extended", "none"}, Doc: "How long the snapshot holds the global read lock: minimal holds it only while reading the schema and binlog position."},
@@ -145,7 +152,7 @@ func configSpec() api.ConfigSpec {
 	// Debezium properties this connector does not implement yet: validation reports them
 	// instead of silently ignoring them.
 	for _, name := range []string{
-		propSnapshotNewTables, "snapshot.select.statement.overrides", "snapshot.include.collection.list",
+		propSnapshotNewTables,
 		"gtid.source.includes", "gtid.source.excludes", "binlog.buffer.size",
 	} {
 		spec = append(spec, api.ConfigKey{Name: name, Type: api.ConfigString, Unsupported: true, Importance: api.Low,
@@ -242,6 +249,8 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		SnapshotDelay:        common.SnapshotDelay,
 		SourceTypes:          common.SourceTypes,
 		AdjustSchemaName:     common.AdjustSchemaName,
+		AdjustFieldName:      common.AdjustFieldName,
+		FailureMode:          common.EventProcessingFailureMode,
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.
@@ -267,6 +276,9 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 			propSnapshotThreads, c.SnapshotThreads, propSnapshotLocking, propSnapshotThreads)
 	}
 	if c.TLS, err = parseTLS(spec, props, flavor, c.Host); err != nil {
+		return nil, err
+	}
+	if c.SnapshotSelection, err = source.ParseSnapshotSelection(props); err != nil {
 		return nil, err
 	}
 	c.InitialStatements = splitStatements(props[propInitialStatements])

@@ -17,7 +17,6 @@ func mysqlDebeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		why  string
 		also []string
 	}{
-		{cdcconfig.EventProcessingFailureMode, api.ConfigString, "fail", "an event that cannot be processed stops the task with its position", nil},
 		{"binlog.net.read.timeout", api.ConfigLong, "0", "the binlog connection uses the server's net_read_timeout", nil},
 		{"binlog.net.write.timeout", api.ConfigLong, "0", "the binlog connection uses the server's net_write_timeout", nil},
 		{"connect.keep.alive", api.ConfigBoolean, "true", "the binlog connection is always re-established after a failure", nil},

@@ -86,6 +86,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 		KeyColumns:       s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
 		SourceTypes:      s.cfg.SourceTypes,
 		AdjustSchemaName: s.cfg.AdjustSchemaName,
+		AdjustFieldName:  s.cfg.AdjustFieldName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)

@@ -339,6 +339,7 @@ type snapTable struct {
 	quoted   string
 	enc      *envelope.TableSchema
 	names    []string // every column, quoted, in table order
+	columns  []string // every column's name as it is, in table order
 	keyIdx   []int    // the positions of the key columns; nil: read whole
 	keyKinds []keyKind
 	keyNames []string
@@ -367,8 +368,10 @@ func (t *Task) snapshotTables(tables []snapshotTable) ([]source.SnapshotTable[*s
 		// The columns by name: SELECT * leaves out INVISIBLE columns and the hidden row start
 		// and end of system-versioned tables, which the model has as the row images do.
 		s.names = make([]string, len(tbl.Columns))
+		s.columns = make([]string, len(tbl.Columns))
 		for i := range tbl.Columns {
 			s.names[i] = "`" + strings.ReplaceAll(tbl.Columns[i].Name, "`", "``") + "`"
+			s.columns[i] = tbl.Columns[i].Name
 		}
 		s.keyIdx, s.keyKinds = chunkKey(tbl)
 		for _, k := range s.keyIdx {
@@ -404,9 +407,11 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	for i, c := range conns {
 		readers[i] = &chunkReader{t: t, conn: c}
 	}
-	t.snapshotStarted(conns[0], tables, func(id string) bool { skip, _ := resume.From(id); return skip })
+	// Progress covers the tables snapshot.include.collection.list keeps.
+	selected := slices.DeleteFunc(slices.Clone(tables), func(st snapshotTable) bool { return !t.cfg.SnapshotSelection.Includes(st.id.String()) })
+	t.snapshotStarted(conns[0], selected, func(id string) bool { skip, _ := resume.From(id); return skip })
 	rows, err := source.ReadSnapshot(ctx, readers, sts, source.SnapshotOptions{
-		ChunkSize: t.cfg.FetchSize, NumericKeys: true, Resume: resume,
+		ChunkSize: t.cfg.FetchSize, NumericKeys: true, Resume: resume, Selection: t.cfg.SnapshotSelection,
 		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
 	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
 		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
@@ -458,14 +463,36 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 	if st.Keyed {
 		q = chunkQuery(s.quoted, s.names, s.keyNames, lits, limit)
 	}
+	// pos maps the result's columns to the table's when the statement is the user's
+	// (snapshot.select.statement.overrides): by name, as Debezium reads them; a column the
+	// statement leaves out is NULL.
+	var pos []int
+	var perResult client.SelectPerResultCallback
+	if st.Select != "" {
+		q = st.Select
+		perResult = func(res *gomysql.Result) error {
+			pos = make([]int, len(res.Fields))
+			for i, f := range res.Fields {
+				pos[i] = slices.IndexFunc(s.columns, func(c string) bool { return strings.EqualFold(c, string(f.Name)) })
+				if pos[i] < 0 {
+					return fmt.Errorf("the snapshot.select.statement.overrides statement of table %s returns column %q, which the table does not have; select the table's columns only", s.id, f.Name)
+				}
+			}
+			return nil
+		}
+	}
 	var recs []*api.SourceRecord
 	return r.conn.ExecuteSelectStreaming(q, &r.result, func(vals []gomysql.FieldValue) error {
-		if len(vals) != len(s.names) {
+		if pos == nil && len(vals) != len(s.names) {
 			return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", s.id, len(vals), len(s.names))
 		}
-		row := make([]any, len(vals))
-		for i := range vals {
-			row[i] = rowValue(&vals[i])
+		row := make([]any, len(s.names))
+		for j := range vals {
+			i := j
+			if pos != nil {
+				i = pos[j]
+			}
+			row[i] = rowValue(&vals[j])
 			if b, ok := row[i].([]byte); ok && s.textCols[i] {
 				row[i] = textValue(b)
 			}
@@ -500,7 +527,7 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 			return fmt.Errorf("cannot convert a row of table %s: %w", s.id, err)
 		}
 		return add(readRecord{rec: recs[0], src: src}, key)
-	}, nil)
+	}, perResult)
 }
 
 // rowValue converts a text-protocol field: integers and floats as the server typed them,

@@ -455,9 +455,11 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 		return nil
 	}
 	if bad {
-		return api.Permanent(fmt.Errorf("cannot decode the rows event at %s:%d for table %s: %v; "+
+		s.skipRows = 0
+		return t.eventFailed(fmt.Errorf("cannot decode the rows event at %s for table %s: %v; "+
 			"a column type the binlog decoder does not support (such as MariaDB's COMPRESSED columns) cannot be captured: "+
-			"exclude the table from capture (table.exclude.list)", t.pos.file, t.pos.eventPos, id, decodeErr))
+			"exclude the table from capture (table.exclude.list), or set event.processing.failure.handling.mode=warn to skip such events",
+			t.pos.describeEvent(), id, decodeErr))
 	}
 	var op envelope.Op
 	switch h.EventType {
@@ -536,10 +538,20 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 			txs = t.tx
 		}
 		off := t.offset()
+		pre := recs
 		recs, err = enc.Records(recs, &envelope.Event{Op: rowOp, Before: before, After: after, Source: src, Tx: txs,
 			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
 		if err != nil {
-			return api.Permanent(fmt.Errorf("cannot convert row %d of the rows event at %s:%d for table %s: %w", i, t.pos.file, t.pos.eventPos, id, err))
+			if err := t.eventFailed(fmt.Errorf("cannot convert row %d of the rows event at %s for table %s: %w", i, t.pos.describeEvent(), id, err)); err != nil {
+				return err
+			}
+			// The row is skipped; a BEGIN it opened still goes out.
+			if len(pre) > 0 {
+				if err := t.emit(ctx, pre); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if t.tx != nil && t.tx.Active() {
 			// The transaction counters belong in the offset of every event inside it.
@@ -666,4 +678,19 @@ func (p *position) describeEvent() string {
 		s += ", GTID " + p.gtid
 	}
 	return s
+}
+
+// eventFailed applies event.processing.failure.handling.mode to an event the connector cannot
+// process (err names it and its binlog position): 'fail' stops the task with err, 'warn' logs it
+// and skips the event, 'skip' (or 'ignore') skips it with a debug message.
+func (t *Task) eventFailed(err error) error {
+	switch t.cfg.FailureMode {
+	case "warn":
+		t.log.Warn("skipping an event that cannot be processed (event.processing.failure.handling.mode=warn)", "error", err.Error())
+		return nil
+	case "skip", "ignore":
+		t.log.Debug("skipping an event that cannot be processed (event.processing.failure.handling.mode=skip)", "error", err.Error())
+		return nil
+	}
+	return api.Permanent(err)
 }

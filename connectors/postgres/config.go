@@ -111,6 +111,13 @@ type Config struct {
 	SourceTypes *envelope.SourceTypes
 	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
 	AdjustSchemaName envelope.SchemaNameAdjuster
+	// AdjustFieldName is field.name.adjustment.mode (nil: none).
+	AdjustFieldName envelope.FieldNameAdjuster
+	// FailureMode is event.processing.failure.handling.mode: fail, warn, skip or ignore.
+	FailureMode string
+	// SnapshotSelection is snapshot.include.collection.list and
+	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
+	SnapshotSelection *source.SnapshotSelection
 	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
 	KeyColumns *envelope.KeyColumns
 	// HeartbeatAction is heartbeat.action.query.
@@ -180,6 +187,8 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		Topics:           common.Topics,
 		SourceTypes:      common.SourceTypes,
 		AdjustSchemaName: common.AdjustSchemaName,
+		AdjustFieldName:  common.AdjustFieldName,
+		FailureMode:      common.EventProcessingFailureMode,
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {
@@ -205,6 +214,9 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		errs = append(errs, err)
 	}
 	if _, err = heartbeat.FromConfig(raw); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SnapshotSelection, err = source.ParseSnapshotSelection(raw); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -234,12 +246,11 @@ var spec = buildSpec()
 // defaults where they differ, plus the connector's own keys.
 func buildSpec() api.ConfigSpec {
 	s := cdcconfig.ConnectorSpec(
-		filters.DatabaseIncludeList, filters.DatabaseExcludeList, cdcconfig.FieldNameAdjustmentMode,
+		filters.DatabaseIncludeList, filters.DatabaseExcludeList,
 		cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename,
 		cdcconfig.HistorySkipUnparseableDDL, cdcconfig.HistoryStoreOnlyCapturedTable, cdcconfig.HistoryStoreOnlyCapturedDBs,
-		cdcconfig.IncludeSchemaChanges, cdcconfig.EventProcessingFailureMode,
+		cdcconfig.IncludeSchemaChanges,
 		cdcconfig.RetriableRestartWaitMs, cdcconfig.Converters,
-		cdcconfig.PropagateColumnSourceType, cdcconfig.PropagateDatatypeSourceType,
 	)
 	// Where PostgreSQL's default or meaning differs from the common one.
 	s.Key(cdcconfig.Port).Default = "5432"
@@ -251,6 +262,7 @@ func buildSpec() api.ConfigSpec {
 	s.Key(cdcconfig.HeartbeatIntervalMs).Doc = "Heartbeat interval in milliseconds; heartbeats let the slot advance while only uncaptured tables change. 0 disables them."
 	s = append(s, signals.Spec()...)
 	s = append(s, tlsKeys()...)
+	s = append(s, source.SnapshotSelectionKeys("schema.table")...)
 	return debeziumKeys(append(s, api.ConfigSpec{
 		{Name: propDBName, Type: api.ConfigString, Required: true, Importance: api.High, Doc: "Database to capture.",
 			Validate: func(v string) error {
@@ -295,7 +307,6 @@ func buildSpec() api.ConfigSpec {
 			}},
 		{Name: propIgnoreBuiltin, Type: api.ConfigBoolean, Default: "true", Importance: api.Low, Doc: "Leave PostgreSQL's own tables (pg_catalog, information_schema, PostGIS's spatial_ref_sys) out."},
 		source.SnapshotThreadsKey("repeatable-read transactions importing the same exported snapshot"),
-		{Name: "snapshot.select.statement.overrides", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "slot.stream.params", Type: api.ConfigString, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 		{Name: "publish.via.partition.root", Type: api.ConfigBoolean, Unsupported: true, Importance: api.Low, Doc: "Not supported yet."},
 	}...))

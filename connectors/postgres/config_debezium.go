@@ -17,8 +17,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		def  string
 		why  string
 	}{
-		{cdcconfig.FieldNameAdjustmentMode, api.ConfigString, "none", "field names are written as they are"},
-		{cdcconfig.EventProcessingFailureMode, api.ConfigString, "fail", "an event that cannot be processed stops the task with its position"},
 		{cdcconfig.IncrementalSnapshotChunkSize, api.ConfigInt, "1024", "the PostgreSQL connector has no incremental snapshots yet"},
 		{cdcconfig.SignalEnabledChannels, api.ConfigList, "source", "the PostgreSQL connector reads no signals yet"},
 		{"database.tcpKeepAlive", api.ConfigBoolean, "true", "connections always use TCP keep-alive"},
@@ -53,10 +51,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 	}{
 		{cdcconfig.Converters, api.ConfigList, "custom converters are Java classes"},
 		{cdcconfig.RetriableRestartWaitMs, api.ConfigLong, "errors.retry.delay.initial.ms and errors.retry.delay.max.ms set the waits between reconnections"},
-		// Debezium 3.7 writes PostgreSQL's JDBC view of a column (VARCHAR, length 20, scale 0;
-		// NUMERIC 10/2), which connectd's catalog model does not reproduce yet.
-		{cdcconfig.PropagateColumnSourceType, api.ConfigList, "the source type parameters would not match Debezium's for PostgreSQL yet"},
-		{cdcconfig.PropagateDatatypeSourceType, api.ConfigList, "the source type parameters would not match Debezium's for PostgreSQL yet"},
 		{"database.include.list", api.ConfigList, "the PostgreSQL connector captures one database, database.dbname"},
 		{"database.exclude.list", api.ConfigList, "the PostgreSQL connector captures one database, database.dbname"},
 		{"database.sslfactory", api.ConfigString, "it names a Java SSLSocketFactory; use database.sslrootcert/sslcert/sslkey"},
@@ -69,7 +63,6 @@ func debeziumKeys(spec api.ConfigSpec) api.ConfigSpec {
 		{"notification.http.retries", api.ConfigInt, "connectd sends no notifications"},
 		{"notification.http.timeout.ms", api.ConfigInt, "connectd sends no notifications"},
 		{"replica.identity.autoset.values", api.ConfigString, "replica identities are not changed by the connector"},
-		{"snapshot.include.collection.list", api.ConfigList, "every captured table is snapshotted"},
 		{"snapshot.locking.mode.custom.name", api.ConfigString, "there are no custom locking modes"},
 	} {
 		spec = cdcconfig.AddRefused(spec, k.name, k.typ, k.why)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +139,11 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	} else {
 		t.logf("snapshot of %d tables at %s started on %d connections", len(captured), sc.lsn, len(conns))
 	}
-	t.snapshotStarted(ctx, conn, captured, func(id string) bool { skip, _ := progress.From(id); return skip })
+	// Progress covers the tables snapshot.include.collection.list keeps.
+	selected := slices.DeleteFunc(slices.Clone(captured), func(ct *catalogTable) bool {
+		return !t.cfg.SnapshotSelection.Includes(ct.ID.Schema + "." + ct.ID.Table)
+	})
+	t.snapshotStarted(ctx, conn, selected, func(id string) bool { skip, _ := progress.From(id); return skip })
 	readers := make([]source.ChunkReader[*snapTable, snapshotRow], len(conns))
 	for i, c := range conns {
 		readers[i] = chunkReader{t: t, sc: sc, conn: c}
@@ -147,7 +152,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	if limit <= 0 {
 		limit = defaultSnapshotFetchSize
 	}
-	n, err := source.ReadSnapshot(ctx, readers, tables, source.SnapshotOptions{ChunkSize: limit, Resume: progress,
+	n, err := source.ReadSnapshot(ctx, readers, tables, source.SnapshotOptions{ChunkSize: limit, Resume: progress, Selection: t.cfg.SnapshotSelection,
 		TableDone: func(id string, rows int64) { t.logf("snapshot of %s: %d rows", id, rows) },
 	}, func(ctx context.Context, r snapshotRow, m envelope.Snapshot, off source.SnapshotOffset) error {
 		return t.emitRead(ctx, sc, r, m, off)
@@ -184,13 +189,31 @@ func (r chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*sn
 			params = append(params, []byte(k))
 		}
 	}
+	idx := s.idx
+	if st.Select != "" {
+		sql = st.Select
+	}
 	rr := r.conn.ExecParams(ctx, sql, params, nil, nil, nil)
+	if st.Select != "" {
+		// The user's statement (snapshot.select.statement.overrides): its columns are the
+		// table's by name, as Debezium reads them; columns the table does not emit are skipped,
+		// columns it leaves out are NULL.
+		fds := rr.FieldDescriptions()
+		idx = make([]int, len(fds))
+		for j, fd := range fds {
+			idx[j] = slices.IndexFunc(s.tb.cols, func(c column) bool { return c.name == fd.Name })
+			if idx[j] < 0 {
+				rr.Close()
+				return fmt.Errorf("the snapshot.select.statement.overrides statement of table %s returns column %q, which the table does not have; select the table's columns only", s.id, fd.Name)
+			}
+		}
+	}
 	for rr.NextRow() {
 		vals := rr.Values()
 		row := make([]any, len(s.tb.cols))
-		for j, ci := range s.idx {
+		for j, ci := range idx {
 			c := &s.tb.cols[ci]
-			if vals[j] == nil {
+			if vals[j] == nil || !c.emit {
 				continue
 			}
 			v, err := c.mapping.Decode(vals[j])

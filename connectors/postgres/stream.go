@@ -646,7 +646,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	}
 	recs, err := tb.schema.Records(nil, &ev, t.cfg.Tombstones)
 	if err != nil {
-		return fmt.Errorf("change at %s in table %s: %w", lsn, tb.id, err)
+		return t.changeFailed(lsn, tb, err)
 	}
 	if t.tx != nil {
 		t.tx.Store(off) // after the event is counted, as Debezium stores the context
@@ -675,7 +675,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		after, err := t.decodeTupleData(tb, c.new, nil, false)
 		if err != nil {
-			return err
+			return t.changeFailed(lsn, tb, err)
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
 	case 'U':
@@ -684,7 +684,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
 		if err != nil {
-			return err
+			return t.changeFailed(lsn, tb, err)
 		}
 		var full []any
 		if c.oldKind == 'O' {
@@ -692,7 +692,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		after, err := t.decodeTupleData(tb, c.new, full, false)
 		if err != nil {
-			return err
+			return t.changeFailed(lsn, tb, err)
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
 	default:
@@ -701,7 +701,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
 		if err != nil {
-			return err
+			return t.changeFailed(lsn, tb, err)
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpDelete, msgDelete, before, nil)
 	}
@@ -759,3 +759,20 @@ func setTxID(recs []*api.SourceRecord, id string) {
 func txIDString(xid uint32) string { return fmt.Sprint(xid) }
 
 func lsnString(lsn pglogrepl.LSN) string { return fmt.Sprint(int64(lsn)) }
+
+// changeFailed applies event.processing.failure.handling.mode to a change that cannot be decoded
+// or converted: 'fail' stops the task with an error naming its LSN, transaction and table, 'warn'
+// logs that and skips the change, 'skip' (or 'ignore') skips it with a debug message. A skipped
+// change's position still counts, so a restart does not meet it again.
+func (t *Task) changeFailed(lsn pglogrepl.LSN, tb *table, err error) error {
+	err = fmt.Errorf("cannot process the change at LSN %s (transaction %d) in table %s: %w", lsn, t.seq.xid, tb.id, err)
+	switch t.cfg.FailureMode {
+	case "warn":
+		t.log.Warn("skipping a change that cannot be processed (event.processing.failure.handling.mode=warn)", "error", err.Error())
+		return nil
+	case "skip", "ignore":
+		t.log.Debug("skipping a change that cannot be processed (event.processing.failure.handling.mode=skip)", "error", err.Error())
+		return nil
+	}
+	return api.Permanent(err)
+}

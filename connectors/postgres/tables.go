@@ -179,13 +179,28 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			return nil, fmt.Errorf("primary key column %s.%s has type %s, which connectd cannot map; set include.unknown.datatypes=true to emit it as bytes",
 				id, rc.name, c.mapping.TypeName)
 		}
+		// The type name, length and scale Debezium's column has (sourcetypes.go): what
+		// column.propagate.source.type shows and the column mappers compare with (a hash is cut
+		// to a char(n)/varchar(n) column's length).
+		base := rc.oid
+		if et := t.registry.Get(rc.oid); et != nil && et.Kind == 'd' && et.Base != 0 {
+			base = et.Base
+		}
 		rcol := relational.Column{
 			Name: rc.name, JDBCType: jdbcType(rc.oid), NativeType: relational.Int(int(rc.oid)),
-			TypeName: c.mapping.TypeName, Optional: c.optional,
+			TypeName: pgTypName(t.registry, rc.oid, c.mapping.TypeName), Optional: c.optional,
+			Length: relational.Int(pgPrecision(base, rc.typmod)), Scale: relational.Int(pgScale(base, rc.typmod)),
 		}
-		if (rc.oid == 1042 || rc.oid == 1043) && rc.typmod >= 4 {
-			// char(n)/varchar(n): the declared length, which a column.mask.hash cuts its hash to.
-			rcol.Length = relational.Int(int(rc.typmod - 4))
+		if cc != nil && strings.Contains(cc.Default, "nextval(") {
+			// The JDBC driver, and so Debezium, names an integer column a sequence fills serial.
+			switch rcol.TypeName {
+			case "int4":
+				rcol.TypeName = "serial"
+			case "int8":
+				rcol.TypeName = "bigserial"
+			case "int2":
+				rcol.TypeName = "smallserial"
+			}
 		}
 		if cc != nil {
 			rcol.TypeExpression = cc.TypeName
@@ -220,6 +235,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 		KeyColumns:       t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
 		SourceTypes:      t.cfg.SourceTypes,
 		AdjustSchemaName: t.cfg.AdjustSchemaName,
+		AdjustFieldName:  t.cfg.AdjustFieldName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
@@ -229,7 +245,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 	for i := range tb.cols {
 		c := &tb.cols[i]
 		if c.emit && c.mapping.Schema.Type == api.TypeStruct {
-			if f := ts.ValueSchema().Field(c.name); f != nil {
+			if f := ts.ValueField(c.name); f != nil {
 				c.mapping = c.mapping.WithSchema(f.Schema)
 			}
 		}

@@ -23,6 +23,10 @@ type SnapshotTable[T any] struct {
 	// TextKey writes the table's keys as JSON strings even under SnapshotOptions.NumericKeys:
 	// its key has columns that are not integers.
 	TextKey bool
+	// Select, when set, is the table's snapshot.select.statement.overrides statement: the reader
+	// runs it instead of its own SELECT and maps the result's columns by name. Such a table is
+	// read whole (Keyed false) and restarts whole.
+	Select string
 	// Data is what the connector needs to read the table.
 	Data T
 }
@@ -51,6 +55,9 @@ type SnapshotOptions struct {
 	Resume *SnapshotResume
 	// TableDone, if set, is called once per table read with the number of rows emitted.
 	TableDone func(id string, rows int64)
+	// Selection leaves tables out of the snapshot and gives others their own SELECT
+	// (snapshot.include.collection.list, snapshot.select.statement.overrides); nil reads all.
+	Selection *SnapshotSelection
 }
 
 // batchRows is how many rows a reader hands over at a time, so that a large chunk or keyless
@@ -75,7 +82,7 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 	if len(readers) == 0 {
 		return 0, fmt.Errorf("the snapshot has no connection to read with")
 	}
-	tables = slices.Clone(tables)
+	tables = selectTables(opts.Selection, slices.Clone(tables))
 	slices.SortFunc(tables, func(a, b SnapshotTable[T]) int { return strings.Compare(a.ID, b.ID) })
 	limit := opts.ChunkSize
 	if limit <= 0 {

@@ -47,7 +47,7 @@ func TestBinary(t *testing.T) {
 	}
 	bad["name"] = "bin"
 	bad["snapshot.mode"] = "sometimes"
-	bad["snapshot.select.statement.overrides"] = "db.t"
+	bad["gtid.source.includes"] = "3E11FA47-71CA-11E1-9E33-C80AA9429562"
 	code, b = w.Call("PUT", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/config/validate", bad)
 	var vr struct {
 		ErrorCount int `json:"error_count"`

@@ -620,6 +620,8 @@ func substituteName(s string, side Manifest) string {
 		return PrefixPlaceholder
 	case strings.HasPrefix(s, side.Prefix+"."):
 		return PrefixPlaceholder + s[len(side.Prefix):]
+	case side.Delimiter != "" && strings.HasPrefix(s, side.Prefix+side.Delimiter):
+		return PrefixPlaceholder + s[len(side.Prefix):]
 	}
 	return s
 }

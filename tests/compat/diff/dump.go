@@ -103,6 +103,9 @@ type Manifest struct {
 	HistoryTopic string `json:"history_topic,omitempty"`
 	// Producer says what wrote the records, e.g. "Debezium 3.7.0.Final".
 	Producer string `json:"producer,omitempty"`
+	// Delimiter is the connector's topic.delimiter when it is not ".": the topics of the prefix
+	// are the prefix itself and those starting with the prefix and the delimiter.
+	Delimiter string `json:"delimiter,omitempty"`
 	// Records counts the records of each file.
 	Records map[string]int `json:"records,omitempty"`
 }
@@ -117,20 +120,47 @@ type Dump struct {
 
 // LogicalTopic names topic independently of the prefix: "dbz_pg.compat.orders" with prefix
 // "dbz_pg" is "${prefix}.compat.orders". A topic outside the prefix keeps its name.
-func LogicalTopic(prefix, topic string) string {
+func LogicalTopic(prefix, topic string) string { return LogicalTopicDelim(prefix, ".", topic) }
+
+// LogicalTopicDelim is LogicalTopic for a connector whose topic.delimiter is delim ("" is ".").
+func LogicalTopicDelim(prefix, delim, topic string) string {
+	if delim == "" {
+		delim = "."
+	}
 	switch {
 	case topic == prefix:
 		return PrefixPlaceholder
-	case strings.HasPrefix(topic, prefix+"."):
+	case strings.HasPrefix(topic, prefix+delim):
 		return PrefixPlaceholder + topic[len(prefix):]
 	}
 	return topic
 }
 
 // InPrefix reports whether topic belongs to a connector with this topic.prefix: the schema
-// change topic is the prefix itself, every other topic starts with the prefix and a dot.
+// change topic is the prefix itself, every other topic starts with the prefix and a dot. A
+// prefix written "PREFIX/DELIM" (a topic name cannot hold '/') is a connector whose
+// topic.delimiter is DELIM.
 func InPrefix(prefix, topic string) bool {
-	return topic == prefix || strings.HasPrefix(topic, prefix+".")
+	p, d := SplitPrefix(prefix)
+	return topic == p || strings.HasPrefix(topic, p+d)
+}
+
+// SplitPrefix splits a prefix argument "PREFIX" or "PREFIX/DELIM" into the prefix and the
+// topic delimiter ("." when not given).
+func SplitPrefix(arg string) (prefix, delim string) {
+	if p, d, ok := strings.Cut(arg, "/"); ok && d != "" {
+		return p, d
+	}
+	return arg, "."
+}
+
+// WithDelimiter returns the prefix argument naming a connector's topics for prefix and delim
+// ("" or "." give prefix alone).
+func WithDelimiter(prefix, delim string) string {
+	if delim == "" || delim == "." {
+		return prefix
+	}
+	return prefix + "/" + delim
 }
 
 // Add appends r to the dump under logical name.
@@ -247,7 +277,7 @@ func LoadDump(dir string) (*Dump, error) {
 		case HistoryFile:
 			logical = HistoryTopic
 		default:
-			logical = LogicalTopic(d.Manifest.Prefix, strings.TrimSuffix(base, ".jsonl"))
+			logical = LogicalTopicDelim(d.Manifest.Prefix, d.Manifest.Delimiter, strings.TrimSuffix(base, ".jsonl"))
 		}
 		rs, err := readLines(f)
 		if err != nil {

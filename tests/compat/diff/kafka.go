@@ -62,13 +62,13 @@ func ReadKafka(ctx context.Context, src Source) (*Dump, error) {
 	}
 	defer cl.Close()
 	m := src.Manifest
-	topics, err := PrefixTopics(ctx, adm, m.Prefix)
+	topics, err := PrefixTopics(ctx, adm, WithDelimiter(m.Prefix, m.Delimiter))
 	if err != nil {
 		return nil, err
 	}
 	logical := map[string]string{}
 	for _, t := range topics {
-		logical[t] = LogicalTopic(m.Prefix, t)
+		logical[t] = LogicalTopicDelim(m.Prefix, m.Delimiter, t)
 	}
 	if m.HistoryTopic != "" {
 		logical[m.HistoryTopic] = HistoryTopic

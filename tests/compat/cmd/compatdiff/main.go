@@ -11,6 +11,7 @@
 //	compatdiff wait-quiet -prefix P[,P2] [-quiet 5s] [-timeout 5m]
 //	compatdiff delete-topics [-prefix P[,P2]] [-topics T1,T2]
 //
+// A prefix written PREFIX/DELIM is a connector whose topic.delimiter is DELIM instead of '.'.
 // Every subcommand takes -brokers (default $CONNECTD_TEST_KAFKA or 127.0.0.1:9092).
 package main
 
@@ -71,6 +72,7 @@ func usage() {
   end-offsets -topic T                      print {"partition":endOffset} as JSON
   wait-quiet -prefix P[,P2] [-quiet 5s] [-timeout 5m]
   delete-topics [-prefix P[,P2]] [-topics T1,T2]
+a prefix PREFIX/DELIM is a connector with topic.delimiter DELIM instead of '.'
 every subcommand takes -brokers (default $CONNECTD_TEST_KAFKA or 127.0.0.1:9092); run one with -h for details
 `)
 }
@@ -179,6 +181,9 @@ func load(ctx context.Context, spec string, brokers []string) (*diff.Dump, error
 		return nil, fmt.Errorf("%q names no prefix; write kafka:PREFIX[,connector=NAME][,offsets=TOPIC][,history=TOPIC]", spec)
 	}
 	m := diff.Manifest{Prefix: parts[0]}
+	if p, d := diff.SplitPrefix(parts[0]); d != "." {
+		m.Prefix, m.Delimiter = p, d
+	}
 	for _, p := range parts[1:] {
 		k, v, _ := strings.Cut(p, "=")
 		switch k {
@@ -198,7 +203,7 @@ func load(ctx context.Context, spec string, brokers []string) (*diff.Dump, error
 func runDump(args []string) error {
 	fs := flag.NewFlagSet("dump", flag.ExitOnError)
 	brokers := brokersFlag(fs)
-	prefix := fs.String("prefix", "", "the connector's topic.prefix (required)")
+	prefix := fs.String("prefix", "", "the connector's topic.prefix (required); PREFIX/DELIM for a topic.delimiter other than '.'")
 	connector := fs.String("connector", "", "the connector's name: its records of the offsets topic are dumped")
 	offsetsTopic := fs.String("offsets-topic", "", "the worker's offsets topic (offset.storage.topic)")
 	offsetsStart := fs.String("offsets-start", "", "a file written by end-offsets before the connector started: older offsets are left out")
@@ -214,6 +219,9 @@ func runDump(args []string) error {
 	src := diff.Source{Brokers: split(*brokers), Manifest: diff.Manifest{
 		Prefix: *prefix, Connector: *connector, OffsetsTopic: *offsetsTopic, HistoryTopic: *history, Producer: *producer,
 	}}
+	if p, d := diff.SplitPrefix(*prefix); d != "." {
+		src.Manifest.Prefix, src.Manifest.Delimiter = p, d
+	}
 	if *offsetsStart != "" {
 		b, err := os.ReadFile(*offsetsStart)
 		if err != nil {
