@@ -214,7 +214,46 @@ func (e *Incremental) loop(ctx context.Context) {
 	if e.hub != nil {
 		hubC = e.hub.C
 	}
+	// chunk reads the next chunk; false when ctx ended.
+	chunk := func() bool {
+		err := e.readChunk(ctx)
+		if err == nil || ctx.Err() != nil {
+			failures = 0
+			return ctx.Err() == nil
+		}
+		// A lost connection is retried (the chunk starts again under a new id); an error
+		// that stays stops the snapshot, never the stream.
+		e.mu.Lock()
+		e.resetChunkLocked()
+		e.mu.Unlock()
+		if failures++; failures < maxChunkFailures {
+			e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(time.Duration(failures) * time.Second):
+			}
+			e.kick()
+			return true
+		}
+		e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
+		failures = 0
+		e.abort(ctx, "")
+		return true
+	}
 	for {
+		// A chunk asked for goes before the next signal, as Debezium reads a snapshot's first
+		// chunk (and, after a resume, the next one) before it looks at the next signal: an
+		// execute-snapshot or resume-snapshot followed at once by pause-snapshot reads one chunk
+		// under either runtime.
+		select {
+		case <-e.wake:
+			if !chunk() {
+				return
+			}
+			continue
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -223,29 +262,9 @@ func (e *Incremental) loop(ctx context.Context) {
 		case s := <-e.inbox:
 			e.handle(ctx, s)
 		case <-e.wake:
-			err := e.readChunk(ctx)
-			if err == nil || ctx.Err() != nil {
-				failures = 0
-				continue
+			if !chunk() {
+				return
 			}
-			// A lost connection is retried (the chunk starts again under a new id); an error
-			// that stays stops the snapshot, never the stream.
-			e.mu.Lock()
-			e.resetChunkLocked()
-			e.mu.Unlock()
-			if failures++; failures < maxChunkFailures {
-				e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Duration(failures) * time.Second):
-				}
-				e.kick()
-				continue
-			}
-			e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
-			failures = 0
-			e.abort(ctx, "")
 		}
 	}
 }
@@ -389,13 +408,39 @@ func (e *Incremental) abort(ctx context.Context, id string) {
 	e.notifyID(ctx, id, signals.StatusAborted, map[string]string{"data_collections": strings.Join(names, ",")})
 }
 
-// readChunk reads the next chunk between its window markers, on the engine's goroutine.
+// readChunk reads the next chunk between its window markers, on the engine's goroutine. As
+// Debezium's, the window opens before a table's largest key is read, and a table is done when a
+// chunk reads no row: the window then goes on with the next table's first chunk (or, after the
+// last table, closes on no chunk), so both runtimes write the same watermark rows for the same
+// snapshot.
 func (e *Incremental) readChunk(ctx context.Context) error {
-	for {
+	e.mu.Lock()
+	if len(e.queue) == 0 || e.paused || e.chunkID != "" {
+		e.mu.Unlock()
+		return nil
+	}
+	id := newUUID()
+	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
+	if e.vis != nil {
+		e.early = map[string][]uint64{}
+	}
+	e.mu.Unlock()
+	opened := javaInstant(time.Now())
+	if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
+		return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
+	}
+	var rows []ChunkRow
+	for len(rows) == 0 {
 		e.mu.Lock()
-		if len(e.queue) == 0 || e.paused || e.chunkID != "" {
+		if e.chunkID != id {
 			e.mu.Unlock()
-			return nil
+			return nil // stopped meanwhile
+		}
+		if len(e.queue) == 0 {
+			// The snapshot ended inside this window: its close row closes no chunk.
+			e.resetChunkLocked()
+			e.mu.Unlock()
+			return e.writeClose(ctx, id, opened)
 		}
 		c := e.queue[0]
 		after, max := e.chunkEnd, e.maxKey
@@ -420,34 +465,31 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 			e.updateOffsetFieldsLocked()
 			e.mu.Unlock()
 		}
-		id := newUUID()
-		e.mu.Lock()
-		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
-		if e.vis != nil {
-			e.early = map[string][]uint64{}
-		}
-		e.mu.Unlock()
-		opened := javaInstant(time.Now())
-		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
-			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
-		}
-		rows, err := e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize)
-		if err != nil {
+		var err error
+		if rows, err = e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize); err != nil {
 			return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
 		}
-		e.mu.Lock()
-		if e.chunkID != id {
-			e.mu.Unlock()
-			continue // stopped meanwhile
+		if len(rows) == 0 {
+			e.tableDone(ctx, c.ID, "SUCCEEDED")
 		}
-		e.rows, e.ready = rows, true
+	}
+	e.mu.Lock()
+	if e.chunkID != id {
 		e.mu.Unlock()
-		closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
-		if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
-			return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
-		}
 		return nil
 	}
+	e.rows, e.ready = rows, true
+	e.mu.Unlock()
+	return e.writeClose(ctx, id, opened)
+}
+
+// writeClose writes the window-close row of chunk id.
+func (e *Incremental) writeClose(ctx context.Context, id, opened string) error {
+	closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
+	if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
+		return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
+	}
+	return nil
 }
 
 // tableDone moves to the next table of the snapshot and reports the finished one.
@@ -458,6 +500,11 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 		return
 	}
 	scanned := e.scanned
+	// As Debezium's, the notification names the snapshot's tables, the finished one included.
+	names := make([]string, len(e.queue))
+	for i, c := range e.queue {
+		names[i] = c.ID
+	}
 	e.queue = e.queue[1:]
 	e.resetTableLocked()
 	done := len(e.queue) == 0
@@ -465,7 +512,7 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 	e.updateOffsetFieldsLocked()
 	e.mu.Unlock()
 	e.log.Info("incremental snapshot finished a table", "table", table, "rows", scanned, "status", status)
-	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collection": table, "scanned_collection": table,
+	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collections": strings.Join(names, ","), "scanned_collection": table,
 		"total_rows_scanned": strconv.FormatInt(scanned, 10), "status": status})
 	if done {
 		e.log.Info("incremental snapshot completed")
@@ -634,13 +681,10 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 		e.chunkEnd = rows[len(rows)-1].Key
 	}
 	e.updateOffsetFieldsLocked()
-	last := len(rows) < e.cfg.ChunkSize
 	paused := e.paused
 	e.mu.Unlock()
 	e.log.Debug("incremental snapshot chunk emitted", "table", c.ID, "rows", len(rows), "emitted", emitted)
-	if last {
-		e.tableDone(ctx, c.ID, "SUCCEEDED")
-	} else {
+	if len(rows) > 0 {
 		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
 			"maximum_key": keyString(e.maxKeyCopy()), "last_processed_key": keyString(rows[len(rows)-1].Key)})
 	}
