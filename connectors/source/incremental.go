@@ -471,7 +471,11 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		}
 		if len(rows) == 0 {
 			e.tableDone(ctx, c.ID, "SUCCEEDED")
+			continue
 		}
+		// As Debezium's, the progress is told when the chunk has been read, inside its window.
+		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
+			"maximum_key": keyString(max), "last_processed_key": keyString(rows[len(rows)-1].Key)})
 	}
 	e.mu.Lock()
 	if e.chunkID != id {
@@ -684,10 +688,6 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 	paused := e.paused
 	e.mu.Unlock()
 	e.log.Debug("incremental snapshot chunk emitted", "table", c.ID, "rows", len(rows), "emitted", emitted)
-	if len(rows) > 0 {
-		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
-			"maximum_key": keyString(e.maxKeyCopy()), "last_processed_key": keyString(rows[len(rows)-1].Key)})
-	}
 	if !paused {
 		e.kick()
 	}

@@ -164,7 +164,7 @@ func (h *incHandover) first(runtime string) {
 	tx(exec, sig("ih-pause-1", "pause-snapshot", ""))
 	h.waitNotes(0, "PAUSED", 1)
 	for step := 2; step <= handoverSteps; step++ {
-		h.waitNotes(0, "IN_PROGRESS", step-1) // the chunk in flight is done
+		h.waitNotes(0, "IN_PROGRESS", step-1) // the chunk in flight is read
 		n := strconv.Itoa(step)
 		tx(sig("ih-resume-"+n, "resume-snapshot", ""), sig("ih-pause-"+n, "pause-snapshot", ""))
 		h.waitNotes(0, "PAUSED", step)
