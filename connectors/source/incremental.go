@@ -240,7 +240,46 @@ func (e *Incremental) loop(ctx context.Context) {
 	if e.hub != nil {
 		hubC = e.hub.C
 	}
+	// chunk reads the next chunk; false when ctx ended.
+	chunk := func() bool {
+		err := e.readChunk(ctx)
+		if err == nil || ctx.Err() != nil {
+			failures = 0
+			return ctx.Err() == nil
+		}
+		// A lost connection is retried (the chunk starts again under a new id); an error
+		// that stays stops the snapshot, never the stream.
+		e.mu.Lock()
+		e.resetChunkLocked()
+		e.mu.Unlock()
+		if failures++; failures < maxChunkFailures {
+			e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(time.Duration(failures) * time.Second):
+			}
+			e.kick()
+			return true
+		}
+		e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
+		failures = 0
+		e.abort(ctx, "")
+		return true
+	}
 	for {
+		// A chunk asked for goes before the next signal, as Debezium reads a snapshot's first
+		// chunk (and, after a resume, the next one) before it looks at the next signal: an
+		// execute-snapshot or resume-snapshot followed at once by pause-snapshot reads one chunk
+		// under either runtime.
+		select {
+		case <-e.wake:
+			if !chunk() {
+				return
+			}
+			continue
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -249,29 +288,9 @@ func (e *Incremental) loop(ctx context.Context) {
 		case s := <-e.inbox:
 			e.handle(ctx, s)
 		case <-e.wake:
-			err := e.readChunk(ctx)
-			if err == nil || ctx.Err() != nil {
-				failures = 0
-				continue
+			if !chunk() {
+				return
 			}
-			// A lost connection is retried (the chunk starts again under a new id); an error
-			// that stays stops the snapshot, never the stream.
-			e.mu.Lock()
-			e.resetChunkLocked()
-			e.mu.Unlock()
-			if failures++; failures < maxChunkFailures {
-				e.log.Warn("an incremental snapshot chunk could not be read; retrying", "error", err, "attempt", failures)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Duration(failures) * time.Second):
-				}
-				e.kick()
-				continue
-			}
-			e.log.Error("an incremental snapshot chunk could not be read; the snapshot stops", "error", err)
-			failures = 0
-			e.abort(ctx, "")
 		}
 	}
 }
@@ -416,8 +435,92 @@ func (e *Incremental) abort(ctx context.Context, id string) {
 	e.notifyID(ctx, id, signals.StatusAborted, map[string]string{"data_collections": strings.Join(names, ",")})
 }
 
-// readChunk reads the next chunk between its window markers, on the engine's goroutine.
+// readChunk reads the next chunk between its window markers, on the engine's goroutine. As
+// Debezium's, the window opens before a table's largest key is read, and a table is done when a
+// chunk reads no row: the window then goes on with the next table's first chunk (or, after the
+// last table, closes on no chunk), so both runtimes write the same watermark rows for the same
+// snapshot.
 func (e *Incremental) readChunk(ctx context.Context) error {
+	if e.ro != nil {
+		return e.readChunkRO(ctx)
+	}
+	e.mu.Lock()
+	if len(e.queue) == 0 || e.paused || e.chunkID != "" {
+		e.mu.Unlock()
+		return nil
+	}
+	id := newUUID()
+	e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, false, false, nil, map[string]struct{}{}
+	if e.vis != nil {
+		e.early = map[string][]uint64{}
+	}
+	e.mu.Unlock()
+	opened := javaInstant(time.Now())
+	if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
+		return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
+	}
+	var rows []ChunkRow
+	for len(rows) == 0 {
+		e.mu.Lock()
+		if e.chunkID != id {
+			e.mu.Unlock()
+			return nil // stopped meanwhile
+		}
+		if len(e.queue) == 0 {
+			// The snapshot ended inside this window: its close row closes no chunk.
+			e.resetChunkLocked()
+			e.mu.Unlock()
+			return e.writeClose(ctx, id, opened)
+		}
+		c := e.queue[0]
+		after, max := e.chunkEnd, e.maxKey
+		e.mu.Unlock()
+		if max == nil {
+			k, err := e.db.MaxKey(ctx, &c)
+			if err != nil {
+				e.log.Warn("skipping a table of the incremental snapshot", "table", c.ID, "reason", err.Error())
+				e.tableDone(ctx, c.ID, "SKIPPED")
+				continue
+			}
+			if k == nil {
+				e.tableDone(ctx, c.ID, "EMPTY")
+				continue
+			}
+			e.mu.Lock()
+			if len(e.queue) == 0 || e.queue[0].ID != c.ID {
+				e.mu.Unlock()
+				continue
+			}
+			e.maxKey, max = k, k
+			e.updateOffsetFieldsLocked()
+			e.mu.Unlock()
+		}
+		var err error
+		if rows, err = e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize); err != nil {
+			return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
+		}
+		if len(rows) == 0 {
+			e.tableDone(ctx, c.ID, "SUCCEEDED")
+			continue
+		}
+		// As Debezium's, the progress is told when the chunk has been read, inside its window.
+		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
+			"maximum_key": keyString(max), "last_processed_key": keyString(rows[len(rows)-1].Key)})
+	}
+	e.mu.Lock()
+	if e.chunkID != id {
+		e.mu.Unlock()
+		return nil
+	}
+	e.rows, e.ready = rows, true
+	e.mu.Unlock()
+	return e.writeClose(ctx, id, opened)
+}
+
+// readChunkRO starts the next chunk of a read-only snapshot: no watermark rows, the window is
+// open from the start and the stream closes it once it has passed the chunk's high watermark
+// (an empty chunk included, which then ends its table).
+func (e *Incremental) readChunkRO(ctx context.Context) error {
 	for {
 		e.mu.Lock()
 		if len(e.queue) == 0 || e.paused || e.chunkID != "" {
@@ -449,35 +552,22 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		}
 		id := newUUID()
 		e.mu.Lock()
-		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, e.ro != nil, false, nil, map[string]struct{}{}
+		e.chunkID, e.windowOpen, e.ready, e.rows, e.touched = id, true, false, nil, map[string]struct{}{}
 		if e.vis != nil {
 			e.early = map[string][]uint64{}
 		}
 		e.mu.Unlock()
-		if e.ro != nil {
-			return e.readChunkReadOnly(ctx, id, &c, after, max)
-		}
-		opened := javaInstant(time.Now())
-		if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
-			return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
-		}
-		rows, err := e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize)
-		if err != nil {
-			return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
-		}
-		e.mu.Lock()
-		if e.chunkID != id {
-			e.mu.Unlock()
-			continue // stopped meanwhile
-		}
-		e.rows, e.ready = rows, true
-		e.mu.Unlock()
-		closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
-		if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
-			return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
-		}
-		return nil
+		return e.readChunkReadOnly(ctx, id, &c, after, max)
 	}
+}
+
+// writeClose writes the window-close row of chunk id.
+func (e *Incremental) writeClose(ctx context.Context, id, opened string) error {
+	closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
+	if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
+		return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
+	}
+	return nil
 }
 
 // readChunkReadOnly reads a chunk between its watermarks, writing nothing to the source. A chunk
@@ -565,6 +655,11 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 		return
 	}
 	scanned := e.scanned
+	// As Debezium's, the notification names the snapshot's tables, the finished one included.
+	names := make([]string, len(e.queue))
+	for i, c := range e.queue {
+		names[i] = c.ID
+	}
 	e.queue = e.queue[1:]
 	e.resetTableLocked()
 	done := len(e.queue) == 0
@@ -572,7 +667,7 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 	e.updateOffsetFieldsLocked()
 	e.mu.Unlock()
 	e.log.Info("incremental snapshot finished a table", "table", table, "rows", scanned, "status", status)
-	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collection": table, "scanned_collection": table,
+	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collections": strings.Join(names, ","), "scanned_collection": table,
 		"total_rows_scanned": strconv.FormatInt(scanned, 10), "status": status})
 	if done {
 		e.log.Info("incremental snapshot completed")
@@ -724,16 +819,9 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 		e.chunkEnd = rows[len(rows)-1].Key
 	}
 	e.updateOffsetFieldsLocked()
-	last := len(rows) < e.cfg.ChunkSize
 	paused := e.paused
 	e.mu.Unlock()
 	e.log.Debug("incremental snapshot chunk emitted", "table", c.ID, "rows", len(rows), "emitted", emitted)
-	if last {
-		e.tableDone(ctx, c.ID, "SUCCEEDED")
-	} else {
-		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
-			"maximum_key": keyString(e.maxKeyCopy()), "last_processed_key": keyString(rows[len(rows)-1].Key)})
-	}
 	if !paused {
 		e.kick()
 	}

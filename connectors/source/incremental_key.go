@@ -132,7 +132,8 @@ func modifiedUTF8(s string) []byte {
 	return out
 }
 
-// DecodeJavaKey reads a key written by EncodeJavaKey or by Debezium.
+// DecodeJavaKey reads a key written by EncodeJavaKey or by Debezium; a serialized null (Debezium
+// writes one before the first chunk of a table is sent) is a nil key.
 func DecodeJavaKey(s string) ([]any, error) {
 	b, err := hex.DecodeString(strings.TrimSpace(s))
 	if err != nil {
@@ -296,7 +297,12 @@ func (r *javaReader) key() ([]any, error) {
 	if h, err := r.take(4); err != nil || h[0] != 0xAC || h[1] != 0xED {
 		return nil, errors.New("no serialization header")
 	}
-	if tc, err := r.u8(); err != nil || tc != tcArray {
+	tc, err := r.u8()
+	if err == nil && tc == tcNull && len(r.b) == 0 {
+		// Debezium's offset holds a serialized null while no row of the table was sent yet.
+		return nil, nil
+	}
+	if err != nil || tc != tcArray {
 		return nil, errors.New("not an array")
 	}
 	d, err := r.classDesc()

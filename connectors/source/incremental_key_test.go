@@ -32,6 +32,10 @@ func TestJavaKeyRoundTrip(t *testing.T) {
 			t.Fatalf("round trip of %v gave %v", key, back)
 		}
 	}
+	// Debezium's incremental_snapshot_primary_key before a table's first row is sent.
+	if k, err := DecodeJavaKey("aced000570"); err != nil || k != nil {
+		t.Errorf("a serialized null decoded as %v, %v; want a nil key", k, err)
+	}
 	for _, bad := range []string{"", "zz", "aced0005", one[:len(one)-4], strings.Replace(one, "7372", "7772", 1)} {
 		if _, err := DecodeJavaKey(bad); err == nil {
 			t.Errorf("%q decoded", bad)
