@@ -38,36 +38,11 @@ func chunkKey(tbl *relational.Table) []int {
 	return idx
 }
 
-// chunkQuery returns the statement that reads the next chunk of limit rows of table (quoted),
-// columns cols (quoted), in the order of the key columns keyCols (quoted): the first chunk when
-// after is nil, else the rows whose key is greater than after (integer literals, one per key
-// column). The key comparison is spelled out column by column, a form every MySQL and MariaDB
-// version turns into a range scan of the primary key.
-func chunkQuery(table string, cols, keyCols, after []string, limit int) string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(" FROM ")
-	b.WriteString(table)
-	if after != nil {
-		b.WriteString(" WHERE ")
-		for i := range keyCols {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteByte('(')
-			for j := 0; j < i; j++ {
-				b.WriteString(keyCols[j] + " = " + after[j] + " AND ")
-			}
-			b.WriteString(keyCols[i] + " > " + after[i])
-			b.WriteByte(')')
-		}
-	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(strings.Join(keyCols, ", "))
-	b.WriteString(" LIMIT ")
-	b.WriteString(strconv.Itoa(limit))
-	return b.String()
+// keysetQuery returns the statements reading table s in key order: the key values are
+// integers, written into the statement as literals that compare exactly as the index orders
+// them.
+func (s *snapTable) keysetQuery() *source.KeysetQuery {
+	return &source.KeysetQuery{Table: s.quoted, Select: s.names, Key: s.keyNames, Value: func(v string) string { return v }}
 }
 
 // isIntLiteral says s is an integer, so it can be written into a query as a literal.

@@ -160,9 +160,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 			for _, rec := range recs {
 				r.all = append(r.all, rec)
 				if rec.SourceOffset != nil {
-					offs.mu.Lock()
-					offs.offset = rec.SourceOffset
-					offs.mu.Unlock()
+					offs.Set(rec.SourceOffset)
 				}
 				if until(rec) {
 					return
@@ -358,9 +356,7 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 			for _, rec := range recs {
 				r.all = append(r.all, rec)
 				if rec.SourceOffset != nil {
-					offs.mu.Lock()
-					offs.offset = rec.SourceOffset
-					offs.mu.Unlock()
+					offs.Set(rec.SourceOffset)
 				}
 				if rec.Topic == noteTopic {
 					v := rec.Value.(*api.Struct)

@@ -20,7 +20,7 @@ import (
 
 // connect opens a query connection with the session settings every read relies on.
 func (t *Task) connect(ctx context.Context) (*client.Conn, error) {
-	addr := net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
+	addr := net.JoinHostPort(t.cfg.Hostname, strconv.Itoa(t.cfg.Port))
 	timeout := t.cfg.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -248,7 +248,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 		dt := dbTables{name: db, charset: d[1], collation: d[2]}
 		for _, tr := range rows {
 			id := relational.TableID{Catalog: db, Table: tr[0]}
-			if t.cfg.StoreOnlyCaptured && !t.schema.captured(id) {
+			if t.cfg.StoreOnlyCapturedTablesDDL && !t.schema.captured(id) {
 				continue
 			}
 			dt.tables = append(dt.tables, id)
@@ -279,7 +279,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 			create := rows[0][1]
 			res, err := t.schema.applyDDL(t.schema.tables, dt.name, create)
 			if err != nil {
-				if t.cfg.SkipUnparseable {
+				if t.cfg.SkipUnparseableDDL {
 					t.log.Warn("skipping a table whose definition cannot be parsed", "table", id.String(), "error", err)
 					continue
 				}
@@ -298,7 +298,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 	}
 	t.pos = position{restartFile: sp.File, restartPos: sp.Pos, file: sp.File, eventPos: sp.Pos, restartGTIDs: sp.GTIDs,
 		currentGTIDs: sp.GTIDs, snapshot: true, thread: -1}
-	if t.cfg.SchemaChanges {
+	if t.cfg.IncludeSchemaChanges {
 		for _, rec := range schemaRecords {
 			var tid *relational.TableID
 			if len(rec.TableChanges) > 0 {
@@ -401,7 +401,7 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	}
 	t.snapshotStarted(conns[0], tables, func(id string) bool { skip, _ := resume.From(id); return skip })
 	rows, err := source.ReadSnapshot(ctx, readers, sts, source.SnapshotOptions{
-		ChunkSize: t.cfg.FetchSize, NumericKeys: true, Resume: resume,
+		ChunkSize: t.cfg.SnapshotFetchSize, NumericKeys: true, Resume: resume,
 		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
 	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
 		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
@@ -435,15 +435,51 @@ type chunkReader struct {
 // ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
 // read event; the driver sets its marker and offset.
 func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(readRecord, []string) error) error {
-	s := st.Data
-	for _, k := range after {
-		if !isIntLiteral(k) {
-			return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", after, s.id, source.OffsetSnapshotKey)
+	return r.ReadRange(ctx, st, after, nil, limit, add)
+}
+
+// SplitKeys cuts the keys after after into parts of about equal size, counting the rows and
+// reading the key at each cut in the snapshot's view.
+func (r *chunkReader) SplitKeys(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, parts, minRows int) ([][]string, error) {
+	if err := checkIntKeys(st.Data, after); err != nil {
+		return nil, err
+	}
+	q := st.Data.keysetQuery()
+	rows, err := queryRows(r.conn, q.Count(after))
+	if err != nil || len(rows) != 1 {
+		return nil, fmt.Errorf("cannot count the rows of %s: %w", st.ID, err)
+	}
+	count, _ := strconv.ParseInt(rows[0][0], 10, 64)
+	return source.SplitByCount(count, parts, minRows, func(off int64) ([]string, error) {
+		rows, err := queryRows(r.conn, q.KeyAt(after, off))
+		if err != nil || len(rows) == 0 {
+			return nil, err
 		}
+		return rows[0], nil
+	})
+}
+
+// checkIntKeys refuses key values that are not integers: they are written into statements.
+func checkIntKeys(s *snapTable, keys ...[]string) error {
+	for _, key := range keys {
+		for _, k := range key {
+			if !isIntLiteral(k) {
+				return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", key, s.id, source.OffsetSnapshotKey)
+			}
+		}
+	}
+	return nil
+}
+
+// ReadRange reads a chunk of st whose keys are at most upTo (nil: no bound).
+func (r *chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*snapTable], after, upTo []string, limit int, add func(readRecord, []string) error) error {
+	s := st.Data
+	if err := checkIntKeys(s, after, upTo); err != nil {
+		return err
 	}
 	q := "SELECT " + strings.Join(s.names, ", ") + " FROM " + s.quoted
 	if st.Keyed {
-		q = chunkQuery(s.quoted, s.names, s.keyNames, after, limit)
+		q = s.keysetQuery().Chunk(after, upTo, limit)
 	}
 	var recs []*api.SourceRecord
 	return r.conn.ExecuteSelectStreaming(q, &r.result, func(vals []gomysql.FieldValue) error {

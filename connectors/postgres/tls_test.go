@@ -2,53 +2,16 @@ package postgres
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/tests/testbed"
 )
-
-// writeSelfSigned writes a CA that signed nothing the test bed has, and a client certificate and
-// key it signed, into dir.
-func writeSelfSigned(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the test bed CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	cliKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cliTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "connectd"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	cliDER, err := x509.CreateCertificate(rand.Reader, cliTmpl, caCert, &cliKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(cliKey)
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("wrong-ca.pem", "CERTIFICATE", caDER), write("wrong-client.crt", "CERTIFICATE", cliDER), write("wrong-client.key", "PRIVATE KEY", keyDER)
-}
 
 // TestDatabaseTLSModes connects to the test bed's TLS-enabled PostgreSQL with each
 // database.sslmode, the CA in database.sslrootcert and the client certificate in
@@ -68,17 +31,14 @@ func TestDatabaseTLSModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	crt := filepath.Join(dir, "client.crt")
-	wrongCA, _, _ := writeSelfSigned(t, t.TempDir())
+	wrongCA := sourcetest.WrongCAFile(t)
 	cfg := func(kv ...string) map[string]string {
 		m := map[string]string{
 			"connector.class": ClassName, "topic.prefix": "tls", "database.hostname": db.Host,
 			"database.port": fmt.Sprint(db.Port), "database.user": db.User, "database.password": db.Password,
 			"database.dbname": db.Database,
 		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+		return sourcetest.With(m, kv...)
 	}
 	cases := []struct {
 		name    string
