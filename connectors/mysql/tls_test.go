@@ -147,54 +147,36 @@ func TestDatabaseTLSModes(t *testing.T) {
 		}
 		return sourcetest.With(m, kv...)
 	}
-	cases := []struct {
-		name    string
-		props   map[string]string
-		tls     bool
-		wantErr string
-	}{
-		{"unset (MariaDB default: disabled)", base(), false, ""},
-		{"disabled", base("database.ssl.mode", "disabled"), false, ""},
-		{"preferred", base("database.ssl.mode", "preferred"), true, ""},
-		{"required", base("database.ssl.mode", "required"), true, ""},
-		{"trust (MariaDB's required)", base("database.ssl.mode", "trust"), true, ""},
-		{"verify_ca PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM), true, ""},
-		{"verify_ca PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass), true, ""},
-		{"verify_ca JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustJKS, "database.ssl.truststore.password", storePass), true, ""},
-		{"verify_identity 127.0.0.1", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.caPEM), true, ""},
-		{"verify-full localhost", base("database.ssl.mode", "verify-full", "database.ssl.truststore", f.caPEM, "database.hostname", "localhost"), true, ""},
-		{"verify_ca with a client key store PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass), true, ""},
-		{"verify_ca with a client key store JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass), true, ""},
-		{"verify_ca with a client PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.clientPEM), true, ""},
-		{"verify_ca wrong CA", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.wrongCA), false,
-			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
-		{"verify_identity wrong CA", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.wrongCA), false,
-			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
-		{"wrong trust store password", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", "nope"), false,
-			"database.ssl.truststore"},
-		{"missing trust store", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", "/nonexistent/ca.pem"), false,
-			"could not read the trust store database.ssl.truststore=/nonexistent/ca.pem"},
+	cases := []sourcetest.TLSCase{
+		sourcetest.TLS("unset (MariaDB default: disabled)", base(), false, ""),
+		sourcetest.TLS("disabled", base("database.ssl.mode", "disabled"), false, ""),
+		sourcetest.TLS("preferred", base("database.ssl.mode", "preferred"), true, ""),
+		sourcetest.TLS("required", base("database.ssl.mode", "required"), true, ""),
+		sourcetest.TLS("trust (MariaDB's required)", base("database.ssl.mode", "trust"), true, ""),
+		sourcetest.TLS("verify_ca PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM), true, ""),
+		sourcetest.TLS("verify_ca PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustJKS, "database.ssl.truststore.password", storePass), true, ""),
+		sourcetest.TLS("verify_identity 127.0.0.1", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.caPEM), true, ""),
+		sourcetest.TLS("verify-full localhost", base("database.ssl.mode", "verify-full", "database.ssl.truststore", f.caPEM, "database.hostname", "localhost"), true, ""),
+		sourcetest.TLS("verify_ca with a client key store PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca with a client key store JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca with a client PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.clientPEM), true, ""),
+		sourcetest.TLS("verify_ca wrong CA", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"),
+		sourcetest.TLS("verify_identity wrong CA", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"),
+		sourcetest.TLS("wrong trust store password", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", "nope"), false,
+			"database.ssl.truststore"),
+		sourcetest.TLS("missing trust store", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", "/nonexistent/ca.pem"), false,
+			"could not read the trust store database.ssl.truststore=/nonexistent/ca.pem"),
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cipher, err := sslCipher(t, c.props)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (cipher != "") != c.tls {
-				t.Fatalf("Ssl_cipher %q, want TLS=%v", cipher, c.tls)
-			}
-		})
-	}
+	sourcetest.RunTLSCases(t, cases, func(t *testing.T, props map[string]string) (bool, error) {
+		cipher, err := sslCipher(t, props)
+		return cipher != "", err
+	})
 }
 
 // TestDatabaseTLSClientCertificate shows the key store's certificate is presented: a user that

@@ -40,61 +40,42 @@ func TestDatabaseTLSModes(t *testing.T) {
 		}
 		return sourcetest.With(m, kv...)
 	}
-	cases := []struct {
-		name    string
-		props   map[string]string
-		tls     bool
-		wantErr string
-	}{
-		{"disable", cfg("database.sslmode", "disable"), false, ""},
-		{"prefer (default)", cfg(), true, ""},
-		{"require", cfg("database.sslmode", "require"), true, ""},
-		{"verify-ca", cfg("database.sslmode", "verify-ca", "database.sslrootcert", ca), true, ""},
-		{"verify-full 127.0.0.1", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca), true, ""},
-		{"verify-full localhost", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca, "database.hostname", "localhost"), true, ""},
-		{"verify-full with a client certificate", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca,
-			"database.sslcert", crt, "database.sslkey", key), true, ""},
-		{"verify-ca wrong CA", cfg("database.sslmode", "verify-ca", "database.sslrootcert", wrongCA), false,
-			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"},
-		{"verify-full wrong CA", cfg("database.sslmode", "verify-full", "database.sslrootcert", wrongCA), false,
-			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"},
+	cases := []sourcetest.TLSCase{
+		sourcetest.TLS("disable", cfg("database.sslmode", "disable"), false, ""),
+		sourcetest.TLS("prefer (default)", cfg(), true, ""),
+		sourcetest.TLS("require", cfg("database.sslmode", "require"), true, ""),
+		sourcetest.TLS("verify-ca", cfg("database.sslmode", "verify-ca", "database.sslrootcert", ca), true, ""),
+		sourcetest.TLS("verify-full 127.0.0.1", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca), true, ""),
+		sourcetest.TLS("verify-full localhost", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca, "database.hostname", "localhost"), true, ""),
+		sourcetest.TLS("verify-full with a client certificate", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca,
+			"database.sslcert", crt, "database.sslkey", key), true, ""),
+		sourcetest.TLS("verify-ca wrong CA", cfg("database.sslmode", "verify-ca", "database.sslrootcert", wrongCA), false,
+			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"),
+		sourcetest.TLS("verify-full wrong CA", cfg("database.sslmode", "verify-full", "database.sslrootcert", wrongCA), false,
+			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"),
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			pc, err := ParseConfig(c.props)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			conn, err := pc.connect(ctx, false)
-			if c.wantErr != "" {
-				if err == nil {
-					conn.Close(ctx)
-					t.Fatalf("want an error containing %q, connected", c.wantErr)
-				}
-				if !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			res, err := conn.Exec(ctx, "SELECT ssl, coalesce(client_dn, '') FROM pg_stat_ssl WHERE pid = pg_backend_pid()").ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			row := res[0].Rows[0]
-			if got := string(row[0]) == "t"; got != c.tls {
-				t.Fatalf("ssl = %s, want %v", row[0], c.tls)
-			}
-			if c.props["database.sslcert"] != "" && !strings.Contains(string(row[1]), "CN=connectd") {
-				t.Errorf("client_dn %q: the client certificate was not presented", row[1])
-			}
-		})
-	}
+	sourcetest.RunTLSCases(t, cases, func(t *testing.T, props map[string]string) (bool, error) {
+		pc, err := ParseConfig(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		conn, err := pc.connect(ctx, false)
+		if err != nil {
+			return false, err
+		}
+		defer conn.Close(ctx)
+		res, err := conn.Exec(ctx, "SELECT ssl, coalesce(client_dn, '') FROM pg_stat_ssl WHERE pid = pg_backend_pid()").ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := res[0].Rows[0]
+		if props["database.sslcert"] != "" && !strings.Contains(string(row[1]), "CN=connectd") {
+			t.Errorf("client_dn %q: the client certificate was not presented", row[1])
+		}
+		return string(row[0]) == "t", nil
+	})
 }
 
 // TestDatabaseTLSSnapshotAndStream runs the connector end to end over verified TLS: the snapshot

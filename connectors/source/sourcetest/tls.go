@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,4 +41,41 @@ func WrongCAFile(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TLSCase is one database TLS configuration a test connects with: the connector properties, and
+// whether the session must use TLS or the error the connection must fail with.
+type TLSCase struct {
+	name    string
+	props   map[string]string
+	tls     bool
+	wantErr string
+}
+
+// TLS returns a TLSCase: with props the session uses TLS (tls), or the connection fails with an
+// error containing wantErr when it is not empty.
+func TLS(name string, props map[string]string, tls bool, wantErr string) TLSCase {
+	return TLSCase{name: name, props: props, tls: tls, wantErr: wantErr}
+}
+
+// RunTLSCases connects with each case's properties as subtests; connect says whether the session
+// uses TLS (and may check more, such as the client certificate).
+func RunTLSCases(t *testing.T, cases []TLSCase, connect func(t *testing.T, props map[string]string) (tls bool, err error)) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tls, err := connect(t, c.props)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tls != c.tls {
+				t.Fatalf("TLS %v, want %v", tls, c.tls)
+			}
+		})
+	}
 }
