@@ -1,7 +1,6 @@
 package db2
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/schemahistory"
 )
 
 // ClassName is the Debezium connector class this connector stands in for.
@@ -61,7 +59,7 @@ func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 }
 
 // NewTask returns a new task.
-func (c *Connector) NewTask() api.SourceTask { return &Task{} }
+func (c *Connector) NewTask() api.SourceTask { return newTask() }
 
 // Stop does nothing.
 func (c *Connector) Stop() error { return nil }
@@ -87,41 +85,16 @@ func (c *Connector) AlterOffsets(config map[string]string, offsets []api.Partiti
 	return nil
 }
 
-// Task is the Db2 source task: package changetable's task with Db2's dialect.
-type Task struct {
-	inner       *changetable.Task
-	openHistory func(ctx context.Context) (schemahistory.Store, error)
-}
-
-// Start parses the configuration and starts the shared change-table task; without the driver
-// it fails with the way to build one that has it.
-func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]string) error {
-	cfg, err := ParseConfig(config)
-	if err != nil {
-		return err
-	}
-	if driverName == "go_ibm_db" && !driverLinked {
-		return ErrNoDriver
-	}
-	t.inner = changetable.NewTask(newDialect(cfg), &cfg.Config)
-	if t.openHistory != nil {
-		t.inner.OpenHistory = t.openHistory
-	}
-	return t.inner.Start(ctx, tc, config)
-}
-
-// Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.inner.Poll(ctx) }
-
-// Commit does nothing: the ASN capture prunes the CD tables on its own schedule.
-func (t *Task) Commit(ctx context.Context, committed []api.PartitionOffset) error {
-	return t.inner.Commit(ctx, committed)
-}
-
-// Stop stops the task.
-func (t *Task) Stop() error {
-	if t.inner == nil {
-		return nil
-	}
-	return t.inner.Stop()
+// newTask returns a task: package changetable's task with this connector's dialect.
+func newTask() *changetable.ConnectorTask {
+	return changetable.NewConnectorTask(func(config map[string]string) (changetable.Dialect, *changetable.Config, error) {
+		cfg, err := ParseConfig(config)
+		if err != nil {
+			return nil, nil, err
+		}
+		if driverName == "go_ibm_db" && !driverLinked {
+			return nil, nil, ErrNoDriver
+		}
+		return newDialect(cfg), &cfg.Config, nil
+	})
 }

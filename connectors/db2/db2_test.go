@@ -135,9 +135,10 @@ func baseConfig(extra ...string) map[string]string {
 	return c
 }
 
-func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*Task, error) {
+func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
-	task := &Task{openHistory: func(context.Context) (schemahistory.Store, error) { return hist, nil }}
+	task := newTask()
+	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
 	err := task.Start(context.Background(), &taskCtx{&memOffsets{stored}}, baseConfig())
 	if err == nil {
 		t.Cleanup(func() { _ = task.Stop() })
@@ -145,7 +146,7 @@ func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemorySt
 	return task, err
 }
 
-func drain(t *testing.T, task *Task, n int) []*api.SourceRecord {
+func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {
 	t.Helper()
 	var out []*api.SourceRecord
 	deadline := time.Now().Add(10 * time.Second)
@@ -268,7 +269,7 @@ func TestWithoutDriver(t *testing.T) {
 	if driverLinked {
 		t.Skip("built with -tags db2: the real driver is linked")
 	}
-	task := &Task{}
+	task := newTask()
 	err := task.Start(context.Background(), &taskCtx{&memOffsets{}}, baseConfig())
 	if !errors.Is(err, ErrNoDriver) || !strings.Contains(err.Error(), "-tags db2") {
 		t.Errorf("start without the driver: %v", err)

@@ -1,14 +1,12 @@
 package sqlserver
 
 import (
-	"context"
 	"fmt"
 	"maps"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/schemahistory"
 )
 
 // ClassName is the Debezium connector class this connector stands in for.
@@ -57,7 +55,7 @@ func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 }
 
 // NewTask returns a new task.
-func (c *Connector) NewTask() api.SourceTask { return &Task{} }
+func (c *Connector) NewTask() api.SourceTask { return newTask() }
 
 // Stop does nothing: the tasks own the connections.
 func (c *Connector) Stop() error { return nil }
@@ -95,39 +93,13 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// Task is the SQL Server source task: package changetable's task with SQL Server's dialect.
-type Task struct {
-	inner *changetable.Task
-	// openHistory replaces opening the schema history store (tests).
-	openHistory func(ctx context.Context) (schemahistory.Store, error)
-}
-
-// Start parses the configuration and starts the shared change-table task.
-func (t *Task) Start(ctx context.Context, tc api.TaskContext, config map[string]string) error {
-	cfg, err := ParseConfig(config)
-	if err != nil {
-		return err
-	}
-	t.inner = changetable.NewTask(newDialect(cfg), &cfg.Config)
-	if t.openHistory != nil {
-		t.inner.OpenHistory = t.openHistory
-	}
-	return t.inner.Start(ctx, tc, config)
-}
-
-// Poll returns the next batch of records.
-func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) { return t.inner.Poll(ctx) }
-
-// Commit does nothing: SQL Server keeps change rows for the cleanup job's retention, whatever the
-// connector confirmed.
-func (t *Task) Commit(ctx context.Context, committed []api.PartitionOffset) error {
-	return t.inner.Commit(ctx, committed)
-}
-
-// Stop stops the task.
-func (t *Task) Stop() error {
-	if t.inner == nil {
-		return nil
-	}
-	return t.inner.Stop()
+// newTask returns a task: package changetable's task with this connector's dialect.
+func newTask() *changetable.ConnectorTask {
+	return changetable.NewConnectorTask(func(config map[string]string) (changetable.Dialect, *changetable.Config, error) {
+		cfg, err := ParseConfig(config)
+		if err != nil {
+			return nil, nil, err
+		}
+		return newDialect(cfg), &cfg.Config, nil
+	})
 }

@@ -207,13 +207,14 @@ func baseConfig(extra ...string) map[string]string {
 }
 
 // startTask starts a task with an in-memory history and the given stored offset.
-func startTask(t *testing.T, config map[string]string, stored map[string]any, hist *schemahistory.MemoryStore) (*Task, error) {
+func startTask(t *testing.T, config map[string]string, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
 	offs := &memOffsets{m: map[string]map[string]any{}}
 	if stored != nil {
 		offs.m["server1/testDB"] = stored
 	}
-	task := &Task{openHistory: func(context.Context) (schemahistory.Store, error) { return hist, nil }}
+	task := newTask()
+	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
 	err := task.Start(context.Background(), &taskCtx{offs}, config)
 	if err == nil {
 		t.Cleanup(func() { _ = task.Stop() })
@@ -222,7 +223,7 @@ func startTask(t *testing.T, config map[string]string, stored map[string]any, hi
 }
 
 // drain polls until n records arrived.
-func drain(t *testing.T, task *Task, n int) []*api.SourceRecord {
+func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {
 	t.Helper()
 	var out []*api.SourceRecord
 	deadline := time.Now().Add(10 * time.Second)
