@@ -11,7 +11,6 @@ import (
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names, as Debezium's Db2ConnectorConfig.
@@ -57,33 +56,15 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	}
 	get := func(k string) string { return strings.TrimSpace(cdcconfig.Value(spec, raw, k)) }
 	c := &Config{
-		Config: changetable.Config{
-			TopicPrefix:          common.TopicPrefix,
-			Databases:            []string{get(propDBName)},
-			SchemaOnlyIDs:        true,
-			SnapshotMode:         common.SnapshotMode,
-			Mappers:              common.ColumnMappers,
-			Tombstones:           common.TombstonesOnDelete,
-			TxMetadata:           common.ProvideTransactionMetadata,
-			TxTopic:              common.TransactionTopic,
-			IncludeSchemaChanges: common.IncludeSchemaChanges,
-			SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
-			SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
-			SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
-			MaxBatchSize:         common.MaxBatchSize,
-			MaxQueueSize:         common.MaxQueueSize,
-			MaxQueueBytes:        common.MaxQueueSizeInBytes,
-			PollInterval:         common.PollInterval,
-			Retry:                source.RetryPolicyFrom(common),
-			Raw:                  raw,
-		},
-		Host: common.Hostname, User: common.User, Password: common.Password, Port: common.Port,
+		Config: changetable.NewConfig(common, raw, []string{get(propDBName)}),
+		Host:   common.Hostname, User: common.User, Password: common.Password, Port: common.Port,
 		Database:           get(propDBName),
 		ControlSchema:      get(propControlSchema),
 		ChangeTablesSchema: get(propChangeTablesSchema),
 		Isolation:          strings.ToLower(get(propIsolationMode)),
 		Values:             valueOptions{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode},
 	}
+	c.SchemaOnlyIDs = true
 	if c.Port == 0 {
 		c.Port = 50000
 	}

@@ -18,19 +18,7 @@ var driverName = "go_ibm_db"
 
 // sourceSchema is Db2's source block (Db2SourceInfoStructMaker): the common fields, then schema,
 // table, change_lsn, commit_lsn.
-var sourceSchema = envelope.SourceSchemaBuilder("io.debezium.connector.db2.Source").
-	Field("schema", api.StringSchema).
-	Field("table", api.StringSchema).
-	Field("change_lsn", api.OptionalStringSchema).
-	Field("commit_lsn", api.OptionalStringSchema).
-	Build()
-
-const (
-	srcSchema = envelope.SourceCommonFields + iota
-	srcTable
-	srcChangeLSN
-	srcCommitLSN
-)
+var sourceSchema = changetable.SourceBuilder("io.debezium.connector.db2.Source").Build()
 
 type dialect struct{ cfg *Config }
 
@@ -59,14 +47,7 @@ func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 
 // PutSource implements changetable.Dialect.
 func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetable.Offset, streaming bool) {
-	st.PutIndex(srcSchema, id.Schema)
-	st.PutIndex(srcTable, id.Table)
-	if !off.Commit.IsNull() {
-		st.PutIndex(srcCommitLSN, off.Commit.String())
-	}
-	if streaming && !off.Change.IsNull() {
-		st.PutIndex(srcChangeLSN, off.Change.String())
-	}
+	changetable.PutSource(st, id, off, streaming)
 }
 
 // OffsetMap is Db2OffsetContext.getOffset's map: a snapshot's offset holds only snapshot,

@@ -15,7 +15,6 @@ import (
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names, as Debezium's SqlServerConnectorConfig.
@@ -69,25 +68,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	}
 	get := func(k string) string { return cdcconfig.Value(spec, raw, k) }
 	c := &Config{
-		Config: changetable.Config{
-			TopicPrefix:          common.TopicPrefix,
-			Databases:            filters.SplitList(get(propDatabaseNames)),
-			SnapshotMode:         common.SnapshotMode,
-			Mappers:              common.ColumnMappers,
-			Tombstones:           common.TombstonesOnDelete,
-			TxMetadata:           common.ProvideTransactionMetadata,
-			TxTopic:              common.TransactionTopic,
-			IncludeSchemaChanges: common.IncludeSchemaChanges,
-			SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
-			SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
-			SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
-			MaxBatchSize:         common.MaxBatchSize,
-			MaxQueueSize:         common.MaxQueueSize,
-			MaxQueueBytes:        common.MaxQueueSizeInBytes,
-			PollInterval:         common.PollInterval,
-			Retry:                source.RetryPolicyFrom(common),
-			Raw:                  raw,
-		},
+		Config:                 changetable.NewConfig(common, raw, filters.SplitList(get(propDatabaseNames))),
 		Host:                   common.Hostname,
 		Port:                   common.Port,
 		Instance:               get(propInstance),

@@ -20,22 +20,12 @@ var driverName = "sqlserver"
 
 // sourceSchema is SQL Server's source block (SqlServerSourceInfoStructMaker): the common fields,
 // then schema, table, change_lsn, commit_lsn, event_serial_no.
-var sourceSchema = envelope.SourceSchemaBuilder("io.debezium.connector.sqlserver.Source").
-	Field("schema", api.StringSchema).
-	Field("table", api.StringSchema).
-	Field("change_lsn", api.OptionalStringSchema).
-	Field("commit_lsn", api.OptionalStringSchema).
+var sourceSchema = changetable.SourceBuilder("io.debezium.connector.sqlserver.Source").
 	Field("event_serial_no", api.OptionalInt64Schema).
 	Build()
 
-// The source block's own fields.
-const (
-	srcSchema = envelope.SourceCommonFields + iota
-	srcTable
-	srcChangeLSN
-	srcCommitLSN
-	srcEventSerialNo
-)
+// srcEventSerialNo is the index of the source block's own field.
+const srcEventSerialNo = changetable.SourceOwnFields
 
 // dialect is SQL Server's part of the change-table task.
 type dialect struct{ cfg *Config }
@@ -66,13 +56,8 @@ func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 // PutSource fills schema, table and the LSNs. Snapshot events carry the snapshot's commit LSN
 // only: change_lsn and event_serial_no are null, as in Debezium's documented snapshot example.
 func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetable.Offset, streaming bool) {
-	st.PutIndex(srcSchema, id.Schema)
-	st.PutIndex(srcTable, id.Table)
-	if !off.Commit.IsNull() {
-		st.PutIndex(srcCommitLSN, off.Commit.String())
-	}
+	changetable.PutSource(st, id, off, streaming)
 	if streaming && !off.Change.IsNull() {
-		st.PutIndex(srcChangeLSN, off.Change.String())
 		st.PutIndex(srcEventSerialNo, off.EventSerialNo)
 	}
 }
