@@ -303,22 +303,13 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	if level == "" {
 		level = "RS"
 	}
-	if _, err := conn.ExecContext(ctx, "SET CURRENT ISOLATION = "+level); err != nil {
-		return nil, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
+	var lock func(relational.TableID) string
 	if d.cfg.Isolation == isoExclusive {
-		for _, id := range tables {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("LOCK TABLE %s.%s IN EXCLUSIVE MODE", quote(id.Schema), quote(id.Table))); err != nil {
-				_ = tx.Rollback()
-				return nil, fmt.Errorf("cannot lock table %s: %w", id, err)
-			}
+		lock = func(id relational.TableID) string {
+			return fmt.Sprintf("LOCK TABLE %s.%s IN EXCLUSIVE MODE", quote(id.Schema), quote(id.Table))
 		}
 	}
-	return tx, nil
+	return changetable.BeginSnapshot(ctx, conn, "SET CURRENT ISOLATION = "+level, tables, lock)
 }
 
 // SnapshotLSN implements changetable.Dialect.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -43,16 +44,8 @@ func column(name, typ string, length, scale int64, optional bool, def sql.NullSt
 // Columns maps a table's columns to Connect as Debezium's Db2ValueConverters (the JDBC
 // defaults) does.
 func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
-	out := make([]envelope.Column, len(t.Columns))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		if !d.cfg.Filters.IncludeColumn(t.ID, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
-			out[i] = envelope.Column{Name: c.Name}
-			continue
-		}
-		out[i] = d.mapColumn(c)
-	}
-	return out, nil
+	return changetable.MapColumns(t, func(col string) bool { return d.cfg.Filters.IncludeColumn(t.ID, col) },
+		func(c *relational.Column) (envelope.Column, error) { return d.mapColumn(c), nil })
 }
 
 func asInt(raw any) (int64, bool) {

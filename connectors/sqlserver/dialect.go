@@ -376,22 +376,13 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	if level == "" {
 		level = "REPEATABLE READ"
 	}
-	if _, err := conn.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL "+level); err != nil {
-		return nil, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
+	var lock func(relational.TableID) string
 	if d.cfg.Isolation == isoExclusive {
-		for _, id := range tables {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(qLockTable, quote(id.Catalog), quote(id.Schema), quote(id.Table))); err != nil {
-				_ = tx.Rollback()
-				return nil, fmt.Errorf("cannot lock table %s: %w", id, err)
-			}
+		lock = func(id relational.TableID) string {
+			return fmt.Sprintf(qLockTable, quote(id.Catalog), quote(id.Schema), quote(id.Table))
 		}
 	}
-	return tx, nil
+	return changetable.BeginSnapshot(ctx, conn, "SET TRANSACTION ISOLATION LEVEL "+level, tables, lock)
 }
 
 // SnapshotLSN implements changetable.Dialect.

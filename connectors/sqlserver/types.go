@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -69,20 +70,7 @@ func column(name, typ string, length, precision, scale, dtPrecision sql.NullInt6
 
 // Columns maps a table's columns to Connect as Debezium's SqlServerValueConverters does.
 func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
-	out := make([]envelope.Column, len(t.Columns))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		if !d.cfg.Filters.IncludeColumn(filterID(t.ID), c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
-			out[i] = envelope.Column{Name: c.Name}
-			continue
-		}
-		m, err := d.mapColumn(c)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.Name, err)
-		}
-		out[i] = m
-	}
-	return out, nil
+	return changetable.MapColumns(t, func(col string) bool { return d.cfg.Filters.IncludeColumn(filterID(t.ID), col) }, d.mapColumn)
 }
 
 func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
