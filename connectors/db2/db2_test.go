@@ -2,7 +2,6 @@ package db2
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/jsonconv"
 	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/changetable/sqltest"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/schemahistory"
 )
 
@@ -25,14 +24,7 @@ import (
 // table (OPCODE, then IBMSNAP_COMMITSEQ, IBMSNAP_INTENTSEQ, IBMSNAP_LOGMARKER and the captured
 // columns, here selected by name): an update is the capture's delete and insert rows of one
 // commit, with their own IBMSNAP_INTENTSEQ, which the query's LEAD/LAG turns into codes 3 and 4.
-func lsn(t *testing.T, s string) []byte {
-	t.Helper()
-	l, err := changetable.ParseLSN(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.Bytes()
-}
+var lsn = sqltest.LSN
 
 const snapLSN = "00000025:00000d98:00a2"
 
@@ -108,38 +100,27 @@ func docChanges(t *testing.T) [][]any {
 	}
 }
 
-type memOffsets struct{ m map[string]any }
-
-func (o *memOffsets) Offset(_ context.Context, p map[string]any) (map[string]any, error) {
-	if p["server"] != "myconnector" || len(p) != 1 {
-		return nil, fmt.Errorf("unexpected partition %v", p)
-	}
-	return o.m, nil
-}
-
-type taskCtx struct{ offs *memOffsets }
-
-func (c *taskCtx) Offsets() api.OffsetReader { return c.offs }
-func (c *taskCtx) ConnectorName() string     { return "db2-test" }
-func (c *taskCtx) TaskID() int               { return 0 }
-
 func baseConfig(extra ...string) map[string]string {
 	c := map[string]string{
 		"connector.class": ClassName, "topic.prefix": "myconnector",
 		"database.hostname": "db2.invalid", "database.user": "db2inst1", "database.password": "secret", "database.dbname": "mydatabase",
 		"schema.history.internal.kafka.topic": "schema-changes", "schema.history.internal.kafka.bootstrap.servers": "127.0.0.1:1",
 	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		c[extra[i]] = extra[i+1]
-	}
-	return c
+	return sourcetest.With(c, extra...)
 }
 
 func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
 	task := newTask()
 	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
-	err := task.Start(context.Background(), &taskCtx{&memOffsets{stored}}, baseConfig())
+	offs := &sqltest.Offsets{Name: "db2-test", Key: func(p map[string]any) (string, error) {
+		if p["server"] != "myconnector" || len(p) != 1 {
+			return "", fmt.Errorf("unexpected partition %v", p)
+		}
+		return "", nil
+	}}
+	offs.Put("", stored)
+	err := task.Start(context.Background(), offs, baseConfig())
 	if err == nil {
 		t.Cleanup(func() { _ = task.Stop() })
 	}
@@ -147,40 +128,10 @@ func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemorySt
 }
 
 func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {
-	t.Helper()
-	var out []*api.SourceRecord
-	deadline := time.Now().Add(10 * time.Second)
-	for len(out) < n && time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		recs, err := task.Poll(ctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("poll: %v", err)
-		}
-		out = append(out, recs...)
-	}
-	if len(out) < n {
-		t.Fatalf("got %d records, want %d", len(out), n)
-	}
-	return out
+	return sqltest.Drain(t, task.Poll, n)
 }
 
-var conv, _ = jsonconv.New(map[string]string{"schemas.enable": "false"}, false)
-
-func payload(t *testing.T, r *api.SourceRecord) map[string]any {
-	t.Helper()
-	b, err := conv.Encode(nil, r.ValueSchema, r.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+var payload, jsonOf = sqltest.Payload, sqltest.JSON
 
 func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s := newServer(t)
@@ -270,7 +221,7 @@ func TestWithoutDriver(t *testing.T) {
 		t.Skip("built with -tags db2: the real driver is linked")
 	}
 	task := newTask()
-	err := task.Start(context.Background(), &taskCtx{&memOffsets{}}, baseConfig())
+	err := task.Start(context.Background(), &sqltest.Offsets{Name: "db2-test", Key: func(map[string]any) (string, error) { return "", nil }}, baseConfig())
 	if !errors.Is(err, ErrNoDriver) || !strings.Contains(err.Error(), "-tags db2") {
 		t.Errorf("start without the driver: %v", err)
 	}
