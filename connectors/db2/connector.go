@@ -2,8 +2,6 @@ package db2
 
 import (
 	"errors"
-	"fmt"
-	"maps"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
@@ -30,71 +28,34 @@ func Plugin() api.Plugin {
 		Aliases: []string{"db2", "Db2"},
 		Version: version.String(),
 		Spec:    spec,
-		New:     func() api.SourceConnector { return &Connector{} },
+		New:     func() api.SourceConnector { return newConnector() },
 	}
 }
 
-// Connector is the connector-level object: one database, one task.
-type Connector struct {
-	config map[string]string
+// newConnector returns the connector: package changetable's with this connector's configuration.
+func newConnector() *changetable.Connector {
+	return &changetable.Connector{Name: "Db2", Open: readConfig, DatabasesProp: "", NewTaskFunc: func() api.SourceTask { return newTask() }}
 }
 
-var _ api.SourceConnector = (*Connector)(nil)
-
-// Start checks the configuration.
-func (c *Connector) Start(_ api.ConnectorContext, config map[string]string) error {
-	if _, err := ParseConfig(config); err != nil {
-		return err
-	}
-	c.config = maps.Clone(config)
-	return nil
-}
-
-// TaskConfigs returns one task configuration: the connector reads one database.
-func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	if maxTasks < 1 {
-		return nil, nil
-	}
-	return []map[string]string{maps.Clone(c.config)}, nil
-}
-
-// NewTask returns a new task.
-func (c *Connector) NewTask() api.SourceTask { return newTask() }
-
-// Stop does nothing.
-func (c *Connector) Stop() error { return nil }
-
-// AlterOffsets checks an offsets PATCH: the partition must be {"server": topic.prefix} and the
-// offset a change-table offset.
-func (c *Connector) AlterOffsets(config map[string]string, offsets []api.PartitionOffset) error {
+// readConfig reads a configuration into the dialect and the change-table task's configuration.
+func readConfig(config map[string]string) (changetable.Dialect, *changetable.Config, error) {
 	cfg, err := ParseConfig(config)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	for _, po := range offsets {
-		if len(po.Partition) != 1 || po.Partition["server"] != cfg.TopicPrefix {
-			return fmt.Errorf("partition %v is not this connector's: the Db2 connector has one partition, {\"server\":%q}", po.Partition, cfg.TopicPrefix)
-		}
-		if po.Offset == nil {
-			continue
-		}
-		if _, err := changetable.ParseOffset(po.Offset); err != nil {
-			return fmt.Errorf("offset %v: %w", po.Offset, err)
-		}
-	}
-	return nil
+	return newDialect(cfg), &cfg.Config, nil
 }
 
-// newTask returns a task: package changetable's task with this connector's dialect.
+// newTask returns a task: package changetable's task with this connector's dialect; without
+// the driver it fails at Start with the way to build one that has it.
 func newTask() *changetable.ConnectorTask {
 	return changetable.NewConnectorTask(func(config map[string]string) (changetable.Dialect, *changetable.Config, error) {
-		cfg, err := ParseConfig(config)
-		if err != nil {
-			return nil, nil, err
-		}
 		if driverName == "go_ibm_db" && !driverLinked {
+			if _, err := ParseConfig(config); err != nil {
+				return nil, nil, err
+			}
 			return nil, nil, ErrNoDriver
 		}
-		return newDialect(cfg), &cfg.Config, nil
+		return readConfig(config)
 	})
 }

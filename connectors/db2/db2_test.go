@@ -228,7 +228,7 @@ func TestWithoutDriver(t *testing.T) {
 }
 
 func TestConnectorConfig(t *testing.T) {
-	c := &Connector{}
+	c := newConnector()
 	if err := c.Start(nil, baseConfig()); err != nil {
 		t.Fatal(err)
 	}

@@ -471,7 +471,7 @@ func TestTransactionMetadata(t *testing.T) {
 }
 
 func TestTaskConfigsSpreadDatabases(t *testing.T) {
-	c := &Connector{}
+	c := newConnector()
 	if err := c.Start(nil, baseConfig("database.names", "db1,db2,db3")); err != nil {
 		t.Fatal(err)
 	}
