@@ -51,3 +51,15 @@ func NewConfig(common *cdcconfig.Common, raw map[string]string, databases []stri
 		Raw:                  raw,
 	}
 }
+
+// ValueModes are the value mapping settings of a change-table connector.
+type ValueModes struct {
+	Decimal envelope.DecimalMode
+	Time    envelope.TimePrecisionMode
+	Binary  envelope.BinaryMode
+}
+
+// ValueModesFrom returns the value mapping settings of the common keys.
+func ValueModesFrom(common *cdcconfig.Common) ValueModes {
+	return ValueModes{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode}
+}

@@ -8,7 +8,6 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
 )
@@ -39,13 +38,7 @@ type Config struct {
 	ControlSchema        string
 	ChangeTablesSchema   string
 	Isolation            string
-	Values               valueOptions
-}
-
-type valueOptions struct {
-	Decimal envelope.DecimalMode
-	Time    envelope.TimePrecisionMode
-	Binary  envelope.BinaryMode
+	Values               changetable.ValueModes
 }
 
 // ParseConfig reads and checks a configuration; every problem found is reported, joined.
@@ -62,7 +55,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		ControlSchema:      get(propControlSchema),
 		ChangeTablesSchema: get(propChangeTablesSchema),
 		Isolation:          strings.ToLower(get(propIsolationMode)),
-		Values:             valueOptions{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode},
+		Values:             changetable.ValueModesFrom(common),
 	}
 	c.SchemaOnlyIDs = true
 	if c.Port == 0 {

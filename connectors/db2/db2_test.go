@@ -112,7 +112,6 @@ func baseConfig(extra ...string) map[string]string {
 func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
 	task := newTask()
-	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
 	offs := &sqltest.Offsets{Name: "db2-test", Key: func(p map[string]any) (string, error) {
 		if p["server"] != "myconnector" || len(p) != 1 {
 			return "", fmt.Errorf("unexpected partition %v", p)
@@ -120,11 +119,7 @@ func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemorySt
 		return "", nil
 	}}
 	offs.Put("", stored)
-	err := task.Start(context.Background(), offs, baseConfig())
-	if err == nil {
-		t.Cleanup(func() { _ = task.Stop() })
-	}
-	return task, err
+	return sqltest.Start(t, task, offs, hist, baseConfig())
 }
 
 func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {

@@ -12,7 +12,6 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
 )
@@ -50,14 +49,7 @@ type Config struct {
 	TrustServerCertificate bool
 	Isolation              string
 	FetchSize              int
-	Values                 valueOptions
-}
-
-// valueOptions are the value mapping settings.
-type valueOptions struct {
-	Decimal envelope.DecimalMode
-	Time    envelope.TimePrecisionMode
-	Binary  envelope.BinaryMode
+	Values                 changetable.ValueModes
 }
 
 // ParseConfig reads and checks a configuration; every problem found is reported, joined.
@@ -78,7 +70,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		TrustServerCertificate: cdcconfig.Bool(spec, raw, propTrustServerCertificate),
 		Isolation:              strings.ToLower(get(propIsolationMode)),
 		FetchSize:              int(cdcconfig.Int(spec, raw, propStreamingFetchSize)),
-		Values:                 valueOptions{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode},
+		Values:                 changetable.ValueModesFrom(common),
 	}
 	if c.Port == 0 {
 		c.Port = 1433

@@ -185,13 +185,7 @@ func startTask(t *testing.T, config map[string]string, stored map[string]any, hi
 	if stored != nil {
 		offs.Put("server1/testDB", stored)
 	}
-	task := newTask()
-	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
-	err := task.Start(context.Background(), offs, config)
-	if err == nil {
-		t.Cleanup(func() { _ = task.Stop() })
-	}
-	return task, err
+	return sqltest.Start(t, newTask(), offs, hist, config)
 }
 
 // drain polls until n records arrived.

@@ -10,6 +10,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/jsonconv"
 	"github.com/connectd/connectd/connectors/changetable"
+	"github.com/connectd/connectd/schemahistory"
 )
 
 // LSN returns the bytes of an LSN written as Debezium prints it, for recorded rows.
@@ -105,3 +106,15 @@ func Payload(t testing.TB, r *api.SourceRecord) map[string]any {
 
 // JSON is v as compact JSON, for comparisons.
 func JSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// Start starts task on offs with hist as its schema history and config, stopping it when the
+// test ends.
+func Start(t testing.TB, task *changetable.ConnectorTask, offs *Offsets, hist schemahistory.Store, config map[string]string) (*changetable.ConnectorTask, error) {
+	t.Helper()
+	task.OpenHistory = func(context.Context) (schemahistory.Store, error) { return hist, nil }
+	err := task.Start(context.Background(), offs, config)
+	if err == nil {
+		t.Cleanup(func() { _ = task.Stop() })
+	}
+	return task, err
+}
