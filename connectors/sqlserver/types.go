@@ -153,42 +153,13 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 		} else if base == "smallmoney" {
 			prec, scale = 10, 4
 		}
-		col.Schema = envelope.DecimalFieldSchema(v.Decimal, prec, scale).Build()
-		col.Convert = func(raw any) (any, error) {
-			var s string
-			switch x := raw.(type) {
-			case []byte:
-				s = string(x)
-			case string:
-				s = x
-			case float64:
-				s = fmt.Sprint(x)
-			default:
-				return nil, typeError(c, raw)
-			}
-			dec, err := api.ParseDecimal(s)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			if dec, err = envelope.Rescale(dec, int32(scale)); err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			return envelope.DecimalFieldValue(v.Decimal, dec, scale)
-		}
+		col = changetable.DecimalColumn(c, v.Decimal, prec, scale)
 	case "char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml":
-		col.Schema = api.StringSchema
+		var schema *api.Schema
 		if base == "xml" {
-			col.Schema = api.XMLSchema().Build() // io.debezium.data.Xml (sqlserver.adoc, data type mappings)
+			schema = api.XMLSchema().Build() // io.debezium.data.Xml (sqlserver.adoc, data type mappings)
 		}
-		col.Convert = func(raw any) (any, error) {
-			switch x := raw.(type) {
-			case string:
-				return x, nil
-			case []byte:
-				return string(x), nil
-			}
-			return nil, typeError(c, raw)
-		}
+		col = changetable.TextColumn(c, schema)
 	case "uniqueidentifier":
 		col.Schema = api.StringSchema
 		col.Convert = func(raw any) (any, error) {
@@ -201,23 +172,9 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 			return nil, typeError(c, raw)
 		}
 	case "binary", "varbinary", "image", "timestamp", "rowversion":
-		col.Schema = envelope.BinaryFieldSchema(v.Binary).Build()
-		col.Convert = func(raw any) (any, error) {
-			b, ok := raw.([]byte)
-			if !ok {
-				return nil, typeError(c, raw)
-			}
-			return envelope.BinaryFieldValue(v.Binary, b), nil
-		}
+		col = changetable.BinaryColumn(c, v.Binary)
 	case "date":
-		col.Schema = envelope.DateFieldSchema(v.Time).Build()
-		col.Convert = func(raw any) (any, error) {
-			t, ok := raw.(time.Time)
-			if !ok {
-				return nil, typeError(c, raw)
-			}
-			return envelope.DateFieldValue(v.Time, t), nil
-		}
+		col = changetable.DateColumn(c, v.Time)
 	case "time":
 		col.Schema = envelope.TimeFieldSchema(v.Time, scale).Build()
 		col.Convert = func(raw any) (any, error) {
@@ -257,9 +214,7 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 	return col, nil
 }
 
-func typeError(c *relational.Column, raw any) error {
-	return fmt.Errorf("column %s (%s): unexpected driver value %T", c.Name, c.TypeName, raw)
-}
+var typeError = changetable.BadValue
 
 // guidString formats a uniqueidentifier as SQL Server prints it: the driver returns the 16 bytes
 // in the server's order, whose first three groups are little-endian.
