@@ -49,3 +49,23 @@ func MapColumns(t *relational.Table, include func(col string) bool, mapColumn fu
 	}
 	return out, nil
 }
+
+// QueryNames runs a query whose rows are one name each and returns those keep accepts.
+func QueryNames(ctx context.Context, h *sql.DB, keep func(string) bool, query string, args ...any) ([]string, error) {
+	rows, err := h.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		if keep(n) {
+			out = append(out, n)
+		}
+	}
+	return out, rows.Err()
+}

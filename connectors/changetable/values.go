@@ -82,3 +82,14 @@ func DateColumn(c *relational.Column, m envelope.TimePrecisionMode) envelope.Col
 		return envelope.DateFieldValue(m, t), nil
 	}}
 }
+
+// PrecisionScale returns a column's length (its precision) and scale, 0 when unknown.
+func PrecisionScale(c *relational.Column) (prec, scale int) {
+	if c.Length.Valid {
+		prec = c.Length.V
+	}
+	if c.Scale.Valid {
+		scale = c.Scale.V
+	}
+	return prec, scale
+}

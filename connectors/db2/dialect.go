@@ -170,22 +170,8 @@ func (db *database) Captures(ctx context.Context, to changetable.LSN) ([]*change
 
 // cdColumns returns the captured columns of a CD table: its columns less the IBMSNAP_ ones.
 func (db *database) cdColumns(ctx context.Context, cdTable string) ([]string, error) {
-	rows, err := db.h.QueryContext(ctx, qCDColumns, db.d.cfg.ChangeTablesSchema, cdTable)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	var cols []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(n, "IBMSNAP_") {
-			cols = append(cols, n)
-		}
-	}
-	return cols, rows.Err()
+	return changetable.QueryNames(ctx, db.h, func(n string) bool { return !strings.HasPrefix(n, "IBMSNAP_") },
+		qCDColumns, db.d.cfg.ChangeTablesSchema, cdTable)
 }
 
 // Open reads a CD table's rows between from and to; a NullLSN from reads from the start.

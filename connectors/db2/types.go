@@ -85,14 +85,7 @@ func asFloat(raw any) (float64, bool) {
 
 func (d *dialect) mapColumn(c *relational.Column) envelope.Column {
 	v := d.cfg.Values
-	scale := 0
-	if c.Scale.Valid {
-		scale = c.Scale.V
-	}
-	prec := 0
-	if c.Length.Valid {
-		prec = c.Length.V
-	}
+	prec, scale := changetable.PrecisionScale(c)
 	bad := func(raw any) error { return changetable.BadValue(c, raw) }
 	col := envelope.Column{Name: c.Name}
 	switch c.TypeName {

@@ -345,22 +345,9 @@ func (d *dialect) Table(ctx context.Context, h *sql.DB, db string, c *changetabl
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("table %s has no captured column visible to this user", c.Table)
 	}
-	rows, err = h.QueryContext(ctx, fmt.Sprintf(qPrimaryKey, qdb, qdb), c.Table.Schema, c.Table.Table)
+	pk, err := changetable.QueryNames(ctx, h, func(n string) bool { return len(captured) == 0 || captured[strings.ToLower(n)] },
+		fmt.Sprintf(qPrimaryKey, qdb, qdb), c.Table.Schema, c.Table.Table)
 	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	var pk []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		if len(captured) == 0 || captured[strings.ToLower(n)] {
-			pk = append(pk, n)
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return relational.NewTable(c.Table, cols, pk, "")

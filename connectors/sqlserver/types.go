@@ -75,14 +75,7 @@ func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
 
 func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 	v := d.cfg.Values
-	scale := 0
-	if c.Scale.Valid {
-		scale = c.Scale.V
-	}
-	prec := 0
-	if c.Length.Valid {
-		prec = c.Length.V
-	}
+	prec, scale := changetable.PrecisionScale(c)
 	col := envelope.Column{Name: c.Name}
 	base := strings.TrimSuffix(c.TypeName, " identity")
 	switch base {
