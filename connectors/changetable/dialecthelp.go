@@ -69,3 +69,14 @@ func QueryNames(ctx context.Context, h *sql.DB, keep func(string) bool, query st
 	}
 	return out, rows.Err()
 }
+
+// QueryLSN runs a query returning one LSN (binary) on a database, connection or transaction.
+func QueryLSN(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, query string, args ...any) (LSN, error) {
+	var b []byte
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&b); err != nil {
+		return NullLSN, err
+	}
+	return LSNFromBytes(b), nil
+}

@@ -99,15 +99,7 @@ func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
 	return queryLSN(ctx, db.h, fmt.Sprintf(qMaxLSN, db.d.cfg.ControlSchema))
 }
 
-func queryLSN(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, query string, args ...any) (changetable.LSN, error) {
-	var b []byte
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&b); err != nil {
-		return changetable.NullLSN, err
-	}
-	return changetable.LSNFromBytes(b), nil
-}
+var queryLSN = changetable.QueryLSN
 
 // IncrementLSN adds one to the LSN as a number, as Debezium's Db2 Lsn.increment (Db2 has no
 // function for it). Debezium writes the result on 16 bytes, the width of IBMSNAP_COMMITSEQ on

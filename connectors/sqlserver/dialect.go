@@ -109,15 +109,7 @@ type database struct {
 	qdb string
 }
 
-func queryLSN(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, query string, args ...any) (changetable.LSN, error) {
-	var b []byte
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&b); err != nil {
-		return changetable.NullLSN, err
-	}
-	return changetable.LSNFromBytes(b), nil
-}
+var queryLSN = changetable.QueryLSN
 
 // MaxLSN implements changetable.Database.
 func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
