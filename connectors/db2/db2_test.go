@@ -51,9 +51,7 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	s := &server{f: sqltest.New(), max: lsn(t, snapLSN)}
-	old := driverName
-	driverName = s.f.DriverName()
-	t.Cleanup(func() { driverName = old })
+	s.f.Use(t, &driverName)
 	f := s.f
 	f.On(sqlMaxLSN, func([]any) (*sqltest.Result, error) {
 		s.mu.Lock()
@@ -122,12 +120,6 @@ func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemorySt
 	return sqltest.Start(t, task, offs, hist, baseConfig())
 }
 
-func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {
-	return sqltest.Drain(t, task.Poll, n)
-}
-
-var payload, jsonOf = sqltest.Payload, sqltest.JSON
-
 func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s := newServer(t)
 	hist := schemahistory.NewMemoryStore(false)
@@ -135,16 +127,16 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := drain(t, task, 2) // schema change, one read
+	recs := sqltest.Drain(t, task.Poll, 2) // schema change, one read
 	read := recs[1]
-	if read.Topic != "myconnector.MYSCHEMA.CUSTOMERS" || jsonOf(read.SourcePartition) != `{"server":"myconnector"}` {
+	if read.Topic != "myconnector.MYSCHEMA.CUSTOMERS" || sqltest.JSON(read.SourcePartition) != `{"server":"myconnector"}` {
 		t.Errorf("topic %s partition %v", read.Topic, read.SourcePartition)
 	}
 	// Db2OffsetContext.getOffset: a snapshot's offset has no change_lsn or event_serial_no.
-	if jsonOf(read.SourceOffset) != `{"commit_lsn":"`+snapLSN+`","snapshot":"INITIAL","snapshot_completed":true}` {
-		t.Errorf("snapshot offset %s", jsonOf(read.SourceOffset))
+	if sqltest.JSON(read.SourceOffset) != `{"commit_lsn":"`+snapLSN+`","snapshot":"INITIAL","snapshot_completed":true}` {
+		t.Errorf("snapshot offset %s", sqltest.JSON(read.SourceOffset))
 	}
-	p := payload(t, read)
+	p := sqltest.Payload(t, read)
 	if src := p["source"].(map[string]any); p["op"] != "r" || src["connector"] != "db2" || src["db"] != "mydatabase" || src["schema"] != "MYSCHEMA" ||
 		src["table"] != "CUSTOMERS" || src["commit_lsn"] != snapLSN || src["change_lsn"] != nil {
 		t.Errorf("read %v", p)
@@ -157,7 +149,7 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s.change = docChanges(t)
 	s.max = lsn(t, "00000027:00000db0:0007")
 	s.mu.Unlock()
-	recs = drain(t, task, 4)
+	recs = sqltest.Drain(t, task.Poll, 4)
 	want := []struct{ op, change, commit, offset string }{
 		{"c", "00000027:00000758:0003", "00000027:00000758:0005", `{"change_lsn":"00000027:00000758:0003","commit_lsn":"00000027:00000758:0005","event_serial_no":1}`},
 		// The update's position is its after image's (the insert row of the pair).
@@ -165,13 +157,13 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 		{"d", "00000027:00000db0:0005", "00000027:00000db0:0007", `{"change_lsn":"00000027:00000db0:0005","commit_lsn":"00000027:00000db0:0007","event_serial_no":1}`},
 	}
 	for i, w := range want {
-		p := payload(t, recs[i])
+		p := sqltest.Payload(t, recs[i])
 		src := p["source"].(map[string]any)
-		if p["op"] != w.op || src["change_lsn"] != w.change || src["commit_lsn"] != w.commit || jsonOf(recs[i].SourceOffset) != w.offset {
-			t.Errorf("event %d: %v offset %s", i, p, jsonOf(recs[i].SourceOffset))
+		if p["op"] != w.op || src["change_lsn"] != w.change || src["commit_lsn"] != w.commit || sqltest.JSON(recs[i].SourceOffset) != w.offset {
+			t.Errorf("event %d: %v offset %s", i, p, sqltest.JSON(recs[i].SourceOffset))
 		}
 	}
-	if u := payload(t, recs[1]); u["before"].(map[string]any)["EMAIL"] != "john.doe@example.org" || u["after"].(map[string]any)["EMAIL"] != "noreply@example.org" {
+	if u := sqltest.Payload(t, recs[1]); u["before"].(map[string]any)["EMAIL"] != "john.doe@example.org" || u["after"].(map[string]any)["EMAIL"] != "noreply@example.org" {
 		t.Errorf("update %v", u)
 	}
 	// Streaming started after the snapshot's LSN, incremented in Go as Debezium's Lsn.increment.
@@ -189,12 +181,12 @@ func TestRestartAfterUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = drain(t, first, 2)
+	_ = sqltest.Drain(t, first.Poll, 2)
 	s.mu.Lock()
 	s.change = docChanges(t)
 	s.max = lsn(t, "00000027:00000db0:0007")
 	s.mu.Unlock()
-	_ = drain(t, first, 4)
+	_ = sqltest.Drain(t, first.Poll, 4)
 	_ = first.Stop()
 	nSelect := len(s.f.CallsOf(sqlSelect))
 	stored := map[string]any{"commit_lsn": "00000027:00000ac0:0007", "change_lsn": "00000027:00000ac0:0002", "event_serial_no": float64(2)}
@@ -202,8 +194,8 @@ func TestRestartAfterUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := drain(t, task, 2)
-	if p := payload(t, recs[0]); p["op"] != "d" || recs[1].Value != nil {
+	recs := sqltest.Drain(t, task.Poll, 2)
+	if p := sqltest.Payload(t, recs[0]); p["op"] != "d" || recs[1].Value != nil {
 		t.Errorf("after restart: %v", p)
 	}
 	if len(s.f.CallsOf(sqlSelect)) != nSelect {

@@ -73,9 +73,7 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	s := &server{t: t, f: sqltest.New(), max: lsn(t, snapLSN), min: lsn(t, "00000020:00000000:0001")}
-	old := driverName
-	driverName = s.f.DriverName()
-	t.Cleanup(func() { driverName = old })
+	s.f.Use(t, &driverName)
 	f := s.f
 	f.On(sqlMaxLSN, func([]any) (*sqltest.Result, error) {
 		s.mu.Lock()

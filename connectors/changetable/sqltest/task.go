@@ -118,3 +118,11 @@ func Start(t testing.TB, task *changetable.ConnectorTask, offs *Offsets, hist sc
 	}
 	return task, err
 }
+
+// Use makes the connector open f for the test: it sets *driverName (the connector's driver
+// variable) to f's driver and puts it back when the test ends.
+func (f *Fake) Use(t testing.TB, driverName *string) {
+	old := *driverName
+	*driverName = f.DriverName()
+	t.Cleanup(func() { *driverName = old })
+}
