@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"os/signal"
 	"strings"
 	"sync"
@@ -44,17 +43,10 @@ type Options struct {
 // RunProcess runs a distributed worker as the process: logs go to stderr (level from
 // CONNECTD_LOG_LEVEL, default INFO), SIGTERM and SIGINT shut it down gracefully.
 func RunProcess(cfg *workerconfig.Worker, reg *plugins.Registry, version string, stderr io.Writer) error {
-	level := slog.LevelInfo
-	if v := os.Getenv("CONNECTD_LOG_LEVEL"); v != "" {
-		l, err := runtime.ParseLogLevel(v)
-		if err != nil {
-			return fmt.Errorf("CONNECTD_LOG_LEVEL: %w", err)
-		}
-		level = l
+	loggers, err := runtime.ProcessLoggers(stderr)
+	if err != nil {
+		return err
 	}
-	base := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug - 8})
-	loggers := runtime.NewLoggers(base, level)
-	slog.SetDefault(loggers.Logger("root"))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return Run(ctx, Options{Config: cfg, Plugins: reg, Version: version, Loggers: loggers})

@@ -8,10 +8,8 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names, as Debezium's Db2ConnectorConfig.
@@ -40,13 +38,7 @@ type Config struct {
 	ControlSchema        string
 	ChangeTablesSchema   string
 	Isolation            string
-	Values               valueOptions
-}
-
-type valueOptions struct {
-	Decimal envelope.DecimalMode
-	Time    envelope.TimePrecisionMode
-	Binary  envelope.BinaryMode
+	Values               changetable.ValueModes
 }
 
 // ParseConfig reads and checks a configuration; every problem found is reported, joined.
@@ -57,33 +49,15 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	}
 	get := func(k string) string { return strings.TrimSpace(cdcconfig.Value(spec, raw, k)) }
 	c := &Config{
-		Config: changetable.Config{
-			TopicPrefix:          common.TopicPrefix,
-			Databases:            []string{get(propDBName)},
-			SchemaOnlyIDs:        true,
-			SnapshotMode:         common.SnapshotMode,
-			Mappers:              common.ColumnMappers,
-			Tombstones:           common.TombstonesOnDelete,
-			TxMetadata:           common.ProvideTransactionMetadata,
-			TxTopic:              common.TransactionTopic,
-			IncludeSchemaChanges: common.IncludeSchemaChanges,
-			SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
-			SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
-			SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
-			MaxBatchSize:         common.MaxBatchSize,
-			MaxQueueSize:         common.MaxQueueSize,
-			MaxQueueBytes:        common.MaxQueueSizeInBytes,
-			PollInterval:         common.PollInterval,
-			Retry:                source.RetryPolicyFrom(common),
-			Raw:                  raw,
-		},
-		Host: common.Hostname, User: common.User, Password: common.Password, Port: common.Port,
+		Config: changetable.NewConfig(common, raw, []string{get(propDBName)}),
+		Host:   common.Hostname, User: common.User, Password: common.Password, Port: common.Port,
 		Database:           get(propDBName),
 		ControlSchema:      get(propControlSchema),
 		ChangeTablesSchema: get(propChangeTablesSchema),
 		Isolation:          strings.ToLower(get(propIsolationMode)),
-		Values:             valueOptions{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode},
+		Values:             changetable.ValueModesFrom(common),
 	}
+	c.SchemaOnlyIDs = true
 	if c.Port == 0 {
 		c.Port = 50000
 	}

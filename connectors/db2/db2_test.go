@@ -2,7 +2,6 @@ package db2
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/jsonconv"
 	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/changetable/sqltest"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/schemahistory"
 )
 
@@ -25,14 +24,7 @@ import (
 // table (OPCODE, then IBMSNAP_COMMITSEQ, IBMSNAP_INTENTSEQ, IBMSNAP_LOGMARKER and the captured
 // columns, here selected by name): an update is the capture's delete and insert rows of one
 // commit, with their own IBMSNAP_INTENTSEQ, which the query's LEAD/LAG turns into codes 3 and 4.
-func lsn(t *testing.T, s string) []byte {
-	t.Helper()
-	l, err := changetable.ParseLSN(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.Bytes()
-}
+var lsn = sqltest.LSN
 
 const snapLSN = "00000025:00000d98:00a2"
 
@@ -59,9 +51,7 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	s := &server{f: sqltest.New(), max: lsn(t, snapLSN)}
-	old := driverName
-	driverName = s.f.DriverName()
-	t.Cleanup(func() { driverName = old })
+	s.f.Use(t, &driverName)
 	f := s.f
 	f.On(sqlMaxLSN, func([]any) (*sqltest.Result, error) {
 		s.mu.Lock()
@@ -108,78 +98,27 @@ func docChanges(t *testing.T) [][]any {
 	}
 }
 
-type memOffsets struct{ m map[string]any }
-
-func (o *memOffsets) Offset(_ context.Context, p map[string]any) (map[string]any, error) {
-	if p["server"] != "myconnector" || len(p) != 1 {
-		return nil, fmt.Errorf("unexpected partition %v", p)
-	}
-	return o.m, nil
-}
-
-type taskCtx struct{ offs *memOffsets }
-
-func (c *taskCtx) Offsets() api.OffsetReader { return c.offs }
-func (c *taskCtx) ConnectorName() string     { return "db2-test" }
-func (c *taskCtx) TaskID() int               { return 0 }
-
 func baseConfig(extra ...string) map[string]string {
 	c := map[string]string{
 		"connector.class": ClassName, "topic.prefix": "myconnector",
 		"database.hostname": "db2.invalid", "database.user": "db2inst1", "database.password": "secret", "database.dbname": "mydatabase",
 		"schema.history.internal.kafka.topic": "schema-changes", "schema.history.internal.kafka.bootstrap.servers": "127.0.0.1:1",
 	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		c[extra[i]] = extra[i+1]
-	}
-	return c
+	return sourcetest.With(c, extra...)
 }
 
-func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*Task, error) {
+func startTask(t *testing.T, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
-	task := &Task{openHistory: func(context.Context) (schemahistory.Store, error) { return hist, nil }}
-	err := task.Start(context.Background(), &taskCtx{&memOffsets{stored}}, baseConfig())
-	if err == nil {
-		t.Cleanup(func() { _ = task.Stop() })
-	}
-	return task, err
-}
-
-func drain(t *testing.T, task *Task, n int) []*api.SourceRecord {
-	t.Helper()
-	var out []*api.SourceRecord
-	deadline := time.Now().Add(10 * time.Second)
-	for len(out) < n && time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		recs, err := task.Poll(ctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("poll: %v", err)
+	task := newTask()
+	offs := &sqltest.Offsets{Name: "db2-test", Key: func(p map[string]any) (string, error) {
+		if p["server"] != "myconnector" || len(p) != 1 {
+			return "", fmt.Errorf("unexpected partition %v", p)
 		}
-		out = append(out, recs...)
-	}
-	if len(out) < n {
-		t.Fatalf("got %d records, want %d", len(out), n)
-	}
-	return out
+		return "", nil
+	}}
+	offs.Put("", stored)
+	return sqltest.Start(t, task, offs, hist, baseConfig())
 }
-
-var conv, _ = jsonconv.New(map[string]string{"schemas.enable": "false"}, false)
-
-func payload(t *testing.T, r *api.SourceRecord) map[string]any {
-	t.Helper()
-	b, err := conv.Encode(nil, r.ValueSchema, r.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s := newServer(t)
@@ -188,16 +127,16 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := drain(t, task, 2) // schema change, one read
+	recs := sqltest.Drain(t, task.Poll, 2) // schema change, one read
 	read := recs[1]
-	if read.Topic != "myconnector.MYSCHEMA.CUSTOMERS" || jsonOf(read.SourcePartition) != `{"server":"myconnector"}` {
+	if read.Topic != "myconnector.MYSCHEMA.CUSTOMERS" || sqltest.JSON(read.SourcePartition) != `{"server":"myconnector"}` {
 		t.Errorf("topic %s partition %v", read.Topic, read.SourcePartition)
 	}
 	// Db2OffsetContext.getOffset: a snapshot's offset has no change_lsn or event_serial_no.
-	if jsonOf(read.SourceOffset) != `{"commit_lsn":"`+snapLSN+`","snapshot":"INITIAL","snapshot_completed":true}` {
-		t.Errorf("snapshot offset %s", jsonOf(read.SourceOffset))
+	if sqltest.JSON(read.SourceOffset) != `{"commit_lsn":"`+snapLSN+`","snapshot":"INITIAL","snapshot_completed":true}` {
+		t.Errorf("snapshot offset %s", sqltest.JSON(read.SourceOffset))
 	}
-	p := payload(t, read)
+	p := sqltest.Payload(t, read)
 	if src := p["source"].(map[string]any); p["op"] != "r" || src["connector"] != "db2" || src["db"] != "mydatabase" || src["schema"] != "MYSCHEMA" ||
 		src["table"] != "CUSTOMERS" || src["commit_lsn"] != snapLSN || src["change_lsn"] != nil {
 		t.Errorf("read %v", p)
@@ -210,7 +149,7 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s.change = docChanges(t)
 	s.max = lsn(t, "00000027:00000db0:0007")
 	s.mu.Unlock()
-	recs = drain(t, task, 4)
+	recs = sqltest.Drain(t, task.Poll, 4)
 	want := []struct{ op, change, commit, offset string }{
 		{"c", "00000027:00000758:0003", "00000027:00000758:0005", `{"change_lsn":"00000027:00000758:0003","commit_lsn":"00000027:00000758:0005","event_serial_no":1}`},
 		// The update's position is its after image's (the insert row of the pair).
@@ -218,13 +157,13 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 		{"d", "00000027:00000db0:0005", "00000027:00000db0:0007", `{"change_lsn":"00000027:00000db0:0005","commit_lsn":"00000027:00000db0:0007","event_serial_no":1}`},
 	}
 	for i, w := range want {
-		p := payload(t, recs[i])
+		p := sqltest.Payload(t, recs[i])
 		src := p["source"].(map[string]any)
-		if p["op"] != w.op || src["change_lsn"] != w.change || src["commit_lsn"] != w.commit || jsonOf(recs[i].SourceOffset) != w.offset {
-			t.Errorf("event %d: %v offset %s", i, p, jsonOf(recs[i].SourceOffset))
+		if p["op"] != w.op || src["change_lsn"] != w.change || src["commit_lsn"] != w.commit || sqltest.JSON(recs[i].SourceOffset) != w.offset {
+			t.Errorf("event %d: %v offset %s", i, p, sqltest.JSON(recs[i].SourceOffset))
 		}
 	}
-	if u := payload(t, recs[1]); u["before"].(map[string]any)["EMAIL"] != "john.doe@example.org" || u["after"].(map[string]any)["EMAIL"] != "noreply@example.org" {
+	if u := sqltest.Payload(t, recs[1]); u["before"].(map[string]any)["EMAIL"] != "john.doe@example.org" || u["after"].(map[string]any)["EMAIL"] != "noreply@example.org" {
 		t.Errorf("update %v", u)
 	}
 	// Streaming started after the snapshot's LSN, incremented in Go as Debezium's Lsn.increment.
@@ -242,12 +181,12 @@ func TestRestartAfterUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = drain(t, first, 2)
+	_ = sqltest.Drain(t, first.Poll, 2)
 	s.mu.Lock()
 	s.change = docChanges(t)
 	s.max = lsn(t, "00000027:00000db0:0007")
 	s.mu.Unlock()
-	_ = drain(t, first, 4)
+	_ = sqltest.Drain(t, first.Poll, 4)
 	_ = first.Stop()
 	nSelect := len(s.f.CallsOf(sqlSelect))
 	stored := map[string]any{"commit_lsn": "00000027:00000ac0:0007", "change_lsn": "00000027:00000ac0:0002", "event_serial_no": float64(2)}
@@ -255,8 +194,8 @@ func TestRestartAfterUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := drain(t, task, 2)
-	if p := payload(t, recs[0]); p["op"] != "d" || recs[1].Value != nil {
+	recs := sqltest.Drain(t, task.Poll, 2)
+	if p := sqltest.Payload(t, recs[0]); p["op"] != "d" || recs[1].Value != nil {
 		t.Errorf("after restart: %v", p)
 	}
 	if len(s.f.CallsOf(sqlSelect)) != nSelect {
@@ -268,15 +207,15 @@ func TestWithoutDriver(t *testing.T) {
 	if driverLinked {
 		t.Skip("built with -tags db2: the real driver is linked")
 	}
-	task := &Task{}
-	err := task.Start(context.Background(), &taskCtx{&memOffsets{}}, baseConfig())
+	task := newTask()
+	err := task.Start(context.Background(), &sqltest.Offsets{Name: "db2-test", Key: func(map[string]any) (string, error) { return "", nil }}, baseConfig())
 	if !errors.Is(err, ErrNoDriver) || !strings.Contains(err.Error(), "-tags db2") {
 		t.Errorf("start without the driver: %v", err)
 	}
 }
 
 func TestConnectorConfig(t *testing.T) {
-	c := &Connector{}
+	c := newConnector()
 	if err := c.Start(nil, baseConfig()); err != nil {
 		t.Fatal(err)
 	}

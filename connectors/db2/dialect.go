@@ -18,19 +18,7 @@ var driverName = "go_ibm_db"
 
 // sourceSchema is Db2's source block (Db2SourceInfoStructMaker): the common fields, then schema,
 // table, change_lsn, commit_lsn.
-var sourceSchema = envelope.SourceSchemaBuilder("io.debezium.connector.db2.Source").
-	Field("schema", api.StringSchema).
-	Field("table", api.StringSchema).
-	Field("change_lsn", api.OptionalStringSchema).
-	Field("commit_lsn", api.OptionalStringSchema).
-	Build()
-
-const (
-	srcSchema = envelope.SourceCommonFields + iota
-	srcTable
-	srcChangeLSN
-	srcCommitLSN
-)
+var sourceSchema = changetable.SourceBuilder("io.debezium.connector.db2.Source").Build()
 
 type dialect struct{ cfg *Config }
 
@@ -59,14 +47,7 @@ func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 
 // PutSource implements changetable.Dialect.
 func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetable.Offset, streaming bool) {
-	st.PutIndex(srcSchema, id.Schema)
-	st.PutIndex(srcTable, id.Table)
-	if !off.Commit.IsNull() {
-		st.PutIndex(srcCommitLSN, off.Commit.String())
-	}
-	if streaming && !off.Change.IsNull() {
-		st.PutIndex(srcChangeLSN, off.Change.String())
-	}
+	changetable.PutSource(st, id, off, streaming)
 }
 
 // OffsetMap is Db2OffsetContext.getOffset's map: a snapshot's offset holds only snapshot,
@@ -118,15 +99,7 @@ func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
 	return queryLSN(ctx, db.h, fmt.Sprintf(qMaxLSN, db.d.cfg.ControlSchema))
 }
 
-func queryLSN(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, query string, args ...any) (changetable.LSN, error) {
-	var b []byte
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&b); err != nil {
-		return changetable.NullLSN, err
-	}
-	return changetable.LSNFromBytes(b), nil
-}
+var queryLSN = changetable.QueryLSN
 
 // IncrementLSN adds one to the LSN as a number, as Debezium's Db2 Lsn.increment (Db2 has no
 // function for it). Debezium writes the result on 16 bytes, the width of IBMSNAP_COMMITSEQ on
@@ -189,22 +162,8 @@ func (db *database) Captures(ctx context.Context, to changetable.LSN) ([]*change
 
 // cdColumns returns the captured columns of a CD table: its columns less the IBMSNAP_ ones.
 func (db *database) cdColumns(ctx context.Context, cdTable string) ([]string, error) {
-	rows, err := db.h.QueryContext(ctx, qCDColumns, db.d.cfg.ChangeTablesSchema, cdTable)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	var cols []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(n, "IBMSNAP_") {
-			cols = append(cols, n)
-		}
-	}
-	return cols, rows.Err()
+	return changetable.QueryNames(ctx, db.h, func(n string) bool { return !strings.HasPrefix(n, "IBMSNAP_") },
+		qCDColumns, db.d.cfg.ChangeTablesSchema, cdTable)
 }
 
 // Open reads a CD table's rows between from and to; a NullLSN from reads from the start.
@@ -322,22 +281,13 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	if level == "" {
 		level = "RS"
 	}
-	if _, err := conn.ExecContext(ctx, "SET CURRENT ISOLATION = "+level); err != nil {
-		return nil, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
+	var lock func(relational.TableID) string
 	if d.cfg.Isolation == isoExclusive {
-		for _, id := range tables {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("LOCK TABLE %s.%s IN EXCLUSIVE MODE", quote(id.Schema), quote(id.Table))); err != nil {
-				_ = tx.Rollback()
-				return nil, fmt.Errorf("cannot lock table %s: %w", id, err)
-			}
+		lock = func(id relational.TableID) string {
+			return fmt.Sprintf("LOCK TABLE %s.%s IN EXCLUSIVE MODE", quote(id.Schema), quote(id.Table))
 		}
 	}
-	return tx, nil
+	return changetable.BeginSnapshot(ctx, conn, "SET CURRENT ISOLATION = "+level, tables, lock)
 }
 
 // SnapshotLSN implements changetable.Dialect.

@@ -2,12 +2,12 @@ package db2
 
 import (
 	"database/sql"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -43,16 +43,8 @@ func column(name, typ string, length, scale int64, optional bool, def sql.NullSt
 // Columns maps a table's columns to Connect as Debezium's Db2ValueConverters (the JDBC
 // defaults) does.
 func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
-	out := make([]envelope.Column, len(t.Columns))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		if !d.cfg.Filters.IncludeColumn(t.ID, c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
-			out[i] = envelope.Column{Name: c.Name}
-			continue
-		}
-		out[i] = d.mapColumn(c)
-	}
-	return out, nil
+	return changetable.MapColumns(t, func(col string) bool { return d.cfg.Filters.IncludeColumn(t.ID, col) },
+		func(c *relational.Column) (envelope.Column, error) { return d.mapColumn(c), nil })
 }
 
 func asInt(raw any) (int64, bool) {
@@ -93,17 +85,8 @@ func asFloat(raw any) (float64, bool) {
 
 func (d *dialect) mapColumn(c *relational.Column) envelope.Column {
 	v := d.cfg.Values
-	scale := 0
-	if c.Scale.Valid {
-		scale = c.Scale.V
-	}
-	prec := 0
-	if c.Length.Valid {
-		prec = c.Length.V
-	}
-	bad := func(raw any) error {
-		return fmt.Errorf("column %s (%s): unexpected driver value %T", c.Name, c.TypeName, raw)
-	}
+	prec, scale := changetable.PrecisionScale(c)
+	bad := func(raw any) error { return changetable.BadValue(c, raw) }
 	col := envelope.Column{Name: c.Name}
 	switch c.TypeName {
 	case "SMALLINT", "INTEGER", "BIGINT":
@@ -138,48 +121,11 @@ func (d *dialect) mapColumn(c *relational.Column) envelope.Column {
 			return f, nil
 		}
 	case "DECIMAL":
-		col.Schema = envelope.DecimalFieldSchema(v.Decimal, prec, scale).Build()
-		col.Convert = func(raw any) (any, error) {
-			var s string
-			switch x := raw.(type) {
-			case []byte:
-				s = string(x)
-			case string:
-				s = x
-			case float64:
-				s = strconv.FormatFloat(x, 'f', -1, 64)
-			default:
-				return nil, bad(raw)
-			}
-			dec, err := api.ParseDecimal(s)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			if dec, err = envelope.Rescale(dec, int32(scale)); err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			return envelope.DecimalFieldValue(v.Decimal, dec, scale)
-		}
+		col = changetable.DecimalColumn(c, v.Decimal, prec, scale)
 	case "CHARACTER", "VARCHAR", "LONG VARCHAR", "CLOB", "GRAPHIC", "VARGRAPHIC", "DBCLOB", "XML", "DECFLOAT":
-		col.Schema = api.StringSchema
-		col.Convert = func(raw any) (any, error) {
-			switch x := raw.(type) {
-			case string:
-				return x, nil
-			case []byte:
-				return string(x), nil
-			}
-			return nil, bad(raw)
-		}
+		col = changetable.TextColumn(c, nil)
 	case "BINARY", "VARBINARY", "BLOB":
-		col.Schema = envelope.BinaryFieldSchema(v.Binary).Build()
-		col.Convert = func(raw any) (any, error) {
-			b, ok := raw.([]byte)
-			if !ok {
-				return nil, bad(raw)
-			}
-			return envelope.BinaryFieldValue(v.Binary, b), nil
-		}
+		col = changetable.BinaryColumn(c, v.Binary)
 	case "BOOLEAN":
 		col.Schema = api.BooleanSchema
 		col.Convert = func(raw any) (any, error) {
@@ -193,14 +139,7 @@ func (d *dialect) mapColumn(c *relational.Column) envelope.Column {
 			return n != 0, nil
 		}
 	case "DATE":
-		col.Schema = envelope.DateFieldSchema(v.Time).Build()
-		col.Convert = func(raw any) (any, error) {
-			t, ok := raw.(time.Time)
-			if !ok {
-				return nil, bad(raw)
-			}
-			return envelope.DateFieldValue(v.Time, t), nil
-		}
+		col = changetable.DateColumn(c, v.Time)
 	case "TIME":
 		col.Schema = envelope.TimeFieldSchema(v.Time, 0).Build()
 		col.Convert = func(raw any) (any, error) {

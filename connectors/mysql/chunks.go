@@ -76,15 +76,11 @@ func chunkKey(tbl *relational.Table) ([]int, []keyKind) {
 	return idx, kinds
 }
 
-// chunkQuery returns the statement that reads the next chunk of limit rows of table (quoted),
-// columns cols (quoted), in the order of the key columns keyCols (quoted): the first chunk when
-// after is nil, else the rows whose key is greater than after (SQL literals, one per key column).
-func chunkQuery(table string, cols, keyCols, after []string, limit int) string {
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + table
-	if after != nil {
-		q += " WHERE " + keyBound(keyCols, after, ">")
-	}
-	return q + " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(limit)
+// keysetQuery returns the statements reading table s in key order: the key values are
+// integers, written into the statement as literals that compare exactly as the index orders
+// them.
+func (s *snapTable) keysetQuery() *source.KeysetQuery {
+	return &source.KeysetQuery{Table: s.quoted, Select: s.names, Key: s.keyNames, Value: func(v string) string { return v }}
 }
 
 // isIntLiteral says s is an integer, so it can be written into a query as a literal.

@@ -8,22 +8,6 @@ import (
 	"github.com/connectd/connectd/connectors/source"
 )
 
-func TestChunkQuery(t *testing.T) {
-	cols := []string{"`a`", "`b`", "`v`"}
-	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`"}, nil, 5),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` ORDER BY `a` LIMIT 5"; got != want {
-		t.Errorf("first chunk:\n got %s\nwant %s", got, want)
-	}
-	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`"}, []string{"-7"}, 5),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > -7)) ORDER BY `a` LIMIT 5"; got != want {
-		t.Errorf("next chunk:\n got %s\nwant %s", got, want)
-	}
-	if got, want := chunkQuery("`d`.`t`", cols, []string{"`a`", "`b`"}, []string{"3", "9"}, 100),
-		"SELECT `a`, `b`, `v` FROM `d`.`t` WHERE ((`a` > 3) OR (`a` = 3 AND `b` > 9)) ORDER BY `a`, `b` LIMIT 100"; got != want {
-		t.Errorf("composite key:\n got %s\nwant %s", got, want)
-	}
-}
-
 func TestChunkKey(t *testing.T) {
 	tbl := &relational.Table{Columns: []relational.Column{{Name: "v", TypeName: "VARCHAR", CharsetName: "utf8mb4"}, {Name: "id", TypeName: "BIGINT UNSIGNED"},
 		{Name: "n", TypeName: "INT"}, {Name: "d", TypeName: "DATE"}, {Name: "ts", TypeName: "TIMESTAMP"}, {Name: "f", TypeName: "DOUBLE"},

@@ -36,70 +36,30 @@ const (
 	propSchemaMismatchMode = "schema.mismatch.handling.mode"
 )
 
-// Config is a parsed connector configuration.
+// Config is a parsed connector configuration: the common keys (cdcconfig.Common, embedded) and
+// MySQL's own.
 type Config struct {
-	Flavor            Flavor // from the connector class; 0 accepts either server
-	TopicPrefix       string
-	Host              string
-	Port              int
-	User, Password    string
-	ServerID          uint32
-	SnapshotMode      snapshotmode.Mode
-	SnapshotLocking   string
-	FetchSize         int
-	Modes             valueModes
-	SchemaChanges     bool
-	Tombstones        bool
-	TxMetadata        bool
-	TxTopic           string
-	Heartbeat         time.Duration
-	HeartbeatPrefix   string
-	HistoryTopic      string
-	HistoryServers    string
-	HistoryFile       string
-	SkipUnparseable   bool
-	StoreOnlyCaptured bool
-	// StoreOnlyCapturedDBs keeps DDL of databases outside the filters out of the history.
-	StoreOnlyCapturedDBs bool
-	ConnectTimeout       time.Duration
+	cdcconfig.Common
+	Flavor          Flavor // from the connector class; 0 accepts either server
+	ServerID        uint32
+	SnapshotLocking string
+	Modes           valueModes
+	HeartbeatPrefix string
+	ConnectTimeout  time.Duration
 	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
 	SnapshotThreads int
-	MaxBatch        int
-	MaxQueue        int
-	MaxQueueBytes   int64
-	PollInterval    time.Duration
 	IncludeQuery    bool
 	// ReadOnly is read.only: incremental snapshots write nothing to the source.
-	ReadOnly     bool
-	SkipTruncate bool
-	SkipCreate   bool
-	SkipUpdate   bool
-	SkipDelete   bool
+	ReadOnly bool
 	// Retry is how the binlog connection is re-established after retriable errors.
 	Retry   source.RetryPolicy
 	Filters *filters.Filters
-	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
-	Mappers *envelope.ColumnMappers
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
 	// TLS is the TLS of every database connection (database.ssl.*).
 	TLS *dbTLS
-	// KeyColumns are the message.key.columns rules (nil: primary keys).
-	KeyColumns *envelope.KeyColumns
-	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
-	Topics envelope.TopicNaming
 	// InitialStatements run on every query connection (database.initial.statements).
 	InitialStatements []string
-	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
-	SnapshotDelay time.Duration
-	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
-	SourceTypes *envelope.SourceTypes
-	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
-	AdjustSchemaName envelope.SchemaNameAdjuster
-	// AdjustFieldName is field.name.adjustment.mode (nil: none).
-	AdjustFieldName envelope.FieldNameAdjuster
-	// FailureMode is event.processing.failure.handling.mode: fail, warn, skip or ignore.
-	FailureMode string
 	// SnapshotSelection is snapshot.include.collection.list and
 	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
 	SnapshotSelection *source.SnapshotSelection
@@ -202,55 +162,22 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	atoi := func(name string) int { return int(cdcconfig.Int(spec, props, name)) }
 	bigint, _ := envelope.ParseBigintUnsignedMode(get(propBigintMode)) // validated by ParseWith
 	c := &Config{
+		Common:          *common,
 		Flavor:          flavor,
-		TopicPrefix:     common.TopicPrefix,
-		Host:            common.Hostname,
-		Port:            common.Port,
-		User:            common.User,
-		Password:        common.Password,
-		SnapshotMode:    common.SnapshotMode,
 		SnapshotLocking: strings.ToLower(get(propSnapshotLocking)),
-		FetchSize:       common.SnapshotFetchSize,
 		Modes: valueModes{
 			Decimal:        common.DecimalMode,
 			Time:           common.TimePrecisionMode,
 			Binary:         common.BinaryMode,
 			BigintUnsigned: bigint,
 		},
-		SchemaChanges:        common.IncludeSchemaChanges,
-		Tombstones:           common.TombstonesOnDelete,
-		TxMetadata:           common.ProvideTransactionMetadata,
-		TxTopic:              common.TransactionTopic,
-		Topics:               common.Topics,
-		Heartbeat:            common.HeartbeatInterval,
-		HeartbeatPrefix:      get(cdcconfig.TopicHeartbeatPrefix),
-		HistoryTopic:         common.HistoryKafkaTopic,
-		HistoryServers:       common.HistoryKafkaBootstrapServers,
-		HistoryFile:          common.HistoryFileFilename,
-		SkipUnparseable:      common.SkipUnparseableDDL,
-		StoreOnlyCaptured:    common.StoreOnlyCapturedTablesDDL,
-		StoreOnlyCapturedDBs: common.StoreOnlyCapturedDBsDDL,
-		ConnectTimeout:       time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
-		SnapshotThreads:      atoi(propSnapshotThreads),
-		Retry:                source.RetryPolicyFrom(common),
-		MaxBatch:             common.MaxBatchSize,
-		MaxQueue:             common.MaxQueueSize,
-		MaxQueueBytes:        common.MaxQueueSizeInBytes,
-		PollInterval:         common.PollInterval,
-		IncludeQuery:         cdcconfig.Bool(spec, props, propIncludeQuery),
-		ReadOnly:             cdcconfig.Bool(spec, props, propReadOnly),
-		SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
-		SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
-		SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
-		SkipTruncate:         common.SkippedOperations.Has(envelope.OpTruncate),
-		SchemaMismatch:       strings.ToLower(get(propSchemaMismatchMode)),
-		Mappers:              common.ColumnMappers,
-		KeyColumns:           common.KeyColumns,
-		SnapshotDelay:        common.SnapshotDelay,
-		SourceTypes:          common.SourceTypes,
-		AdjustSchemaName:     common.AdjustSchemaName,
-		AdjustFieldName:      common.AdjustFieldName,
-		FailureMode:          common.EventProcessingFailureMode,
+		HeartbeatPrefix: get(cdcconfig.TopicHeartbeatPrefix),
+		ConnectTimeout:  time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
+		SnapshotThreads: atoi(propSnapshotThreads),
+		Retry:           source.RetryPolicyFrom(common),
+		IncludeQuery:    cdcconfig.Bool(spec, props, propIncludeQuery),
+		SchemaMismatch:  strings.ToLower(get(propSchemaMismatchMode)),
+		ReadOnly:        cdcconfig.Bool(spec, props, propReadOnly),
 	}
 	if c.Modes.Time == envelope.TimeAdaptive {
 		// Debezium's MySQL connector treats adaptive as adaptive_time_microseconds for TIME.
@@ -275,14 +202,14 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		return nil, fmt.Errorf("%s=%d needs the global read lock to start every connection's transaction on the same view; set %s=minimal (or extended), or %s=1",
 			propSnapshotThreads, c.SnapshotThreads, propSnapshotLocking, propSnapshotThreads)
 	}
-	if c.TLS, err = parseTLS(spec, props, flavor, c.Host); err != nil {
+	if c.TLS, err = parseTLS(spec, props, flavor, c.Hostname); err != nil {
 		return nil, err
 	}
 	if c.SnapshotSelection, err = source.ParseSnapshotSelection(props); err != nil {
 		return nil, err
 	}
 	c.InitialStatements = splitStatements(props[propInitialStatements])
-	if c.HistoryFile == "" && (c.HistoryTopic == "" || c.HistoryServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
+	if c.HistoryFileFilename == "" && (c.HistoryKafkaTopic == "" || c.HistoryKafkaBootstrapServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)
 	}

@@ -16,9 +16,9 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 3306 || c.MaxQueueBytes != 8<<20 || c.MaxBatch != 2048 || c.MaxQueue != 8192 || c.Modes.Time != envelope.TimeAdaptiveMicroseconds ||
-		c.Modes.Decimal != envelope.DecimalPrecise || c.Modes.Binary != envelope.BinaryBytes || c.SnapshotLocking != "minimal" || !c.SkipTruncate || c.SkipCreate ||
-		!c.Tombstones || !c.SchemaChanges || c.TxTopic != "p.transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
+	if c.Port != 3306 || c.MaxQueueSizeInBytes != 8<<20 || c.MaxBatchSize != 2048 || c.MaxQueueSize != 8192 || c.Modes.Time != envelope.TimeAdaptiveMicroseconds ||
+		c.Modes.Decimal != envelope.DecimalPrecise || c.Modes.Binary != envelope.BinaryBytes || c.SnapshotLocking != "minimal" || !c.SkippedOperations.Has(envelope.OpTruncate) || c.SkippedOperations.Has(envelope.OpCreate) ||
+		!c.TombstonesOnDelete || !c.IncludeSchemaChanges || c.TransactionTopic != "p.transaction" || c.HeartbeatPrefix != "__debezium-heartbeat" {
 		t.Errorf("defaults: %+v", c)
 	}
 	spec := configSpec()
@@ -37,8 +37,8 @@ func TestConfigDefaults(t *testing.T) {
 	if c, err = parseConfig(base, FlavorMySQL); err != nil {
 		t.Fatalf("small queue: %v", err)
 	}
-	if c.MaxQueue != 20000 || c.MaxBatch != 5000 {
-		t.Errorf("small queue: queue %d batch %d", c.MaxQueue, c.MaxBatch)
+	if c.MaxQueueSize != 20000 || c.MaxBatchSize != 5000 {
+		t.Errorf("small queue: queue %d batch %d", c.MaxQueueSize, c.MaxBatchSize)
 	}
 	base["max.batch.size"] = "0"
 	if _, err = parseConfig(base, FlavorMySQL); err == nil || !strings.Contains(err.Error(), "max.batch.size") {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/jsonconv"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/schemahistory"
 	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
@@ -52,36 +53,7 @@ func (h *memHistory) Exists(ctx context.Context) (bool, error) {
 func (h *memHistory) Close() error { return nil }
 
 // memOffsets is a task context whose committed offset the test controls.
-type memOffsets struct {
-	mu     sync.Mutex
-	offset map[string]any
-}
-
-func (o *memOffsets) Offsets() api.OffsetReader { return o }
-func (o *memOffsets) ConnectorName() string     { return "test" }
-func (o *memOffsets) TaskID() int               { return 0 }
-func (o *memOffsets) Offset(ctx context.Context, partition map[string]any) (map[string]any, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.offset == nil {
-		return nil, nil
-	}
-	// Offsets come back from the store as JSON: numbers are int64 there.
-	b, _ := json.Marshal(o.offset)
-	var m map[string]any
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	if err := d.Decode(&m); err != nil {
-		return nil, err
-	}
-	for k, v := range m {
-		if n, ok := v.(json.Number); ok {
-			i, _ := n.Int64()
-			m[k] = i
-		}
-	}
-	return m, nil
-}
+type memOffsets = sourcetest.Offsets
 
 // db is a test database on the test bed's MariaDB (package tests/mariadb), dropped when the test
 // ends, under the short names the tests of this package use.
@@ -119,10 +91,7 @@ func (d *db) config(prefix string, extra ...string) map[string]string {
 		"schema.history.internal.kafka.bootstrap.servers": "unused",
 		"poll.interval.ms": "100",
 	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		m[extra[i]] = extra[i+1]
-	}
-	return m
+	return sourcetest.With(m, extra...)
 }
 
 // runner drives one task: started on the shared history and offsets, polled into a slice.
@@ -166,18 +135,14 @@ func (r *runner) pollUntil(n int) []*api.SourceRecord {
 		}
 		for _, rec := range recs {
 			r.all = append(r.all, rec)
-			r.offsets.mu.Lock()
-			r.offsets.offset = rec.SourceOffset
-			r.offsets.mu.Unlock()
+			r.offsets.Set(rec.SourceOffset)
 			isTx := strings.HasSuffix(rec.Topic, ".transaction")
 			if (strings.Count(rec.Topic, ".") != 2 && !isTx) || strings.HasPrefix(rec.Topic, "__") || isTx && r.skipTx {
 				r.other = append(r.other, rec)
 				continue
 			}
 			r.got = append(r.got, rec)
-			r.offsets.mu.Lock()
-			r.offsets.offset = rec.SourceOffset
-			r.offsets.mu.Unlock()
+			r.offsets.Set(rec.SourceOffset)
 		}
 	}
 	return r.got[start:]

@@ -215,9 +215,7 @@ func (r *runner) pollOffsets(offs *memOffsets, what string, each func(rec *api.S
 		for _, rec := range recs {
 			r.all = append(r.all, rec)
 			if rec.SourceOffset != nil {
-				offs.mu.Lock()
-				offs.offset = rec.SourceOffset
-				offs.mu.Unlock()
+				offs.Set(rec.SourceOffset)
 			}
 			each(rec)
 		}

@@ -279,7 +279,7 @@ func TestIncludeQuery(t *testing.T) {
 		}
 	}
 	r.task.Stop()
-	offs.offset = evs[1].SourceOffset
+	offs.Set(evs[1].SourceOffset)
 	r2, err := startTask(t, cfg, hist, offs)
 	if err != nil {
 		t.Fatal(err)

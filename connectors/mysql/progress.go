@@ -66,8 +66,7 @@ func binlogBytesBehind(logs [][]string, file string, pos int64) (int64, error) {
 // estimates (information_schema.TABLES.TABLE_ROWS: exact for MyISAM/Aria, an estimate for
 // InnoDB). done says which tables an earlier run finished (a resumed snapshot); nil: none.
 func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, done func(id string) bool) {
-	p := t.Reader.Progress
-	if p == nil {
+	if t.Reader.Progress == nil {
 		return
 	}
 	est := map[string]int64{}
@@ -90,19 +89,9 @@ func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, done f
 			}
 		}
 	}
-	list := make([]progress.TableEstimate, 0, len(tables))
-	var finished []progress.TableEstimate
-	for _, st := range tables {
-		name := st.id.String()
-		n, ok := est[name]
-		if !ok {
-			n = -1
-		}
-		if done != nil && done(name) {
-			finished = append(finished, progress.TableEstimate{Name: name, Estimated: n})
-		} else {
-			list = append(list, progress.TableEstimate{Name: name, Estimated: n})
-		}
+	ids := make([]string, len(tables))
+	for i, st := range tables {
+		ids[i] = st.id.String()
 	}
-	p.SnapshotStarted(append(finished, list...), len(finished))
+	t.Reader.SnapshotStarted(ids, est, done)
 }

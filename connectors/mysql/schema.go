@@ -10,6 +10,7 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/mysql/ddl"
+	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/schemahistory"
 )
 
@@ -76,20 +77,10 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 			cols[i].Schema = nil
 		}
 	}
-	e, err := envelope.NewTable(envelope.TableSpec{
-		Table:   t,
-		Columns: cols,
-		Topic:   s.cfg.Topics.DataTopic(id.Catalog, "", id.Table),
-		Source:  s.source,
-		Mappers: s.cfg.Mappers,
-		// message.key.columns names tables 'db.table'.
-		KeyColumns:       s.cfg.KeyColumns.For(id.Catalog + "." + id.Table),
-		SourceTypes:      s.cfg.SourceTypes,
-		AdjustSchemaName: s.cfg.AdjustSchemaName,
-		AdjustFieldName:  s.cfg.AdjustFieldName,
-	})
+	// message.key.columns names tables 'db.table'.
+	e, err := source.NewTable(&s.cfg.Common, t, cols, s.cfg.Topics.DataTopic(id.Catalog, "", id.Table), s.source, id.Catalog+"."+id.Table)
 	if err != nil {
-		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
+		return nil, err
 	}
 	s.encoders[id] = e
 	return e, nil

@@ -20,7 +20,7 @@ import (
 
 // connect opens a query connection with the session settings every read relies on.
 func (t *Task) connect(ctx context.Context) (*client.Conn, error) {
-	addr := net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
+	addr := net.JoinHostPort(t.cfg.Hostname, strconv.Itoa(t.cfg.Port))
 	timeout := t.cfg.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -248,7 +248,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 		dt := dbTables{name: db, charset: d[1], collation: d[2]}
 		for _, tr := range rows {
 			id := relational.TableID{Catalog: db, Table: tr[0]}
-			if t.cfg.StoreOnlyCaptured && !t.schema.captured(id) {
+			if t.cfg.StoreOnlyCapturedTablesDDL && !t.schema.captured(id) {
 				continue
 			}
 			dt.tables = append(dt.tables, id)
@@ -279,7 +279,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 			create := rows[0][1]
 			res, err := t.schema.applyDDL(t.schema.tables, dt.name, create)
 			if err != nil {
-				if t.cfg.SkipUnparseable {
+				if t.cfg.SkipUnparseableDDL {
 					t.log.Warn("skipping a table whose definition cannot be parsed", "table", id.String(), "error", err)
 					continue
 				}
@@ -298,7 +298,7 @@ func (t *Task) snapshot(ctx context.Context, withData bool, resume *snapResume) 
 	}
 	t.pos = position{restartFile: sp.File, restartPos: sp.Pos, file: sp.File, eventPos: sp.Pos, restartGTIDs: sp.GTIDs,
 		currentGTIDs: sp.GTIDs, snapshot: true, thread: -1}
-	if t.cfg.SchemaChanges {
+	if t.cfg.IncludeSchemaChanges {
 		for _, rec := range schemaRecords {
 			var tid *relational.TableID
 			if len(rec.TableChanges) > 0 {
@@ -411,7 +411,7 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	selected := slices.DeleteFunc(slices.Clone(tables), func(st snapshotTable) bool { return !t.cfg.SnapshotSelection.Includes(st.id.String()) })
 	t.snapshotStarted(conns[0], selected, func(id string) bool { skip, _ := resume.From(id); return skip })
 	rows, err := source.ReadSnapshot(ctx, readers, sts, source.SnapshotOptions{
-		ChunkSize: t.cfg.FetchSize, NumericKeys: true, Resume: resume, Selection: t.cfg.SnapshotSelection,
+		ChunkSize: t.cfg.SnapshotFetchSize, NumericKeys: true, Resume: resume, Selection: t.cfg.SnapshotSelection,
 		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
 	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
 		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
@@ -445,23 +445,64 @@ type chunkReader struct {
 // ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
 // read event; the driver sets its marker and offset.
 func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(readRecord, []string) error) error {
+	return r.ReadRange(ctx, st, after, nil, limit, add)
+}
+
+// SplitKeys cuts the keys after after into parts of about equal size, counting the rows and
+// reading the key at each cut in the snapshot's view.
+func (r *chunkReader) SplitKeys(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, parts, minRows int) ([][]string, error) {
+	afterLits, err := keyLiterals(st.Data, after)
+	if err != nil {
+		return nil, err
+	}
+	q := st.Data.keysetQuery()
+	rows, err := queryRows(r.conn, q.Count(afterLits))
+	if err != nil || len(rows) != 1 {
+		return nil, fmt.Errorf("cannot count the rows of %s: %w", st.ID, err)
+	}
+	count, _ := strconv.ParseInt(rows[0][0], 10, 64)
+	return source.SplitByCount(count, parts, minRows, func(off int64) ([]string, error) {
+		rows, err := queryRows(r.conn, q.KeyAt(afterLits, off))
+		if err != nil || len(rows) == 0 {
+			return nil, err
+		}
+		return rows[0], nil
+	})
+}
+
+// keyLiterals writes key values into statements (keyLiteral), refusing a value the table's key
+// cannot hold: integers must be integers, as they are written as they are.
+func keyLiterals(s *snapTable, key []string) ([]string, error) {
+	if key == nil {
+		return nil, nil
+	}
+	if len(key) != len(s.keyIdx) {
+		return nil, fmt.Errorf("the stored snapshot key %q of table %s has %d values, its key %d columns; remove the offset field %q to read the table again from its start", key, s.id, len(key), len(s.keyIdx), source.OffsetSnapshotKey)
+	}
+	lits := make([]string, len(key))
+	for i, k := range key {
+		if s.keyKinds[i] == keyInt && !isIntLiteral(k) {
+			return nil, fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", key, s.id, source.OffsetSnapshotKey)
+		}
+		lits[i] = keyLiteral(k, s.keyKinds[i])
+	}
+	return lits, nil
+}
+
+// ReadRange reads a chunk of st whose keys are at most upTo (nil: no bound).
+func (r *chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*snapTable], after, upTo []string, limit int, add func(readRecord, []string) error) error {
 	s := st.Data
-	var lits []string
-	if after != nil {
-		if len(after) != len(s.keyIdx) {
-			return fmt.Errorf("the stored snapshot key %q of table %s has %d values, its key %d columns; remove the offset field %q to read the table again from its start", after, s.id, len(after), len(s.keyIdx), source.OffsetSnapshotKey)
-		}
-		lits = make([]string, len(after))
-		for i, k := range after {
-			if s.keyKinds[i] == keyInt && !isIntLiteral(k) {
-				return fmt.Errorf("the stored snapshot key %q of table %s is not an integer; remove the offset field %q to read the table again from its start", after, s.id, source.OffsetSnapshotKey)
-			}
-			lits[i] = keyLiteral(k, s.keyKinds[i])
-		}
+	afterLits, err := keyLiterals(s, after)
+	if err != nil {
+		return err
+	}
+	upToLits, err := keyLiterals(s, upTo)
+	if err != nil {
+		return err
 	}
 	q := "SELECT " + strings.Join(s.names, ", ") + " FROM " + s.quoted
 	if st.Keyed {
-		q = chunkQuery(s.quoted, s.names, s.keyNames, lits, limit)
+		q = s.keysetQuery().Chunk(afterLits, upToLits, limit)
 	}
 	// pos maps the result's columns to the table's when the statement is the user's
 	// (snapshot.select.statement.overrides): by name, as Debezium reads them; a column the

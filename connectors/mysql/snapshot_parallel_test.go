@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,76 +9,21 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
 
-// snapState is what a snapshot leaves in the topics: per table, the latest value of every key
-// and the number of read events.
-type snapState struct {
-	latest map[string]map[string]string // table -> key -> value's after image
-	reads  map[string]int
-}
-
-// snapshotRecords polls r until the snapshot's last record, checks Debezium's markers (one
-// first, on the first read event; one last, on the last, whose offset ends the snapshot) and
-// returns the read events.
+// snapshotRecords polls r until the snapshot's last record (or stopAfter read events), storing
+// each record's offset as committed, checks Debezium's markers (one first, on the first read
+// event; one last, on the last, whose offset ends the snapshot) and returns the read events.
 func snapshotRecords(t *testing.T, r *runner, offs *memOffsets, stopAfter int) []*api.SourceRecord {
 	t.Helper()
-	var reads []*api.SourceRecord
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("no end of the snapshot after %d read events", len(reads))
-		}
-		recs, err := r.task.Poll(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rec := range recs {
-			offs.mu.Lock()
-			offs.offset = rec.SourceOffset
-			offs.mu.Unlock()
-			if strings.Count(rec.Topic, ".") != 2 || rec.Value == nil {
-				continue
-			}
-			dr := decode(t, rec)
-			if dr.Value["op"] != "r" {
-				t.Fatalf("a %v event during the snapshot: %s", dr.Value["op"], describe([]*api.SourceRecord{rec}))
-			}
-			reads = append(reads, rec)
-			marker := dr.Value["source"].(map[string]any)["snapshot"]
-			if (marker == "first") != (len(reads) == 1) {
-				t.Fatalf("read event %d has marker %v", len(reads), marker)
-			}
-			if marker == "last" {
-				if rec.SourceOffset[offSnapshot] != nil || rec.SourceOffset["connectd_snapshot_table"] != nil {
-					t.Fatalf("the snapshot's last offset still says the snapshot runs: %v", rec.SourceOffset)
-				}
-				return reads
-			}
-			if rec.SourceOffset[offSnapshot] == nil {
-				t.Fatalf("read event %d (%v) has an offset outside the snapshot: %v", len(reads), marker, rec.SourceOffset)
-			}
-			if stopAfter > 0 && len(reads) == stopAfter {
-				return reads
-			}
-		}
-	}
-}
-
-func stateOf(t *testing.T, prefix string, reads []*api.SourceRecord) snapState {
-	st := snapState{latest: map[string]map[string]string{}, reads: map[string]int{}}
-	for _, rec := range reads {
-		table := strings.TrimPrefix(rec.Topic, prefix+".")
-		dr := decode(t, rec)
-		k, _ := json.Marshal(dr.Key)
-		v, _ := json.Marshal(dr.Value["after"])
-		if st.latest[table] == nil {
-			st.latest[table] = map[string]string{}
-		}
-		st.latest[table][string(k)] = string(v)
-		st.reads[table]++
-	}
-	return st
+	return sourcetest.SnapshotReads(t, r.task.Poll, func(rec *api.SourceRecord) {
+		offs.Set(rec.SourceOffset)
+	}, func(rec *api.SourceRecord) bool { return strings.Count(rec.Topic, ".") == 2 }, decoder(t),
+		func(off map[string]any, last bool) bool {
+			return (off[offSnapshot] == nil) == last && (off[source.OffsetSnapshotTable] == nil) == last
+		}, stopAfter)
 }
 
 // TestParallelSnapshotSameState reads 8 tables (integer, composite and text keys, no key, empty,
@@ -129,33 +73,11 @@ func TestParallelSnapshotSameState(t *testing.T) {
 	}
 	stamp := strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	p1, p4, pr := "par1"+stamp, "par4"+stamp, "parr"+stamp
-	one := stateOf(t, p1, run(1, 0, &memOffsets{}, p1))
-	four := stateOf(t, p4, run(4, 0, &memOffsets{}, p4))
-	compare := func(name string, got, want snapState) {
-		t.Helper()
-		total := 0
-		for table, n := range want.reads {
-			total += n
-			if got.reads[table] != n {
-				t.Errorf("%s: %d read events of %s, want %d", name, got.reads[table], table, n)
-			}
-			for k, v := range want.latest[table] {
-				if got.latest[table][k] != v {
-					t.Errorf("%s: %s key %s is %s, want %s", name, table, k, got.latest[table][k], v)
-				}
-			}
-			if len(got.latest[table]) != len(want.latest[table]) {
-				t.Errorf("%s: %d keys in %s, want %d", name, len(got.latest[table]), table, len(want.latest[table]))
-			}
-		}
-		if len(got.reads) != len(want.reads) {
-			t.Errorf("%s: read events of %d tables, want %d", name, len(got.reads), len(want.reads))
-		}
-		if name == "4 threads" && total != rows {
-			t.Errorf("1 thread: %d read events, want %d", total, rows)
-		}
+	one := sourcetest.StateOf(p1, run(1, 0, &memOffsets{}, p1), decoder(t))
+	four := sourcetest.StateOf(p4, run(4, 0, &memOffsets{}, p4), decoder(t))
+	if total := sourcetest.Compare(t, "4 threads", four, one, true); total != rows {
+		t.Errorf("1 thread: %d read events, want %d", total, rows)
 	}
-	compare("4 threads", four, one)
 
 	// Interrupted and resumed, 4 threads each time.
 	offs := &memOffsets{}
@@ -163,13 +85,50 @@ func TestParallelSnapshotSameState(t *testing.T) {
 	stored, _ := offs.Offset(context.Background(), nil)
 	t.Logf("stopped after %d read events; committed offset %v", len(first), stored)
 	second := run(4, 0, offs, pr)
-	resumed := stateOf(t, pr, append(first, second...))
+	resumed := sourcetest.StateOf(pr, append(first, second...), decoder(t))
 	// The tables without an integer key (t3, t6) may be read twice; the others at most the
 	// chunk in flight per connection.
-	whole := resumed.reads[d.name+".t3"] + resumed.reads[d.name+".t6"]
+	whole := resumed.Reads[d.name+".t3"] + resumed.Reads[d.name+".t6"]
 	if extra := len(first) + len(second) - whole - (rows - 1200); extra > 4*chunk {
 		t.Errorf("%d read events repeat rows (limit %d): the resume did not continue after the committed chunks", extra, 4*chunk)
 	}
-	resumed.reads = one.reads // counts differ by the rows read twice; the state must not
-	compare("resumed", resumed, one)
+	sourcetest.Compare(t, "resumed", resumed, one, false) // counts differ by the rows read twice; the state must not
+}
+
+// TestSplitTableSameState reads one table of 50,000 rows with snapshot.max.threads=4, which
+// splits its key range across the 4 connections, and with 1: the topic must end in the same
+// state with one read event per row, and the markers must stay right.
+func TestSplitTableSameState(t *testing.T) {
+	d := newDB(t)
+	d.exec("CREATE TABLE big (a INT, b INT, v VARCHAR(20), PRIMARY KEY (a, b))")
+	const rows = 50000
+	for start := 0; start < rows; start += 5000 {
+		var vals []string
+		for i := start; i < start+5000; i++ {
+			vals = append(vals, fmt.Sprintf("(%d,%d,'v%d')", i/10-2000, i%10, i))
+		}
+		d.exec("INSERT INTO big VALUES " + strings.Join(vals, ","))
+	}
+	run := func(threads int, prefix string) []*api.SourceRecord {
+		cfg := d.config(prefix, "snapshot.fetch.size", "1000", "snapshot.max.threads", strconv.Itoa(threads),
+			"snapshot.mode", "initial_only", "max.batch.size", "1024", "max.queue.size", "4096")
+		offs := &memOffsets{}
+		r, err := startTask(t, cfg, &memHistory{}, offs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.task.Stop()
+		return snapshotRecords(t, r, offs, 0)
+	}
+	stamp := strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	one := sourcetest.StateOf("split1"+stamp, run(1, "split1"+stamp), decoder(t))
+	reads4 := run(4, "split4"+stamp)
+	four := sourcetest.StateOf("split4"+stamp, reads4, decoder(t))
+	if total := sourcetest.Compare(t, "4 threads", four, one, true); total != rows {
+		t.Errorf("1 thread: %d read events, want %d", total, rows)
+	}
+	// Split, the rows' offsets carry the table's key ranges.
+	if !sourcetest.ReadInRanges(reads4) {
+		t.Error("with 4 threads the table was not read in key ranges: no offset carries them")
+	}
 }

@@ -3,12 +3,9 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"math/rand"
 	"net"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +13,22 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
+
+// decoder decodes a record for the shared checks of sourcetest.
+func decoder(t *testing.T) sourcetest.Decoder {
+	return func(r *api.SourceRecord) sourcetest.Event {
+		dr := decode(t, r)
+		e := sourcetest.Event{Key: dr.Key}
+		if dr.Value != nil {
+			e.Op, _ = dr.Value["op"].(string)
+			e.After, _ = dr.Value["after"].(map[string]any)
+			e.Source, _ = dr.Value["source"].(map[string]any)
+		}
+		return e
+	}
+}
 
 // TestSnapshotResumeAfterCrash stops a task in the middle of the snapshot of a large table,
 // keeping only the offsets committed so far, while a writer inserts, updates and deletes rows;
@@ -24,17 +36,12 @@ import (
 // (not from zero: the count of read events is bounded) and, once it streamed the log from the
 // snapshot's position, the latest event of every key must be the row in the table (no key lost,
 // no deleted row back). CONNECTD_RESUME_ROWS sets the table's size (the issue's full run is
-// 1000000; the default keeps the test short).
-func TestSnapshotResumeAfterCrash(t *testing.T) {
-	rows := 20000
-	if s := os.Getenv("CONNECTD_RESUME_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			t.Fatalf("CONNECTD_RESUME_ROWS=%q: want an integer of at least 1000", s)
-		}
-		rows = n
-	}
-	const chunk = 500
+// 1000000; the default keeps the test short). With 4 threads the one large table is split in
+// key ranges read on 4 connections at once, and the resume continues each range.
+func TestSnapshotResumeAfterCrash(t *testing.T) { sourcetest.Threads(t, testSnapshotResume) }
+
+func testSnapshotResume(t *testing.T, threads int) {
+	rows, chunk := sourcetest.ResumeRows(t, 20000), 500
 	d := newDB(t)
 	d.exec("CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)",
 		"CREATE TABLE done (id INT PRIMARY KEY)")
@@ -51,7 +58,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	}
 	prefix := "resume" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	cfg := d.config(prefix, "snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024",
-		"database.server.id", "6298")
+		"database.server.id", "6298", "snapshot.max.threads", strconv.Itoa(threads))
 	bigTopic := prefix + "." + d.name + ".big"
 	doneTopic := prefix + "." + d.name + ".done"
 
@@ -61,40 +68,22 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wconn.Close()
-	stopWriter := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes int
-	var werr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		rnd := rand.New(rand.NewSource(1))
-		for n := 1; ; n++ {
-			select {
-			case <-stopWriter:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			var q string
-			switch n % 3 {
-			case 0:
-				q = fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
-			case 1:
-				q = fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
-			default:
-				q = fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
-			}
-			r, err := wconn.Execute(q)
-			if err != nil {
-				werr = err
-				return
-			}
+	w := sourcetest.StartWriter(rows, func(q string) error {
+		r, err := wconn.Execute(q)
+		if err == nil {
 			r.Close()
-			writes++
-			time.Sleep(2 * time.Millisecond)
 		}
-	}()
+		return err
+	}, func(op, id, n int) string {
+		switch op {
+		case 0:
+			return fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
+		case 1:
+			return fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
+		}
+		return fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
+	})
+	defer w.Stop()
 
 	hist := &memHistory{}
 	offs := &memOffsets{}
@@ -130,6 +119,9 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	if stored[offSnapshot] != "INITIAL" || stored[source.OffsetSnapshotTable] != d.name+".big" || stored[source.OffsetSnapshotKey] == nil {
 		t.Fatalf("the committed offset mid-snapshot has no snapshot progress: %v", stored)
 	}
+	if threads > 1 && !strings.Contains(fmt.Sprint(stored[source.OffsetSnapshotProgress]), `"ranges"`) {
+		t.Fatalf("with %d threads the large table was not split in key ranges: %v", threads, stored)
+	}
 	t.Logf("first run: %d records, %d reads, committed offset %v", len(first), firstReads, stored)
 
 	// Second run on the same offsets and history: the rest of the snapshot, then the stream.
@@ -137,12 +129,11 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snapshotDone := false
 	sentinel := false
 	deadline := time.Now().Add(3 * time.Minute)
 	for !sentinel {
 		if time.Now().After(deadline) {
-			t.Fatalf("no end of snapshot (%v) or sentinel after %d records", snapshotDone, len(r2.all))
+			t.Fatalf("no sentinel after %d records", len(r2.all))
 		}
 		recs, err := r2.task.Poll(context.Background())
 		if err != nil {
@@ -150,16 +141,12 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		}
 		for _, rec := range recs {
 			r2.all = append(r2.all, rec)
-			offs.mu.Lock()
-			offs.offset = rec.SourceOffset
-			offs.mu.Unlock()
+			offs.Set(rec.SourceOffset)
 			if rec.Topic == bigTopic && rec.Value != nil {
 				if src, ok := decode(t, rec).Value["source"].(map[string]any); ok && src["snapshot"] == "last" {
-					snapshotDone = true
 					// Let the writer go on while streaming starts, then stop it and mark the end.
 					time.Sleep(500 * time.Millisecond)
-					close(stopWriter)
-					wg.Wait()
+					w.Stop()
 					d.exec("INSERT INTO done VALUES (1)")
 				}
 			}
@@ -169,6 +156,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		}
 	}
 	all = append(all, r2.all...)
+	writes, werr := w.Stop()
 	if werr != nil {
 		t.Fatalf("writer: %v", werr)
 	}
@@ -177,65 +165,14 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	t.Logf("writes %d; reads: first run %d, second run %d, total %d, distinct keys %d, of %d initial rows", writes, firstReads, secondReads, total, len(readIDs), rows)
 	// Read events beyond one per key are rows read twice: at most the chunk in flight and one
 	// read but not committed. Starting over would read the first run's half again.
-	if dup := total - len(readIDs); dup > 2*chunk {
-		t.Errorf("%d of %d read events repeat a key (limit %d): the second run did not continue after the committed chunk", dup, total, 2*chunk)
-	}
+	sourcetest.CheckRepeats(t, total, len(readIDs), secondReads, 2*chunk)
 	// The writer inserts keys up to rows+rows/10, which a late chunk may read too.
 	if total > rows+rows/10+2*chunk {
 		t.Errorf("%d read events for a table of at most %d rows", total, rows+rows/10)
-	}
-	if secondReads == 0 {
-		t.Error("the second run read nothing: the snapshot did not continue")
-	}
-
-	// The latest event of every key must be the table's row.
-	latest := map[string]string{} // id -> v, "" for deleted
-	for _, rec := range all {
-		if rec.Topic != bigTopic {
-			continue
-		}
-		dr := decode(t, rec)
-		id := fmt.Sprint(dr.Key["id"])
-		if dr.Value == nil {
-			latest[id] = ""
-			continue
-		}
-		if dr.Value["op"] == "d" {
-			latest[id] = ""
-			continue
-		}
-		after, _ := dr.Value["after"].(map[string]any)
-		latest[id] = fmt.Sprint(after["v"])
 	}
 	table := map[string]string{}
 	for _, row := range d.m.Query("SELECT id, v FROM big") {
 		table[row[0]] = row[1]
 	}
-	lost, back, wrong := 0, 0, 0
-	for id, v := range table {
-		got, ok := latest[id]
-		switch {
-		case !ok || got == "":
-			lost++
-			if lost < 5 {
-				t.Errorf("key %s is in the table (v=%s) but its latest event is %q (seen: %v)", id, v, got, ok)
-			}
-		case got != v:
-			wrong++
-			if wrong < 5 {
-				t.Errorf("key %s: table v=%s, latest event v=%s", id, v, got)
-			}
-		}
-	}
-	for id, v := range latest {
-		if _, ok := table[id]; !ok && v != "" {
-			back++
-			if back < 5 {
-				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
-			}
-		}
-	}
-	if lost+back+wrong > 0 {
-		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong values among %d rows", lost, back, wrong, len(table))
-	}
+	sourcetest.CheckLatest(t, sourcetest.Latest(all, bigTopic, "id", "v", decoder(t)), table)
 }

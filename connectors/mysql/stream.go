@@ -73,7 +73,7 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	sc := replication.BinlogSyncerConfig{
 		ServerID:         cfg.ServerID,
 		Flavor:           t.flavor.String(),
-		Host:             cfg.Host,
+		Host:             cfg.Hostname,
 		Port:             uint16(cfg.Port),
 		User:             cfg.User,
 		Password:         cfg.Password,
@@ -88,9 +88,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		// the reader from Kafka, so a short buffer keeps memory bounded by the queue's limits.
 		EventCacheCount: 128,
 	}
-	if cfg.Heartbeat > 0 {
+	if cfg.HeartbeatInterval > 0 {
 		// The server sends heartbeat events on an idle binlog, so heartbeats keep flowing.
-		sc.HeartbeatPeriod = max(cfg.Heartbeat*8/10, 100*time.Millisecond)
+		sc.HeartbeatPeriod = max(cfg.HeartbeatInterval*8/10, 100*time.Millisecond)
 	} else {
 		sc.HeartbeatPeriod = 30 * time.Second
 	}
@@ -466,19 +466,19 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2,
 		replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
 		op = envelope.OpCreate
-		if t.cfg.SkipCreate {
+		if t.cfg.SkippedOperations.Has(envelope.OpCreate) {
 			return nil
 		}
 	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2,
 		replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1, replication.PARTIAL_UPDATE_ROWS_EVENT:
 		op = envelope.OpUpdate
-		if t.cfg.SkipUpdate {
+		if t.cfg.SkippedOperations.Has(envelope.OpUpdate) {
 			return nil
 		}
 	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2,
 		replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
 		op = envelope.OpDelete
-		if t.cfg.SkipDelete {
+		if t.cfg.SkippedOperations.Has(envelope.OpDelete) {
 			return nil
 		}
 	default:
@@ -540,7 +540,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 		off := t.offset()
 		pre := recs
 		recs, err = enc.Records(recs, &envelope.Event{Op: rowOp, Before: before, After: after, Source: src, Tx: txs,
-			Partition: t.partition, Offset: off}, t.cfg.Tombstones)
+			Partition: t.partition, Offset: off}, t.cfg.TombstonesOnDelete)
 		if err != nil {
 			if err := t.eventFailed(fmt.Errorf("cannot convert row %d of the rows event at %s for table %s: %w", i, t.pos.describeEvent(), id, err)); err != nil {
 				return err
@@ -590,7 +590,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 				t.log.Warn("ignoring a DDL statement of an uncaptured database that cannot be parsed", "database", db, "statement", sql, "error", err)
 				return nil
 			}
-			if t.cfg.SkipUnparseable {
+			if t.cfg.SkipUnparseableDDL {
 				t.log.Warn("skipping DDL statement that cannot be parsed", "statement", sql, "position", t.pos.describeEvent(), "error", err)
 				return nil
 			}
@@ -604,7 +604,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 		return nil
 	}
 	if res.Truncated != nil {
-		if t.schema.captured(*res.Truncated) && !t.cfg.SkipTruncate {
+		if t.schema.captured(*res.Truncated) && !t.cfg.SkippedOperations.Has(envelope.OpTruncate) {
 			enc, err := t.schema.encoder(*res.Truncated)
 			if err != nil {
 				return api.Permanent(err)
@@ -636,10 +636,10 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 			capturedChange = true
 		}
 	}
-	if t.cfg.StoreOnlyCaptured && !capturedChange {
+	if t.cfg.StoreOnlyCapturedTablesDDL && !capturedChange {
 		return nil
 	}
-	if t.cfg.StoreOnlyCapturedDBs && !t.schema.databaseCaptured(res.Database) {
+	if t.cfg.StoreOnlyCapturedDBsDDL && !t.schema.databaseCaptured(res.Database) {
 		return nil
 	}
 	if !t.schema.databaseCaptured(res.Database) && len(res.Changes) == 0 {
@@ -657,7 +657,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 	if err := t.history.Record(ctx, rec); err != nil {
 		return fmt.Errorf("cannot record the schema change at %s: %w", t.pos.describeEvent(), err)
 	}
-	if t.cfg.SchemaChanges && capturedChange {
+	if t.cfg.IncludeSchemaChanges && capturedChange {
 		var tid *relational.TableID
 		if len(res.Changes) > 0 {
 			tid = &res.Changes[0].ID
@@ -684,7 +684,7 @@ func (p *position) describeEvent() string {
 // process (err names it and its binlog position): 'fail' stops the task with err, 'warn' logs it
 // and skips the event, 'skip' (or 'ignore') skips it with a debug message.
 func (t *Task) eventFailed(err error) error {
-	switch t.cfg.FailureMode {
+	switch t.cfg.EventProcessingFailureMode {
 	case "warn":
 		t.log.Warn("skipping an event that cannot be processed (event.processing.failure.handling.mode=warn)", "error", err.Error())
 		return nil

@@ -105,12 +105,12 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, props map[string]st
 	t.tableMaps = newTableMapChecker(cfg.SchemaMismatch, t.log)
 	t.tableMaps.loadCollations(t.conn)
 	t.buildSchemaChangeSchemas()
-	if cfg.TxMetadata {
-		t.tx = txmeta.New(cfg.TxTopic)
+	if cfg.ProvideTransactionMetadata {
+		t.tx = txmeta.New(cfg.TransactionTopic)
 	}
-	return source.Settings{Log: t.log.With("flavor", t.flavor.connectorName()), Connector: t.flavor.connectorName(),
-		TopicPrefix: cfg.TopicPrefix, Partition: t.partition, Mode: cfg.SnapshotMode, History: true,
-		MaxQueue: cfg.MaxQueue, MaxQueueBytes: cfg.MaxQueueBytes, MaxBatch: cfg.MaxBatch, PollInterval: cfg.PollInterval}, nil
+	s := source.SettingsFrom(&cfg.Common)
+	s.Log, s.Connector, s.Partition, s.History = t.log.With("flavor", t.flavor.connectorName()), t.flavor.connectorName(), t.partition, true
+	return s, nil
 }
 
 // Inspect reads the stored offset and whether the server still has its binlog (source.Engine).
@@ -384,7 +384,7 @@ func (t *Task) replayHistory(ctx context.Context, off *storedOffset) error {
 	}, func(rec *schemahistory.Record, tables *relational.Tables) error {
 		res, err := t.schema.applyDDL(tables, rec.DatabaseName, rec.DDL)
 		t.tableMaps.noteDDL(res.Changes, rec.DDL)
-		if errors.Is(err, errUnparseable) && t.cfg.SkipUnparseable {
+		if errors.Is(err, errUnparseable) && t.cfg.SkipUnparseableDDL {
 			return nil
 		}
 		return err

@@ -88,7 +88,7 @@ func TestSnapshotStreamRestart(t *testing.T) {
 	r.task.Stop()
 
 	// Restart as if only the first updated row had been acknowledged.
-	offs.offset = mid
+	offs.Set(mid)
 	d.exec("INSERT INTO customers VALUES (4,'dave',4)")
 	r2, err := startTask(t, cfg, hist, offs)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestPurgedBinlog(t *testing.T) {
 	// An offset in a binlog file the server no longer has (a purge in miniature: the shared test
 	// server's binlogs are not purged, so the offset names one before the oldest).
 	stale := map[string]any{offFile: "mariadb-bin.000000", offPos: int64(4), offServerID: int64(1)}
-	offs.offset = stale
+	offs.Set(stale)
 	_, err = startTask(t, cfg, hist, offs)
 	var pe *snapshotmode.PurgedError
 	if !errors.As(err, &pe) {
@@ -198,7 +198,7 @@ func TestAlterAndHistory(t *testing.T) {
 
 	// Restart from the offset of the second insert: the insert of 4 is re-emitted with the old
 	// structure (no column b), the insert of 3 with the new one.
-	offs.offset = c2.SourceOffset
+	offs.Set(c2.SourceOffset)
 	r2, err := startTask(t, cfg, hist, offs)
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestTransactionMetadata(t *testing.T) {
 	r.task.Stop()
 
 	// Restart after the first row: the rest of the transaction continues its numbering.
-	offs.offset = evs[1].SourceOffset
+	offs.Set(evs[1].SourceOffset)
 	r2, err := startTask(t, cfg, hist, offs)
 	if err != nil {
 		t.Fatal(err)

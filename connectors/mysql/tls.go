@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/kafkasec"
 	"github.com/connectd/connectd/connectors/cdcconfig"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // The TLS properties, as Debezium's MySQL and MariaDB connectors name them.
@@ -204,15 +205,11 @@ func explainTLS(cfg *Config, err error) error {
 	if cfg.TLS == nil || cfg.TLS.mode == "disabled" {
 		return err
 	}
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var certErr *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &hostErr):
-		return fmt.Errorf("the database server's certificate does not name %s (%s=verify_identity; connect with the name the certificate has, or use verify_ca): %w", cfg.Host, propSSLMode, err)
-	case errors.As(err, &unknownCA), errors.As(err, &certErr):
-		return fmt.Errorf("the database server's certificate is not signed by a CA in %s (%s=%s); give the CA that signed it: %w", propSSLTruststore, propSSLMode, cfg.TLS.mode, err)
-	case noServerTLS(err):
+	if err, ok := source.ExplainCertificate(err, source.TLSSettings{Server: "database", Host: cfg.Hostname,
+		Identity: propSSLMode + "=verify_identity", Weaker: "verify_ca", CA: propSSLTruststore, Mode: propSSLMode + "=" + cfg.TLS.mode}); ok {
+		return err
+	}
+	if noServerTLS(err) {
 		return fmt.Errorf("the database server does not offer TLS, which %s=%s requires; enable TLS on the server (ssl_cert, ssl_key) or set %s=preferred: %w", propSSLMode, cfg.TLS.mode, propSSLMode, err)
 	}
 	return err

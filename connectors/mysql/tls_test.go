@@ -2,15 +2,10 @@ package mysql
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,6 +18,7 @@ import (
 	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -99,7 +95,7 @@ func newTLSFixture(t *testing.T) *tlsFixture {
 		t.Fatal(err)
 	}
 	f.keyJKS = write("key.jks", jksBytes(t, ks))
-	f.wrongCA = write("wrong-ca.pem", selfSignedCA(t))
+	f.wrongCA = write("wrong-ca.pem", sourcetest.WrongCA(t))
 	return f
 }
 
@@ -112,22 +108,6 @@ func jksBytes(t *testing.T, ks keystore.KeyStore) []byte {
 	return []byte(b.String())
 }
 
-func selfSignedCA(t *testing.T) []byte {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "not the test bed CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
 // sslCipher connects as cfg says and returns the session's Ssl_cipher ("" for plaintext).
 func sslCipher(t *testing.T, props map[string]string) (string, error) {
 	t.Helper()
@@ -135,7 +115,7 @@ func sslCipher(t *testing.T, props map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	addr := net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	conn, err := dialQuery(ctx, cfg, addr, 10*time.Second, func(*client.Conn) error { return nil })
@@ -165,59 +145,38 @@ func TestDatabaseTLSModes(t *testing.T) {
 			"database.port": strconv.Itoa(tb.Port), "database.user": tb.User, "database.password": tb.Password,
 			"schema.history.internal.kafka.topic": "unused", "schema.history.internal.kafka.bootstrap.servers": "unused",
 		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+		return sourcetest.With(m, kv...)
 	}
-	cases := []struct {
-		name    string
-		props   map[string]string
-		tls     bool
-		wantErr string
-	}{
-		{"unset (MariaDB default: disabled)", base(), false, ""},
-		{"disabled", base("database.ssl.mode", "disabled"), false, ""},
-		{"preferred", base("database.ssl.mode", "preferred"), true, ""},
-		{"required", base("database.ssl.mode", "required"), true, ""},
-		{"trust (MariaDB's required)", base("database.ssl.mode", "trust"), true, ""},
-		{"verify_ca PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM), true, ""},
-		{"verify_ca PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass), true, ""},
-		{"verify_ca JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustJKS, "database.ssl.truststore.password", storePass), true, ""},
-		{"verify_identity 127.0.0.1", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.caPEM), true, ""},
-		{"verify-full localhost", base("database.ssl.mode", "verify-full", "database.ssl.truststore", f.caPEM, "database.hostname", "localhost"), true, ""},
-		{"verify_ca with a client key store PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass), true, ""},
-		{"verify_ca with a client key store JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass), true, ""},
-		{"verify_ca with a client PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
-			"database.ssl.keystore", f.clientPEM), true, ""},
-		{"verify_ca wrong CA", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.wrongCA), false,
-			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
-		{"verify_identity wrong CA", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.wrongCA), false,
-			"the database server's certificate is not signed by a CA in database.ssl.truststore"},
-		{"wrong trust store password", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", "nope"), false,
-			"database.ssl.truststore"},
-		{"missing trust store", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", "/nonexistent/ca.pem"), false,
-			"could not read the trust store database.ssl.truststore=/nonexistent/ca.pem"},
+	cases := []sourcetest.TLSCase{
+		sourcetest.TLS("unset (MariaDB default: disabled)", base(), false, ""),
+		sourcetest.TLS("disabled", base("database.ssl.mode", "disabled"), false, ""),
+		sourcetest.TLS("preferred", base("database.ssl.mode", "preferred"), true, ""),
+		sourcetest.TLS("required", base("database.ssl.mode", "required"), true, ""),
+		sourcetest.TLS("trust (MariaDB's required)", base("database.ssl.mode", "trust"), true, ""),
+		sourcetest.TLS("verify_ca PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM), true, ""),
+		sourcetest.TLS("verify_ca PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustJKS, "database.ssl.truststore.password", storePass), true, ""),
+		sourcetest.TLS("verify_identity 127.0.0.1", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.caPEM), true, ""),
+		sourcetest.TLS("verify-full localhost", base("database.ssl.mode", "verify-full", "database.ssl.truststore", f.caPEM, "database.hostname", "localhost"), true, ""),
+		sourcetest.TLS("verify_ca with a client key store PKCS12", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca with a client key store JKS", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.keyJKS, "database.ssl.keystore.password", storePass), true, ""),
+		sourcetest.TLS("verify_ca with a client PEM", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM,
+			"database.ssl.keystore", f.clientPEM), true, ""),
+		sourcetest.TLS("verify_ca wrong CA", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"),
+		sourcetest.TLS("verify_identity wrong CA", base("database.ssl.mode", "verify_identity", "database.ssl.truststore", f.wrongCA), false,
+			"the database server's certificate is not signed by a CA in database.ssl.truststore"),
+		sourcetest.TLS("wrong trust store password", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", f.trustP12, "database.ssl.truststore.password", "nope"), false,
+			"database.ssl.truststore"),
+		sourcetest.TLS("missing trust store", base("database.ssl.mode", "verify_ca", "database.ssl.truststore", "/nonexistent/ca.pem"), false,
+			"could not read the trust store database.ssl.truststore=/nonexistent/ca.pem"),
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cipher, err := sslCipher(t, c.props)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (cipher != "") != c.tls {
-				t.Fatalf("Ssl_cipher %q, want TLS=%v", cipher, c.tls)
-			}
-		})
-	}
+	sourcetest.RunTLSCases(t, cases, func(t *testing.T, props map[string]string) (bool, error) {
+		cipher, err := sslCipher(t, props)
+		return cipher != "", err
+	})
 }
 
 // TestDatabaseTLSClientCertificate shows the key store's certificate is presented: a user that
@@ -235,10 +194,7 @@ func TestDatabaseTLSClientCertificate(t *testing.T) {
 	props := func(kv ...string) map[string]string {
 		m := d.config("x509", "database.user", user, "database.password", "pw",
 			"database.ssl.mode", "verify_ca", "database.ssl.truststore", f.caPEM)
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+		return sourcetest.With(m, kv...)
 	}
 	for name, p := range map[string]map[string]string{
 		"PKCS12": props("database.ssl.keystore", f.keyP12, "database.ssl.keystore.password", storePass),

@@ -1,9 +1,9 @@
 package mysql
 
 import (
-	"context"
 	"testing"
-	"time"
+
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
 
 // TestTopicNaming: topic.naming.strategy (Debezium's SchemaTopicNamingStrategy: MariaDB tables
@@ -30,39 +30,15 @@ func TestTopicNaming(t *testing.T) {
 			if got := r.task.Heartbeat.TopicName(); got != "hb_tn" {
 				t.Errorf("heartbeat topic %s, want hb_tn", got)
 			}
-			seen := map[string]string{} // topic -> key schema name
-			deadline := time.Now().Add(60 * time.Second)
 			inserted := false
-			for seen[c.data] == "" || seen["tn_txs"] == "" {
-				if time.Now().After(deadline) {
-					t.Fatalf("topics seen: %v", seen)
-				}
-				recs, err := r.task.Poll(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, rec := range recs {
-					name := "-"
-					if rec.KeySchema != nil {
-						name = rec.KeySchema.Name
-					}
-					seen[rec.Topic] = name
-					if rec.Topic == c.data && !inserted {
+			seen := sourcetest.TopicsSeen(t, r.task.Poll, func(seen map[string]string) bool { return seen[c.data] != "" && seen["tn_txs"] != "" },
+				func(seen map[string]string) {
+					if seen[c.data] != "" && !inserted {
 						inserted = true
 						d.exec(c.insert)
 					}
-				}
-			}
-			if seen[c.data] != c.data+".Key" {
-				t.Errorf("key schema %q, want %s.Key", seen[c.data], c.data)
-			}
-			for topic := range seen {
-				switch topic {
-				case c.data, "tn_txs", "tn", "hb_tn":
-				default:
-					t.Errorf("unexpected topic %s", topic)
-				}
-			}
+				})
+			sourcetest.CheckTopics(t, seen, c.data, "tn_txs", "tn", "hb_tn")
 		})
 	}
 }

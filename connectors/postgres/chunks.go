@@ -1,38 +1,61 @@
 package postgres
 
 import (
+	"context"
+	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/connectd/connectd/connectors/source"
 )
 
-// chunkQuery returns the statement that reads the next chunk of limit rows of table (quoted):
-// the columns cols (quoted) followed by the key columns keyCols (quoted), in key order, after the
-// key given as parameters $1.. when after is true. The row comparison is one a btree primary key
-// answers with a range scan, and the parameters take the key columns' types and collations, so
-// the comparison orders rows as ORDER BY does.
-func chunkQuery(table string, cols, keyCols []string, after bool, limit int) string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(", ")
-	b.WriteString(strings.Join(keyCols, ", "))
-	b.WriteString(" FROM ")
-	b.WriteString(table)
-	if after {
-		b.WriteString(" WHERE (")
-		b.WriteString(strings.Join(keyCols, ", "))
-		b.WriteString(") > (")
-		for i := range keyCols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(i+1))
-		}
-		b.WriteString(")")
+// keysetQuery returns the statements reading table s in key order, the key values passed as
+// parameters appended to *args: they take the key columns' types and collations, so the row
+// comparison orders rows as ORDER BY does, and a btree primary key answers it with a range scan.
+// The key columns are selected again after the emitted ones, in their text form, for the offset.
+func (s *snapTable) keysetQuery(args *[][]byte) *source.KeysetQuery {
+	return &source.KeysetQuery{Table: s.name, Select: append(s.cols[:len(s.cols):len(s.cols)], s.keyCols...), Key: s.keyCols, RowValues: true,
+		Value: func(v string) string {
+			*args = append(*args, []byte(v))
+			return "$" + strconv.Itoa(len(*args))
+		}}
+}
+
+// SplitKeys cuts the keys after after into parts of about equal size, counting the rows and
+// reading the key at each cut in the snapshot's view.
+func (r chunkReader) SplitKeys(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, parts, minRows int) ([][]string, error) {
+	var args [][]byte
+	q := st.Data.keysetQuery(&args)
+	sql := q.Count(after) // appends to args
+	rows, err := r.query(ctx, sql, args)
+	if err != nil || len(rows) != 1 {
+		return nil, fmt.Errorf("cannot count the rows of %s: %w", st.ID, err)
 	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(strings.Join(keyCols, ", "))
-	b.WriteString(" LIMIT ")
-	b.WriteString(strconv.Itoa(limit))
-	return b.String()
+	count, _ := strconv.ParseInt(rows[0][0], 10, 64)
+	return source.SplitByCount(count, parts, minRows, func(off int64) ([]string, error) {
+		args = args[:0]
+		sql := q.KeyAt(after, off)
+		rows, err := r.query(ctx, sql, args)
+		if err != nil || len(rows) == 0 {
+			return nil, err
+		}
+		return rows[0], nil
+	})
+}
+
+// query runs a statement with text parameters and returns its rows as text.
+func (r chunkReader) query(ctx context.Context, sql string, args [][]byte) ([][]string, error) {
+	rr := r.conn.ExecParams(ctx, sql, args, nil, nil, nil)
+	var out [][]string
+	for rr.NextRow() {
+		vals := rr.Values()
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = string(v)
+		}
+		out = append(out, row)
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, fmt.Errorf("query %q failed: %w", sql, err)
+	}
+	return out, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
-	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
 	"github.com/connectd/connectd/signals"
 )
@@ -52,15 +51,12 @@ const (
 	pubNoTables  = "no_tables"
 )
 
-// Config is a parsed connector configuration.
+// Config is a parsed connector configuration: the common keys (cdcconfig.Common, embedded) and
+// PostgreSQL's own.
 type Config struct {
-	TopicPrefix string
-	Host        string
-	Port        int
-	User        string
-	Password    string
-	Database    string
-	SSLMode     string
+	cdcconfig.Common
+	Database string
+	SSLMode  string
 	// InitialStatements run on every regular connection the connector opens, ';'-separated.
 	InitialStatements string
 
@@ -69,26 +65,9 @@ type Config struct {
 	Publication    string
 	PubMode        string
 
-	SnapshotMode      snapshotmode.Mode
-	SnapshotFetchSize int
 	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
 	SnapshotThreads int
-	// SnapshotDelay is snapshot.delay.ms: the wait before a snapshot starts.
-	SnapshotDelay  time.Duration
-	StatusInterval time.Duration
-
-	Tombstones   bool
-	TxMetadata   bool
-	TxTopic      string
-	SkipTruncate bool
-	SkipCreate   bool
-	SkipUpdate   bool
-	SkipDelete   bool
-
-	MaxBatchSize  int
-	MaxQueueSize  int
-	MaxQueueBytes int64
-	PollInterval  time.Duration
+	StatusInterval  time.Duration
 
 	Values pgtypes.Options
 
@@ -103,25 +82,9 @@ type Config struct {
 	WorkMemKB int
 
 	Filters *filters.Filters
-	// Mappers mask, hash and truncate column values (column.mask.*, column.truncate.*).
-	Mappers *envelope.ColumnMappers
-	// Topics names the tables' topics (topic.naming.strategy, topic.delimiter).
-	Topics envelope.TopicNaming
-	// SourceTypes are the column/datatype.propagate.source.type rules (nil: none).
-	SourceTypes *envelope.SourceTypes
-	// AdjustSchemaName is schema.name.adjustment.mode (nil: none).
-	AdjustSchemaName envelope.SchemaNameAdjuster
-	// AdjustFieldName is field.name.adjustment.mode (nil: none).
-	AdjustFieldName envelope.FieldNameAdjuster
-	// FailureMode is event.processing.failure.handling.mode: fail, warn, skip or ignore.
-	FailureMode string
 	// SnapshotSelection is snapshot.include.collection.list and
 	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
 	SnapshotSelection *source.SnapshotSelection
-	// KeyColumns are the message.key.columns rules (nil: primary keys, or the replica identity).
-	KeyColumns *envelope.KeyColumns
-	// HeartbeatAction is heartbeat.action.query.
-	HeartbeatAction string
 
 	// Raw is the configuration as given.
 	Raw map[string]string
@@ -148,12 +111,8 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	geti := func(k string) int { return int(cdcconfig.Int(spec, raw, k)) }
 	getb := func(k string) bool { return cdcconfig.Bool(spec, raw, k) }
 	c := &Config{
+		Common:            *common,
 		Raw:               raw,
-		TopicPrefix:       common.TopicPrefix,
-		Host:              common.Hostname,
-		Port:              common.Port,
-		User:              common.User,
-		Password:          common.Password,
 		Database:          get(propDBName),
 		SSLMode:           get(propSSLMode),
 		InitialStatements: get(propInitialStatements),
@@ -161,34 +120,11 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		SlotDropOnStop:    getb(propSlotDropOnStop),
 		Publication:       get(propPublicationName),
 		PubMode:           strings.ToLower(get(propPublicationAutocreate)),
-		SnapshotMode:      common.SnapshotMode,
-		SnapshotFetchSize: common.SnapshotFetchSize,
 		SnapshotThreads:   geti(source.PropSnapshotThreads),
-		SnapshotDelay:     common.SnapshotDelay,
 		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
-		Tombstones:        common.TombstonesOnDelete,
-		TxMetadata:        common.ProvideTransactionMetadata,
-		TxTopic:           common.TransactionTopic,
-		// Debezium skips truncate events unless told otherwise (skipped.operations defaults to "t").
-		SkipCreate:       common.SkippedOperations.Has(envelope.OpCreate),
-		SkipUpdate:       common.SkippedOperations.Has(envelope.OpUpdate),
-		SkipDelete:       common.SkippedOperations.Has(envelope.OpDelete),
-		SkipTruncate:     common.SkippedOperations.Has(envelope.OpTruncate),
-		MaxBatchSize:     common.MaxBatchSize,
-		MaxQueueSize:     common.MaxQueueSize,
-		MaxQueueBytes:    common.MaxQueueSizeInBytes,
-		PollInterval:     common.PollInterval,
-		Retry:            source.RetryPolicyFrom(common),
-		Streaming:        getb(propStreamingProtocol),
-		WorkMemKB:        geti(propWorkMem),
-		HeartbeatAction:  common.HeartbeatActionQuery,
-		Mappers:          common.ColumnMappers,
-		KeyColumns:       common.KeyColumns,
-		Topics:           common.Topics,
-		SourceTypes:      common.SourceTypes,
-		AdjustSchemaName: common.AdjustSchemaName,
-		AdjustFieldName:  common.AdjustFieldName,
-		FailureMode:      common.EventProcessingFailureMode,
+		Retry:             source.RetryPolicyFrom(common),
+		Streaming:         getb(propStreamingProtocol),
+		WorkMemKB:         geti(propWorkMem),
 	}
 	c.part = map[string]any{"server": c.TopicPrefix}
 	if c.StatusInterval <= 0 {

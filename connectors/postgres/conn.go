@@ -32,7 +32,7 @@ func quoteConnValue(s string) string {
 // database (replication=database), which accepts both replication commands and SQL.
 func (c *Config) pgConfig(replication bool) (*pgconn.Config, error) {
 	dsn := fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=%s connect_timeout=30",
-		quoteConnValue(c.Host), c.Port, quoteConnValue(c.User), quoteConnValue(c.Password),
+		quoteConnValue(c.Hostname), c.Port, quoteConnValue(c.User), quoteConnValue(c.Password),
 		quoteConnValue(c.Database), c.SSLMode) + c.sslConnParams()
 	pc, err := pgconn.ParseConfig(dsn)
 	if err != nil {
@@ -61,7 +61,7 @@ func (c *Config) connect(ctx context.Context, replication bool) (*pgconn.PgConn,
 	conn, err := pgconn.ConnectConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s:%d database %q as %q: %w; check database.hostname, database.port, database.dbname and the credentials",
-			c.Host, c.Port, c.Database, c.User, c.explainTLS(err))
+			c.Hostname, c.Port, c.Database, c.User, c.explainTLS(err))
 	}
 	if !replication && c.InitialStatements != "" {
 		for _, st := range strings.Split(c.InitialStatements, ";") {

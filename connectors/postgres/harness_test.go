@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -68,10 +68,7 @@ func (e *env) config(kv ...string) map[string]string {
 		"poll.interval.ms":            "100",
 		"status.update.interval.ms":   "500",
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return m
+	return sourcetest.With(m, kv...)
 }
 
 func (e *env) cleanup() {
@@ -133,7 +130,7 @@ func (e *env) tryStart(kv ...string) (*Task, error) {
 	task := NewTask()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := task.Start(ctx, &taskCtx{offs: e.offs}, e.config(kv...)); err != nil {
+	if err := task.Start(ctx, e.offs, e.config(kv...)); err != nil {
 		return nil, err
 	}
 	e.t.Cleanup(func() { _ = task.Stop() })
@@ -192,7 +189,7 @@ func (e *env) commit(task *Task, recs []*api.SourceRecord) {
 		return
 	}
 	last := recs[len(recs)-1]
-	e.offs.put(last.SourcePartition, last.SourceOffset)
+	e.offs.Set(last.SourceOffset)
 	if err := task.Commit(context.Background(), []api.PartitionOffset{{Partition: last.SourcePartition, Offset: last.SourceOffset}}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -207,31 +204,10 @@ func (e *env) slotLSNs() (confirmed, restart string) {
 	return r[0], r[1]
 }
 
-// memOffsets is an in-memory offset store keyed by the partition's server name.
-type memOffsets struct {
-	mu sync.Mutex
-	m  map[string]map[string]any
-}
+// memOffsets is the committed offset the test controls, and the task's context.
+type memOffsets = sourcetest.Offsets
 
-func newMemOffsets() *memOffsets { return &memOffsets{m: map[string]map[string]any{}} }
-
-func (o *memOffsets) put(partition, offset map[string]any) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.m[fmt.Sprint(partition["server"])] = offset
-}
-
-func (o *memOffsets) Offset(_ context.Context, partition map[string]any) (map[string]any, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.m[fmt.Sprint(partition["server"])], nil
-}
-
-type taskCtx struct{ offs *memOffsets }
-
-func (c *taskCtx) Offsets() api.OffsetReader { return c.offs }
-func (c *taskCtx) ConnectorName() string     { return "pg-test" }
-func (c *taskCtx) TaskID() int               { return 0 }
+func newMemOffsets() *memOffsets { return &memOffsets{Name: "pg-test"} }
 
 // plain turns a Connect value into plain Go values for comparisons: structs become maps.
 func plain(v any) any {

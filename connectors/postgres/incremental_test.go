@@ -53,7 +53,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 			for _, r := range recs {
 				all = append(all, r)
 				if r.SourceOffset != nil {
-					e.offs.put(r.SourcePartition, r.SourceOffset)
+					e.offs.Set(r.SourceOffset)
 				}
 				if until(r) {
 					return

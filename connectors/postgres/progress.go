@@ -22,11 +22,10 @@ func (t *Task) observe(ctx context.Context) {
 // estimates (pg_class.reltuples: unknown, -1, for a table never analysed). done says which
 // tables (schema.table) an earlier run finished (a resumed snapshot); nil: none.
 func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, captured []*catalogTable, done func(id string) bool) {
-	p := t.Reader.Progress
-	if p == nil {
+	if t.Reader.Progress == nil {
 		return
 	}
-	est := map[uint32]int64{}
+	est := map[string]int64{}
 	if len(captured) > 0 {
 		oids := make([]string, len(captured))
 		for i, ct := range captured {
@@ -39,29 +38,21 @@ func (t *Task) snapshotStarted(ctx context.Context, conn *pgconn.PgConn, capture
 		if err != nil {
 			t.log.Warn("cannot read the tables' row estimates; the snapshot progress will have no percentage", "error", err)
 		}
+		byOID := map[string]string{}
+		for _, ct := range captured {
+			byOID[strconv.FormatUint(uint64(ct.OID), 10)] = ct.ID.Schema + "." + ct.ID.Table
+		}
 		for _, r := range rows {
-			oid, err1 := strconv.ParseUint(string(r[0]), 10, 32)
-			n, err2 := strconv.ParseInt(string(r[1]), 10, 64)
-			if err1 == nil && err2 == nil && r[1] != nil {
-				est[uint32(oid)] = n
+			if n, err := strconv.ParseInt(string(r[1]), 10, 64); err == nil && r[1] != nil {
+				est[byOID[string(r[0])]] = n
 			}
 		}
 	}
-	list := make([]progress.TableEstimate, 0, len(captured))
-	var finished []progress.TableEstimate
-	for _, ct := range captured {
-		n, ok := est[ct.OID]
-		if !ok || n < 0 {
-			n = -1
-		}
-		te := progress.TableEstimate{Name: ct.ID.Schema + "." + ct.ID.Table, Estimated: n}
-		if done != nil && done(te.Name) {
-			finished = append(finished, te)
-		} else {
-			list = append(list, te)
-		}
+	ids := make([]string, len(captured))
+	for i, ct := range captured {
+		ids[i] = ct.ID.Schema + "." + ct.ID.Table
 	}
-	p.SnapshotStarted(append(finished, list...), len(finished))
+	t.Reader.SnapshotStarted(ids, est, done)
 }
 
 // tablesBefore says which tables are among the first n of captured (read by an earlier run).

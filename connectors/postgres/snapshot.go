@@ -180,14 +180,16 @@ type chunkReader struct {
 // ReadChunk reads a chunk of st in key order (or all of it when it has no usable key); the
 // key columns are selected again at the end of each row, in their text form, for the offset.
 func (r chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*snapTable], after []string, limit int, add func(snapshotRow, []string) error) error {
+	return r.ReadRange(ctx, st, after, nil, limit, add)
+}
+
+// ReadRange reads a chunk of st whose keys are at most upTo (nil: no bound).
+func (r chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*snapTable], after, upTo []string, limit int, add func(snapshotRow, []string) error) error {
 	s := st.Data
 	sql := "SELECT " + strings.Join(s.cols, ", ") + " FROM " + s.name
 	var params [][]byte
 	if st.Keyed {
-		sql = chunkQuery(s.name, s.cols, s.keyCols, after != nil, limit)
-		for _, k := range after {
-			params = append(params, []byte(k))
-		}
+		sql = s.keysetQuery(&params).Chunk(after, upTo, limit)
 	}
 	idx := s.idx
 	if st.Select != "" {

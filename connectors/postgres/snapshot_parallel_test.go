@@ -1,16 +1,14 @@
 package postgres
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
 
 // snapshotReads polls task until the snapshot's last read event (or stopAfter of them), storing
@@ -18,67 +16,11 @@ import (
 // event; one last, on the last, whose offset ends the snapshot.
 func snapshotReads(t *testing.T, e *env, task *Task, stopAfter int) []*api.SourceRecord {
 	t.Helper()
-	var reads []*api.SourceRecord
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("no end of the snapshot after %d read events", len(reads))
-		}
-		recs, err := task.Poll(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			e.offs.put(r.SourcePartition, r.SourceOffset)
-			d := decode(r)
-			if d.tomb || !strings.HasPrefix(r.Topic, e.prefix+"."+e.schema+".") {
-				continue
-			}
-			if d.op != "r" {
-				t.Fatalf("a %s event during the snapshot: %s", d.op, describe([]*api.SourceRecord{r}))
-			}
-			reads = append(reads, r)
-			marker := d.source["snapshot"]
-			if (marker == "first") != (len(reads) == 1) {
-				t.Fatalf("read event %d has marker %v", len(reads), marker)
-			}
-			if marker == "last" {
-				if r.SourceOffset[keyLastSnapshot] != true || r.SourceOffset[source.OffsetSnapshotTable] != nil {
-					t.Fatalf("the snapshot's last offset does not end the snapshot: %v", r.SourceOffset)
-				}
-				return reads
-			}
-			if r.SourceOffset[keyLastSnapshot] != false || r.SourceOffset[source.OffsetSnapshotTable] == nil {
-				t.Fatalf("read event %d (%v) has no snapshot progress: %v", len(reads), marker, r.SourceOffset)
-			}
-			if stopAfter > 0 && len(reads) == stopAfter {
-				return reads
-			}
-		}
-	}
-}
-
-// pgSnapState is what a snapshot leaves in the topics: per table, the latest value of every key
-// and the number of read events.
-type pgSnapState struct {
-	latest map[string]map[string]string
-	reads  map[string]int
-}
-
-func pgStateOf(e *env, reads []*api.SourceRecord) pgSnapState {
-	st := pgSnapState{latest: map[string]map[string]string{}, reads: map[string]int{}}
-	for _, r := range reads {
-		table := strings.TrimPrefix(r.Topic, e.prefix+".")
-		d := decode(r)
-		k, _ := json.Marshal(d.key)
-		v, _ := json.Marshal(d.after)
-		if st.latest[table] == nil {
-			st.latest[table] = map[string]string{}
-		}
-		st.latest[table][string(k)] = string(v)
-		st.reads[table]++
-	}
-	return st
+	return sourcetest.SnapshotReads(t, task.Poll, func(r *api.SourceRecord) { e.offs.Set(r.SourceOffset) },
+		func(r *api.SourceRecord) bool { return strings.HasPrefix(r.Topic, e.prefix+"."+e.schema+".") }, event,
+		func(off map[string]any, last bool) bool {
+			return off[keyLastSnapshot] == last && (off[source.OffsetSnapshotTable] == nil) == last
+		}, stopAfter)
 }
 
 // TestParallelSnapshotSameState reads 8 tables (integer, composite and text keys, no key, a
@@ -114,28 +56,13 @@ func TestParallelSnapshotSameState(t *testing.T) {
 		defer func() { _ = task.Stop() }()
 		return snapshotReads(t, e, task, stopAfter)
 	}
-	one := pgStateOf(e, run(1, 0, "initial_only"))
+	one := sourcetest.StateOf(e.prefix, run(1, 0, "initial_only"), event)
 	e.offs = newMemOffsets()
-	four := pgStateOf(e, run(4, 0, "initial"))
-	compare := func(name string, got, want pgSnapState, counts bool) {
+	four := sourcetest.StateOf(e.prefix, run(4, 0, "initial"), event)
+	compare := func(name string, got, want sourcetest.State, counts bool) {
 		t.Helper()
-		total := 0
-		for table, n := range want.reads {
-			total += n
-			if counts && got.reads[table] != n {
-				t.Errorf("%s: %d read events of %s, want %d", name, got.reads[table], table, n)
-			}
-			for k, v := range want.latest[table] {
-				if got.latest[table][k] != v {
-					t.Errorf("%s: %s key %s is %s, want %s", name, table, k, got.latest[table][k], v)
-				}
-			}
-			if len(got.latest[table]) != len(want.latest[table]) {
-				t.Errorf("%s: %d keys in %s, want %d", name, len(got.latest[table]), table, len(want.latest[table]))
-			}
-		}
-		if len(got.reads) != len(want.reads) || total != rows {
-			t.Errorf("%s: read events of %d tables, want %d; %d rows in 1 thread, want %d", name, len(got.reads), len(want.reads), total, rows)
+		if total := sourcetest.Compare(t, name, got, want, counts); total != rows {
+			t.Errorf("%s: %d rows in 1 thread, want %d", name, total, rows)
 		}
 	}
 	compare("4 threads", four, one, true)
@@ -143,12 +70,39 @@ func TestParallelSnapshotSameState(t *testing.T) {
 	// Interrupted and resumed, 4 threads each time, on the slot of the interrupted snapshot.
 	e.offs = newMemOffsets()
 	first := run(4, rows/2, "initial")
-	t.Logf("stopped after %d read events; committed offset %v", len(first), e.offs.m)
+	t.Logf("stopped after %d read events; committed offset %v", len(first), e.offs)
 	second := run(4, 0, "initial")
-	resumed := pgStateOf(e, append(first, second...))
-	w := resumed.reads[e.schema+".t3"] + resumed.reads[e.schema+".t6"]
+	resumed := sourcetest.StateOf(e.prefix, append(first, second...), event)
+	w := resumed.Reads[e.schema+".t3"] + resumed.Reads[e.schema+".t6"]
 	if extra := len(first) + len(second) - w - (rows - whole); extra > 4*chunk {
 		t.Errorf("%d read events repeat rows (limit %d): the resume did not continue after the committed chunks", extra, 4*chunk)
 	}
 	compare("resumed", resumed, one, false)
+}
+
+// TestSplitTableSameState reads one table of 50,000 rows with snapshot.max.threads=4, which
+// splits its key range across the 4 connections (each importing the slot's exported snapshot),
+// and with 1: the topic must end in the same state with one read event per row, and the markers
+// must stay right.
+func TestSplitTableSameState(t *testing.T) {
+	const rows = 50000
+	e := newEnv(t)
+	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (a int, b text, v int, PRIMARY KEY (a, b));
+		INSERT INTO %[1]s.big SELECT g/10-2000, 'b'||(g%%10), g FROM generate_series(0, %[2]d) g`, e.schema, rows-1))
+	run := func(threads int, mode string) []*api.SourceRecord {
+		task := e.start("snapshot.fetch.size", "1000", "snapshot.max.threads", strconv.Itoa(threads),
+			"snapshot.mode", mode, "max.batch.size", "1024", "max.queue.size", "4096")
+		defer func() { _ = task.Stop() }()
+		return snapshotReads(t, e, task, 0)
+	}
+	one := sourcetest.StateOf(e.prefix, run(1, "initial_only"), event)
+	e.offs = newMemOffsets()
+	reads4 := run(4, "initial")
+	if total := sourcetest.Compare(t, "4 threads", sourcetest.StateOf(e.prefix, reads4, event), one, true); total != rows {
+		t.Errorf("1 thread: %d read events, want %d", total, rows)
+	}
+	// Split, the rows' offsets carry the table's key ranges.
+	if !sourcetest.ReadInRanges(reads4) {
+		t.Error("with 4 threads the table was not read in key ranges: no offset carries them")
+	}
 }

@@ -3,16 +3,21 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math/rand"
-	"os"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connectors/source"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
+
+// event decodes a record for the shared checks of sourcetest.
+func event(r *api.SourceRecord) sourcetest.Event {
+	d := decode(r)
+	return sourcetest.Event{Op: d.op, Key: d.key, After: d.after, Source: d.source}
+}
 
 // TestSnapshotResumeAfterCrash stops a task in the middle of the snapshot of a large table,
 // keeping only the offset of the last record handed out (what a kill -9 leaves committed),
@@ -21,23 +26,20 @@ import (
 // test fails if it starts from zero) and, once it streamed from the snapshot's position, the
 // latest event of every key must be the table's row (no key lost: fails if a chunk is skipped;
 // no deleted row back). CONNECTD_RESUME_ROWS sets the table's size (1000000 for the issue's run).
-func TestSnapshotResumeAfterCrash(t *testing.T) {
-	rows := 20000
-	if s := os.Getenv("CONNECTD_RESUME_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			t.Fatalf("CONNECTD_RESUME_ROWS=%q: want an integer of at least 1000", s)
-		}
-		rows = n
-	}
-	const chunk = 500
+// With 4 threads the one large table is split in key ranges read on 4 connections at once, and
+// the resume continues each range.
+func TestSnapshotResumeAfterCrash(t *testing.T) { sourcetest.Threads(t, testSnapshotResume) }
+
+func testSnapshotResume(t *testing.T, threads int) {
+	rows, chunk := sourcetest.ResumeRows(t, 20000), 500
 	e := newEnv(t)
 	e.exec(fmt.Sprintf(`CREATE TABLE %[1]s.big (id int PRIMARY KEY, v int NOT NULL);
 		CREATE TABLE %[1]s.done (id int PRIMARY KEY);
 		INSERT INTO %[1]s.big SELECT g, 0 FROM generate_series(1, %[2]d) g`, e.schema, rows))
 	bigTopic := e.prefix + "." + e.schema + ".big"
 	doneTopic := e.prefix + "." + e.schema + ".done"
-	kv := []string{"snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024"}
+	kv := []string{"snapshot.fetch.size", strconv.Itoa(chunk), "max.batch.size", "256", "max.queue.size", "1024",
+		"snapshot.max.threads", strconv.Itoa(threads)}
 
 	c, err := ParseConfig(e.config())
 	if err != nil {
@@ -48,47 +50,19 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeConn(wconn)
-	stopWriter := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes int
-	var werr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		rnd := rand.New(rand.NewSource(3))
-		for n := 1; ; n++ {
-			select {
-			case <-stopWriter:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			var q string
-			switch n % 3 {
-			case 0:
-				q = fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
-			case 1:
-				q = fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
-			default:
-				q = fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
-			}
-			if _, err := simpleQuery(context.Background(), wconn, q); err != nil {
-				werr = err
-				return
-			}
-			writes++
-			time.Sleep(2 * time.Millisecond)
+	w := sourcetest.StartWriter(rows, func(q string) error {
+		_, err := simpleQuery(context.Background(), wconn, q)
+		return err
+	}, func(op, id, n int) string {
+		switch op {
+		case 0:
+			return fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
+		case 1:
+			return fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
 		}
-	}()
-	writerStopped := false
-	stop := func() {
-		if !writerStopped {
-			writerStopped = true
-			close(stopWriter)
-			wg.Wait()
-		}
-	}
-	defer stop()
+		return fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
+	})
+	defer w.Stop()
 
 	var all []*api.SourceRecord
 	// First run: every record handed out counts as committed; then the task stops.
@@ -100,7 +74,7 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		}
 		for _, r := range recs {
 			all = append(all, r)
-			e.offs.put(r.SourcePartition, r.SourceOffset)
+			e.offs.Set(r.SourceOffset)
 			if r.Topic == bigTopic {
 				n++
 			}
@@ -111,6 +85,9 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	last := all[len(all)-1].SourceOffset
 	if last[source.OffsetSnapshotTable] != e.schema+".big" || last[source.OffsetSnapshotKey] == nil {
 		t.Fatalf("the committed offset mid-snapshot has no snapshot progress: %v", last)
+	}
+	if threads > 1 && !strings.Contains(fmt.Sprint(last[source.OffsetSnapshotProgress]), `"ranges"`) {
+		t.Fatalf("with %d threads the large table was not split in key ranges: %v", threads, last)
 	}
 
 	task = e.start(kv...)
@@ -125,10 +102,10 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 		}
 		for _, r := range recs {
 			all = append(all, r)
-			e.offs.put(r.SourcePartition, r.SourceOffset)
+			e.offs.Set(r.SourceOffset)
 			if d := decode(r); r.Topic == bigTopic && d.source["snapshot"] == "last" {
 				time.Sleep(500 * time.Millisecond)
-				stop()
+				w.Stop()
 				e.exec(fmt.Sprintf("INSERT INTO %s.done VALUES (1)", e.schema))
 			}
 			if r.Topic == doneTopic {
@@ -136,35 +113,24 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 			}
 		}
 	}
+	writes, werr := w.Stop()
 	if werr != nil {
 		t.Fatalf("writer: %v", werr)
 	}
 
-	reads, readKeys := 0, map[string]bool{}
-	latest := map[string]string{}
-	for _, r := range all {
-		if r.Topic != bigTopic {
-			continue
-		}
-		d := decode(r)
-		id := fmt.Sprint(d.key["id"])
-		switch {
-		case d.tomb || d.op == "d":
-			latest[id] = ""
-		case d.op == "r":
+	reads, secondReads, readKeys := 0, 0, map[string]bool{}
+	for i, r := range all {
+		if d := decode(r); r.Topic == bigTopic && d.op == "r" {
 			reads++
-			readKeys[id] = true
-			latest[id] = fmt.Sprint(d.after["v"])
-		default:
-			latest[id] = fmt.Sprint(d.after["v"])
+			readKeys[fmt.Sprint(d.key["id"])] = true
+			if i >= firstRun {
+				secondReads++
+			}
 		}
 	}
 	t.Logf("%d writes; %d records before the stop, %d after; %d read events, %d distinct keys read", writes, firstRun, len(all)-firstRun, reads, len(readKeys))
-	if dup := reads - len(readKeys); dup > 2*chunk {
-		t.Errorf("%d read events repeat a key (limit %d): the second run did not continue after the committed chunk", dup, 2*chunk)
-	}
-	ctx := context.Background()
-	res, err := query(ctx, e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
+	sourcetest.CheckRepeats(t, reads, len(readKeys), secondReads, 2*chunk)
+	res, err := query(context.Background(), e.admin, "SELECT id::text, v::text FROM "+e.schema+".big")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,28 +138,5 @@ func TestSnapshotResumeAfterCrash(t *testing.T) {
 	for _, r := range res {
 		table[string(r[0])] = string(r[1])
 	}
-	lost, back, wrong := 0, 0, 0
-	for id, v := range table {
-		got := latest[id]
-		switch {
-		case got == "":
-			if lost++; lost <= 5 {
-				t.Errorf("key %s is in the table (v=%s) but has no live latest event", id, v)
-			}
-		case got != v:
-			if wrong++; wrong <= 5 {
-				t.Errorf("key %s: table v=%s, latest event v=%s", id, v, got)
-			}
-		}
-	}
-	for id, v := range latest {
-		if _, ok := table[id]; !ok && v != "" {
-			if back++; back <= 5 {
-				t.Errorf("key %s was deleted but its latest event has v=%s", id, v)
-			}
-		}
-	}
-	if lost+back+wrong > 0 {
-		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong among %d rows", lost, back, wrong, len(table))
-	}
+	sourcetest.CheckLatest(t, sourcetest.Latest(all, bigTopic, "id", "v", event), table)
 }

@@ -38,7 +38,7 @@ func (t *Task) RunStream(ctx context.Context) error {
 			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
 		}
 	}
-	if t.Heartbeat.Enabled() && cfg.HeartbeatAction != "" {
+	if t.Heartbeat.Enabled() && cfg.HeartbeatActionQuery != "" {
 		go func() {
 			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
 				t.Reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
@@ -361,8 +361,8 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tk.C:
-			if _, err := simpleQuery(ctx, conn, t.cfg.HeartbeatAction); err != nil && ctx.Err() == nil {
-				t.log.Warn("heartbeat.action.query failed", "query", t.cfg.HeartbeatAction, "error", err)
+			if _, err := simpleQuery(ctx, conn, t.cfg.HeartbeatActionQuery); err != nil && ctx.Err() == nil {
+				t.log.Warn("heartbeat.action.query failed", "query", t.cfg.HeartbeatActionQuery, "error", err)
 			}
 		}
 	}
@@ -644,7 +644,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}
-	recs, err := tb.schema.Records(nil, &ev, t.cfg.Tombstones)
+	recs, err := tb.schema.Records(nil, &ev, t.cfg.TombstonesOnDelete)
 	if err != nil {
 		return t.changeFailed(lsn, tb, err)
 	}
@@ -670,7 +670,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 	}
 	switch c.kind {
 	case 'I':
-		if t.cfg.SkipCreate {
+		if t.cfg.SkippedOperations.Has(envelope.OpCreate) {
 			return nil
 		}
 		after, err := t.decodeTupleData(tb, c.new, nil, false)
@@ -679,7 +679,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
 	case 'U':
-		if t.cfg.SkipUpdate {
+		if t.cfg.SkippedOperations.Has(envelope.OpUpdate) {
 			return nil
 		}
 		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
@@ -696,7 +696,7 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
 	default:
-		if t.cfg.SkipDelete {
+		if t.cfg.SkippedOperations.Has(envelope.OpDelete) {
 			return nil
 		}
 		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
@@ -716,7 +716,7 @@ func (t *Task) onTruncate(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.T
 		if tb == nil {
 			continue
 		}
-		if t.nextEvent(lsn) || t.cfg.SkipTruncate {
+		if t.nextEvent(lsn) || t.cfg.SkippedOperations.Has(envelope.OpTruncate) {
 			continue
 		}
 		if err := t.emit(ctx, tb, lsn, envelope.OpTruncate, msgTruncate, nil, nil); err != nil {
@@ -766,7 +766,7 @@ func lsnString(lsn pglogrepl.LSN) string { return fmt.Sprint(int64(lsn)) }
 // change's position still counts, so a restart does not meet it again.
 func (t *Task) changeFailed(lsn pglogrepl.LSN, tb *table, err error) error {
 	err = fmt.Errorf("cannot process the change at LSN %s (transaction %d) in table %s: %w", lsn, t.seq.xid, tb.id, err)
-	switch t.cfg.FailureMode {
+	switch t.cfg.EventProcessingFailureMode {
 	case "warn":
 		t.log.Warn("skipping a change that cannot be processed (event.processing.failure.handling.mode=warn)", "error", err.Error())
 		return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // connectorName is source.connector.
@@ -225,20 +226,10 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 	if err != nil {
 		return nil, fmt.Errorf("cannot model table %s: %w", id, err)
 	}
-	ts, err := envelope.NewTable(envelope.TableSpec{
-		Table:   rt,
-		Columns: specCols,
-		Topic:   t.cfg.Topics.DataTopic("", id.Schema, id.Table),
-		Source:  sourceSchema,
-		Mappers: t.cfg.Mappers,
-		// message.key.columns names tables 'schema.table'.
-		KeyColumns:       t.cfg.KeyColumns.For(id.Schema + "." + id.Table),
-		SourceTypes:      t.cfg.SourceTypes,
-		AdjustSchemaName: t.cfg.AdjustSchemaName,
-		AdjustFieldName:  t.cfg.AdjustFieldName,
-	})
+	// message.key.columns names tables 'schema.table'.
+	ts, err := source.NewTable(&t.cfg.Common, rt, specCols, t.cfg.Topics.DataTopic("", id.Schema, id.Table), sourceSchema, id.Schema+"."+id.Table)
 	if err != nil {
-		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", id, err)
+		return nil, err
 	}
 	tb.schema = ts
 	// Struct values (VariableScaleDecimal) must carry their field's final schema.

@@ -131,8 +131,8 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, config map[string]s
 	t.registry = pgtypes.NewRegistry()
 	t.tables = make(map[uint32]*table)
 	t.ignored = make(map[uint32]string)
-	if cfg.TxMetadata {
-		t.tx = txmeta.New(cfg.TxTopic)
+	if cfg.ProvideTransactionMetadata {
+		t.tx = txmeta.New(cfg.TransactionTopic)
 	}
 	if t.meta, err = cfg.connect(ctx, false); err != nil {
 		return source.Settings{}, err
@@ -140,12 +140,13 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, config map[string]s
 	if err := loadTypes(ctx, t.meta, t.registry, 0); err != nil {
 		return source.Settings{}, err
 	}
-	return source.Settings{Log: t.log, Connector: connectorName, TopicPrefix: cfg.TopicPrefix, Partition: cfg.partition(),
-		Mode: cfg.SnapshotMode, MaxQueue: cfg.MaxQueueSize, MaxQueueBytes: cfg.MaxQueueBytes, MaxBatch: cfg.MaxBatchSize,
-		PollInterval: cfg.PollInterval, StopWait: 30 * time.Second, AfterRun: func() {
-			t.dropSpools()
-			t.phase.Store(phaseDone)
-		}}, nil
+	s := source.SettingsFrom(&cfg.Common)
+	s.Log, s.Connector, s.Partition, s.StopWait = t.log, connectorName, cfg.partition(), 30*time.Second
+	s.AfterRun = func() {
+		t.dropSpools()
+		t.phase.Store(phaseDone)
+	}
+	return s, nil
 }
 
 // Inspect reads the stored offset and the slot (source.Engine). A slot used by someone else is

@@ -1,13 +1,10 @@
 package postgres
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // The TLS properties besides database.sslmode, as Debezium's PostgreSQL connector names them;
@@ -23,18 +20,23 @@ var sslParams = []struct{ prop, param string }{
 	{propSSLRootCert, "sslrootcert"}, {propSSLCert, "sslcert"}, {propSSLKey, "sslkey"}, {propSSLPassword, "sslpassword"},
 }
 
-// tlsKeys are the spec's TLS file keys.
+// tlsKeys are the spec's TLS file keys: libpq's file settings, all alike but for their name
+// and what they hold.
 func tlsKeys() api.ConfigSpec {
-	return api.ConfigSpec{
-		{Name: propSSLRootCert, Type: api.ConfigString, Importance: api.Low, Group: "CONNECTION_ADVANCED_SSL", DisplayName: "SSL root certificate",
-			Doc: "PEM file of the CA certificates the server's certificate is checked against (sslmode verify-ca and verify-full)."},
-		{Name: propSSLCert, Type: api.ConfigString, Importance: api.Low, Group: "CONNECTION_ADVANCED_SSL", DisplayName: "SSL client certificate",
-			Doc: "PEM file of the client certificate presented to the server."},
-		{Name: propSSLKey, Type: api.ConfigString, Importance: api.Low, Group: "CONNECTION_ADVANCED_SSL", DisplayName: "SSL client key",
-			Doc: "PEM file of the client certificate's private key."},
-		{Name: propSSLPassword, Type: api.ConfigPassword, Importance: api.Low, Group: "CONNECTION_ADVANCED_SSL", DisplayName: "SSL client key password",
-			Doc: "Password of an encrypted database.sslkey."},
+	var s api.ConfigSpec
+	for _, k := range [][3]string{
+		{propSSLRootCert, "SSL root certificate", "PEM file of the CA certificates the server's certificate is checked against (sslmode verify-ca and verify-full)."},
+		{propSSLCert, "SSL client certificate", "PEM file of the client certificate presented to the server."},
+		{propSSLKey, "SSL client key", "PEM file of the client certificate's private key."},
+		{propSSLPassword, "SSL client key password", "Password of an encrypted database.sslkey."},
+	} {
+		typ := api.ConfigString
+		if k[0] == propSSLPassword {
+			typ = api.ConfigPassword
+		}
+		s = append(s, api.ConfigKey{Name: k[0], Type: typ, Importance: api.Low, Group: "CONNECTION_ADVANCED_SSL", DisplayName: k[1], Doc: k[2]})
 	}
+	return s
 }
 
 // sslConnParams returns the TLS file settings as libpq keyword/value pairs, each preceded by a
@@ -51,14 +53,7 @@ func (c *Config) sslConnParams() string {
 
 // explainTLS adds to a TLS failure which setting refused the server and what to check.
 func (c *Config) explainTLS(err error) error {
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var certErr *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &hostErr):
-		return fmt.Errorf("the PostgreSQL server's certificate does not name %s (database.sslmode=verify-full; connect with the name the certificate has, or use verify-ca): %w", c.Host, err)
-	case errors.As(err, &unknownCA), errors.As(err, &certErr):
-		return fmt.Errorf("the PostgreSQL server's certificate is not signed by a CA in %s (database.sslmode=%s); give the CA that signed it: %w", propSSLRootCert, c.SSLMode, err)
-	}
+	err, _ = source.ExplainCertificate(err, source.TLSSettings{Server: "PostgreSQL", Host: c.Hostname,
+		Identity: "database.sslmode=verify-full", Weaker: "verify-ca", CA: propSSLRootCert, Mode: "database.sslmode=" + c.SSLMode})
 	return err
 }

@@ -2,53 +2,16 @@ package postgres
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/tests/testbed"
 )
-
-// writeSelfSigned writes a CA that signed nothing the test bed has, and a client certificate and
-// key it signed, into dir.
-func writeSelfSigned(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the test bed CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	cliKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cliTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "connectd"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	cliDER, err := x509.CreateCertificate(rand.Reader, cliTmpl, caCert, &cliKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(cliKey)
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("wrong-ca.pem", "CERTIFICATE", caDER), write("wrong-client.crt", "CERTIFICATE", cliDER), write("wrong-client.key", "PRIVATE KEY", keyDER)
-}
 
 // TestDatabaseTLSModes connects to the test bed's TLS-enabled PostgreSQL with each
 // database.sslmode, the CA in database.sslrootcert and the client certificate in
@@ -68,73 +31,51 @@ func TestDatabaseTLSModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	crt := filepath.Join(dir, "client.crt")
-	wrongCA, _, _ := writeSelfSigned(t, t.TempDir())
+	wrongCA := sourcetest.WrongCAFile(t)
 	cfg := func(kv ...string) map[string]string {
 		m := map[string]string{
 			"connector.class": ClassName, "topic.prefix": "tls", "database.hostname": db.Host,
 			"database.port": fmt.Sprint(db.Port), "database.user": db.User, "database.password": db.Password,
 			"database.dbname": db.Database,
 		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
+		return sourcetest.With(m, kv...)
+	}
+	cases := []sourcetest.TLSCase{
+		sourcetest.TLS("disable", cfg("database.sslmode", "disable"), false, ""),
+		sourcetest.TLS("prefer (default)", cfg(), true, ""),
+		sourcetest.TLS("require", cfg("database.sslmode", "require"), true, ""),
+		sourcetest.TLS("verify-ca", cfg("database.sslmode", "verify-ca", "database.sslrootcert", ca), true, ""),
+		sourcetest.TLS("verify-full 127.0.0.1", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca), true, ""),
+		sourcetest.TLS("verify-full localhost", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca, "database.hostname", "localhost"), true, ""),
+		sourcetest.TLS("verify-full with a client certificate", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca,
+			"database.sslcert", crt, "database.sslkey", key), true, ""),
+		sourcetest.TLS("verify-ca wrong CA", cfg("database.sslmode", "verify-ca", "database.sslrootcert", wrongCA), false,
+			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"),
+		sourcetest.TLS("verify-full wrong CA", cfg("database.sslmode", "verify-full", "database.sslrootcert", wrongCA), false,
+			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"),
+	}
+	sourcetest.RunTLSCases(t, cases, func(t *testing.T, props map[string]string) (bool, error) {
+		pc, err := ParseConfig(props)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return m
-	}
-	cases := []struct {
-		name    string
-		props   map[string]string
-		tls     bool
-		wantErr string
-	}{
-		{"disable", cfg("database.sslmode", "disable"), false, ""},
-		{"prefer (default)", cfg(), true, ""},
-		{"require", cfg("database.sslmode", "require"), true, ""},
-		{"verify-ca", cfg("database.sslmode", "verify-ca", "database.sslrootcert", ca), true, ""},
-		{"verify-full 127.0.0.1", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca), true, ""},
-		{"verify-full localhost", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca, "database.hostname", "localhost"), true, ""},
-		{"verify-full with a client certificate", cfg("database.sslmode", "verify-full", "database.sslrootcert", ca,
-			"database.sslcert", crt, "database.sslkey", key), true, ""},
-		{"verify-ca wrong CA", cfg("database.sslmode", "verify-ca", "database.sslrootcert", wrongCA), false,
-			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"},
-		{"verify-full wrong CA", cfg("database.sslmode", "verify-full", "database.sslrootcert", wrongCA), false,
-			"the PostgreSQL server's certificate is not signed by a CA in database.sslrootcert"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			pc, err := ParseConfig(c.props)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			conn, err := pc.connect(ctx, false)
-			if c.wantErr != "" {
-				if err == nil {
-					conn.Close(ctx)
-					t.Fatalf("want an error containing %q, connected", c.wantErr)
-				}
-				if !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("want an error containing %q, got %v", c.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			res, err := conn.Exec(ctx, "SELECT ssl, coalesce(client_dn, '') FROM pg_stat_ssl WHERE pid = pg_backend_pid()").ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			row := res[0].Rows[0]
-			if got := string(row[0]) == "t"; got != c.tls {
-				t.Fatalf("ssl = %s, want %v", row[0], c.tls)
-			}
-			if c.props["database.sslcert"] != "" && !strings.Contains(string(row[1]), "CN=connectd") {
-				t.Errorf("client_dn %q: the client certificate was not presented", row[1])
-			}
-		})
-	}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		conn, err := pc.connect(ctx, false)
+		if err != nil {
+			return false, err
+		}
+		defer conn.Close(ctx)
+		res, err := conn.Exec(ctx, "SELECT ssl, coalesce(client_dn, '') FROM pg_stat_ssl WHERE pid = pg_backend_pid()").ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := res[0].Rows[0]
+		if props["database.sslcert"] != "" && !strings.Contains(string(row[1]), "CN=connectd") {
+			t.Errorf("client_dn %q: the client certificate was not presented", row[1])
+		}
+		return string(row[0]) == "t", nil
+	})
 }
 
 // TestDatabaseTLSSnapshotAndStream runs the connector end to end over verified TLS: the snapshot

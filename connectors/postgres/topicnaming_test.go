@@ -1,10 +1,10 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 	"testing"
-	"time"
+
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
 
 // TestTopicNaming: topic.naming.strategy, topic.delimiter, topic.transaction and
@@ -26,37 +26,15 @@ func TestTopicNaming(t *testing.T) {
 			if got, want := task.Heartbeat.TopicName(), "hb_"+e.prefix; got != want {
 				t.Errorf("heartbeat topic %s, want %s", got, want)
 			}
-			seen := map[string]string{}
 			inserted := false
-			deadline := time.Now().Add(60 * time.Second)
-			for seen[c.data] == "" || seen[e.prefix+"_txs"] == "" {
-				if time.Now().After(deadline) {
-					t.Fatalf("topics seen: %v", seen)
-				}
-				recs, err := task.Poll(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range recs {
-					name := "-"
-					if r.KeySchema != nil {
-						name = r.KeySchema.Name
+			seen := sourcetest.TopicsSeen(t, task.Poll, func(seen map[string]string) bool { return seen[c.data] != "" && seen[e.prefix+"_txs"] != "" },
+				func(seen map[string]string) {
+					if seen[c.data] != "" && !inserted && task.phase.Load() == phaseStreaming {
+						inserted = true
+						e.exec(fmt.Sprintf(`INSERT INTO %s.t1 VALUES (%d)`, e.schema, 10+i))
 					}
-					seen[r.Topic] = name
-				}
-				if seen[c.data] != "" && !inserted && task.phase.Load() == phaseStreaming {
-					inserted = true
-					e.exec(fmt.Sprintf(`INSERT INTO %s.t1 VALUES (%d)`, e.schema, 10+i))
-				}
-			}
-			if seen[c.data] != c.data+".Key" {
-				t.Errorf("key schema %q, want %s.Key", seen[c.data], c.data)
-			}
-			for topic := range seen {
-				if topic != c.data && topic != e.prefix+"_txs" && topic != "hb_"+e.prefix {
-					t.Errorf("unexpected topic %s", topic)
-				}
-			}
+				})
+			sourcetest.CheckTopics(t, seen, c.data, e.prefix+"_txs", "hb_"+e.prefix)
 		})
 	}
 }

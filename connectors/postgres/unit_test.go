@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pglogrepl"
 
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 	"github.com/connectd/connectd/connectors/source"
 )
@@ -34,11 +35,11 @@ func TestParseConfigDefaults(t *testing.T) {
 	if c.SlotName != "debezium" || c.Publication != "dbz_publication" || c.PubMode != pubAllTables || c.Port != 5432 {
 		t.Errorf("defaults: slot %q publication %q mode %q port %d", c.SlotName, c.Publication, c.PubMode, c.Port)
 	}
-	if !c.Tombstones || !c.SkipTruncate || c.TxMetadata || c.SnapshotMode.String() != "initial" || !c.Streaming {
-		t.Errorf("defaults: tombstones %v skip truncate %v tx %v mode %s streaming %v", c.Tombstones, c.SkipTruncate, c.TxMetadata, c.SnapshotMode, c.Streaming)
+	if !c.TombstonesOnDelete || !c.SkippedOperations.Has(envelope.OpTruncate) || c.ProvideTransactionMetadata || c.SnapshotMode.String() != "initial" || !c.Streaming {
+		t.Errorf("defaults: tombstones %v skip truncate %v tx %v mode %s streaming %v", c.TombstonesOnDelete, c.SkippedOperations.Has(envelope.OpTruncate), c.ProvideTransactionMetadata, c.SnapshotMode, c.Streaming)
 	}
-	if c.MaxQueueBytes != 8<<20 || c.MaxBatchSize != 2048 || c.MaxQueueSize != 8192 || c.SnapshotFetchSize != 10240 || c.StatusInterval.Milliseconds() != 10000 {
-		t.Errorf("defaults: queue bytes %d batch %d queue %d fetch %d status %v", c.MaxQueueBytes, c.MaxBatchSize, c.MaxQueueSize, c.SnapshotFetchSize, c.StatusInterval)
+	if c.MaxQueueSizeInBytes != 8<<20 || c.MaxBatchSize != 2048 || c.MaxQueueSize != 8192 || c.SnapshotFetchSize != 10240 || c.StatusInterval.Milliseconds() != 10000 {
+		t.Errorf("defaults: queue bytes %d batch %d queue %d fetch %d status %v", c.MaxQueueSizeInBytes, c.MaxBatchSize, c.MaxQueueSize, c.SnapshotFetchSize, c.StatusInterval)
 	}
 	if Spec().Key("database.port").Default != "5432" || Spec().Key("name") != nil || Spec().Key("schema.history.internal.kafka.topic") != nil {
 		t.Error("spec: port default, runtime keys or schema history keys wrong")
@@ -274,11 +275,14 @@ func TestPickUniqueKeys(t *testing.T) {
 }
 
 func TestChunkQueryAndKey(t *testing.T) {
-	if got, want := chunkQuery(`"s"."t"`, []string{`"a"`, `"v"`}, []string{`"a"`, `"b"`}, true, 10),
-		`SELECT "a", "v", "a", "b" FROM "s"."t" WHERE ("a", "b") > ($1, $2) ORDER BY "a", "b" LIMIT 10`; got != want {
-		t.Errorf("next chunk:\n got %s\nwant %s", got, want)
+	var args [][]byte
+	s := &snapTable{name: `"s"."t"`, cols: []string{`"a"`, `"v"`}, keyCols: []string{`"a"`, `"b"`}}
+	if got, want := s.keysetQuery(&args).Chunk([]string{"x", "y"}, nil, 10),
+		`SELECT "a", "v", "a", "b" FROM "s"."t" WHERE ("a", "b") > ($1, $2) ORDER BY "a", "b" LIMIT 10`; got != want || len(args) != 2 {
+		t.Errorf("next chunk:\n got %s\nwant %s (%d args)", got, want, len(args))
 	}
-	if got, want := chunkQuery(`"s"."t"`, []string{`"v"`}, []string{`"id"`}, false, 5),
+	s = &snapTable{name: `"s"."t"`, cols: []string{`"v"`}, keyCols: []string{`"id"`}}
+	if got, want := s.keysetQuery(&args).Chunk(nil, nil, 5),
 		`SELECT "v", "id" FROM "s"."t" ORDER BY "id" LIMIT 5`; got != want {
 		t.Errorf("first chunk:\n got %s\nwant %s", got, want)
 	}

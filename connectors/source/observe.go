@@ -35,3 +35,27 @@ func (r *Reader) observe(rec *api.SourceRecord) {
 	}
 	r.Progress.StreamEvent(in.Op, in.SourceMs, in.ProcessedMs)
 }
+
+// SnapshotStarted tells the reader's progress which tables (ids) the snapshot reads, with the
+// server's row estimates (est; a table missing or negative there is unknown, -1), the tables
+// an earlier run finished (done; nil: none) first.
+func (r *Reader) SnapshotStarted(ids []string, est map[string]int64, done func(id string) bool) {
+	if r.Progress == nil {
+		return
+	}
+	list := make([]progress.TableEstimate, 0, len(ids))
+	var finished []progress.TableEstimate
+	for _, id := range ids {
+		n, ok := est[id]
+		if !ok || n < 0 {
+			n = -1
+		}
+		te := progress.TableEstimate{Name: id, Estimated: n}
+		if done != nil && done(id) {
+			finished = append(finished, te)
+		} else {
+			list = append(list, te)
+		}
+	}
+	r.Progress.SnapshotStarted(append(finished, list...), len(finished))
+}

@@ -66,13 +66,15 @@ const batchRows = 256
 
 type snapBatch[R any] struct {
 	table int
+	rng   int // the range of the table the rows belong to
 	rows  []R
 	keys  [][]string
 	end   bool
 }
 
 // ReadSnapshot reads tables on readers (one goroutine each, sharing one consistent view),
-// tables in ID order handed to the next free reader, and emits every row, on the calling
+// tables in ID order handed to the next free reader (split into key ranges read on several
+// readers when there are fewer tables than readers, see planRanges), and emits every row, on the calling
 // goroutine, with Debezium's snapshot markers and an offset that lets a restart continue: each
 // table's rows come in key order, rows of different tables may interleave, and each record's
 // offset says which tables are finished and the last emitted key of every table under way. The
@@ -89,23 +91,9 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 		limit = DefaultSnapshotChunk
 	}
 	e := &snapEmitter[T, R]{emit: emit, tables: tables, numeric: opts.NumericKeys, state: make([]tableState[R], len(tables)), dirty: true}
-	var todo []int
-	after := make([][]string, len(tables))
-	for i := range tables {
-		skip, a := opts.Resume.From(tables[i].ID)
-		if !tables[i].Keyed {
-			a = nil
-		}
-		switch {
-		case skip:
-			e.state[i].done = true
-		case a != nil:
-			after[i] = a
-			e.state[i].lastKey = EncodeSnapshotKey(a, opts.NumericKeys && !tables[i].TextKey)
-			todo = append(todo, i)
-		default:
-			todo = append(todo, i)
-		}
+	todo, err := planRanges(ctx, readers, tables, opts, limit, e)
+	if err != nil {
+		return 0, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -124,10 +112,10 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 					mu.Unlock()
 					return
 				}
-				ti := todo[next]
+				u := todo[next]
 				next++
 				mu.Unlock()
-				if err := readTable(rctx, rd, &tables[ti], ti, after[ti], limit, out); err != nil {
+				if err := readTable(rctx, rd, &tables[u.table], u, limit, out); err != nil {
 					errs[w] = err
 					cancel()
 					return
@@ -136,7 +124,6 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 		}()
 	}
 	go func() { wg.Wait(); close(out) }()
-	var err error
 	for b := range out {
 		if err == nil {
 			if err = e.batch(ctx, b); err != nil {
@@ -171,17 +158,18 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 	return e.rows, nil
 }
 
-// readTable reads one table chunk by chunk on rd and hands its rows to out in batches; the last
-// batch is marked end.
-func readTable[T, R any](ctx context.Context, rd ChunkReader[T, R], t *SnapshotTable[T], ti int, after []string, limit int, out chan<- snapBatch[R]) error {
-	b := snapBatch[R]{table: ti}
+// readTable reads one range of a table (the whole table unless it was split) chunk by chunk on
+// rd and hands its rows to out in batches; the last batch is marked end.
+func readTable[T, R any](ctx context.Context, rd ChunkReader[T, R], t *SnapshotTable[T], u snapUnit, limit int, out chan<- snapBatch[R]) error {
+	after, upTo := u.after, u.upTo
+	b := snapBatch[R]{table: u.table, rng: u.rng}
 	send := func() error {
 		select {
 		case out <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		b = snapBatch[R]{table: ti}
+		b = snapBatch[R]{table: u.table, rng: u.rng}
 		return nil
 	}
 	var n int
@@ -203,7 +191,7 @@ func readTable[T, R any](ctx context.Context, rd ChunkReader[T, R], t *SnapshotT
 		if !t.Keyed {
 			chunk = 0
 		}
-		if err := rd.ReadChunk(ctx, t, after, chunk, add); err != nil {
+		if err := readChunk(ctx, rd, t, after, upTo, chunk, add); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -221,20 +209,28 @@ func readTable[T, R any](ctx context.Context, rd ChunkReader[T, R], t *SnapshotT
 type tableState[R any] struct {
 	// held is the table's latest row, held until the next row of the table or its end says
 	// whether it is the table's last.
-	held       R
-	heldKey    []string
-	holding    bool
-	heldFirst  bool
-	count      int64
-	read, done bool
-	lastKey    string // the encoded key of the table's last emitted row
+	held      R
+	heldKey   []string
+	heldRange int
+	holding   bool
+	heldFirst bool
+	count     int64
+	read      bool
+	done      bool
+	// ranges are the parts of the table's key range read separately: one, unbounded, unless
+	// the table was split across connections (snapshotsplit.go).
+	ranges []keyRange
+	// open counts the ranges whose reader has not finished.
+	open int
+	// partial says the table resumed with some of its rows already emitted before.
+	partial bool
 }
 
 // staged is a row whose marker is known except whether it is the snapshot's last.
 type staged[R any] struct {
 	row                              R
 	key                              []string
-	table                            int
+	table, rng                       int
 	first, firstInTable, lastInTable bool
 }
 
@@ -251,34 +247,58 @@ type snapEmitter[T, R any] struct {
 	staging bool
 	rows    int64 // rows staged so far
 
-	// progress is OffsetSnapshotProgress for rows of progressFor, valid while !dirty.
-	progress    string
-	progressFor int
-	dirty       bool
-	lastTable   int
+	// progress is OffsetSnapshotProgress for rows of range progressRange of table progressFor,
+	// valid while !dirty.
+	progress      string
+	progressFor   int
+	progressRange int
+	dirty         bool
+	lastTable     int
+	lastRange     int
 }
 
 func (e *snapEmitter[T, R]) batch(ctx context.Context, b snapBatch[R]) error {
 	st := &e.state[b.table]
 	st.read = true
+	rg := &st.ranges[b.rng]
 	for i := range b.rows {
 		if st.holding {
 			if err := e.toStage(ctx, b.table, false); err != nil {
 				return err
 			}
 		}
-		st.held, st.heldKey, st.holding, st.heldFirst = b.rows[i], b.keys[i], true, st.count == 0
+		st.held, st.heldKey, st.heldRange, st.holding, st.heldFirst = b.rows[i], b.keys[i], b.rng, true, st.count == 0
+		rg.pending++
 		st.count++
 	}
 	if !b.end {
 		return nil
 	}
-	if st.holding {
+	rg.ended = true
+	st.open--
+	if st.open == 0 && st.holding {
+		if rg.pending == 0 {
+			st.ranges[b.rng].done = true
+		}
 		return e.toStage(ctx, b.table, true)
 	}
-	// An empty table is finished at once.
-	st.done, e.dirty = true, true
+	if rg.pending == 0 {
+		// A range (or table) whose rows were all emitted, or that had none, is finished at once.
+		e.rangeDone(b.table, b.rng)
+	}
 	return nil
+}
+
+// rangeDone marks range ri of table ti finished, and the table when it was the last.
+func (e *snapEmitter[T, R]) rangeDone(ti, ri int) {
+	st := &e.state[ti]
+	st.ranges[ri].done, e.dirty = true, true
+	for i := range st.ranges {
+		if !st.ranges[i].done {
+			return
+		}
+	}
+	st.done = true
 }
 
 // toStage moves table ti's held row to the global stage, emitting the row staged before it.
@@ -287,7 +307,7 @@ func (e *snapEmitter[T, R]) toStage(ctx context.Context, ti int, endOfTable bool
 		return err
 	}
 	st := &e.state[ti]
-	e.stage = staged[R]{row: st.held, key: st.heldKey, table: ti, first: e.rows == 0, firstInTable: st.heldFirst, lastInTable: endOfTable}
+	e.stage = staged[R]{row: st.held, key: st.heldKey, table: ti, rng: st.heldRange, first: e.rows == 0, firstInTable: st.heldFirst, lastInTable: endOfTable}
 	e.staging = true
 	e.rows++
 	var zero R
@@ -308,46 +328,53 @@ func (e *snapEmitter[T, R]) flush(ctx context.Context, last bool) error {
 	marker := snapshotMarker(last, s.first, s.lastInTable, s.firstInTable)
 	var off SnapshotOffset
 	st := &e.state[s.table]
+	rg := &st.ranges[s.rng]
 	if !last {
-		if s.table != e.lastTable {
-			// The table emitted before changed its last key.
+		if s.table != e.lastTable || s.rng != e.lastRange {
+			// The range emitted before changed its last key.
 			e.dirty = true
 		}
 		off.Table = e.tables[s.table].ID
 		if s.key != nil {
 			off.Key = EncodeSnapshotKey(s.key, e.numeric && !e.tables[s.table].TextKey)
 		}
-		off.Progress = e.progressOf(s.table)
+		off.Progress = e.progressOf(s.table, s.rng)
 	}
 	if err := e.emit(ctx, s.row, marker, off); err != nil {
 		return err
 	}
-	e.lastTable = s.table
+	e.lastTable, e.lastRange = s.table, s.rng
+	rg.pending--
 	if s.key != nil {
-		st.lastKey = off.Key
+		rg.lastKey = off.Key
 	}
 	if s.lastInTable {
+		for i := range st.ranges {
+			st.ranges[i].done = true
+		}
 		st.done, e.dirty = true, true
+	} else if rg.ended && rg.pending == 0 {
+		e.rangeDone(s.table, s.rng)
 	}
 	return nil
 }
 
-// progressOf returns OffsetSnapshotProgress for a row of table ti: "" when the table and key
-// fields say everything (every table before ti finished, none after it begun), else the state
-// of every other table.
-func (e *snapEmitter[T, R]) progressOf(ti int) string {
-	if !e.dirty && e.progressFor == ti {
+// progressOf returns OffsetSnapshotProgress for a row of range ri of table ti: "" when the
+// table and key fields say everything (every table before ti finished, none after it begun, ti
+// not split), else the state of every other table and range.
+func (e *snapEmitter[T, R]) progressOf(ti, ri int) string {
+	if !e.dirty && e.progressFor == ti && e.progressRange == ri {
 		return e.progress
 	}
-	e.dirty, e.progressFor = false, ti
+	e.dirty, e.progressFor, e.progressRange = false, ti, ri
 	w := 0
 	for w < len(e.state) && e.state[w].done {
 		w++
 	}
-	simple := w == ti
+	simple := w == ti && !e.state[ti].split()
 	for i := ti + 1; simple && i < len(e.state); i++ {
 		// An empty table finished early restarts harmlessly.
-		simple = !(e.state[i].done && e.state[i].count > 0) && e.state[i].lastKey == ""
+		simple = !(e.state[i].done && e.state[i].count > 0) && !e.state[i].started()
 	}
 	if simple {
 		e.progress = ""
@@ -373,7 +400,8 @@ func (e *snapEmitter[T, R]) progressOf(ti int) string {
 	b = append(b, `],"keys":{`...)
 	n = 0
 	for i := w; i < len(e.state); i++ {
-		if i == ti || e.state[i].done || e.state[i].lastKey == "" {
+		st := &e.state[i]
+		if i == ti || st.done || st.split() || st.ranges[0].lastKey == "" {
 			continue
 		}
 		if n > 0 {
@@ -381,10 +409,12 @@ func (e *snapEmitter[T, R]) progressOf(ti int) string {
 		}
 		b = appendJSONString(b, e.tables[i].ID)
 		b = append(b, ':')
-		b = append(b, e.state[i].lastKey...)
+		b = append(b, st.ranges[0].lastKey...)
 		n++
 	}
-	b = append(b, "}}"...)
+	b = append(b, '}')
+	b = e.appendRanges(b, w, ti, ri)
+	b = append(b, '}')
 	e.progress = string(b)
 	return e.progress
 }

@@ -24,8 +24,11 @@ const (
 	OffsetSnapshotKey = "connectd_snapshot_key"
 	// OffsetSnapshotProgress describes the other tables when several are read at once
 	// (snapshot.max.threads > 1): a JSON object {"done_before": id, "done": [ids],
-	// "keys": {id: key}}; the tables before done_before and those in done are finished, the
-	// tables in keys continue after their key, every other table starts from its beginning.
+	// "keys": {id: key}, "ranges": {id: [[after, upTo], ...]}, "to": upTo}; the tables before
+	// done_before and those in done are finished, the tables in keys continue after their key,
+	// a table in ranges (split across connections) reads only those key ranges (null: no
+	// bound), plus, for the record's own table, the range from its key up to "to"; every other
+	// table starts from its beginning.
 	OffsetSnapshotProgress = "connectd_snapshot_progress"
 )
 
@@ -67,6 +70,14 @@ type SnapshotResume struct {
 	doneBefore string
 	done       map[string]bool
 	keys       map[string][]string
+	// ranges are the unfinished key ranges of tables split across connections.
+	ranges map[string][]KeyRange
+}
+
+// KeyRange is a part of a table's key range: the rows whose key is greater than After (nil: from
+// the first) and at most UpTo (nil: to the last).
+type KeyRange struct {
+	After, UpTo []string
 }
 
 // Resume decodes the progress; nil (and no error) when the offset carries none, so the
@@ -87,9 +98,11 @@ func (o SnapshotOffset) Resume() (*SnapshotResume, error) {
 		return r, nil
 	}
 	var p struct {
-		DoneBefore string                     `json:"done_before"`
-		Done       []string                   `json:"done"`
-		Keys       map[string]json.RawMessage `json:"keys"`
+		DoneBefore string                          `json:"done_before"`
+		Done       []string                        `json:"done"`
+		Keys       map[string]json.RawMessage      `json:"keys"`
+		Ranges     map[string][][2]json.RawMessage `json:"ranges"`
+		To         json.RawMessage                 `json:"to"`
 	}
 	bad := func(err error) error {
 		return fmt.Errorf("offset field %q is %q, not the progress connectd writes (%w); remove the snapshot fields of the offset to take the snapshot again", OffsetSnapshotProgress, o.Progress, err)
@@ -110,7 +123,55 @@ func (o SnapshotOffset) Resume() (*SnapshotResume, error) {
 		}
 		r.keys[id] = k
 	}
+	key := func(raw json.RawMessage) ([]string, error) {
+		if len(raw) == 0 || string(raw) == "null" {
+			return nil, nil
+		}
+		return DecodeSnapshotKey(string(raw))
+	}
+	to, err := key(p.To)
+	if err != nil {
+		return nil, bad(err)
+	}
+	if _, own := p.Ranges[o.Table]; own || to != nil {
+		if p.Ranges == nil {
+			p.Ranges = map[string][][2]json.RawMessage{}
+		}
+		p.Ranges[o.Table] = append(p.Ranges[o.Table], [2]json.RawMessage{json.RawMessage(o.Key), p.To})
+	}
+	r.ranges = make(map[string][]KeyRange, len(p.Ranges))
+	for id, rs := range p.Ranges {
+		out := make([]KeyRange, 0, len(rs))
+		for _, pair := range rs {
+			a, err := key(pair[0])
+			if err != nil {
+				return nil, bad(err)
+			}
+			u, err := key(pair[1])
+			if err != nil {
+				return nil, bad(err)
+			}
+			out = append(out, KeyRange{After: a, UpTo: u})
+		}
+		r.ranges[id] = out
+	}
 	return r, nil
+}
+
+// Ranges returns the unfinished key ranges of a table that was read split across connections
+// (nil when it was not, or is finished: then From says where it starts).
+func (r *SnapshotResume) Ranges(id string) []KeyRange {
+	if r == nil || r.ranges == nil {
+		return nil
+	}
+	rs, ok := r.ranges[id]
+	if !ok {
+		return nil
+	}
+	if rs == nil {
+		rs = []KeyRange{}
+	}
+	return rs
 }
 
 // From says where the read of table id starts: skip when it was finished before the
@@ -136,7 +197,7 @@ func (r *SnapshotResume) String() string {
 	}
 	s := "table " + r.table + " after key " + fmt.Sprint(r.key)
 	if r.parallel {
-		s += fmt.Sprintf("; finished: before %s and %d more; %d more tables under way", r.doneBefore, len(r.done), len(r.keys))
+		s += fmt.Sprintf("; finished: before %s and %d more; %d more tables under way, %d split in key ranges", r.doneBefore, len(r.done), len(r.keys), len(r.ranges))
 	}
 	return s
 }
@@ -217,7 +278,7 @@ const PropSnapshotThreads = "snapshot.max.threads"
 // connector's description of how its connections share one view.
 func SnapshotThreadsKey(doc string) api.ConfigKey {
 	return api.ConfigKey{Name: PropSnapshotThreads, Type: api.ConfigInt, Default: "1", Importance: api.Medium,
-		Doc: "Connections the snapshot reads tables on at once, all in one consistent view (" + doc + "). Above 1, rows of different tables interleave in the topics; each table's rows stay in key order.",
+		Doc: "Connections the snapshot reads tables on at once, all in one consistent view (" + doc + "). Above 1, rows of different tables interleave in the topics; each table's rows stay in key order, unless fewer tables are left than connections: then each keyed table's key range is split across the connections, and each range's rows are in key order.",
 		Validate: func(v string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n < 1 || n > 64 {

@@ -12,10 +12,8 @@ import (
 	"github.com/connectd/connectd/connect/api/relational"
 	"github.com/connectd/connectd/connectors/cdcconfig"
 	"github.com/connectd/connectd/connectors/changetable"
-	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/filters"
 	"github.com/connectd/connectd/connectors/heartbeat"
-	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector's own property names, as Debezium's SqlServerConnectorConfig.
@@ -51,14 +49,7 @@ type Config struct {
 	TrustServerCertificate bool
 	Isolation              string
 	FetchSize              int
-	Values                 valueOptions
-}
-
-// valueOptions are the value mapping settings.
-type valueOptions struct {
-	Decimal envelope.DecimalMode
-	Time    envelope.TimePrecisionMode
-	Binary  envelope.BinaryMode
+	Values                 changetable.ValueModes
 }
 
 // ParseConfig reads and checks a configuration; every problem found is reported, joined.
@@ -69,25 +60,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	}
 	get := func(k string) string { return cdcconfig.Value(spec, raw, k) }
 	c := &Config{
-		Config: changetable.Config{
-			TopicPrefix:          common.TopicPrefix,
-			Databases:            filters.SplitList(get(propDatabaseNames)),
-			SnapshotMode:         common.SnapshotMode,
-			Mappers:              common.ColumnMappers,
-			Tombstones:           common.TombstonesOnDelete,
-			TxMetadata:           common.ProvideTransactionMetadata,
-			TxTopic:              common.TransactionTopic,
-			IncludeSchemaChanges: common.IncludeSchemaChanges,
-			SkipCreate:           common.SkippedOperations.Has(envelope.OpCreate),
-			SkipUpdate:           common.SkippedOperations.Has(envelope.OpUpdate),
-			SkipDelete:           common.SkippedOperations.Has(envelope.OpDelete),
-			MaxBatchSize:         common.MaxBatchSize,
-			MaxQueueSize:         common.MaxQueueSize,
-			MaxQueueBytes:        common.MaxQueueSizeInBytes,
-			PollInterval:         common.PollInterval,
-			Retry:                source.RetryPolicyFrom(common),
-			Raw:                  raw,
-		},
+		Config:                 changetable.NewConfig(common, raw, filters.SplitList(get(propDatabaseNames))),
 		Host:                   common.Hostname,
 		Port:                   common.Port,
 		Instance:               get(propInstance),
@@ -97,7 +70,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		TrustServerCertificate: cdcconfig.Bool(spec, raw, propTrustServerCertificate),
 		Isolation:              strings.ToLower(get(propIsolationMode)),
 		FetchSize:              int(cdcconfig.Int(spec, raw, propStreamingFetchSize)),
-		Values:                 valueOptions{Decimal: common.DecimalMode, Time: common.TimePrecisionMode, Binary: common.BinaryMode},
+		Values:                 changetable.ValueModesFrom(common),
 	}
 	if c.Port == 0 {
 		c.Port = 1433

@@ -20,22 +20,12 @@ var driverName = "sqlserver"
 
 // sourceSchema is SQL Server's source block (SqlServerSourceInfoStructMaker): the common fields,
 // then schema, table, change_lsn, commit_lsn, event_serial_no.
-var sourceSchema = envelope.SourceSchemaBuilder("io.debezium.connector.sqlserver.Source").
-	Field("schema", api.StringSchema).
-	Field("table", api.StringSchema).
-	Field("change_lsn", api.OptionalStringSchema).
-	Field("commit_lsn", api.OptionalStringSchema).
+var sourceSchema = changetable.SourceBuilder("io.debezium.connector.sqlserver.Source").
 	Field("event_serial_no", api.OptionalInt64Schema).
 	Build()
 
-// The source block's own fields.
-const (
-	srcSchema = envelope.SourceCommonFields + iota
-	srcTable
-	srcChangeLSN
-	srcCommitLSN
-	srcEventSerialNo
-)
+// srcEventSerialNo is the index of the source block's own field.
+const srcEventSerialNo = changetable.SourceOwnFields
 
 // dialect is SQL Server's part of the change-table task.
 type dialect struct{ cfg *Config }
@@ -66,13 +56,8 @@ func (d *dialect) SourceSchema() *api.Schema { return sourceSchema }
 // PutSource fills schema, table and the LSNs. Snapshot events carry the snapshot's commit LSN
 // only: change_lsn and event_serial_no are null, as in Debezium's documented snapshot example.
 func (d *dialect) PutSource(st *api.Struct, id relational.TableID, off changetable.Offset, streaming bool) {
-	st.PutIndex(srcSchema, id.Schema)
-	st.PutIndex(srcTable, id.Table)
-	if !off.Commit.IsNull() {
-		st.PutIndex(srcCommitLSN, off.Commit.String())
-	}
+	changetable.PutSource(st, id, off, streaming)
 	if streaming && !off.Change.IsNull() {
-		st.PutIndex(srcChangeLSN, off.Change.String())
 		st.PutIndex(srcEventSerialNo, off.EventSerialNo)
 	}
 }
@@ -124,15 +109,7 @@ type database struct {
 	qdb string
 }
 
-func queryLSN(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, query string, args ...any) (changetable.LSN, error) {
-	var b []byte
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&b); err != nil {
-		return changetable.NullLSN, err
-	}
-	return changetable.LSNFromBytes(b), nil
-}
+var queryLSN = changetable.QueryLSN
 
 // MaxLSN implements changetable.Database.
 func (db *database) MaxLSN(ctx context.Context) (changetable.LSN, error) {
@@ -360,22 +337,9 @@ func (d *dialect) Table(ctx context.Context, h *sql.DB, db string, c *changetabl
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("table %s has no captured column visible to this user", c.Table)
 	}
-	rows, err = h.QueryContext(ctx, fmt.Sprintf(qPrimaryKey, qdb, qdb), c.Table.Schema, c.Table.Table)
+	pk, err := changetable.QueryNames(ctx, h, func(n string) bool { return len(captured) == 0 || captured[strings.ToLower(n)] },
+		fmt.Sprintf(qPrimaryKey, qdb, qdb), c.Table.Schema, c.Table.Table)
 	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	var pk []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		if len(captured) == 0 || captured[strings.ToLower(n)] {
-			pk = append(pk, n)
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return relational.NewTable(c.Table, cols, pk, "")
@@ -391,22 +355,13 @@ func (d *dialect) BeginSnapshot(ctx context.Context, conn *sql.Conn, tables []re
 	if level == "" {
 		level = "REPEATABLE READ"
 	}
-	if _, err := conn.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL "+level); err != nil {
-		return nil, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
+	var lock func(relational.TableID) string
 	if d.cfg.Isolation == isoExclusive {
-		for _, id := range tables {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(qLockTable, quote(id.Catalog), quote(id.Schema), quote(id.Table))); err != nil {
-				_ = tx.Rollback()
-				return nil, fmt.Errorf("cannot lock table %s: %w", id, err)
-			}
+		lock = func(id relational.TableID) string {
+			return fmt.Sprintf(qLockTable, quote(id.Catalog), quote(id.Schema), quote(id.Table))
 		}
 	}
-	return tx, nil
+	return changetable.BeginSnapshot(ctx, conn, "SET TRANSACTION ISOLATION LEVEL "+level, tables, lock)
 }
 
 // SnapshotLSN implements changetable.Dialect.

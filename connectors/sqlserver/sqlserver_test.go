@@ -2,7 +2,6 @@ package sqlserver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,10 +10,10 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
-	"github.com/connectd/connectd/connect/jsonconv"
 	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/changetable/sqltest"
 	"github.com/connectd/connectd/connectors/snapshotmode"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 	"github.com/connectd/connectd/schemahistory"
 )
 
@@ -28,14 +27,7 @@ import (
 // int, __$update_mask varbinary(128), then the captured columns) plus the commit time Debezium
 // selects after them. The snapshot rows are customers 1001 and 1002 of Debezium's tutorial
 // database (debezium-examples, tutorial/debezium-sqlserver-init/inventory.sql).
-func lsn(t *testing.T, s string) []byte {
-	t.Helper()
-	l, err := changetable.ParseLSN(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.Bytes()
-}
+var lsn = sqltest.LSN
 
 const (
 	snapLSN = "00000025:00000d98:00a2"
@@ -81,9 +73,7 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	s := &server{t: t, f: sqltest.New(), max: lsn(t, snapLSN), min: lsn(t, "00000020:00000000:0001")}
-	old := driverName
-	driverName = s.f.DriverName()
-	t.Cleanup(func() { driverName = old })
+	s.f.Use(t, &driverName)
 	f := s.f
 	f.On(sqlMaxLSN, func([]any) (*sqltest.Result, error) {
 		s.mu.Lock()
@@ -172,23 +162,6 @@ func docChanges(t *testing.T) [][]any {
 	}
 }
 
-type memOffsets struct {
-	mu sync.Mutex
-	m  map[string]map[string]any
-}
-
-func (o *memOffsets) Offset(_ context.Context, p map[string]any) (map[string]any, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.m[fmt.Sprint(p["server"], "/", p["database"])], nil
-}
-
-type taskCtx struct{ offs *memOffsets }
-
-func (c *taskCtx) Offsets() api.OffsetReader { return c.offs }
-func (c *taskCtx) ConnectorName() string     { return "sqlserver-test" }
-func (c *taskCtx) TaskID() int               { return 0 }
-
 func baseConfig(extra ...string) map[string]string {
 	c := map[string]string{
 		"connector.class":                     ClassName,
@@ -200,73 +173,25 @@ func baseConfig(extra ...string) map[string]string {
 		"schema.history.internal.kafka.topic": "schema-changes.testDB",
 		"schema.history.internal.kafka.bootstrap.servers": "127.0.0.1:1",
 	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		c[extra[i]] = extra[i+1]
-	}
-	return c
+	return sourcetest.With(c, extra...)
 }
 
 // startTask starts a task with an in-memory history and the given stored offset.
-func startTask(t *testing.T, config map[string]string, stored map[string]any, hist *schemahistory.MemoryStore) (*Task, error) {
+func startTask(t *testing.T, config map[string]string, stored map[string]any, hist *schemahistory.MemoryStore) (*changetable.ConnectorTask, error) {
 	t.Helper()
-	offs := &memOffsets{m: map[string]map[string]any{}}
+	offs := &sqltest.Offsets{Name: "sqlserver-test", Key: func(p map[string]any) (string, error) { return fmt.Sprint(p["server"], "/", p["database"]), nil }}
 	if stored != nil {
-		offs.m["server1/testDB"] = stored
+		offs.Put("server1/testDB", stored)
 	}
-	task := &Task{openHistory: func(context.Context) (schemahistory.Store, error) { return hist, nil }}
-	err := task.Start(context.Background(), &taskCtx{offs}, config)
-	if err == nil {
-		t.Cleanup(func() { _ = task.Stop() })
-	}
-	return task, err
+	return sqltest.Start(t, newTask(), offs, hist, config)
 }
 
 // drain polls until n records arrived.
-func drain(t *testing.T, task *Task, n int) []*api.SourceRecord {
-	t.Helper()
-	var out []*api.SourceRecord
-	deadline := time.Now().Add(10 * time.Second)
-	for len(out) < n && time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		recs, err := task.Poll(ctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("poll after %d records: %v", len(out), err)
-		}
-		out = append(out, recs...)
-	}
-	if len(out) < n {
-		t.Fatalf("got %d records, want %d", len(out), n)
-	}
-	return out
+func drain(t *testing.T, task *changetable.ConnectorTask, n int) []*api.SourceRecord {
+	return sqltest.Drain(t, task.Poll, n)
 }
 
-var conv = func() *jsonconv.Converter {
-	c, err := jsonconv.New(map[string]string{"schemas.enable": "false"}, false)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}()
-
-// payload renders a record value as JSON and decodes it to maps.
-func payload(t *testing.T, r *api.SourceRecord) map[string]any {
-	t.Helper()
-	if r.Value == nil {
-		return nil
-	}
-	b, err := conv.Encode(nil, r.ValueSchema, r.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+var payload, jsonOf = sqltest.Payload, sqltest.JSON
 
 func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 	s := newServer(t)
@@ -384,14 +309,7 @@ func TestSnapshotThenStreamDocumentedEvents(t *testing.T) {
 }
 
 func payloadKey(t *testing.T, r *api.SourceRecord) map[string]any {
-	t.Helper()
-	b, err := conv.Encode(nil, r.KeySchema, r.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
+	return sqltest.Payload(t, &api.SourceRecord{ValueSchema: r.KeySchema, Value: r.Key})
 }
 
 func TestRestartInsideTransactionSkipsEmittedRows(t *testing.T) {
@@ -545,7 +463,7 @@ func TestTransactionMetadata(t *testing.T) {
 }
 
 func TestTaskConfigsSpreadDatabases(t *testing.T) {
-	c := &Connector{}
+	c := newConnector()
 	if err := c.Start(nil, baseConfig("database.names", "db1,db2,db3")); err != nil {
 		t.Fatal(err)
 	}

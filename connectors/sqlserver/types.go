@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/api/relational"
+	"github.com/connectd/connectd/connectors/changetable"
 	"github.com/connectd/connectd/connectors/envelope"
 )
 
@@ -69,32 +70,12 @@ func column(name, typ string, length, precision, scale, dtPrecision sql.NullInt6
 
 // Columns maps a table's columns to Connect as Debezium's SqlServerValueConverters does.
 func (d *dialect) Columns(t *relational.Table) ([]envelope.Column, error) {
-	out := make([]envelope.Column, len(t.Columns))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		if !d.cfg.Filters.IncludeColumn(filterID(t.ID), c.Name) && !t.IsPrimaryKeyColumn(c.Name) {
-			out[i] = envelope.Column{Name: c.Name}
-			continue
-		}
-		m, err := d.mapColumn(c)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.Name, err)
-		}
-		out[i] = m
-	}
-	return out, nil
+	return changetable.MapColumns(t, func(col string) bool { return d.cfg.Filters.IncludeColumn(filterID(t.ID), col) }, d.mapColumn)
 }
 
 func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 	v := d.cfg.Values
-	scale := 0
-	if c.Scale.Valid {
-		scale = c.Scale.V
-	}
-	prec := 0
-	if c.Length.Valid {
-		prec = c.Length.V
-	}
+	prec, scale := changetable.PrecisionScale(c)
 	col := envelope.Column{Name: c.Name}
 	base := strings.TrimSuffix(c.TypeName, " identity")
 	switch base {
@@ -165,42 +146,13 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 		} else if base == "smallmoney" {
 			prec, scale = 10, 4
 		}
-		col.Schema = envelope.DecimalFieldSchema(v.Decimal, prec, scale).Build()
-		col.Convert = func(raw any) (any, error) {
-			var s string
-			switch x := raw.(type) {
-			case []byte:
-				s = string(x)
-			case string:
-				s = x
-			case float64:
-				s = fmt.Sprint(x)
-			default:
-				return nil, typeError(c, raw)
-			}
-			dec, err := api.ParseDecimal(s)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			if dec, err = envelope.Rescale(dec, int32(scale)); err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.Name, err)
-			}
-			return envelope.DecimalFieldValue(v.Decimal, dec, scale)
-		}
+		col = changetable.DecimalColumn(c, v.Decimal, prec, scale)
 	case "char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml":
-		col.Schema = api.StringSchema
+		var schema *api.Schema
 		if base == "xml" {
-			col.Schema = api.XMLSchema().Build() // io.debezium.data.Xml (sqlserver.adoc, data type mappings)
+			schema = api.XMLSchema().Build() // io.debezium.data.Xml (sqlserver.adoc, data type mappings)
 		}
-		col.Convert = func(raw any) (any, error) {
-			switch x := raw.(type) {
-			case string:
-				return x, nil
-			case []byte:
-				return string(x), nil
-			}
-			return nil, typeError(c, raw)
-		}
+		col = changetable.TextColumn(c, schema)
 	case "uniqueidentifier":
 		col.Schema = api.StringSchema
 		col.Convert = func(raw any) (any, error) {
@@ -213,23 +165,9 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 			return nil, typeError(c, raw)
 		}
 	case "binary", "varbinary", "image", "timestamp", "rowversion":
-		col.Schema = envelope.BinaryFieldSchema(v.Binary).Build()
-		col.Convert = func(raw any) (any, error) {
-			b, ok := raw.([]byte)
-			if !ok {
-				return nil, typeError(c, raw)
-			}
-			return envelope.BinaryFieldValue(v.Binary, b), nil
-		}
+		col = changetable.BinaryColumn(c, v.Binary)
 	case "date":
-		col.Schema = envelope.DateFieldSchema(v.Time).Build()
-		col.Convert = func(raw any) (any, error) {
-			t, ok := raw.(time.Time)
-			if !ok {
-				return nil, typeError(c, raw)
-			}
-			return envelope.DateFieldValue(v.Time, t), nil
-		}
+		col = changetable.DateColumn(c, v.Time)
 	case "time":
 		col.Schema = envelope.TimeFieldSchema(v.Time, scale).Build()
 		col.Convert = func(raw any) (any, error) {
@@ -269,9 +207,7 @@ func (d *dialect) mapColumn(c *relational.Column) (envelope.Column, error) {
 	return col, nil
 }
 
-func typeError(c *relational.Column, raw any) error {
-	return fmt.Errorf("column %s (%s): unexpected driver value %T", c.Name, c.TypeName, raw)
-}
+var typeError = changetable.BadValue
 
 // guidString formats a uniqueidentifier as SQL Server prints it: the driver returns the 16 bytes
 // in the server's order, whose first three groups are little-endian.
