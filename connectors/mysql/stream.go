@@ -57,7 +57,7 @@ type streamer struct {
 // counters, so events already queued are not emitted twice and none is lost.
 func (t *Task) RunStream(ctx context.Context) error {
 	t.sig.inc.Start(ctx)
-	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
+	return source.SuperviseStream(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
 		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, beat: t.Heartbeat.Inline(time.Now())}
 		return s.run(ctx)
 	}, func() []any {
@@ -158,7 +158,10 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 			}
 			return connected, classifyStreamError(err, t)
 		}
-		connected = true
+		if !connected {
+			source.Connected(ctx) // the server sends its first event once the dump started
+			connected = true
+		}
 		if err := s.handle(ctx, ev); err != nil {
 			return connected, err
 		}

@@ -49,13 +49,13 @@ func (t *Task) RunStream(ctx context.Context) error {
 	// streaming resumes after what was already handed to the queue: the server sends again every
 	// transaction that commits after the last one processed; the events of one in progress that
 	// were already emitted are skipped, as after a restart from an offset.
-	return source.Supervise(ctx, cfg.Retry, t.log, "replication connection", func(ctx context.Context) (bool, error) {
+	return source.SuperviseStream(ctx, cfg.Retry, t.log, "replication connection", func(ctx context.Context) (bool, error) {
 		if t.repl == nil {
 			if err := t.reconnect(ctx); err != nil {
 				return false, classify(err)
 			}
 		}
-		began := time.Now()
+		began, from := time.Now(), t.seq.lastCommit
 		err := classify(t.streamOnce(ctx, start))
 		if ctx.Err() != nil {
 			return false, nil
@@ -67,8 +67,9 @@ func (t *Task) RunStream(ctx context.Context) error {
 			return false, err
 		}
 		start = t.prepareResume()
-		// A connection that lasted a minute was not refused: the next one starts afresh.
-		return time.Since(began) > time.Minute, err
+		// A connection that streamed a transaction, or lasted a minute, was not refused: the next
+		// one starts afresh (errors.max.retries counts failures in a row, not server restarts).
+		return t.seq.lastCommit != from || time.Since(began) > time.Minute, err
 	}, func() []any {
 		return []any{"resume_at", start, "inside_transaction", t.seq.resume != nil}
 	})
@@ -158,6 +159,7 @@ func (t *Task) streamOnce(ctx context.Context, start pglogrepl.LSN) error {
 		return fmt.Errorf("cannot start streaming from replication slot %q at %s with publication %q: %w", cfg.SlotName, start, cfg.Publication, err)
 	}
 	t.logf("streaming from %s", start)
+	source.Connected(ctx)
 	t.streaming = true
 	t.phase.Store(phaseStreaming)
 	if t.confirmed.Load() == 0 {
