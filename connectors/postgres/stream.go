@@ -257,6 +257,7 @@ func (s *streamer) loop(ctx context.Context) error {
 					t.seq.safe = ka.ServerWALEnd
 				}
 				if ka.ReplyRequested {
+					t.confirmIdle(ka.ServerWALEnd)
 					if err := t.sendStatus(false); err != nil {
 						return err
 					}
@@ -377,7 +378,39 @@ func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 	if err := t.sig.inc.Observe(ctx, r); err != nil {
 		return err
 	}
+	t.owed = r.SourceOffset
 	return t.Reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
+}
+
+// confirmIdle advances the position to confirm to the server's WAL end when nothing is owed:
+// between transactions, none spooled, and every record this run queued committed by the
+// runtime. A fast shutdown of PostgreSQL waits until each walsender's client has confirmed all
+// it was sent, so a connector confirming only the transactions it delivered would hold the
+// shutdown until it disconnects. Nothing is skipped: what committed before the WAL end was
+// processed and delivered, and a restart from the stored offset streams from the slot's
+// confirmed position, past only transactions without a captured change.
+func (t *Task) confirmIdle(walEnd pglogrepl.LSN) {
+	if t.seq.inTx || t.streamXid != 0 || len(t.spools) > 0 || walEnd > t.seq.safe {
+		return
+	}
+	if t.owed != nil {
+		p, err := parsePosition(t.owed)
+		if err != nil {
+			return
+		}
+		t.doneMu.Lock()
+		done := t.done
+		t.doneMu.Unlock()
+		if done[0] < int64(p.LSN) || done[0] == int64(p.LSN) && done[1] < p.EventsProcessed {
+			return
+		}
+	}
+	for {
+		cur := t.ack.Load()
+		if uint64(walEnd) <= cur || t.ack.CompareAndSwap(cur, uint64(walEnd)) {
+			return
+		}
+	}
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.

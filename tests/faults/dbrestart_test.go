@@ -94,7 +94,7 @@ func runRestarts(t *testing.T, src privSource) {
 	if code, b := w.rest.Call("POST", "/connectors/faults/tasks/0/restart", nil); code >= 300 {
 		t.Fatalf("restart: %d %s", code, b)
 	}
-	waitTaskStreaming(t, w, "the task restarted after the long outage", time.Minute)
+	waitTaskStreaming(t, w, "the task restarted after the long outage", time.Minute, trace)
 	time.Sleep(2 * time.Second)
 	if err := load.stop(); err != nil {
 		t.Fatalf("workload: %v", err)
