@@ -177,6 +177,12 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 func classifyStreamError(err error, t *Task) error {
 	var me *gomysql.MyError
 	if errors.As(err, &me) && me.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG {
+		// The same code covers a purged position and a binlog the server cannot read (a file cut
+		// short by a full disk): the advice fits only the first.
+		if m := strings.ToLower(me.Message); strings.Contains(m, "truncated") || strings.Contains(m, "disk space") || strings.Contains(m, "corrupt") {
+			return api.Permanent(fmt.Errorf("the server cannot read its own binlog at %s: %s; fix the server's binlog (disk space, a damaged file), then restart the task",
+				t.pos.describeRestart(), me.Message))
+		}
 		return api.Permanent(fmt.Errorf("the server cannot send the binlog from %s: %s; the position was probably purged. "+
 			"Use snapshot.mode=when_needed to take a new snapshot, or stop the connector and rewrite its offset to a position the server still has",
 			t.pos.describeRestart(), me.Message))
