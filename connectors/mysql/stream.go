@@ -57,7 +57,7 @@ type streamer struct {
 // counters, so events already queued are not emitted twice and none is lost.
 func (t *Task) RunStream(ctx context.Context) error {
 	t.sig.inc.Start(ctx)
-	return source.Supervise(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
+	return source.SuperviseStream(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
 		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, beat: t.Heartbeat.Inline(time.Now())}
 		return s.run(ctx)
 	}, func() []any {
@@ -163,7 +163,10 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 			}
 			return connected, classifyStreamError(err, t)
 		}
-		connected = true
+		if !connected {
+			source.Connected(ctx) // the server sends its first event once the dump started
+			connected = true
+		}
 		if err := s.handle(ctx, ev); err != nil {
 			return connected, err
 		}
@@ -179,6 +182,12 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 func classifyStreamError(err error, t *Task) error {
 	var me *gomysql.MyError
 	if errors.As(err, &me) && me.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG {
+		// The same code covers a purged position and a binlog the server cannot read (a file cut
+		// short by a full disk): the advice fits only the first.
+		if m := strings.ToLower(me.Message); strings.Contains(m, "truncated") || strings.Contains(m, "disk space") || strings.Contains(m, "corrupt") {
+			return api.Permanent(fmt.Errorf("the server cannot read its own binlog at %s: %s; fix the server's binlog (disk space, a damaged file), then restart the task",
+				t.pos.describeRestart(), me.Message))
+		}
 		return api.Permanent(fmt.Errorf("the server cannot send the binlog from %s: %s; the position was probably purged. "+
 			"Use snapshot.mode=when_needed to take a new snapshot, or stop the connector and rewrite its offset to a position the server still has",
 			t.pos.describeRestart(), me.Message))

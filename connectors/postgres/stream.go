@@ -49,13 +49,13 @@ func (t *Task) RunStream(ctx context.Context) error {
 	// streaming resumes after what was already handed to the queue: the server sends again every
 	// transaction that commits after the last one processed; the events of one in progress that
 	// were already emitted are skipped, as after a restart from an offset.
-	return source.Supervise(ctx, cfg.Retry, t.log, "replication connection", func(ctx context.Context) (bool, error) {
+	return source.SuperviseStream(ctx, cfg.Retry, t.log, "replication connection", func(ctx context.Context) (bool, error) {
 		if t.repl == nil {
 			if err := t.reconnect(ctx); err != nil {
 				return false, classify(err)
 			}
 		}
-		began := time.Now()
+		began, from := time.Now(), t.seq.lastCommit
 		err := classify(t.streamOnce(ctx, start))
 		if ctx.Err() != nil {
 			return false, nil
@@ -67,8 +67,9 @@ func (t *Task) RunStream(ctx context.Context) error {
 			return false, err
 		}
 		start = t.prepareResume()
-		// A connection that lasted a minute was not refused: the next one starts afresh.
-		return time.Since(began) > time.Minute, err
+		// A connection that streamed a transaction, or lasted a minute, was not refused: the next
+		// one starts afresh (errors.max.retries counts failures in a row, not server restarts).
+		return t.seq.lastCommit != from || time.Since(began) > time.Minute, err
 	}, func() []any {
 		return []any{"resume_at", start, "inside_transaction", t.seq.resume != nil}
 	})
@@ -158,6 +159,7 @@ func (t *Task) streamOnce(ctx context.Context, start pglogrepl.LSN) error {
 		return fmt.Errorf("cannot start streaming from replication slot %q at %s with publication %q: %w", cfg.SlotName, start, cfg.Publication, err)
 	}
 	t.logf("streaming from %s", start)
+	source.Connected(ctx)
 	t.streaming = true
 	t.phase.Store(phaseStreaming)
 	if t.confirmed.Load() == 0 {
@@ -255,6 +257,7 @@ func (s *streamer) loop(ctx context.Context) error {
 					t.seq.safe = ka.ServerWALEnd
 				}
 				if ka.ReplyRequested {
+					t.confirmIdle(ka.ServerWALEnd)
 					if err := t.sendStatus(false); err != nil {
 						return err
 					}
@@ -375,7 +378,39 @@ func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 	if err := t.sig.inc.Observe(ctx, r); err != nil {
 		return err
 	}
+	t.owed = r.SourceOffset
 	return t.Reader.Put(ctx, r, t.sendStatusNow, t.cfg.StatusInterval)
+}
+
+// confirmIdle advances the position to confirm to the server's WAL end when nothing is owed:
+// between transactions, none spooled, and every record this run queued committed by the
+// runtime. A fast shutdown of PostgreSQL waits until each walsender's client has confirmed all
+// it was sent, so a connector confirming only the transactions it delivered would hold the
+// shutdown until it disconnects. Nothing is skipped: what committed before the WAL end was
+// processed and delivered, and a restart from the stored offset streams from the slot's
+// confirmed position, past only transactions without a captured change.
+func (t *Task) confirmIdle(walEnd pglogrepl.LSN) {
+	if t.seq.inTx || t.streamXid != 0 || len(t.spools) > 0 || walEnd > t.seq.safe {
+		return
+	}
+	if t.owed != nil {
+		p, err := parsePosition(t.owed)
+		if err != nil {
+			return
+		}
+		t.doneMu.Lock()
+		done := t.done
+		t.doneMu.Unlock()
+		if done[0] < int64(p.LSN) || done[0] == int64(p.LSN) && done[1] < p.EventsProcessed {
+			return
+		}
+	}
+	for {
+		cur := t.ack.Load()
+		if uint64(walEnd) <= cur || t.ack.CompareAndSwap(cur, uint64(walEnd)) {
+			return
+		}
+	}
 }
 
 // parseMessage decodes one pgoutput message; a malformed message is an error, never a panic.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,12 @@ type Task struct {
 
 	// ack is the highest LSN whose offset the runtime committed (Commit); the reader confirms it.
 	ack atomic.Uint64
+	// owed is the offset of the last record the reader queued (reader goroutine only); done is
+	// the furthest (lsn, lsn_events_processed) the runtime committed, under doneMu. When done
+	// reaches owed between transactions nothing is owed: see confirmIdle.
+	owed   map[string]any
+	doneMu sync.Mutex
+	done   [2]int64
 	// serverLSN is the server's WAL end from the last keepalive, for the lag in Status.
 	serverLSN atomic.Uint64
 	// confirmed is the LSN last sent as flushed.
@@ -305,6 +312,11 @@ func (t *Task) Committed(_ context.Context, committed []api.PartitionOffset) err
 		if err != nil || p.Snapshot && !p.snapshotDone() {
 			continue // an offset inside the snapshot confirms nothing in the log
 		}
+		t.doneMu.Lock()
+		if d := [2]int64{int64(p.LSN), p.EventsProcessed}; d[0] > t.done[0] || d[0] == t.done[0] && d[1] > t.done[1] {
+			t.done = d
+		}
+		t.doneMu.Unlock()
 		lsn := p.LSNCommit
 		if lsn == 0 {
 			lsn = p.LSNProc

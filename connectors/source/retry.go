@@ -49,12 +49,30 @@ type Attempt func(ctx context.Context) (progressed bool, err error)
 // while ctx is alive is taken as a dropped connection and retried, so an attempt need not invent
 // an error for a server that closed the stream cleanly. The result is nil when ctx ended.
 func Supervise(ctx context.Context, p RetryPolicy, log *slog.Logger, what string, attempt Attempt, where func() []any) error {
+	return supervise(ctx, p, log, what, attempt, where, true)
+}
+
+// SuperviseStream is Supervise for an engine whose attempts call Connected once the server has
+// accepted the stream: the Connected metric then stays down while a reconnection is only being
+// tried (the server down, refusing, starting up), instead of showing up for every attempt.
+func SuperviseStream(ctx context.Context, p RetryPolicy, log *slog.Logger, what string, attempt Attempt, where func() []any) error {
+	return supervise(ctx, p, log, what, attempt, where, false)
+}
+
+// Connected says, from inside an attempt of SuperviseStream, that the server accepted the stream.
+func Connected(ctx context.Context) {
+	progress.FromContext(ctx).SetConnected(true)
+}
+
+func supervise(ctx context.Context, p RetryPolicy, log *slog.Logger, what string, attempt Attempt, where func() []any, upFront bool) error {
 	wait := time.Duration(0)
 	retries := 0
 	prog := progress.FromContext(ctx) // the reader's context carries the task's progress
 	prog.StreamingStarted()
 	for {
-		prog.SetConnected(true)
+		if upFront {
+			prog.SetConnected(true)
+		}
 		progressed, err := attempt(ctx)
 		prog.SetConnected(false)
 		if ctx.Err() != nil {

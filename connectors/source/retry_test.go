@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/api/progress"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -65,6 +67,32 @@ func TestSuperviseProgressResets(t *testing.T) {
 		}, func() []any { return []any{"at", calls} })
 	if err != nil || calls != 10 {
 		t.Fatalf("got %v after %d calls, want nil after 10", err, calls)
+	}
+}
+
+// SuperviseStream shows the connection up only from the attempt's Connected call to its end, so
+// the Connected metric is down while the server refuses reconnections.
+func TestSuperviseStreamConnected(t *testing.T) {
+	prog := progress.New("c", 0)
+	ctx, cancel := context.WithCancel(progress.NewContext(context.Background(), prog))
+	defer cancel()
+	var seen []bool
+	calls := 0
+	err := SuperviseStream(ctx, RetryPolicy{MaxRetries: -1, Initial: time.Millisecond, Max: time.Millisecond}, quiet, "test",
+		func(ctx context.Context) (bool, error) {
+			calls++
+			seen = append(seen, prog.View().Streaming.Connected)
+			if calls == 3 {
+				Connected(ctx)
+				seen = append(seen, prog.View().Streaming.Connected)
+				cancel()
+				return true, nil
+			}
+			return false, api.Retriable(errors.New("connection refused"))
+		}, nil)
+	if err != nil || fmt.Sprint(seen) != "[false false false true]" || prog.View().Streaming.Connected {
+		t.Fatalf("got %v, connected %v during the attempts and %v after, want nil, [false false false true] and false",
+			err, seen, prog.View().Streaming.Connected)
 	}
 }
 

@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 	if s := os.Getenv(netnsEnv); s != "" {
 		os.Exit(nsHelper(s))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath)) // the worker binary built for this run
+	}
+	os.Exit(code)
 }
 
 // nsHelper runs inside the namespace: loopback up, forwarders, then the worker, which dies with
