@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/cdcconfig"
 )
 
 // The server's WAL end is confirmed only when nothing is owed: between transactions, with the
@@ -38,7 +39,7 @@ func TestConfirmIdle(t *testing.T) {
 	}
 	// Committed keeps the furthest (lsn, events) it was given.
 	tk := &Task{}
-	tk.cfg = &Config{TopicPrefix: "p"}
+	tk.cfg = &Config{Common: cdcconfig.Common{TopicPrefix: "p"}}
 	part := map[string]any{"server": "p"}
 	for _, p := range []position{{LSN: 4000, LSNProc: 4000, LSNCommit: 3000, EventsProcessed: 2}, {LSN: 3900, LSNProc: 3900, LSNCommit: 3000}} {
 		if err := tk.Committed(t.Context(), []api.PartitionOffset{{Partition: part, Offset: p.toMap()}}); err != nil {
