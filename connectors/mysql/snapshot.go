@@ -430,6 +430,7 @@ type chunkReader struct {
 	t      *Task
 	conn   *client.Conn
 	result gomysql.Result
+	row    []any // the row being converted, reused
 }
 
 // ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
@@ -450,7 +451,13 @@ func (r *chunkReader) ReadChunk(ctx context.Context, st *source.SnapshotTable[*s
 		if len(vals) != len(s.names) {
 			return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", s.id, len(vals), len(s.names))
 		}
-		row := make([]any, len(vals))
+		// The row's values are copied into the event's structs by Records, so one slice serves
+		// every row of the reader.
+		if cap(r.row) < len(vals) {
+			r.row = make([]any, len(vals))
+		}
+		row := r.row[:len(vals)]
+		clear(row)
 		for i := range vals {
 			fv := &vals[i]
 			switch fv.Type {
