@@ -18,12 +18,119 @@ type Struct struct {
 // NewStruct returns an empty struct of schema s. A nil or non-struct schema gives a struct that
 // holds no fields, whose Put and Validate report the mistake.
 func NewStruct(s *Schema) *Struct {
-	st := &Struct{schema: s}
-	if s != nil && s.Type == TypeStruct {
-		st.values = make([]any, len(s.Fields))
+	if s == nil || s.Type != TypeStruct {
+		return &Struct{schema: s}
 	}
+	// A change event builds several structs per row (key, row, source, envelope): the struct and
+	// its values are allocated together, one allocation instead of two, for the common sizes.
+	n := len(s.Fields)
+	var st *Struct
+	var vals []any
+	switch {
+	case n == 0:
+		return &Struct{schema: s, values: []any{}}
+	case n <= 1:
+		b := new(struct1)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 2:
+		b := new(struct2)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 4:
+		b := new(struct4)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 6:
+		b := new(struct6)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 8:
+		b := new(struct8)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 10:
+		b := new(struct10)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 12:
+		b := new(struct12)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 14:
+		b := new(struct14)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 16:
+		b := new(struct16)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 18:
+		b := new(struct18)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 20:
+		b := new(struct20)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 24:
+		b := new(struct24)
+		st, vals = &b.st, b.vals[:n:n]
+	case n <= 32:
+		b := new(struct32)
+		st, vals = &b.st, b.vals[:n:n]
+	default:
+		return &Struct{schema: s, values: make([]any, n)}
+	}
+	st.schema, st.values = s, vals
 	return st
 }
+
+// structN is a Struct and the array behind its values, allocated together; the sizes follow
+// Go's allocation size classes closely enough that little is wasted.
+type (
+	struct1 struct {
+		st   Struct
+		vals [1]any
+	}
+	struct2 struct {
+		st   Struct
+		vals [2]any
+	}
+	struct4 struct {
+		st   Struct
+		vals [4]any
+	}
+	struct6 struct {
+		st   Struct
+		vals [6]any
+	}
+	struct8 struct {
+		st   Struct
+		vals [8]any
+	}
+	struct10 struct {
+		st   Struct
+		vals [10]any
+	}
+	struct12 struct {
+		st   Struct
+		vals [12]any
+	}
+	struct14 struct {
+		st   Struct
+		vals [14]any
+	}
+	struct16 struct {
+		st   Struct
+		vals [16]any
+	}
+	struct18 struct {
+		st   Struct
+		vals [18]any
+	}
+	struct20 struct {
+		st   Struct
+		vals [20]any
+	}
+	struct24 struct {
+		st   Struct
+		vals [24]any
+	}
+	struct32 struct {
+		st   Struct
+		vals [32]any
+	}
+)
 
 // Schema returns the struct's schema.
 func (st *Struct) Schema() *Schema { return st.schema }

@@ -30,6 +30,17 @@ type Converter interface {
 	FromConnectData(topic string, schema *api.Schema, value any) ([]byte, error)
 }
 
+// Appender is implemented by converters that can write into a buffer the caller owns, so a
+// caller that keeps the bytes elsewhere (the runtime copies a record's key and value into one
+// exactly sized slice for the producer) encodes every record into the same reused buffer instead
+// of a fresh slice regrown several times per record.
+type Appender interface {
+	// AppendConnectData appends the bytes FromConnectData would return to dst. null reports that
+	// FromConnectData would return nil (a null key, or a tombstone value); dst is then returned
+	// unchanged. On error dst is returned unchanged too.
+	AppendConnectData(dst []byte, topic string, schema *api.Schema, value any) (out []byte, null bool, err error)
+}
+
 // Factory builds a converter from its settings: the properties under the `key.converter.` or
 // `value.converter.` prefix with the prefix removed (e.g. "schemas.enable").
 type Factory func(config map[string]string, isKey bool) (Converter, error)

@@ -26,3 +26,12 @@ func (j jsonConverter) FromConnectData(_ string, schema *api.Schema, value any) 
 	// own buffer; sizing it for a typical small event avoids most regrowth.
 	return j.c.Encode(make([]byte, 0, 256), schema, value)
 }
+
+// AppendConnectData implements Appender with the same bytes as FromConnectData.
+func (j jsonConverter) AppendConnectData(dst []byte, _ string, schema *api.Schema, value any) ([]byte, bool, error) {
+	if jsonconv.IsTombstone(schema, value) {
+		return dst, true, nil
+	}
+	out, err := j.c.Encode(dst, schema, value)
+	return out, false, err
+}

@@ -134,6 +134,11 @@ type Converter struct {
 	// built), so an envelope's schema half costs one lock-free lookup. schemaCount bounds it.
 	schemaJSON  sync.Map
 	schemaCount atomic.Int64
+	// fieldKeys caches, per struct schema, what is written before each field's value (the
+	// member name, quoted and escaped, and the colon; from the second field on the separating
+	// comma too), so field names are not escaped again for every record. keyCount bounds it.
+	fieldKeys sync.Map
+	keyCount  atomic.Int64
 
 	// decoded caches schemas read back, by their JSON text, so equal schemas decode to one
 	// pointer that downstream per-schema caches can key on.

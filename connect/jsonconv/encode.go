@@ -342,20 +342,57 @@ func (c *Converter) appendStruct(dst []byte, s *api.Schema, st *api.Struct) ([]b
 	if ss := st.Schema(); ss != s && !ss.Equal(s) {
 		return dst, convErr("struct value was built for schema %s, which differs from the schema %s it is written with", describeOrNone(ss), describeSchema(s))
 	}
+	keys := c.fieldKeysFor(s)
 	dst = append(dst, '{')
 	var err error
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		if i > 0 {
-			dst = append(dst, ',')
+		if keys != nil {
+			dst = append(dst, keys[i]...)
+		} else {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = javafmt.AppendString(dst, f.Name)
+			dst = append(dst, ':')
 		}
-		dst = javafmt.AppendString(dst, f.Name)
-		dst = append(dst, ':')
 		if dst, err = c.appendValue(dst, f.Schema, st.GetIndex(f.Index)); err != nil {
 			return dst, withPath(err, f.Name, false)
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// fieldKeysFor returns what appendStruct writes before each field's value of struct schema s
+// (`"name":`, and `,"name":` from the second field on), cached by schema pointer like the
+// schema JSON; nil when caching is off (schemas.cache.size=0), where the names are written as
+// they come.
+func (c *Converter) fieldKeysFor(s *api.Schema) [][]byte {
+	limit := c.cacheLimit()
+	if limit <= 0 {
+		return nil
+	}
+	if v, ok := c.fieldKeys.Load(s); ok {
+		return v.([][]byte)
+	}
+	keys := make([][]byte, len(s.Fields))
+	var buf []byte
+	for i := range s.Fields {
+		start := len(buf)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = javafmt.AppendString(buf, s.Fields[i].Name)
+		buf = append(buf, ':')
+		// A later append may move buf; the bytes already sliced stay where they are.
+		keys[i] = buf[start:len(buf):len(buf)]
+	}
+	if c.keyCount.Add(1) > int64(limit) {
+		c.fieldKeys.Clear()
+		c.keyCount.Store(1)
+	}
+	c.fieldKeys.Store(s, keys)
+	return keys
 }
 
 // describeOrNone is describeSchema that accepts nil.

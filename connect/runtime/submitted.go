@@ -48,9 +48,30 @@ func (s *submitted) submit(key []byte, partition, offset map[string]any) *pendin
 		q = &partQueue{partition: partition}
 		s.parts[string(key)] = q
 	}
+	// Drop the acknowledged prefix now rather than at the next commit (every
+	// offset.flush.interval.ms, a minute by default): each pending record holds its offset map,
+	// and at tens of thousands of records a second a minute of them is hundreds of megabytes that
+	// nothing else bounds. Only the prefix's last offset is needed for the commit.
+	q.advance()
 	q.queue = append(q.queue, p)
 	s.mu.Unlock()
 	return p
+}
+
+// advance moves the committable offset past the acknowledged records at the head of the queue
+// and lets them be collected. The caller holds the mutex.
+func (q *partQueue) advance() {
+	n := 0
+	for n < len(q.queue) && q.queue[n].acked.Load() {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	q.committable = q.queue[n-1].offset
+	q.dirty = true
+	clear(q.queue[:n]) // let the offsets be collected
+	q.queue = q.queue[n:]
 }
 
 // collect advances every partition past its acknowledged prefix and returns the offsets not yet
@@ -60,16 +81,7 @@ func (s *submitted) collect() []api.PartitionOffset {
 	defer s.mu.Unlock()
 	var out []api.PartitionOffset
 	for key, q := range s.parts {
-		n := 0
-		for n < len(q.queue) && q.queue[n].acked.Load() {
-			n++
-		}
-		if n > 0 {
-			q.committable = q.queue[n-1].offset
-			q.dirty = true
-			clear(q.queue[:n]) // let the offsets be collected
-			q.queue = q.queue[n:]
-		}
+		q.advance()
 		if q.dirty {
 			out = append(out, api.PartitionOffset{Partition: q.partition, Offset: q.committable})
 			q.dirty = false

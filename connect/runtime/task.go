@@ -25,9 +25,12 @@ import (
 	"github.com/connectd/connectd/schemahistory"
 )
 
-// recordOverhead approximates the producer's per-record memory beyond key, value and headers, so
-// the in-flight bound also holds for many tiny records.
-const recordOverhead = 64
+// recordOverhead is what one record in flight holds beyond its key, value and headers: the
+// producer's kgo.Record, the acknowledgement callback, the commit tracking entry and the
+// connector's offset map, ~640 bytes with a MySQL binlog offset (BenchmarkInflightOverhead). Counting
+// it keeps producer.buffer.memory a bound on the memory records in flight really take, for large
+// and tiny records alike.
+const recordOverhead = 640
 
 // taskRunner runs one source task: a goroutine polls the task, converts each record, hands it to
 // the worker's shared producer and tracks it until Kafka acknowledges it; another goroutine
@@ -96,6 +99,7 @@ type taskRunner struct {
 
 	// Owned by the poll goroutine.
 	keyBuf     []byte
+	encBuf     []byte // the key and value of the record being converted (encode)
 	topicsSeen map[string]struct{}
 }
 
@@ -362,12 +366,11 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		}
 		r = out
 	}
-	key, err := t.keyConv.FromConnectData(r.Topic, r.KeySchema, r.Key)
+	key, value, err, valueErr := t.encode(r)
 	if err != nil {
 		return t.recordError(orig, "converting", fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err))
 	}
-	value, err := t.valueConv.FromConnectData(r.Topic, r.ValueSchema, r.Value)
-	if err != nil {
+	if err = valueErr; err != nil {
 		if ddl := t.ddls.about(r.Topic); ddl != "" {
 			return t.recordError(orig, "converting", fmt.Errorf("could not convert the value of a record for topic %s with the value converter: %w; the table's schema last changed with this DDL: %s; check value.converter and its settings (with a schema registry: the subject's compatibility level, or undo the change)", r.Topic, err, ddl))
 		}
@@ -415,6 +418,50 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	t.inflightRecs.Add(1)
 	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
+}
+
+// maxEncodeBuf is the largest conversion buffer a task keeps between records: a rare huge record
+// (a 10 MB row) must not pin its buffer for the task's life.
+const maxEncodeBuf = 1 << 20
+
+// encode converts the record's key and value. When both converters can append (JSON), both are
+// written into the task's reused buffer and copied into one exactly sized slice that the Kafka
+// record's key and value share: one allocation per record instead of two slices regrown several
+// times each, and no spare capacity held while the record waits for Kafka. The slice is new for
+// every record because the producer keeps it until the record is acknowledged.
+func (t *taskRunner) encode(r *api.SourceRecord) (key, value []byte, keyErr, valueErr error) {
+	ka, kok := t.keyConv.(converter.Appender)
+	va, vok := t.valueConv.(converter.Appender)
+	if !kok || !vok {
+		if key, keyErr = t.keyConv.FromConnectData(r.Topic, r.KeySchema, r.Key); keyErr != nil {
+			return nil, nil, keyErr, nil
+		}
+		value, valueErr = t.valueConv.FromConnectData(r.Topic, r.ValueSchema, r.Value)
+		return key, value, nil, valueErr
+	}
+	buf, keyNull, err := ka.AppendConnectData(t.encBuf[:0], r.Topic, r.KeySchema, r.Key)
+	if err != nil {
+		return nil, nil, err, nil
+	}
+	n := len(buf)
+	buf, valueNull, err := va.AppendConnectData(buf, r.Topic, r.ValueSchema, r.Value)
+	if cap(buf) <= maxEncodeBuf {
+		t.encBuf = buf[:0]
+	} else {
+		t.encBuf = nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out := make([]byte, len(buf))
+	copy(out, buf)
+	if !keyNull {
+		key = out[:n:n]
+	}
+	if !valueNull {
+		value = out[n:]
+	}
+	return key, value, nil, nil
 }
 
 // track registers the record's source position for the offset commit; a record without one gives

@@ -330,6 +330,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	t.secrets = secrets
 	w.tasks[id] = t
 	w.mu.Unlock()
+	addTaskBudget(taskBudget(t))
 	if setupErr != nil {
 		close(t.done)
 		t.fail("could not set the task up", setupErr)
@@ -431,6 +432,9 @@ func (w *Worker) StopTasks(ids []herder.TaskID) {
 		}
 	}
 	w.mu.Unlock()
+	for _, t := range ts {
+		addTaskBudget(-taskBudget(t))
+	}
 	var wg sync.WaitGroup
 	for _, t := range ts {
 		wg.Add(1)

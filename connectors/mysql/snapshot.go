@@ -440,6 +440,7 @@ type chunkReader struct {
 	t      *Task
 	conn   *client.Conn
 	result gomysql.Result
+	row    []any // the row being converted, reused
 }
 
 // ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
@@ -527,7 +528,13 @@ func (r *chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*s
 		if pos == nil && len(vals) != len(s.names) {
 			return fmt.Errorf("SELECT from %s returned %d columns, the table has %d", s.id, len(vals), len(s.names))
 		}
-		row := make([]any, len(s.names))
+		// The row's values are copied into the event's structs by Records, so one slice serves
+		// every row of the reader.
+		if cap(r.row) < len(s.names) {
+			r.row = make([]any, len(s.names))
+		}
+		row := r.row[:len(s.names)]
+		clear(row)
 		for j := range vals {
 			i := j
 			if pos != nil {

@@ -119,6 +119,12 @@ func tupleLen(b []byte) (int, error) {
 
 // decodeTupleData turns raw TupleData into values in table column order; see decodeTuple.
 func (t *Task) decodeTupleData(tb *table, td []byte, old []any, keyOnly bool) ([]any, error) {
+	return t.decodeTupleInto(nil, tb, td, old, keyOnly)
+}
+
+// decodeTupleInto is decodeTupleData writing into buf's array when it is large enough: the
+// stream decodes every change into the same two slices, whose values the change's records copy.
+func (t *Task) decodeTupleInto(buf []any, tb *table, td []byte, old []any, keyOnly bool) ([]any, error) {
 	if td == nil {
 		return nil, nil
 	}
@@ -126,7 +132,13 @@ func (t *Task) decodeTupleData(tb *table, td []byte, old []any, keyOnly bool) ([
 	if n != len(tb.cols) {
 		return nil, fmt.Errorf("a row of table %s has %d columns, its Relation message %d; the stream is out of sync", tb.id, n, len(tb.cols))
 	}
-	row := make([]any, n)
+	var row []any
+	if cap(buf) >= n {
+		row = buf[:n]
+		clear(row)
+	} else {
+		row = make([]any, n)
+	}
 	off := 2
 	for i := 0; i < n; i++ {
 		kind := td[off]

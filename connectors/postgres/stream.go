@@ -679,10 +679,12 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}
-	recs, err := tb.schema.Records(nil, &ev, t.cfg.TombstonesOnDelete)
+	recs, err := tb.schema.Records(t.recs[:0], &ev, t.cfg.TombstonesOnDelete)
 	if err != nil {
 		return t.changeFailed(lsn, tb, err)
 	}
+	clear(recs[len(recs):cap(recs)]) // let records of an earlier, longer change go
+	t.recs = recs
 	if t.tx != nil {
 		t.tx.Store(off) // after the event is counted, as Debezium stores the context
 	}
@@ -708,35 +710,47 @@ func (t *Task) onChange(ctx context.Context, lsn pglogrepl.LSN, c *change) error
 		if t.cfg.SkippedOperations.Has(envelope.OpCreate) {
 			return nil
 		}
-		after, err := t.decodeTupleData(tb, c.new, nil, false)
+		after, err := t.decodeTupleInto(t.rows[1], tb, c.new, nil, false)
 		if err != nil {
 			return t.changeFailed(lsn, tb, err)
+		}
+		if after != nil {
+			t.rows[1] = after
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpCreate, msgInsert, nil, after)
 	case 'U':
 		if t.cfg.SkippedOperations.Has(envelope.OpUpdate) {
 			return nil
 		}
-		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
+		before, err := t.decodeTupleInto(t.rows[0], tb, c.old, nil, c.oldKind == 'K')
 		if err != nil {
 			return t.changeFailed(lsn, tb, err)
+		}
+		if before != nil {
+			t.rows[0] = before
 		}
 		var full []any
 		if c.oldKind == 'O' {
 			full = before // REPLICA IDENTITY FULL: unchanged TOASTed values come from the old row
 		}
-		after, err := t.decodeTupleData(tb, c.new, full, false)
+		after, err := t.decodeTupleInto(t.rows[1], tb, c.new, full, false)
 		if err != nil {
 			return t.changeFailed(lsn, tb, err)
+		}
+		if after != nil {
+			t.rows[1] = after
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpUpdate, msgUpdate, before, after)
 	default:
 		if t.cfg.SkippedOperations.Has(envelope.OpDelete) {
 			return nil
 		}
-		before, err := t.decodeTupleData(tb, c.old, nil, c.oldKind == 'K')
+		before, err := t.decodeTupleInto(t.rows[0], tb, c.old, nil, c.oldKind == 'K')
 		if err != nil {
 			return t.changeFailed(lsn, tb, err)
+		}
+		if before != nil {
+			t.rows[0] = before
 		}
 		return t.emit(ctx, tb, lsn, envelope.OpDelete, msgDelete, before, nil)
 	}

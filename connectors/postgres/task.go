@@ -54,6 +54,12 @@ type Task struct {
 	startLSN pglogrepl.LSN
 	// streaming is set once the replication connection is in streaming mode.
 	streaming bool
+	// recs holds the records of the change being emitted; the queue keeps the records, not the
+	// slice, so it is reused for every change.
+	recs []*api.SourceRecord
+	// rows are the old and new row of the change being emitted, reused likewise: the records
+	// hold the converted values, not the rows.
+	rows [2][]any
 	// protoStreaming is set when pgoutput streams in-progress transactions (protocol 2).
 	protoStreaming bool
 	// nextStatus and sentAck pace the status updates.
