@@ -557,7 +557,19 @@ func (e *Incremental) readChunkRO(ctx context.Context) error {
 			e.early = map[string][]uint64{}
 		}
 		e.mu.Unlock()
-		return e.readChunkReadOnly(ctx, id, &c, after, max)
+		empty, err := e.readChunkReadOnly(ctx, id, &c, after, max)
+		if err != nil || !empty {
+			return err
+		}
+		// As in a window of the signal table, a chunk that reads nothing ends its table.
+		e.mu.Lock()
+		if e.chunkID != id {
+			e.mu.Unlock()
+			return nil // stopped meanwhile
+		}
+		e.resetChunkLocked()
+		e.mu.Unlock()
+		e.tableDone(ctx, c.ID, "SUCCEEDED")
 	}
 }
 
@@ -571,19 +583,23 @@ func (e *Incremental) writeClose(ctx context.Context, id, opened string) error {
 }
 
 // readChunkReadOnly reads a chunk between its watermarks, writing nothing to the source. A chunk
-// stopped meanwhile is dropped; the engine's loop then starts the next one.
-func (e *Incremental) readChunkReadOnly(ctx context.Context, id string, c *Collection, after, max []any) error {
+// stopped meanwhile is dropped; the engine's loop then starts the next one. empty says the chunk
+// read no row (the caller ends the table; no watermark is kept).
+func (e *Incremental) readChunkReadOnly(ctx context.Context, id string, c *Collection, after, max []any) (empty bool, err error) {
 	low, err := e.ro.Watermark(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot read the low watermark of a chunk of %s: %w", c.ID, err)
+		return false, fmt.Errorf("cannot read the low watermark of a chunk of %s: %w", c.ID, err)
 	}
 	rows, err := e.db.ReadChunk(ctx, c, after, max, e.cfg.ChunkSize)
 	if err != nil {
-		return fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
+		return false, fmt.Errorf("cannot read a chunk of %s after key %v: %w", c.ID, after, err)
+	}
+	if len(rows) == 0 {
+		return true, nil
 	}
 	high, err := e.ro.Watermark(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot read the high watermark of a chunk of %s: %w", c.ID, err)
+		return false, fmt.Errorf("cannot read the high watermark of a chunk of %s: %w", c.ID, err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -592,7 +608,7 @@ func (e *Incremental) readChunkReadOnly(ctx context.Context, id string, c *Colle
 	} else {
 		defer e.kick()
 	}
-	return nil
+	return false, nil
 }
 
 // WaitsForStream reports whether Passed has anything to do: a read-only snapshot runs or a
