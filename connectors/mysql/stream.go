@@ -86,6 +86,7 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		DiscardGTIDSet:   true,
 		// go-mysql buffers 10240 decoded events by default; the record queue already decouples
 		// the reader from Kafka, so a short buffer keeps memory bounded by the queue's limits.
+		// The events of large rows are bounded in bytes too (readAhead).
 		EventCacheCount: 128,
 	}
 	if cfg.HeartbeatInterval > 0 {
@@ -106,7 +107,11 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	// Rows of tables the connector does not capture are not decoded: a column type the decoder
 	// does not know (MariaDB's compressed columns, binlog types 140 and 141) in a table of
 	// another database must not stop the stream. rows skips those events without their rows.
+	ahead := newReadAhead(t.Reader.Queue.MaxBytes())
 	sc.RowsEventDecodeFunc = func(e *replication.RowsEvent, data []byte) error {
+		// Charged before decoding, so a syncer ahead of the streamer by the budget waits before
+		// it allocates the decoded rows too.
+		ahead.acquire(e, int64(len(data)))
 		pos, err := e.DecodeHeader(data)
 		if err != nil {
 			return err
@@ -122,6 +127,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	}
 	syncer := replication.NewBinlogSyncer(sc)
 	defer syncer.Close()
+	// Before Close (deferred calls run last first): a syncer waiting for read-ahead budget must
+	// let go, or Close would wait for it forever.
+	defer ahead.close()
 
 	s.skipEvents = t.pos.restartEvents
 	s.skipRows = int(t.pos.restartRows)
@@ -170,6 +178,7 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		if err := s.handle(ctx, ev); err != nil {
 			return connected, err
 		}
+		ahead.release(ev)
 		if ev.Header.LogPos > 0 {
 			t.Reader.Progress.SetBinlogPosition(t.pos.file, int64(ev.Header.LogPos))
 		}

@@ -1,0 +1,82 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/tests/testbed"
+)
+
+// memoryTestLimitMiB is the peak RSS a case of TestMemoryBounded may reach. A connectd that held
+// the 100 MiB transaction (its rows decoded, as records) or read far ahead of the queue through
+// the 10 MiB rows would pass it; streaming them takes well under it.
+const memoryTestLimitMiB = 256
+
+// TestMemoryBounded streams a 100 MiB transaction of 1 KiB rows and six 10 MiB rows (inserted,
+// then updated) through connectd with its default memory settings, on MariaDB and PostgreSQL,
+// and checks every event by content and connectd's peak RSS (VmHWM, a fresh process per case)
+// against 256 MiB: the CI-scale form of tests/bench/memory, so a change that buffers a whole
+// transaction or reads the binlog unboundedly ahead fails here. Not timed (about 1.5 minutes on
+// an idle test bed; the deadline leaves room for a loaded one).
+func TestMemoryBounded(t *testing.T) {
+	kafka := testbed.Kafka(t)
+	mdb := testbed.MariaDB(t)
+	pg := testbed.Postgres(t)
+	root := testbed.RepoRoot(t)
+	bin := filepath.Join(t.TempDir(), "connectd")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/connectd")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/connectd: %v\n%s", err, out)
+	}
+	cfg := DefaultMemoryConfig()
+	cfg.Namespace = "benchmemtest_" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
+	cfg.TxnBytes, cfg.BigRows = 100<<20, 6
+	cfg.Connectd = bin
+	cfg.Kafka = kafka
+	cfg.MariaDB = DBConfig{Host: mdb.Host, Port: mdb.Port, User: mdb.User, Password: mdb.Password, Database: mdb.Database}
+	cfg.Postgres = DBConfig{Host: pg.Host, Port: pg.Port, User: pg.User, Password: pg.Password, Database: pg.Database}
+	cfg.WorkDir = t.TempDir()
+	cfg.Stall = 60 * time.Second
+	cfg.Log = testWriter{t}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	t.Cleanup(func() {
+		if err := CleanupMemory(context.Background(), cfg); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	cs, err := RunMemory(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 4 {
+		t.Fatalf("got %d cases, want 4 (txn and big on each database)", len(cs))
+	}
+	for _, c := range cs {
+		t.Logf("%s/%s: %d of %d events, peak RSS %d MiB (max sampled %d MiB), %.0f events/s", c.DB, c.Name, c.Seen, c.Events, c.PeakRSSKiB>>10, c.MaxSampledKiB>>10, c.Rate())
+		if c.Err != "" {
+			t.Errorf("%s/%s failed: %s", c.DB, c.Name, c.Err)
+			continue
+		}
+		if !c.OK() {
+			t.Errorf("%s/%s: %d of %d events read back, checksum %x want %x: %s", c.DB, c.Name, c.Seen, c.Events, c.Checksum, c.Want, strings.Join(c.Bad, "; "))
+		}
+		if c.PeakRSSKiB <= 0 || c.PeakRSSKiB >= memoryTestLimitMiB<<10 {
+			t.Errorf("%s/%s: connectd's peak RSS was %d MiB, want below %d MiB", c.DB, c.Name, c.PeakRSSKiB>>10, memoryTestLimitMiB)
+		}
+	}
+	md := MemoryMarkdown(DescribeMachine(ctx, os.Getenv("CONNECTD_TEST_KAFKA_LIBS"), root), cfg, cs)
+	for _, want := range []string{"| mariadb | txn | 102400 |", "| postgres | big | 12 |", "yes: 12 of 12, checksum"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
