@@ -30,6 +30,7 @@ func NewTable(c *cdcconfig.Common, t *relational.Table, cols []envelope.Column, 
 		KeyColumns:       c.KeyColumns.For(keyName),
 		SourceTypes:      c.SourceTypes,
 		AdjustSchemaName: c.AdjustSchemaName,
+		AdjustFieldName:  c.AdjustFieldName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the event schemas of table %s: %w", t.ID, err)
