@@ -222,11 +222,12 @@ func (g *group) watch(ms [2]*member, d time.Duration) {
 	}
 }
 
-// settle waits, checking the status, until the connector and its task run on live workers.
+// settle waits, checking the status, until both workers joined the same generation and the
+// connector and its task run on them.
 func (g *group) settle(ms [2]*member) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if g.check(ms) >= 0 {
+		if gen := ms[0].generation(); g.check(ms) >= 0 && gen >= 0 && gen == ms[1].generation() {
 			st, _ := g.status(ms)
 			if st.Connector.State == "RUNNING" && (st.Connector.WorkerID == ms[0].id || st.Connector.WorkerID == ms[1].id) {
 				return
@@ -285,15 +286,27 @@ func runGroupKills(t *testing.T, src source, eos bool) {
 	kinds := map[string]int{}
 	lastKill := time.Time{}
 	for i := 0; i < kills; i++ {
-		g.watch(ms, time.Duration(rnd.Intn(5000))*time.Millisecond)
-		// Mostly the task's worker (a kill of the other one moves no task), else either.
-		owner := g.check(ms)
+		// Every other kill hits the task's worker in a settled group (the task moves mid-stream);
+		// the others come 0-3 s after the previous one, while its replacement joins or the group
+		// rebalances, and hit either worker.
 		k := rnd.Intn(2)
-		if rnd.Intn(3) > 0 && owner >= 0 {
-			k = owner
+		owner := -1
+		if i%2 == 0 {
+			g.settle(ms)
+			g.watch(ms, time.Duration(rnd.Intn(2000))*time.Millisecond)
+			if owner = g.check(ms); owner >= 0 {
+				k = owner
+			}
+		} else {
+			g.watch(ms, time.Duration(rnd.Intn(3000))*time.Millisecond)
+			owner = g.check(ms)
 		}
 		var kind string
 		switch {
+		case i%2 == 0 && k == owner:
+			kind = "the task's worker, group settled"
+		case i%2 == 0:
+			kind = "the idle worker, group settled"
 		case ms[k].generation() < 0:
 			kind = "while it joined"
 		case ms[0].generation() != ms[1].generation() || time.Since(lastKill) < groupSessionTimeout+2*time.Second:
