@@ -225,7 +225,7 @@ func newProducer(cfg *workerconfig.Worker, p map[string]string, prefix string, e
 		// record of every new table's topic sat for 5 s.
 		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.ProducerLinger(5 * time.Millisecond),
-		kgo.RecordDeliveryTimeout(2 * time.Minute),
+		kgo.RecordDeliveryTimeout(DefaultDeliveryTimeout),
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.ClientID("connectd-worker"),
 	}
@@ -360,6 +360,23 @@ func NewAdmin(cfg *workerconfig.Worker) (*kgo.Client, error) {
 // record, and batch, the producer sends. The broker's message.max.bytes default (1048588) leaves
 // room for the 12 bytes of log overhead, so a batch of this size is accepted by a default broker.
 const DefaultMaxRequestSize = 1 << 20
+
+// DefaultDeliveryTimeout is the producer's delivery.timeout.ms when the settings do not give it
+// (Kafka's default).
+const DefaultDeliveryTimeout = 2 * time.Minute
+
+// deliveryTimeout is delivery.timeout.ms from a producer setting's value ("" when not set);
+// prefix names it in the error.
+func deliveryTimeout(v, prefix string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return DefaultDeliveryTimeout, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%sdelivery.timeout.ms=%s: expected a number of at least 1", prefix, v)
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
 
 // maxRequestSize is max.request.size from Java producer settings (without their prefix), within
 // franz-go's batch limits (512 B to 1 GiB); prefix names the setting in errors.

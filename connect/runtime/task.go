@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -55,7 +56,10 @@ type taskRunner struct {
 	// connector's producer.override.* settings. Both only word the error of a too large record.
 	maxRequestSize int64
 	ownProducer    bool
-	topicCreation  *topicCreation // nil: topics are not created by the worker
+	// deliveryTimeout is the producer's delivery.timeout.ms, watched by the committer
+	// (deliveryOverdue; a transactional task has none: its commit waits for every record).
+	deliveryTimeout time.Duration
+	topicCreation   *topicCreation // nil: topics are not created by the worker
 	// txn is the task's transactional producer under exactly-once support (nil: at least once).
 	txn *eosTxn
 	// ddls is touched only by the poll goroutine (send).
@@ -86,6 +90,9 @@ type taskRunner struct {
 	inflightBytes atomic.Int64
 	inflightRecs  atomic.Int64
 	space         chan struct{} // an acknowledgement freed in-flight room
+	// ackMark is when (time since stats.started) a record was last acknowledged, or was sent
+	// with nothing in flight: the oldest record in flight has waited at least since then.
+	ackMark atomic.Int64
 
 	failure  atomic.Pointer[error] // first failure outside the poll goroutine (produce, commit)
 	failed   atomic.Bool           // FAILED was reported: later errors are only logged
@@ -107,7 +114,7 @@ func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map
 	t := &taskRunner{
 		id: id, w: w, task: task, config: config, keyConv: keyConv, valueConv: valueConv, ddls: ddlContext{},
 		log:      w.log.With("connector", id.Connector, "task", id.Task),
-		producer: w.producer, maxInflight: w.maxInflight, maxRequestSize: w.maxRequestSize,
+		producer: w.producer, maxInflight: w.maxInflight, maxRequestSize: w.maxRequestSize, deliveryTimeout: w.deliveryTimeout,
 		target: target, wake: make(chan struct{}, 1), space: make(chan struct{}, 1),
 		subs: newSubmitted(), done: make(chan struct{}), topicsSeen: map[string]struct{}{},
 	}
@@ -415,6 +422,11 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		}
 	}
 	t.inflightBytes.Add(size)
+	if t.inflightRecs.Load() == 0 {
+		// Marked before the count turns positive: deliveryOverdue reads the count first, so
+		// it never pairs this record with the mark of an idle spell before it.
+		t.markDelivery()
+	}
 	t.inflightRecs.Add(1)
 	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
@@ -533,6 +545,7 @@ func (t *taskRunner) acked(p *pendingRecord, size int64, kr *kgo.Record, err err
 		if p != nil {
 			p.acked.Store(true)
 		}
+		t.markDelivery()
 	}
 	t.inflightBytes.Add(-size)
 	t.inflightRecs.Add(-1)
@@ -619,11 +632,21 @@ func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	tick := time.NewTicker(t.w.flushInterval)
 	defer tick.Stop()
+	var watch <-chan time.Time // nil: no delivery timeout to watch
+	if t.deliveryTimeout > 0 {
+		tk := time.NewTicker(max(10*time.Millisecond, min(time.Second, t.deliveryTimeout/4)))
+		defer tk.Stop()
+		watch = tk.C
+	}
 	for {
 		select {
 		case <-tick.C:
 			if err := safely(t.commit); err != nil {
 				t.setFailure(fmt.Errorf("the offset commit failed: %w", err))
+			}
+		case <-watch:
+			if err := t.deliveryOverdue(); err != nil {
+				t.setFailure(err)
 			}
 		case <-stop:
 			return
@@ -631,11 +654,40 @@ func (t *taskRunner) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
+// markDelivery notes that Kafka acknowledged a record, or that a record was sent with none in
+// flight (so a record in flight has waited since its own send at least).
+func (t *taskRunner) markDelivery() {
+	t.ackMark.Store(int64(time.Since(t.stats.started)))
+}
+
+// deliveryOverdue fails the task when records are in flight and Kafka acknowledged none of them
+// for longer than delivery.timeout.ms. franz-go expires buffered records only once it reaches a
+// broker again, so with Kafka unreachable the task would otherwise stay RUNNING for the whole
+// outage; Kafka Connect's producer fails the record, and so the task, after the timeout. Nothing
+// is committed past the unacknowledged records.
+func (t *taskRunner) deliveryOverdue() error {
+	if t.deliveryTimeout <= 0 {
+		return nil
+	}
+	n := t.inflightRecs.Load()
+	if n <= 0 {
+		return nil
+	}
+	waited := time.Since(t.stats.started) - time.Duration(t.ackMark.Load())
+	if waited <= t.deliveryTimeout {
+		return nil
+	}
+	return fmt.Errorf("Kafka did not accept a record within delivery.timeout.ms (%s): %d records waited %s without an acknowledgement "+
+		"(the brokers unreachable, or no leader for their partitions). Offsets are committed only up to the records Kafka acknowledged, "+
+		"so nothing is lost or skipped (records after them may be delivered again after the restart); make the brokers in "+
+		"bootstrap.servers reachable, then restart the task", t.deliveryTimeout, n, waited.Round(time.Millisecond))
+}
+
 // commit writes the offsets of acknowledged records to the offset store and then tells the task
 // (api.SourceTask.Commit), never the other way round: a connector confirms a position to its
 // database only once a restart would resume after it. An offset store error is retried at the
-// next flush and Commit's error is logged, as Kafka Connect does; a panic in Commit is returned,
-// because it fails the task.
+// next flush and Commit's error is logged, as Kafka Connect does, except a full disk, which is
+// returned; a panic in Commit is returned too. Both fail the task.
 func (t *taskRunner) commit() error {
 	t.commitMu.Lock()
 	defer t.commitMu.Unlock()
@@ -650,11 +702,20 @@ func (t *taskRunner) commit() error {
 	t.stats.commit.observe(time.Since(commitStart))
 	if err != nil {
 		t.stats.commitFailures.Add(1)
-		t.log.Warn("could not commit offsets; they are retried at the next flush", "error", err)
 		t.subs.retry(offs, func(p map[string]any) string {
 			k, _ := offsets.EncodeKey(t.id.Connector, p)
 			return string(k)
 		})
+		if diskFull(err) {
+			// Going on would produce records whose positions cannot be saved, growing what a
+			// restart sends again, with a status saying all is well. A full disk rarely heals
+			// by itself: fail, and let the operator restart once there is room.
+			return fmt.Errorf("%w. The disk holding the offset store is full: the task stopped rather than go on producing "+
+				"records whose offsets cannot be saved. The offsets file is left as it was (it is only ever replaced whole); "+
+				"free space on that disk (or move offset.storage.file.filename), then restart the task: it resumes from the "+
+				"last committed offset and the records since then are delivered again", err)
+		}
+		t.log.Warn("could not commit offsets; they are retried at the next flush", "error", err)
 		return nil
 	}
 	if err := safely(func() error { return t.task.Commit(ctx, offs) }); err != nil {
@@ -664,6 +725,11 @@ func (t *taskRunner) commit() error {
 		t.log.Warn("the task's commit callback failed", "error", err)
 	}
 	return nil
+}
+
+// diskFull reports whether the offset store failed for lack of space (the file store's disk).
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // finish waits (bounded by offset.flush.timeout.ms) for Kafka to acknowledge the records in

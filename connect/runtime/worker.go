@@ -74,6 +74,8 @@ type connProducer struct {
 	refs           int
 	maxInflight    int64
 	maxRequestSize int64
+	// deliveryTimeout is the producer's delivery.timeout.ms (see taskRunner.deliveryOverdue).
+	deliveryTimeout time.Duration
 }
 
 // WorkerOptions configures a Worker.
@@ -103,7 +105,8 @@ type Worker struct {
 	keyConv, valueConv converter.Converter // the worker's defaults
 
 	maxInflight     int64
-	maxRequestSize  int64 // producer.max.request.size of the worker's producer
+	maxRequestSize  int64         // producer.max.request.size of the worker's producer
+	deliveryTimeout time.Duration // producer.delivery.timeout.ms of the worker's producer
 	flushInterval   time.Duration
 	flushTimeout    time.Duration
 	shutdownTimeout time.Duration
@@ -153,6 +156,9 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		}
 	} else {
 		w.maxRequestSize = DefaultMaxRequestSize
+	}
+	if w.deliveryTimeout, err = deliveryTimeout(o.Config.Props["producer.delivery.timeout.ms"], "producer."); err != nil {
+		return nil, err
 	}
 	w.flushInterval = millis(o.Config.FlushIntervalMs, 60000)
 	w.flushTimeout = millis(o.Config.FlushTimeoutMs, 5000)
@@ -299,6 +305,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 		return fmt.Errorf("task %s is already running on this worker", id)
 	}
 	producer, maxInflight, maxReq, ownProducer := Producer(w.producer), w.maxInflight, w.maxRequestSize, false
+	delivery := w.deliveryTimeout
 	var txn *eosTxn
 	if setupErr == nil && w.eosEnabled() {
 		// Each task has its own transactional producer (with the connector's overrides).
@@ -313,6 +320,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 				setupErr = err
 			} else {
 				producer, maxInflight, maxReq, ownProducer = cp.cl, cp.maxInflight, cp.maxRequestSize, true
+				delivery = cp.deliveryTimeout
 			}
 		}
 	}
@@ -326,6 +334,7 @@ func (w *Worker) StartTask(id herder.TaskID, connConfig, taskConfig map[string]s
 	t := w.newTaskRunner(id, task, taskConfig, keyConv, valueConv, target)
 	t.producer, t.maxInflight, t.topicCreation, t.txn = producer, maxInflight, tc, txn
 	t.maxRequestSize, t.ownProducer = maxReq, ownProducer
+	t.deliveryTimeout = delivery
 	t.chain, t.errs = chain, parseErrorPolicy(connConfig)
 	t.secrets = secrets
 	w.tasks[id] = t
@@ -378,7 +387,12 @@ func (w *Worker) acquireProducerLocked(connector string, overrides map[string]st
 		cl.Close()
 		return nil, err
 	}
-	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight, maxRequestSize: maxReq}
+	dt, err := deliveryTimeout(settings["delivery.timeout.ms"], "producer.override.")
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	cp := &connProducer{cl: cl, refs: 1, maxInflight: w.maxInflight, maxRequestSize: maxReq, deliveryTimeout: dt}
 	if v, ok := settings["buffer.memory"]; ok {
 		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
 			cp.maxInflight = n

@@ -294,11 +294,18 @@ type result struct {
 	dupReads                              int // of dups, repeated snapshot reads
 	invented, wrong                       int
 	seconds                               float64
+	// eos: exactly-once support was on, and the records were read read_committed; the
+	// duplicates go to their own column and must be 0.
+	eos bool
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("| %s | %s | %d | %d | %d | %d | %d (%d snapshot reads) | %d | %.0f |", r.connector, r.fault, r.faults, r.records,
-		r.versions, r.lost, r.dups, r.dupReads, r.invented+r.wrong, r.seconds)
+	dups, eosDups := fmt.Sprintf("%d (%d snapshot reads)", r.dups, r.dupReads), "-"
+	if r.eos {
+		dups, eosDups = eosDups, dups
+	}
+	return fmt.Sprintf("| %s | %s | %d | %d | %d | %d | %s | %s | %d | %.0f |", r.connector, r.fault, r.faults, r.records,
+		r.versions, r.lost, dups, eosDups, r.invented+r.wrong, r.seconds)
 }
 
 // check compares every record of the topic with the table: each version (id, seq) of every row
@@ -466,7 +473,7 @@ func finish(t *testing.T, src source, w *worker, consumer *e2e.Consumer, topic s
 	}
 	w.stop()
 	got, missing := check(t, consumer, topic, table, false)
-	got.connector, got.fault, got.faults = res.connector, res.fault, res.faults
+	got.connector, got.fault, got.faults, got.eos = res.connector, res.fault, res.faults, res.eos
 	got.seconds = time.Since(began).Seconds()
 	t.Logf("%d workload transactions (%d large), %d rows, %d versions expected", load.ops, load.big, len(table), want)
 	appendResult(t, got)
@@ -475,6 +482,9 @@ func finish(t *testing.T, src source, w *worker, consumer *e2e.Consumer, topic s
 	}
 	if got.invented+got.wrong > 0 {
 		t.Errorf("%d invented versions, %d wrong records", got.invented, got.wrong)
+	}
+	if got.eos && got.dups > 0 {
+		t.Errorf("%d duplicates for a read_committed consumer with exactly-once support on", got.dups)
 	}
 }
 
@@ -642,6 +652,10 @@ func runKafkaCut(t *testing.T, src source) {
 	}
 	kafka.setCut(false)
 	t.Logf("task states seen (500 ms apart) while Kafka was cut: %v", states)
+	if states["FAILED"] == 0 {
+		t.Errorf("the task never showed FAILED while Kafka was unreachable for %s, longer than delivery.timeout.ms (%s): the status said %v",
+			deliveryTimeout+10*time.Second, deliveryTimeout, states)
+	}
 	// Records that timed out in the producer fail the task, possibly only once the producer
 	// reaches Kafka again; the status must then say FAILED with the cause, and a restart (as the
 	// trace tells the operator) resumes from the last acknowledged record.
