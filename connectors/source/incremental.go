@@ -475,25 +475,9 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 		c := e.queue[0]
 		after, max := e.chunkEnd, e.maxKey
 		e.mu.Unlock()
-		if max == nil {
-			k, err := e.db.MaxKey(ctx, &c)
-			if err != nil {
-				e.log.Warn("skipping a table of the incremental snapshot", "table", c.ID, "reason", err.Error())
-				e.tableDone(ctx, c.ID, "SKIPPED")
-				continue
-			}
-			if k == nil {
-				e.tableDone(ctx, c.ID, "EMPTY")
-				continue
-			}
-			e.mu.Lock()
-			if len(e.queue) == 0 || e.queue[0].ID != c.ID {
-				e.mu.Unlock()
-				continue
-			}
-			e.maxKey, max = k, k
-			e.updateOffsetFieldsLocked()
-			e.mu.Unlock()
+		max, ok := e.resolveMaxKey(ctx, &c, max)
+		if !ok {
+			continue
 		}
 		var err error
 		if rows, err = e.db.ReadChunk(ctx, &c, after, max, e.cfg.ChunkSize); err != nil {
@@ -530,25 +514,9 @@ func (e *Incremental) readChunkRO(ctx context.Context) error {
 		c := e.queue[0]
 		after, max := e.chunkEnd, e.maxKey
 		e.mu.Unlock()
-		if max == nil {
-			k, err := e.db.MaxKey(ctx, &c)
-			if err != nil {
-				e.log.Warn("skipping a table of the incremental snapshot", "table", c.ID, "reason", err.Error())
-				e.tableDone(ctx, c.ID, "SKIPPED")
-				continue
-			}
-			if k == nil {
-				e.tableDone(ctx, c.ID, "EMPTY")
-				continue
-			}
-			e.mu.Lock()
-			if len(e.queue) == 0 || e.queue[0].ID != c.ID {
-				e.mu.Unlock()
-				continue
-			}
-			e.maxKey, max = k, k
-			e.updateOffsetFieldsLocked()
-			e.mu.Unlock()
+		max, ok := e.resolveMaxKey(ctx, &c, max)
+		if !ok {
+			continue
 		}
 		id := newUUID()
 		e.mu.Lock()
@@ -571,6 +539,33 @@ func (e *Incremental) readChunkRO(ctx context.Context) error {
 		e.mu.Unlock()
 		e.tableDone(ctx, c.ID, "SUCCEEDED")
 	}
+}
+
+// resolveMaxKey returns the largest key of c, the snapshot's current table: max when its chunks
+// have started, else read now and kept in the offsets. false: the table was skipped (no key to
+// read), found empty or is no longer current, and the caller goes on with the next one.
+func (e *Incremental) resolveMaxKey(ctx context.Context, c *Collection, max []any) ([]any, bool) {
+	if max != nil {
+		return max, true
+	}
+	k, err := e.db.MaxKey(ctx, c)
+	if err != nil {
+		e.log.Warn("skipping a table of the incremental snapshot", "table", c.ID, "reason", err.Error())
+		e.tableDone(ctx, c.ID, "SKIPPED")
+		return nil, false
+	}
+	if k == nil {
+		e.tableDone(ctx, c.ID, "EMPTY")
+		return nil, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.queue) == 0 || e.queue[0].ID != c.ID {
+		return nil, false
+	}
+	e.maxKey = k
+	e.updateOffsetFieldsLocked()
+	return k, true
 }
 
 // writeClose writes the window-close row of chunk id.
