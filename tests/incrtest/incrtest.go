@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
 
 // Rows is the size of the table an incremental snapshot test reads: CONNECTD_INCREMENTAL_ROWS
@@ -111,7 +112,7 @@ func Events(all []*api.SourceRecord, topic string, decode func(r *api.SourceReco
 
 // CheckLatest compares the latest event of every key with the table's rows (key to value, as
 // text): a row without a live latest event is lost, a live latest event without a row brings a
-// deleted row back.
+// deleted row back (sourcetest.CheckLatest).
 func CheckLatest(t testing.TB, events []Event, table map[string]string) {
 	t.Helper()
 	latest := map[string]string{} // key -> value, "" for deleted
@@ -122,28 +123,5 @@ func CheckLatest(t testing.TB, events []Event, table map[string]string) {
 			latest[e.Key] = e.Value
 		}
 	}
-	lost, back, wrong := 0, 0, 0
-	for id, v := range table {
-		got := latest[id]
-		switch {
-		case got == "":
-			if lost++; lost <= 5 {
-				t.Errorf("key %s is in the table (value %s) but has no live latest event", id, v)
-			}
-		case got != v:
-			if wrong++; wrong <= 5 {
-				t.Errorf("key %s: table value %s, latest event %s", id, v, got)
-			}
-		}
-	}
-	for id, v := range latest {
-		if _, ok := table[id]; !ok && v != "" {
-			if back++; back <= 5 {
-				t.Errorf("key %s was deleted but its latest event has value %s", id, v)
-			}
-		}
-	}
-	if lost+back+wrong > 0 {
-		t.Fatalf("%d keys lost, %d deleted rows back, %d wrong values among %d rows", lost, back, wrong, len(table))
-	}
+	sourcetest.CheckLatest(t, latest, table)
 }
