@@ -7,16 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
-
-func fieldList(s *api.Schema) []string {
-	var out []string
-	for _, f := range s.Fields {
-		out = append(out, f.Name)
-	}
-	return out
-}
 
 // TestFieldNameAdjustment: field.name.adjustment.mode renames the key and value fields of
 // columns whose names are not valid Avro names, in snapshot and streamed events alike, and the
@@ -42,10 +34,10 @@ func TestFieldNameAdjustment(t *testing.T) {
 			recs = append(recs, r.pollUntil(1)...)
 			for i, rec := range recs {
 				after := rec.ValueSchema.Field("after").Schema
-				if got := fieldList(after); !reflect.DeepEqual(got, c.want) {
+				if got := sourcetest.FieldNames(after); !reflect.DeepEqual(got, c.want) {
 					t.Fatalf("record %d: value fields %v, want %v", i, got, c.want)
 				}
-				if got := fieldList(rec.KeySchema); !reflect.DeepEqual(got, []string{"id"}) {
+				if got := sourcetest.FieldNames(rec.KeySchema); !reflect.DeepEqual(got, []string{"id"}) {
 					t.Fatalf("record %d: key fields %v", i, got)
 				}
 				v := decode(t, rec).Value["after"].(map[string]any)

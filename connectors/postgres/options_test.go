@@ -8,16 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/source/sourcetest"
 )
-
-func fieldList(s *api.Schema) []string {
-	var out []string
-	for _, f := range s.Fields {
-		out = append(out, f.Name)
-	}
-	return out
-}
 
 // TestFieldNameAdjustment: field.name.adjustment.mode renames the key and value fields of
 // columns whose names are not valid Avro names, in snapshot and streamed events, the values
@@ -41,10 +33,10 @@ func TestFieldNameAdjustment(t *testing.T) {
 			e.exec(fmt.Sprintf(`INSERT INTO %s.t VALUES (4, 5, 'y', 6, 2.25)`, e.schema))
 			recs = append(recs, e.poll(task, 1)...)
 			for i, r := range recs {
-				if got := fieldList(r.ValueSchema.Field("after").Schema); !reflect.DeepEqual(got, c.want) {
+				if got := sourcetest.FieldNames(r.ValueSchema.Field("after").Schema); !reflect.DeepEqual(got, c.want) {
 					t.Fatalf("record %d: value fields %v, want %v", i, got, c.want)
 				}
-				if got := fieldList(r.KeySchema); !reflect.DeepEqual(got, []string{"id"}) {
+				if got := sourcetest.FieldNames(r.KeySchema); !reflect.DeepEqual(got, []string{"id"}) {
 					t.Fatalf("record %d: key fields %v", i, got)
 				}
 				after := decode(r).after

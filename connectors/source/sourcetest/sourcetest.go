@@ -309,3 +309,12 @@ func Threads(t *testing.T, test func(t *testing.T, threads int)) {
 		t.Run("threads="+strconv.Itoa(threads), func(t *testing.T) { test(t, threads) })
 	}
 }
+
+// FieldNames lists the names of a struct schema's fields in order.
+func FieldNames(s *api.Schema) []string {
+	var out []string
+	for _, f := range s.Fields {
+		out = append(out, f.Name)
+	}
+	return out
+}
