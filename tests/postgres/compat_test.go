@@ -28,15 +28,8 @@ import (
 // It drops and recreates the database "compat", which only the comparison uses (CI runs one test
 // package at a time; tests/compat/capture-debezium, which uses it too, is run by hand).
 func TestCompatWithDebezium(t *testing.T) {
-	root := testbed.RepoRoot(t)
-	tb := testbed.Postgres(t)
-	kafka := testbed.Kafka(t)
+	root, tb, kafka := prepareCompat(t, lockCompat, "", "compat")
 	ctx := context.Background()
-	lockCompat(t, tb)
-
-	runSQL := func(db, file string) { t.Helper(); compatSQL(t, tb, root, db, file) }
-	runSQL(tb.Database, "postgres-reset.sql")
-	runSQL("compat", "postgres-snapshot.sql")
 
 	// Both reference connectors (JSON without and with schemas) run side by side on one worker,
 	// each with its own slot, as the reference capture ran them: both snapshot, then the streaming
@@ -77,7 +70,7 @@ func TestCompatWithDebezium(t *testing.T) {
 		c := e2e.NewConsumer(t, unique+".compat.unmapped_arrays")
 		c.WaitFor(unique+".compat.unmapped_arrays", 1) // the last table of the snapshot
 	}
-	runSQL("compat", "postgres-streaming.sql")
+	compatSQL(t, tb, root, "compat", "postgres-streaming.sql")
 
 	// Wait until each run has written as many records as Debezium did, then until its topics stay
 	// quiet a little longer, so records beyond Debezium's would be caught as differences too.
@@ -117,6 +110,21 @@ func TestCompatWithDebezium(t *testing.T) {
 			reportDiff(t, diff.Compare(ours, r.theirs, rules), "Debezium 3.7.0.Final")
 		})
 	}
+}
+
+// prepareCompat takes the lock of a comparison's database db and resets it with the workload's
+// postgres-reset.sql (run in the test bed's database) and postgres-snapshot.sql (run in db), dir
+// being the workload's folder under tests/compat/workload ("" or "options/"). It returns the
+// repository's root, the test bed's PostgreSQL and its Kafka.
+func prepareCompat(t *testing.T, lock func(*testing.T, testbed.DB), dir, db string) (string, testbed.DB, string) {
+	t.Helper()
+	root := testbed.RepoRoot(t)
+	tb := testbed.Postgres(t)
+	kafka := testbed.Kafka(t)
+	lock(t, tb)
+	compatSQL(t, tb, root, tb.Database, dir+"postgres-reset.sql")
+	compatSQL(t, tb, root, db, dir+"postgres-snapshot.sql")
+	return root, tb, kafka
 }
 
 // compatSQL runs a compatibility workload file (tests/compat/workload) in database db.

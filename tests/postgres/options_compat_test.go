@@ -25,14 +25,8 @@ import (
 // It drops and recreates the database compat_opt, which only the options comparison uses, under
 // an advisory lock of its own.
 func TestCompatOptionsWithDebezium(t *testing.T) {
-	root := testbed.RepoRoot(t)
-	tb := testbed.Postgres(t)
-	kafka := testbed.Kafka(t)
+	root, tb, kafka := prepareCompat(t, lockCompatOptions, "options/", "compat_opt")
 	ctx := context.Background()
-	lockCompatOptions(t, tb)
-
-	compatSQL(t, tb, root, tb.Database, "options/postgres-reset.sql")
-	compatSQL(t, tb, root, "compat_opt", "options/postgres-snapshot.sql")
 
 	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres/options"))
 	if err != nil {

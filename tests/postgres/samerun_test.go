@@ -30,16 +30,10 @@ import (
 // streamed. This is also the small-scale capture-and-diff: a change of Debezium or of the test
 // bed shows up here.
 func TestCompatSameRun(t *testing.T) {
-	root := testbed.RepoRoot(t)
-	tb := testbed.Postgres(t)
-	kafka := testbed.Kafka(t)
-	brokers := []string{kafka}
 	dbz := debezium.Start(t, debeziumPGClass)
+	root, tb, kafka := prepareCompat(t, lockCompat, "", "compat")
+	brokers := []string{kafka}
 	ctx := context.Background()
-	lockCompat(t, tb)
-
-	compatSQL(t, tb, root, tb.Database, "postgres-reset.sql")
-	compatSQL(t, tb, root, "compat", "postgres-snapshot.sql")
 	reference, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres/schemas"))
 	if err != nil {
 		t.Fatal(err)
