@@ -65,23 +65,7 @@ type compatCase struct {
 // allowed-differences.json, different-run.json and shared-server.json.
 func compareWithReference(t *testing.T, c compatCase) {
 	root := testbed.RepoRoot(t)
-	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database c.db
-	// The database is one per server: a second run of the suite against the same server
-	// (two checkouts, or a developer's run during CI's) waits here instead of resetting it under
-	// this one. The lock is the session's, released when newDB's cleanup closes the connection,
-	// after the worker's cleanup stopped the connector.
-	if got := d.Query("SELECT GET_LOCK('connectd_tests_" + c.db + "', 900)"); len(got) != 1 || got[0][0] != "1" {
-		t.Fatalf("could not take the lock on the database %s within 15 minutes (GET_LOCK returned %v): another run of this test holds it", c.db, got)
-	}
-	runSQL := func(file string) {
-		b, err := os.ReadFile(filepath.Join(root, c.workload, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range splitSQL(string(b)) {
-			d.Exec(st)
-		}
-	}
+	_, runSQL := compatDB(t, root, c.db, c.workload)
 	for _, f := range c.setup {
 		runSQL(f)
 	}
@@ -147,6 +131,29 @@ func compareWithReference(t *testing.T, c compatCase) {
 		var out bytes.Buffer
 		_ = rep.WriteText(&out, 30)
 		t.Errorf("connectd's output differs from Debezium's (%d differences):\n%s", len(rep.Differences), out.String())
+	}
+}
+
+// compatDB opens a connection to the test bed's MariaDB, takes the lock of the comparison's
+// database db and returns the connection and a function that runs a workload file of folder
+// dir (from the repository's root) on it. The database is one per server: a second run of the
+// suite against the same server (two checkouts, or a developer's run during CI's) waits here
+// instead of resetting it under this one. The lock is the session's, released when newDB's
+// cleanup closes the connection, after the worker's cleanup stopped the connector.
+func compatDB(t *testing.T, root, db, dir string) (*mariadb.DB, func(file string)) {
+	t.Helper()
+	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database db
+	if got := d.Query("SELECT GET_LOCK('connectd_tests_" + db + "', 900)"); len(got) != 1 || got[0][0] != "1" {
+		t.Fatalf("could not take the lock on the database %s within 15 minutes (GET_LOCK returned %v): another run of this test holds it", db, got)
+	}
+	return d, func(file string) {
+		b, err := os.ReadFile(filepath.Join(root, dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range splitSQL(string(b)) {
+			d.Exec(st)
+		}
 	}
 }
 
