@@ -52,6 +52,11 @@ type Writer struct {
 // (counting from 1) is op n%3 on key id, a random key in 1..keys+keys/10 (so inserts also land
 // beyond the table's first rows).
 func StartWriter(seed int64, keys int, stmt func(op Op, n, id int) string, exec func(q string) error) *Writer {
+	return StartPacedWriter(seed, keys, time.Millisecond, stmt, exec)
+}
+
+// StartPacedWriter is StartWriter with pause after each change instead of a millisecond.
+func StartPacedWriter(seed int64, keys int, pause time.Duration, stmt func(op Op, n, id int) string, exec func(q string) error) *Writer {
 	w := &Writer{stop: make(chan struct{})}
 	w.wg.Add(1)
 	go func() {
@@ -69,7 +74,7 @@ func StartWriter(seed int64, keys int, stmt func(op Op, n, id int) string, exec 
 				return
 			}
 			w.n++
-			time.Sleep(time.Millisecond)
+			time.Sleep(pause)
 		}
 	}()
 	return w

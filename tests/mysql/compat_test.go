@@ -37,70 +37,85 @@ func TestCompatWithDebezium(t *testing.T) {
 
 // compatRun runs the workload under one reference configuration and diffs the output.
 func compatRun(t *testing.T, config, reference string) {
+	compareWithReference(t, compatCase{db: "compat", workload: "tests/compat/workload", setup: []string{"mariadb-reset.sql", "mariadb-snapshot.sql"},
+		config: "tests/compat/configs/" + config, topic: "connectd_mariadb", name: "connectd-" + strings.TrimSuffix(config, ".json"),
+		reference: "tests/compat/reference/mariadb/" + reference})
+}
+
+// compatCase is one comparison of connectd's output with a reference capture of Debezium's.
+type compatCase struct {
+	// db is the database the workload uses: one per server, reset under the lock
+	// connectd_tests_<db>.
+	db string
+	// workload is the folder of the workload files; setup are run before the connector starts,
+	// mariadb-streaming.sql once it has snapshotted.
+	workload string
+	setup    []string
+	// config is the connector configuration file, reference the capture's folder (both from
+	// the repository's root).
+	config, reference string
+	// topic is the name testbed.Topic makes the topic prefix of; name the connector's.
+	topic, name string
+	// keep, if set, is the folder under CONNECTD_COMPAT_KEEP that keeps connectd's output.
+	keep string
+}
+
+// compareWithReference runs the workload of c through connectd's MariaDB connector and compares
+// its topics, schema history and offsets with the reference capture under
+// allowed-differences.json, different-run.json and shared-server.json.
+func compareWithReference(t *testing.T, c compatCase) {
 	root := testbed.RepoRoot(t)
-	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database compat
-	// The database compat is one per server: a second run of the suite against the same server
-	// (two checkouts, or a developer's run during CI's) waits here instead of resetting it under
-	// this one. The lock is the session's, released when newDB's cleanup closes the connection,
-	// after the worker's cleanup stopped the connector.
-	if got := d.Query("SELECT GET_LOCK('connectd_tests_compat', 900)"); len(got) != 1 || got[0][0] != "1" {
-		t.Fatalf("could not take the lock on the database compat within 15 minutes (GET_LOCK returned %v): another run of this test holds it", got)
+	_, runSQL := compatDB(t, root, c.db, c.workload)
+	for _, f := range c.setup {
+		runSQL(f)
 	}
-	runSQL := func(file string) {
-		b, err := os.ReadFile(filepath.Join(root, "tests/compat/workload", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range splitSQL(string(b)) {
-			d.Exec(st)
-		}
-	}
-	runSQL("mariadb-reset.sql")
-	runSQL("mariadb-snapshot.sql")
 
 	var cfg map[string]string
-	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs", config))
+	b, err := os.ReadFile(filepath.Join(root, c.config))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	prefix := strings.ReplaceAll(testbed.Topic(t, "connectd_mariadb"), "-", "_")
+	prefix := strings.ReplaceAll(testbed.Topic(t, c.topic), "-", "_")
 	cfg["topic.prefix"] = prefix
 	cfg["schema.history.internal.kafka.topic"] = "schema-history." + prefix
 	cfg["schema.history.internal.kafka.bootstrap.servers"] = testbed.Kafka(t)
+	topics := diff.WithDelimiter(prefix, cfg["topic.delimiter"])
 	offsetsTopic := prefix + "-offsets"
-	name := "connectd-" + strings.TrimSuffix(config, ".json")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := diff.DeleteTopics(ctx, []string{testbed.Kafka(t)}, []string{prefix},
+		if _, err := diff.DeleteTopics(ctx, []string{testbed.Kafka(t)}, []string{topics},
 			[]string{offsetsTopic, cfg["schema.history.internal.kafka.topic"]}); err != nil {
 			t.Logf("could not delete the test's topics: %v", err)
 		}
 	})
 
 	w := e2e.StartWorker(t, offsetsTopic)
-	if code, b := w.Call("POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
-		t.Fatalf("POST /connectors: %d %s", code, b)
-	}
-	w.WaitState(name, "RUNNING")
+	w.Create(c.name, cfg)
+	w.WaitState(c.name, "RUNNING")
 	brokers := []string{testbed.Kafka(t)}
 	ctx := context.Background()
-	if _, err := diff.WaitQuiet(ctx, brokers, []string{prefix}, 4*time.Second); err != nil {
+	if _, err := diff.WaitQuiet(ctx, brokers, []string{topics}, 4*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	runSQL("mariadb-streaming.sql")
-	if _, err := diff.WaitQuiet(ctx, brokers, []string{prefix}, 6*time.Second); err != nil {
+	if _, err := diff.WaitQuiet(ctx, brokers, []string{topics}, 6*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ours, err := diff.ReadKafka(ctx, diff.Source{Brokers: brokers, Manifest: diff.Manifest{Prefix: prefix, Connector: name,
-		OffsetsTopic: offsetsTopic, HistoryTopic: "schema-history." + prefix}})
+	ours, err := diff.ReadKafka(ctx, diff.Source{Brokers: brokers, Manifest: diff.Manifest{Prefix: prefix, Delimiter: cfg["topic.delimiter"],
+		Connector: c.name, OffsetsTopic: offsetsTopic, HistoryTopic: "schema-history." + prefix}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/mariadb", reference))
+	if dir := os.Getenv("CONNECTD_COMPAT_KEEP"); dir != "" && c.keep != "" {
+		if err := ours.Write(filepath.Join(dir, c.keep)); err != nil {
+			t.Logf("could not keep connectd's output: %v", err)
+		}
+	}
+	theirs, err := diff.LoadDump(filepath.Join(root, c.reference))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +131,29 @@ func compatRun(t *testing.T, config, reference string) {
 		var out bytes.Buffer
 		_ = rep.WriteText(&out, 30)
 		t.Errorf("connectd's output differs from Debezium's (%d differences):\n%s", len(rep.Differences), out.String())
+	}
+}
+
+// compatDB opens a connection to the test bed's MariaDB, takes the lock of the comparison's
+// database db and returns the connection and a function that runs a workload file of folder
+// dir (from the repository's root) on it. The database is one per server: a second run of the
+// suite against the same server (two checkouts, or a developer's run during CI's) waits here
+// instead of resetting it under this one. The lock is the session's, released when newDB's
+// cleanup closes the connection, after the worker's cleanup stopped the connector.
+func compatDB(t *testing.T, root, db, dir string) (*mariadb.DB, func(file string)) {
+	t.Helper()
+	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database db
+	if got := d.Query("SELECT GET_LOCK('connectd_tests_" + db + "', 900)"); len(got) != 1 || got[0][0] != "1" {
+		t.Fatalf("could not take the lock on the database %s within 15 minutes (GET_LOCK returned %v): another run of this test holds it", db, got)
+	}
+	return d, func(file string) {
+		b, err := os.ReadFile(filepath.Join(root, dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range splitSQL(string(b)) {
+			d.Exec(st)
+		}
 	}
 }
 

@@ -128,15 +128,11 @@ func newCrossover(t *testing.T, lastDDL bool) *crossover {
 	// One configuration for both runtimes. Transaction metadata puts transaction_id and the
 	// per-table counters into the offsets each side must read; only this database's DDL goes
 	// into the history; JSON without schemas keeps the assertions short.
-	x.cfg = connectorConfig(d, prefix, x.history,
+	x.cfg = connectorConfig(d, prefix, x.history, append([]string{
 		"database.server.id", serverID(d.Name),
 		"snapshot.mode", "initial",
 		"provide.transaction.metadata", "true",
-		"schema.history.internal.store.only.captured.databases.ddl", "true",
-		"key.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable", "false",
-		"value.converter.schemas.enable", "false")
+		"schema.history.internal.store.only.captured.databases.ddl", "true"}, schemalessJSON...)...)
 	t.Cleanup(func() {
 		// Remove the connector and its offsets (ours too: same key) from the Debezium worker,
 		// then the topics.

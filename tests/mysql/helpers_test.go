@@ -51,3 +51,12 @@ func consoleProduce(t *testing.T, topic string, lines ...string) {
 func ev(key, op, before, after string) e2e.Event {
 	return e2e.Event{Key: key, Op: op, Before: before, After: after}
 }
+
+// schemalessJSON is the connector properties of JSON keys and values without schemas, which
+// keep the assertions short; append it to connectorConfig's extra pairs.
+var schemalessJSON = []string{
+	"key.converter", "org.apache.kafka.connect.json.JsonConverter",
+	"value.converter", "org.apache.kafka.connect.json.JsonConverter",
+	"key.converter.schemas.enable", "false",
+	"value.converter.schemas.enable", "false",
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/incrhandover"
 	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
@@ -66,20 +67,16 @@ func TestIncrementalCompatSameRun(t *testing.T) {
 	theirs, ours := mk("Debezium", "d", "sig_dbz"), mk("connectd", "c", "sig_cd")
 	oursOffsets := "isr-offsets-" + d.Name
 	config := func(s *side) map[string]string {
-		return connectorConfig(d, s.prefix, "schema-history."+s.prefix,
+		return connectorConfig(d, s.prefix, "schema-history."+s.prefix, append([]string{
 			"database.server.id", serverID(s.prefix),
 			"snapshot.mode", "no_data",
-			"signal.data.collection", d.Name+"."+s.signal,
+			"signal.data.collection", d.Name + "." + s.signal,
 			"incremental.snapshot.chunk.size", strconv.Itoa(chunk),
 			"notification.enabled.channels", "sink",
 			"notification.sink.topic.name", s.notify,
 			"schema.history.internal.store.only.captured.databases.ddl", "true",
 			// Other tests' DDL on the shared server (TEXT COMPRESSED, ...) would stop Debezium's parser.
-			"schema.history.internal.skip.unparseable.ddl", "true",
-			"key.converter", "org.apache.kafka.connect.json.JsonConverter",
-			"value.converter", "org.apache.kafka.connect.json.JsonConverter",
-			"key.converter.schemas.enable", "false",
-			"value.converter.schemas.enable", "false")
+			"schema.history.internal.skip.unparseable.ddl", "true"}, schemalessJSON...)...)
 	}
 	t.Cleanup(func() {
 		dbz.Remove(theirs.name)
@@ -197,8 +194,8 @@ func TestIncrementalCompatSameRun(t *testing.T) {
 	// Every row read, by both.
 	for _, s := range both {
 		ids := map[int64]bool{}
-		for _, r := range drainTopic(t, c, s.topic) {
-			if id, ok := readID(t, r); ok {
+		for _, r := range incrhandover.DrainTopic(t, c, s.topic) {
+			if id, ok := incrhandover.ReadID(t, r); ok {
 				ids[id] = true
 			}
 		}

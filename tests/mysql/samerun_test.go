@@ -17,7 +17,6 @@ import (
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/e2e"
-	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -37,20 +36,8 @@ func TestCompatSameRun(t *testing.T) {
 	kafka := testbed.Kafka(t)
 	brokers := []string{kafka}
 	dbz := debezium.Start(t, debeziumMariaDBClass)
-	d := mariadb.New(t, "e2e") // for its connection; the workload uses the database compat
-	// See compatRun: the lock serialises the runs that reset the database compat.
-	if got := d.Query("SELECT GET_LOCK('connectd_tests_compat', 900)"); len(got) != 1 || got[0][0] != "1" {
-		t.Fatalf("could not take the lock on the database compat within 15 minutes (GET_LOCK returned %v): another run of this test holds it", got)
-	}
-	runSQL := func(file string) {
-		b, err := os.ReadFile(filepath.Join(root, "tests/compat/workload", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range splitSQL(string(b)) {
-			d.Exec(st)
-		}
-	}
+	// See compatDB: the lock serialises the runs that reset the database compat.
+	d, runSQL := compatDB(t, root, "compat", "tests/compat/workload")
 	runSQL("mariadb-reset.sql")
 	runSQL("mariadb-snapshot.sql")
 	reference, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/mariadb/schemas"))

@@ -33,16 +33,12 @@ func TestCompatWithDebeziumMidSnapshotOffset(t *testing.T) {
 	name := "ms-" + d.Name
 	history := "schema-history." + prefix
 	topicT, topicU := prefix+"."+d.Name+".t", prefix+"."+d.Name+".u"
-	cfg := connectorConfig(d, prefix, history,
+	cfg := connectorConfig(d, prefix, history, append([]string{
 		"database.server.id", serverID(d.Name),
 		"snapshot.mode", "initial",
 		"snapshot.fetch.size", "500",
 		"snapshot.max.threads", "2",
-		"schema.history.internal.store.only.captured.databases.ddl", "true",
-		"key.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable", "false",
-		"value.converter.schemas.enable", "false")
+		"schema.history.internal.store.only.captured.databases.ddl", "true"}, schemalessJSON...)...)
 	t.Cleanup(func() {
 		dbz.Remove(name)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -3,19 +3,16 @@ package mysql
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/tests/e2e"
@@ -94,54 +91,8 @@ func snapshotKillResume(t *testing.T, threads int) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	wconn, err := client.Connect(net.JoinHostPort(d.TB.Host, strconv.Itoa(d.TB.Port)), d.TB.User, d.TB.Password, d.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wconn.Close()
-	stopWriter := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes int
-	var werr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		rnd := rand.New(rand.NewSource(2))
-		for n := 1; ; n++ {
-			select {
-			case <-stopWriter:
-				return
-			default:
-			}
-			id := 1 + rnd.Intn(rows+rows/10)
-			var q string
-			switch n % 3 {
-			case 0:
-				q = fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
-			case 1:
-				q = fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
-			default:
-				q = fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
-			}
-			r, err := wconn.Execute(q)
-			if err != nil {
-				werr = err
-				return
-			}
-			r.Close()
-			writes++
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
-	writerStopped := false
-	stop := func() {
-		if !writerStopped {
-			writerStopped = true
-			close(stopWriter)
-			wg.Wait()
-		}
-	}
-	defer stop()
+	wr := startBigWriter(t, d, 2, rows, 2*time.Millisecond)
+	defer func() { _ = wr.Halt() }()
 
 	c := e2e.NewConsumer(t, append([]string{doneTopic}, topics...)...)
 	w1, cmd1 := startKillableWorker(t, bin, dir, "1")
@@ -184,9 +135,8 @@ func snapshotKillResume(t *testing.T, threads int) {
 		c.Settle(500 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond)
-	stop()
-	if werr != nil {
-		t.Fatalf("writer: %v", werr)
+	if err := wr.Halt(); err != nil {
+		t.Fatalf("writer: %v", err)
 	}
 	d.Exec("INSERT INTO done VALUES (1)")
 	c.WaitFor(doneTopic, 1)
@@ -213,7 +163,7 @@ func snapshotKillResume(t *testing.T, threads int) {
 		}
 	}
 	t.Logf("%d writes; %d records before the kill, %d after; %d read events, %d distinct keys read, chunk %d",
-		writes, firstRun, len(evs)-firstRun, reads, len(readKeys), chunk)
+		wr.Changes(), firstRun, len(evs)-firstRun, reads, len(readKeys), chunk)
 	// The static tables: every row read, once but for what was emitted after the last flush.
 	dup := reads - len(readKeys)
 	for _, tp := range topics[1:] {

@@ -119,15 +119,11 @@ func newCrossover(t *testing.T) *crossover {
 	// holds only this table (filtered), so Debezium's publication never reaches other tests'
 	// tables; JSON without schemas keeps the assertions short. Transaction metadata puts
 	// transaction_id and the per-table counters into the offsets each side must read.
-	x.cfg = p.config(prefix,
-		"table.include.list", p.schema+".t",
+	x.cfg = p.config(prefix, append([]string{
+		"table.include.list", p.schema + ".t",
 		"publication.autocreate.mode", "filtered",
 		"snapshot.mode", "initial",
-		"provide.transaction.metadata", "true",
-		"key.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter", "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable", "false",
-		"value.converter.schemas.enable", "false")
+		"provide.transaction.metadata", "true"}, schemalessJSON...)...)
 	delete(x.cfg, "poll.interval.ms") // a connectd-only tuning Debezium would log as unknown
 	t.Cleanup(func() {
 		// Remove the connector from the Debezium worker with its offsets (Kafka Connect refuses to

@@ -3,14 +3,11 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/e2e"
@@ -28,34 +25,16 @@ import (
 // It drops and recreates the database compat_opt, which only the options comparison uses, under
 // an advisory lock of its own.
 func TestCompatOptionsWithDebezium(t *testing.T) {
-	root := testbed.RepoRoot(t)
-	tb := testbed.Postgres(t)
-	kafka := testbed.Kafka(t)
+	root, tb, kafka := prepareCompat(t, lockCompatOptions, "options/", "compat_opt")
 	ctx := context.Background()
-	lockCompatOptions(t, tb)
 
-	compatSQL(t, tb, root, tb.Database, "options/postgres-reset.sql")
-	compatSQL(t, tb, root, "compat_opt", "options/postgres-snapshot.sql")
-
-	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs/options/dbz-compat-pg-options.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]string
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
 	theirs, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres/options"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	prefix := fmt.Sprintf("cpgopt_%d_%d", os.Getpid()%100000, time.Now().UnixNano()%1_000_000_000)
 	name := "cpg-options"
-	cfg["topic.prefix"] = prefix
-	cfg["slot.name"] = prefix
-	cfg["publication.name"] = prefix + "_pub"
-	cfg["database.hostname"], cfg["database.port"] = tb.Host, fmt.Sprint(tb.Port)
-	cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
+	cfg := compatConfig(t, tb, root, "options/dbz-compat-pg-options.json", prefix)
 	offsetsTopic := prefix + "_offsets"
 	topics := diff.WithDelimiter(prefix, cfg["topic.delimiter"])
 	t.Cleanup(func() {
@@ -102,38 +81,16 @@ func TestCompatOptionsWithDebezium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dir := os.Getenv("CONNECTD_COMPAT_KEEP"); dir != "" {
-		if err := ours.Write(filepath.Join(dir, "options")); err != nil {
-			t.Logf("could not keep connectd's output: %v", err)
-		}
-	}
-	rep := diff.Compare(ours, theirs, rules)
-	var out bytes.Buffer
-	_ = rep.WriteText(&out, 30)
-	if rep.HasDifferences() {
-		t.Errorf("connectd differs from Debezium for the options comparison:\n%s", out.String())
-	} else {
-		t.Logf("no differences: %s", out.String())
-	}
+	keepOurs(t, ours, "options")
+	reportDiff(t, diff.Compare(ours, theirs, rules), "Debezium for the options comparison")
 }
 
 // lockCompatOptions takes a session advisory lock for the database compat_opt, held until the
 // test ends, so two runs of the options comparison never reset it under each other.
 func lockCompatOptions(t *testing.T, tb testbed.DB) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgconn.Connect(ctx, fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable", tb.Host, tb.Port, tb.User, tb.Password, tb.Database))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
-	defer cancel()
 	// The key is "compatop" in ASCII.
-	if _, err := conn.Exec(lctx, "SELECT pg_advisory_lock(7165065861608533872)").ReadAll(); err != nil {
-		conn.Close(ctx)
-		t.Fatalf("could not take the lock on the database compat_opt within 15 minutes (another run of the options comparison holds it): %v", err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	lockDatabase(t, tb, 7165065861608533872, "compat_opt", "the options comparison")
 }
 
 // optionsRecords counts the records of a dump's data topics: only the snapshot's (op "r") with

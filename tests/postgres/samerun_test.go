@@ -30,35 +30,16 @@ import (
 // streamed. This is also the small-scale capture-and-diff: a change of Debezium or of the test
 // bed shows up here.
 func TestCompatSameRun(t *testing.T) {
-	root := testbed.RepoRoot(t)
-	tb := testbed.Postgres(t)
-	kafka := testbed.Kafka(t)
-	brokers := []string{kafka}
 	dbz := debezium.Start(t, debeziumPGClass)
+	root, tb, kafka := prepareCompat(t, lockCompat, "", "compat")
+	brokers := []string{kafka}
 	ctx := context.Background()
-	lockCompat(t, tb)
-
-	compatSQL(t, tb, root, tb.Database, "postgres-reset.sql")
-	compatSQL(t, tb, root, "compat", "postgres-snapshot.sql")
 	reference, err := diff.LoadDump(filepath.Join(root, "tests/compat/reference/postgres/schemas"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs/dbz-compat-pg.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	unique := fmt.Sprintf("csr_%d_%d", os.Getpid()%100000, time.Now().UnixNano()%1_000_000_000)
-	config := func(prefix string) map[string]string {
-		var cfg map[string]string
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			t.Fatal(err)
-		}
-		cfg["topic.prefix"], cfg["slot.name"], cfg["publication.name"] = prefix, prefix, prefix+"_pub"
-		cfg["database.hostname"], cfg["database.port"] = tb.Host, fmt.Sprint(tb.Port)
-		cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
-		return cfg
-	}
+	config := func(prefix string) map[string]string { return compatConfig(t, tb, root, "dbz-compat-pg.json", prefix) }
 	theirsName, theirsPrefix := "csr-dbz-"+unique, unique+"_dbz"
 	oursName, oursPrefix := "csr-cd-"+unique, unique+"_cd"
 	oursOffsets := unique + "_offsets"
@@ -145,13 +126,7 @@ func compareSameRun(t *testing.T, root string, ours, theirs *diff.Dump, extra []
 		}
 	}
 	rep := diff.Compare(ours, theirs, rules)
-	var out bytes.Buffer
-	_ = rep.WriteText(&out, 30)
-	if rep.HasDifferences() {
-		t.Errorf("connectd differs from Debezium over the same events:\n%s", out.String())
-	} else {
-		t.Logf("no differences: %s", out.String())
-	}
+	reportDiff(t, rep, "Debezium over the same events")
 	if len(ours.Topics[diff.OffsetsTopic]) == 0 || len(theirs.Topics[diff.OffsetsTopic]) == 0 {
 		t.Errorf("offsets: ours %d records, Debezium's %d: the last offsets were not compared",
 			len(ours.Topics[diff.OffsetsTopic]), len(theirs.Topics[diff.OffsetsTopic]))
@@ -167,6 +142,14 @@ func compareSameRun(t *testing.T, root string, ours, theirs *diff.Dump, extra []
 // the database compat instead of resetting it under each other.
 func lockCompat(t *testing.T, tb testbed.DB) {
 	t.Helper()
+	// The key is "compat" in ASCII, shared by every test that resets the database compat.
+	lockDatabase(t, tb, 6575773446243444, "compat", "the comparisons")
+}
+
+// lockDatabase takes the session advisory lock key for database db, held until the test ends;
+// who names the tests that share it.
+func lockDatabase(t *testing.T, tb testbed.DB, key int64, db, who string) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgconn.Connect(ctx, fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable", tb.Host, tb.Port, tb.User, tb.Password, tb.Database))
 	if err != nil {
@@ -174,10 +157,50 @@ func lockCompat(t *testing.T, tb testbed.DB) {
 	}
 	lctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	// The key is "compat" in ASCII, shared by every test that resets the database compat.
-	if _, err := conn.Exec(lctx, "SELECT pg_advisory_lock(6575773446243444)").ReadAll(); err != nil {
+	if _, err := conn.Exec(lctx, fmt.Sprintf("SELECT pg_advisory_lock(%d)", key)).ReadAll(); err != nil {
 		conn.Close(ctx)
-		t.Fatalf("could not take the lock on the database compat within 15 minutes (another run of the comparisons holds it): %v", err)
+		t.Fatalf("could not take the lock on the database %s within 15 minutes (another run of %s holds it): %v", db, who, err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
+}
+
+// compatConfig reads a connector configuration of tests/compat/configs and points it at tb with
+// topic.prefix and slot.name prefix and publication.name prefix_pub.
+func compatConfig(t *testing.T, tb testbed.DB, root, file, prefix string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "tests/compat/configs", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]string
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["topic.prefix"], cfg["slot.name"], cfg["publication.name"] = prefix, prefix, prefix+"_pub"
+	cfg["database.hostname"], cfg["database.port"] = tb.Host, fmt.Sprint(tb.Port)
+	cfg["database.user"], cfg["database.password"] = tb.User, tb.Password
+	return cfg
+}
+
+// keepOurs writes connectd's output under CONNECTD_COMPAT_KEEP/name when that is set, for
+// looking at it by hand (CONNECTD_COMPAT_KEEP=/tmp/ours).
+func keepOurs(t *testing.T, ours *diff.Dump, name string) {
+	if dir := os.Getenv("CONNECTD_COMPAT_KEEP"); dir != "" {
+		if err := ours.Write(filepath.Join(dir, name)); err != nil {
+			t.Logf("could not keep connectd's output: %v", err)
+		}
+	}
+}
+
+// reportDiff fails the test with rep's differences (connectd differs from against), or logs
+// that there are none.
+func reportDiff(t *testing.T, rep *diff.Report, against string) {
+	t.Helper()
+	var out bytes.Buffer
+	_ = rep.WriteText(&out, 30)
+	if rep.HasDifferences() {
+		t.Errorf("connectd differs from %s:\n%s", against, out.String())
+	} else {
+		t.Logf("no differences: %s", out.String())
+	}
 }
