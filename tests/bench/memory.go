@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -446,30 +445,6 @@ func txnPayload(id, n int) []byte { return fill(make([]byte, n), uint64(id)) }
 // bigPayload is row id's content at version 0 (insert) or 1 (update).
 func bigPayload(id, version, n int) []byte {
 	return fill(make([]byte, n), uint64(id)<<1|uint64(version)|1<<40)
-}
-
-// createTopicWith creates a one-partition topic with LogAppendTime and the extra configs,
-// retrying while an earlier deletion of the same name is still in progress.
-func (k *kafka) createTopicWith(ctx context.Context, name string, extra map[string]string) error {
-	lat := "LogAppendTime"
-	cfg := map[string]*string{"message.timestamp.type": &lat}
-	for key, v := range extra {
-		cfg[key] = &v
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := k.adm.CreateTopic(ctx, 1, 1, cfg, name)
-		if err == nil && resp.Err == nil {
-			return nil
-		}
-		if err == nil {
-			err = resp.Err
-		}
-		if !errors.Is(err, kerr.TopicAlreadyExists) || time.Now().After(deadline) {
-			return fmt.Errorf("could not create topic %s: %w", name, err)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
 }
 
 // mariaDB's memory workload.
