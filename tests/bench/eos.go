@@ -85,11 +85,7 @@ func RunEOS(ctx context.Context, cfg EOSConfig) ([]EOSResult, error) {
 	}
 	defer k.close()
 	var out []EOSResult
-	for _, db := range cfg.DBs {
-		src, err := openSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, db)
-		if err != nil {
-			return out, err
-		}
+	err = eachSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, cfg.DBs, cfg.Log, func(db string, src Source) error {
 		for i := 0; i < max(1, cfg.Repeat); i++ {
 			for _, eos := range []bool{false, true} {
 				r := runEOSOnce(ctx, cfg, k, src, eos, i)
@@ -99,17 +95,13 @@ func RunEOS(ctx context.Context, cfg EOSConfig) ([]EOSResult, error) {
 				}
 				out = append(out, r)
 				if ctx.Err() != nil {
-					src.Close()
-					return out, ctx.Err()
+					return ctx.Err()
 				}
 			}
 		}
-		if err := src.DropAll(ctx); err != nil {
-			fmt.Fprintf(cfg.Log, "bench: %s: cleanup: %v\n", db, err)
-		}
-		src.Close()
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // CleanupEOS removes what RunEOS left in cfg.Namespace: topics (the workers' internal ones too),

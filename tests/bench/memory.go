@@ -121,12 +121,7 @@ func RunMemory(ctx context.Context, cfg MemoryConfig) ([]MemoryCase, error) {
 	}
 	defer k.close()
 	var out []MemoryCase
-	for _, db := range cfg.DBs {
-		bcfg := Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}
-		src, err := openSource(ctx, bcfg, db)
-		if err != nil {
-			return out, err
-		}
+	err = eachSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, cfg.DBs, cfg.Log, func(db string, src Source) error {
 		for _, name := range []string{"txn", "big"} {
 			if name == "txn" && cfg.TxnBytes == 0 || name == "big" && cfg.BigRows == 0 {
 				continue
@@ -137,16 +132,12 @@ func RunMemory(ctx context.Context, cfg MemoryConfig) ([]MemoryCase, error) {
 			}
 			out = append(out, c)
 			if ctx.Err() != nil {
-				src.Close()
-				return out, ctx.Err()
+				return ctx.Err()
 			}
 		}
-		if err := src.DropAll(ctx); err != nil {
-			fmt.Fprintf(cfg.Log, "bench: %s: cleanup: %v\n", db, err)
-		}
-		src.Close()
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // CleanupMemory removes what RunMemory left in cfg.Namespace: topics, schema, publication, slots.
