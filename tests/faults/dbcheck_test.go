@@ -2,7 +2,6 @@ package faults
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -160,71 +159,7 @@ func (g purgeGap) count() int {
 // Kafka, when streamed before the purge reached them).
 func checkPurgeGap(t *testing.T, consumer *e2e.Consumer, topic string, table map[int64]int64, g purgeGap, quiet bool) (res result, missing []string) {
 	t.Helper()
-	report := func(format string, args ...any) {
-		if !quiet {
-			t.Errorf(format, args...)
-		}
-	}
-	seen := map[[2]int64]int{}
-	reads := map[[2]int64]int{}
-	for _, r := range consumer.Records(topic) {
-		res.records++
-		if r.Value == nil {
-			continue
-		}
-		var ev struct {
-			Op    string
-			After *struct {
-				ID  int64  `json:"id"`
-				Seq int64  `json:"seq"`
-				Pad string `json:"pad"`
-			}
-		}
-		if err := json.Unmarshal(r.Value, &ev); err != nil || ev.After == nil {
-			res.wrong++
-			report("a record that is not an insert, update or read event: %.300s", r.Value)
-			continue
-		}
-		a := ev.After
-		final, ok := table[a.ID]
-		switch {
-		case !ok || a.Seq > final || a.Seq < 0:
-			res.invented++
-			if res.invented <= 5 {
-				report("invented version: %.300s (table seq %d, ok %v)", r.Value, final, ok)
-			}
-		case a.Pad != pad(a.ID, a.Seq):
-			res.wrong++
-			if res.wrong <= 5 {
-				report("wrong payload: %.300s", r.Value)
-			}
-		}
-		seen[[2]int64{a.ID, a.Seq}]++
-		if ev.Op == "r" {
-			reads[[2]int64{a.ID, a.Seq}]++
-		}
-	}
-	for id, final := range table {
-		for s := int64(0); s <= final; s++ {
-			n := seen[[2]int64{id, s}]
-			if g.excused(id, s) {
-				continue
-			}
-			res.versions++
-			if n == 0 {
-				res.lost++
-				if len(missing) < 10 {
-					missing = append(missing, fmt.Sprintf("%d@%d", id, s))
-				}
-				continue
-			}
-			res.dups += n - 1
-			if r := reads[[2]int64{id, s}]; r > 1 {
-				res.dupReads += r - 1
-			}
-		}
-	}
-	return res, missing
+	return checkExcusing(t, consumer, topic, table, g.excused, quiet)
 }
 
 // finishPurgeGap is finish for a case with a purge gap: it waits until every expected version is in
