@@ -125,47 +125,61 @@ func startWorker(t *testing.T, dir string, run int, connector map[string]string,
 	wp := e2e.WriteProps(t, dir, "worker.properties", props)
 	cp := e2e.WriteProps(t, dir, "connector.properties", connector)
 	logName := filepath.Join(dir, fmt.Sprintf("worker-%03d.log", run))
-	logf, err := os.Create(logName)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(binary(t), "standalone", wp, cp)
 	if ns != nil {
 		cmd = ns.command(t, cmd.Args, inside, port, logName+".worker")
+	}
+	return runWorker(t, cmd, logName, port, fmt.Sprintf("worker run %d", run), fmt.Sprintf("worker run %d", run), 4000, logName+".worker")
+}
+
+// runWorker starts cmd, its output going to the file logName, as a worker whose REST API answers
+// on the loopback port, and waits until the port takes connections: the worker exiting first, or
+// a minute passing, fails the test. When the test ends the worker is killed and, if the test
+// failed, the last tail bytes of its log and of the files also names (those that exist) are
+// logged. name names the worker in the messages, logLabel (say, with the worker's address) in
+// the one of its log.
+func runWorker(t *testing.T, cmd *exec.Cmd, logName string, port int, name, logLabel string, tail int, also ...string) *worker {
+	t.Helper()
+	logf, err := os.Create(logName)
+	if err != nil {
+		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	w := &worker{t: t, cmd: cmd, rest: e2e.NewClient(t, fmt.Sprintf("http://127.0.0.1:%d", port)), log: logName, done: make(chan struct{})}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	w := &worker{t: t, cmd: cmd, rest: e2e.NewClient(t, "http://"+addr), log: logName, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logf.Close(); close(w.done) }()
 	t.Cleanup(func() {
 		w.kill()
 		if t.Failed() {
 			b, _ := os.ReadFile(logName)
-			if w, err := os.ReadFile(logName + ".worker"); err == nil {
-				b = append(b, w...)
+			for _, f := range also {
+				if more, err := os.ReadFile(f); err == nil {
+					b = append(b, more...)
+				}
 			}
-			if len(b) > 4000 {
-				b = b[len(b)-4000:]
+			if len(b) > tail {
+				b = b[len(b)-tail:]
 			}
-			t.Logf("worker run %d log (tail):\n%s", run, b)
+			t.Logf("%s log (tail):\n%s", logLabel, b)
 		}
 	})
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			break
 		}
 		select {
 		case <-w.done:
 			b, _ := os.ReadFile(logName)
-			t.Fatalf("worker run %d exited at start:\n%s", run, b)
+			t.Fatalf("%s exited at start:\n%s", name, b)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("worker run %d: the REST API did not come up", run)
+			t.Fatalf("%s: the REST API did not come up", name)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
