@@ -132,6 +132,16 @@ func startWorker(t *testing.T, dir string, run int, connector map[string]string,
 	return runWorker(t, cmd, logName, port, fmt.Sprintf("worker run %d", run), fmt.Sprintf("worker run %d", run), 4000, logName+".worker")
 }
 
+// preloadTopic preloads rows rows into src (preload) and returns a new topic prefix for the case
+// name (testbed.Topic), the topic of src's table under it, and a consumer of that topic.
+func preloadTopic(t *testing.T, src source, rows int64, name string) (prefix, topic string, consumer *e2e.Consumer) {
+	t.Helper()
+	preload(t, src, rows)
+	prefix = testbed.Topic(t, name)
+	topic = src.topic(prefix)
+	return prefix, topic, e2e.NewConsumer(t, topic)
+}
+
 // runWorker starts cmd, its output going to the file logName, as a worker whose REST API answers
 // on the loopback port, and waits until the port takes connections: the worker exiting first, or
 // a minute passing, fails the test. When the test ends the worker is killed and, if the test
@@ -427,10 +437,7 @@ func runKills(t *testing.T, src source) {
 	seed := int64(envInt(t, "CONNECTD_FAULTS_SEED", 1))
 	rnd := rand.New(rand.NewSource(seed))
 	began := time.Now()
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "faults")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "faults")
 	dir := t.TempDir()
 	conn := src.connector(prefix)
 	run := 0
@@ -563,10 +570,7 @@ func runCuts(t *testing.T, src source, cuts int) {
 	rnd := rand.New(rand.NewSource(seed + 100))
 	began := time.Now()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "cuts")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "cuts")
 	dir := t.TempDir()
 	w := startWorker(t, dir, 1, src.connector(prefix), nil, nil)
 	waitDistinct(t, consumer, topic, rows)
@@ -637,10 +641,7 @@ func runKafkaCut(t *testing.T, src source) {
 	seed := int64(envInt(t, "CONNECTD_FAULTS_SEED", 1))
 	began := time.Now()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "kcut")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "kcut")
 	ns := newNetns(t, testbed.Kafka(t), src.addr())
 	const deliveryTimeout = 8 * time.Second
 	w := startWorker(t, t.TempDir(), 1, src.connector(prefix),
