@@ -3,9 +3,6 @@ package bench
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,37 +15,18 @@ import (
 // how fast: every phase's records arrived, every latency sample was read, and the report says
 // Debezium did not run.
 func TestHarnessTiny(t *testing.T) {
-	kafka := testbed.Kafka(t)
-	mdb := testbed.MariaDB(t)
-	root := testbed.RepoRoot(t)
-	bin := filepath.Join(t.TempDir(), "connectd")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/connectd")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/connectd: %v\n%s", err, out)
-	}
+	h := newHarnessTest(t, false)
 
 	cfg := DefaultConfig()
-	// A namespace of its own, so a benchmark running beside the test is never touched.
-	cfg.Namespace = "benchtest_" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
+	cfg.Namespace = testNamespace("benchtest_")
 	cfg.DBs = []string{"mariadb"}
 	cfg.Rows, cfg.Events = 500, 500
 	cfg.LatencyRate, cfg.LatencyDuration, cfg.LatencyTxn = 200, 2*time.Second, 10
 	cfg.Debezium, cfg.DebeziumDefaults = false, false
-	cfg.Connectd = bin
-	cfg.Kafka = kafka
-	cfg.MariaDB = DBConfig{Host: mdb.Host, Port: mdb.Port, User: mdb.User, Password: mdb.Password, Database: mdb.Database}
-	cfg.WorkDir = t.TempDir()
-	cfg.Stall = 60 * time.Second
-	cfg.Log = testWriter{t}
+	cfg.Connectd, cfg.Kafka, cfg.MariaDB = h.connectd, h.kafka, h.mariadb
+	cfg.WorkDir, cfg.Stall, cfg.Log = h.workDir, h.stall, h.log
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	t.Cleanup(func() {
-		if err := Cleanup(context.Background(), cfg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
+	ctx := h.context(3*time.Minute, func(ctx context.Context) error { return Cleanup(ctx, cfg) })
 	rs, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +68,7 @@ func TestHarnessTiny(t *testing.T) {
 		t.Fatalf("start to first event %v, snapshot %v: the first event must come after the start and before the last", o.FirstEventDur, o.SnapshotDur)
 	}
 
-	m := DescribeMachine(ctx, testbed.KafkaLibs(t), root)
+	m := DescribeMachine(ctx, testbed.KafkaLibs(t), h.root)
 	paths, err := WriteResults(t.TempDir(), m, cfg, rs)
 	if err != nil {
 		t.Fatal(err)
@@ -106,13 +84,6 @@ func TestHarnessTiny(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 func TestPercentileNearestRank(t *testing.T) {

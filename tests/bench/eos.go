@@ -7,11 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -87,11 +85,7 @@ func RunEOS(ctx context.Context, cfg EOSConfig) ([]EOSResult, error) {
 	}
 	defer k.close()
 	var out []EOSResult
-	for _, db := range cfg.DBs {
-		src, err := openSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, db)
-		if err != nil {
-			return out, err
-		}
+	err = eachSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, cfg.DBs, cfg.Log, func(db string, src Source) error {
 		for i := 0; i < max(1, cfg.Repeat); i++ {
 			for _, eos := range []bool{false, true} {
 				r := runEOSOnce(ctx, cfg, k, src, eos, i)
@@ -101,17 +95,13 @@ func RunEOS(ctx context.Context, cfg EOSConfig) ([]EOSResult, error) {
 				}
 				out = append(out, r)
 				if ctx.Err() != nil {
-					src.Close()
-					return out, ctx.Err()
+					return ctx.Err()
 				}
 			}
 		}
-		if err := src.DropAll(ctx); err != nil {
-			fmt.Fprintf(cfg.Log, "bench: %s: cleanup: %v\n", db, err)
-		}
-		src.Close()
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // CleanupEOS removes what RunEOS left in cfg.Namespace: topics (the workers' internal ones too),
@@ -375,44 +365,7 @@ func startConnectdDistributed(ctx context.Context, binary, dir, bootstrap string
 	if err := os.WriteFile(wp, []byte(b.String()), 0o644); err != nil {
 		return nil, fmt.Errorf("could not write %s: %w", wp, err)
 	}
-	logPath := filepath.Join(dir, "connectd.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("could not create %s: %w", logPath, err)
-	}
-	cmd := exec.Command(binary, "distributed", wp)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("could not start %s: %w", binary, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logf.Close() }()
-	s := &system{label: "connectd", rest: newREST("http://127.0.0.1:" + strconv.Itoa(port)), pid: cmd.Process.Pid, logPath: logPath}
-	s.stop = func() error {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-			return nil
-		case <-time.After(60 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			return fmt.Errorf("connectd (pid %d) did not stop within 60 s of SIGTERM; killed it (log %s)", s.pid, logPath)
-		}
-	}
-	deadline := time.Now().Add(90 * time.Second)
-	for !s.rest.ready(ctx) {
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("connectd exited during start-up (%v); see %s:\n%s", err, logPath, tail(logPath, 20))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = s.stop()
-			return nil, fmt.Errorf("connectd did not answer on %s within 90 s; see %s", s.rest.base, logPath)
-		}
-	}
-	return s, nil
+	return runConnectd(ctx, binary, "distributed", wp, dir, port, nil, 90*time.Second, 200*time.Millisecond)
 }
 
 // EOSMarkdown renders the exactly-once benchmark's results.

@@ -103,8 +103,17 @@ func (k *kafka) deleteTopics(ctx context.Context, names []string, prefixes []str
 // (message.timestamp.type=LogAppendTime), retrying while an earlier deletion of the same name is
 // still in progress.
 func (k *kafka) createTopic(ctx context.Context, name string) error {
+	return k.createTopicWith(ctx, name, nil)
+}
+
+// createTopicWith creates a one-partition topic with LogAppendTime and the extra configs,
+// retrying while an earlier deletion of the same name is still in progress.
+func (k *kafka) createTopicWith(ctx context.Context, name string, extra map[string]string) error {
 	lat := "LogAppendTime"
 	cfg := map[string]*string{"message.timestamp.type": &lat}
+	for key, v := range extra {
+		cfg[key] = &v
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := k.adm.CreateTopic(ctx, 1, 1, cfg, name)

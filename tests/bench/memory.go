@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -122,12 +121,7 @@ func RunMemory(ctx context.Context, cfg MemoryConfig) ([]MemoryCase, error) {
 	}
 	defer k.close()
 	var out []MemoryCase
-	for _, db := range cfg.DBs {
-		bcfg := Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}
-		src, err := openSource(ctx, bcfg, db)
-		if err != nil {
-			return out, err
-		}
+	err = eachSource(ctx, Config{Namespace: cfg.Namespace, MariaDB: cfg.MariaDB, Postgres: cfg.Postgres}, cfg.DBs, cfg.Log, func(db string, src Source) error {
 		for _, name := range []string{"txn", "big"} {
 			if name == "txn" && cfg.TxnBytes == 0 || name == "big" && cfg.BigRows == 0 {
 				continue
@@ -138,16 +132,12 @@ func RunMemory(ctx context.Context, cfg MemoryConfig) ([]MemoryCase, error) {
 			}
 			out = append(out, c)
 			if ctx.Err() != nil {
-				src.Close()
-				return out, ctx.Err()
+				return ctx.Err()
 			}
 		}
-		if err := src.DropAll(ctx); err != nil {
-			fmt.Fprintf(cfg.Log, "bench: %s: cleanup: %v\n", db, err)
-		}
-		src.Close()
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // CleanupMemory removes what RunMemory left in cfg.Namespace: topics, schema, publication, slots.
@@ -446,30 +436,6 @@ func txnPayload(id, n int) []byte { return fill(make([]byte, n), uint64(id)) }
 // bigPayload is row id's content at version 0 (insert) or 1 (update).
 func bigPayload(id, version, n int) []byte {
 	return fill(make([]byte, n), uint64(id)<<1|uint64(version)|1<<40)
-}
-
-// createTopicWith creates a one-partition topic with LogAppendTime and the extra configs,
-// retrying while an earlier deletion of the same name is still in progress.
-func (k *kafka) createTopicWith(ctx context.Context, name string, extra map[string]string) error {
-	lat := "LogAppendTime"
-	cfg := map[string]*string{"message.timestamp.type": &lat}
-	for key, v := range extra {
-		cfg[key] = &v
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := k.adm.CreateTopic(ctx, 1, 1, cfg, name)
-		if err == nil && resp.Err == nil {
-			return nil
-		}
-		if err == nil {
-			err = resp.Err
-		}
-		if !errors.Is(err, kerr.TopicAlreadyExists) || time.Now().After(deadline) {
-			return fmt.Errorf("could not create topic %s: %w", name, err)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
 }
 
 // mariaDB's memory workload.

@@ -3,14 +3,9 @@ package bench
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/connectd/connectd/tests/testbed"
 )
 
 // memoryTestLimitMiB is the peak RSS a case of TestMemoryBounded may reach. A connectd that held
@@ -25,34 +20,14 @@ const memoryTestLimitMiB = 256
 // transaction or reads the binlog unboundedly ahead fails here. Not timed (about 1.5 minutes on
 // an idle test bed; the deadline leaves room for a loaded one).
 func TestMemoryBounded(t *testing.T) {
-	kafka := testbed.Kafka(t)
-	mdb := testbed.MariaDB(t)
-	pg := testbed.Postgres(t)
-	root := testbed.RepoRoot(t)
-	bin := filepath.Join(t.TempDir(), "connectd")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/connectd")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/connectd: %v\n%s", err, out)
-	}
+	h := newHarnessTest(t, true)
 	cfg := DefaultMemoryConfig()
-	cfg.Namespace = "benchmemtest_" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
+	cfg.Namespace = testNamespace("benchmemtest_")
 	cfg.TxnBytes, cfg.BigRows = 100<<20, 6
-	cfg.Connectd = bin
-	cfg.Kafka = kafka
-	cfg.MariaDB = DBConfig{Host: mdb.Host, Port: mdb.Port, User: mdb.User, Password: mdb.Password, Database: mdb.Database}
-	cfg.Postgres = DBConfig{Host: pg.Host, Port: pg.Port, User: pg.User, Password: pg.Password, Database: pg.Database}
-	cfg.WorkDir = t.TempDir()
-	cfg.Stall = 60 * time.Second
-	cfg.Log = testWriter{t}
+	cfg.Connectd, cfg.Kafka, cfg.MariaDB, cfg.Postgres = h.connectd, h.kafka, h.mariadb, h.postgres
+	cfg.WorkDir, cfg.Stall, cfg.Log = h.workDir, h.stall, h.log
 
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	t.Cleanup(func() {
-		if err := CleanupMemory(context.Background(), cfg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
+	ctx := h.context(8*time.Minute, func(ctx context.Context) error { return CleanupMemory(ctx, cfg) })
 	cs, err := RunMemory(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +48,7 @@ func TestMemoryBounded(t *testing.T) {
 			t.Errorf("%s/%s: connectd's peak RSS was %d MiB, want below %d MiB", c.DB, c.Name, c.PeakRSSKiB>>10, memoryTestLimitMiB)
 		}
 	}
-	md := MemoryMarkdown(DescribeMachine(ctx, os.Getenv("CONNECTD_TEST_KAFKA_LIBS"), root), cfg, cs)
+	md := MemoryMarkdown(DescribeMachine(ctx, os.Getenv("CONNECTD_TEST_KAFKA_LIBS"), h.root), cfg, cs)
 	for _, want := range []string{"| mariadb | txn | 102400 |", "| postgres | big | 12 |", "yes: 12 of 12, checksum"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

@@ -269,6 +269,27 @@ func openSource(ctx context.Context, cfg Config, db string) (Source, error) {
 	return nil, fmt.Errorf("unknown database %q: use mariadb or postgres", db)
 }
 
+// eachSource opens each database of dbs in cfg.Namespace in turn and calls run with it, then drops
+// what the run made there (a failure to is logged to log) and closes it. It stops, returning the
+// error, at a database it cannot open or when run returns an error (ctx's, once it is done).
+func eachSource(ctx context.Context, cfg Config, dbs []string, log io.Writer, run func(db string, src Source) error) error {
+	for _, db := range dbs {
+		src, err := openSource(ctx, cfg, db)
+		if err != nil {
+			return err
+		}
+		if err := run(db, src); err != nil {
+			src.Close()
+			return err
+		}
+		if err := src.DropAll(ctx); err != nil {
+			fmt.Fprintf(log, "bench: %s: cleanup: %v\n", db, err)
+		}
+		src.Close()
+	}
+	return nil
+}
+
 func runDB(ctx context.Context, cfg Config, k *kafka, db string) (*DBResult, error) {
 	src, err := openSource(ctx, cfg, db)
 	if err != nil {

@@ -264,12 +264,20 @@ func startConnectd(ctx context.Context, binary, dir, bootstrap string, env []str
 	if err := os.WriteFile(wp, []byte(props), 0o644); err != nil {
 		return nil, fmt.Errorf("could not write %s: %w", wp, err)
 	}
+	return runConnectd(ctx, binary, "standalone", wp, dir, port, env, 60*time.Second, 100*time.Millisecond)
+}
+
+// runConnectd starts `connectd <mode> <properties>` with env added to its environment and its
+// output in dir/connectd.log, and waits until its REST API on the loopback port answers: polling
+// every poll, it fails when connectd exits or has not answered within startup (then stopping it).
+// The system's stop sends SIGTERM and kills connectd if it has not exited 60 s later.
+func runConnectd(ctx context.Context, binary, mode, properties, dir string, port int, env []string, startup, poll time.Duration) (*system, error) {
 	logPath := filepath.Join(dir, "connectd.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("could not create %s: %w", logPath, err)
 	}
-	cmd := exec.Command(binary, "standalone", wp)
+	cmd := exec.Command(binary, mode, properties)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
@@ -290,16 +298,16 @@ func startConnectd(ctx context.Context, binary, dir, bootstrap string, env []str
 			return fmt.Errorf("connectd (pid %d) did not stop within 60 s of SIGTERM; killed it (log %s)", s.pid, logPath)
 		}
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(startup)
 	for !s.rest.ready(ctx) {
 		select {
 		case err := <-exited:
 			return nil, fmt.Errorf("connectd exited during start-up (%v); see %s:\n%s", err, logPath, tail(logPath, 20))
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(poll):
 		}
 		if time.Now().After(deadline) {
 			_ = s.stop()
-			return nil, fmt.Errorf("connectd did not answer on %s within 60 s; see %s", s.rest.base, logPath)
+			return nil, fmt.Errorf("connectd did not answer on %s within %d s; see %s", s.rest.base, int(startup/time.Second), logPath)
 		}
 	}
 	return s, nil

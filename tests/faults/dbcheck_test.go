@@ -2,7 +2,6 @@ package faults
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -160,107 +159,14 @@ func (g purgeGap) count() int {
 // Kafka, when streamed before the purge reached them).
 func checkPurgeGap(t *testing.T, consumer *e2e.Consumer, topic string, table map[int64]int64, g purgeGap, quiet bool) (res result, missing []string) {
 	t.Helper()
-	report := func(format string, args ...any) {
-		if !quiet {
-			t.Errorf(format, args...)
-		}
-	}
-	seen := map[[2]int64]int{}
-	reads := map[[2]int64]int{}
-	for _, r := range consumer.Records(topic) {
-		res.records++
-		if r.Value == nil {
-			continue
-		}
-		var ev struct {
-			Op    string
-			After *struct {
-				ID  int64  `json:"id"`
-				Seq int64  `json:"seq"`
-				Pad string `json:"pad"`
-			}
-		}
-		if err := json.Unmarshal(r.Value, &ev); err != nil || ev.After == nil {
-			res.wrong++
-			report("a record that is not an insert, update or read event: %.300s", r.Value)
-			continue
-		}
-		a := ev.After
-		final, ok := table[a.ID]
-		switch {
-		case !ok || a.Seq > final || a.Seq < 0:
-			res.invented++
-			if res.invented <= 5 {
-				report("invented version: %.300s (table seq %d, ok %v)", r.Value, final, ok)
-			}
-		case a.Pad != pad(a.ID, a.Seq):
-			res.wrong++
-			if res.wrong <= 5 {
-				report("wrong payload: %.300s", r.Value)
-			}
-		}
-		seen[[2]int64{a.ID, a.Seq}]++
-		if ev.Op == "r" {
-			reads[[2]int64{a.ID, a.Seq}]++
-		}
-	}
-	for id, final := range table {
-		for s := int64(0); s <= final; s++ {
-			n := seen[[2]int64{id, s}]
-			if g.excused(id, s) {
-				continue
-			}
-			res.versions++
-			if n == 0 {
-				res.lost++
-				if len(missing) < 10 {
-					missing = append(missing, fmt.Sprintf("%d@%d", id, s))
-				}
-				continue
-			}
-			res.dups += n - 1
-			if r := reads[[2]int64{id, s}]; r > 1 {
-				res.dupReads += r - 1
-			}
-		}
-	}
-	return res, missing
+	return checkExcusing(t, consumer, topic, table, g.excused, quiet)
 }
 
 // finishPurgeGap is finish for a case with a purge gap: it waits until every expected version is in
 // Kafka (or delivery stalls), checks the status and compares by content.
 func finishPurgeGap(t *testing.T, src source, w *worker, consumer *e2e.Consumer, topic string, g purgeGap, res result, began time.Time, load *workload) {
 	t.Helper()
-	table := src.table()
-	hardcap, lastGrowth, prev := time.Now().Add(5*time.Minute), time.Now(), -1
-	for time.Now().Before(hardcap) {
-		consumer.Settle(2 * time.Second)
-		if n := len(consumer.Records(topic)); n != prev {
-			prev, lastGrowth = n, time.Now()
-			continue
-		}
-		if r, _ := checkPurgeGap(t, consumer, topic, table, g, true); r.lost == 0 || time.Since(lastGrowth) > 30*time.Second {
-			break
-		}
-	}
-	consumer.Settle(2 * time.Second)
-	if c, task, trace := w.state(); c != "RUNNING" || task != "RUNNING" {
-		t.Errorf("status after the faults: connector %s, task %s %s", c, task, trace)
-	}
-	w.stop()
-	got, missing := checkPurgeGap(t, consumer, topic, table, g, false)
-	got.connector, got.fault, got.faults = res.connector, res.fault, res.faults
-	got.seconds = time.Since(began).Seconds()
-	if load != nil {
-		t.Logf("%d workload transactions (%d large), %d rows", load.ops, load.big, len(table))
-	}
-	appendResult(t, got)
-	if got.lost > 0 {
-		t.Errorf("%d of %d versions lost, e.g. %s", got.lost, got.versions, strings.Join(missing, " "))
-	}
-	if got.invented+got.wrong > 0 {
-		t.Errorf("%d invented versions, %d wrong records", got.invented, got.wrong)
-	}
+	finishExcusing(t, src, w, consumer, topic, g.excused, 5*time.Minute, res, began, load)
 }
 
 // waitCaughtUp waits until every version the table implies (but those g excuses) is in Kafka.

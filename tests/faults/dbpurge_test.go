@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/connectd/connectd/tests/e2e"
-	"github.com/connectd/connectd/tests/testbed"
 )
 
 // TestMariaDBBinlogRotation: the (private) MariaDB server rotates its binlog again and again
@@ -19,10 +16,7 @@ func TestMariaDBBinlogRotation(t *testing.T) {
 	rnd := rand.New(rand.NewSource(seed + 300))
 	began := time.Now()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "rotate")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "rotate")
 	w := startWorker(t, t.TempDir(), 1, src.connector(prefix), nil, nil)
 	waitDistinct(t, consumer, topic, rows)
 	load := startWorkload(src, seed, rows)
@@ -111,10 +105,7 @@ func runPositionGone(t *testing.T, src privSource, fault string, lose func(), wa
 	seed := int64(envInt(t, "CONNECTD_FAULTS_SEED", 1))
 	began := time.Now()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "gone")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "gone")
 	dir := t.TempDir()
 	conn := src.connector(prefix)
 	w := startWorker(t, dir, 1, conn, nil, nil)
@@ -152,11 +143,7 @@ func runPositionGone(t *testing.T, src privSource, fault string, lose func(), wa
 			t.Errorf("the trace does not say %q: %s", s, trace)
 		}
 	}
-	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
-		if c, task, _ := w.state(); c != "RUNNING" || task != "FAILED" {
-			t.Fatalf("after the task failed the status says connector %q, task %q", c, task)
-		}
-	}
+	assertStaysFailed(t, w)
 	consumer.Settle(time.Second)
 	if n := len(consumer.Records(topic)); n != delivered {
 		t.Errorf("the failed task delivered %d records", n-delivered)

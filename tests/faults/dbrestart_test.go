@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/connectd/connectd/tests/e2e"
-	"github.com/connectd/connectd/tests/testbed"
 )
 
 // TestMariaDBServerRestart: the connector's (private) MariaDB server is shut down and killed
@@ -41,10 +38,7 @@ func runRestarts(t *testing.T, src privSource) {
 	began := time.Now()
 	srv := src.server()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "dbrestart")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "dbrestart")
 	conn := src.connector(prefix)
 	conn["errors.max.retries"] = fmt.Sprint(restartMaxRetries)
 	conn["errors.retry.delay.initial.ms"] = "200"
@@ -85,11 +79,7 @@ func runRestarts(t *testing.T, src privSource) {
 	if time.Since(failedAt) < restartBudget/2 {
 		t.Errorf("the task failed %.1f s into the outage, before its retries (about %.0f s) were used", time.Since(failedAt).Seconds(), restartBudget.Seconds())
 	}
-	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
-		if c, task, _ := w.state(); c != "RUNNING" || task != "FAILED" {
-			t.Fatalf("after the task failed the status says connector %q, task %q", c, task)
-		}
-	}
+	assertStaysFailed(t, w)
 	srv.start()
 	if code, b := w.rest.Call("POST", "/connectors/faults/tasks/0/restart", nil); code >= 300 {
 		t.Fatalf("restart: %d %s", code, b)
@@ -104,6 +94,16 @@ func runRestarts(t *testing.T, src privSource) {
 		fault: fmt.Sprintf("server restarted under the writer (%d fast shutdowns, %d kill -9, 1-4 s down), then down past errors.max.retries (task FAILED, restarted)",
 			restarts-kills, kills),
 		faults: restarts + 1}, began, load)
+}
+
+// assertStaysFailed checks for 2 s that the status stays connector RUNNING, task FAILED.
+func assertStaysFailed(t *testing.T, w *worker) {
+	t.Helper()
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		if c, task, _ := w.state(); c != "RUNNING" || task != "FAILED" {
+			t.Fatalf("after the task failed the status says connector %q, task %q", c, task)
+		}
+	}
 }
 
 // watchOutage samples the status for the outage's length while the server is down: the task

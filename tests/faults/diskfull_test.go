@@ -12,9 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/connectd/connectd/tests/e2e"
-	"github.com/connectd/connectd/tests/testbed"
 )
 
 // The disk-full case: the standalone worker's offsets file (offset.storage.file.filename) lives on
@@ -98,10 +95,7 @@ func runDiskFull(t *testing.T, src source) {
 	seed := int64(envInt(t, "CONNECTD_FAULTS_SEED", 1))
 	began := time.Now()
 	rows := int64(1000)
-	preload(t, src, rows)
-	prefix := testbed.Topic(t, "full")
-	topic := src.topic(prefix)
-	consumer := e2e.NewConsumer(t, topic)
+	prefix, topic, consumer := preloadTopic(t, src, rows, "full")
 	dir := t.TempDir()
 	mnt := mountTmpfs(t, dir, "256k")
 	path := filepath.Join(mnt, "offsets")

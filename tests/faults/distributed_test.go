@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,45 +103,8 @@ func (g *group) start() *member {
 	}
 	wp := e2e.WriteProps(t, g.dir, fmt.Sprintf("worker-%03d.properties", g.runs), props)
 	logName := filepath.Join(g.dir, fmt.Sprintf("worker-%03d.log", g.runs))
-	logf, err := os.Create(logName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(binary(t), "distributed", wp)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := &worker{t: t, cmd: cmd, rest: e2e.NewClient(t, "http://"+id), log: logName, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); logf.Close(); close(w.done) }()
 	run := g.runs
-	t.Cleanup(func() {
-		w.kill()
-		if t.Failed() {
-			b, _ := os.ReadFile(logName)
-			if len(b) > 3000 {
-				b = b[len(b)-3000:]
-			}
-			t.Logf("group worker %d (%s) log (tail):\n%s", run, id, b)
-		}
-	})
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if c, err := net.Dial("tcp", id); err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case <-w.done:
-			b, _ := os.ReadFile(logName)
-			t.Fatalf("group worker %d exited at start:\n%s", run, b)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("group worker %d: the REST API did not come up", run)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	w := runWorker(t, exec.Command(binary(t), "distributed", wp), logName, port, fmt.Sprintf("group worker %d", run), fmt.Sprintf("group worker %d (%s)", run, id), 3000)
 	return &member{w: w, id: id, started: time.Now()}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/mariadb"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -433,20 +434,7 @@ func (m *privMaria) query(q string) [][]string {
 		m.t.Fatalf("%s: %v", q, err)
 	}
 	defer r.Close()
-	var out [][]string
-	for i := range r.Values {
-		var row []string
-		for j := range r.Values[i] {
-			fv := r.Values[i][j]
-			if fv.Type == gomysql.FieldValueTypeString {
-				row = append(row, string(fv.AsString()))
-			} else {
-				row = append(row, fv.String())
-			}
-		}
-		out = append(out, row)
-	}
-	return out
+	return mariadb.Rows(r)
 }
 
 // tx runs the workload's transaction; when the connection breaks (the server stopped) it returns

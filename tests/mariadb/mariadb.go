@@ -69,6 +69,12 @@ func (d *DB) Query(q string) [][]string {
 		d.T.Fatalf("%s: %v", q, err)
 	}
 	defer r.Close()
+	return Rows(r)
+}
+
+// Rows returns the rows of a query's result, each value as a string: a string value's bytes, any
+// other value as it prints.
+func Rows(r *mysql.Result) [][]string {
 	var out [][]string
 	for i := range r.Values {
 		var row []string

@@ -10,17 +10,9 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/connectd/connectd/tests/bench"
 )
@@ -31,9 +23,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cfg := bench.DefaultConfig()
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", "both", "database to run: mariadb, postgres or both")
+	fs, c := bench.NewCommand("bench", stderr, "reports", "logs, offsets and profiles")
 	fs.IntVar(&cfg.Rows, "rows", cfg.Rows, "rows preloaded for the snapshot phase")
 	fs.IntVar(&cfg.SnapshotThreads, "snapshot-threads", 0, "snapshot.max.threads for both systems (0: their default, 1)")
 	fs.IntVar(&cfg.SnapshotTables, "snapshot-tables", 1, "tables of --rows rows each the snapshot reads (more than 1 leaves the ceiling out)")
@@ -52,22 +42,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Profile, "profile", false, "run connectd once more under a CPU profiler and report its hot spots")
 	fs.StringVar(&cfg.Connectd, "connectd", "", "connectd binary (go build ./cmd/connectd)")
 	fs.StringVar(&cfg.ProfileBinary, "connectd-pprof", "", "profiling connectd binary (go build ./tests/bench/cmd/connectd-pprof)")
-	fs.StringVar(&cfg.DebeziumOptions.REST, "debezium-rest", envOr("DEBEZIUM_REST_PORT", func(p string) string { return "http://127.0.0.1:" + p }, cfg.DebeziumOptions.REST), "REST URL of the Debezium reference worker")
-	repo := fs.String("repo", "", "repository root (default: found from the working directory)")
-	results := fs.String("results", "", "folder for the Markdown reports (default <repo>/tests/bench/results; - for none)")
-	work := fs.String("work", "", "folder for logs, offsets and profiles (default a new temporary folder)")
+	fs.StringVar(&cfg.DebeziumOptions.REST, "debezium-rest", debeziumREST(cfg.DebeziumOptions.REST), "REST URL of the Debezium reference worker")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail a phase whose topic does not grow for this long")
 	fs.StringVar(&cfg.Namespace, "namespace", cfg.Namespace, "prefix of the run's database, schema, topics, connectors and slots (another run at the same time needs its own)")
 	fs.StringVar(&cfg.Converter, "converter", "json", "json (JsonConverter without schemas) or avro (Apicurio's Avro converter with $CONNECTD_TEST_SCHEMA_REGISTRY)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	switch *db {
-	case "both":
-	case "mariadb", "postgres":
-		cfg.DBs = []string{*db}
-	default:
-		fmt.Fprintf(stderr, "--db %s: use mariadb, postgres or both\n", *db)
+	if !c.Parse(fs, args, &cfg.DBs) {
 		return 2
 	}
 	if cfg.Rows < 0 || cfg.Events < 0 || cfg.LatencyRate < 0 || cfg.Repeat < 1 {
@@ -94,113 +73,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.DebeziumOptions.Restart = !*noRestart
 	cfg.Log = stderr
 
-	root := *repo
-	if root == "" {
-		var err error
-		if root, err = findRepo(); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
+	ctx, stop, m, ok := c.Start("connectd-bench-", "tests/bench/run", args)
+	if !ok {
+		return 1
 	}
-	home := os.Getenv("TESTBED_HOME")
-	if home == "" {
-		h, _ := os.UserHomeDir()
-		home = filepath.Join(h, ".cache", "connectd-testbed")
-	}
-	cfg.DebeziumOptions.RepoRoot, cfg.DebeziumOptions.TestbedHome = root, home
-	cfg.Kafka = envOr("CONNECTD_TEST_KAFKA", nil, "127.0.0.1:9092")
-	cfg.MariaDB = dbFromEnv("CONNECTD_TEST_MARIADB", 3306)
-	cfg.Postgres = dbFromEnv("CONNECTD_TEST_POSTGRES", 5432)
-	if *work == "" {
-		d, err := os.MkdirTemp("", "connectd-bench-")
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		*work = d
-	}
-	cfg.WorkDir = *work
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	m := bench.DescribeMachine(ctx, envOr("CONNECTD_TEST_KAFKA_LIBS", nil, filepath.Join(home, "kafka-libs")), root)
-	m.Command = "tests/bench/run " + strings.Join(args, " ")
-	fmt.Fprintf(stderr, "bench: logs, offsets and profiles in %s\n", cfg.WorkDir)
-	start := time.Now()
+	cfg.DebeziumOptions.RepoRoot, cfg.DebeziumOptions.TestbedHome = c.Repo, c.Home
+	cfg.Kafka, cfg.MariaDB, cfg.Postgres, cfg.WorkDir = c.Kafka, c.MariaDB, c.Postgres, c.Work
 	rs, err := bench.Run(ctx, cfg)
-	m.LoadEnd = loadavg()
-	status := 0
-	if err != nil {
-		fmt.Fprintf(stderr, "bench: %v\n", err)
-		status = 1
-	}
+	status := c.End(&m, err)
 	for _, r := range rs {
 		fmt.Fprintln(stdout, bench.Markdown(m, cfg, r))
 	}
-	if *results != "-" && len(rs) > 0 {
-		dir := *results
-		if dir == "" {
-			dir = filepath.Join(root, "tests", "bench", "results")
-		}
-		paths, err := bench.WriteResults(dir, m, cfg, rs)
-		if err != nil {
-			fmt.Fprintf(stderr, "bench: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "bench: wrote %s (%s)\n", strings.Join(paths, ", "), time.Since(start).Round(time.Second))
+	if len(rs) > 0 && !c.WriteReports(func(dir string) ([]string, error) {
+		return bench.WriteResults(dir, m, cfg, rs)
+	}) {
+		return 1
 	}
 	return status
 }
 
-func envOr(key string, wrap func(string) string, def string) string {
-	if v := os.Getenv(key); v != "" {
-		if wrap != nil {
-			return wrap(v)
-		}
-		return v
+// debeziumREST is the Debezium reference worker's REST URL: on the loopback port
+// $DEBEZIUM_REST_PORT when it is set, else def.
+func debeziumREST(def string) string {
+	if p := os.Getenv("DEBEZIUM_REST_PORT"); p != "" {
+		return "http://127.0.0.1:" + p
 	}
 	return def
-}
-
-func dbFromEnv(prefix string, port int) bench.DBConfig {
-	c := bench.DBConfig{
-		Host:     envOr(prefix+"_HOST", nil, "127.0.0.1"),
-		Port:     port,
-		User:     envOr(prefix+"_USER", nil, "connectd"),
-		Password: envOr(prefix+"_PASSWORD", nil, "connectd"),
-		Database: envOr(prefix+"_DB", nil, "connectd"),
-	}
-	if p, err := strconv.Atoi(os.Getenv(prefix + "_PORT")); err == nil {
-		c.Port = p
-	}
-	return c
-}
-
-func findRepo() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/connectd/connectd\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no connectd go.mod above the working directory; pass --repo")
-		}
-		dir = parent
-	}
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
