@@ -54,6 +54,13 @@ type Config struct {
 	NotifyTopic string
 	// TopicPrefix keys the Kafka channel's records and names the connector in notifications.
 	TopicPrefix string
+	// Debezium37 is set by a connector whose Debezium reference is 3.7 or later (PostgreSQL),
+	// not parsed from the properties: incremental snapshots then write what 3.7 adds to 3.5's
+	// format (correlationId and dataCollectionId in the watermark rows, each collection's
+	// correlation id and the table's total rows in the offsets, DATA_COLLECTIONS_RESOLVED
+	// after STARTED, total_rows, total_chunks and chunk_index in the progress notifications).
+	// Unset (MySQL, MariaDB: a 3.5 reference), they write 3.5's format.
+	Debezium37 bool
 }
 
 // Enabled reports whether signal channel name is on.

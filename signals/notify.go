@@ -23,6 +23,8 @@ const (
 	StatusPaused             = "PAUSED"
 	StatusResumed            = "RESUMED"
 	StatusSkipped            = "SKIPPED"
+	// StatusDataCollectionsResolved follows STARTED from Debezium 3.7 on (Config.Debezium37).
+	StatusDataCollectionsResolved = "DATA_COLLECTIONS_RESOLVED"
 )
 
 // Notification is one notification, Debezium's io.debezium.pipeline.notification.Notification.

@@ -49,6 +49,8 @@ func (t *Task) startIncremental(name string, props map[string]string, stored map
 	if err != nil {
 		return err
 	}
+	// The PostgreSQL reference is Debezium 3.7: its incremental snapshot format.
+	cfg.Debezium37 = true
 	hub, err := signals.OpenHub(context.Background(), cfg, name, t.log)
 	if err != nil {
 		return err
@@ -215,6 +217,42 @@ func (d *incrementalDB) MaxKey(ctx context.Context, c *source.Collection) (max [
 		return err
 	})
 	return max, err
+}
+
+// RowCount is Debezium 3.7's row count of a table whose incremental snapshot starts: the
+// estimate pg_class holds (reltuples, known once the table was analyzed) when c has no filter
+// and it is positive, else the rows up to the largest key under c's filter.
+func (d *incrementalDB) RowCount(ctx context.Context, c *source.Collection, max []any) (n int64, ok bool, err error) {
+	err = d.conn.Do(ctx, func(conn *pgconn.PgConn) error {
+		tb, err := d.describe(ctx, conn, c)
+		if err != nil {
+			return err
+		}
+		if c.Filter == "" {
+			rows, err := query(ctx, conn, "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+				tb.ct.ID.Schema, tb.ct.ID.Table)
+			if err == nil && len(rows) > 0 && rows[0][0] != nil {
+				if v, perr := strconv.ParseInt(string(rows[0][0]), 10, 64); perr == nil && v > 0 {
+					n, ok = v, true
+					return nil
+				}
+			}
+		}
+		q, err := tb.sql.CountQuery(c, max)
+		if err != nil {
+			return err
+		}
+		rows, err := query(ctx, conn, q, tb.args...)
+		if err != nil {
+			return fmt.Errorf("cannot count the rows of %s: %w", c.ID, err)
+		}
+		if len(rows) > 0 && rows[0][0] != nil {
+			n, err = strconv.ParseInt(string(rows[0][0]), 10, 64)
+			ok = err == nil
+		}
+		return err
+	})
+	return n, ok, err
 }
 
 // ReadChunk reads the rows after after up to max in key order, as text.

@@ -24,10 +24,14 @@ const (
 	OffIncMaximumKey    = "incremental_snapshot_maximum_key"
 	OffIncCollections   = "incremental_snapshot_collections"
 	OffIncCorrelationID = "incremental_snapshot_correlation_id"
+	// OffIncTotalRows is the current table's row count, Debezium 3.7's (signals.Config.Debezium37).
+	OffIncTotalRows = "incremental_snapshot_total_rows"
 
 	incCollID        = "incremental_snapshot_collections_id"
 	incCollCondition = "incremental_snapshot_collections_additional_condition"
 	incCollSurrogate = "incremental_snapshot_collections_surrogate_key"
+	// incCollCorrelation is the id of the signal that added the collection (Debezium 3.7).
+	incCollCorrelation = "incremental_snapshot_collections_correlation_id"
 )
 
 // Collection is one table of an incremental snapshot.
@@ -38,6 +42,9 @@ type Collection struct {
 	Filter string
 	// SurrogateKey is the column to chunk by instead of the primary key, empty for the key.
 	SurrogateKey string
+	// CorrelationID is the id of the execute-snapshot signal that added the collection, empty
+	// when unknown (an offset written by Debezium before 3.7 or by a 3.5-format connector).
+	CorrelationID string
 }
 
 // ChunkRow is one row read by a chunk: its chunk key (int32, int64, int16 or string values, in
@@ -92,6 +99,16 @@ type ReadOnlyWindows interface {
 	Watermark(ctx context.Context) (string, error)
 }
 
+// RowCounter is implemented by an IncrementalDB that tells how many rows a table holds when its
+// incremental snapshot starts, as Debezium 3.7 does (incremental_snapshot_total_rows and the
+// progress notifications' total_rows); used only under signals.Config.Debezium37.
+type RowCounter interface {
+	// RowCount returns the number of c's rows: the catalog's estimate when c has no filter and
+	// the estimate is positive, else the rows whose key is not after max under c's filter. ok
+	// is false when the count is unknown.
+	RowCount(ctx context.Context, c *Collection, max []any) (n int64, ok bool, err error)
+}
+
 // KeyFolder is implemented by an IncrementalDB whose database compares text keys under a
 // collation rather than byte by byte (MySQL, MariaDB), so a streamed change and the buffered read
 // of the same row can carry keys that differ, in case or trailing spaces, say.
@@ -130,6 +147,11 @@ type Incremental struct {
 	maxKey      []any
 	paused      bool
 	scanned     int64
+	// totalRows is the current table's row count when known (hasTotal), Debezium 3.7's; as
+	// Debezium's, it is replaced when the next table's largest key is read, not cleared.
+	totalRows int64
+	hasTotal  bool
+	counter   RowCounter
 	// The chunk in flight.
 	chunkID    string
 	windowOpen bool
@@ -149,7 +171,7 @@ type Incremental struct {
 	blocking   []Collection
 	blockingID string
 	// Offset fields, computed when the state changes, added to every record's offset.
-	offPK, offMax, offColls string
+	offPK, offMax, offColls, offTotal string
 }
 
 // NewIncremental returns the engine of a connector task. signalTopic is the topic the
@@ -162,6 +184,7 @@ func NewIncremental(db IncrementalDB, cfg *signals.Config, signalTopic string, n
 	e.vis, _ = db.(ChunkVisibility)
 	e.ro, _ = db.(ReadOnlyWindows)
 	e.fold, _ = db.(KeyFolder)
+	e.counter, _ = db.(RowCounter)
 	return e
 }
 
@@ -190,6 +213,9 @@ func (e *Incremental) Load(offset map[string]any) error {
 		if v := c[incCollSurrogate]; v != nil {
 			col.SurrogateKey = *v
 		}
+		if v := c[incCollCorrelation]; v != nil {
+			col.CorrelationID = *v
+		}
 		if col.ID != "" {
 			e.queue = append(e.queue, col)
 		}
@@ -204,6 +230,14 @@ func (e *Incremental) Load(offset map[string]any) error {
 		}
 	}
 	e.correlation, _ = offset[OffIncCorrelationID].(string)
+	e.totalRows, e.hasTotal = 0, false
+	if v, _ := offset[OffIncTotalRows].(string); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("the stored offset's %s %q is not a number; remove the incremental_snapshot_* fields to drop the snapshot", OffIncTotalRows, v)
+		}
+		e.totalRows, e.hasTotal = n, true
+	}
 	e.updateOffsetFieldsLocked()
 	e.running.Store(len(e.queue) > 0)
 	if len(e.queue) > 0 {
@@ -352,14 +386,23 @@ func (e *Incremental) execute(ctx context.Context, id string, a *signals.Execute
 	e.mu.Lock()
 	wasRunning := len(e.queue) > 0
 	for _, t := range tables {
-		e.queue = append(e.queue, Collection{ID: t, Filter: signals.ConditionFor(a.Conditions, t), SurrogateKey: a.SurrogateKey})
+		e.queue = append(e.queue, Collection{ID: t, Filter: signals.ConditionFor(a.Conditions, t), SurrogateKey: a.SurrogateKey, CorrelationID: id})
 	}
 	e.correlation = id
 	e.updateOffsetFieldsLocked()
 	e.running.Store(true)
+	all := make([]string, len(e.queue))
+	for i, c := range e.queue {
+		all[i] = c.ID
+	}
 	e.mu.Unlock()
 	e.log.Info("incremental snapshot requested", "signal", id, "tables", strings.Join(tables, ","))
 	e.notifyID(ctx, id, signals.StatusStarted, map[string]string{"data_collections": strings.Join(tables, ",")})
+	if e.cfg.Debezium37 && !wasRunning {
+		// Debezium 3.7 tells the snapshot's collections, as resolved, after STARTED (only
+		// for a snapshot that was not running).
+		e.notifyID(ctx, id, signals.StatusDataCollectionsResolved, map[string]string{"data_collections": strings.Join(all, ",")})
+	}
 	if !wasRunning {
 		e.kick()
 	}
@@ -454,9 +497,12 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 	if e.vis != nil {
 		e.early = map[string][]uint64{}
 	}
+	meta := windowMeta{open: javaInstant(time.Now())}
+	if e.cfg.Debezium37 {
+		meta.correlation, meta.collection = e.queue[0].CorrelationID, e.queue[0].ID
+	}
 	e.mu.Unlock()
-	opened := javaInstant(time.Now())
-	if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, `{"openWindowTimestamp": "`+opened+`"}`); err != nil {
+	if err := e.db.WriteSignal(ctx, id+"-open", signals.TypeWindowOpen, meta.data("")); err != nil {
 		return fmt.Errorf("cannot write the window-open row into the signal table %s (the connector's user needs INSERT on it): %w", e.cfg.DataCollection, err)
 	}
 	var rows []ChunkRow
@@ -470,7 +516,7 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 			// The snapshot ended inside this window: its close row closes no chunk.
 			e.resetChunkLocked()
 			e.mu.Unlock()
-			return e.writeClose(ctx, id, opened)
+			return e.writeClose(ctx, id, meta)
 		}
 		c := e.queue[0]
 		after, max := e.chunkEnd, e.maxKey
@@ -488,8 +534,20 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 			continue
 		}
 		// As Debezium's, the progress is told when the chunk has been read, inside its window.
-		e.notify(ctx, signals.StatusInProgress, map[string]string{"current_collection_in_progress": c.ID,
-			"maximum_key": keyString(max), "last_processed_key": keyString(rows[len(rows)-1].Key)})
+		progress := map[string]string{"current_collection_in_progress": c.ID,
+			"maximum_key": keyString(max), "last_processed_key": keyString(rows[len(rows)-1].Key)}
+		e.mu.Lock()
+		if e.cfg.Debezium37 && e.hasTotal {
+			// Debezium 3.7's, the rows scanned counting this chunk's.
+			progress["total_rows"] = strconv.FormatInt(e.totalRows, 10)
+			if n := int64(e.cfg.ChunkSize); n > 0 {
+				chunks := ceilDiv(e.totalRows, n)
+				progress["total_chunks"] = strconv.FormatInt(chunks, 10)
+				progress["chunk_index"] = strconv.FormatInt(min(ceilDiv(e.scanned+int64(len(rows)), n), chunks), 10)
+			}
+		}
+		e.mu.Unlock()
+		e.notify(ctx, signals.StatusInProgress, progress)
 	}
 	e.mu.Lock()
 	if e.chunkID != id {
@@ -498,7 +556,7 @@ func (e *Incremental) readChunk(ctx context.Context) error {
 	}
 	e.rows, e.ready = rows, true
 	e.mu.Unlock()
-	return e.writeClose(ctx, id, opened)
+	return e.writeClose(ctx, id, meta)
 }
 
 // readChunkRO starts the next chunk of a read-only snapshot: no watermark rows, the window is
@@ -558,19 +616,69 @@ func (e *Incremental) resolveMaxKey(ctx context.Context, c *Collection, max []an
 		e.tableDone(ctx, c.ID, "EMPTY")
 		return nil, false
 	}
+	var total int64
+	hasTotal := false
+	if e.cfg.Debezium37 && e.counter != nil {
+		// Debezium 3.7 counts the table's rows once its largest key is known; a count that
+		// fails leaves the total out.
+		n, ok, err := e.counter.RowCount(ctx, c, k)
+		if err != nil {
+			e.log.Warn("cannot count the rows of a table of the incremental snapshot; its progress leaves the total out", "table", c.ID, "error", err)
+		}
+		total, hasTotal = n, ok && err == nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.queue) == 0 || e.queue[0].ID != c.ID {
 		return nil, false
 	}
 	e.maxKey = k
+	if e.cfg.Debezium37 {
+		e.totalRows, e.hasTotal = total, hasTotal
+	}
 	e.updateOffsetFieldsLocked()
 	return k, true
 }
 
+// ceilDiv is a/b rounded up, for positive b.
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// windowMeta is what a chunk's window-open and -close rows carry in their data: the time the
+// window opened and, under Debezium 3.7's format, the correlation id and the id of the
+// collection current when it opened (empty: left out, as Debezium leaves out nulls).
+type windowMeta struct {
+	open, correlation, collection string
+}
+
+// data writes the rows' data as Debezium's SignalMetadata does: the members in that order, with
+// Debezium's legacy spacing; closed is the close time, empty for the open row.
+func (m windowMeta) data(closed string) string {
+	var b strings.Builder
+	b.WriteString(`{"openWindowTimestamp": ` + jsonText(m.open))
+	if closed != "" {
+		b.WriteString(`, "closeWindowTimestamp": ` + jsonText(closed))
+	}
+	if m.correlation != "" {
+		b.WriteString(`, "correlationId": ` + jsonText(m.correlation))
+	}
+	if m.collection != "" {
+		b.WriteString(`, "dataCollectionId": ` + jsonText(m.collection))
+	}
+	return b.String() + "}"
+}
+
+// jsonText is s as a JSON string, as Jackson writes it (no HTML escapes).
+func jsonText(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // writeClose writes the window-close row of chunk id.
-func (e *Incremental) writeClose(ctx context.Context, id, opened string) error {
-	closed := `{"openWindowTimestamp": "` + opened + `", "closeWindowTimestamp": "` + javaInstant(time.Now()) + `"}`
+func (e *Incremental) writeClose(ctx context.Context, id string, meta windowMeta) error {
+	closed := meta.data(javaInstant(time.Now()))
 	if err := e.db.WriteSignal(ctx, id+"-close", signals.TypeWindowClose, closed); err != nil {
 		return fmt.Errorf("cannot write the window-close row into the signal table %s: %w", e.cfg.DataCollection, err)
 	}
@@ -666,6 +774,10 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 		return
 	}
 	scanned := e.scanned
+	total := ""
+	if e.cfg.Debezium37 && e.hasTotal && status == "SUCCEEDED" {
+		total = strconv.FormatInt(e.totalRows, 10)
+	}
 	// As Debezium's, the notification names the snapshot's tables, the finished one included.
 	names := make([]string, len(e.queue))
 	for i, c := range e.queue {
@@ -678,8 +790,12 @@ func (e *Incremental) tableDone(ctx context.Context, table, status string) {
 	e.updateOffsetFieldsLocked()
 	e.mu.Unlock()
 	e.log.Info("incremental snapshot finished a table", "table", table, "rows", scanned, "status", status)
-	e.notify(ctx, signals.StatusTableScanCompleted, map[string]string{"data_collections": strings.Join(names, ","), "scanned_collection": table,
-		"total_rows_scanned": strconv.FormatInt(scanned, 10), "status": status})
+	data := map[string]string{"data_collections": strings.Join(names, ","), "scanned_collection": table,
+		"total_rows_scanned": strconv.FormatInt(scanned, 10), "status": status}
+	if total != "" {
+		data["total_rows"] = total // Debezium 3.7's, for a table read to its end
+	}
+	e.notify(ctx, signals.StatusTableScanCompleted, data)
 	if done {
 		e.log.Info("incremental snapshot completed")
 		e.notify(ctx, signals.StatusCompleted, nil)
@@ -736,6 +852,9 @@ func (e *Incremental) addOffsetFieldsLocked(off map[string]any) {
 	if e.correlation != "" {
 		off[OffIncCorrelationID] = e.correlation
 	}
+	if e.offTotal != "" {
+		off[OffIncTotalRows] = e.offTotal
+	}
 }
 
 // sourceSignal handles a signal table insert seen in the log.
@@ -783,7 +902,7 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 	// The marker's own record is queued after the window's reads: its offset says the chunk
 	// is done (or, after the last chunk, that no snapshot runs).
 	e.mu.Lock()
-	for _, k := range []string{OffIncPrimaryKey, OffIncMaximumKey, OffIncCollections, OffIncCorrelationID} {
+	for _, k := range []string{OffIncPrimaryKey, OffIncMaximumKey, OffIncCollections, OffIncCorrelationID, OffIncTotalRows} {
 		delete(r.SourceOffset, k)
 	}
 	e.addOffsetFieldsLocked(r.SourceOffset)
@@ -847,9 +966,12 @@ func (e *Incremental) maxKeyCopy() []any {
 
 // updateOffsetFieldsLocked recomputes the offset fields after a state change.
 func (e *Incremental) updateOffsetFieldsLocked() {
-	e.offPK, e.offMax, e.offColls = "", "", ""
+	e.offPK, e.offMax, e.offColls, e.offTotal = "", "", "", ""
 	if len(e.queue) == 0 {
 		return
+	}
+	if e.cfg.Debezium37 && e.hasTotal {
+		e.offTotal = strconv.FormatInt(e.totalRows, 10)
 	}
 	if e.chunkEnd != nil {
 		e.offPK, _ = EncodeJavaKey(e.chunkEnd)
@@ -862,17 +984,34 @@ func (e *Incremental) updateOffsetFieldsLocked() {
 		Condition *string `json:"incremental_snapshot_collections_additional_condition"`
 		Surrogate *string `json:"incremental_snapshot_collections_surrogate_key"`
 	}
-	l := make([]coll, len(e.queue))
+	// coll37 is Debezium 3.7's: every member written, null when unset.
+	type coll37 struct {
+		coll
+		Correlation *string `json:"incremental_snapshot_collections_correlation_id"`
+	}
+	l := make([]coll37, len(e.queue))
 	for i, c := range e.queue {
-		l[i] = coll{ID: c.ID}
+		l[i].ID = c.ID
 		if c.Filter != "" {
 			l[i].Condition = &e.queue[i].Filter
 		}
 		if c.SurrogateKey != "" {
 			l[i].Surrogate = &e.queue[i].SurrogateKey
 		}
+		if c.CorrelationID != "" {
+			l[i].Correlation = &e.queue[i].CorrelationID
+		}
 	}
-	b, _ := json.Marshal(l)
+	var b []byte
+	if e.cfg.Debezium37 {
+		b, _ = json.Marshal(l)
+	} else {
+		old := make([]coll, len(l))
+		for i := range l {
+			old[i] = l[i].coll
+		}
+		b, _ = json.Marshal(old)
+	}
 	e.offColls = string(b)
 }
 

@@ -91,6 +91,23 @@ func (q *KeysetSQL) MaxKeyQuery(sel string, c *Collection) string {
 	return b.String()
 }
 
+// CountQuery returns the statement that counts c's rows whose key is not after max, under its
+// filter: Debezium 3.7's bounded row count (SELECT COUNT(1) ... WHERE key <= max AND (filter)).
+func (q *KeysetSQL) CountQuery(c *Collection, max []any) (string, error) {
+	if len(max) != len(q.Key) {
+		return "", fmt.Errorf("the largest key %v has %d values, the key of %s %d columns", max, len(max), c.ID, len(q.Key))
+	}
+	b, err := q.Bound(max, "<=")
+	if err != nil {
+		return "", err
+	}
+	s := "SELECT COUNT(1) FROM " + q.From + " WHERE " + b
+	if c.Filter != "" {
+		s += " AND (" + c.Filter + ")"
+	}
+	return s, nil
+}
+
 // ChunkQuery returns the statement that reads, with the select list sel, at most limit rows of
 // c whose key is after after (nil: from the first) and not after max (nil: no bound), in key
 // order.
