@@ -18,6 +18,7 @@ import (
 	"github.com/connectd/connectd/tests/compat/diff"
 	"github.com/connectd/connectd/tests/debezium"
 	"github.com/connectd/connectd/tests/e2e"
+	"github.com/connectd/connectd/tests/incrhandover"
 	"github.com/connectd/connectd/tests/testbed"
 )
 
@@ -192,8 +193,8 @@ func TestIncrementalCompatSameRun(t *testing.T) {
 	ended := time.Now()
 	for _, s := range both {
 		ids := map[int64]bool{}
-		for _, r := range drainTopic(t, c, s.topic) {
-			if id, ok := readID(t, r); ok {
+		for _, r := range incrhandover.DrainTopic(t, c, s.topic) {
+			if id, ok := incrhandover.ReadID(t, r); ok {
 				ids[id] = true
 			}
 		}
