@@ -457,16 +457,22 @@ func (t *taskRunner) encode(r *api.SourceRecord) (key, value []byte, keyErr, val
 	}
 	n := len(buf)
 	buf, valueNull, err := va.AppendConnectData(buf, r.Topic, r.ValueSchema, r.Value)
-	if cap(buf) <= maxEncodeBuf {
-		t.encBuf = buf[:0]
-	} else {
+	large := cap(buf) > maxEncodeBuf
+	if large {
 		t.encBuf = nil
+	} else {
+		t.encBuf = buf[:0]
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	out := make([]byte, len(buf))
-	copy(out, buf)
+	// A large record keeps the buffer it was written into, which the task lets go: copying it
+	// would hold a second copy of a 10 MB row's JSON at the moment memory peaks.
+	out := buf
+	if !large {
+		out = make([]byte, len(buf))
+		copy(out, buf)
+	}
 	if !keyNull {
 		key = out[:n:n]
 	}
