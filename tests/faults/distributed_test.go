@@ -279,7 +279,7 @@ func runGroupKills(t *testing.T, src source, eos bool) {
 			kind = "the idle worker"
 		}
 		kinds[kind]++
-		t.Logf("kill %d: %s (%s), %d workload transactions so far", i+1, ms[k].id, kind, load.ops)
+		t.Logf("kill %d: %s (%s), %d workload transactions so far", i+1, ms[k].id, kind, load.done.Load())
 		ms[k].w.kill()
 		lastKill = time.Now()
 		g.dead[ms[k].id] = lastKill

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -254,6 +255,8 @@ type workload struct {
 	wg       sync.WaitGroup
 	err      error
 	ops, big int
+	// done is ops for other goroutines while the workload runs (a kill's log line).
+	done atomic.Int64
 }
 
 func startWorkload(src source, seed int64, rows int64) *workload {
@@ -297,6 +300,7 @@ func (w *workload) run() {
 			return
 		}
 		w.ops++
+		w.done.Store(int64(w.ops))
 		time.Sleep(10 * time.Millisecond)
 	}
 }
