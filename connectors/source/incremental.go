@@ -137,6 +137,10 @@ type Incremental struct {
 	// blockPending is set while a blocking snapshot waits for the streaming goroutine.
 	blockPending atomic.Bool
 	wake         chan struct{}
+	// closed says the last wake came from a window close: the signals the stream saw before the
+	// close row (a pause-snapshot among them) are handled before the next chunk, as Debezium
+	// handles them in log order.
+	closed atomic.Bool
 	inbox        chan signals.Signal
 
 	mu sync.Mutex
@@ -308,6 +312,9 @@ func (e *Incremental) loop(ctx context.Context) {
 		// under either runtime.
 		select {
 		case <-e.wake:
+			if e.closed.Swap(false) {
+				e.drain(ctx, hubC)
+			}
 			if !chunk() {
 				return
 			}
@@ -322,9 +329,26 @@ func (e *Incremental) loop(ctx context.Context) {
 		case s := <-e.inbox:
 			e.handle(ctx, s)
 		case <-e.wake:
+			if e.closed.Swap(false) {
+				e.drain(ctx, hubC)
+			}
 			if !chunk() {
 				return
 			}
+		}
+	}
+}
+
+// drain handles the signals already waiting, without waiting for more.
+func (e *Incremental) drain(ctx context.Context, hubC chan signals.Signal) {
+	for {
+		select {
+		case s := <-hubC:
+			e.handle(ctx, s)
+		case s := <-e.inbox:
+			e.handle(ctx, s)
+		default:
+			return
 		}
 	}
 }
@@ -953,6 +977,7 @@ func (e *Incremental) closeWindow(ctx context.Context, c *Collection, rows []Chu
 	e.mu.Unlock()
 	e.log.Debug("incremental snapshot chunk emitted", "table", c.ID, "rows", len(rows), "emitted", emitted)
 	if !paused {
+		e.closed.Store(true)
 		e.kick()
 	}
 	return nil
