@@ -857,9 +857,32 @@ func (e *Incremental) Observe(ctx context.Context, r *api.SourceRecord) error {
 			}
 		}
 	}
-	e.addOffsetFieldsLocked(r.SourceOffset)
+	e.addRecordOffsetLocked(r)
 	e.mu.Unlock()
 	return nil
+}
+
+// addRecordOffsetLocked adds the snapshot's progress to the record's offset.
+func (e *Incremental) addRecordOffsetLocked(r *api.SourceRecord) {
+	if r.SourceOffset == nil || len(e.queue) == 0 {
+		return
+	}
+	e.ownOffset(r)
+	e.addOffsetFieldsLocked(r.SourceOffset)
+}
+
+// ownOffset gives the record an offset map of its own: a connector may share one between the
+// records of a change (a delete and its tombstone), and the runtime may already be reading the
+// first one's while the second is observed.
+func (e *Incremental) ownOffset(r *api.SourceRecord) {
+	if r.SourceOffset == nil {
+		return
+	}
+	off := make(map[string]any, len(r.SourceOffset)+8)
+	for k, v := range r.SourceOffset {
+		off[k] = v
+	}
+	r.SourceOffset = off
 }
 
 func (e *Incremental) addOffsetFieldsLocked(off map[string]any) {
@@ -895,7 +918,7 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 			e.log.Warn("ignoring a signal: too many signals waiting", "id", s.ID, "channel", signals.ChannelSource)
 		}
 		e.mu.Lock()
-		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.addRecordOffsetLocked(r)
 		e.mu.Unlock()
 		return nil
 	}
@@ -906,13 +929,13 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 	w := a.(*signals.Window)
 	e.mu.Lock()
 	if e.chunkID == "" || w.ChunkID != e.chunkID {
-		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.addRecordOffsetLocked(r)
 		e.mu.Unlock()
 		return nil // a marker of an earlier run or of a stopped chunk
 	}
 	if w.Open {
 		e.windowOpen = true
-		e.addOffsetFieldsLocked(r.SourceOffset)
+		e.addRecordOffsetLocked(r)
 		e.mu.Unlock()
 		return nil
 	}
@@ -926,10 +949,11 @@ func (e *Incremental) sourceSignal(ctx context.Context, s signals.Signal, r *api
 	// The marker's own record is queued after the window's reads: its offset says the chunk
 	// is done (or, after the last chunk, that no snapshot runs).
 	e.mu.Lock()
+	e.ownOffset(r)
 	for _, k := range []string{OffIncPrimaryKey, OffIncMaximumKey, OffIncCollections, OffIncCorrelationID, OffIncTotalRows} {
 		delete(r.SourceOffset, k)
 	}
-	e.addOffsetFieldsLocked(r.SourceOffset)
+	e.addRecordOffsetLocked(r)
 	e.mu.Unlock()
 	return nil
 }
