@@ -141,7 +141,7 @@ type Incremental struct {
 	// close row (a pause-snapshot among them) are handled before the next chunk, as Debezium
 	// handles them in log order.
 	closed atomic.Bool
-	inbox        chan signals.Signal
+	inbox  chan signals.Signal
 
 	mu sync.Mutex
 	// The snapshot's state, Debezium's IncrementalSnapshotContext.
