@@ -28,15 +28,7 @@ func startWriter(t *testing.T, d *db, rows int) *incrtest.Writer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return incrtest.StartWriter(7, rows, func(op incrtest.Op, n, id int) string {
-		switch op {
-		case incrtest.Upsert:
-			return fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
-		case incrtest.Update:
-			return fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
-		}
-		return fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
-	}, func(q string) error {
+	return incrtest.StartWriter(7, rows, incrtest.MariaDBChanges("big"), func(q string) error {
 		r, err := conn.Execute(q)
 		if err == nil {
 			r.Close()

@@ -141,15 +141,7 @@ func startWriter(t *testing.T, e *env, seed int64, rows int) *incrtest.Writer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeConn(wconn) })
-	return incrtest.StartWriter(seed, rows, func(op incrtest.Op, n, id int) string {
-		switch op {
-		case incrtest.Upsert:
-			return fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v = %d", e.schema, id, n, n)
-		case incrtest.Update:
-			return fmt.Sprintf("UPDATE %s.big SET v = %d WHERE id = %d", e.schema, n, id)
-		}
-		return fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", e.schema, id)
-	}, func(q string) error {
+	return incrtest.StartWriter(seed, rows, incrtest.PostgresChanges(e.schema+".big"), func(q string) error {
 		_, err := simpleQuery(context.Background(), wconn, q)
 		return err
 	})

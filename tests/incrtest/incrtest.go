@@ -4,6 +4,7 @@
 package incrtest
 
 import (
+	"fmt"
 	"math/rand"
 	"os"
 	"strconv"
@@ -129,4 +130,30 @@ func CheckLatest(t testing.TB, events []Event, table map[string]string) {
 		}
 	}
 	sourcetest.CheckLatest(t, latest, table)
+}
+
+// MariaDBChanges writes the writer's changes to table (id, v) in MariaDB's SQL.
+func MariaDBChanges(table string) func(op Op, n, id int) string {
+	return func(op Op, n, id int) string {
+		switch op {
+		case Upsert:
+			return fmt.Sprintf("INSERT INTO %s VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", table, id, n, n)
+		case Update:
+			return fmt.Sprintf("UPDATE %s SET v=%d WHERE id=%d", table, n, id)
+		}
+		return fmt.Sprintf("DELETE FROM %s WHERE id=%d", table, id)
+	}
+}
+
+// PostgresChanges writes the writer's changes to table (id, v) in PostgreSQL's SQL.
+func PostgresChanges(table string) func(op Op, n, id int) string {
+	return func(op Op, n, id int) string {
+		switch op {
+		case Upsert:
+			return fmt.Sprintf("INSERT INTO %s VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v=%d", table, id, n, n)
+		case Update:
+			return fmt.Sprintf("UPDATE %s SET v=%d WHERE id=%d", table, n, id)
+		}
+		return fmt.Sprintf("DELETE FROM %s WHERE id=%d", table, id)
+	}
 }

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -88,15 +87,7 @@ func startBigWriter(t *testing.T, d *mariadb.DB, seed int64, keys int, pause tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := incrtest.StartPacedWriter(seed, keys, pause, func(op incrtest.Op, n, id int) string {
-		switch op {
-		case incrtest.Upsert:
-			return fmt.Sprintf("INSERT INTO big VALUES (%d,%d) ON DUPLICATE KEY UPDATE v=%d", id, n, n)
-		case incrtest.Update:
-			return fmt.Sprintf("UPDATE big SET v=%d WHERE id=%d", n, id)
-		}
-		return fmt.Sprintf("DELETE FROM big WHERE id=%d", id)
-	}, func(q string) error {
+	w := incrtest.StartPacedWriter(seed, keys, pause, incrtest.MariaDBChanges("big"), func(q string) error {
 		r, err := conn.Execute(q)
 		if err == nil {
 			r.Close()

@@ -114,15 +114,7 @@ func startBigWriter(t *testing.T, p *pg, seed int64, keys int, pause time.Durati
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := incrtest.StartPacedWriter(seed, keys, pause, func(op incrtest.Op, n, id int) string {
-		switch op {
-		case incrtest.Upsert:
-			return fmt.Sprintf("INSERT INTO %s.big VALUES (%d,%d) ON CONFLICT (id) DO UPDATE SET v=%d", p.schema, id, n, n)
-		case incrtest.Update:
-			return fmt.Sprintf("UPDATE %s.big SET v=%d WHERE id=%d", p.schema, n, id)
-		}
-		return fmt.Sprintf("DELETE FROM %s.big WHERE id=%d", p.schema, id)
-	}, func(q string) error {
+	w := incrtest.StartPacedWriter(seed, keys, pause, incrtest.PostgresChanges(p.schema+".big"), func(q string) error {
 		_, err := conn.Exec(context.Background(), q).ReadAll()
 		return err
 	})
