@@ -170,3 +170,24 @@ func TestMedianResult(t *testing.T) {
 		t.Fatalf("median ceiling %+v, want one snapshot phase of 2s", c)
 	}
 }
+
+// TestReadMachine checks the machine's CPU accounting on this process's own work and on the test
+// bed's broker and databases, which must be found by their process names.
+func TestReadMachine(t *testing.T) {
+	testbed.Kafka(t)
+	testbed.MariaDB(t)
+	testbed.Postgres(t)
+	before := readMachine()
+	if before.kafka <= 0 || before.db <= 0 {
+		t.Fatalf("the broker's CPU %.2f s, the databases' %.2f s: the test bed's processes were not found", before.kafka, before.db)
+	}
+	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); {
+	}
+	m := readMachine().sub(before)
+	if m.Wall < 0.3 || m.Busy < 0.2 {
+		t.Fatalf("after 0.3 s spinning: wall %.2f s, machine busy %.2f CPU s", m.Wall, m.Busy)
+	}
+	if m.Kafka < 0 || m.DB < 0 || m.BusyShare() > 1.05 {
+		t.Fatalf("impossible reading %+v (busy share %.2f)", m, m.BusyShare())
+	}
+}

@@ -45,6 +45,7 @@ func ceiling(ctx context.Context, cfg Config, k *kafka, db string, ours SystemRe
 		if err := k.createTopic(ctx, topic); err != nil {
 			return nil, err
 		}
+		m0 := readMachine()
 		start, err := produceAll(ctx, k.bootstrap, recs)
 		if err != nil {
 			return nil, err
@@ -53,7 +54,7 @@ func ceiling(ctx context.Context, cfg Config, k *kafka, db string, ours SystemRe
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, CeilingResult{Phase: ph.name, Records: len(recs), Bytes: bytes, Dur: last.Sub(start)})
+		out = append(out, CeilingResult{Phase: ph.name, Records: len(recs), Bytes: bytes, Dur: last.Sub(start), Machine: readMachine().sub(m0)})
 	}
 	return out, nil
 }

@@ -217,6 +217,8 @@ func Markdown(m Machine, cfg Config, r *DBResult) string {
 		p("\n")
 	}
 
+	writeMachineCPU(p, r, []SystemResult{o, d, dd})
+
 	p("## Details\n\n")
 	if max(len(r.OursRuns), len(r.DbzRuns)) > 1 {
 		p("| run | system | snapshot rows/s | streaming events/s | catch-up events/s | p50 ms | p99 ms | peak RSS MiB | CPU s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -349,4 +351,51 @@ func WriteResults(dir string, m Machine, cfg Config, rs []*DBResult) ([]string, 
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// writeMachineCPU writes where the machine's CPU went in each throughput phase: a rate that stays
+// under its ceiling while every core is busy is bounded by what the co-located broker and
+// database burn beside the system under test, which this table measures.
+func writeMachineCPU(p func(string, ...any), r *DBResult, systems []SystemResult) {
+	type line struct {
+		who, phase string
+		n          int
+		own        float64 // the system under test's CPU s; < 0 when it has none of its own
+		m          MachineCPU
+	}
+	var lines []line
+	for _, s := range systems {
+		if !s.Ran {
+			continue
+		}
+		if s.SnapshotMachine.Wall > 0 {
+			lines = append(lines, line{s.System, "snapshot", s.SnapshotRows, s.SnapshotCPU, s.SnapshotMachine})
+		}
+		if s.CatchUpMachine.Wall > 0 {
+			lines = append(lines, line{s.System, "catch-up", s.CatchUpEvents, s.CatchUpCPU, s.CatchUpMachine})
+		}
+	}
+	for _, c := range r.Ceiling {
+		if c.Machine.Wall > 0 {
+			lines = append(lines, line{"Kafka ceiling", c.Phase, c.Records, -1, c.Machine})
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	cores := lines[0].m.Cores()
+	p("## Where the machine's CPU went\n\nCPU seconds of the whole machine (/proc/stat: all but idle and iowait), of the Kafka broker's JVM and of the database server's processes, "+
+		"from the phase's start until the harness saw its last record (a little longer than the phase's own duration). In parentheses: CPU s per 1,000 records. "+
+		"\"busy\" is the machine's CPU over %d cores × that wall time; the system under test is connectd or the Kafka Connect JVM; "+
+		"\"rest\" is everything else (the harness, which is the Kafka ceiling's producer, the OS, other work on the machine). When busy is near 100%% the phase's rate is bounded by the CPU all of these share.\n\n", cores)
+	p("| system | phase | wall s | busy | system under test | Kafka broker | database | rest |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+	cell := func(v float64, n int) string { return fmt.Sprintf("%.1f (%.3f)", v, perK(v, n)) }
+	for _, l := range lines {
+		own, rest := "–", l.m.Busy-l.m.Kafka-l.m.DB
+		if l.own >= 0 {
+			own, rest = cell(l.own, l.n), rest-l.own
+		}
+		p("| %s | %s | %.1f | %.0f%% | %s | %s | %s | %s |\n", l.who, l.phase, l.m.Wall, 100*l.m.BusyShare(), own, cell(l.m.Kafka, l.n), cell(l.m.DB, l.n), cell(max(rest, 0), l.n))
+	}
+	p("\n")
 }

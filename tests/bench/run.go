@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -118,6 +119,8 @@ type SystemResult struct {
 	SnapshotRows int
 	SnapshotDur  time.Duration // POST /connectors to the append time of the last snapshot record
 	SnapshotCPU  float64
+	// SnapshotMachine is the whole machine's CPU over the snapshot phase.
+	SnapshotMachine MachineCPU
 
 	StreamEvents   int
 	StreamDur      time.Duration // first write to the append time of the last event
@@ -128,6 +131,8 @@ type SystemResult struct {
 	CatchUpDur      time.Duration // PUT /resume to the append time of the last event
 	CatchUpWriteDur time.Duration
 	CatchUpCPU      float64
+	// CatchUpMachine is the whole machine's CPU over the catch-up phase.
+	CatchUpMachine MachineCPU
 
 	LatencyEvents  int
 	LatencyWriteHz float64 // achieved write rate
@@ -176,6 +181,8 @@ type CeilingResult struct {
 	Records int
 	Bytes   int64
 	Dur     time.Duration // first Produce to the append time of the last record
+	// Machine is the whole machine's CPU while the records were produced.
+	Machine MachineCPU
 }
 
 // Rate is records/s.
@@ -519,6 +526,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	errLogStart := fileSize(mariaDBErrorLog)
 	s := startSampler(sys.pid, 200*time.Millisecond)
 	u0 := s.now()
+	m0 := readMachine()
 
 	// Snapshot.
 	cfg.logf("%s/%s: snapshot of %d rows in %d tables", db, r.System, cfg.Rows*len(topics), len(topics))
@@ -553,6 +561,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 	}
 	u1 := s.now()
 	r.SnapshotCPU = u1.CPU - u0.CPU
+	r.SnapshotMachine = readMachine().sub(m0)
 	// Let the connector move from its snapshot to the log before the clock starts again.
 	time.Sleep(2 * time.Second)
 
@@ -601,6 +610,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 			r.Notes = append(r.Notes, fmt.Sprintf("%d of the catch-up backlog's events reached Kafka while the connector was PAUSED", pre-end))
 		}
 		u := s.now()
+		mc := readMachine()
 		t := time.Now()
 		if err := sys.rest.setState(ctx, name, "resume", "RUNNING"); err != nil {
 			s.finish()
@@ -617,6 +627,7 @@ func runSystem(ctx context.Context, cfg Config, k *kafka, src Source, kind strin
 		}
 		r.CatchUpEvents, r.CatchUpDur = n, last.Sub(t)
 		r.CatchUpCPU = s.now().CPU - u.CPU
+		r.CatchUpMachine = readMachine().sub(mc)
 		end += int64(n)
 	}
 
@@ -803,6 +814,8 @@ func medianResult(runs []SystemResult) SystemResult {
 	m.StreamCPU = mf(func(r SystemResult) float64 { return r.StreamCPU })
 	m.CatchUpCPU = mf(func(r SystemResult) float64 { return r.CatchUpCPU })
 	m.LatencyCPU = mf(func(r SystemResult) float64 { return r.LatencyCPU })
+	m.SnapshotMachine = medianMachine(runs, func(r SystemResult) MachineCPU { return r.SnapshotMachine })
+	m.CatchUpMachine = medianMachine(runs, func(r SystemResult) MachineCPU { return r.CatchUpMachine })
 	m.LatencyWriteHz = mf(func(r SystemResult) float64 { return r.LatencyWriteHz })
 	m.CPUSeconds = mf(func(r SystemResult) float64 { return r.CPUSeconds })
 	m.PeakRSSKiB = int64(mf(func(r SystemResult) float64 { return float64(r.PeakRSSKiB) }))
@@ -823,14 +836,14 @@ func medianCeiling(runs [][]CeilingResult) []CeilingResult {
 	}
 	out := slices.Clone(runs[0])
 	for p := range out {
-		var ds []time.Duration
+		var cs []CeilingResult
 		for _, run := range runs {
 			if p < len(run) {
-				ds = append(ds, run[p].Dur)
+				cs = append(cs, run[p])
 			}
 		}
-		slices.Sort(ds)
-		out[p].Dur = ds[len(ds)/2]
+		slices.SortFunc(cs, func(a, b CeilingResult) int { return cmp.Compare(a.Dur, b.Dur) })
+		out[p] = cs[len(cs)/2]
 	}
 	return out
 }
