@@ -208,7 +208,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	if c.SnapshotSelection, err = source.ParseSnapshotSelection(props); err != nil {
 		return nil, err
 	}
-	c.InitialStatements = splitStatements(props[propInitialStatements])
+	c.InitialStatements = source.SplitStatements(props[propInitialStatements])
 	if c.HistoryFileFilename == "" && (c.HistoryKafkaTopic == "" || c.HistoryKafkaBootstrapServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

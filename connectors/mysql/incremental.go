@@ -27,7 +27,7 @@ type incrementalDB struct {
 	t    *Task
 	conn *source.EngineConn[*client.Conn]
 	// signal is signal.data.collection, kept here: the engine's goroutine may still be writing
-	// a marker while stopIncremental clears the task's state.
+	// a marker while the task's signals close.
 	signal string
 
 	// folds holds, by collection and lower-cased column name, how the collations of the text
@@ -37,51 +37,17 @@ type incrementalDB struct {
 	folds map[string]map[string]func(string) string
 }
 
-// taskSignals is the task's signal and incremental snapshot state.
-type taskSignals struct {
-	inc      *source.Incremental
-	db       *incrementalDB
-	hub      *signals.Hub
-	notifier *signals.Notifier
-	// table is signal.data.collection, db.table.
-	table string
-}
-
 // startIncremental sets up signals and the incremental snapshot engine from the stored offset.
 func (t *Task) startIncremental(ctx context.Context, name string, props map[string]string, stored map[string]any) error {
-	cfg, err := signals.ParseConfig(props)
-	if err != nil {
-		return err
-	}
-	hub, err := signals.OpenHub(ctx, cfg, name, t.log)
-	if err != nil {
-		return err
-	}
-	t.sig.hub = hub
-	t.sig.notifier = signals.NewNotifier(cfg, name, t.log)
-	t.sig.table = cfg.DataCollection
-	topic := ""
-	if cfg.DataCollection != "" {
-		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
-	}
-	t.sig.db = &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
-		func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
-	var db source.IncrementalDB = t.sig.db
-	if t.cfg.ReadOnly {
-		db = &readOnlyDB{t.sig.db}
-	}
-	t.sig.inc = source.NewIncremental(db, cfg, topic, t.sig.notifier, hub, t.put, t.log)
-	return t.sig.inc.Load(stored)
-}
-
-// stopIncremental releases what startIncremental opened.
-func (t *Task) stopIncremental() {
-	t.sig.hub.Close()
-	t.sig.notifier.Close()
-	if t.sig.db != nil {
-		t.sig.db.conn.Close()
-	}
-	t.sig = taskSignals{}
+	return t.sig.Open(ctx, props, source.SignalSource{Name: name, TopicPrefix: t.cfg.TopicPrefix, Log: t.log, Emit: t.put,
+		DB: func(cfg *signals.Config) (source.IncrementalDB, func()) {
+			db := &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
+				func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
+			if t.cfg.ReadOnly {
+				return &readOnlyDB{db}, db.conn.Close
+			}
+			return db, db.conn.Close
+		}}, stored)
 }
 
 // put queues records as emit does, without showing them to the incremental snapshot engine:
@@ -560,8 +526,8 @@ func (s *streamer) watermarkReached(low, high string) bool {
 // snapshot run, between transactions.
 func (s *streamer) passWatermarks(ctx context.Context) error {
 	t := s.t
-	if t.pos.inTx || !t.sig.inc.WaitsForStream() {
+	if t.pos.inTx || !t.sig.Inc.WaitsForStream() {
 		return nil
 	}
-	return t.sig.inc.Passed(ctx, t.offset(), s.watermarkReached)
+	return t.sig.Inc.Passed(ctx, t.offset(), s.watermarkReached)
 }

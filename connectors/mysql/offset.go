@@ -3,7 +3,6 @@ package mysql
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/connectd/connectd/connectors/source"
 )
@@ -17,7 +16,7 @@ const (
 	offRow      = "row"
 	offServerID = "server_id"
 	offTsSec    = "ts_sec"
-	offSnapshot = "snapshot"
+	offSnapshot = source.OffSnapshot
 	offTxID     = "transaction_id"
 )
 
@@ -75,18 +74,7 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 	o.Rows = num(offRow)
 	o.ServerID = num(offServerID)
 	o.TsSec = num(offTsSec)
-	switch v := m[offSnapshot].(type) {
-	case bool:
-		o.Snapshot = v
-	case string:
-		// Debezium 3.x writes the snapshot type ("INITIAL"); older versions wrote true.
-		o.Snapshot = v != "" && !strings.EqualFold(v, "false")
-	}
-	// Debezium 2.6+ may keep "snapshot" on the snapshot's last offset and mark it
-	// snapshot_completed=true instead (CommonOffsetContext): that snapshot is finished.
-	if c, ok := m["snapshot_completed"]; ok && (c == true || c == "true") {
-		o.Snapshot = false
-	}
+	o.Snapshot = source.ReadSnapshotMarkers(m).Running()
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ type Task struct {
 	props map[string]string
 	name  string
 	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
-	sig taskSignals
+	sig source.Signals
 }
 
 // sourceSchema builds the source block schema of the flavour, Debezium 3.x field order.
@@ -153,7 +153,7 @@ func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
 		t.pos = position{restartFile: logs[0][0], restartPos: 4, file: logs[0][0], eventPos: 4, thread: -1}
 	}
 	if err := t.startIncremental(context.Background(), t.name, t.props, t.stored); err != nil {
-		t.stopIncremental()
+		t.sig.Close()
 		return err
 	}
 	return nil
@@ -198,7 +198,7 @@ func (t *Task) Committed(context.Context, []api.PartitionOffset) error { return 
 // Release closes the start connection if Start failed before Prepare (source.Engine).
 func (t *Task) Release() error {
 	t.closeConn()
-	t.stopIncremental()
+	t.sig.Close()
 	t.history = nil
 	return nil
 }
@@ -218,7 +218,7 @@ func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 	}
 	for _, r := range recs {
 		// A streamed change to a key of the open incremental snapshot window drops its read.
-		if err := t.sig.inc.Observe(ctx, r); err != nil {
+		if err := t.sig.Inc.Observe(ctx, r); err != nil {
 			return err
 		}
 	}

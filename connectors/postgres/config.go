@@ -57,8 +57,9 @@ type Config struct {
 	cdcconfig.Common
 	Database string
 	SSLMode  string
-	// InitialStatements run on every regular connection the connector opens, ';'-separated.
-	InitialStatements string
+	// InitialStatements run on every regular connection the connector opens
+	// (database.initial.statements).
+	InitialStatements []string
 
 	SlotName       string
 	SlotDropOnStop bool
@@ -115,7 +116,7 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		Raw:               raw,
 		Database:          get(propDBName),
 		SSLMode:           get(propSSLMode),
-		InitialStatements: get(propInitialStatements),
+		InitialStatements: source.SplitStatements(get(propInitialStatements)),
 		SlotName:          get(propSlotName),
 		SlotDropOnStop:    getb(propSlotDropOnStop),
 		Publication:       get(propPublicationName),
@@ -208,7 +209,7 @@ func buildSpec() api.ConfigSpec {
 				return nil
 			}},
 		{Name: propSSLMode, Type: api.ConfigString, Default: "prefer", Importance: api.Medium, Allowed: []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, Doc: "TLS mode, as libpq's sslmode."},
-		{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements, ';'-separated, run on every regular connection the connector opens."},
+		{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements run on every regular connection the connector opens (not on the replication connection), separated by ';' (write ';;' for a semicolon inside a statement), as Debezium."},
 		{Name: propPluginName, Type: api.ConfigString, Default: "pgoutput", Importance: api.Medium, Allowed: []string{"pgoutput", "decoderbufs"}, Doc: "Logical decoding plugin; connectd supports pgoutput only.",
 			Validate: func(v string) error {
 				if !strings.EqualFold(strings.TrimSpace(v), "pgoutput") {

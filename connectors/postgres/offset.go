@@ -18,9 +18,9 @@ const (
 	keyXmin            = "xmin"
 	keyMessageType     = "messageType"
 	keyEventsProcessed = "lsn_events_processed"
-	keySnapshot        = "snapshot"
-	keyLastSnapshot    = "last_snapshot_record"
-	keySnapCompleted   = "snapshot_completed"
+	keySnapshot        = source.OffSnapshot
+	keyLastSnapshot    = source.OffLastSnapshotRecord
+	keySnapCompleted   = source.OffSnapshotCompleted
 )
 
 // Debezium's ReplicationMessage.Operation names, written as messageType.
@@ -150,14 +150,8 @@ func parsePosition(m map[string]any) (position, error) {
 	if s, ok := m[keyMessageType].(string); ok {
 		p.MsgType = s
 	}
-	switch v := m[keySnapshot].(type) {
-	case string:
-		p.Snapshot = v != "" && v != "false"
-	case bool:
-		p.Snapshot = v
-	}
-	p.LastSnapshotRecord, _ = m[keyLastSnapshot].(bool)
-	p.SnapshotCompleted, _ = m[keySnapCompleted].(bool)
+	mk := source.ReadSnapshotMarkers(m)
+	p.Snapshot, p.LastSnapshotRecord, p.SnapshotCompleted = mk.Snapshot, mk.Last, mk.Completed
 	if err != nil {
 		return position{}, err
 	}

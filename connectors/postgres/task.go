@@ -94,7 +94,7 @@ type Task struct {
 	name      string
 	storedRaw map[string]any
 	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
-	sig taskSignals
+	sig source.Signals
 }
 
 // seqState is the reader's place in the stream.
@@ -211,7 +211,7 @@ func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
 		return err
 	}
 	if err := t.startIncremental(t.name, t.props, t.storedRaw, t.captured); err != nil {
-		t.stopIncremental()
+		t.sig.Close()
 		return err
 	}
 	return nil
@@ -343,7 +343,7 @@ func (t *Task) Committed(_ context.Context, committed []api.PartitionOffset) err
 // Release confirms the last committed LSN and closes the connections; with slot.drop.on.stop it
 // drops the slot (source.Engine).
 func (t *Task) Release() error {
-	t.stopIncremental()
+	t.sig.Close()
 	var err error
 	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
 		// Wait (briefly) until the walsender has released the slot, so whoever comes next (a
@@ -363,7 +363,7 @@ func (t *Task) Release() error {
 		}
 		cancel()
 	}
-	t.stopIncremental()
+	t.sig.Close()
 	t.closeConns()
 	return err
 }

@@ -17,3 +17,27 @@ func TestOffsetInt(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSnapshotMarkers: a snapshot is running while "snapshot" is set (Debezium 3's type or
+// older versions' true) and neither its last record nor its completion is marked.
+func TestReadSnapshotMarkers(t *testing.T) {
+	for _, tc := range []struct {
+		m       map[string]any
+		running bool
+	}{
+		{map[string]any{}, false},
+		{map[string]any{"snapshot": "INITIAL"}, true},
+		{map[string]any{"snapshot": true}, true},
+		{map[string]any{"snapshot": "false"}, false},
+		{map[string]any{"snapshot": "FALSE"}, false},
+		{map[string]any{"snapshot": false}, false},
+		{map[string]any{"snapshot": "INITIAL", "last_snapshot_record": true}, false},
+		{map[string]any{"snapshot": "INITIAL", "last_snapshot_record": false, "snapshot_completed": false}, true},
+		{map[string]any{"snapshot": "INITIAL", "snapshot_completed": true}, false},
+		{map[string]any{"snapshot": true, "snapshot_completed": "true"}, false},
+	} {
+		if got := ReadSnapshotMarkers(tc.m).Running(); got != tc.running {
+			t.Errorf("%v: running %v, want %v", tc.m, got, tc.running)
+		}
+	}
+}
