@@ -539,7 +539,7 @@ func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Tim
 // ALTER TABLE reaches the events.
 func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	id := relational.TableID{Schema: m.Namespace, Table: m.RelationName}
-	if !t.cfg.Filters.IncludeTable(id) {
+	if !t.cfg.Capture.IncludeTable(id) {
 		t.ignored[m.RelationID] = id.String()
 		delete(t.tables, m.RelationID)
 		return nil
