@@ -404,19 +404,10 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 	vals := make([]any, len(tbl.Columns))
 	for i := range tbl.Columns {
 		col := &tbl.Columns[i]
-		j := i
-		if j >= len(row.Columns) || !strings.EqualFold(row.Columns[j], col.Name) {
-			j = -1
-			for k, n := range row.Columns {
-				if strings.EqualFold(n, col.Name) {
-					j = k
-				}
-			}
-			if j < 0 {
-				return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.Name)
-			}
+		v, err := row.Value(c, i, col.Name, true)
+		if err != nil {
+			return nil, err
 		}
-		v := row.Values[j]
 		if b, ok := v.([]byte); ok {
 			typ, _ := baseType(col)
 			if isCharType(typ) && charsetDecoder(col.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID" {

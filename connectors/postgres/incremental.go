@@ -324,25 +324,21 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		}
 		d.built[c.ID] = tb
 	}
-	idx := make(map[string]int, len(row.Columns))
-	for i, n := range row.Columns {
-		idx[n] = i
-	}
 	vals := make([]any, len(tb.cols))
 	for ci := range tb.cols {
 		col := &tb.cols[ci]
 		if !col.emit {
 			continue
 		}
-		i, ok := idx[col.name]
-		if !ok {
-			return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.name)
+		v, err := row.Value(c, ci, col.name, false)
+		if err != nil {
+			return nil, err
 		}
-		raw, _ := row.Values[i].([]byte)
+		raw, _ := v.([]byte)
 		if raw == nil {
 			continue
 		}
-		v, err := col.mapping.Decode(raw)
+		v, err = col.mapping.Decode(raw)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", col.name, err)
 		}
