@@ -169,7 +169,7 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incT
 			}
 			return "", fmt.Errorf("the chunk key value %v (%T) does not fit key column %s (%s) of %s; stop the snapshot (stop-snapshot) and signal it again", v, v, col.name, col.columnType, c.ID)
 		}
-		return keyBound(tb.sql.Key, lits, op), nil
+		return source.KeyCondition(tb.sql.Key, lits, op, false, true), nil
 	}
 	return tb, nil
 }
@@ -264,31 +264,6 @@ func keyValue(col *incColumn, s string) (any, error) {
 		return nil, fmt.Errorf("key value %q of column %s is not an integer", s, col.name)
 	}
 	return int32(n), nil
-}
-
-// keyBound returns the SQL condition "key op bound" for a composite key, spelled out column by
-// column (a form every MySQL and MariaDB version turns into a range scan of the key), the bound
-// given as SQL literals.
-func keyBound(cols, lits []string, op string) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i := range cols {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteByte('(')
-		for j := 0; j < i; j++ {
-			b.WriteString(cols[j] + " = " + lits[j] + " AND ")
-		}
-		last := op
-		if i < len(cols)-1 && op == "<=" {
-			last = "<"
-		}
-		b.WriteString(cols[i] + " " + last + " " + lits[i])
-		b.WriteByte(')')
-	}
-	b.WriteByte(')')
-	return b.String()
 }
 
 // incTable is a collection as information_schema describes it.

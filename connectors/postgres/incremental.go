@@ -130,7 +130,7 @@ func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *so
 			ph[i] = "$" + strconv.Itoa(len(tb.args))
 		}
 		// A row comparison, which PostgreSQL turns into one range scan of the key's index.
-		return "(" + strings.Join(tb.sql.Key, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", nil
+		return source.KeyCondition(tb.sql.Key, ph, op, true, false), nil
 	}
 	return tb, nil
 }
