@@ -38,8 +38,8 @@ type incrementalDB struct {
 }
 
 // startIncremental sets up signals and the incremental snapshot engine from the stored offset.
-func (t *Task) startIncremental(ctx context.Context, name string, props map[string]string, stored map[string]any) error {
-	return t.sig.Open(ctx, props, source.SignalSource{Name: name, TopicPrefix: t.cfg.TopicPrefix, Log: t.log, Emit: t.put,
+func (t *Task) startIncremental(ctx context.Context, stored map[string]any) error {
+	return t.OpenSignals(ctx, source.SignalSource{Log: t.log, Emit: t.put,
 		DB: func(cfg *signals.Config) (source.IncrementalDB, func()) {
 			db := &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
 				func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
@@ -492,8 +492,8 @@ func (s *streamer) watermarkReached(low, high string) bool {
 // snapshot run, between transactions.
 func (s *streamer) passWatermarks(ctx context.Context) error {
 	t := s.t
-	if t.pos.inTx || !t.sig.Inc.WaitsForStream() {
+	if t.pos.inTx || !t.Signals.Inc.WaitsForStream() {
 		return nil
 	}
-	return t.sig.Inc.Passed(ctx, t.offset(), s.watermarkReached)
+	return t.Signals.Inc.Passed(ctx, t.offset(), s.watermarkReached)
 }

@@ -36,8 +36,8 @@ type incrementalDB struct {
 }
 
 // startIncremental sets up signals and the incremental snapshot engine from the stored offset.
-func (t *Task) startIncremental(name string, props map[string]string, stored map[string]any, captured []*catalogTable) error {
-	return t.sig.Open(context.Background(), props, source.SignalSource{Name: name, TopicPrefix: t.cfg.TopicPrefix, Log: t.log, Emit: t.putQuiet,
+func (t *Task) startIncremental(stored map[string]any, captured []*catalogTable) error {
+	return t.OpenSignals(context.Background(), source.SignalSource{Log: t.log, Emit: t.putQuiet,
 		// The PostgreSQL reference is Debezium 3.7: its incremental snapshot format.
 		Configure: func(cfg *signals.Config) { cfg.Debezium37 = true },
 		DB: func(cfg *signals.Config) (source.IncrementalDB, func()) {

@@ -23,7 +23,7 @@ import (
 // pgoutput messages into records, and confirms the committed LSN to the server on every status
 // interval (source.Engine).
 func (t *Task) RunStream(ctx context.Context) error {
-	t.sig.Inc.Start(ctx)
+	t.Signals.Inc.Start(ctx)
 	cfg, start := t.cfg, t.startLSN
 	t.seq.lastCommit, t.seq.safe = start, start
 	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
@@ -375,7 +375,7 @@ func (t *Task) runHeartbeatAction(ctx context.Context) {
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 	// A streamed change to a key of the open incremental snapshot window drops its read.
-	if err := t.sig.Inc.Observe(ctx, r); err != nil {
+	if err := t.Signals.Inc.Observe(ctx, r); err != nil {
 		return err
 	}
 	t.owed = r.SourceOffset

@@ -23,7 +23,7 @@ type Signals struct {
 // SignalSource is what Signals.Open needs of the connector.
 type SignalSource struct {
 	// Name is the connector's name, which the channels and notifications are registered under;
-	// TopicPrefix is its topic.prefix.
+	// TopicPrefix is its topic.prefix (Task.OpenSignals sets both).
 	Name, TopicPrefix string
 	Log               *slog.Logger
 	// Configure adjusts the signal configuration before the channels open (nil: as parsed).
