@@ -41,44 +41,16 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 	if m == nil {
 		return nil, nil
 	}
-	o := &storedOffset{}
-	var err error
-	str := func(k string) string {
-		switch v := m[k].(type) {
-		case string:
-			return v
-		case nil:
-			return ""
-		default:
-			return fmt.Sprint(v)
-		}
-	}
-	num := func(k string) int64 {
-		if err != nil {
-			return 0
-		}
-		v, ok := m[k]
-		if !ok || v == nil {
-			return 0
-		}
-		n, e := source.OffsetInt(v)
-		if e != nil {
-			err = fmt.Errorf("offset field %q: %w", k, e)
-		}
-		return n
-	}
-	o.File = str(offFile)
-	o.Pos = num(offPos)
-	o.GTIDs = str(offGTIDs)
-	o.Events = num(offEvent)
-	o.Rows = num(offRow)
-	o.ServerID = num(offServerID)
-	o.TsSec = num(offTsSec)
+	f := source.OffsetFields{M: m}
+	num := func(k string) int64 { n, _ := f.Int(k); return n }
+	o := &storedOffset{File: f.String(offFile), Pos: num(offPos), GTIDs: f.String(offGTIDs), Events: num(offEvent), Rows: num(offRow),
+		ServerID: num(offServerID), TsSec: num(offTsSec)}
 	o.Snapshot = source.ReadSnapshotMarkers(m).Running()
-	if err != nil {
-		return nil, err
+	if f.Err != nil {
+		return nil, f.Err
 	}
 	if o.Snapshot {
+		var err error
 		if o.Resume, err = source.ReadSnapshotOffset(m).Resume(); err != nil {
 			return nil, err
 		}

@@ -121,19 +121,8 @@ func (p *position) resumeLSN() pglogrepl.LSN {
 // any Go number type or json.Number, depending on the offset store.
 func parsePosition(m map[string]any) (position, error) {
 	var p position
-	var err error
-	num := func(k string) (int64, bool) {
-		v, ok := m[k]
-		if !ok || v == nil || err != nil {
-			return 0, false
-		}
-		n, e := source.OffsetInt(v)
-		if e != nil {
-			err = fmt.Errorf("offset field %q: %w", k, e)
-			return 0, false
-		}
-		return n, true
-	}
+	f := source.OffsetFields{M: m}
+	num := f.Int
 	if n, ok := num(keyLSN); ok {
 		p.LSN = pglogrepl.LSN(n)
 	}
@@ -152,10 +141,11 @@ func parsePosition(m map[string]any) (position, error) {
 	}
 	mk := source.ReadSnapshotMarkers(m)
 	p.Snapshot, p.LastSnapshotRecord, p.SnapshotCompleted = mk.Snapshot, mk.Last, mk.Completed
-	if err != nil {
-		return position{}, err
+	if f.Err != nil {
+		return position{}, f.Err
 	}
 	if p.Snapshot && !p.snapshotDone() {
+		var err error
 		p.Snap = source.ReadSnapshotOffset(m)
 		if p.SnapResume, err = p.Snap.Resume(); err != nil {
 			return position{}, err

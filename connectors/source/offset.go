@@ -84,3 +84,37 @@ func ReadSnapshotMarkers(m map[string]any) SnapshotMarkers {
 // Running says the offset was written by a snapshot that had not finished: a start takes it
 // again (or resumes it).
 func (s SnapshotMarkers) Running() bool { return s.Snapshot && !s.Last && !s.Completed }
+
+// OffsetFields reads the fields of a stored offset M, keeping the first error in Err: a
+// connector reads every field, then checks Err once.
+type OffsetFields struct {
+	M   map[string]any
+	Err error
+}
+
+// Int reads whole-number field k (OffsetInt); ok is false when it is absent or null, or after
+// an error.
+func (f *OffsetFields) Int(k string) (n int64, ok bool) {
+	v, present := f.M[k]
+	if !present || v == nil || f.Err != nil {
+		return 0, false
+	}
+	n, err := OffsetInt(v)
+	if err != nil {
+		f.Err = fmt.Errorf("offset field %q: %w", k, err)
+		return 0, false
+	}
+	return n, true
+}
+
+// String reads text field k: a string as it is, another value as fmt prints it, "" when absent.
+func (f *OffsetFields) String(k string) string {
+	switch v := f.M[k].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}

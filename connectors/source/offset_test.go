@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +40,28 @@ func TestReadSnapshotMarkers(t *testing.T) {
 		if got := ReadSnapshotMarkers(tc.m).Running(); got != tc.running {
 			t.Errorf("%v: running %v, want %v", tc.m, got, tc.running)
 		}
+	}
+}
+
+// TestOffsetFields: absent and null fields read as missing, the first bad number is the error,
+// and text fields print whatever the store decoded.
+func TestOffsetFields(t *testing.T) {
+	f := OffsetFields{M: map[string]any{"a": float64(7), "n": nil, "bad": "x", "later": "y", "s": json.Number("12")}}
+	if n, ok := f.Int("a"); n != 7 || !ok {
+		t.Errorf("a: %d %v", n, ok)
+	}
+	if _, ok := f.Int("n"); ok {
+		t.Error("a null field read as present")
+	}
+	if _, ok := f.Int("missing"); ok {
+		t.Error("a missing field read as present")
+	}
+	if s := f.String("s"); s != "12" {
+		t.Errorf("String(s) = %q", s)
+	}
+	f.Int("bad")
+	f.Int("later")
+	if f.Err == nil || !strings.Contains(f.Err.Error(), `offset field "bad"`) {
+		t.Errorf("error %v, want the first bad field's", f.Err)
 	}
 }
