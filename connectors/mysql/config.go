@@ -40,29 +40,24 @@ const (
 // MySQL's own.
 type Config struct {
 	cdcconfig.Common
+	// Relational holds the table filters, the snapshot's selection and threads, and how the
+	// binlog connection is retried.
+	source.Relational
 	Flavor          Flavor // from the connector class; 0 accepts either server
 	ServerID        uint32
 	SnapshotLocking string
 	Modes           valueModes
 	HeartbeatPrefix string
 	ConnectTimeout  time.Duration
-	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
-	SnapshotThreads int
 	IncludeQuery    bool
 	// ReadOnly is read.only: incremental snapshots write nothing to the source.
 	ReadOnly bool
-	// Retry is how the binlog connection is re-established after retriable errors.
-	Retry   source.RetryPolicy
-	Filters *filters.Filters
 	// SchemaMismatch is "fail" or "rebuild": what a model contradicted by TABLE_MAP metadata does.
 	SchemaMismatch string
 	// TLS is the TLS of every database connection (database.ssl.*).
 	TLS *dbTLS
 	// InitialStatements run on every query connection (database.initial.statements).
 	InitialStatements []string
-	// SnapshotSelection is snapshot.include.collection.list and
-	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
-	SnapshotSelection *source.SnapshotSelection
 }
 
 // configSpec lists the properties with Debezium's defaults; it drives validation and
@@ -155,7 +150,8 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := signals.ParseConfig(props); err != nil {
+	rel, err := source.ParseRelational(spec, props, common, common.Filters)
+	if err != nil {
 		return nil, err
 	}
 	get := func(name string) string { return cdcconfig.Value(spec, props, name) }
@@ -163,6 +159,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	bigint, _ := envelope.ParseBigintUnsignedMode(get(propBigintMode)) // validated by ParseWith
 	c := &Config{
 		Common:          *common,
+		Relational:      rel,
 		Flavor:          flavor,
 		SnapshotLocking: strings.ToLower(get(propSnapshotLocking)),
 		Modes: valueModes{
@@ -173,8 +170,6 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 		},
 		HeartbeatPrefix: get(cdcconfig.TopicHeartbeatPrefix),
 		ConnectTimeout:  time.Duration(atoi(propConnectTimeout)) * time.Millisecond,
-		SnapshotThreads: atoi(propSnapshotThreads),
-		Retry:           source.RetryPolicyFrom(common),
 		IncludeQuery:    cdcconfig.Bool(spec, props, propIncludeQuery),
 		SchemaMismatch:  strings.ToLower(get(propSchemaMismatchMode)),
 		ReadOnly:        cdcconfig.Bool(spec, props, propReadOnly),
@@ -193,11 +188,6 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	} else {
 		c.ServerID = uint32(5400 + time.Now().UnixNano()%1001)
 	}
-	f, err := filters.New(common.Filters)
-	if err != nil {
-		return nil, err
-	}
-	c.Filters = f
 	if c.SnapshotThreads > 1 && c.SnapshotLocking == "none" {
 		return nil, fmt.Errorf("%s=%d needs the global read lock to start every connection's transaction on the same view; set %s=minimal (or extended), or %s=1",
 			propSnapshotThreads, c.SnapshotThreads, propSnapshotLocking, propSnapshotThreads)
@@ -205,10 +195,7 @@ func parseConfig(props map[string]string, flavor Flavor) (*Config, error) {
 	if c.TLS, err = parseTLS(spec, props, flavor, c.Hostname); err != nil {
 		return nil, err
 	}
-	if c.SnapshotSelection, err = source.ParseSnapshotSelection(props); err != nil {
-		return nil, err
-	}
-	c.InitialStatements = splitStatements(props[propInitialStatements])
+	c.InitialStatements = source.SplitStatements(props[propInitialStatements])
 	if c.HistoryFileFilename == "" && (c.HistoryKafkaTopic == "" || c.HistoryKafkaBootstrapServers == "") && c.SnapshotMode != snapshotmode.InitialOnly {
 		return nil, fmt.Errorf("the schema history has no store: set %s and %s (or %s with %s=io.debezium.storage.file.history.FileSchemaHistory)",
 			cdcconfig.HistoryKafkaTopic, cdcconfig.HistoryKafkaBootstrapServers, cdcconfig.HistoryFileFilename, propHistoryClass)

@@ -30,11 +30,9 @@
 package mysql
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // The connector classes.
@@ -46,42 +44,22 @@ const (
 // Plugins returns the MySQL and MariaDB connector plugins.
 func Plugins() []api.Plugin {
 	return []api.Plugin{
-		{Class: MySQLClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMySQL} }},
-		{Class: MariaDBClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return &Connector{Flavor: FlavorMariaDB} }},
+		{Class: MySQLClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return NewConnector(FlavorMySQL) }},
+		{Class: MariaDBClass, Version: version.String(), Spec: configSpec(), New: func() api.SourceConnector { return NewConnector(FlavorMariaDB) }},
 	}
 }
 
 // Connector is the connector-level object: it validates the configuration and runs one task
 // (the binlog is a single ordered stream).
 type Connector struct {
+	source.Connector
 	Flavor Flavor
-	props  map[string]string
 }
 
-// Start validates the configuration.
-func (c *Connector) Start(ctx api.ConnectorContext, config map[string]string) error {
-	if _, err := parseConfig(config, c.Flavor); err != nil {
-		return err
-	}
-	c.props = config
-	return nil
+// NewConnector returns the connector of the flavour's class.
+func NewConnector(f Flavor) *Connector {
+	c := &Connector{Flavor: f}
+	c.Check = func(config map[string]string) error { _, err := parseConfig(config, c.Flavor); return err }
+	c.NewTaskFunc = func() api.SourceTask { return &Task{Flavor: c.Flavor} }
+	return c
 }
-
-// TaskConfigs returns one task configuration: a binlog cannot be split between tasks.
-func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	if maxTasks < 1 {
-		return nil, fmt.Errorf("tasks.max=%d: the connector needs one task", maxTasks)
-	}
-	cfg := make(map[string]string, len(c.props)+1)
-	for k, v := range c.props {
-		cfg[k] = v
-	}
-	cfg["task.id"] = strconv.Itoa(0)
-	return []map[string]string{cfg}, nil
-}
-
-// NewTask returns a task of the connector's flavour.
-func (c *Connector) NewTask() api.SourceTask { return &Task{Flavor: c.Flavor} }
-
-// Stop releases nothing: the connector holds no resources.
-func (c *Connector) Stop() error { return nil }

@@ -27,7 +27,7 @@ type incrementalDB struct {
 	t    *Task
 	conn *source.EngineConn[*client.Conn]
 	// signal is signal.data.collection, kept here: the engine's goroutine may still be writing
-	// a marker while stopIncremental clears the task's state.
+	// a marker while the task's signals close.
 	signal string
 
 	// folds holds, by collection and lower-cased column name, how the collations of the text
@@ -37,51 +37,17 @@ type incrementalDB struct {
 	folds map[string]map[string]func(string) string
 }
 
-// taskSignals is the task's signal and incremental snapshot state.
-type taskSignals struct {
-	inc      *source.Incremental
-	db       *incrementalDB
-	hub      *signals.Hub
-	notifier *signals.Notifier
-	// table is signal.data.collection, db.table.
-	table string
-}
-
 // startIncremental sets up signals and the incremental snapshot engine from the stored offset.
-func (t *Task) startIncremental(ctx context.Context, name string, props map[string]string, stored map[string]any) error {
-	cfg, err := signals.ParseConfig(props)
-	if err != nil {
-		return err
-	}
-	hub, err := signals.OpenHub(ctx, cfg, name, t.log)
-	if err != nil {
-		return err
-	}
-	t.sig.hub = hub
-	t.sig.notifier = signals.NewNotifier(cfg, name, t.log)
-	t.sig.table = cfg.DataCollection
-	topic := ""
-	if cfg.DataCollection != "" {
-		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
-	}
-	t.sig.db = &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
-		func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
-	var db source.IncrementalDB = t.sig.db
-	if t.cfg.ReadOnly {
-		db = &readOnlyDB{t.sig.db}
-	}
-	t.sig.inc = source.NewIncremental(db, cfg, topic, t.sig.notifier, hub, t.put, t.log)
-	return t.sig.inc.Load(stored)
-}
-
-// stopIncremental releases what startIncremental opened.
-func (t *Task) stopIncremental() {
-	t.sig.hub.Close()
-	t.sig.notifier.Close()
-	if t.sig.db != nil {
-		t.sig.db.conn.Close()
-	}
-	t.sig = taskSignals{}
+func (t *Task) startIncremental(ctx context.Context, stored map[string]any) error {
+	return t.OpenSignals(ctx, source.SignalSource{Log: t.log, Emit: t.put,
+		DB: func(cfg *signals.Config) (source.IncrementalDB, func()) {
+			db := &incrementalDB{t: t, signal: cfg.DataCollection, conn: source.NewEngineConn(t.connect,
+				func(_ context.Context, c *client.Conn) bool { return c.Ping() == nil }, func(c *client.Conn) { c.Close() })}
+			if t.cfg.ReadOnly {
+				return &readOnlyDB{db}, db.conn.Close
+			}
+			return db, db.conn.Close
+		}}, stored)
 }
 
 // put queues records as emit does, without showing them to the incremental snapshot engine:
@@ -203,7 +169,7 @@ func (d *incrementalDB) describe(conn *client.Conn, c *source.Collection) (*incT
 			}
 			return "", fmt.Errorf("the chunk key value %v (%T) does not fit key column %s (%s) of %s; stop the snapshot (stop-snapshot) and signal it again", v, v, col.name, col.columnType, c.ID)
 		}
-		return keyBound(tb.sql.Key, lits, op), nil
+		return source.KeyCondition(tb.sql.Key, lits, op, false, true), nil
 	}
 	return tb, nil
 }
@@ -298,31 +264,6 @@ func keyValue(col *incColumn, s string) (any, error) {
 		return nil, fmt.Errorf("key value %q of column %s is not an integer", s, col.name)
 	}
 	return int32(n), nil
-}
-
-// keyBound returns the SQL condition "key op bound" for a composite key, spelled out column by
-// column (a form every MySQL and MariaDB version turns into a range scan of the key), the bound
-// given as SQL literals.
-func keyBound(cols, lits []string, op string) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i := range cols {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteByte('(')
-		for j := 0; j < i; j++ {
-			b.WriteString(cols[j] + " = " + lits[j] + " AND ")
-		}
-		last := op
-		if i < len(cols)-1 && op == "<=" {
-			last = "<"
-		}
-		b.WriteString(cols[i] + " " + last + " " + lits[i])
-		b.WriteByte(')')
-	}
-	b.WriteByte(')')
-	return b.String()
 }
 
 // incTable is a collection as information_schema describes it.
@@ -438,19 +379,10 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 	vals := make([]any, len(tbl.Columns))
 	for i := range tbl.Columns {
 		col := &tbl.Columns[i]
-		j := i
-		if j >= len(row.Columns) || !strings.EqualFold(row.Columns[j], col.Name) {
-			j = -1
-			for k, n := range row.Columns {
-				if strings.EqualFold(n, col.Name) {
-					j = k
-				}
-			}
-			if j < 0 {
-				return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.Name)
-			}
+		v, err := row.Value(c, i, col.Name, true)
+		if err != nil {
+			return nil, err
 		}
-		v := row.Values[j]
 		if b, ok := v.([]byte); ok {
 			typ, _ := baseType(col)
 			if isCharType(typ) && charsetDecoder(col.CharsetName) != nil || typ == "INET4" || typ == "INET6" || typ == "UUID" {
@@ -560,8 +492,8 @@ func (s *streamer) watermarkReached(low, high string) bool {
 // snapshot run, between transactions.
 func (s *streamer) passWatermarks(ctx context.Context) error {
 	t := s.t
-	if t.pos.inTx || !t.sig.inc.WaitsForStream() {
+	if t.pos.inTx || !t.Signals.Inc.WaitsForStream() {
 		return nil
 	}
-	return t.sig.inc.Passed(ctx, t.offset(), s.watermarkReached)
+	return t.Signals.Inc.Passed(ctx, t.offset(), s.watermarkReached)
 }

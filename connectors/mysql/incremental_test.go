@@ -172,14 +172,14 @@ func finishSnapshot(t *testing.T, d *db, cfg map[string]string, hist *memHistory
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.task.sig.inc.Running() {
+	if !r.task.Signals.Inc.Running() {
 		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
 	}
 	doneTopic := cfg["topic.prefix"] + "." + d.name + ".done"
 	stopped, sentinel := false, false
 	r.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
 		each(rec)
-		if !stopped && !r.task.sig.inc.Running() {
+		if !stopped && !r.task.Signals.Inc.Running() {
 			stopped = true
 			if err := w.Halt(); err != nil {
 				t.Fatalf("writer: %v", err)
@@ -345,7 +345,7 @@ func TestIncrementalSnapshotChannels(t *testing.T) {
 	if reads-atStop > chunk {
 		t.Errorf("%d reads after the stop (at most the chunk in flight, %d)", reads-atStop, chunk)
 	}
-	if r.task.sig.inc.Running() {
+	if r.task.Signals.Inc.Running() {
 		t.Error("the stopped snapshot still runs")
 	}
 	if err := signals.Deliver("test", signals.Signal{ID: "m-1", Type: "execute-snapshot", Data: `{"data-collections":[]}`}); err == nil {

@@ -1,17 +1,8 @@
 package mysql
 
 import (
-	"slices"
 	"testing"
 )
-
-// TestSplitStatements: ';' separates, ';;' is a semicolon inside a statement, blanks are dropped.
-func TestSplitStatements(t *testing.T) {
-	got := splitStatements(" SET @a=1; SELECT 'x;;y' ; ;SET @b=2;")
-	if want := []string{"SET @a=1", "SELECT 'x;y'", "SET @b=2"}; !slices.Equal(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-}
 
 // TestInitialStatements: database.initial.statements run on the connector's query connections
 // (the snapshot's among them): each connection records itself in a table.

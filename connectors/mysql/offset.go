@@ -3,7 +3,6 @@ package mysql
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/connectd/connectd/connectors/source"
 )
@@ -17,7 +16,7 @@ const (
 	offRow      = "row"
 	offServerID = "server_id"
 	offTsSec    = "ts_sec"
-	offSnapshot = "snapshot"
+	offSnapshot = source.OffSnapshot
 	offTxID     = "transaction_id"
 )
 
@@ -42,55 +41,16 @@ func parseOffset(m map[string]any) (*storedOffset, error) {
 	if m == nil {
 		return nil, nil
 	}
-	o := &storedOffset{}
-	var err error
-	str := func(k string) string {
-		switch v := m[k].(type) {
-		case string:
-			return v
-		case nil:
-			return ""
-		default:
-			return fmt.Sprint(v)
-		}
-	}
-	num := func(k string) int64 {
-		if err != nil {
-			return 0
-		}
-		v, ok := m[k]
-		if !ok || v == nil {
-			return 0
-		}
-		n, e := source.OffsetInt(v)
-		if e != nil {
-			err = fmt.Errorf("offset field %q: %w", k, e)
-		}
-		return n
-	}
-	o.File = str(offFile)
-	o.Pos = num(offPos)
-	o.GTIDs = str(offGTIDs)
-	o.Events = num(offEvent)
-	o.Rows = num(offRow)
-	o.ServerID = num(offServerID)
-	o.TsSec = num(offTsSec)
-	switch v := m[offSnapshot].(type) {
-	case bool:
-		o.Snapshot = v
-	case string:
-		// Debezium 3.x writes the snapshot type ("INITIAL"); older versions wrote true.
-		o.Snapshot = v != "" && !strings.EqualFold(v, "false")
-	}
-	// Debezium 2.6+ may keep "snapshot" on the snapshot's last offset and mark it
-	// snapshot_completed=true instead (CommonOffsetContext): that snapshot is finished.
-	if c, ok := m["snapshot_completed"]; ok && (c == true || c == "true") {
-		o.Snapshot = false
-	}
-	if err != nil {
-		return nil, err
+	f := source.OffsetFields{M: m}
+	num := func(k string) int64 { n, _ := f.Int(k); return n }
+	o := &storedOffset{File: f.String(offFile), Pos: num(offPos), GTIDs: f.String(offGTIDs), Events: num(offEvent), Rows: num(offRow),
+		ServerID: num(offServerID), TsSec: num(offTsSec)}
+	o.Snapshot = source.ReadSnapshotMarkers(m).Running()
+	if f.Err != nil {
+		return nil, f.Err
 	}
 	if o.Snapshot {
+		var err error
 		if o.Resume, err = source.ReadSnapshotOffset(m).Resume(); err != nil {
 			return nil, err
 		}

@@ -62,36 +62,30 @@ func binlogBytesBehind(logs [][]string, file string, pos int64) (int64, error) {
 	return n, nil
 }
 
-// snapshotStarted tells the progress which tables the snapshot reads, with the server's row
-// estimates (information_schema.TABLES.TABLE_ROWS: exact for MyISAM/Aria, an estimate for
-// InnoDB). done says which tables an earlier run finished (a resumed snapshot); nil: none.
-func (t *Task) snapshotStarted(conn *client.Conn, tables []snapshotTable, done func(id string) bool) {
-	if t.Reader.Progress == nil {
-		return
+// snapshotEstimates returns, for the snapshot's progress, the server's row estimates of the
+// tables (information_schema.TABLES.TABLE_ROWS: exact for MyISAM/Aria, an estimate for InnoDB)
+// by db.table; nil without progress.
+func (t *Task) snapshotEstimates(conn *client.Conn, tables []snapshotTable) map[string]int64 {
+	if t.Reader.Progress == nil || len(tables) == 0 {
+		return nil
+	}
+	dbs := map[string]bool{}
+	var in []string
+	for _, st := range tables {
+		if !dbs[st.id.Catalog] {
+			dbs[st.id.Catalog] = true
+			in = append(in, "'"+strings.ReplaceAll(strings.ReplaceAll(st.id.Catalog, `\`, `\\`), "'", "''")+"'")
+		}
+	}
+	rows, err := queryRows(conn, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ("+strings.Join(in, ",")+")")
+	if err != nil {
+		t.log.Warn("cannot read the tables' row estimates; the snapshot progress will have no percentage", "error", err)
 	}
 	est := map[string]int64{}
-	if len(tables) > 0 {
-		dbs := map[string]bool{}
-		var in []string
-		for _, st := range tables {
-			if !dbs[st.id.Catalog] {
-				dbs[st.id.Catalog] = true
-				in = append(in, "'"+strings.ReplaceAll(strings.ReplaceAll(st.id.Catalog, `\`, `\\`), "'", "''")+"'")
-			}
-		}
-		rows, err := queryRows(conn, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ("+strings.Join(in, ",")+")")
-		if err != nil {
-			t.log.Warn("cannot read the tables' row estimates; the snapshot progress will have no percentage", "error", err)
-		}
-		for _, r := range rows {
-			if n, err := strconv.ParseInt(r[2], 10, 64); err == nil {
-				est[r[0]+"."+r[1]] = n
-			}
+	for _, r := range rows {
+		if n, err := strconv.ParseInt(r[2], 10, 64); err == nil {
+			est[r[0]+"."+r[1]] = n
 		}
 	}
-	ids := make([]string, len(tables))
-	for i, st := range tables {
-		ids[i] = st.id.String()
-	}
-	t.Reader.SnapshotStarted(ids, est, done)
+	return est
 }

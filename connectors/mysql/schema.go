@@ -49,7 +49,7 @@ func (s *schemaModel) captured(id relational.TableID) bool {
 	if systemDatabases[strings.ToLower(id.Catalog)] {
 		return false
 	}
-	return s.cfg.Filters.IncludeTable(id)
+	return s.cfg.Capture.IncludeTable(id)
 }
 
 // databaseCaptured reports whether a database's schema is tracked.
@@ -57,7 +57,7 @@ func (s *schemaModel) databaseCaptured(db string) bool {
 	if systemDatabases[strings.ToLower(db)] {
 		return false
 	}
-	return s.cfg.Filters.IncludeDatabase(db)
+	return s.cfg.Capture.IncludeDatabase(db)
 }
 
 // encoder returns the encoder of a captured table, building it on first use after a change.
@@ -73,7 +73,7 @@ func (s *schemaModel) encoder(id relational.TableID) (*envelope.TableSchema, err
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		cols[i] = columnMapping(c, s.cfg.Modes)
-		if !s.cfg.Filters.IncludeColumn(id, c.Name) && !t.IsPrimaryKeyColumn(c.Name) || hiddenVersioningColumn(t, i) {
+		if !s.cfg.Capture.IncludeColumn(id, c.Name) && !t.IsPrimaryKeyColumn(c.Name) || hiddenVersioningColumn(t, i) {
 			cols[i].Schema = nil
 		}
 	}

@@ -407,11 +407,9 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	for i, c := range conns {
 		readers[i] = &chunkReader{t: t, conn: c}
 	}
-	// Progress covers the tables snapshot.include.collection.list keeps.
-	selected := slices.DeleteFunc(slices.Clone(tables), func(st snapshotTable) bool { return !t.cfg.SnapshotSelection.Includes(st.id.String()) })
-	t.snapshotStarted(conns[0], selected, func(id string) bool { skip, _ := resume.From(id); return skip })
 	rows, err := source.ReadSnapshot(ctx, readers, sts, source.SnapshotOptions{
 		ChunkSize: t.cfg.SnapshotFetchSize, NumericKeys: true, Resume: resume, Selection: t.cfg.SnapshotSelection,
+		Reader: t.Reader, Estimates: t.snapshotEstimates(conns[0], tables),
 		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
 	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
 		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
@@ -430,7 +428,6 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 	if err != nil {
 		return err
 	}
-	t.Reader.Progress.SnapshotCompleted()
 	t.log.Info("snapshot finished", "tables", len(sts), "rows", rows, "threads", len(conns), "file", sp.File, "pos", sp.Pos)
 	return nil
 }

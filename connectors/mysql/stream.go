@@ -56,7 +56,7 @@ type streamer struct {
 // supervisor's policy says. Each (re)connection resumes from the restart point with the skip
 // counters, so events already queued are not emitted twice and none is lost.
 func (t *Task) RunStream(ctx context.Context) error {
-	t.sig.inc.Start(ctx)
+	t.Signals.Inc.Start(ctx)
 	return source.SuperviseStream(ctx, t.cfg.Retry, t.log, "binlog connection", func(ctx context.Context) (bool, error) {
 		s := &streamer{t: t, tableIDs: map[uint64]relational.TableID{}, beat: t.Heartbeat.Inline(time.Now())}
 		return s.run(ctx)

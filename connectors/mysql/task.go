@@ -55,12 +55,6 @@ type Task struct {
 	pos position
 
 	streaming atomic.Bool
-
-	// props and name are kept from Open for the signal channels, opened in Prepare.
-	props map[string]string
-	name  string
-	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
-	sig taskSignals
 }
 
 // sourceSchema builds the source block schema of the flavour, Debezium 3.x field order.
@@ -89,7 +83,7 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, props map[string]st
 	if err != nil {
 		return source.Settings{}, err
 	}
-	t.cfg, t.props, t.name = cfg, props, tc.ConnectorName()
+	t.cfg = cfg
 	t.log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID())
 	t.partition = map[string]any{"server": cfg.TopicPrefix}
 	t.pos.thread = -1
@@ -152,11 +146,7 @@ func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
 		}
 		t.pos = position{restartFile: logs[0][0], restartPos: 4, file: logs[0][0], eventPos: 4, thread: -1}
 	}
-	if err := t.startIncremental(context.Background(), t.name, t.props, t.stored); err != nil {
-		t.stopIncremental()
-		return err
-	}
-	return nil
+	return t.startIncremental(context.Background(), t.stored)
 }
 
 // position is where streaming continues from the offset.
@@ -198,7 +188,6 @@ func (t *Task) Committed(context.Context, []api.PartitionOffset) error { return 
 // Release closes the start connection if Start failed before Prepare (source.Engine).
 func (t *Task) Release() error {
 	t.closeConn()
-	t.stopIncremental()
 	t.history = nil
 	return nil
 }
@@ -218,7 +207,7 @@ func (t *Task) emit(ctx context.Context, recs []*api.SourceRecord) error {
 	}
 	for _, r := range recs {
 		// A streamed change to a key of the open incremental snapshot window drops its read.
-		if err := t.sig.inc.Observe(ctx, r); err != nil {
+		if err := t.Signals.Inc.Observe(ctx, r); err != nil {
 			return err
 		}
 	}

@@ -186,7 +186,7 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 	reads := map[string]map[string]int{tkTopic: {}, dkTopic: {}}
 	started, stopped, sentinel := false, false, false
 	r.pollOffsets(offs, "the end of the snapshot", func(rec *api.SourceRecord) {
-		started = started || r.task.sig.inc.Running()
+		started = started || r.task.Signals.Inc.Running()
 		if m, ok := reads[rec.Topic]; ok && rec.Value != nil && decode(t, rec).Value["op"] == "r" {
 			k := keyOf(t, rec)
 			if rec.Topic == tkTopic {
@@ -194,7 +194,7 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 			}
 			m[k]++
 		}
-		if started && !stopped && !r.task.sig.inc.Running() {
+		if started && !stopped && !r.task.Signals.Inc.Running() {
 			stopped = true
 			if err := w.Halt(); err != nil {
 				t.Fatalf("writer: %v", err)
@@ -216,10 +216,10 @@ func TestIncrementalSnapshotTextKeys(t *testing.T) {
 	t.Logf("writes %d; keys read: text %d, date %d", w.Changes(), len(reads[tkTopic]), len(reads[dkTopic]))
 	// The window compares the text key as utf8mb4_general_ci does, the date key exactly.
 	tk, dk := &source.Collection{ID: d.name + ".tk"}, &source.Collection{ID: d.name + ".dk"}
-	if a, b := r.task.sig.db.FoldKey(tk, "k", "K00007  "), r.task.sig.db.FoldKey(tk, "K", "k00007"); a != b {
+	if a, b := r.task.Signals.DB.(source.KeyFolder).FoldKey(tk, "k", "K00007  "), r.task.Signals.DB.(source.KeyFolder).FoldKey(tk, "K", "k00007"); a != b {
 		t.Errorf("the window folds the keys K00007 and k00007 of a utf8mb4_general_ci column to %q and %q", a, b)
 	}
-	if got := r.task.sig.db.FoldKey(dk, "d", "X "); got != "X " {
+	if got := r.task.Signals.DB.(source.KeyFolder).FoldKey(dk, "d", "X "); got != "X " {
 		t.Errorf("a key column without a collation folded to %q", got)
 	}
 	table := map[string]string{}

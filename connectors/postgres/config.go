@@ -55,24 +55,23 @@ const (
 // PostgreSQL's own.
 type Config struct {
 	cdcconfig.Common
+	// Relational holds the table filters, the snapshot's selection and threads, and how the
+	// replication connection is retried.
+	source.Relational
 	Database string
 	SSLMode  string
-	// InitialStatements run on every regular connection the connector opens, ';'-separated.
-	InitialStatements string
+	// InitialStatements run on every regular connection the connector opens
+	// (database.initial.statements).
+	InitialStatements []string
 
 	SlotName       string
 	SlotDropOnStop bool
 	Publication    string
 	PubMode        string
 
-	// SnapshotThreads is snapshot.max.threads: the connections the snapshot reads on.
-	SnapshotThreads int
-	StatusInterval  time.Duration
+	StatusInterval time.Duration
 
 	Values pgtypes.Options
-
-	// Retry is how the replication connection is re-established after retriable errors.
-	Retry source.RetryPolicy
 
 	// Streaming asks pgoutput to stream large in-progress transactions (protocol 2, PostgreSQL
 	// 14+); the connector spools them to disk and emits them at commit.
@@ -80,11 +79,6 @@ type Config struct {
 	// WorkMemKB sets logical_decoding_work_mem on the replication connection; 0 keeps the
 	// server's setting.
 	WorkMemKB int
-
-	Filters *filters.Filters
-	// SnapshotSelection is snapshot.include.collection.list and
-	// snapshot.select.statement.overrides (nil: every table, the connector's SELECT).
-	SnapshotSelection *source.SnapshotSelection
 
 	// Raw is the configuration as given.
 	Raw map[string]string
@@ -104,9 +98,6 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", err)
 	}
-	if _, err := signals.ParseConfig(raw); err != nil {
-		return nil, fmt.Errorf("invalid PostgreSQL connector configuration: %w", err)
-	}
 	get := func(k string) string { return cdcconfig.Value(spec, raw, k) }
 	geti := func(k string) int { return int(cdcconfig.Int(spec, raw, k)) }
 	getb := func(k string) bool { return cdcconfig.Bool(spec, raw, k) }
@@ -115,14 +106,12 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 		Raw:               raw,
 		Database:          get(propDBName),
 		SSLMode:           get(propSSLMode),
-		InitialStatements: get(propInitialStatements),
+		InitialStatements: source.SplitStatements(get(propInitialStatements)),
 		SlotName:          get(propSlotName),
 		SlotDropOnStop:    getb(propSlotDropOnStop),
 		Publication:       get(propPublicationName),
 		PubMode:           strings.ToLower(get(propPublicationAutocreate)),
-		SnapshotThreads:   geti(source.PropSnapshotThreads),
 		StatusInterval:    time.Duration(geti(propStatusUpdateInterval)) * time.Millisecond,
-		Retry:             source.RetryPolicyFrom(common),
 		Streaming:         getb(propStreamingProtocol),
 		WorkMemKB:         geti(propWorkMem),
 	}
@@ -146,13 +135,10 @@ func ParseConfig(raw map[string]string) (*Config, error) {
 	if getb(propIgnoreBuiltin) {
 		fc.Builtin = filters.PostgresBuiltin // pg_catalog, information_schema, spatial_ref_sys, ...
 	}
-	if c.Filters, err = filters.New(fc); err != nil {
+	if c.Relational, err = source.ParseRelational(spec, raw, common, fc); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err = heartbeat.FromConfig(raw); err != nil {
-		errs = append(errs, err)
-	}
-	if c.SnapshotSelection, err = source.ParseSnapshotSelection(raw); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -208,7 +194,7 @@ func buildSpec() api.ConfigSpec {
 				return nil
 			}},
 		{Name: propSSLMode, Type: api.ConfigString, Default: "prefer", Importance: api.Medium, Allowed: []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, Doc: "TLS mode, as libpq's sslmode."},
-		{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements, ';'-separated, run on every regular connection the connector opens."},
+		{Name: propInitialStatements, Type: api.ConfigString, Importance: api.Low, Doc: "SQL statements run on every regular connection the connector opens (not on the replication connection), separated by ';' (write ';;' for a semicolon inside a statement), as Debezium."},
 		{Name: propPluginName, Type: api.ConfigString, Default: "pgoutput", Importance: api.Medium, Allowed: []string{"pgoutput", "decoderbufs"}, Doc: "Logical decoding plugin; connectd supports pgoutput only.",
 			Validate: func(v string) error {
 				if !strings.EqualFold(strings.TrimSpace(v), "pgoutput") {

@@ -63,11 +63,8 @@ func (c *Config) connect(ctx context.Context, replication bool) (*pgconn.PgConn,
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s:%d database %q as %q: %w; check database.hostname, database.port, database.dbname and the credentials",
 			c.Hostname, c.Port, c.Database, c.User, c.explainTLS(err))
 	}
-	if !replication && c.InitialStatements != "" {
-		for _, st := range strings.Split(c.InitialStatements, ";") {
-			if st = strings.TrimSpace(st); st == "" {
-				continue
-			}
+	if !replication {
+		for _, st := range c.InitialStatements {
 			if _, err := conn.Exec(ctx, st).ReadAll(); err != nil {
 				conn.Close(context.Background())
 				return nil, fmt.Errorf("database.initial.statements: %q failed: %w", st, err)

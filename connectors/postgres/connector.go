@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/jackc/pglogrepl"
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/version"
+	"github.com/connectd/connectd/connectors/source"
 )
 
 // ClassName is the Debezium connector class this connector stands in for.
@@ -22,39 +22,22 @@ func Plugin() api.Plugin {
 		Aliases: []string{"postgres", "postgresql"},
 		Version: version.String(),
 		Spec:    spec,
-		New:     func() api.SourceConnector { return &Connector{} },
+		New:     func() api.SourceConnector { return NewConnector() },
 	}
 }
 
 // Connector is the connector-level object: a PostgreSQL slot is read by exactly one task.
 type Connector struct {
-	config map[string]string
+	source.Connector
+}
+
+// NewConnector returns the connector.
+func NewConnector() *Connector {
+	return &Connector{source.Connector{Check: func(config map[string]string) error { _, err := ParseConfig(config); return err },
+		NewTaskFunc: func() api.SourceTask { return NewTask() }}}
 }
 
 var _ api.SourceConnector = (*Connector)(nil)
-
-// Start checks the configuration.
-func (c *Connector) Start(_ api.ConnectorContext, config map[string]string) error {
-	if _, err := ParseConfig(config); err != nil {
-		return err
-	}
-	c.config = maps.Clone(config)
-	return nil
-}
-
-// TaskConfigs returns one task configuration: a replication slot has a single reader.
-func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	if maxTasks < 1 {
-		return nil, nil
-	}
-	return []map[string]string{maps.Clone(c.config)}, nil
-}
-
-// NewTask returns a new task.
-func (c *Connector) NewTask() api.SourceTask { return NewTask() }
-
-// Stop does nothing: the task owns the connections.
-func (c *Connector) Stop() error { return nil }
 
 // AlterOffsets checks an offsets PATCH (PATCH /connectors/<name>/offsets) before the runtime
 // writes it: the partition must be this connector's {"server": topic.prefix}, the offset a

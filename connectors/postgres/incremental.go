@@ -16,14 +16,6 @@ import (
 	"github.com/connectd/connectd/signals"
 )
 
-// taskSignals is the task's signal and incremental snapshot state.
-type taskSignals struct {
-	inc      *source.Incremental
-	db       *incrementalDB
-	hub      *signals.Hub
-	notifier *signals.Notifier
-}
-
 // incrementalDB gives the shared incremental snapshot engine (source.Incremental) its reads of
 // PostgreSQL tables and its writes into the signal table, on a connection of its own used by
 // the engine's goroutine. Rows travel as the server's text values and are decoded into read
@@ -44,43 +36,22 @@ type incrementalDB struct {
 }
 
 // startIncremental sets up signals and the incremental snapshot engine from the stored offset.
-func (t *Task) startIncremental(name string, props map[string]string, stored map[string]any, captured []*catalogTable) error {
-	cfg, err := signals.ParseConfig(props)
-	if err != nil {
-		return err
-	}
-	// The PostgreSQL reference is Debezium 3.7: its incremental snapshot format.
-	cfg.Debezium37 = true
-	hub, err := signals.OpenHub(context.Background(), cfg, name, t.log)
-	if err != nil {
-		return err
-	}
-	db := &incrementalDB{t: t, byID: map[string]*catalogTable{}, signal: cfg.DataCollection, built: map[string]*table{},
-		conn: source.NewEngineConn(func(ctx context.Context) (*pgconn.PgConn, error) { return t.cfg.connect(ctx, false) },
-			func(ctx context.Context, c *pgconn.PgConn) bool { return !c.IsClosed() && c.Ping(ctx) == nil }, closeConn)}
-	for _, ct := range captured {
-		id := ct.ID.Schema + "." + ct.ID.Table
-		db.tables = append(db.tables, id)
-		c := *ct
-		db.byID[id] = &c
-	}
-	t.sig = taskSignals{db: db, hub: hub, notifier: signals.NewNotifier(cfg, name, t.log)}
-	topic := ""
-	if cfg.DataCollection != "" {
-		topic = t.cfg.TopicPrefix + "." + cfg.DataCollection
-	}
-	t.sig.inc = source.NewIncremental(db, cfg, topic, t.sig.notifier, hub, t.putQuiet, t.log)
-	return t.sig.inc.Load(stored)
-}
-
-// stopIncremental releases what startIncremental opened.
-func (t *Task) stopIncremental() {
-	t.sig.hub.Close()
-	t.sig.notifier.Close()
-	if db := t.sig.db; db != nil {
-		db.conn.Close()
-	}
-	t.sig = taskSignals{}
+func (t *Task) startIncremental(stored map[string]any, captured []*catalogTable) error {
+	return t.OpenSignals(context.Background(), source.SignalSource{Log: t.log, Emit: t.putQuiet,
+		// The PostgreSQL reference is Debezium 3.7: its incremental snapshot format.
+		Configure: func(cfg *signals.Config) { cfg.Debezium37 = true },
+		DB: func(cfg *signals.Config) (source.IncrementalDB, func()) {
+			db := &incrementalDB{t: t, byID: map[string]*catalogTable{}, signal: cfg.DataCollection, built: map[string]*table{},
+				conn: source.NewEngineConn(func(ctx context.Context) (*pgconn.PgConn, error) { return t.cfg.connect(ctx, false) },
+					func(ctx context.Context, c *pgconn.PgConn) bool { return !c.IsClosed() && c.Ping(ctx) == nil }, closeConn)}
+			for _, ct := range captured {
+				id := ct.ID.Schema + "." + ct.ID.Table
+				db.tables = append(db.tables, id)
+				c := *ct
+				db.byID[id] = &c
+			}
+			return db, db.conn.Close
+		}}, stored)
 }
 
 // putQuiet queues the engine's own records (reads, notifications) without showing them to the
@@ -159,7 +130,7 @@ func (d *incrementalDB) describe(ctx context.Context, conn *pgconn.PgConn, c *so
 			ph[i] = "$" + strconv.Itoa(len(tb.args))
 		}
 		// A row comparison, which PostgreSQL turns into one range scan of the key's index.
-		return "(" + strings.Join(tb.sql.Key, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", nil
+		return source.KeyCondition(tb.sql.Key, ph, op, true, false), nil
 	}
 	return tb, nil
 }
@@ -353,25 +324,21 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		}
 		d.built[c.ID] = tb
 	}
-	idx := make(map[string]int, len(row.Columns))
-	for i, n := range row.Columns {
-		idx[n] = i
-	}
 	vals := make([]any, len(tb.cols))
 	for ci := range tb.cols {
 		col := &tb.cols[ci]
 		if !col.emit {
 			continue
 		}
-		i, ok := idx[col.name]
-		if !ok {
-			return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, col.name)
+		v, err := row.Value(c, ci, col.name, false)
+		if err != nil {
+			return nil, err
 		}
-		raw, _ := row.Values[i].([]byte)
+		raw, _ := v.([]byte)
 		if raw == nil {
 			continue
 		}
-		v, err := col.mapping.Decode(raw)
+		v, err = col.mapping.Decode(raw)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", col.name, err)
 		}

@@ -75,7 +75,7 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 		if isRead(r) {
 			n1++
 		}
-		if n1 > 0 && !task.sig.inc.Running() {
+		if n1 > 0 && !task.Signals.Inc.Running() {
 			t.Fatalf("the incremental snapshot ended after %d reads", n1)
 		}
 		return n1 >= rows/2
@@ -88,11 +88,11 @@ func TestIncrementalSnapshotSignalTable(t *testing.T) {
 	}
 
 	task = e.start(kv...)
-	if !task.sig.inc.Running() {
+	if !task.Signals.Inc.Running() {
 		t.Fatal("the second task did not resume the incremental snapshot from the offsets")
 	}
 	pollUntil(task, func(r *api.SourceRecord) bool {
-		if !writerStopped && !task.sig.inc.Running() {
+		if !writerStopped && !task.Signals.Inc.Running() {
 			writerStopped = true
 			if err := w.Halt(); err != nil {
 				t.Fatalf("writer: %v", err)

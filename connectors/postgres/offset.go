@@ -18,9 +18,9 @@ const (
 	keyXmin            = "xmin"
 	keyMessageType     = "messageType"
 	keyEventsProcessed = "lsn_events_processed"
-	keySnapshot        = "snapshot"
-	keyLastSnapshot    = "last_snapshot_record"
-	keySnapCompleted   = "snapshot_completed"
+	keySnapshot        = source.OffSnapshot
+	keyLastSnapshot    = source.OffLastSnapshotRecord
+	keySnapCompleted   = source.OffSnapshotCompleted
 )
 
 // Debezium's ReplicationMessage.Operation names, written as messageType.
@@ -121,19 +121,8 @@ func (p *position) resumeLSN() pglogrepl.LSN {
 // any Go number type or json.Number, depending on the offset store.
 func parsePosition(m map[string]any) (position, error) {
 	var p position
-	var err error
-	num := func(k string) (int64, bool) {
-		v, ok := m[k]
-		if !ok || v == nil || err != nil {
-			return 0, false
-		}
-		n, e := source.OffsetInt(v)
-		if e != nil {
-			err = fmt.Errorf("offset field %q: %w", k, e)
-			return 0, false
-		}
-		return n, true
-	}
+	f := source.OffsetFields{M: m}
+	num := f.Int
 	if n, ok := num(keyLSN); ok {
 		p.LSN = pglogrepl.LSN(n)
 	}
@@ -150,18 +139,13 @@ func parsePosition(m map[string]any) (position, error) {
 	if s, ok := m[keyMessageType].(string); ok {
 		p.MsgType = s
 	}
-	switch v := m[keySnapshot].(type) {
-	case string:
-		p.Snapshot = v != "" && v != "false"
-	case bool:
-		p.Snapshot = v
-	}
-	p.LastSnapshotRecord, _ = m[keyLastSnapshot].(bool)
-	p.SnapshotCompleted, _ = m[keySnapCompleted].(bool)
-	if err != nil {
-		return position{}, err
+	mk := source.ReadSnapshotMarkers(m)
+	p.Snapshot, p.LastSnapshotRecord, p.SnapshotCompleted = mk.Snapshot, mk.Last, mk.Completed
+	if f.Err != nil {
+		return position{}, f.Err
 	}
 	if p.Snapshot && !p.snapshotDone() {
+		var err error
 		p.Snap = source.ReadSnapshotOffset(m)
 		if p.SnapResume, err = p.Snap.Resume(); err != nil {
 			return position{}, err

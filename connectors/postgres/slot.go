@@ -195,7 +195,7 @@ func (t *Task) capturedTables(ctx context.Context) ([]*catalogTable, error) {
 	}
 	out := all[:0]
 	for _, ct := range all {
-		if t.cfg.Filters.IncludeTable(ct.ID) {
+		if t.cfg.Capture.IncludeTable(ct.ID) {
 			out = append(out, ct)
 		}
 	}

@@ -139,11 +139,6 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	} else {
 		t.logf("snapshot of %d tables at %s started on %d connections", len(captured), sc.lsn, len(conns))
 	}
-	// Progress covers the tables snapshot.include.collection.list keeps.
-	selected := slices.DeleteFunc(slices.Clone(captured), func(ct *catalogTable) bool {
-		return !t.cfg.SnapshotSelection.Includes(ct.ID.Schema + "." + ct.ID.Table)
-	})
-	t.snapshotStarted(ctx, conn, selected, func(id string) bool { skip, _ := progress.From(id); return skip })
 	readers := make([]source.ChunkReader[*snapTable, snapshotRow], len(conns))
 	for i, c := range conns {
 		readers[i] = chunkReader{t: t, sc: sc, conn: c}
@@ -153,6 +148,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 		limit = defaultSnapshotFetchSize
 	}
 	n, err := source.ReadSnapshot(ctx, readers, tables, source.SnapshotOptions{ChunkSize: limit, Resume: progress, Selection: t.cfg.SnapshotSelection,
+		Reader: t.Reader, Estimates: t.snapshotEstimates(ctx, conn, captured),
 		TableDone: func(id string, rows int64) { t.logf("snapshot of %s: %d rows", id, rows) },
 	}, func(ctx context.Context, r snapshotRow, m envelope.Snapshot, off source.SnapshotOffset) error {
 		return t.emitRead(ctx, sc, r, m, off)
@@ -160,7 +156,6 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	if err != nil {
 		return err
 	}
-	t.Reader.Progress.SnapshotCompleted()
 	if _, err := simpleQuery(ctx, conn, "COMMIT"); err != nil {
 		return fmt.Errorf("cannot close the snapshot transaction: %w", err)
 	}

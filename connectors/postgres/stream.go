@@ -23,7 +23,7 @@ import (
 // pgoutput messages into records, and confirms the committed LSN to the server on every status
 // interval (source.Engine).
 func (t *Task) RunStream(ctx context.Context) error {
-	t.sig.inc.Start(ctx)
+	t.Signals.Inc.Start(ctx)
 	cfg, start := t.cfg, t.startLSN
 	t.seq.lastCommit, t.seq.safe = start, start
 	t.seq.commitKnown = t.startRaw != nil && t.start.LSNCommit != 0
@@ -38,13 +38,10 @@ func (t *Task) RunStream(ctx context.Context) error {
 			t.log.Warn("cannot restore the transaction metadata counters from the offset", "error", err)
 		}
 	}
-	if t.Heartbeat.Enabled() && cfg.HeartbeatActionQuery != "" {
-		go func() {
-			if err := api.Guard(func() error { t.runHeartbeatAction(ctx); return nil }); err != nil {
-				t.Reader.Queue.Close(err) // a panic fails the task through Poll, not the worker
-			}
-		}()
-	}
+	t.StartHeartbeatAction(ctx, cfg.HeartbeatActionQuery, func(ctx context.Context) (func(context.Context, string) error, func(), error) {
+		conn, err := cfg.connect(ctx, false)
+		return func(ctx context.Context, q string) error { _, err := simpleQuery(ctx, conn, q); return err }, func() { closeConn(conn) }, err
+	})
 	// A broken connection (server restart, network, walsender terminated) is re-opened and
 	// streaming resumes after what was already handed to the queue: the server sends again every
 	// transaction that commits after the last one processed; the events of one in progress that
@@ -348,34 +345,11 @@ func (t *Task) idlePosition() position {
 	return p
 }
 
-// runHeartbeatAction runs heartbeat.action.query every heartbeat interval on its own connection,
-// so an idle captured database still produces WAL (and changes) that move the slot.
-func (t *Task) runHeartbeatAction(ctx context.Context) {
-	conn, err := t.cfg.connect(ctx, false)
-	if err != nil {
-		t.log.Warn("heartbeat.action.query: cannot connect", "error", err)
-		return
-	}
-	defer closeConn(conn)
-	tk := time.NewTicker(t.Heartbeat.Interval())
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-			if _, err := simpleQuery(ctx, conn, t.cfg.HeartbeatActionQuery); err != nil && ctx.Err() == nil {
-				t.log.Warn("heartbeat.action.query failed", "query", t.cfg.HeartbeatActionQuery, "error", err)
-			}
-		}
-	}
-}
-
 // put hands one record to the queue. While the queue is full it keeps confirming the committed
 // LSN to the server, so wal_sender_timeout does not end the stream during backpressure.
 func (t *Task) put(ctx context.Context, r *api.SourceRecord) error {
 	// A streamed change to a key of the open incremental snapshot window drops its read.
-	if err := t.sig.inc.Observe(ctx, r); err != nil {
+	if err := t.Signals.Inc.Observe(ctx, r); err != nil {
 		return err
 	}
 	t.owed = r.SourceOffset
@@ -539,7 +513,7 @@ func (t *Task) endTx(ctx context.Context, end pglogrepl.LSN, commitTime time.Tim
 // ALTER TABLE reaches the events.
 func (t *Task) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	id := relational.TableID{Schema: m.Namespace, Table: m.RelationName}
-	if !t.cfg.Filters.IncludeTable(id) {
+	if !t.cfg.Capture.IncludeTable(id) {
 		t.ignored[m.RelationID] = id.String()
 		delete(t.tables, m.RelationID)
 		return nil

@@ -168,7 +168,7 @@ func (t *Task) buildTable(oid uint32, id relational.TableID, replIdent byte, rel
 			t.refreshType(rc.oid)
 		}
 		c.mapping = t.cfg.Values.Map(t.registry, rc.oid, rc.typmod)
-		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Filters.IncludeColumn(id, rc.name))
+		c.emit = c.mapping.Schema != nil && (c.key || t.cfg.Capture.IncludeColumn(id, rc.name))
 		if et := t.registry.Get(rc.oid); c.emit && et != nil && et.Kind == 'e' {
 			c.enum = make(map[string]bool, len(et.EnumLabels))
 			for _, l := range et.EnumLabels {

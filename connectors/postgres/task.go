@@ -89,12 +89,8 @@ type Task struct {
 	// phase is what the reader does: phaseStarting, phaseSnapshot, phaseStreaming, phaseDone.
 	phase atomic.Int32
 
-	// props, name and storedRaw are kept for the signal channels, opened in Prepare.
-	props     map[string]string
-	name      string
+	// storedRaw is kept for the incremental snapshot engine, opened in Prepare.
 	storedRaw map[string]any
-	// sig holds the signal channels and the incremental snapshot engine (incremental.go).
-	sig taskSignals
 }
 
 // seqState is the reader's place in the stream.
@@ -139,7 +135,7 @@ func (t *Task) Open(ctx context.Context, tc api.TaskContext, config map[string]s
 	if err != nil {
 		return source.Settings{}, err
 	}
-	t.cfg, t.props, t.name = cfg, config, tc.ConnectorName()
+	t.cfg = cfg
 	t.log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID(), "slot", cfg.SlotName)
 	t.registry = pgtypes.NewRegistry()
 	t.tables = make(map[uint32]*table)
@@ -210,11 +206,7 @@ func (t *Task) Prepare(ctx context.Context, plan snapshotmode.Plan) error {
 	if err := t.ensurePublication(ctx, t.captured); err != nil {
 		return err
 	}
-	if err := t.startIncremental(t.name, t.props, t.storedRaw, t.captured); err != nil {
-		t.stopIncremental()
-		return err
-	}
-	return nil
+	return t.startIncremental(t.storedRaw, t.captured)
 }
 
 // readSlotWaiting reads the slot, waiting a little while it is still held by the previous run of
@@ -343,7 +335,8 @@ func (t *Task) Committed(_ context.Context, committed []api.PartitionOffset) err
 // Release confirms the last committed LSN and closes the connections; with slot.drop.on.stop it
 // drops the slot (source.Engine).
 func (t *Task) Release() error {
-	t.stopIncremental()
+	// The signal channels and the engine's connection go first, before the wait for the slot.
+	t.Signals.Close()
 	var err error
 	if t.cfg != nil && t.meta != nil && (t.repl != nil || t.cfg.SlotDropOnStop) {
 		// Wait (briefly) until the walsender has released the slot, so whoever comes next (a
@@ -363,7 +356,6 @@ func (t *Task) Release() error {
 		}
 		cancel()
 	}
-	t.stopIncremental()
 	t.closeConns()
 	return err
 }

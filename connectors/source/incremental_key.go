@@ -392,3 +392,20 @@ func (r *javaReader) key() ([]any, error) {
 	}
 	return out, nil
 }
+
+// Value returns the value of the table model's column name, at position i of the model: a row
+// read in the model's column order has it there, else it is looked up by name, exactly or,
+// with fold, as a case-insensitive identifier. A column the row lacks means the table changed
+// while the chunk of collection c was read.
+func (r *ChunkRow) Value(c *Collection, i int, name string, fold bool) (any, error) {
+	same := func(n string) bool { return n == name || fold && strings.EqualFold(n, name) }
+	if i < len(r.Columns) && same(r.Columns[i]) {
+		return r.Values[i], nil
+	}
+	for j, n := range r.Columns {
+		if same(n) {
+			return r.Values[j], nil
+		}
+	}
+	return nil, fmt.Errorf("the structure of %s changed while a chunk was read (column %s)", c.ID, name)
+}

@@ -42,3 +42,28 @@ func TestJavaKeyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkRowValue: a value is found at the model's position or by name (ignoring case only
+// when asked), and a column the row lacks is reported as a structure change.
+func TestChunkRowValue(t *testing.T) {
+	c := &Collection{ID: "db.t"}
+	r := &ChunkRow{Values: []any{1, "a", "b"}, Columns: []string{"id", "Name", "note"}}
+	for _, tc := range []struct {
+		i    int
+		name string
+		fold bool
+		want any
+	}{
+		{0, "id", false, 1},
+		{1, "Name", false, "a"},
+		{0, "note", false, "b"},
+		{2, "name", true, "a"},
+	} {
+		if got, err := r.Value(c, tc.i, tc.name, tc.fold); err != nil || got != tc.want {
+			t.Errorf("Value(%d, %q, %v) = %v, %v; want %v", tc.i, tc.name, tc.fold, got, err, tc.want)
+		}
+	}
+	if _, err := r.Value(c, 1, "name", false); err == nil || !strings.Contains(err.Error(), "the structure of db.t changed while a chunk was read (column name)") {
+		t.Errorf("a missing column: %v", err)
+	}
+}

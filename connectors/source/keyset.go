@@ -80,40 +80,47 @@ func (q *KeysetQuery) from(b *strings.Builder, after, upTo []string) {
 // compare writes "key op values" (op > or <=), in parentheses when group is set and the
 // comparison is spelled out column by column.
 func (q *KeysetQuery) compare(b *strings.Builder, vals []string, op string, group bool) {
-	if q.RowValues {
-		b.WriteString("(" + strings.Join(q.Key, ", ") + ") " + op + " (")
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(q.Value(v))
-		}
-		b.WriteByte(')')
-		return
+	w := make([]string, len(vals))
+	for i, v := range vals {
+		w[i] = q.Value(v)
+	}
+	b.WriteString(KeyCondition(q.Key, w, op, q.RowValues, group && len(vals) > 1))
+}
+
+// KeyCondition writes the condition "key op vals" (op > or <=) for the quoted key columns, the
+// values already written as literals or placeholders: with rowValues as row values, (k1, k2) >
+// (a, b), which PostgreSQL answers with a btree range scan; else spelled out column by column,
+// a form every MySQL and MariaDB version turns into a range scan of the primary key, in
+// parentheses when paren is set.
+func KeyCondition(key, vals []string, op string, rowValues, paren bool) string {
+	var b strings.Builder
+	if rowValues {
+		b.WriteString("(" + strings.Join(key, ", ") + ") " + op + " (" + strings.Join(vals, ", ") + ")")
+		return b.String()
 	}
 	strict := op[:1] // the operator on every column but the last
-	group = group && len(vals) > 1
-	if group {
+	if paren {
 		b.WriteByte('(')
 	}
-	for i := range q.Key {
+	for i := range key {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
 		b.WriteByte('(')
 		for j := 0; j < i; j++ {
-			b.WriteString(q.Key[j] + " = " + q.Value(vals[j]) + " AND ")
+			b.WriteString(key[j] + " = " + vals[j] + " AND ")
 		}
 		o := strict
-		if i == len(q.Key)-1 {
+		if i == len(key)-1 {
 			o = op
 		}
-		b.WriteString(q.Key[i] + " " + o + " " + q.Value(vals[i]))
+		b.WriteString(key[i] + " " + o + " " + vals[i])
 		b.WriteByte(')')
 	}
-	if group {
+	if paren {
 		b.WriteByte(')')
 	}
+	return b.String()
 }
 
 // SplitByCount returns the cut keys of RangeReader.SplitKeys from the number of rows to split

@@ -54,3 +54,24 @@ func TestSplitByCount(t *testing.T) {
 		t.Fatalf("tiny table: cuts %v", cuts)
 	}
 }
+
+// TestKeyCondition: the spelled-out form compares every column but the last strictly, the row
+// form is one comparison, and paren wraps the spelled-out form whatever its length.
+func TestKeyCondition(t *testing.T) {
+	for _, tc := range []struct {
+		key, vals  []string
+		op         string
+		row, paren bool
+		want       string
+	}{
+		{[]string{"`a`"}, []string{"1"}, ">", false, true, "((`a` > 1))"},
+		{[]string{"`a`"}, []string{"1"}, ">", false, false, "(`a` > 1)"},
+		{[]string{"`a`", "`b`"}, []string{"1", "'x'"}, "<=", false, true, "((`a` < 1) OR (`a` = 1 AND `b` <= 'x'))"},
+		{[]string{"`a`", "`b`"}, []string{"1", "2"}, ">", false, false, "(`a` > 1) OR (`a` = 1 AND `b` > 2)"},
+		{[]string{`"a"`, `"b"`}, []string{"$1", "$2"}, ">", true, false, `("a", "b") > ($1, $2)`},
+	} {
+		if got := KeyCondition(tc.key, tc.vals, tc.op, tc.row, tc.paren); got != tc.want {
+			t.Errorf("KeyCondition(%v, %v, %s, %v, %v) = %s, want %s", tc.key, tc.vals, tc.op, tc.row, tc.paren, got, tc.want)
+		}
+	}
+}

@@ -58,6 +58,10 @@ type SnapshotOptions struct {
 	// Selection leaves tables out of the snapshot and gives others their own SELECT
 	// (snapshot.include.collection.list, snapshot.select.statement.overrides); nil reads all.
 	Selection *SnapshotSelection
+	// Reader, if set, has its progress told which tables the snapshot reads, with Estimates
+	// (the server's row counts by table ID; a table missing is unknown), and when it is done.
+	Reader    *Reader
+	Estimates map[string]int64
 }
 
 // batchRows is how many rows a reader hands over at a time, so that a large chunk or keyless
@@ -85,6 +89,13 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 		return 0, fmt.Errorf("the snapshot has no connection to read with")
 	}
 	tables = selectTables(opts.Selection, slices.Clone(tables))
+	if opts.Reader != nil {
+		ids := make([]string, len(tables))
+		for i := range tables {
+			ids[i] = tables[i].ID
+		}
+		opts.Reader.SnapshotStarted(ids, opts.Estimates, func(id string) bool { skip, _ := opts.Resume.From(id); return skip })
+	}
 	slices.SortFunc(tables, func(a, b SnapshotTable[T]) int { return strings.Compare(a.ID, b.ID) })
 	limit := opts.ChunkSize
 	if limit <= 0 {
@@ -154,6 +165,9 @@ func ReadSnapshot[T, R any](ctx context.Context, readers []ChunkReader[T, R], ta
 				opts.TableDone(tables[i].ID, e.state[i].count)
 			}
 		}
+	}
+	if opts.Reader != nil {
+		opts.Reader.Progress.SnapshotCompleted()
 	}
 	return e.rows, nil
 }

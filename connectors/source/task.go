@@ -100,9 +100,16 @@ type Task struct {
 	Heartbeat *heartbeat.Heartbeat
 	// Plan is what Start decided.
 	Plan snapshotmode.Plan
+	// Signals are the signal channels and the incremental snapshot engine the engine opens with
+	// OpenSignals; they are closed when the task releases.
+	Signals Signals
 
-	stopWait time.Duration
-	stopMu   sync.Mutex
+	// props, name and prefix are the configuration, the connector's name and topic.prefix,
+	// kept for OpenSignals.
+	props        map[string]string
+	name, prefix string
+	stopWait     time.Duration
+	stopMu       sync.Mutex
 }
 
 // Start runs the skeleton up to the reader goroutine; every error is returned before the reader
@@ -120,6 +127,7 @@ func (t *Task) Start(ctx context.Context, tc api.TaskContext, props map[string]s
 	if err != nil {
 		return err
 	}
+	t.props, t.name, t.prefix = props, tc.ConnectorName(), s.TopicPrefix
 	t.Log = s.Log
 	if t.Log == nil {
 		t.Log = slog.Default().With("connector", tc.ConnectorName(), "task", tc.TaskID())
@@ -202,6 +210,18 @@ func dropReason(st snapshotmode.State, mode snapshotmode.Mode) string {
 	return "snapshot.mode=" + mode.String() + " takes a new snapshot on every start"
 }
 
+// OpenSignals opens the task's Signals: the channels signal.enabled.channels names and the
+// incremental snapshot engine on the engine's database, with the incremental snapshot the
+// stored offset holds. The connector's name and topic.prefix are the task's; src's Log too
+// when it has none.
+func (t *Task) OpenSignals(ctx context.Context, src SignalSource, stored map[string]any) error {
+	src.Name, src.TopicPrefix = t.name, t.prefix
+	if src.Log == nil {
+		src.Log = t.Log
+	}
+	return t.Signals.Open(ctx, t.props, src, stored)
+}
+
 // Poll returns the next batch of records.
 func (t *Task) Poll(ctx context.Context) ([]*api.SourceRecord, error) {
 	if t.Reader == nil {
@@ -234,6 +254,7 @@ func (t *Task) release() error {
 	if t.Engine != nil {
 		err = t.Engine.Release()
 	}
+	t.Signals.Close()
 	if t.History != nil {
 		_ = t.History.Close()
 		t.History = nil

@@ -5,6 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connect/kafkasec"
 )
 
 // TLSSettings names, for ExplainCertificate, the server and the settings behind a database TLS
@@ -33,4 +37,90 @@ func ExplainCertificate(err error, s TLSSettings) (_ error, ok bool) {
 		return fmt.Errorf("the %s server's certificate is not signed by a CA in %s (%s); give the CA that signed it: %w", s.Server, s.CA, s.Mode, err), true
 	}
 	return err, false
+}
+
+// TLSCheck is how much of the server's certificate a database TLS connection checks.
+type TLSCheck uint8
+
+const (
+	// TLSEncrypt encrypts without checking the certificate, as MySQL's 'required' and
+	// 'preferred' and libpq's 'require'.
+	TLSEncrypt TLSCheck = iota
+	// TLSVerifyCA checks the certificate chain against the trust store, not the host name.
+	TLSVerifyCA
+	// TLSVerifyIdentity checks the chain and that the certificate names the host.
+	TLSVerifyIdentity
+)
+
+// StoreKeys names the properties of a connector's client key store and trust store, each a
+// PKCS12 or JKS store or a PEM file, as Debezium's JDBC connectors take them.
+type StoreKeys struct {
+	Keystore, KeystorePassword, Truststore, TruststorePassword string
+}
+
+// Spec returns the spec entries of the four store properties, in group.
+func (k StoreKeys) Spec(group string) api.ConfigSpec {
+	return api.ConfigSpec{
+		{Name: k.Keystore, Type: api.ConfigString, Importance: api.Low, Group: group, DisplayName: "SSL keystore",
+			Doc: "Client certificate and key for TLS: a PKCS12 or JKS key store, or a PEM file holding the key and the certificate chain."},
+		{Name: k.KeystorePassword, Type: api.ConfigPassword, Importance: api.Low, Group: group, DisplayName: "SSL keystore password",
+			Doc: "Password of " + k.Keystore + " (and of its key)."},
+		{Name: k.Truststore, Type: api.ConfigString, Importance: api.Low, Group: group, DisplayName: "SSL truststore",
+			Doc: "CA certificates the server's certificate is checked against with verify_ca and verify_identity: a PKCS12 or JKS trust store, or a PEM file."},
+		{Name: k.TruststorePassword, Type: api.ConfigPassword, Importance: api.Low, Group: group, DisplayName: "SSL truststore password",
+			Doc: "Password of " + k.Truststore + " (JKS stores need one)."},
+	}
+}
+
+// StoreTLS returns the TLS configuration of a database connection that checks check of the
+// server's certificate (host is the name it must carry for TLSVerifyIdentity), with the stores
+// props names by keys read now, so a wrong path or password is a configuration error.
+func StoreTLS(props map[string]string, keys StoreKeys, check TLSCheck, host string) (*tls.Config, error) {
+	lookup := func(kafkaKey string) (string, string, bool) {
+		var k string
+		switch kafkaKey {
+		case "ssl.truststore.location":
+			k = keys.Truststore
+		case "ssl.truststore.password":
+			k = keys.TruststorePassword
+		case "ssl.keystore.location":
+			k = keys.Keystore
+		case "ssl.keystore.password", "ssl.key.password":
+			k = keys.KeystorePassword
+		default:
+			return "", kafkaKey, false
+		}
+		v, ok := props[k]
+		return strings.TrimSpace(v), k, ok
+	}
+	roots, cert, err := kafkasec.Stores(lookup)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	switch check {
+	case TLSEncrypt:
+		cfg.InsecureSkipVerify = true
+	case TLSVerifyCA:
+		// The chain is checked, the host name is not; Go can only skip both, so the chain is
+		// verified here.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the server sent no certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+			return err
+		}
+	case TLSVerifyIdentity:
+		cfg.ServerName = host
+	}
+	return cfg, nil
 }
