@@ -675,7 +675,7 @@ func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelo
 	p := t.changePosition(lsn, msgType)
 	off := p.toMap()
 	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
-		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
+		Source: t.source(&t.srcCache, tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}
