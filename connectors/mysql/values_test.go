@@ -103,3 +103,53 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("datetime expression default %#v", c.Default)
 	}
 }
+
+// intConverter gives the output type and value, unsigned columns masked, whether it returns the
+// raw value as it is or a new one.
+func TestIntConverterValues(t *testing.T) {
+	cases := []struct {
+		bits     int
+		unsigned bool
+		out      int
+		raw      any
+		want     any
+	}{
+		{8, false, 16, int8(-5), int16(-5)},
+		{8, true, 16, int8(-1), int16(255)},
+		{16, false, 16, int16(-300), int16(-300)},
+		{16, true, 32, int16(-1), int32(65535)},
+		{24, false, 32, int32(-8388608), int32(-8388608)},
+		{24, true, 32, int32(-1), int32(16777215)},
+		{32, false, 32, int32(123456789), int32(123456789)},
+		{32, true, 64, int32(-1), int64(4294967295)},
+		{64, false, 64, int64(-1 << 40), int64(-1 << 40)},
+		{64, true, 64, int64(-1), int64(-1)},
+		{64, false, 64, uint64(7), int64(7)},
+		{32, false, 32, int64(70000), int32(70000)},
+	}
+	for _, c := range cases {
+		got, err := intConverter(c.bits, c.unsigned, c.out)(c.raw)
+		if err != nil || got != c.want {
+			t.Errorf("intConverter(%d, %v, %d)(%T %v) = %T %v, %v; want %T %v", c.bits, c.unsigned, c.out, c.raw, c.raw, got, got, err, c.want, c.want)
+		}
+	}
+}
+
+// intSink keeps BenchmarkIntConverter's results on the heap, as a row's values are.
+var intSink []any
+
+func BenchmarkIntConverter(b *testing.B) {
+	convs := []func(any) (any, error){intConverter(64, false, 64), intConverter(32, false, 32)}
+	raws := []any{int64(1) << 40, int32(1) << 20}
+	intSink = make([]any, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, conv := range convs {
+			v, err := conv(raws[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			intSink[i] = v
+		}
+	}
+}
