@@ -673,7 +673,7 @@ func (t *Task) changePosition(lsn pglogrepl.LSN, msgType string) position {
 // emit builds and queues the records of one change.
 func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelope.Op, msgType string, before, after []any) error {
 	p := t.changePosition(lsn, msgType)
-	off := p.toMap()
+	off := p.toMapBoxed(&t.offBoxes)
 	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
 		Source: t.source(&t.srcCache, tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
 	if t.tx != nil {

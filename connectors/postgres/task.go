@@ -44,6 +44,8 @@ type Task struct {
 	tx      *txmeta.Tracker
 	// srcCache keeps the streamed events' source fields boxed (database, table, commit time).
 	srcCache envelope.SourceCache
+	// offBoxes keeps the streamed events' offset values boxed (see position.toMapBoxed).
+	offBoxes envelope.SourceCache
 	// stored is the offset found at start, or nil.
 	stored *position
 	// captured are the tables to snapshot, listed by Prepare.
