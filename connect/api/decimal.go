@@ -45,6 +45,19 @@ func ParseDecimal(s string) (Decimal, error) {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
+	// Most values (prices, amounts) have at most 18 digits: they are read into a uint64 without
+	// the digit copy, its string and big.Int's string scanner, which cost four allocations.
+	if n, scale, ok := smallDecimal(s); ok {
+		scale -= exp
+		if scale > 1<<31-1 || scale < -1<<31 {
+			return Decimal{}, fmt.Errorf("cannot parse %q as a decimal: scale out of range", orig)
+		}
+		u := new(big.Int).SetUint64(n)
+		if neg {
+			u.Neg(u)
+		}
+		return Decimal{Unscaled: u, Scale: int32(scale)}, nil
+	}
 	digits := make([]byte, 0, len(s))
 	scale := int64(0)
 	seenPoint := false
@@ -77,6 +90,32 @@ func ParseDecimal(s string) (Decimal, error) {
 		u.Neg(u)
 	}
 	return Decimal{Unscaled: u, Scale: int32(scale)}, nil
+}
+
+// smallDecimal reads unsigned digits with at most one '.' and at most 18 digits in all (which
+// fit a uint64) as their value and the number of digits after the point; ok is false for
+// anything else, which ParseDecimal's general path then reads or rejects.
+func smallDecimal(s string) (n uint64, scale int64, ok bool) {
+	digits := 0
+	seenPoint := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 18 {
+				return 0, 0, false
+			}
+			n = n*10 + uint64(c-'0')
+			if seenPoint {
+				scale++
+			}
+		case c == '.' && !seenPoint:
+			seenPoint = true
+		default:
+			return 0, 0, false
+		}
+	}
+	return n, scale, digits > 0
 }
 
 // unscaled returns the unscaled value, treating a nil Unscaled as zero.

@@ -108,6 +108,13 @@ type taskRunner struct {
 	keyBuf     []byte
 	encBuf     []byte // the key and value of the record being converted (encode)
 	topicsSeen map[string]struct{}
+	// hdrFrom are the connector headers hdrTo was converted from (a copy), when all of their
+	// values are strings: the context headers Debezium puts on every record are the same for
+	// the whole run, so their conversion is shared by the records that carry them. hdrTo is
+	// never modified, as the producer may still be reading it.
+	hdrFrom  []api.Header
+	hdrTo    []kgo.RecordHeader
+	hdrBytes int64
 }
 
 func (w *Worker) newTaskRunner(id herder.TaskID, task api.SourceTask, config map[string]string, keyConv, valueConv converter.Converter, target herder.TargetState) *taskRunner {
@@ -392,12 +399,9 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	}
 	size := int64(len(key) + len(value) + recordOverhead)
 	if len(r.Headers) > 0 {
-		kr.Headers = make([]kgo.RecordHeader, 0, len(r.Headers))
-		for _, h := range r.Headers {
-			v := converter.HeaderValue(h.Schema, h.Value)
-			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
-			size += int64(len(h.Key) + len(v))
-		}
+		var hsize int64
+		kr.Headers, hsize = t.producerHeaders(r.Headers)
+		size += hsize
 	}
 	if _, ok := t.topicsSeen[r.Topic]; !ok {
 		if t.topicCreation != nil {
@@ -430,6 +434,48 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	t.inflightRecs.Add(1)
 	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
+}
+
+// producerHeaders converts a record's headers for the producer, with their size in bytes. When
+// they equal the previous record's and all hold strings (the context headers), the previous
+// record's slice is returned: saving a slice and a copy of every value per record.
+func (t *taskRunner) producerHeaders(hs []api.Header) ([]kgo.RecordHeader, int64) {
+	if sameStringHeaders(hs, t.hdrFrom) {
+		return t.hdrTo, t.hdrBytes
+	}
+	out := make([]kgo.RecordHeader, 0, len(hs))
+	var size int64
+	allStrings := true
+	for _, h := range hs {
+		_, isString := h.Value.(string)
+		allStrings = allStrings && isString
+		v := converter.HeaderValue(h.Schema, h.Value)
+		out = append(out, kgo.RecordHeader{Key: h.Key, Value: v})
+		size += int64(len(h.Key) + len(v))
+	}
+	if allStrings {
+		t.hdrFrom, t.hdrTo, t.hdrBytes = append(t.hdrFrom[:0], hs...), out, size
+	} else {
+		t.hdrFrom, t.hdrTo, t.hdrBytes = t.hdrFrom[:0], nil, 0
+	}
+	return out, size
+}
+
+// sameStringHeaders reports whether a and b hold the same keys, schemas and string values
+// (prev's values are all strings; equal strings are usually the same memory, which the
+// comparison checks first).
+func sameStringHeaders(hs, prev []api.Header) bool {
+	if len(hs) != len(prev) || len(prev) == 0 {
+		return false
+	}
+	for i := range hs {
+		h, p := &hs[i], &prev[i]
+		v, ok := h.Value.(string)
+		if !ok || h.Key != p.Key || h.Schema != p.Schema || v != p.Value.(string) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxEncodeBuf is the largest conversion buffer a task keeps between records: a rare huge record

@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -404,5 +405,59 @@ func BenchmarkRecordsCreate(b *testing.B) {
 		if dst, err = ts.Records(dst[:0], ev, true); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSourceBlock builds a MySQL-like source block per event (the common fields plus
+// table, server id, file, position and row) without and with a SourceCache: with it, the values
+// that repeat from one event to the next are boxed once.
+func BenchmarkSourceBlock(b *testing.B) {
+	schema := SourceSchemaBuilder("io.debezium.connector.mysql.Source").
+		Field("table", api.OptionalStringSchema).Field("server_id", api.Int64Schema).
+		Field("file", api.StringSchema).Field("pos", api.Int64Schema).Field("row", api.Int32Schema).Build()
+	at := time.Unix(1765140000, 0)
+	file := strings.Clone("mysql-bin.000042")
+	for _, cached := range []bool{false, true} {
+		b.Run("cache="+strconv.FormatBool(cached), func(b *testing.B) {
+			var c *SourceCache
+			if cached {
+				c = new(SourceCache)
+			}
+			b.ReportAllocs()
+			row := 0
+			for b.Loop() {
+				st := c.NewSource(schema, &SourceInfo{Version: "3.5.0.Final", Connector: "mariadb", Name: "bench", Time: at, DB: "connectd_bench"})
+				i := SourceCommonFields
+				st.PutIndex(i, c.String(i, "events"))
+				st.PutIndex(i+1, c.Int64(i+1, 223344))
+				st.PutIndex(i+2, c.String(i+2, file))
+				st.PutIndex(i+3, c.Int64(i+3, 123456789))
+				st.PutIndex(i+4, int32(row%100))
+				row++
+			}
+		})
+	}
+}
+
+// A cached source block holds the same values as one built without a cache.
+func TestSourceCacheSameValues(t *testing.T) {
+	schema := SourceSchemaBuilder("io.debezium.connector.mysql.Source").Field("table", api.OptionalStringSchema).Build()
+	c := new(SourceCache)
+	for _, info := range []SourceInfo{
+		{Version: "v", Connector: "mysql", Name: "a", Time: time.Unix(1, 0), DB: "db1", Snapshot: SnapshotTrue},
+		{Version: "v", Connector: "mysql", Name: "a", Time: time.Unix(1, 0), DB: "db1", Snapshot: SnapshotLast},
+		{Version: "v", Connector: "mysql", Name: "a", Time: time.Unix(2, 5), DB: "db2", Sequence: "[1,2]"},
+		{Version: "v", Connector: "mysql", Name: "a", Time: time.Unix(2, 5), DB: "db2"},
+	} {
+		want := NewSource(schema, &info)
+		got := c.NewSource(schema, &info)
+		got.PutIndex(SourceCommonFields, c.String(SourceCommonFields, "t"+info.DB))
+		want.PutIndex(SourceCommonFields, "t"+info.DB)
+		if !got.Equal(want) {
+			t.Fatalf("cached source %v, want %v", got, want)
+		}
+	}
+	if SnapshotLast.Boxed() != "last" || SnapshotFalse.Boxed() != "false" || Snapshot(99).Boxed() != "false" {
+		t.Fatal("Boxed differs from String")
 	}
 }

@@ -35,12 +35,33 @@ func (s Snapshot) String() string {
 	return "false"
 }
 
+// snapshotValues are the markers as the source struct holds them, boxed once: a string put in an
+// interface is an allocation, and every event carries one.
+var snapshotValues, snapshotStrings = func() (v, s [len(snapshotNames)]any) {
+	for i, n := range snapshotNames {
+		if Snapshot(i) != SnapshotFalse {
+			v[i] = n
+		}
+		s[i] = n
+	}
+	return v, s
+}()
+
 // value is what the source struct holds: nil for false, as Debezium's SnapshotRecord.toSource.
 func (s Snapshot) value() any {
-	if s == SnapshotFalse || int(s) >= len(snapshotNames) {
+	if int(s) >= len(snapshotValues) {
 		return nil
 	}
-	return snapshotNames[s]
+	return snapshotValues[s]
+}
+
+// Boxed is String in an interface, boxed once for all events: what a connector puts in the
+// source struct's snapshot field when it sets the marker of a record it held back.
+func (s Snapshot) Boxed() any {
+	if int(s) < len(snapshotStrings) {
+		return snapshotStrings[s]
+	}
+	return s.String()
 }
 
 // ParseSnapshot reads a source block's snapshot value; unknown or empty values are SnapshotFalse.
@@ -112,31 +133,87 @@ type SourceInfo struct {
 // filled from info; the caller puts the connector's fields with PutIndex from
 // SourceCommonFields on.
 func NewSource(schema *api.Schema, info *SourceInfo) *api.Struct {
+	return (*SourceCache)(nil).NewSource(schema, info)
+}
+
+// NewSource is the package's NewSource reusing the cache's boxed values (a nil cache boxes
+// every value anew).
+func (c *SourceCache) NewSource(schema *api.Schema, info *SourceInfo) *api.Struct {
 	st := api.NewStruct(schema)
-	PutSourceCommon(st, info)
+	c.PutSourceCommon(st, info)
 	return st
 }
 
 // PutSourceCommon fills the common fields of a source struct built on a SourceSchemaBuilder
 // schema, as AbstractSourceInfoStructMaker.commonStruct.
 func PutSourceCommon(st *api.Struct, info *SourceInfo) {
+	(*SourceCache)(nil).PutSourceCommon(st, info)
+}
+
+// PutSourceCommon is the package's PutSourceCommon reusing the cache's boxed values.
+func (c *SourceCache) PutSourceCommon(st *api.Struct, info *SourceInfo) {
 	ts := info.Time
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	st.PutIndex(SourceVersionIndex, info.Version)
-	st.PutIndex(SourceConnectorIndex, info.Connector)
-	st.PutIndex(SourceNameIndex, info.Name)
-	st.PutIndex(SourceTsMsIndex, ts.UnixMilli())
+	st.PutIndex(SourceVersionIndex, c.String(SourceVersionIndex, info.Version))
+	st.PutIndex(SourceConnectorIndex, c.String(SourceConnectorIndex, info.Connector))
+	st.PutIndex(SourceNameIndex, c.String(SourceNameIndex, info.Name))
+	st.PutIndex(SourceTsMsIndex, c.Int64(SourceTsMsIndex, ts.UnixMilli()))
 	st.PutIndex(SourceSnapshotIndex, info.Snapshot.value())
-	st.PutIndex(SourceDBIndex, info.DB)
+	st.PutIndex(SourceDBIndex, c.String(SourceDBIndex, info.DB))
 	if info.Sequence != "" {
-		st.PutIndex(SourceSequenceIndex, info.Sequence)
+		st.PutIndex(SourceSequenceIndex, c.String(SourceSequenceIndex, info.Sequence))
 	} else {
 		st.PutIndex(SourceSequenceIndex, nil)
 	}
-	st.PutIndex(SourceTsUsIndex, ts.UnixMicro())
-	st.PutIndex(SourceTsNsIndex, unixNano(ts))
+	st.PutIndex(SourceTsUsIndex, c.Int64(SourceTsUsIndex, ts.UnixMicro()))
+	st.PutIndex(SourceTsNsIndex, c.Int64(SourceTsNsIndex, unixNano(ts)))
+}
+
+// sourceCacheFields is how many source fields a SourceCache keeps a value for: the common ones
+// and the connectors' own (MySQL has eight, PostgreSQL six).
+const sourceCacheFields = SourceCommonFields + 12
+
+// SourceCache keeps, per source field index, the last value put in an interface: most source
+// fields (version, connector, name, db, table, file, server id, the binlog event's position and
+// time, a snapshot's time) repeat from one event to the next, and boxing a string or an int64
+// into the struct's interface is an allocation per field per event, a good part of the GC work
+// of the record path. The cache belongs to one goroutine (a streamer, a snapshot reader); the
+// zero value is ready; a nil cache boxes every value anew.
+type SourceCache struct {
+	strs [sourceCacheFields]struct {
+		s string
+		v any
+	}
+	ints [sourceCacheFields]struct {
+		n int64
+		v any
+	}
+}
+
+// String returns s in an interface, the one returned last for field index i when s is the same.
+func (c *SourceCache) String(i int, s string) any {
+	if c == nil || i < 0 || i >= len(c.strs) {
+		return s
+	}
+	e := &c.strs[i]
+	if e.v == nil || e.s != s {
+		e.s, e.v = s, s
+	}
+	return e.v
+}
+
+// Int64 returns n in an interface, the one returned last for field index i when n is the same.
+func (c *SourceCache) Int64(i int, n int64) any {
+	if c == nil || i < 0 || i >= len(c.ints) {
+		return n
+	}
+	e := &c.ints[i]
+	if e.v == nil || e.n != n {
+		e.n, e.v = n, n
+	}
+	return e.v
 }
 
 // unixNano is seconds×1e9 + nanos as Debezium computes it; time.UnixNano is undefined outside

@@ -416,6 +416,24 @@ func (o Op) String() string {
 	return string(rune(o))
 }
 
+// opValues are the op codes in interfaces, boxed once: every envelope holds one.
+var opValues = func() (v [256]any) {
+	for i, s := range opStrings {
+		if s != "" {
+			v[i] = s
+		}
+	}
+	return v
+}()
+
+// boxed is String in an interface.
+func (o Op) boxed() any {
+	if v := opValues[o]; v != nil {
+		return v
+	}
+	return o.String()
+}
+
 // ParseOp reads an op code ("c", "u", "d", "r", "t").
 func ParseOp(s string) (Op, error) {
 	if len(s) == 1 {
@@ -453,7 +471,7 @@ func fillEnvelope(e *api.Struct, op Op, before, after, source, tx *api.Struct, a
 	if tx != nil {
 		e.PutIndex(envTransaction, tx)
 	}
-	e.PutIndex(envOp, op.String())
+	e.PutIndex(envOp, op.boxed())
 	e.PutIndex(envTsMs, at.UnixMilli())
 	e.PutIndex(envTsUs, at.UnixMicro())
 	e.PutIndex(envTsNs, unixNano(at))

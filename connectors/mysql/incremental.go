@@ -391,7 +391,7 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		}
 		vals[i] = v
 	}
-	src := t.source(id, time.Now(), marker)
+	src := t.source(nil, id, time.Now(), marker)
 	return enc.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.partition, Offset: offset}, false)
 }
 

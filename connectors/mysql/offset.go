@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/source"
 )
 
@@ -88,6 +89,10 @@ type position struct {
 	eventLen     int64
 	inTx         bool
 	txID         string
+
+	// boxes keeps the offset values last put in an interface (by offBox* index): a rows
+	// event's records share all but the row count, and each boxing is an allocation.
+	boxes envelope.SourceCache
 
 	// The standalone event group (a MariaDB DDL statement under its own GTID) being handled:
 	// where its GTID event is and the GTID set completed before it, for the position Debezium
@@ -225,27 +230,40 @@ func (p *position) rowsDone() { p.restartRows = 0 }
 // offset returns the offset map of the current restart point.
 func (p *position) offset(withTxID bool) map[string]any {
 	m := make(map[string]any, 8)
+	b := &p.boxes
 	if p.serverID != 0 {
-		m[offServerID] = p.serverID
+		m[offServerID] = b.Int64(offBoxServerID, p.serverID)
 	}
 	if p.restartGTIDs != "" {
-		m[offGTIDs] = p.restartGTIDs
+		m[offGTIDs] = b.String(offBoxGTIDs, p.restartGTIDs)
 	}
-	m[offFile] = p.restartFile
-	m[offPos] = p.restartPos
+	m[offFile] = b.String(offBoxFile, p.restartFile)
+	m[offPos] = b.Int64(offBoxPos, p.restartPos)
 	if p.restartEvents != 0 {
-		m[offEvent] = p.restartEvents
+		m[offEvent] = b.Int64(offBoxEvent, p.restartEvents)
 	}
 	if p.restartRows != 0 {
-		m[offRow] = p.restartRows
+		m[offRow] = b.Int64(offBoxRow, p.restartRows)
 	}
 	if p.tsSec != 0 {
-		m[offTsSec] = p.tsSec
+		m[offTsSec] = b.Int64(offBoxTsSec, p.tsSec)
 	}
 	if p.snapshot {
 		m[offSnapshot] = "INITIAL"
 	} else if withTxID && p.txID != "" {
-		m[offTxID] = p.txID
+		m[offTxID] = b.String(offBoxTxID, p.txID)
 	}
 	return m
 }
+
+// The indexes of the offset values in position.boxes.
+const (
+	offBoxServerID = iota
+	offBoxGTIDs
+	offBoxFile
+	offBoxPos
+	offBoxEvent
+	offBoxRow
+	offBoxTsSec
+	offBoxTxID
+)

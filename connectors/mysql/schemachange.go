@@ -25,7 +25,7 @@ func (t *Task) schemaChangeRecord(rec *schemahistory.Record, table *relational.T
 	if streaming {
 		snap = envelope.SnapshotFalse
 	}
-	src := t.source(id, ts, snap)
+	src := t.source(nil, id, ts, snap)
 	src.PutIndex(envelope.SourceDBIndex, rec.DatabaseName)
 	key, v := envelope.SchemaChange(t.scKey, t.scValue, src, ts, rec, "", rec.DDL)
 	return &api.SourceRecord{

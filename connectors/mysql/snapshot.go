@@ -412,7 +412,7 @@ func (t *Task) readTables(ctx context.Context, conns []*client.Conn, tables []sn
 		Reader: t.Reader, Estimates: t.snapshotEstimates(conns[0], tables),
 		TableDone: func(id string, rows int64) { t.log.Info("snapshot read table", "table", id, "rows", rows) },
 	}, func(ctx context.Context, r readRecord, m envelope.Snapshot, off source.SnapshotOffset) error {
-		r.src.PutIndex(envelope.SourceSnapshotIndex, m.String())
+		r.src.PutIndex(envelope.SourceSnapshotIndex, m.Boxed())
 		if m == envelope.SnapshotLast {
 			r.rec.SourceOffset = done
 		} else {
@@ -438,6 +438,8 @@ type chunkReader struct {
 	conn   *client.Conn
 	result gomysql.Result
 	row    []any // the row being converted, reused
+	// srcCache keeps the source fields' boxed values, the same for every row of a table.
+	srcCache envelope.SourceCache
 }
 
 // ReadChunk reads a chunk of st (or all of it when it has no usable key) and builds each row's
@@ -565,7 +567,7 @@ func (r *chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*s
 				}
 			}
 		}
-		src := r.t.source(s.id, s.now, envelope.SnapshotTrue)
+		src := r.t.source(&r.srcCache, s.id, s.now, envelope.SnapshotTrue)
 		var err error
 		recs, err = s.enc.Records(recs[:0], &envelope.Event{Op: envelope.OpRead, After: row, Source: src, Partition: r.t.partition}, false)
 		if err != nil {

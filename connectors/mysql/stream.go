@@ -23,7 +23,10 @@ import (
 // streamer reads the binlog from the task's position and turns events into records. It runs on
 // the reader goroutine and owns the position and the schema model while it runs.
 type streamer struct {
-	t        *Task
+	t *Task
+	// srcCache keeps the source fields' boxed values (file, position, time, table), which
+	// repeat for every row of a rows event.
+	srcCache envelope.SourceCache
 	tableIDs map[uint64]relational.TableID
 	gtids    *gtidTracker
 
@@ -546,7 +549,7 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 			}
 		}
 		t.pos.setRow(i, n)
-		src := t.source(id, ts, envelope.SnapshotFalse)
+		src := t.source(&s.srcCache, id, ts, envelope.SnapshotFalse)
 		recs := s.records[:0]
 		var txs envelope.TxSource
 		if t.tx != nil && t.pos.inTx {
@@ -628,7 +631,7 @@ func (t *Task) schemaChange(ctx context.Context, db, sql string, ts time.Time, s
 				return api.Permanent(err)
 			}
 			if enc != nil {
-				src := t.source(*res.Truncated, ts, envelope.SnapshotFalse)
+				src := t.source(nil, *res.Truncated, ts, envelope.SnapshotFalse)
 				var txs envelope.TxSource
 				if t.tx != nil && t.tx.Active() {
 					txs = t.tx

@@ -223,25 +223,26 @@ func (t *Task) offset() map[string]any {
 	return m
 }
 
-// source builds the source block of an event of table id.
-func (t *Task) source(id relational.TableID, ts time.Time, snap envelope.Snapshot) *api.Struct {
-	src := envelope.NewSource(t.srcSchema, &envelope.SourceInfo{
+// source builds the source block of an event of table id, with the boxed values of cache, which
+// belongs to the calling goroutine (nil: none).
+func (t *Task) source(cache *envelope.SourceCache, id relational.TableID, ts time.Time, snap envelope.Snapshot) *api.Struct {
+	src := cache.NewSource(t.srcSchema, &envelope.SourceInfo{
 		Version: version.String(), Connector: t.flavor.connectorName(), Name: t.cfg.TopicPrefix,
 		Time: ts, Snapshot: snap, DB: id.Catalog,
 	})
 	i := envelope.SourceCommonFields
 	if id.Table != "" {
-		src.PutIndex(i, id.Table)
+		src.PutIndex(i, cache.String(i, id.Table))
 	}
-	src.PutIndex(i+1, t.pos.serverID)
+	src.PutIndex(i+1, cache.Int64(i+1, t.pos.serverID))
 	if t.pos.gtid != "" && !t.pos.snapshot {
-		src.PutIndex(i+2, t.pos.gtid)
+		src.PutIndex(i+2, cache.String(i+2, t.pos.gtid))
 	}
-	src.PutIndex(i+3, t.pos.file)
-	src.PutIndex(i+4, t.pos.eventPos)
+	src.PutIndex(i+3, cache.String(i+3, t.pos.file))
+	src.PutIndex(i+4, cache.Int64(i+4, t.pos.eventPos))
 	src.PutIndex(i+5, int32(t.pos.row))
 	if t.pos.thread >= 0 {
-		src.PutIndex(i+6, t.pos.thread)
+		src.PutIndex(i+6, cache.Int64(i+6, t.pos.thread))
 	}
 	if t.pos.query != "" {
 		src.PutIndex(i+7, t.pos.query)

@@ -363,11 +363,22 @@ func intConverter(bits int, unsigned bool, out int) func(any) (any, error) {
 		if unsigned && n < 0 && bits < 64 {
 			n &= (int64(1) << bits) - 1
 		}
+		// A raw value of the output type and value is returned as it is: boxing it again
+		// would allocate for every integer column of every row.
 		switch out {
 		case 16:
+			if v, ok := raw.(int16); ok && int64(v) == n {
+				return raw, nil
+			}
 			return int16(n), nil
 		case 32:
+			if v, ok := raw.(int32); ok && int64(v) == n {
+				return raw, nil
+			}
 			return int32(n), nil
+		}
+		if v, ok := raw.(int64); ok && v == n {
+			return raw, nil
 		}
 		return n, nil
 	}

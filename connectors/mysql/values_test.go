@@ -103,3 +103,83 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("datetime expression default %#v", c.Default)
 	}
 }
+
+// intConverter gives the output type and value, unsigned columns masked, whether it returns the
+// raw value as it is or a new one.
+func TestIntConverterValues(t *testing.T) {
+	cases := []struct {
+		bits     int
+		unsigned bool
+		out      int
+		raw      any
+		want     any
+	}{
+		{8, false, 16, int8(-5), int16(-5)},
+		{8, true, 16, int8(-1), int16(255)},
+		{16, false, 16, int16(-300), int16(-300)},
+		{16, true, 32, int16(-1), int32(65535)},
+		{24, false, 32, int32(-8388608), int32(-8388608)},
+		{24, true, 32, int32(-1), int32(16777215)},
+		{32, false, 32, int32(123456789), int32(123456789)},
+		{32, true, 64, int32(-1), int64(4294967295)},
+		{64, false, 64, int64(-1 << 40), int64(-1 << 40)},
+		{64, true, 64, int64(-1), int64(-1)},
+		{64, false, 64, uint64(7), int64(7)},
+		{32, false, 32, int64(70000), int32(70000)},
+	}
+	for _, c := range cases {
+		got, err := intConverter(c.bits, c.unsigned, c.out)(c.raw)
+		if err != nil || got != c.want {
+			t.Errorf("intConverter(%d, %v, %d)(%T %v) = %T %v, %v; want %T %v", c.bits, c.unsigned, c.out, c.raw, c.raw, got, got, err, c.want, c.want)
+		}
+	}
+}
+
+// intSink keeps BenchmarkIntConverter's results on the heap, as a row's values are.
+var intSink []any
+
+func BenchmarkIntConverter(b *testing.B) {
+	convs := []func(any) (any, error){intConverter(64, false, 64), intConverter(32, false, 32)}
+	raws := []any{int64(1) << 40, int32(1) << 20}
+	intSink = make([]any, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, conv := range convs {
+			v, err := conv(raws[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			intSink[i] = v
+		}
+	}
+}
+
+// offsetSink keeps BenchmarkPositionOffset's maps on the heap, as records hold them.
+var offsetSink map[string]any
+
+// BenchmarkPositionOffset renders a streaming offset per row of a transaction, as the streamer
+// does for every record.
+func BenchmarkPositionOffset(b *testing.B) {
+	p := position{serverID: 223344, tsSec: 1765140000, file: "mysql-bin.000042", restartFile: "mysql-bin.000042",
+		restartPos: 123456789, restartGTIDs: "0-1-123456", restartEvents: 2, thread: -1}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.restartRows++
+		offsetSink = p.offset(false)
+	}
+}
+
+// The offset's values do not depend on the boxes the position kept from earlier offsets.
+func TestPositionOffsetBoxes(t *testing.T) {
+	p := position{serverID: 223344, tsSec: 1765140000, restartFile: "mysql-bin.000042", restartPos: 1000, restartGTIDs: "0-1-5"}
+	for i := range 3 {
+		p.restartRows = int64(i)
+		p.restartPos += int64(i)
+		got := p.offset(false)
+		fresh := position{serverID: p.serverID, tsSec: p.tsSec, restartFile: p.restartFile, restartPos: p.restartPos,
+			restartGTIDs: p.restartGTIDs, restartRows: p.restartRows}
+		if want := fresh.offset(false); !reflect.DeepEqual(got, want) {
+			t.Fatalf("offset %v, want %v", got, want)
+		}
+	}
+}

@@ -345,7 +345,7 @@ func (d *incrementalDB) ReadRecords(c *source.Collection, row source.ChunkRow, o
 		vals[ci] = v
 	}
 	lsn := t.seq.lsn
-	src := t.source(tb, time.Now(), marker, lsn, t.seq.sequenceCommit(), 0, false)
+	src := t.source(nil, tb, time.Now(), marker, lsn, t.seq.sequenceCommit(), 0, false)
 	recs, err := tb.schema.Records(nil, &envelope.Event{Op: envelope.OpRead, After: vals, Source: src, Partition: t.cfg.partition(), Offset: offset}, false)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/source"
 
 	"github.com/jackc/pglogrepl"
@@ -66,14 +67,29 @@ type position struct {
 }
 
 // toMap renders the offset map; integers are int64, as the offset converters expect.
-func (p *position) toMap() map[string]any {
+func (p *position) toMap() map[string]any { return p.toMapBoxed(nil) }
+
+// The indexes of the offset values in the cache toMapBoxed takes.
+const (
+	offBoxTsUsec = iota
+	offBoxTxID
+	offBoxLSN
+	offBoxLSNProc
+	offBoxLSNCommit
+	offBoxMsgType
+)
+
+// toMapBoxed is toMap reusing the values b boxed for earlier offsets (the commit time, the
+// transaction id, the last commit's LSN and the message type repeat for every change of a
+// transaction); b belongs to the calling goroutine, nil boxes every value anew.
+func (p *position) toMapBoxed(b *envelope.SourceCache) map[string]any {
 	// At most 8 entries outside snapshots keeps the map in a single small group.
 	m := make(map[string]any, 8)
-	m[keyTsUsec] = p.TsUsec
+	m[keyTsUsec] = b.Int64(offBoxTsUsec, p.TsUsec)
 	if p.HasTxID {
-		m[keyTxID] = p.TxID
+		m[keyTxID] = b.Int64(offBoxTxID, p.TxID)
 	}
-	m[keyLSN] = int64(p.LSN)
+	m[keyLSN] = b.Int64(offBoxLSN, int64(p.LSN))
 	if p.HasXmin {
 		m[keyXmin] = p.Xmin
 	}
@@ -86,13 +102,13 @@ func (p *position) toMap() map[string]any {
 		}
 	}
 	if p.LSNProc != 0 {
-		m[keyLSNProc] = int64(p.LSNProc)
+		m[keyLSNProc] = b.Int64(offBoxLSNProc, int64(p.LSNProc))
 	}
 	if p.LSNCommit != 0 {
-		m[keyLSNCommit] = int64(p.LSNCommit)
+		m[keyLSNCommit] = b.Int64(offBoxLSNCommit, int64(p.LSNCommit))
 	}
 	if p.MsgType != "" {
-		m[keyMessageType] = p.MsgType
+		m[keyMessageType] = b.String(offBoxMsgType, p.MsgType)
 	}
 	if p.EventsProcessed > 0 {
 		m[keyEventsProcessed] = p.EventsProcessed

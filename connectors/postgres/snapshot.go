@@ -141,7 +141,7 @@ func (t *Task) snapshot(ctx context.Context, snapName string, lsn pglogrepl.LSN,
 	}
 	readers := make([]source.ChunkReader[*snapTable, snapshotRow], len(conns))
 	for i, c := range conns {
-		readers[i] = chunkReader{t: t, sc: sc, conn: c}
+		readers[i] = chunkReader{t: t, sc: sc, conn: c, srcCache: new(envelope.SourceCache)}
 	}
 	limit := t.cfg.SnapshotFetchSize
 	if limit <= 0 {
@@ -170,6 +170,8 @@ type chunkReader struct {
 	t    *Task
 	sc   *snapshotCtx
 	conn *pgconn.PgConn
+	// srcCache keeps the source fields' boxed values, the same for every row of a table.
+	srcCache *envelope.SourceCache
 }
 
 // ReadChunk reads a chunk of st in key order (or all of it when it has no usable key); the
@@ -227,7 +229,7 @@ func (r chunkReader) ReadRange(ctx context.Context, st *source.SnapshotTable[*sn
 				key[k] = string(vals[len(s.cols)+k])
 			}
 		}
-		src := r.t.source(s.tb, s.time, envelope.SnapshotTrue, r.sc.lsn, 0, r.sc.txID, true)
+		src := r.t.source(r.srcCache, s.tb, s.time, envelope.SnapshotTrue, r.sc.lsn, 0, r.sc.txID, true)
 		ev := envelope.Event{Op: envelope.OpRead, After: row, Source: src, Partition: r.t.cfg.partition()}
 		recs, err := s.tb.schema.Records(nil, &ev, false)
 		if err != nil {
@@ -257,8 +259,9 @@ func (t *Task) emitRead(ctx context.Context, sc *snapshotCtx, r snapshotRow, mar
 	return t.putAll(ctx, t.withHeaders(r.recs))
 }
 
-// source builds an event's source block.
-func (t *Task) source(tb *table, ts time.Time, snap envelope.Snapshot, lsn, lastCommit pglogrepl.LSN, txID int64, hasTx bool) *api.Struct {
+// source builds an event's source block, with the boxed values of cache, which belongs to the
+// calling goroutine (nil: none).
+func (t *Task) source(cache *envelope.SourceCache, tb *table, ts time.Time, snap envelope.Snapshot, lsn, lastCommit pglogrepl.LSN, txID int64, hasTx bool) *api.Struct {
 	// sequence is Debezium's ["<last commit LSN>","<LSN>"], null before any commit.
 	var buf [48]byte
 	seq := append(buf[:0], '[')
@@ -272,14 +275,14 @@ func (t *Task) source(tb *table, ts time.Time, snap envelope.Snapshot, lsn, last
 	seq = append(seq, ',', '"')
 	seq = strconv.AppendInt(seq, int64(lsn), 10)
 	seq = append(seq, '"', ']')
-	st := envelope.NewSource(sourceSchema, &envelope.SourceInfo{
+	st := cache.NewSource(sourceSchema, &envelope.SourceInfo{
 		Version: version.String(), Connector: connectorName, Name: t.cfg.TopicPrefix, Time: ts,
 		Snapshot: snap, DB: t.cfg.Database, Sequence: string(seq),
 	})
-	st.PutIndex(srcSchema, tb.id.Schema)
-	st.PutIndex(srcTable, tb.id.Table)
+	st.PutIndex(srcSchema, cache.String(srcSchema, tb.id.Schema))
+	st.PutIndex(srcTable, cache.String(srcTable, tb.id.Table))
 	if hasTx {
-		st.PutIndex(srcTxID, txID)
+		st.PutIndex(srcTxID, cache.Int64(srcTxID, txID))
 	}
 	st.PutIndex(srcLSN, int64(lsn))
 	if t.seq.origin != "" && snap == envelope.SnapshotFalse {

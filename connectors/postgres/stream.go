@@ -647,9 +647,9 @@ func (t *Task) changePosition(lsn pglogrepl.LSN, msgType string) position {
 // emit builds and queues the records of one change.
 func (t *Task) emit(ctx context.Context, tb *table, lsn pglogrepl.LSN, op envelope.Op, msgType string, before, after []any) error {
 	p := t.changePosition(lsn, msgType)
-	off := p.toMap()
+	off := p.toMapBoxed(&t.offBoxes)
 	ev := envelope.Event{Op: op, Before: before, After: after, Partition: t.cfg.partition(), Offset: off,
-		Source: t.source(tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
+		Source: t.source(&t.srcCache, tb, t.seq.commitTime, envelope.SnapshotFalse, lsn, t.seq.sequenceCommit(), int64(t.seq.xid), true)}
 	if t.tx != nil {
 		ev.Tx = txBlocks{tr: t.tx, id: txIDString(t.seq.xid) + ":" + lsnString(lsn)}
 	}

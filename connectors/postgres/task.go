@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/connectd/connectd/connect/api"
+	"github.com/connectd/connectd/connectors/envelope"
 	"github.com/connectd/connectd/connectors/postgres/pgtypes"
 	"github.com/connectd/connectd/connectors/snapshotmode"
 	"github.com/connectd/connectd/connectors/source"
@@ -41,6 +42,10 @@ type Task struct {
 	tables  map[uint32]*table
 	ignored map[uint32]string // relation OIDs of tables the filters leave out, with their names
 	tx      *txmeta.Tracker
+	// srcCache keeps the streamed events' source fields boxed (database, table, commit time).
+	srcCache envelope.SourceCache
+	// offBoxes keeps the streamed events' offset values boxed (see position.toMapBoxed).
+	offBoxes envelope.SourceCache
 	// stored is the offset found at start, or nil.
 	stored *position
 	// captured are the tables to snapshot, listed by Prepare.
