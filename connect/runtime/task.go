@@ -330,13 +330,16 @@ func (t *taskRunner) pollLoop() error {
 			}
 			return pollError{err}
 		}
-		for _, r := range recs {
+		for i, r := range recs {
 			if t.failure.Load() != nil {
 				break // Kafka refused a record: produce nothing after it
 			}
 			if r == nil {
 				continue
 			}
+			// Once converted, a record's values are garbage: only its offset is kept (track).
+			// The batch must not keep a 10 MB row's values alive while send waits for room.
+			recs[i] = nil
 			if err := t.send(r); err != nil {
 				return err
 			}
@@ -421,6 +424,13 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 			return err
 		}
 	}
+	// From here on only kr and p hold the record: its values can be collected while it waits.
+	if !t.waitRoom(size) {
+		// A produce failure or an abandoned task: the loop head ends polling. The record stays
+		// tracked and unacknowledged, so no offset is committed past it; it is read again after a
+		// restart.
+		return nil
+	}
 	t.inflightBytes.Add(size)
 	if t.inflightRecs.Load() == 0 {
 		// Marked before the count turns positive: deliveryOverdue reads the count first, so
@@ -430,6 +440,30 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	t.inflightRecs.Add(1)
 	t.producer.Produce(t.hardCtx, kr, func(kr *kgo.Record, err error) { t.acked(p, size, kr, err) })
 	return nil
+}
+
+// waitRoom blocks while records are in flight and size more bytes would take them past
+// producer.buffer.memory. The poll loop checks the bound only before each Poll, so without this a
+// batch of large records (10 MB rows, ~27 MB of JSON each) would all be handed to the producer at
+// once; here each waits for the acknowledgements that make room, as Java's producer blocks in
+// send() while its buffer is full. Nothing is dropped: the record is produced once there is room,
+// or at once when nothing is in flight (one record larger than the whole budget still goes). It
+// reports false when a produce failure or an abandoned task ended the wait.
+func (t *taskRunner) waitRoom(size int64) bool {
+	for {
+		if t.failure.Load() != nil {
+			return false
+		}
+		n := t.inflightBytes.Load()
+		if n == 0 || n+size <= t.maxInflight {
+			return true
+		}
+		select {
+		case <-t.space:
+		case <-t.hardCtx.Done():
+			return false
+		}
+	}
 }
 
 // maxEncodeBuf is the largest conversion buffer a task keeps between records: a rare huge record

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,6 +113,14 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 		// Charged before decoding, so a syncer ahead of the streamer by the budget waits before
 		// it allocates the decoded rows too.
 		ahead.acquire(e, int64(len(data)))
+		if len(data) >= shareBlobBytes {
+			// go-mysql reads an event larger than a packet (16 MB) into a buffer grown by
+			// doubling: a 20 MB event lands in ~36 MB. Its large values refer to the event's
+			// bytes (shareLargeBlobs), so decoding from an exactly sized copy lets that buffer go
+			// as soon as the event is parsed (the streamer drops its RawData) instead of with
+			// the last of its records.
+			data = bytes.Clone(data)
+		}
 		pos, err := e.DecodeHeader(data)
 		if err != nil {
 			return err
@@ -170,6 +179,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 				return connected, nil
 			}
 			return connected, classifyStreamError(err, t)
+		}
+		if len(ev.RawData) >= shareBlobBytes {
+			ev.RawData = nil // the read buffer of a large event, whose rows were decoded from a copy
 		}
 		if !connected {
 			source.Connected(ctx) // the server sends its first event once the dump started
@@ -519,6 +531,9 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	step := 1
 	if op == envelope.OpUpdate {
 		step = 2
+	}
+	if h.EventSize >= shareBlobBytes {
+		shareLargeBlobs(tbl, e.Rows)
 	}
 	n := len(e.Rows) / step
 	ts := time.Unix(int64(h.Timestamp), 0)
