@@ -107,6 +107,7 @@ type taskRunner struct {
 	// Owned by the poll goroutine.
 	keyBuf     []byte
 	encBuf     []byte // the key and value of the record being converted (encode)
+	lastSize   int64  // the in-flight bytes of the last record converted (send's guess for the next)
 	topicsSeen map[string]struct{}
 }
 
@@ -376,6 +377,12 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		}
 		r = out
 	}
+	// The record's size is known only once converted; the last record's predicts it, so a run of
+	// 10 MB rows waits for room before each is converted (holding its values, not also its
+	// JSON). A mistaken guess costs a short wait; the check after conversion is exact.
+	if !t.waitRoom(t.lastSize) {
+		return nil // a produce failure or an abandoned task: the loop head ends polling
+	}
 	key, value, err, valueErr := t.encode(r)
 	if err != nil {
 		return t.recordError(orig, "converting", fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err))
@@ -394,6 +401,7 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		kr.Partition = r.Partition
 	}
 	size := int64(len(key) + len(value) + recordOverhead)
+	t.lastSize = size
 	if len(r.Headers) > 0 {
 		kr.Headers = make([]kgo.RecordHeader, 0, len(r.Headers))
 		for _, h := range r.Headers {
