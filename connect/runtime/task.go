@@ -381,7 +381,7 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	// 10 MB rows waits for room before each is converted (holding its values, not also its
 	// JSON). A mistaken guess costs a short wait; the check after conversion is exact.
 	if !t.waitRoom(t.lastSize) {
-		return nil // a produce failure or an abandoned task: the loop head ends polling
+		return nil // a produce failure or a stop: the loop head ends polling
 	}
 	key, value, err, valueErr := t.encode(r)
 	if err != nil {
@@ -434,9 +434,8 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 	}
 	// From here on only kr and p hold the record: its values can be collected while it waits.
 	if !t.waitRoom(size) {
-		// A produce failure or an abandoned task: the loop head ends polling. The record stays
-		// tracked and unacknowledged, so no offset is committed past it; it is read again after a
-		// restart.
+		// A produce failure or a stop: the loop head ends polling. The record stays tracked and
+		// unacknowledged, so no offset is committed past it; it is read again after a restart.
 		return nil
 	}
 	t.inflightBytes.Add(size)
@@ -456,7 +455,8 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 // once; here each waits for the acknowledgements that make room, as Java's producer blocks in
 // send() while its buffer is full. Nothing is dropped: the record is produced once there is room,
 // or at once when nothing is in flight (one record larger than the whole budget still goes). It
-// reports false when a produce failure or an abandoned task ended the wait.
+// reports false when a produce failure or the end of polling (a stop, a delivery timeout, an
+// abandoned task) ended the wait.
 func (t *taskRunner) waitRoom(size int64) bool {
 	for {
 		if t.failure.Load() != nil {
@@ -468,7 +468,7 @@ func (t *taskRunner) waitRoom(size int64) bool {
 		}
 		select {
 		case <-t.space:
-		case <-t.hardCtx.Done():
+		case <-t.pollCtx.Done():
 			return false
 		}
 	}
