@@ -511,15 +511,56 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 		w.mu.Unlock()
 		return tr != nil && tr.inflightBytes.Load() > 0
 	})
-	wait.Until(t, "in-flight bytes reach the bound", func() bool { return tr.inflightBytes.Load() >= 20000 })
+	// One record counts ~1.1 kB plus recordOverhead: the next one no longer fits once less than
+	// that is left.
+	wait.Until(t, "in-flight bytes reach the bound", func() bool { return tr.inflightBytes.Load() > 20000-1200-recordOverhead })
 	time.Sleep(200 * time.Millisecond)
 	prod.mu.Lock()
 	n := prod.count
 	prod.mu.Unlock()
-	// One record counts ~1.1 kB plus recordOverhead: the bound is reached after at most 19
-	// records and polling stops there, at most one record past it.
-	if got := tr.inflightBytes.Load(); got > 20000+1200+recordOverhead || n > 20 {
+	// The bound is reached after at most 19 records and nothing is produced past it.
+	if got := tr.inflightBytes.Load(); got > 20000 || n > 19 {
 		t.Fatalf("in-flight bytes %d after %d records; the bound of 20000 was not enforced", got, n)
+	}
+}
+
+// A batch of records larger than what producer.buffer.memory leaves is not handed to the
+// producer whole: each record waits for room (10 MB rows would otherwise all be in flight at
+// once). The bound holds exactly, save for one record admitted when nothing is in flight.
+func TestBackpressureWithinABatch(t *testing.T) {
+	props := map[string]string{"offset.storage.file.filename": "unused", "producer.buffer.memory": "20000",
+		"key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
+	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := plugins.New(generator.Plugin())
+	prod := &blockingProducer{}
+	status := NewMemoryStatusStore()
+	w, err := NewWorker(WorkerOptions{Config: cfg, Plugins: reg, Offsets: offsets.NewMemoryStore(0), Producer: prod, Listener: StatusRecorder(status, "w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.shutdownTimeout, w.flushTimeout = 200*time.Millisecond, 200*time.Millisecond
+	h := NewStandaloneHerder(HerderOptions{Worker: w, Plugins: reg, Status: status, WorkerID: "w"})
+	defer h.Stop()
+	if _, _, err := h.PutConnectorConfig(context.Background(), "bpb", genConfig("bpb", "t", "payload.size", "8000", "batch.size", "10"), "", false); err != nil {
+		t.Fatal(err)
+	}
+	var tr *taskRunner
+	wait.Until(t, "the task is running", func() bool {
+		w.mu.Lock()
+		tr = w.tasks[herder.TaskID{Connector: "bpb", Task: 0}]
+		w.mu.Unlock()
+		return tr != nil && tr.inflightBytes.Load() > 0
+	})
+	time.Sleep(300 * time.Millisecond)
+	prod.mu.Lock()
+	n := prod.count
+	prod.mu.Unlock()
+	// Each record counts ~8.1 kB plus recordOverhead: two fit in 20000 bytes, a third does not.
+	if got := tr.inflightBytes.Load(); got > 20000 || n != 2 {
+		t.Fatalf("in-flight bytes %d after %d records of a batch of 10; want 2 records within the bound of 20000", got, n)
 	}
 }
 

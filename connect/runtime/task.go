@@ -107,6 +107,7 @@ type taskRunner struct {
 	// Owned by the poll goroutine.
 	keyBuf     []byte
 	encBuf     []byte // the key and value of the record being converted (encode)
+	lastSize   int64  // the in-flight bytes of the last record converted (send's guess for the next)
 	topicsSeen map[string]struct{}
 	// hdrFrom are the connector headers hdrTo was converted from (a copy), when all of their
 	// values are strings: the context headers Debezium puts on every record are the same for
@@ -337,13 +338,16 @@ func (t *taskRunner) pollLoop() error {
 			}
 			return pollError{err}
 		}
-		for _, r := range recs {
+		for i, r := range recs {
 			if t.failure.Load() != nil {
 				break // Kafka refused a record: produce nothing after it
 			}
 			if r == nil {
 				continue
 			}
+			// Once converted, a record's values are garbage: only its offset is kept (track).
+			// The batch must not keep a 10 MB row's values alive while send waits for room.
+			recs[i] = nil
 			if err := t.send(r); err != nil {
 				return err
 			}
@@ -380,6 +384,12 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		}
 		r = out
 	}
+	// The record's size is known only once converted; the last record's predicts it, so a run of
+	// 10 MB rows waits for room before each is converted (holding its values, not also its
+	// JSON). A mistaken guess costs a short wait; the check after conversion is exact.
+	if !t.waitRoom(t.lastSize) {
+		return nil // a produce failure or a stop: the loop head ends polling
+	}
 	key, value, err, valueErr := t.encode(r)
 	if err != nil {
 		return t.recordError(orig, "converting", fmt.Errorf("could not convert the key of a record for topic %s with the key converter: %w; check key.converter and its settings", r.Topic, err))
@@ -398,6 +408,7 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		kr.Partition = r.Partition
 	}
 	size := int64(len(key) + len(value) + recordOverhead)
+	t.lastSize = size
 	if len(r.Headers) > 0 {
 		var hsize int64
 		kr.Headers, hsize = t.producerHeaders(r.Headers)
@@ -424,6 +435,12 @@ func (t *taskRunner) send(r *api.SourceRecord) error {
 		if err := t.txn.begin(); err != nil {
 			return err
 		}
+	}
+	// From here on only kr and p hold the record: its values can be collected while it waits.
+	if !t.waitRoom(size) {
+		// A produce failure or a stop: the loop head ends polling. The record stays tracked and
+		// unacknowledged, so no offset is committed past it; it is read again after a restart.
+		return nil
 	}
 	t.inflightBytes.Add(size)
 	if t.inflightRecs.Load() == 0 {
@@ -476,6 +493,31 @@ func sameStringHeaders(hs, prev []api.Header) bool {
 		}
 	}
 	return true
+}
+
+// waitRoom blocks while records are in flight and size more bytes would take them past
+// producer.buffer.memory. The poll loop checks the bound only before each Poll, so without this a
+// batch of large records (10 MB rows, ~27 MB of JSON each) would all be handed to the producer at
+// once; here each waits for the acknowledgements that make room, as Java's producer blocks in
+// send() while its buffer is full. Nothing is dropped: the record is produced once there is room,
+// or at once when nothing is in flight (one record larger than the whole budget still goes). It
+// reports false when a produce failure or the end of polling (a stop, a delivery timeout, an
+// abandoned task) ended the wait.
+func (t *taskRunner) waitRoom(size int64) bool {
+	for {
+		if t.failure.Load() != nil {
+			return false
+		}
+		n := t.inflightBytes.Load()
+		if n == 0 || n+size <= t.maxInflight {
+			return true
+		}
+		select {
+		case <-t.space:
+		case <-t.pollCtx.Done():
+			return false
+		}
+	}
 }
 
 // maxEncodeBuf is the largest conversion buffer a task keeps between records: a rare huge record

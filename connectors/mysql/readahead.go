@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"context"
+	"net"
 	"sync"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 )
@@ -26,7 +29,15 @@ type readAhead struct {
 	done chan struct{}
 	// sizes holds each charged event's bytes until it is released.
 	sizes map[*replication.RowsEvent]int64
+	// queued reports the bytes in the record queue (nil: not watched). A record larger than the
+	// queue's bound is admitted alone; while it waits there waitRead reads nothing either, so
+	// the next large event stays in the server instead of waiting, decoded, in the streamer.
+	queued func() int64
 }
+
+// queuePoll is how often waitRead looks at the queue again while it holds a record larger than
+// its bound (the queue does not signal the read-ahead; only large records ever wait for this).
+const queuePoll = 5 * time.Millisecond
 
 // readAheadFloor is the least read-ahead allowed, and the budget when the record queue has no
 // byte bound (max.queue.size.in.bytes=0).
@@ -105,5 +116,107 @@ func (r *readAhead) close() {
 	case <-r.done:
 	default:
 		close(r.done)
+	}
+}
+
+// waitRead blocks while the budget is spent, so that the syncer does not read the next event
+// from the socket: acquire is only reached once an event has been read whole, and a 20 MB rows
+// event read into go-mysql's buffer (~36 MB) would wait there, on top of the events already
+// charged. It returns how long it waited (0 at once when there is room or the stream ended).
+func (r *readAhead) waitRead() time.Duration {
+	var start time.Time
+	for {
+		r.mu.Lock()
+		if r.used < r.max {
+			r.mu.Unlock()
+			if r.queued == nil || r.queued() <= r.max {
+				if start.IsZero() {
+					return 0
+				}
+				return time.Since(start)
+			}
+			if start.IsZero() {
+				start = time.Now()
+			}
+			select {
+			case <-time.After(queuePoll):
+			case <-r.done:
+				return 0
+			}
+			continue
+		}
+		if start.IsZero() {
+			start = time.Now()
+		}
+		if r.wake == nil {
+			r.wake = make(chan struct{})
+		}
+		ch := r.wake
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-r.done:
+			return 0
+		}
+	}
+}
+
+// gatedConn is the binlog connection: each read first waits for read-ahead budget, so a full
+// budget leaves the next events in the socket and the server (backpressure, nothing dropped).
+// The read deadline go-mysql set before the read is moved by the time waited: the wait is ours,
+// not the server's silence.
+type gatedConn struct {
+	net.Conn
+	ahead *readAhead
+
+	mu       sync.Mutex
+	deadline time.Time // the read deadline last set
+}
+
+// Read waits for read-ahead budget, then reads.
+func (c *gatedConn) Read(p []byte) (int, error) {
+	if waited := c.ahead.waitRead(); waited > 0 {
+		c.mu.Lock()
+		d := c.deadline
+		if !d.IsZero() {
+			d = d.Add(waited)
+			c.deadline = d
+		}
+		c.mu.Unlock()
+		if !d.IsZero() {
+			if err := c.Conn.SetReadDeadline(d); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return c.Conn.Read(p)
+}
+
+// SetReadDeadline sets the connection's read deadline and remembers it for Read.
+func (c *gatedConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline sets the connection's deadlines and remembers the read one for Read.
+func (c *gatedConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetDeadline(t)
+}
+
+// dialer returns the binlog connection's dialer: a plain TCP dial whose connection reads through
+// the read-ahead budget.
+func (r *readAhead) dialer() func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		return &gatedConn{Conn: c, ahead: r}, nil
 	}
 }

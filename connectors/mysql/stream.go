@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -111,10 +112,22 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 	// does not know (MariaDB's compressed columns, binlog types 140 and 141) in a table of
 	// another database must not stop the stream. rows skips those events without their rows.
 	ahead := newReadAhead(t.Reader.Queue.MaxBytes())
+	if q := t.Reader.Queue; q.MaxBytes() > 0 {
+		ahead.queued = q.Bytes
+	}
+	sc.Dialer = ahead.dialer()
 	sc.RowsEventDecodeFunc = func(e *replication.RowsEvent, data []byte) error {
 		// Charged before decoding, so a syncer ahead of the streamer by the budget waits before
 		// it allocates the decoded rows too.
 		ahead.acquire(e, int64(len(data)))
+		if len(data) >= shareBlobBytes && cap(data)-len(data) > len(data)/4 {
+			// go-mysql reads an event larger than a packet (16 MB) into a buffer grown by
+			// doubling: a 20 MB event lands in ~36 MB. Its large values refer to the event's
+			// bytes (shareLargeBlobs), so decoding from an exactly sized copy lets that buffer go
+			// as soon as the event is parsed (the streamer drops its RawData) instead of with
+			// the last of its records. An event read into a buffer of its size is kept.
+			data = bytes.Clone(data)
+		}
 		pos, err := e.DecodeHeader(data)
 		if err != nil {
 			return err
@@ -173,6 +186,9 @@ func (s *streamer) run(ctx context.Context) (connected bool, err error) {
 				return connected, nil
 			}
 			return connected, classifyStreamError(err, t)
+		}
+		if len(ev.RawData) >= shareBlobBytes {
+			ev.RawData = nil // the read buffer of a large event, whose rows were decoded from a copy
 		}
 		if !connected {
 			source.Connected(ctx) // the server sends its first event once the dump started
@@ -522,6 +538,9 @@ func (s *streamer) rows(ctx context.Context, h *replication.EventHeader, e *repl
 	step := 1
 	if op == envelope.OpUpdate {
 		step = 2
+	}
+	if h.EventSize >= shareBlobBytes {
+		shareLargeBlobs(tbl, e.Rows)
 	}
 	n := len(e.Rows) / step
 	ts := time.Unix(int64(h.Timestamp), 0)

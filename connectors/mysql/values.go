@@ -854,6 +854,39 @@ func convertSet(raw any, values []string) (any, error) {
 	return b.String(), nil
 }
 
+// eventBytes is a large binary value of a binlog rows event, which binaryMapping keeps instead of
+// copying: go-mysql reads every event into a buffer of its own and never reuses it, so the
+// value can refer to the event. Copying a 10 MB blob would hold it twice (the event and the
+// copy) while the record waits for room in the queue, and such an event is mostly this value.
+type eventBytes []byte
+
+// shareBlobBytes is the size from which a binlog binary value is an eventBytes. Smaller ones are
+// copied, so that one record does not keep a rows event of many rows alive.
+const shareBlobBytes = 256 << 10
+
+// shareLargeBlobs marks the large values of binary columns in rows as eventBytes. Only a rows event
+// of at least shareBlobBytes can hold one, so the caller skips the others.
+func shareLargeBlobs(tbl *relational.Table, rows [][]any) {
+	if tbl == nil {
+		return
+	}
+	for _, row := range rows {
+		if len(row) != len(tbl.Columns) {
+			continue // reported by the caller
+		}
+		for j, v := range row {
+			b, ok := v.([]byte)
+			if !ok || len(b) < shareBlobBytes {
+				continue
+			}
+			switch typ, _ := baseType(&tbl.Columns[j]); typ {
+			case "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
+				row[j] = eventBytes(b)
+			}
+		}
+	}
+}
+
 // binaryMapping returns the schema and converter of a binary column under binary.handling.mode.
 // pad is BINARY(n)'s length: the binlog drops its trailing zero bytes, which MySQL returns.
 func binaryMapping(m envelope.BinaryMode, pad int) (*api.Schema, func(any) (any, error)) {
@@ -861,7 +894,10 @@ func binaryMapping(m envelope.BinaryMode, pad int) (*api.Schema, func(any) (any,
 		var b []byte
 		switch v := raw.(type) {
 		case []byte:
+			// The snapshot's reader overwrites these bytes with the next row's.
 			b = append([]byte(nil), v...)
+		case eventBytes:
+			b = v[:len(v):len(v)]
 		case string:
 			b = []byte(v)
 		case textValue:

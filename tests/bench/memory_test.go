@@ -13,12 +13,12 @@ import (
 // not stay under it; streaming it takes about 100 MiB.
 const memoryTestLimitMiB = 256
 
-// bigRowsLimitMiB is the regression bound of the 10 MiB-row cases. On MariaDB each update event
-// carries 20 MiB of row images, and its decoded rows, its JSON and the producer's request are
-// alive at once: connectd peaks at 245–295 MiB there (PostgreSQL 140–165), so issue 17's 256 MiB
-// is not met reliably for such rows yet (tests/bench/memory reports it). This bound still fails a
-// connectd that reads ahead through the twelve events (over 400 MiB) or holds them.
-const bigRowsLimitMiB = 384
+// bigRowsLimitMiB is the bound of the 10 MiB-row cases: issue 17's 256 MiB. On MariaDB each
+// update event carries 20 MiB of row images; with each stage holding one such row at most (the
+// binlog connection not read ahead of the queue, one record converted and waiting for room in
+// producer.buffer.memory, one in flight) connectd peaks at ~170 MiB there and PostgreSQL at
+// 125–165 MiB (tests/bench/results/2026-12-08-memory.md); before, 245–295 MiB.
+const bigRowsLimitMiB = 256
 
 // TestMemoryBounded streams a 100 MiB transaction of 1 KiB rows and six 10 MiB rows (inserted,
 // then updated) through connectd with its default memory settings, on MariaDB and PostgreSQL,
