@@ -92,7 +92,16 @@ func TestQuickstart(t *testing.T) {
 	testbed.Postgres(t)
 	need(t, "bash", "curl", "mysql", "psql", "kcat", "go")
 	root := testbed.RepoRoot(t)
-	t.Cleanup(func() { runQuickstart(t, root, "stop") })
+	t.Cleanup(func() {
+		// A slot left behind would keep every WAL segment on a test bed that stays up.
+		runQuickstart(t, root, "clean")
+		cmd := exec.Command("psql", "-h127.0.0.1", "-p5432", "-Uconnectd", "-dconnectd", "-Atc",
+			"SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'quickstart_inventory'")
+		cmd.Env = append(os.Environ(), "PGPASSWORD=connectd")
+		if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "0" {
+			t.Errorf("after deploy/quickstart/run clean the slot quickstart_inventory should be gone: %v %s", err, out)
+		}
+	})
 	runQuickstart(t, root)
 	out := runQuickstart(t, root)
 
