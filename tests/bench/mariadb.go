@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -66,7 +67,8 @@ func (m *mariaDB) Version(context.Context) (string, error) {
 		return "", fmt.Errorf("could not read the MariaDB version: %w", err)
 	}
 	defer r.Close()
-	return r.GetString(0, 0)
+	v, err := r.GetString(0, 0)
+	return strings.Clone(v), err // the string aliases a buffer Close returns to go-mysql's pool
 }
 
 func (m *mariaDB) Schema() string { return m.schema }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -128,7 +129,10 @@ func (m *mariaDB) logPosition() (logMark, error) {
 	if r.RowNumber() == 0 {
 		return logMark{}, fmt.Errorf("mariadb: SHOW MASTER STATUS returned nothing: is the binlog on?")
 	}
+	// GetString's string aliases the result's buffer, which Close hands back to go-mysql's pool
+	// for the next query to overwrite: keep a copy.
 	file, _ := r.GetString(0, 0)
+	file = strings.Clone(file)
 	pos, _ := r.GetUint(0, 1)
 	return logMark{file: file, pos: pos}, nil
 }
