@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectd/connectd/connect/tlschain"
 	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -192,20 +193,8 @@ func tlsConfig(get getter) (*tls.Config, error) {
 	switch strings.ToLower(alg) {
 	case "https":
 	case "":
-		// Kafka then checks the chain but not the host name: Go can only skip both, so the
-		// chain is verified here.
-		cfg.InsecureSkipVerify = true
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the broker sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
+		// Kafka then checks the chain but not the host name.
+		tlschain.Config(cfg, roots, "the broker")
 	default:
 		return nil, fmt.Errorf("%s=%s: use https (check the broker's host name) or an empty value (do not)", algKey, alg)
 	}

@@ -482,9 +482,11 @@ func (p *blockingProducer) Produce(_ context.Context, _ *kgo.Record, _ func(*kgo
 	p.mu.Unlock()
 }
 
-// With Kafka not acknowledging, a task stops being polled once its in-flight bytes reach
-// producer.buffer.memory: the connector feels the backpressure instead of the worker's memory.
-func TestBackpressureBoundsInflightBytes(t *testing.T) {
+// startBlockedTask runs a generator connector of payload-byte records, batch records per poll,
+// on a standalone worker whose producer never acknowledges and whose producer.buffer.memory is
+// 20000 bytes, and returns its task once it has records in flight.
+func startBlockedTask(t *testing.T, name, payload, batch string) (*taskRunner, *blockingProducer) {
+	t.Helper()
 	props := map[string]string{"offset.storage.file.filename": "unused", "producer.buffer.memory": "20000",
 		"key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
 	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
@@ -500,17 +502,24 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 	}
 	w.shutdownTimeout, w.flushTimeout = 200*time.Millisecond, 200*time.Millisecond
 	h := NewStandaloneHerder(HerderOptions{Worker: w, Plugins: reg, Status: status, WorkerID: "w"})
-	defer h.Stop()
-	if _, _, err := h.PutConnectorConfig(context.Background(), "bp", genConfig("bp", "t", "payload.size", "1000", "batch.size", "1"), "", false); err != nil {
+	t.Cleanup(h.Stop)
+	if _, _, err := h.PutConnectorConfig(context.Background(), name, genConfig(name, "t", "payload.size", payload, "batch.size", batch), "", false); err != nil {
 		t.Fatal(err)
 	}
 	var tr *taskRunner
 	wait.Until(t, "the task is running", func() bool {
 		w.mu.Lock()
-		tr = w.tasks[herder.TaskID{Connector: "bp", Task: 0}]
+		tr = w.tasks[herder.TaskID{Connector: name, Task: 0}]
 		w.mu.Unlock()
 		return tr != nil && tr.inflightBytes.Load() > 0
 	})
+	return tr, prod
+}
+
+// With Kafka not acknowledging, a task stops being polled once its in-flight bytes reach
+// producer.buffer.memory: the connector feels the backpressure instead of the worker's memory.
+func TestBackpressureBoundsInflightBytes(t *testing.T) {
+	tr, prod := startBlockedTask(t, "bp", "1000", "1")
 	// One record counts ~1.1 kB plus recordOverhead: the next one no longer fits once less than
 	// that is left.
 	wait.Until(t, "in-flight bytes reach the bound", func() bool { return tr.inflightBytes.Load() > 20000-1200-recordOverhead })
@@ -528,32 +537,7 @@ func TestBackpressureBoundsInflightBytes(t *testing.T) {
 // producer whole: each record waits for room (10 MB rows would otherwise all be in flight at
 // once). The bound holds exactly, save for one record admitted when nothing is in flight.
 func TestBackpressureWithinABatch(t *testing.T) {
-	props := map[string]string{"offset.storage.file.filename": "unused", "producer.buffer.memory": "20000",
-		"key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
-	cfg, _, err := workerconfig.Parse(props, workerconfig.Standalone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, _ := plugins.New(generator.Plugin())
-	prod := &blockingProducer{}
-	status := NewMemoryStatusStore()
-	w, err := NewWorker(WorkerOptions{Config: cfg, Plugins: reg, Offsets: offsets.NewMemoryStore(0), Producer: prod, Listener: StatusRecorder(status, "w")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.shutdownTimeout, w.flushTimeout = 200*time.Millisecond, 200*time.Millisecond
-	h := NewStandaloneHerder(HerderOptions{Worker: w, Plugins: reg, Status: status, WorkerID: "w"})
-	defer h.Stop()
-	if _, _, err := h.PutConnectorConfig(context.Background(), "bpb", genConfig("bpb", "t", "payload.size", "8000", "batch.size", "10"), "", false); err != nil {
-		t.Fatal(err)
-	}
-	var tr *taskRunner
-	wait.Until(t, "the task is running", func() bool {
-		w.mu.Lock()
-		tr = w.tasks[herder.TaskID{Connector: "bpb", Task: 0}]
-		w.mu.Unlock()
-		return tr != nil && tr.inflightBytes.Load() > 0
-	})
+	tr, prod := startBlockedTask(t, "bpb", "8000", "10")
 	time.Sleep(300 * time.Millisecond)
 	prod.mu.Lock()
 	n := prod.count

@@ -62,14 +62,7 @@ func newReadAhead(queueBytes int64) *readAhead {
 func (r *readAhead) acquire(e *replication.RowsEvent, n int64) {
 	r.mu.Lock()
 	for r.used > 0 && r.used+n > r.max {
-		if r.wake == nil {
-			r.wake = make(chan struct{})
-		}
-		ch := r.wake
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-r.done:
+		if !r.waitRelease() {
 			return
 		}
 		r.mu.Lock()
@@ -148,16 +141,25 @@ func (r *readAhead) waitRead() time.Duration {
 		if start.IsZero() {
 			start = time.Now()
 		}
-		if r.wake == nil {
-			r.wake = make(chan struct{})
-		}
-		ch := r.wake
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-r.done:
+		if !r.waitRelease() {
 			return 0
 		}
+	}
+}
+
+// waitRelease is called with r.mu held and returns with it released, once a release made room
+// (true) or the stream ended (false).
+func (r *readAhead) waitRelease() bool {
+	if r.wake == nil {
+		r.wake = make(chan struct{})
+	}
+	ch := r.wake
+	r.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-r.done:
+		return false
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/connectd/connectd/connect/api"
 	"github.com/connectd/connectd/connect/kafkasec"
+	"github.com/connectd/connectd/connect/tlschain"
 )
 
 // TLSSettings names, for ExplainCertificate, the server and the settings behind a database TLS
@@ -105,20 +106,8 @@ func StoreTLS(props map[string]string, keys StoreKeys, check TLSCheck, host stri
 	case TLSEncrypt:
 		cfg.InsecureSkipVerify = true
 	case TLSVerifyCA:
-		// The chain is checked, the host name is not; Go can only skip both, so the chain is
-		// verified here.
-		cfg.InsecureSkipVerify = true
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the server sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
+		// The chain is checked, the host name is not.
+		tlschain.Config(cfg, roots, "the server")
 	case TLSVerifyIdentity:
 		cfg.ServerName = host
 	}
