@@ -131,7 +131,11 @@ func Parse(s Signal) (Action, error) {
 	}
 	switch typ {
 	case TypeExecuteSnapshot:
-		return parseExecute(data)
+		e, err := parseExecute(data)
+		if err != nil {
+			return nil, err // not a typed nil in the interface: a caller's a != nil must mean an action
+		}
+		return e, nil
 	case TypeStopSnapshot:
 		st, err := snapshotType(data)
 		if err != nil {
